@@ -1,0 +1,159 @@
+# leadscore - GNU Make build. See README.md ("Build and test") for the targets.
+#
+#   make            release build -> build/leadscore
+#   make test       install missing packages, ASan+UBSan build, run every test
+#   make run        install missing packages, build, serve on 127.0.0.1:5000
+#   make bench      benchmarks (figures go to bench/RESULTS.md by hand)
+#
+# Objects go to build/$(MODE)/ where MODE is release (default), asan or debug.
+
+MODE ?= release
+B := build/$(MODE)
+VERSION := 0.1.0
+
+CC ?= cc
+PKGS := libmicrohttpd jansson libcurl sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# libcsv ships no .pc file (dpkg -L libcsv-dev); jansson is needed by core too.
+CORE_LIBS := -lcsv $(shell pkg-config --libs jansson 2>/dev/null)
+
+WARN := -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
+	-Wcast-qual -Wwrite-strings -Wvla -Wformat=2 -Wundef -Wimplicit-fallthrough \
+	-fno-common -Werror
+
+ifeq ($(MODE),release)
+  OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+  SAN :=
+else ifeq ($(MODE),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer
+  SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+  OPT := -O0 -g
+  SAN :=
+endif
+
+CFLAGS := $(WARN) $(OPT) $(SAN) -DLS_VERSION='"$(VERSION)"' -Isrc -Itests $(PKG_CFLAGS) -MMD -MP
+LDFLAGS := $(SAN) -pthread
+
+CORE_SRC := $(wildcard src/core/*.c)
+SHELL_SRC := $(wildcard src/store/*.c src/llm/*.c src/http/*.c src/jobs/*.c) \
+	$(filter-out src/app/main.c,$(wildcard src/app/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
+SHELL_OBJ := $(SHELL_SRC:%.c=$(B)/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+INTEG_SRC := $(wildcard tests/integ/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integ/%.c=$(B)/tests/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+LEADSCORE := $(B)/leadscore
+
+.SECONDARY:
+
+.PHONY: all release asan check check-unit check-integ test run bench deps format \
+	format-check tidy check-deps check-headers clean
+
+all: $(LEADSCORE)
+ifeq ($(MODE),release)
+all: build/leadscore
+build/leadscore: $(LEADSCORE)
+	cp $< $@
+endif
+
+# ---- dependencies --------------------------------------------------------
+# scripts/install-deps is silent and quick when everything is installed.
+deps:
+	@pkg-config --exists $(PKGS) cmocka libpq && test -f /usr/include/csv.h \
+		|| scripts/install-deps
+
+# ---- build ---------------------------------------------------------------
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libcore.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/libshell.a: $(SHELL_OBJ)
+	$(AR) rcs $@ $^
+
+$(LEADSCORE): $(B)/src/app/main.o $(B)/libshell.a $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
+# Unit tests link the pure core only: a stray call into curl, MHD or SQLite
+# from src/core fails this link (STYLE.md section 3).
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CORE_LIBS) -lm
+
+$(B)/tests/test_%: $(B)/tests/integ/test_%.o $(B)/tests/integ/harness.o $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) $(CORE_LIBS) -lm
+
+$(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
+# ---- tests ---------------------------------------------------------------
+TEST_BINS = $(UNIT_BIN) $(INTEG_BIN) $(if $(wildcard tests/integ/fake_llm.c),$(B)/tests/fake_llm)
+
+check: $(LEADSCORE) $(TEST_BINS) check-deps
+	@LEADSCORE_BIN=$(LEADSCORE) FAKE_LLM_BIN=$(B)/tests/fake_llm \
+		tests/run-tests $(UNIT_BIN) $(INTEG_BIN)
+
+check-unit: $(UNIT_BIN)
+	@tests/run-tests $(UNIT_BIN)
+
+asan:
+	$(MAKE) MODE=asan check
+
+test: deps
+	@$(MAKE) --no-print-directory MODE=asan -j2 $(LEADSCORE) $(TEST_BINS)
+	@$(MAKE) --no-print-directory MODE=asan check
+
+# ---- run -----------------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory MODE=release all
+	./build/leadscore serve
+
+bench: deps
+	@$(MAKE) --no-print-directory MODE=release all $(BENCH_BIN)
+	bench/run
+
+# ---- quality -------------------------------------------------------------
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests bench -name '*.[ch]')
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+tidy:
+	clang-tidy $(CORE_SRC) $(SHELL_SRC) -- $(WARN) -Isrc $(PKG_CFLAGS)
+
+# The core must stay pure: no I/O library headers.
+check-deps:
+	@! grep -rnE '#include *[<"](curl/|microhttpd\.h|sqlite3\.h|libpq-fe\.h|pthread\.h)' src/core \
+		|| { echo "check-deps: src/core includes an I/O library" >&2; exit 1; }
+
+# Every header compiles on its own.
+check-headers:
+	@for h in $$(find src -name '*.h'); do \
+		echo "#include \"$${h#src/}\"" | $(CC) $(WARN) -Isrc $(PKG_CFLAGS) -x c -fsyntax-only - \
+			|| { echo "check-headers: $$h"; exit 1; }; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,149 @@
+/* result.c - result encoders for JSON and CSV. Pure. */
+#include "result.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "jsonx.h"
+#include "utf8.h"
+
+const char *ls_ai_status_name(enum ls_ai_status s)
+{
+    switch (s) {
+    case LS_AI_OK:
+        return "ok";
+    case LS_AI_CACHED:
+        return "cached";
+    case LS_AI_FALLBACK:
+        return "fallback";
+    }
+    return "ok";
+}
+
+enum ls_ai_status ls_ai_status_parse(const char *s)
+{
+    if (s && strcmp(s, "cached") == 0)
+        return LS_AI_CACHED;
+    if (s && strcmp(s, "fallback") == 0)
+        return LS_AI_FALLBACK;
+    return LS_AI_OK;
+}
+
+void ls_result_combine(struct ls_result *r, const struct ls_rule_score *rs,
+                       const struct ls_verdict *v)
+{
+    r->role_points = rs->role;
+    r->industry_points = rs->industry;
+    r->completeness_points = rs->completeness;
+    r->rule_score = rs->total;
+    r->intent = v->intent;
+    r->ai_score = ls_intent_points(v->intent);
+    r->score = r->rule_score + r->ai_score;
+    r->reasoning = v->reasoning;
+}
+
+static int field(struct ls_buf *b, const struct ls_result *r, enum ls_field f)
+{
+    return ls_json_str(b, r->lead.f[f], r->lead.len[f]);
+}
+
+int ls_result_json(const struct ls_result *r, struct ls_buf *b)
+{
+    int rc = 0;
+    /* REQ-API-RESULTS: the seed's keys first, in the seed's order. */
+    rc |= ls_buf_adds(b, "{\"name\":");
+    rc |= field(b, r, LS_F_NAME);
+    rc |= ls_buf_adds(b, ",\"role\":");
+    rc |= field(b, r, LS_F_ROLE);
+    rc |= ls_buf_adds(b, ",\"company\":");
+    rc |= field(b, r, LS_F_COMPANY);
+    rc |= ls_buf_adds(b, ",\"intent\":");
+    rc |= ls_json_cstr(b, ls_intent_name(r->intent));
+    rc |= ls_buf_printf(b, ",\"score\":%d,\"reasoning\":", r->score);
+    rc |= ls_json_cstr(b, r->reasoning ? r->reasoning : "");
+    rc |= ls_buf_adds(b, ",\"industry\":");
+    rc |= field(b, r, LS_F_INDUSTRY);
+    rc |= ls_buf_adds(b, ",\"location\":");
+    rc |= field(b, r, LS_F_LOCATION);
+    rc |= ls_buf_printf(b,
+                        ",\"rule_score\":%d,\"ai_score\":%d,\"breakdown\":{\"role\":%d,"
+                        "\"industry\":%d,\"completeness\":%d},\"ai\":{\"provider\":",
+                        r->rule_score, r->ai_score, r->role_points, r->industry_points,
+                        r->completeness_points);
+    rc |= ls_json_cstr(b, r->provider ? r->provider : "");
+    rc |= ls_buf_adds(b, ",\"model\":");
+    rc |= ls_json_cstr(b, r->model ? r->model : "");
+    rc |= ls_buf_adds(b, ",\"status\":");
+    rc |= ls_json_cstr(b, ls_ai_status_name(r->status));
+    if (r->ai_error && r->ai_error[0]) {
+        rc |= ls_buf_adds(b, ",\"error\":");
+        rc |= ls_json_cstr(b, r->ai_error);
+    }
+    rc |= ls_buf_adds(b, "}}");
+    return rc ? LS_ELIMIT : LS_OK;
+}
+
+int ls_csv_cell(struct ls_buf *b, const char *s, size_t len)
+{
+    struct ls_buf fixed;
+    int rc = 0;
+    ls_buf_init(&fixed, 3 * len + 16);
+    if (!ls_utf8_valid(s, len)) {
+        ls_cp1252_to_utf8(s, len, &fixed);
+        s = ls_buf_str(&fixed);
+        len = fixed.len;
+    }
+    bool guard = len && strchr("=+-@\t\r", s[0]) != NULL;
+    bool quote = false;
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (quote)
+        rc |= ls_buf_addc(b, '"');
+    if (guard)
+        rc |= ls_buf_addc(b, '\'');
+    if (!quote) {
+        rc |= ls_buf_add(b, s, len);
+    } else {
+        const char *p = s;
+        size_t left = len;
+        while (left) {
+            const char *q = memchr(p, '"', left);
+            size_t n = q ? (size_t)(q - p) + 1 : left;
+            rc |= ls_buf_add(b, p, n);
+            if (q)
+                rc |= ls_buf_addc(b, '"'); /* RFC 4180: a quote is doubled */
+            p += n;
+            left -= n;
+        }
+        rc |= ls_buf_addc(b, '"');
+    }
+    ls_buf_release(&fixed);
+    return rc ? LS_ELIMIT : LS_OK;
+}
+
+int ls_result_csv_header(struct ls_buf *b)
+{
+    return ls_buf_adds(b,
+                       "name,role,company,intent,score,reasoning,industry,location,"
+                       "rule_score,ai_score,role_points,industry_points,completeness_points\r\n");
+}
+
+int ls_result_csv(const struct ls_result *r, struct ls_buf *b)
+{
+    int rc = 0;
+    const char *reason = r->reasoning ? r->reasoning : "";
+    rc |= ls_csv_cell(b, r->lead.f[LS_F_NAME], r->lead.len[LS_F_NAME]);
+    rc |= ls_buf_addc(b, ',');
+    rc |= ls_csv_cell(b, r->lead.f[LS_F_ROLE], r->lead.len[LS_F_ROLE]);
+    rc |= ls_buf_addc(b, ',');
+    rc |= ls_csv_cell(b, r->lead.f[LS_F_COMPANY], r->lead.len[LS_F_COMPANY]);
+    rc |= ls_buf_printf(b, ",%s,%d,", ls_intent_name(r->intent), r->score);
+    rc |= ls_csv_cell(b, reason, strlen(reason));
+    rc |= ls_buf_addc(b, ',');
+    rc |= ls_csv_cell(b, r->lead.f[LS_F_INDUSTRY], r->lead.len[LS_F_INDUSTRY]);
+    rc |= ls_buf_addc(b, ',');
+    rc |= ls_csv_cell(b, r->lead.f[LS_F_LOCATION], r->lead.len[LS_F_LOCATION]);
+    rc |= ls_buf_printf(b, ",%d,%d,%d,%d,%d\r\n", r->rule_score, r->ai_score, r->role_points,
+                        r->industry_points, r->completeness_points);
+    return rc ? LS_ELIMIT : LS_OK;
+}

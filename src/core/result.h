@@ -1,0 +1,64 @@
+/*
+ * result.h - a scored lead and its two wire forms: a JSON object (GET
+ * /results, `leadscore score --format json`) and a CSV row (GET
+ * /results/export, `--format csv`). One encoder serves both the server and
+ * the command line so that their outputs are byte-identical. Pure.
+ */
+#ifndef LS_CORE_RESULT_H
+#define LS_CORE_RESULT_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "lead.h"
+#include "rules.h"
+#include "verdict.h"
+
+/* Where the AI verdict came from. */
+enum ls_ai_status {
+    LS_AI_OK,       /* the configured provider answered for this run */
+    LS_AI_CACHED,   /* reused from the verdict cache: no model call */
+    LS_AI_FALLBACK, /* the model failed for good; the offline judge answered */
+};
+
+/* "ok", "cached", "fallback". Static. */
+const char *ls_ai_status_name(enum ls_ai_status s);
+/* Inverse of ls_ai_status_name; LS_AI_OK for anything unknown. */
+enum ls_ai_status ls_ai_status_parse(const char *s);
+
+struct ls_result {
+    struct ls_lead lead; /* borrowed fields */
+    int64_t idx;         /* position in the upload, 0-based */
+    int role_points, industry_points, completeness_points;
+    int rule_score; /* = the three parts */
+    enum ls_intent intent;
+    int ai_score;          /* ls_intent_points(intent) */
+    int score;             /* rule_score + ai_score, 0..100 */
+    const char *reasoning; /* borrowed */
+    const char *provider;  /* borrowed */
+    const char *model;     /* borrowed; "" when the provider has none */
+    enum ls_ai_status status;
+    const char *ai_error; /* borrowed; NULL or "" when none */
+};
+
+/* Fills the score fields of r from the rule parts and the verdict (borrowed). */
+void ls_result_combine(struct ls_result *r, const struct ls_rule_score *rs,
+                       const struct ls_verdict *v);
+
+/* Appends r as one JSON object (no trailing newline). LS_OK or LS_ELIMIT. */
+int ls_result_json(const struct ls_result *r, struct ls_buf *out);
+
+/* The CSV export's header line, CRLF-terminated. */
+int ls_result_csv_header(struct ls_buf *out);
+
+/* Appends r as one CSV record, CRLF-terminated. */
+int ls_result_csv(const struct ls_result *r, struct ls_buf *out);
+
+/*
+ * Appends one CSV cell: RFC 4180 quoting when the text holds a comma, quote,
+ * CR or LF, and a leading ' when it starts with = + - @ TAB or CR, so that a
+ * spreadsheet shows it as text instead of running it as a formula.
+ */
+int ls_csv_cell(struct ls_buf *out, const char *s, size_t len);
+
+#endif

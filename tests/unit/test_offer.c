@@ -1,0 +1,93 @@
+/* test_offer.c - offer validation: every shape error names its field. */
+#include "ls_test.h"
+#include <string.h>
+
+#include "core/offer.h"
+
+static void test_offer__valid(void **state)
+{
+    (void)state;
+    const char *j = "{\"name\": \" AI Outreach \", \"value_props\": [\"24/7 outreach\"], "
+                    "\"ideal_use_cases\": [\"B2B SaaS mid-market\"], \"unknown\": 1, "
+                    "\"icp_industries\": [\"SaaS\"], \"adjacent_industries\": [\"Fintech\"]}";
+    struct ls_offer o = {0};
+    struct ls_err err = {0};
+    assert_int_equal(ls_offer_parse(j, strlen(j), &o, &err), LS_OK);
+    assert_string_equal(o.name, "AI Outreach");
+    assert_int_equal(o.value_props.n, 1);
+    assert_string_equal(ls_offer_icp(&o)->v[0], "SaaS");
+    json_t *back = ls_offer_to_json(&o);
+    assert_string_equal(json_string_value(json_object_get(back, "name")), "AI Outreach");
+    assert_null(json_object_get(back, "unknown"));
+    json_decref(back);
+    ls_offer_release(&o);
+}
+
+static void test_offer__errors_name_the_field(void **state)
+{
+    (void)state;
+    struct {
+        const char *json;
+        int code;
+        const char *msg;
+    } cases[] = {
+        {"{\"name\": \"x\",", LS_EPARSE, "invalid JSON at line 1, column 13"},
+        {"[1]", LS_ESCHEMA, "offer must be a JSON object"},
+        {"{\"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
+         "name is required (a non-empty string)"},
+        {"{\"name\": 5, \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
+         "name must be a non-empty string"},
+        {"{\"name\": \"  \", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
+         "name must be a non-empty string"},
+        {"{\"name\": \"n\", \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
+         "value_props is required (an array of strings)"},
+        {"{\"name\": \"n\", \"value_props\": \"a\", \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
+         "value_props must be an array of strings"},
+        {"{\"name\": \"n\", \"value_props\": [], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
+         "value_props must have at least one element"},
+        {"{\"name\": \"n\", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\", 3]}", LS_ESCHEMA,
+         "ideal_use_cases must be an array of strings (element 1 is not a string)"},
+        {"{\"name\": \"n\", \"value_props\": [\"a\", \"\"], \"ideal_use_cases\": [\"b\"]}",
+         LS_ESCHEMA, "value_props[1] must be a non-empty string"},
+        {"{\"name\": \"n\", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"], "
+         "\"icp_industries\": \"SaaS\"}",
+         LS_ESCHEMA, "icp_industries must be an array of strings"},
+        {"{\"name\": \"a\", \"name\": \"b\"}", LS_EPARSE, "duplicate object key"},
+        {"", LS_EPARSE, "invalid JSON"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ls_offer o = {0};
+        struct ls_err err = {0};
+        int rc = ls_offer_parse(cases[i].json, strlen(cases[i].json), &o, &err);
+        if (rc != cases[i].code || strstr(err.msg, cases[i].msg) == NULL) {
+            print_error("case %zu: rc %d msg '%s'\n", i, rc, err.msg);
+            fail();
+        }
+        ls_offer_release(&o);
+    }
+}
+
+static void test_offer__limits(void **state)
+{
+    (void)state;
+    char big[LS_OFFER_STR_MAX + 100];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    char j[sizeof(big) + 200];
+    snprintf(j, sizeof(j),
+             "{\"name\": \"%s\", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", big);
+    struct ls_offer o = {0};
+    struct ls_err err = {0};
+    assert_int_equal(ls_offer_parse(j, strlen(j), &o, &err), LS_ESCHEMA);
+    assert_string_equal(err.msg, "name must be at most 2000 bytes");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_offer__valid),
+        cmocka_unit_test(test_offer__errors_name_the_field),
+        cmocka_unit_test(test_offer__limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
