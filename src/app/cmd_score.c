@@ -1,0 +1,356 @@
+/*
+ * cmd_score.c - `leadscore score`: the whole pipeline with no server.
+ *
+ * Same steps and code as the HTTP flow: store the offer, stream the CSV into
+ * a store upload, run a job, export its results with the shared exporter, so
+ * `--format json` prints exactly what GET /results returns and `--format csv`
+ * exactly what GET /results/export returns. Without --db the store is a
+ * temporary file removed at exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/app.h"
+#include "core/xalloc.h"
+#include "jobs/export.h"
+#include "jobs/job.h"
+#include "sys/log.h"
+#include "sys/sys.h"
+
+#define OFFER_MAX     (1024 * 1024)
+#define READ_CHUNK    (64 * 1024)
+#define REJECTS_SHOWN 20
+
+static const char usage_text[] =
+    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|json] [--db PATH]\n"
+    "\n"
+    "Scores every lead in a CSV against an offer and prints the ranked results.\n"
+    "\n"
+    "  --offer FILE    offer JSON: {\"name\", \"value_props\": [...], \"ideal_use_cases\": [...]}\n"
+    "  --leads FILE    leads CSV (name, role, company, industry, location, linkedin_bio)\n"
+    "  --out FILE      write results here instead of standard output\n"
+    "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
+    "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
+    "\n"
+    "exit status: 0 ok, 2 usage, 65 bad input data, 70 internal error\n";
+
+struct opts {
+    const char *offer, *leads, *out, *db;
+    enum ls_export_format format;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"offer", required_argument, NULL, 'o'},
+        {"leads", required_argument, NULL, 'l'},
+        {"out", required_argument, NULL, 'O'},
+        {"format", required_argument, NULL, 'f'},
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            o->offer = optarg;
+            break;
+        case 'l':
+            o->leads = optarg;
+            break;
+        case 'O':
+            o->out = optarg;
+            break;
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") == 0) {
+                o->format = LS_EXPORT_JSON;
+            } else if (strcmp(optarg, "csv") == 0) {
+                o->format = LS_EXPORT_CSV;
+            } else {
+                fprintf(stderr, "leadscore score: --format must be csv or json (got '%s')\n",
+                        optarg);
+                return LS_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        default:
+            fputs(usage_text, stderr);
+            return LS_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "leadscore score: unexpected argument '%s'\n", argv[optind]);
+        return LS_EXIT_USAGE;
+    }
+    if (o->offer == NULL || o->leads == NULL) {
+        fprintf(stderr, "leadscore score: --offer and --leads are required\n\n%s", usage_text);
+        return LS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Reads the offer file; exit status on failure (the message is printed). */
+static int load_offer(const char *path, struct ls_offer *offer)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "leadscore score: %s: %s\n", path, strerror(errno));
+        return LS_EXIT_DATAERR;
+    }
+    struct ls_buf b;
+    ls_buf_init(&b, OFFER_MAX);
+    char chunk[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (ls_buf_add(&b, chunk, n) != LS_OK) {
+            fprintf(stderr, "leadscore score: %s: larger than the %d-byte limit for offers\n", path,
+                    OFFER_MAX);
+            rc = LS_EXIT_DATAERR;
+            break;
+        }
+    }
+    fclose(f);
+    struct ls_err err = {0};
+    if (rc == 0 && ls_offer_parse(ls_buf_str(&b), b.len, offer, &err) != LS_OK) {
+        fprintf(stderr, "leadscore score: %s: %s\n", path, err.msg);
+        rc = LS_EXIT_DATAERR;
+    }
+    ls_buf_release(&b);
+    return rc;
+}
+
+struct ingest {
+    struct ls_store_upload *up;
+    const char *path;
+    uint64_t shown;
+};
+
+static int on_lead(void *ud, const struct ls_lead *lead, uint64_t line, struct ls_err *err)
+{
+    struct ingest *in = ud;
+    return ls_store_upload_add(in->up, lead, line, err);
+}
+
+static void on_reject(void *ud, uint64_t line, const char *msg)
+{
+    struct ingest *in = ud;
+    if (in->shown++ < REJECTS_SHOWN)
+        fprintf(stderr, "leadscore score: %s: line %llu: row skipped: %s\n", in->path,
+                (unsigned long long)line, msg);
+    ls_store_upload_reject(in->up, line, msg, NULL);
+}
+
+/* Streams the CSV into a new upload; exit status on failure. */
+static int load_leads(struct ls_store *store, const struct ls_config *cfg, const char *path,
+                      int64_t *upload_id, struct ls_csv_stats *stats)
+{
+    struct ls_err err = {0};
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "leadscore score: %s: %s\n", path, strerror(errno));
+        return LS_EXIT_DATAERR;
+    }
+    const char *base = strrchr(path, '/');
+    struct ingest in = {.path = path};
+    in.up = ls_store_upload_begin(store, base ? base + 1 : path, ls_now_ms(), &err);
+    if (in.up == NULL) {
+        fclose(f);
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    struct ls_csv_in *csv = ls_csv_in_new(&cfg->csv, on_lead, on_reject, &in);
+    char *chunk = ls_xmalloc(READ_CHUNK);
+    size_t n;
+    int rc = LS_OK;
+    while (rc == LS_OK && (n = fread(chunk, 1, READ_CHUNK, f)) > 0)
+        rc = ls_csv_in_feed(csv, chunk, n, &err);
+    if (rc == LS_OK && ferror(f))
+        rc = ls_err_set(&err, LS_EIO, "read error: %s", strerror(errno));
+    if (rc == LS_OK)
+        rc = ls_csv_in_finish(csv, &err);
+    ls_csv_in_stats(csv, stats);
+    ls_csv_in_free(csv);
+    free(chunk);
+    fclose(f);
+    if (rc == LS_OK) {
+        struct ls_store_upload *up = in.up;
+        in.up = NULL;
+        rc = ls_store_upload_commit(up, stats, upload_id, &err);
+    }
+    if (rc == LS_OK)
+        return 0;
+    ls_store_upload_abort(in.up);
+    /* Header problems are on line 1; row problems carry their own line. */
+    bool header = strstr(err.msg, "column") != NULL;
+    fprintf(stderr, "leadscore score: %s: %s%s\n", path, header ? "line 1: " : "", err.msg);
+    return rc == LS_EIO && strncmp(err.msg, "read error", 10) != 0 ? LS_EXIT_SOFTWARE
+                                                                   : LS_EXIT_DATAERR;
+}
+
+static int write_results(struct ls_store *store, const struct ls_job *job, const struct opts *o)
+{
+    struct ls_err err = {0};
+    char tmp[1100] = "";
+    FILE *f = stdout;
+    if (o->out) {
+        /* Write beside the target and rename: a reader never sees half a file. */
+        snprintf(tmp, sizeof(tmp), "%s.tmp.%d", o->out, (int)getpid());
+        f = fopen(tmp, "wb");
+        if (f == NULL) {
+            fprintf(stderr, "leadscore score: %s: %s\n", tmp, strerror(errno));
+            return LS_EXIT_SOFTWARE;
+        }
+    }
+    struct ls_export *e = ls_export_new(store, job, o->format);
+    struct ls_buf b;
+    ls_buf_init(&b, SIZE_MAX);
+    int rc;
+    while ((rc = ls_export_next(e, &b, &err)) > 0) {
+        if (b.len >= 64 * 1024) {
+            fwrite(b.data, 1, b.len, f);
+            ls_buf_reset(&b);
+        }
+    }
+    if (b.len)
+        fwrite(b.data, 1, b.len, f);
+    ls_buf_release(&b);
+    ls_export_free(e);
+    bool write_failed = fflush(f) != 0 || ferror(f);
+    if (o->out) {
+        write_failed = fclose(f) != 0 || write_failed;
+        if (rc == 0 && !write_failed && rename(tmp, o->out) != 0)
+            write_failed = true;
+        if (rc != 0 || write_failed)
+            unlink(tmp);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    if (write_failed) {
+        fprintf(stderr, "leadscore score: cannot write %s: %s\n", o->out ? o->out : "output",
+                strerror(errno));
+        return LS_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+static void remove_db(const char *path)
+{
+    char p[1100];
+    unlink(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
+int ls_cmd_score(int argc, char **argv)
+{
+    struct opts o = {.format = LS_EXPORT_JSON};
+    struct ls_config cfg;
+    struct ls_err err = {0};
+    struct ls_offer offer = {0};
+    struct ls_store *store = NULL;
+    struct ls_rules *rules = NULL;
+    struct ls_provider *provider = NULL;
+    char tmpdb[512] = "";
+    int rc;
+
+    if (ls_env_load_file(".env", &err) || ls_config_load(&cfg, &err)) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        return LS_EXIT_USAGE;
+    }
+    rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? LS_EXIT_OK : rc;
+    ls_log_threshold = cfg.log_level > LS_LOG_WARN ? LS_LOG_WARN : cfg.log_level;
+
+    rc = load_offer(o.offer, &offer);
+    if (rc)
+        goto out;
+    rules = ls_rules_new(ls_rules_default_config());
+    provider = ls_app_provider(&cfg, rules, &err);
+    if (provider == NULL) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        rc = LS_EXIT_USAGE;
+        goto out;
+    }
+    if (o.db == NULL) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(tmpdb, sizeof(tmpdb), "%s/leadscore-XXXXXX", dir && *dir ? dir : "/tmp");
+        int fd = mkstemp(tmpdb);
+        if (fd < 0) {
+            fprintf(stderr, "leadscore score: cannot create a temporary store: %s\n",
+                    strerror(errno));
+            rc = LS_EXIT_SOFTWARE;
+            goto out;
+        }
+        close(fd);
+    }
+    store = ls_store_open_sqlite(o.db ? o.db : tmpdb, &err);
+    if (store == NULL) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        rc = LS_EXIT_SOFTWARE;
+        goto out;
+    }
+
+    int64_t offer_id = 0, upload_id = 0;
+    struct ls_csv_stats stats;
+    if (ls_store_offer_put(store, &offer, ls_now_ms(), &offer_id, &err) != LS_OK) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        rc = LS_EXIT_SOFTWARE;
+        goto out;
+    }
+    rc = load_leads(store, &cfg, o.leads, &upload_id, &stats);
+    if (rc)
+        goto out;
+
+    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = ls_now_ms()};
+    snprintf(job.provider, sizeof(job.provider), "%s", provider->name);
+    snprintf(job.model, sizeof(job.model), "%s", provider->model);
+    struct ls_job_env env = {.store = store, .provider = provider, .rules = rules};
+    if (ls_store_job_create(store, &job, &err) != LS_OK ||
+        ls_job_run(&env, job.id, &job, &err) != LS_OK) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        rc = LS_EXIT_SOFTWARE;
+        goto out;
+    }
+    if (job.status != LS_JOB_SUCCEEDED) {
+        fprintf(stderr, "leadscore score: scoring %s: %s\n", ls_job_status_name(job.status),
+                job.error);
+        rc = LS_EXIT_SOFTWARE;
+        goto out;
+    }
+    rc = write_results(store, &job, &o);
+    if (rc == 0)
+        fprintf(stderr,
+                "leadscore score: scored %lld leads (High %lld, Medium %lld, Low %lld); "
+                "%llu rows rejected; fallbacks %lld, cache hits %lld, model calls %lld; "
+                "provider %s%s%s; job %lld\n",
+                (long long)job.done, (long long)job.counts[LS_INTENT_HIGH],
+                (long long)job.counts[LS_INTENT_MEDIUM], (long long)job.counts[LS_INTENT_LOW],
+                (unsigned long long)stats.rejected, (long long)job.fallbacks,
+                (long long)job.cache_hits, (long long)job.model_calls, provider->name,
+                provider->model[0] ? " " : "", provider->model, (long long)job.id);
+out:
+    ls_store_close(store);
+    if (tmpdb[0])
+        remove_db(tmpdb);
+    ls_provider_free(provider);
+    ls_rules_free(rules);
+    ls_offer_release(&offer);
+    return rc;
+}

@@ -1,0 +1,168 @@
+/* config.c - environment, .env and defaults. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "core/xalloc.h"
+#include "sys/log.h"
+
+#define DOTENV_MAX 256 /* variables kept from .env */
+
+static struct {
+    char *key;   /* owned */
+    char *value; /* owned */
+} dotenv[DOTENV_MAX];
+static size_t n_dotenv;
+
+/* Parses one KEY=value line: optional "export ", quotes, trailing comments. */
+static void dotenv_line(char *line)
+{
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '#' || *p == '\0')
+        return;
+    if (strncmp(p, "export ", 7) == 0)
+        p += 7;
+    char *eq = strchr(p, '=');
+    if (eq == NULL)
+        return;
+    char *kend = eq;
+    while (kend > p && (kend[-1] == ' ' || kend[-1] == '\t'))
+        kend--;
+    *kend = '\0';
+    char *v = eq + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t vl = strlen(v);
+    while (vl && (v[vl - 1] == '\n' || v[vl - 1] == '\r'))
+        v[--vl] = '\0';
+    if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && strchr(v + 1, v[0])) {
+        char q = v[0];
+        v++;
+        *strchr(v, q) = '\0';
+    } else {
+        char *hash = strstr(v, " #");
+        if (hash)
+            *hash = '\0';
+        vl = strlen(v);
+        while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+            v[--vl] = '\0';
+    }
+    if (*p == '\0' || n_dotenv == DOTENV_MAX)
+        return;
+    dotenv[n_dotenv].key = ls_xstrdup(p);
+    dotenv[n_dotenv].value = ls_xstrdup(v);
+    n_dotenv++;
+}
+
+int ls_env_load_file(const char *path, struct ls_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return LS_OK;
+        return ls_err_set(err, LS_EIO, "cannot read %s: %s", path, strerror(errno));
+    }
+    char line[4096];
+    while (fgets(line, sizeof(line), f))
+        dotenv_line(line);
+    fclose(f);
+    return LS_OK;
+}
+
+const char *ls_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (v && *v)
+        return v;
+    for (size_t i = n_dotenv; i-- > 0;) {
+        if (strcmp(dotenv[i].key, name) == 0)
+            return dotenv[i].value[0] ? dotenv[i].value : NULL;
+    }
+    return NULL;
+}
+
+bool ls_parse_int(const char *s, long long min, long long max, long long *out)
+{
+    if (s == NULL || *s == '\0')
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int env_int(const char *name, long long min, long long max, long long *out,
+                   struct ls_err *err)
+{
+    const char *v = ls_env(name);
+    if (v == NULL)
+        return LS_OK;
+    if (!ls_parse_int(v, min, max, out))
+        return ls_err_set(err, LS_EINVAL, "%s must be an integer from %lld to %lld (got \"%s\")",
+                          name, min, max, v);
+    return LS_OK;
+}
+
+int ls_config_load(struct ls_config *c, struct ls_err *err)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->host, sizeof(c->host), "127.0.0.1");
+    c->port = 5000;
+    snprintf(c->db, sizeof(c->db), "./leadscore.db");
+    c->threads = 4;
+    c->max_json = 1024 * 1024;
+    c->max_upload = 50 * 1024 * 1024;
+    ls_csv_limits_default(&c->csv);
+    c->log_level = LS_LOG_INFO;
+    snprintf(c->provider, sizeof(c->provider), "auto");
+
+    const char *v;
+    if ((v = ls_env("LEADSCORE_HOST")))
+        snprintf(c->host, sizeof(c->host), "%s", v);
+    if ((v = ls_env("LEADSCORE_DB")))
+        snprintf(c->db, sizeof(c->db), "%s", v);
+    long long n;
+    int rc;
+    n = c->port;
+    if ((rc = env_int("LEADSCORE_PORT", 0, 65535, &n, err)))
+        return rc;
+    c->port = (int)n;
+    n = c->threads;
+    if ((rc = env_int("LEADSCORE_THREADS", 1, 256, &n, err)))
+        return rc;
+    c->threads = (int)n;
+    n = 50;
+    if ((rc = env_int("LEADSCORE_MAX_UPLOAD_MB", 1, 1 << 20, &n, err)))
+        return rc;
+    c->max_upload = (size_t)n * 1024 * 1024;
+    n = (long long)c->csv.max_rows;
+    if ((rc = env_int("LEADSCORE_MAX_ROWS", 1, 1000000000LL, &n, err)))
+        return rc;
+    c->csv.max_rows = (uint64_t)n;
+    n = (long long)c->csv.max_field;
+    if ((rc = env_int("LEADSCORE_MAX_FIELD_BYTES", 16, 1 << 20, &n, err)))
+        return rc;
+    c->csv.max_field = (size_t)n;
+    if (c->csv.max_row < 8 * c->csv.max_field)
+        c->csv.max_row = 8 * c->csv.max_field;
+    if ((v = ls_env("LEADSCORE_LOG_LEVEL"))) {
+        int lvl = ls_log_level_parse(v);
+        if (lvl < 0)
+            return ls_err_set(err, LS_EINVAL,
+                              "LEADSCORE_LOG_LEVEL must be error, warn, info or debug (got \"%s\")",
+                              v);
+        c->log_level = lvl;
+    }
+    if ((v = ls_env("LEADSCORE_AI_PROVIDER")))
+        snprintf(c->provider, sizeof(c->provider), "%s", v);
+    return LS_OK;
+}

@@ -1,0 +1,39 @@
+/*
+ * config.h - settings from (in order of precedence) command-line flags, the
+ * process environment, a .env file in the working directory, and defaults.
+ * Secrets (API keys) are read here and never logged or echoed.
+ */
+#ifndef LS_APP_CONFIG_H
+#define LS_APP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/csv_in.h"
+#include "core/err.h"
+
+struct ls_config {
+    char host[256];
+    int port;
+    char db[1024];
+    int threads;
+    size_t max_json;
+    size_t max_upload;
+    struct ls_csv_limits csv;
+    int log_level;
+    char provider[16]; /* auto | offline (| gemini | openai) */
+};
+
+/* Loads ./.env (if present) so that ls_env sees it. Call once, before threads start. */
+int ls_env_load_file(const char *path, struct ls_err *err);
+
+/* A setting: the process environment first, then .env; NULL when unset or empty. Borrowed. */
+const char *ls_env(const char *name);
+
+/* Fills c from defaults, then the environment / .env. LS_EINVAL names a bad variable. */
+int ls_config_load(struct ls_config *c, struct ls_err *err);
+
+/* Parses a decimal integer in [min, max]; false when s is not one. */
+bool ls_parse_int(const char *s, long long min, long long max, long long *out);
+
+#endif

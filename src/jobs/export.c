@@ -1,0 +1,82 @@
+/* export.c - results, page by page, as a JSON array or CSV. */
+#include "export.h"
+
+#include <stdlib.h>
+
+#include "core/xalloc.h"
+
+#define PAGE_ROWS 500
+
+enum phase { START, ROWS, END, DONE };
+
+struct ls_export {
+    struct ls_store *store; /* borrowed */
+    struct ls_job job;
+    enum ls_export_format format;
+    struct ls_result_cursor cursor;
+    enum phase phase;
+    size_t rows;
+};
+
+struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job,
+                                enum ls_export_format format)
+{
+    struct ls_export *e = ls_xcalloc(1, sizeof(*e));
+    e->store = store;
+    e->job = *job;
+    e->format = format;
+    return e;
+}
+
+void ls_export_free(struct ls_export *e)
+{
+    free(e);
+}
+
+struct page_ctx {
+    struct ls_export *e;
+    struct ls_buf *out;
+};
+
+static int add_row(void *ud, const struct ls_result *r, struct ls_err *err)
+{
+    (void)err;
+    struct page_ctx *pc = ud;
+    if (pc->e->format == LS_EXPORT_CSV)
+        return ls_result_csv(r, pc->out);
+    int rc = ls_buf_adds(pc->out, pc->e->rows ? ",\n" : "\n");
+    pc->e->rows++;
+    return rc ? rc : ls_result_json(r, pc->out);
+}
+
+int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
+{
+    size_t before = out->len;
+    switch (e->phase) {
+    case START:
+        e->phase = ROWS;
+        if (e->format == LS_EXPORT_CSV)
+            ls_result_csv_header(out);
+        else
+            ls_buf_addc(out, '[');
+        break;
+    case ROWS: {
+        struct page_ctx pc = {e, out};
+        int n = ls_store_results_page(e->store, &e->job, &e->cursor, PAGE_ROWS, add_row, &pc, err);
+        if (n < 0)
+            return n;
+        if (n < PAGE_ROWS)
+            e->phase = END;
+        break;
+    }
+    case END:
+        e->phase = DONE;
+        if (e->format == LS_EXPORT_JSON)
+            ls_buf_adds(out, e->rows ? "\n]\n" : "]\n");
+        break;
+    case DONE:
+        return 0;
+    }
+    /* An empty page still moves the phase on: report progress either way. */
+    return out->len > before || e->phase != DONE ? 1 : 0;
+}

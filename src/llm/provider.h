@@ -1,0 +1,81 @@
+/*
+ * provider.h - the AI layer's interface: something that reads an offer and
+ * leads and answers, per lead, High / Medium / Low with a reasoning.
+ *
+ * A provider pulls work and pushes answers: it calls next() for leads as it
+ * has room for them and done() for each lead as its verdict (or failure)
+ * arrives, in any order. The offline provider answers each lead at once; a
+ * network provider keeps many batched requests in flight on one thread.
+ * classify() returns when next() has no more leads and every lead it handed
+ * out has had its done() call, or when *cancel becomes true.
+ */
+#ifndef LS_LLM_PROVIDER_H
+#define LS_LLM_PROVIDER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/offer.h"
+#include "core/rules.h"
+#include "core/verdict.h"
+
+struct ls_ai_item {
+    int64_t id;                 /* opaque to the provider; identifies the lead to done() */
+    const struct ls_lead *lead; /* borrowed until done() is called for this item */
+    void *ctx;                  /* the caller's, passed back untouched */
+};
+
+struct ls_ai_outcome {
+    int status; /* LS_OK: verdict is valid; else why this lead has no verdict */
+    struct ls_verdict verdict;
+    char error[LS_ERR_MSG_MAX];
+};
+
+/* Counters a provider adds to during classify (all cumulative). */
+struct ls_ai_usage {
+    int64_t model_calls;
+    int64_t retries;
+    int64_t prompt_tokens;
+    int64_t output_tokens;
+};
+
+/* Fills up to max items; returns how many (0: there is no more work). */
+typedef size_t (*ls_ai_next_fn)(void *ud, struct ls_ai_item *items, size_t max);
+/* Reports one item's outcome; item and outcome are borrowed for the call. */
+typedef void (*ls_ai_done_fn)(void *ud, const struct ls_ai_item *item,
+                              const struct ls_ai_outcome *outcome);
+
+struct ls_provider;
+
+struct ls_provider_ops {
+    /*
+     * Classifies every lead next() yields against offer (borrowed). Returns
+     * LS_OK when all are reported, LS_ECANCELLED when cancel became true, or
+     * a fatal error (such as a rejected API key) that makes further calls
+     * pointless; leads not yet reported then get no done() call.
+     */
+    int (*classify)(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
+                    ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
+                    struct ls_ai_usage *usage, struct ls_err *err);
+    void (*free)(struct ls_provider *p);
+};
+
+struct ls_provider {
+    const struct ls_provider_ops *ops;
+    const char *name;  /* "offline", "gemini", "openai"; static */
+    const char *model; /* borrowed from the provider; "" when it has none */
+};
+
+/* The offline provider (core/offline.h behind this interface). rules is borrowed. */
+struct ls_provider *ls_provider_offline_new(const struct ls_rules *rules);
+
+int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
+                         ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
+                         struct ls_ai_usage *usage, struct ls_err *err);
+/* p may be NULL. */
+void ls_provider_free(struct ls_provider *p);
+
+#endif
