@@ -55,7 +55,7 @@ LEADSCORE := $(B)/leadscore
 
 .SECONDARY:
 
-.PHONY: all release asan check check-unit check-integ test run bench deps format \
+.PHONY: all release asan check check-unit check-integ test test-bins run bench deps format \
 	format-check tidy check-deps check-headers clean
 
 all: $(LEADSCORE)
@@ -116,8 +116,10 @@ check-unit: $(UNIT_BIN)
 asan:
 	$(MAKE) MODE=asan check
 
+test-bins: $(LEADSCORE) $(TEST_BINS)
+
 test: deps
-	@$(MAKE) --no-print-directory MODE=asan -j2 $(LEADSCORE) $(TEST_BINS)
+	@$(MAKE) --no-print-directory MODE=asan -j2 test-bins
 	@$(MAKE) --no-print-directory MODE=asan check
 
 # ---- run -----------------------------------------------------------------

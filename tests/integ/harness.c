@@ -1,0 +1,366 @@
+/* harness.c - integration-test helpers (see harness.h). */
+#define _DEFAULT_SOURCE
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* execve takes char *const[] but never writes: drop const the one sanctioned way. */
+static char *unconst(const char *s)
+{
+    return (char *)(uintptr_t)s;
+}
+
+static char tmpdir[256];
+
+const char *h_tmpdir(void)
+{
+    if (tmpdir[0] == '\0') {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof(tmpdir), "%s/ls-test-XXXXXX", base && *base ? base : "/tmp");
+        if (mkdtemp(tmpdir) == NULL) {
+            perror("mkdtemp");
+            abort();
+        }
+    }
+    return tmpdir;
+}
+
+void h_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", h_tmpdir(), name);
+}
+
+const char *h_repo(void)
+{
+    const char *r = getenv("LEADSCORE_REPO");
+    return r && *r ? r : ".";
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("LEADSCORE_BIN");
+    return b && *b ? b : "build/asan/leadscore";
+}
+
+void h_write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        perror(path);
+        abort();
+    }
+    if (len && fwrite(data, 1, len, f) != len)
+        abort();
+    fclose(f);
+}
+
+char *h_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *p = malloc(cap + 1);
+    size_t got;
+    while ((got = fread(p + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            p = realloc(p, cap + 1);
+        }
+    }
+    fclose(f);
+    p[n] = '\0';
+    if (len)
+        *len = n;
+    return p;
+}
+
+/* Builds envp: the current environment plus extra (which wins). */
+static char **make_env(const char *const *extra)
+{
+    size_t n = 0, m = 0;
+    while (environ[n])
+        n++;
+    while (extra && extra[m])
+        m++;
+    char **envp = calloc(n + m + 1, sizeof(char *));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool overridden = false;
+        for (size_t j = 0; j < m; j++) {
+            const char *eq = strchr(extra[j], '=');
+            size_t kl = eq ? (size_t)(eq - extra[j]) : strlen(extra[j]);
+            if (strncmp(environ[i], extra[j], kl) == 0 && environ[i][kl] == '=')
+                overridden = true;
+        }
+        if (!overridden)
+            envp[k++] = environ[i];
+    }
+    for (size_t j = 0; j < m; j++)
+        envp[k++] = unconst(extra[j]);
+    envp[k] = NULL;
+    return envp;
+}
+
+char *h_srv_log(const struct srv *s)
+{
+    return h_read_file(s->log, NULL);
+}
+
+int h_srv_start(struct srv *s, const char *db, const char *const *env)
+{
+    static int seq;
+    memset(s, 0, sizeof(*s));
+    snprintf(s->db, sizeof(s->db), "%s", db);
+    snprintf(s->log, sizeof(s->log), "%s/server-%d-%d.log", h_tmpdir(), (int)getpid(), ++seq);
+    char **envp = make_env(env);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
+        execle(bin(), bin(), "serve", "--host", "127.0.0.1", "--port", "0", "--db", db,
+               (char *)NULL, envp);
+        perror("exec");
+        _exit(127);
+    }
+    free(envp);
+    s->pid = pid;
+    for (int i = 0; i < 500; i++) { /* up to 10 s: ASan start-up is slow */
+        char *log = h_read_file(s->log, NULL);
+        char *p = log ? strstr(log, "event=server.listening") : NULL;
+        char *port = p ? strstr(p, "port=") : NULL;
+        if (port) {
+            s->port = atoi(port + 5);
+            free(log);
+            return 0;
+        }
+        free(log);
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            char *l = h_read_file(s->log, NULL);
+            fprintf(stderr, "server exited early:\n%s\n", l ? l : "");
+            free(l);
+            s->pid = 0;
+            return -1;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "server did not start\n");
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    s->pid = 0;
+    return -1;
+}
+
+int h_srv_stop(struct srv *s, int sig)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, sig);
+    int status = 0;
+    waitpid(s->pid, &status, 0);
+    s->pid = 0;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct resp *r = ud;
+    size_t len = size * n;
+    r->body = realloc(r->body, r->len + len + 1);
+    memcpy(r->body + r->len, p, len);
+    r->len += len;
+    r->body[r->len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    char **h = ud;
+    size_t len = size * n, old = *h ? strlen(*h) : 0;
+    *h = realloc(*h, old + len + 1);
+    memcpy(*h + old, p, len);
+    (*h)[old + len] = '\0';
+    return len;
+}
+
+static int perform(CURL *c, struct curl_slist *hl, struct resp *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->body = calloc(1, 1);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "curl: %s\n", curl_easy_strerror(rc));
+        return -1;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    return 0;
+}
+
+int h_http(const struct srv *s, const char *method, const char *path, const char *const *headers,
+           const char *body, size_t len, struct resp *out)
+{
+    char url[512];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    CURL *c = curl_easy_init();
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    hl = curl_slist_append(hl, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    int rc = perform(c, hl, out);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+int h_upload(const struct srv *s, const char *path, const char *file, const char *field,
+             struct resp *out)
+{
+    char url[512];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    CURL *c = curl_easy_init();
+    curl_mime *mime = curl_mime_init(c);
+    curl_mimepart *part = curl_mime_addpart(mime);
+    curl_mime_name(part, field ? field : "file");
+    curl_mime_filedata(part, file);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    struct curl_slist *hl = curl_slist_append(NULL, "Expect:");
+    int rc = perform(c, hl, out);
+    curl_slist_free_all(hl);
+    curl_mime_free(mime);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+int h_post_json(const struct srv *s, const char *path, const char *json, struct resp *out)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    return h_http(s, "POST", path, h, json, strlen(json), out);
+}
+
+json_t *h_json(const struct resp *r)
+{
+    json_error_t e;
+    return json_loadb(r->body, r->len, 0, &e);
+}
+
+char *h_header(const struct resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = r->headers; p && *p;) {
+        const char *eol = strstr(p, "\r\n");
+        if (eol == NULL)
+            break;
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            const char *v = p + n + 1;
+            while (*v == ' ')
+                v++;
+            return strndup(v, (size_t)(eol - v));
+        }
+        p = eol + 2;
+    }
+    return NULL;
+}
+
+void h_resp_free(struct resp *r)
+{
+    free(r->body);
+    free(r->headers);
+    memset(r, 0, sizeof(*r));
+}
+
+static char *drain(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *p = malloc(cap + 1);
+    ssize_t got;
+    while ((got = read(fd, p + n, cap - n)) > 0) {
+        n += (size_t)got;
+        if (n == cap) {
+            cap *= 2;
+            p = realloc(p, cap + 1);
+        }
+    }
+    p[n] = '\0';
+    return p;
+}
+
+int h_run_cli(const char *const *argv, const char *const *env, char **out, char **err)
+{
+    char outp[600], errp[600];
+    static int seq;
+    snprintf(outp, sizeof(outp), "%s/cli-%d.out", h_tmpdir(), ++seq);
+    snprintf(errp, sizeof(errp), "%s/cli-%d.err", h_tmpdir(), seq);
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **args = calloc(n + 2, sizeof(char *));
+    args[0] = unconst(bin());
+    for (size_t i = 0; i < n; i++)
+        args[i + 1] = unconst(argv[i]);
+    char **envp = make_env(env);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fo, STDOUT_FILENO);
+        dup2(fe, STDERR_FILENO);
+        close(fo);
+        close(fe);
+        execve(bin(), args, envp);
+        _exit(127);
+    }
+    free(args);
+    free(envp);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    int fo = open(outp, O_RDONLY), fe = open(errp, O_RDONLY);
+    char *o = drain(fo), *e = drain(fe);
+    close(fo);
+    close(fe);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
