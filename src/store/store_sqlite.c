@@ -73,6 +73,8 @@ static const char *const migrations[] = {
     "  cache_hits INTEGER NOT NULL DEFAULT 0, model_calls INTEGER NOT NULL DEFAULT 0,"
     "  retries INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,"
     "  output_tokens INTEGER NOT NULL DEFAULT 0,"
+    "  n_high INTEGER NOT NULL DEFAULT 0, n_medium INTEGER NOT NULL DEFAULT 0,"
+    "  n_low INTEGER NOT NULL DEFAULT 0,"
     "  provider TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',"
     "  error TEXT NOT NULL DEFAULT '');"
     /* rank orders results by score descending, then upload order, in one key. */
@@ -110,7 +112,6 @@ enum stmt_id {
     ST_JOB_INSERT,
     ST_JOB_GET,
     ST_JOB_UPDATE,
-    ST_JOB_COUNTS,
     ST_JOBS_UNFINISHED,
     ST_LEADS_PENDING,
     ST_RESULT_INSERT,
@@ -144,13 +145,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "WHERE id = ?2 AND status = 'ready'",
     [ST_JOB_GET] = "SELECT offer_id, upload_id, status, created_ms, started_ms, finished_ms, "
                    "total, done, failed, fallbacks, cache_hits, model_calls, retries, "
-                   "prompt_tokens, output_tokens, provider, model, error FROM jobs WHERE id = ?1",
+                   "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low "
+                   "FROM jobs WHERE id = ?1",
     [ST_JOB_UPDATE] = "UPDATE jobs SET status = ?2, started_ms = ?3, finished_ms = ?4, "
                       "done = ?5, failed = ?6, fallbacks = ?7, cache_hits = ?8, "
                       "model_calls = ?9, retries = ?10, prompt_tokens = ?11, "
-                      "output_tokens = ?12, error = ?13, provider = ?14, model = ?15 "
-                      "WHERE id = ?1",
-    [ST_JOB_COUNTS] = "SELECT intent, count(*) FROM results WHERE job_id = ?1 GROUP BY intent",
+                      "output_tokens = ?12, error = ?13, provider = ?14, model = ?15, "
+                      "n_high = ?16, n_medium = ?17, n_low = ?18 WHERE id = ?1",
     [ST_JOBS_UNFINISHED] = "SELECT id FROM jobs WHERE status IN ('queued', 'running') "
                            "ORDER BY id LIMIT ?1",
     [ST_LEADS_PENDING] = "SELECT l.idx, l.name, l.role, l.company, l.industry, l.location, l.bio "
@@ -823,23 +824,6 @@ static int sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_er
     return rc;
 }
 
-static int job_counts(struct conn *c, struct ls_job *out, struct ls_err *err)
-{
-    sqlite3_stmt *st = stmt(c, ST_JOB_COUNTS, err);
-    if (st == NULL)
-        return LS_EIO;
-    sqlite3_bind_int64(st, 1, out->id);
-    memset(out->counts, 0, sizeof(out->counts));
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int intent = sqlite3_column_int(st, 0);
-        if (intent >= 0 && intent < 4)
-            out->counts[intent] = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    return step == SQLITE_DONE ? LS_OK : sq_fail(c->db, step, "counting results", err);
-}
-
 static int sq_job_get(struct ls_store *base, int64_t id, struct ls_job *out, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
@@ -876,8 +860,12 @@ static int sq_job_get(struct ls_store *base, int64_t id, struct ls_job *out, str
         copy_col(st, 15, out->provider, sizeof(out->provider));
         copy_col(st, 16, out->model, sizeof(out->model));
         copy_col(st, 17, out->error, sizeof(out->error));
+        /* Kept with the job, in the same transaction as each result batch. */
+        out->counts[LS_INTENT_HIGH] = sqlite3_column_int64(st, 18);
+        out->counts[LS_INTENT_MEDIUM] = sqlite3_column_int64(st, 19);
+        out->counts[LS_INTENT_LOW] = sqlite3_column_int64(st, 20);
         sqlite3_reset(st);
-        rc = job_counts(c, out, err);
+        rc = LS_OK;
     } else if (step == SQLITE_DONE) {
         sqlite3_reset(st);
         rc = ls_err_set(err, LS_ENOTFOUND, "job %lld not found", (long long)id);
@@ -910,6 +898,9 @@ static int job_update(struct conn *c, const struct ls_job *j, struct ls_err *err
     bind_cstr(st, 13, j->error);
     bind_cstr(st, 14, j->provider);
     bind_cstr(st, 15, j->model);
+    sqlite3_bind_int64(st, 16, j->counts[LS_INTENT_HIGH]);
+    sqlite3_bind_int64(st, 17, j->counts[LS_INTENT_MEDIUM]);
+    sqlite3_bind_int64(st, 18, j->counts[LS_INTENT_LOW]);
     return step_done(c, st, "updating a job", err);
 }
 
