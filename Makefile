@@ -92,7 +92,8 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CORE_LIBS) -lm
 
-$(B)/tests/test_%: $(B)/tests/integ/test_%.o $(B)/tests/integ/harness.o $(B)/libcore.a
+$(B)/tests/test_%: $(B)/tests/integ/test_%.o $(B)/tests/integ/harness.o $(B)/libshell.a \
+		$(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) $(CORE_LIBS) -lm
 
