@@ -1,0 +1,339 @@
+/* llm_parse.c - model service replies and answers. Pure. */
+#include "llm_parse.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+
+void ls_llm_reply_init(struct ls_llm_reply *r, size_t max_text)
+{
+    memset(r, 0, sizeof(*r));
+    ls_buf_init(&r->text, max_text);
+    r->retry_after_ms = -1;
+}
+
+void ls_llm_reply_release(struct ls_llm_reply *r)
+{
+    ls_buf_release(&r->text);
+}
+
+int64_t ls_llm_parse_duration(const char *s)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    double secs = strtod(s, &end);
+    if (end == s || strcmp(end, "s") != 0 || secs < 0 || secs > 86400.0 * 7)
+        return -1;
+    return (int64_t)(secs * 1000.0 + 0.5);
+}
+
+static void set(struct ls_llm_reply *r, enum ls_llm_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set(struct ls_llm_reply *r, enum ls_llm_kind kind, const char *fmt, ...)
+{
+    r->kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof(r->error), fmt, ap);
+    va_end(ap);
+}
+
+/* Retry on 408, 429, 5xx; everything else that is not 2xx is final. */
+static enum ls_llm_kind kind_for_status(long status)
+{
+    if (status == 408 || status == 429 || status >= 500)
+        return LS_LLM_RETRY;
+    return LS_LLM_FATAL;
+}
+
+static const char *str_at(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+/* ---- Gemini ------------------------------------------------------------- */
+
+/* Reads google.rpc details: RetryInfo's wait, and whether a quota is per day. */
+static void gemini_details(const json_t *details, struct ls_llm_reply *r, bool *per_day)
+{
+    size_t i;
+    const json_t *d;
+    json_array_foreach(details, i, d)
+    {
+        const char *type = str_at(d, "@type");
+        if (strstr(type, "google.rpc.RetryInfo")) {
+            r->retry_after_ms = ls_llm_parse_duration(str_at(d, "retryDelay"));
+        } else if (strstr(type, "google.rpc.QuotaFailure")) {
+            size_t k;
+            const json_t *v;
+            json_array_foreach(json_object_get(d, "violations"), k, v)
+            {
+                if (strstr(str_at(v, "quotaId"), "PerDay"))
+                    *per_day = true;
+            }
+        }
+    }
+}
+
+static void gemini_error(long status, const json_t *root, struct ls_llm_reply *r)
+{
+    const json_t *e = json_object_get(root, "error");
+    if (json_is_array(root)) /* streaming errors come as a one-element array */
+        e = json_object_get(json_array_get(root, 0), "error");
+    const char *msg = str_at(e, "message");
+    const char *st = str_at(e, "status");
+    bool per_day = false;
+    gemini_details(json_object_get(e, "details"), r, &per_day);
+    enum ls_llm_kind kind = kind_for_status(status);
+    /* A daily quota, or a model with no quota at all, will not recover by retrying. */
+    if (status == 429 && (per_day || strstr(msg, "limit: 0") || strstr(msg, "per day")))
+        kind = LS_LLM_FATAL;
+    set(r, kind, "gemini: HTTP %ld%s%s: %s", status, st[0] ? " " : "", st,
+        msg[0] ? msg : "no error message");
+}
+
+static void gemini_usage(const json_t *root, struct ls_llm_reply *r)
+{
+    const json_t *u = json_object_get(root, "usageMetadata");
+    r->prompt_tokens = json_integer_value(json_object_get(u, "promptTokenCount"));
+    r->output_tokens = json_integer_value(json_object_get(u, "candidatesTokenCount")) +
+                       json_integer_value(json_object_get(u, "thoughtsTokenCount"));
+}
+
+void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_llm_reply *r)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (status < 200 || status > 299) {
+        if (root)
+            gemini_error(status, root, r);
+        else
+            set(r, kind_for_status(status), "gemini: HTTP %ld with a non-JSON body", status);
+        goto out;
+    }
+    if (root == NULL) {
+        set(r, LS_LLM_BAD_ANSWER, "gemini: reply is not JSON (%s)", jerr.text);
+        goto out;
+    }
+    gemini_usage(root, r);
+    const char *block = str_at(json_object_get(root, "promptFeedback"), "blockReason");
+    const json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
+    if (block[0]) {
+        set(r, LS_LLM_BAD_ANSWER, "gemini blocked the prompt: %s", block);
+        goto out;
+    }
+    if (cand == NULL) {
+        set(r, LS_LLM_BAD_ANSWER, "gemini returned no candidate");
+        goto out;
+    }
+    const char *finish = str_at(cand, "finishReason");
+    if (strcmp(finish, "STOP") != 0) {
+        set(r, LS_LLM_BAD_ANSWER, "gemini stopped early: finishReason %s",
+            finish[0] ? finish : "missing");
+        goto out;
+    }
+    size_t i;
+    const json_t *part;
+    json_array_foreach(json_object_get(json_object_get(cand, "content"), "parts"), i, part)
+    {
+        if (json_is_true(json_object_get(part, "thought")))
+            continue; /* thought summaries are not the answer */
+        const json_t *t = json_object_get(part, "text");
+        if (json_is_string(t) &&
+            ls_buf_add(&r->text, json_string_value(t), json_string_length(t)) != LS_OK) {
+            set(r, LS_LLM_BAD_ANSWER, "gemini answer is longer than %zu bytes", r->text.max);
+            goto out;
+        }
+    }
+    if (r->text.len == 0)
+        set(r, LS_LLM_BAD_ANSWER, "gemini returned no text");
+    else
+        r->kind = LS_LLM_OK;
+out:
+    json_decref(root);
+}
+
+/* ---- OpenAI-compatible --------------------------------------------------- */
+
+/* error.code is a string (OpenAI), an integer (llama.cpp, OpenRouter) or null (Ollama). */
+static void code_text(const json_t *code, char *out, size_t cap)
+{
+    if (json_is_string(code))
+        snprintf(out, cap, "%s", json_string_value(code));
+    else if (json_is_integer(code))
+        snprintf(out, cap, "%lld", (long long)json_integer_value(code));
+    else
+        out[0] = '\0';
+}
+
+static void openai_error(long status, const json_t *root, struct ls_llm_reply *r)
+{
+    const json_t *e = json_object_get(root, "error");
+    const char *msg = json_is_string(e) ? json_string_value(e) : str_at(e, "message");
+    char code[64];
+    code_text(json_object_get(e, "code"), code, sizeof(code));
+    const char *type = str_at(e, "type");
+    enum ls_llm_kind kind = kind_for_status(status);
+    if (status == 429 &&
+        (strcmp(code, "insufficient_quota") == 0 || strcmp(type, "insufficient_quota") == 0))
+        kind = LS_LLM_FATAL; /* billing, not rate: retrying cannot help */
+    if (status == 400 && (strstr(msg, "json_schema") || strstr(msg, "response_format")))
+        r->schema_unsupported = true;
+    set(r, kind, "openai: HTTP %ld%s%s: %s", status, code[0] ? " " : "", code,
+        msg && msg[0] ? msg : "no error message");
+}
+
+void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_llm_reply *r)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (status < 200 || status > 299) {
+        if (root)
+            openai_error(status, root, r);
+        else
+            set(r, kind_for_status(status), "openai: HTTP %ld with a non-JSON body", status);
+        goto out;
+    }
+    if (root == NULL) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: reply is not JSON (%s)", jerr.text);
+        goto out;
+    }
+    const json_t *e = json_object_get(root, "error");
+    if (e && !json_is_null(e)) {
+        /* OpenRouter and others report failures inside a 200. */
+        const char *msg = json_is_string(e) ? json_string_value(e) : str_at(e, "message");
+        set(r, LS_LLM_BAD_ANSWER, "openai: HTTP 200 carrying an error: %s",
+            msg && msg[0] ? msg : "no message");
+        goto out;
+    }
+    const json_t *u = json_object_get(root, "usage");
+    r->prompt_tokens = json_integer_value(json_object_get(u, "prompt_tokens"));
+    r->output_tokens = json_integer_value(json_object_get(u, "completion_tokens"));
+    const json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
+    if (choice == NULL) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: reply has no choices");
+        goto out;
+    }
+    const char *finish = str_at(choice, "finish_reason");
+    const json_t *msg = json_object_get(choice, "message");
+    const char *refusal = str_at(msg, "refusal");
+    if (refusal[0]) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: the model refused: %s", refusal);
+        goto out;
+    }
+    if (finish[0] && strcmp(finish, "stop") != 0) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: stopped early: finish_reason %s", finish);
+        goto out;
+    }
+    const json_t *content = json_object_get(msg, "content");
+    if (!json_is_string(content) || json_string_length(content) == 0) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: reply has no content");
+        goto out;
+    }
+    if (ls_buf_add(&r->text, json_string_value(content), json_string_length(content)) != LS_OK) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: answer is longer than %zu bytes", r->text.max);
+        goto out;
+    }
+    r->kind = LS_LLM_OK;
+out:
+    json_decref(root);
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+/* Strips surrounding whitespace and a ```json ... ``` fence. */
+static void unfence(const char **s, size_t *len)
+{
+    ls_text_trim(s, len);
+    if (*len < 6 || strncmp(*s, "```", 3) != 0)
+        return;
+    const char *nl = memchr(*s, '\n', *len);
+    const char *end = *s + *len;
+    if (nl == NULL || end - nl < 4 || strncmp(end - 3, "```", 3) != 0)
+        return;
+    *len = (size_t)(end - 3 - (nl + 1));
+    *s = nl + 1;
+    ls_text_trim(s, len);
+}
+
+int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, size_t n,
+                        struct ls_verdict *out, int *status, char (*why)[128], struct ls_err *err)
+{
+    int rc = LS_OK;
+    for (size_t i = 0; i < n; i++) {
+        status[i] = LS_EINVAL;
+        snprintf(why[i], sizeof(why[i]), "the answer has no entry for this lead");
+    }
+    unfence(&text, &len);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    const json_t *items = NULL;
+    if (root == NULL) {
+        rc = ls_err_set(err, LS_EPARSE, "answer is not valid JSON: %s", jerr.text);
+        goto out;
+    }
+    json_t *single = NULL;
+    if (json_is_array(root)) {
+        items = root;
+    } else if (json_is_array(json_object_get(root, "results"))) {
+        items = json_object_get(root, "results");
+    } else if (json_is_object(root) && json_object_get(root, "intent")) {
+        single = json_array();
+        json_array_append(single, root);
+        items = single;
+    } else {
+        rc = ls_err_set(err, LS_EPARSE, "answer is not a list of {id, intent, reasoning}");
+        goto out;
+    }
+    size_t k;
+    const json_t *it;
+    json_array_foreach(items, k, it)
+    {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        if (id == NULL && n == 1 && single)
+            id = ids[0]; /* one lead, one object: the id may be left out */
+        size_t slot = n;
+        for (size_t i = 0; id && i < n; i++) {
+            if (strcmp(id, ids[i]) == 0)
+                slot = i;
+        }
+        if (slot == n)
+            continue; /* not an id we asked for: ignored, never attributed */
+        if (status[slot] == LS_OK || strstr(why[slot], "twice")) {
+            status[slot] = LS_EINVAL;
+            snprintf(why[slot], sizeof(why[slot]), "the answer lists this lead twice");
+            continue;
+        }
+        const json_t *intent = json_object_get(it, "intent");
+        const json_t *reason = json_object_get(it, "reasoning");
+        enum ls_intent v = json_is_string(intent) ? ls_intent_parse(json_string_value(intent),
+                                                                    json_string_length(intent))
+                                                  : LS_INTENT_NONE;
+        if (v == LS_INTENT_NONE) {
+            snprintf(why[slot], sizeof(why[slot]), "unknown intent label \"%.40s\"",
+                     json_is_string(intent) ? json_string_value(intent) : "(not a string)");
+            continue;
+        }
+        if (!json_is_string(reason) ||
+            ls_reasoning_clean(json_string_value(reason), json_string_length(reason),
+                               out[slot].reasoning) == 0) {
+            snprintf(why[slot], sizeof(why[slot]), "the reasoning is missing or empty");
+            continue;
+        }
+        out[slot].intent = v;
+        status[slot] = LS_OK;
+        why[slot][0] = '\0';
+    }
+    json_decref(single);
+out:
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,65 @@
+/*
+ * llm_parse.h - reading what a model service answered. Pure.
+ *
+ * Two steps. The envelope: an HTTP status and body from Gemini or an
+ * OpenAI-compatible server become a struct ls_llm_reply that says whether the
+ * request worked, should be retried (and after how long, when the service
+ * says), or failed for good. The answer: the model's text is checked in C
+ * against exactly the ids that were asked for; anything that does not
+ * validate is a failed item, never a guessed label.
+ */
+#ifndef LS_CORE_LLM_PARSE_H
+#define LS_CORE_LLM_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "verdict.h"
+
+enum ls_llm_kind {
+    LS_LLM_OK,         /* text holds the model's answer */
+    LS_LLM_RETRY,      /* transient (429, 5xx, ...): try again later */
+    LS_LLM_FATAL,      /* no request will succeed (key, model, per-day quota, ...) */
+    LS_LLM_BAD_ANSWER, /* this request got no usable answer (blocked, truncated, ...) */
+};
+
+struct ls_llm_reply {
+    enum ls_llm_kind kind;
+    struct ls_buf text;     /* the answer text for LS_LLM_OK (init by ls_llm_reply_init) */
+    int64_t retry_after_ms; /* the service's own wait hint, -1 when it gave none */
+    int64_t prompt_tokens, output_tokens;
+    bool schema_unsupported;    /* OpenAI-compatible: json_schema was rejected */
+    char error[LS_ERR_MSG_MAX]; /* why, for anything but LS_LLM_OK */
+};
+
+void ls_llm_reply_init(struct ls_llm_reply *r, size_t max_text);
+void ls_llm_reply_release(struct ls_llm_reply *r);
+
+/* Gemini generateContent: status and body (borrowed) -> r. */
+void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_llm_reply *r);
+
+/* OpenAI chat/completions: status and body (borrowed) -> r. */
+void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_llm_reply *r);
+
+/*
+ * Parses a protobuf Duration ("26s", "53.016342224s") into milliseconds;
+ * -1 when s is not one.
+ */
+int64_t ls_llm_parse_duration(const char *s);
+
+/*
+ * Validates a model's answer text against the n ids asked for. Accepts a JSON
+ * array of {id, intent, reasoning}, an object {"results": [...]}, or for one
+ * id a single object; a ```json fence around it is removed. For each id i,
+ * status[i] is LS_OK with out[i] filled (intent normalised, reasoning
+ * cleaned), or an error with why[i] set: missing, duplicated, unknown label,
+ * empty reasoning. Returns LS_OK when the text had the right shape (some
+ * items may still have failed) or LS_EPARSE when it did not (all failed).
+ */
+int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, size_t n,
+                        struct ls_verdict *out, int *status, char (*why)[128], struct ls_err *err);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * prompt.h - the request a language model gets for a batch of leads. Pure.
+ *
+ * The instructions are fixed text in the system part. The offer and the leads
+ * travel as one JSON document inside a data block in the user part:
+ *
+ *   <data nonce="3f9c...">
+ *   {"offer": {...}, "prospects": [{"id": "k3v9q1", "role": ..., ...}]}
+ *   </data nonce="3f9c...">
+ *
+ * The nonce is random per request, so lead text cannot forge the closing
+ * marker; inside the JSON every '<' and '>' is written as \u003c / \u003e,
+ * so lead text cannot even contain a tag. Leads are named by random opaque
+ * ids, never by name (the name is not sent at all), and every field is
+ * clipped before it enters the prompt.
+ */
+#ifndef LS_CORE_PROMPT_H
+#define LS_CORE_PROMPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "lead.h"
+#include "offer.h"
+
+/* Changes whenever the prompt's wording or shape changes (part of the cache key). */
+#define LS_PROMPT_VERSION "2026-11-24.1"
+
+#define LS_PROMPT_ID_LEN    8    /* characters of an opaque lead id */
+#define LS_PROMPT_BIO_MAX   1500 /* bytes of a bio that are sent */
+#define LS_PROMPT_FIELD_MAX 200  /* bytes of any other lead field */
+#define LS_PROMPT_BATCH_MAX 50
+
+/* The fixed system instruction. Static. */
+extern const char ls_prompt_system[];
+
+struct ls_prompt_lead {
+    const struct ls_lead *lead; /* borrowed */
+    char id[LS_PROMPT_ID_LEN + 1];
+};
+
+struct ls_prompt {
+    const struct ls_offer *offer;       /* borrowed */
+    const struct ls_prompt_lead *leads; /* borrowed, n entries */
+    size_t n;
+    const char *nonce; /* borrowed; [0-9a-f]+ */
+};
+
+/* The user part: the task line, the data block and the ids to answer for. */
+int ls_prompt_user_text(const struct ls_prompt *p, struct ls_buf *out);
+
+/*
+ * A Gemini generateContent body: systemInstruction, contents, and
+ * generationConfig with temperature 0, a bounded maxOutputTokens, JSON output
+ * with a responseSchema (an array of {id, intent, reasoning}) and, when
+ * thinking_off, thinkingConfig {thinkingBudget: 0}.
+ */
+int ls_prompt_gemini_body(const struct ls_prompt *p, bool thinking_off, struct ls_buf *out);
+
+/*
+ * An OpenAI chat/completions body: system and user messages, temperature 0,
+ * max_tokens, and response_format json_schema (strict; an object with a
+ * "results" array) or, when json_object, {"type": "json_object"}.
+ */
+int ls_prompt_openai_body(const struct ls_prompt *p, const char *model, bool json_object,
+                          struct ls_buf *out);
+
+/* Output tokens to allow for n leads. */
+int ls_prompt_max_tokens(size_t n);
+
+/* A rough token estimate of a request body (bytes / 4 plus the output allowance). */
+long ls_prompt_estimate_tokens(size_t body_len, size_t n);
+
+/*
+ * Turns len random bytes into an id of LS_PROMPT_ID_LEN characters from
+ * [a-z0-9] (out has LS_PROMPT_ID_LEN + 1 bytes). The caller supplies the
+ * randomness; core has none.
+ */
+void ls_prompt_make_id(const unsigned char *rnd, size_t len, char *out);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * test_llm_parse.c - every reply the two wire formats document, and every way
+ * an answer can fail validation.
+ */
+#include "ls_test.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "core/llm_parse.h"
+
+static struct ls_llm_reply gemini(long status, const char *body)
+{
+    struct ls_llm_reply r;
+    ls_llm_reply_init(&r, 65536);
+    ls_llm_gemini_reply(status, body, strlen(body), &r);
+    return r;
+}
+
+static struct ls_llm_reply openai(long status, const char *body)
+{
+    struct ls_llm_reply r;
+    ls_llm_reply_init(&r, 65536);
+    ls_llm_openai_reply(status, body, strlen(body), &r);
+    return r;
+}
+
+static void test_llm_parse__gemini_success_skips_thoughts(void **state)
+{
+    (void)state;
+    struct ls_llm_reply r = gemini(
+        200, "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"thinking\","
+             "\"thought\":true},{\"text\":\"[{\\\"id\\\":\"},{\"text\":\"\\\"a\\\"}]\"}]},"
+             "\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":171,"
+             "\"candidatesTokenCount\":38,\"totalTokenCount\":209}}");
+    assert_int_equal(r.kind, LS_LLM_OK);
+    assert_string_equal(ls_buf_str(&r.text), "[{\"id\":\"a\"}]");
+    assert_int_equal(r.prompt_tokens, 171);
+    assert_int_equal(r.output_tokens, 38);
+    ls_llm_reply_release(&r);
+}
+
+static void test_llm_parse__gemini_failures_at_200(void **state)
+{
+    (void)state;
+    struct {
+        const char *body;
+        const char *why;
+    } cases[] = {
+        {"{\"promptFeedback\":{\"blockReason\":\"PROHIBITED_CONTENT\"},\"usageMetadata\":{}}",
+         "blocked the prompt: PROHIBITED_CONTENT"},
+        {"{\"candidates\":[{\"content\":{\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\"}]}",
+         "finishReason MAX_TOKENS"},
+        {"{\"candidates\":[{\"finishReason\":\"SAFETY\",\"safetyRatings\":[]}]}",
+         "finishReason SAFETY"},
+        {"{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"finishReason\":"
+         "\"RECITATION\"}]}",
+         "finishReason RECITATION"},
+        {"{\"candidates\":[]}", "no candidate"},
+        {"{\"candidates\":[{\"content\":{\"parts\":[]},\"finishReason\":\"STOP\"}]}", "no text"},
+        {"not json", "not JSON"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ls_llm_reply r = gemini(200, cases[i].body);
+        assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+        if (strstr(r.error, cases[i].why) == NULL) {
+            print_error("case %zu: %s\n", i, r.error);
+            fail();
+        }
+        ls_llm_reply_release(&r);
+    }
+}
+
+static void test_llm_parse__gemini_errors(void **state)
+{
+    (void)state;
+    struct ls_llm_reply r = gemini(
+        429, "{\"error\":{\"code\":429,\"message\":\"You exceeded your current quota\","
+             "\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":\"type.googleapis.com/"
+             "google.rpc.QuotaFailure\",\"violations\":[{\"quotaId\":"
+             "\"GenerateRequestsPerMinutePerProjectPerModel-FreeTier\"}]},{\"@type\":\"type."
+             "googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"53.016342224s\"}]}}");
+    assert_int_equal(r.kind, LS_LLM_RETRY);
+    assert_int_equal(r.retry_after_ms, 53016);
+    assert_non_null(strstr(r.error, "HTTP 429 RESOURCE_EXHAUSTED"));
+    ls_llm_reply_release(&r);
+
+    r = gemini(429, "{\"error\":{\"code\":429,\"message\":\"quota\",\"status\":"
+                    "\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":\"type.googleapis.com/"
+                    "google.rpc.QuotaFailure\",\"violations\":[{\"quotaId\":"
+                    "\"GenerateRequestsPerDayPerProjectPerModel-FreeTier\"}]},{\"@type\":"
+                    "\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"15s\"}]}}");
+    assert_int_equal(r.kind, LS_LLM_FATAL); /* a daily quota does not come back in 15 s */
+    ls_llm_reply_release(&r);
+
+    struct {
+        long status;
+        const char *body;
+        enum ls_llm_kind kind;
+        const char *msg;
+    } cases[] = {
+        {400,
+         "{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API "
+         "key.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/"
+         "google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\"}]}}",
+         LS_LLM_FATAL, "API key not valid"},
+        {403,
+         "{\"error\":{\"code\":403,\"message\":\"Method doesn't allow unregistered callers\","
+         "\"status\":\"PERMISSION_DENIED\"}}",
+         LS_LLM_FATAL, "PERMISSION_DENIED"},
+        {404,
+         "{\"error\":{\"code\":404,\"message\":\"models/gemini-2.0-flash is not found\","
+         "\"status\":\"NOT_FOUND\"}}",
+         LS_LLM_FATAL, "is not found"},
+        {500,
+         "{\"error\":{\"code\":500,\"message\":\"An internal error\",\"status\":\"INTERNAL\"}}",
+         LS_LLM_RETRY, "INTERNAL"},
+        {503,
+         "{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":"
+         "\"UNAVAILABLE\"}}",
+         LS_LLM_RETRY, "overloaded"},
+        {504,
+         "[{\"error\":{\"code\":504,\"message\":\"deadline\",\"status\":"
+         "\"DEADLINE_EXCEEDED\"}}]",
+         LS_LLM_RETRY, "DEADLINE_EXCEEDED"},
+        {502, "<html>bad gateway</html>", LS_LLM_RETRY, "non-JSON"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = gemini(cases[i].status, cases[i].body);
+        assert_int_equal(r.kind, cases[i].kind);
+        assert_non_null(strstr(r.error, cases[i].msg));
+        assert_int_equal(r.retry_after_ms, -1);
+        ls_llm_reply_release(&r);
+    }
+}
+
+static void test_llm_parse__openai(void **state)
+{
+    (void)state;
+    struct ls_llm_reply r =
+        openai(200, "{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                    "\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"results\\\":[]}\","
+                    "\"refusal\":null},\"finish_reason\":\"stop\"}],\"usage\":{"
+                    "\"prompt_tokens\":148,\"completion_tokens\":29,\"total_tokens\":177}}");
+    assert_int_equal(r.kind, LS_LLM_OK);
+    assert_string_equal(ls_buf_str(&r.text), "{\"results\":[]}");
+    assert_int_equal(r.prompt_tokens, 148);
+    assert_int_equal(r.output_tokens, 29);
+    ls_llm_reply_release(&r);
+
+    struct {
+        long status;
+        const char *body;
+        enum ls_llm_kind kind;
+        const char *msg;
+    } cases[] = {
+        {200, "{\"error\":{\"code\":502,\"message\":\"upstream down\"}}", LS_LLM_BAD_ANSWER,
+         "HTTP 200 carrying an error: upstream down"},
+        {200,
+         "{\"choices\":[{\"message\":{\"content\":\"{\\\"res\"},\"finish_reason\":\"length\"}]}",
+         LS_LLM_BAD_ANSWER, "finish_reason length"},
+        {200, "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"I can't\"}}]}",
+         LS_LLM_BAD_ANSWER, "refused"},
+        {200,
+         "{\"choices\":[{\"message\":{\"content\":null},\"finish_reason\":\"content_filter\"}]}",
+         LS_LLM_BAD_ANSWER, "content_filter"},
+        {429,
+         "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini\",\"type\":\"requests\","
+         "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+         LS_LLM_RETRY, "rate_limit_exceeded"},
+        {429,
+         "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":"
+         "\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}",
+         LS_LLM_FATAL, "insufficient_quota"},
+        {401,
+         "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":"
+         "\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}",
+         LS_LLM_FATAL, "Incorrect API key"},
+        {400, "{\"error\":{\"code\":400,\"message\":\"bad\",\"type\":\"invalid_request_error\"}}",
+         LS_LLM_FATAL, "HTTP 400 400: bad"},
+        {404, "{\"error\":\"model \\\"x\\\" not found, try pulling it first\"}", LS_LLM_FATAL,
+         "try pulling it first"},
+        {503, "{\"error\":{\"message\":\"server busy\",\"type\":\"api_error\",\"code\":null}}",
+         LS_LLM_RETRY, "server busy"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = openai(cases[i].status, cases[i].body);
+        if (r.kind != cases[i].kind || strstr(r.error, cases[i].msg) == NULL) {
+            print_error("case %zu: kind %d: %s\n", i, r.kind, r.error);
+            fail();
+        }
+        ls_llm_reply_release(&r);
+    }
+    r = openai(400, "{\"error\":{\"message\":\"Invalid parameter: 'response_format' of type "
+                    "'json_schema' is not supported with this model.\",\"type\":"
+                    "\"invalid_request_error\",\"param\":\"response_format\",\"code\":null}}");
+    assert_true(r.schema_unsupported);
+    ls_llm_reply_release(&r);
+}
+
+static void test_llm_parse__durations(void **state)
+{
+    (void)state;
+    assert_int_equal(ls_llm_parse_duration("26s"), 26000);
+    assert_int_equal(ls_llm_parse_duration("0.5s"), 500);
+    assert_int_equal(ls_llm_parse_duration("53.016342224s"), 53016);
+    assert_int_equal(ls_llm_parse_duration("5m"), -1);
+    assert_int_equal(ls_llm_parse_duration("-1s"), -1);
+    assert_int_equal(ls_llm_parse_duration(""), -1);
+    assert_int_equal(ls_llm_parse_duration(NULL), -1);
+}
+
+#define N 3
+static const char *const ids[N] = {"k3v9q1aa", "x8d2p0bb", "m1n2o3cc"};
+
+static int answer(const char *text, struct ls_verdict *v, int *st, char (*why)[128])
+{
+    struct ls_err err = {0};
+    return ls_llm_parse_answer(text, strlen(text), ids, N, v, st, why, &err);
+}
+
+static void test_llm_parse__answer_valid_forms(void **state)
+{
+    (void)state;
+    struct ls_verdict v[N];
+    int st[N];
+    char why[N][128];
+    const char *forms[] = {
+        "[{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"},"
+        "{\"id\":\"x8d2p0bb\",\"intent\":\"medium\",\"reasoning\":\"b\"},"
+        "{\"id\":\"m1n2o3cc\",\"intent\":\" LOW \",\"reasoning\":\"c\"}]",
+        "{\"results\":[{\"id\":\"m1n2o3cc\",\"intent\":\"Low\",\"reasoning\":\"c\"},"
+        "{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"},"
+        "{\"id\":\"x8d2p0bb\",\"intent\":\"Medium\",\"reasoning\":\"b\"}]}",
+        "```json\n[{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"},"
+        "{\"id\":\"x8d2p0bb\",\"intent\":\"Medium\",\"reasoning\":\"b\"},"
+        "{\"id\":\"m1n2o3cc\",\"intent\":\"Low\",\"reasoning\":\"c\\u0007\\n\"}]\n```",
+    };
+    for (size_t f = 0; f < 3; f++) {
+        assert_int_equal(answer(forms[f], v, st, why), LS_OK);
+        for (int i = 0; i < N; i++)
+            assert_int_equal(st[i], LS_OK);
+        assert_int_equal(v[0].intent, LS_INTENT_HIGH);
+        assert_int_equal(v[1].intent, LS_INTENT_MEDIUM);
+        assert_int_equal(v[2].intent, LS_INTENT_LOW);
+        assert_string_equal(v[2].reasoning, "c");
+    }
+    /* One lead: a bare object is accepted. */
+    struct ls_err err = {0};
+    const char *one = "{\"intent\":\"High\",\"reasoning\":\"fits\"}";
+    assert_int_equal(ls_llm_parse_answer(one, strlen(one), ids, 1, v, st, why, &err), LS_OK);
+    assert_int_equal(st[0], LS_OK);
+}
+
+static void test_llm_parse__answer_invalid_items(void **state)
+{
+    (void)state;
+    struct ls_verdict v[N];
+    int st[N];
+    char why[N][128];
+    /* Unknown label, empty reasoning, unknown id, missing id. */
+    assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"Hot\",\"reasoning\":\"a\"},"
+                            "{\"id\":\"x8d2p0bb\",\"intent\":\"Low\",\"reasoning\":\"  \"},"
+                            "{\"id\":\"zzzzzzzz\",\"intent\":\"High\",\"reasoning\":\"c\"}]",
+                            v, st, why),
+                     LS_OK);
+    assert_int_not_equal(st[0], LS_OK);
+    assert_non_null(strstr(why[0], "unknown intent label \"Hot\""));
+    assert_int_not_equal(st[1], LS_OK);
+    assert_non_null(strstr(why[1], "reasoning"));
+    assert_int_not_equal(st[2], LS_OK);
+    assert_non_null(strstr(why[2], "no entry"));
+    /* The same id twice is not trusted. */
+    assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"},"
+                            "{\"id\":\"k3v9q1aa\",\"intent\":\"Low\",\"reasoning\":\"b\"}]",
+                            v, st, why),
+                     LS_OK);
+    assert_int_not_equal(st[0], LS_OK);
+    assert_non_null(strstr(why[0], "twice"));
+    /* Truncated JSON and the wrong shape fail as a whole. */
+    assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"Hi", v, st, why), LS_EPARSE);
+    for (int i = 0; i < N; i++)
+        assert_int_not_equal(st[i], LS_OK);
+    assert_int_equal(answer("{\"verdict\":\"High\"}", v, st, why), LS_EPARSE);
+    assert_int_equal(answer("The lead is High intent.", v, st, why), LS_EPARSE);
+    /* A long reasoning is clipped to the cap. */
+    char longr[2048];
+    int w = snprintf(longr, sizeof(longr),
+                     "[{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"");
+    memset(longr + w, 'r', 1500);
+    strcpy(longr + w + 1500, "\"}]");
+    assert_int_equal(answer(longr, v, st, why), LS_OK);
+    assert_int_equal(st[0], LS_OK);
+    assert_int_equal(strlen(v[0].reasoning), LS_REASON_MAX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_llm_parse__gemini_success_skips_thoughts),
+        cmocka_unit_test(test_llm_parse__gemini_failures_at_200),
+        cmocka_unit_test(test_llm_parse__gemini_errors),
+        cmocka_unit_test(test_llm_parse__openai),
+        cmocka_unit_test(test_llm_parse__durations),
+        cmocka_unit_test(test_llm_parse__answer_valid_forms),
+        cmocka_unit_test(test_llm_parse__answer_invalid_items),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
