@@ -35,12 +35,15 @@ static const char usage_text[] =
     "  --out FILE      write results here instead of standard output\n"
     "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
     "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
+    "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
+    "  --ai-model M    model name (GEMINI_MODEL / OPENAI_MODEL)\n"
     "\n"
     "exit status: 0 ok, 2 usage, 65 bad input data, 70 internal error\n";
 
 struct opts {
     const char *offer, *leads, *out, *db;
     enum ls_export_format format;
+    struct ls_config *cfg;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -52,12 +55,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"format", required_argument, NULL, 'f'},
         {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
+        {"ai-provider", required_argument, NULL, 'a'},
+        {"ai-model", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'a':
+            snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
+            break;
+        case 'm':
+            snprintf(o->cfg->model, sizeof(o->cfg->model), "%s", optarg);
+            break;
         case 'o':
             o->offer = optarg;
             break;
@@ -273,6 +284,7 @@ int ls_cmd_score(int argc, char **argv)
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         return LS_EXIT_USAGE;
     }
+    o.cfg = &cfg;
     rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? LS_EXIT_OK : rc;

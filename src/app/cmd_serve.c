@@ -28,21 +28,34 @@ static const char usage_text[] =
     "  --port P      port, 0 for any free port (LEADSCORE_PORT, default 5000)\n"
     "  --db PATH     SQLite database file (LEADSCORE_DB, default ./leadscore.db)\n"
     "  --threads N   HTTP worker threads (LEADSCORE_THREADS, default 4)\n"
+    "  --ai-provider P  auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
+    "  --ai-model M     model name (GEMINI_MODEL / OPENAI_MODEL)\n"
     "\n"
     "Other settings come from the environment or ./.env; see README.md.\n";
 
 static int parse_args(int argc, char **argv, struct ls_config *cfg)
 {
     static const struct option opts[] = {
-        {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
-        {"db", required_argument, NULL, 'd'},   {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+        {"host", required_argument, NULL, 'H'},
+        {"port", required_argument, NULL, 'p'},
+        {"db", required_argument, NULL, 'd'},
+        {"threads", required_argument, NULL, 't'},
+        {"ai-provider", required_argument, NULL, 'a'},
+        {"ai-model", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     long long n;
     optind = 1;
     while ((c = getopt_long(argc, argv, "H:p:d:t:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'a':
+            snprintf(cfg->provider, sizeof(cfg->provider), "%s", optarg);
+            break;
+        case 'm':
+            snprintf(cfg->model, sizeof(cfg->model), "%s", optarg);
+            break;
         case 'H':
             snprintf(cfg->host, sizeof(cfg->host), "%s", optarg);
             break;

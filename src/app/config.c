@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,5 +165,28 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     }
     if ((v = ls_env("LEADSCORE_AI_PROVIDER")))
         snprintf(c->provider, sizeof(c->provider), "%s", v);
+    static const struct {
+        const char *name;
+        long long min, max, dflt;
+        size_t off;
+        bool is_long;
+    } ai[] = {
+        {"LEADSCORE_AI_BATCH", 1, 50, 10, offsetof(struct ls_config, ai_batch), false},
+        {"LEADSCORE_AI_CONCURRENCY", 1, 64, 8, offsetof(struct ls_config, ai_concurrency), false},
+        {"LEADSCORE_AI_RPM", 0, 1000000, 0, offsetof(struct ls_config, ai_rpm), false},
+        {"LEADSCORE_AI_TPM", 0, 1000000000, 0, offsetof(struct ls_config, ai_tpm), true},
+        {"LEADSCORE_AI_MAX_RETRIES", 1, 20, 5, offsetof(struct ls_config, ai_max_retries), false},
+        {"LEADSCORE_AI_TIMEOUT_MS", 100, 600000, 30000, offsetof(struct ls_config, ai_timeout_ms),
+         true},
+    };
+    for (size_t i = 0; i < sizeof(ai) / sizeof(ai[0]); i++) {
+        n = ai[i].dflt;
+        if ((rc = env_int(ai[i].name, ai[i].min, ai[i].max, &n, err)))
+            return rc;
+        if (ai[i].is_long)
+            *(long *)((char *)c + ai[i].off) = (long)n;
+        else
+            *(int *)((char *)c + ai[i].off) = (int)n;
+    }
     return LS_OK;
 }

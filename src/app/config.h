@@ -21,7 +21,11 @@ struct ls_config {
     size_t max_upload;
     struct ls_csv_limits csv;
     int log_level;
-    char provider[16]; /* auto | offline (| gemini | openai) */
+    /* AI layer */
+    char provider[16]; /* auto | offline | gemini | openai */
+    char model[128];   /* from --ai-model, or GEMINI_MODEL / OPENAI_MODEL */
+    int ai_batch, ai_concurrency, ai_rpm, ai_max_retries;
+    long ai_tpm, ai_timeout_ms;
 };
 
 /* Loads ./.env (if present) so that ls_env sees it. Call once, before threads start. */

@@ -1,6 +1,7 @@
 /*
  * main.c - leadscore's entry point and command table.
  */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static void usage(FILE *f)
     fprintf(f, "\nRun 'leadscore <command> --help' for a command's options.\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -49,4 +50,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "leadscore: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return LS_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* Once, before any thread starts (libcurl-thread). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "leadscore: cannot initialise libcurl\n");
+        return LS_EXIT_SOFTWARE;
+    }
+    int rc = dispatch(argc, argv);
+    curl_global_cleanup();
+    return rc;
 }

@@ -1,15 +1,75 @@
-/* provider_select.c - which AI provider the configuration asks for. */
+/*
+ * provider_select.c - which AI provider the configuration asks for.
+ *
+ * auto: gemini when GEMINI_API_KEY is set, else openai when OPENAI_BASE_URL
+ * or OPENAI_API_KEY is set, else the offline judge. A provider chosen by name
+ * whose settings are missing is a start-up error, not a run of failed leads.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "app/app.h"
 
+#define GEMINI_DEFAULT_BASE  "https://generativelanguage.googleapis.com"
+#define GEMINI_DEFAULT_MODEL "gemini-2.5-flash-lite"
+#define OPENAI_DEFAULT_BASE  "https://api.openai.com/v1"
+
+static struct ls_http_provider_config http_config(const struct ls_config *cfg)
+{
+    struct ls_http_provider_config h = {0};
+    h.batch = cfg->ai_batch;
+    h.concurrency = cfg->ai_concurrency;
+    h.rpm = cfg->ai_rpm;
+    h.tpm = cfg->ai_tpm;
+    h.max_attempts = cfg->ai_max_retries;
+    h.timeout_ms = cfg->ai_timeout_ms;
+    h.connect_timeout_ms = cfg->ai_timeout_ms < 10000 ? cfg->ai_timeout_ms : 10000;
+    return h;
+}
+
 struct ls_provider *ls_app_provider(const struct ls_config *cfg, const struct ls_rules *rules,
                                     struct ls_err *err)
 {
     const char *p = cfg->provider;
-    if (strcmp(p, "auto") == 0 || strcmp(p, "offline") == 0)
+    const char *gemini_key = ls_env("GEMINI_API_KEY");
+    const char *openai_key = ls_env("OPENAI_API_KEY");
+    const char *openai_base = ls_env("OPENAI_BASE_URL");
+    if (strcmp(p, "auto") == 0)
+        p = gemini_key ? "gemini" : (openai_base || openai_key) ? "openai" : "offline";
+
+    if (strcmp(p, "offline") == 0)
         return ls_provider_offline_new(rules);
-    ls_err_set(err, LS_EINVAL, "LEADSCORE_AI_PROVIDER must be auto or offline (got \"%s\")", p);
+    struct ls_http_provider_config h = http_config(cfg);
+    if (strcmp(p, "gemini") == 0) {
+        if (gemini_key == NULL) {
+            ls_err_set(err, LS_EINVAL,
+                       "the gemini provider needs GEMINI_API_KEY (in the environment or .env)");
+            return NULL;
+        }
+        const char *base = ls_env("GEMINI_BASE_URL");
+        const char *model = cfg->model[0] ? cfg->model : ls_env("GEMINI_MODEL");
+        h.wire = LS_WIRE_GEMINI;
+        h.base_url = base ? base : GEMINI_DEFAULT_BASE;
+        h.model = model ? model : GEMINI_DEFAULT_MODEL;
+        h.api_key = gemini_key;
+        return ls_provider_http_new(&h, err);
+    }
+    if (strcmp(p, "openai") == 0) {
+        const char *model = cfg->model[0] ? cfg->model : ls_env("OPENAI_MODEL");
+        if (model == NULL) {
+            ls_err_set(err, LS_EINVAL,
+                       "the openai provider needs OPENAI_MODEL (e.g. gpt-4o-mini, or llama3.1 on "
+                       "Ollama)");
+            return NULL;
+        }
+        h.wire = LS_WIRE_OPENAI;
+        h.base_url = openai_base ? openai_base : OPENAI_DEFAULT_BASE;
+        h.model = model;
+        h.api_key = openai_key ? openai_key : "";
+        return ls_provider_http_new(&h, err);
+    }
+    ls_err_set(err, LS_EINVAL,
+               "LEADSCORE_AI_PROVIDER must be auto, offline, gemini or openai (got \"%s\")",
+               cfg->provider);
     return NULL;
 }

@@ -39,6 +39,9 @@ struct ls_result {
     const char *model;     /* borrowed; "" when the provider has none */
     enum ls_ai_status status;
     const char *ai_error; /* borrowed; NULL or "" when none */
+    /* Borrowed; LS_SHA256_LEN bytes, or NULL. When set, the store also keeps
+     * this verdict in the verdict cache under this key. */
+    const unsigned char *cache_key;
 };
 
 /* Fills the score fields of r from the rule parts and the verdict (borrowed). */

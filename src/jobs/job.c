@@ -9,10 +9,14 @@
  */
 #include "job.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/offline.h"
+#include "core/prompt.h"
+#include "core/sha256.h"
 #include "core/xalloc.h"
 #include "sys/log.h"
 #include "sys/sys.h"
@@ -21,11 +25,12 @@
 #define FLUSH_ROWS 512
 #define FLUSH_MS   500
 
-/* A lead handed to the provider: its fields and rule score in one block. */
+/* A lead handed to the provider: its fields, rule score and cache key in one block. */
 struct held {
     int64_t idx; /* position in the upload */
     struct ls_lead lead;
     struct ls_rule_score rs;
+    unsigned char key[LS_SHA256_LEN];
     char text[]; /* the six NUL-terminated fields */
 };
 
@@ -33,6 +38,7 @@ struct pending {
     struct ls_result r;
     char reasoning[LS_REASON_MAX + 1];
     char error[LS_ERR_MSG_MAX];
+    unsigned char key[LS_SHA256_LEN];
 };
 
 struct run {
@@ -45,6 +51,12 @@ struct run {
     struct held *page[PAGE];
     size_t page_n, page_pos;
     bool exhausted;
+    /* verdict cache (for providers whose verdicts are worth keeping) */
+    bool use_cache;
+    struct ls_sha256 key_base;            /* provider, model, prompt version and offer hashed */
+    unsigned char (*keys)[LS_SHA256_LEN]; /* PAGE entries */
+    struct ls_verdict *hits;              /* PAGE entries */
+    bool found[PAGE];
     /* sink */
     struct pending *flush; /* FLUSH_ROWS entries */
     size_t n_flush;
@@ -72,39 +84,31 @@ static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead, struct l
     }
     h->idx = idx;
     ls_rules_eval(run->ro, &h->lead, &h->rs);
+    if (run->use_cache) {
+        struct ls_sha256 c = run->key_base;
+        for (int f = 0; f < LS_F_COUNT; f++)
+            ls_sha256_field(&c, h->lead.f[f], h->lead.len[f]);
+        ls_sha256_final(&c, h->key);
+        memcpy(run->keys[run->page_n], h->key, LS_SHA256_LEN);
+    }
     run->page[run->page_n++] = h;
     run->after_idx = idx;
     return LS_OK;
 }
 
-static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
+/* The cache key's fixed part: everything but the lead. */
+static void key_base(struct run *run, const struct ls_offer *offer)
 {
-    struct run *run = ud;
-    size_t n = 0;
-    while (n < max && !run->fatal) {
-        if (run->page_pos == run->page_n) {
-            if (run->exhausted)
-                break;
-            run->page_n = run->page_pos = 0;
-            int rc = ls_store_leads_pending(run->env->store, run->job->id, run->job->upload_id,
-                                            run->after_idx, PAGE, take_lead, run, &run->fatal_err);
-            if (rc) {
-                run->fatal = rc;
-                break;
-            }
-            if (run->page_n == 0) {
-                run->exhausted = true;
-                break;
-            }
-        }
-        struct held *h = run->page[run->page_pos];
-        items[n].id = h->idx;
-        items[n].lead = &h->lead;
-        items[n].ctx = h;
-        run->page_pos++;
-        n++;
-    }
-    return n;
+    json_t *j = ls_offer_to_json(offer);
+    char *canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    const char *name = run->env->provider->name, *model = run->env->provider->model;
+    ls_sha256_init(&run->key_base);
+    ls_sha256_field(&run->key_base, name, strlen(name));
+    ls_sha256_field(&run->key_base, model, strlen(model));
+    ls_sha256_field(&run->key_base, LS_PROMPT_VERSION, strlen(LS_PROMPT_VERSION));
+    ls_sha256_field(&run->key_base, canon, strlen(canon));
+    free(canon);
 }
 
 static void flush(struct run *run)
@@ -130,37 +134,96 @@ static void flush(struct run *run)
         run->env->progress(run->env->progress_ud, job);
 }
 
-static void lead_done(void *ud, const struct ls_ai_item *item, const struct ls_ai_outcome *o)
+/* Turns a lead and its verdict into a pending result; frees the lead. */
+static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
+                   enum ls_ai_status status, const char *error)
 {
-    struct run *run = ud;
-    struct held *h = item->ctx;
     struct pending *p = &run->flush[run->n_flush++];
-    struct ls_verdict fallback;
-    const struct ls_verdict *v = &o->verdict;
     memset(&p->r, 0, sizeof(p->r));
-    p->error[0] = '\0';
-    p->r.status = LS_AI_OK;
+    p->r.status = status;
     p->r.provider = run->env->provider->name;
     p->r.model = run->env->provider->model;
-    if (o->status != LS_OK) {
-        /* REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such. */
-        ls_offline_judge(run->fallback, &h->lead, &fallback);
-        v = &fallback;
-        p->r.status = LS_AI_FALLBACK;
-        snprintf(p->error, sizeof(p->error), "%s", o->error);
-        run->job->failed++;
-        run->job->fallbacks++;
-    }
     ls_result_combine(&p->r, &h->rs, v);
     memcpy(p->reasoning, v->reasoning, sizeof(p->reasoning));
+    snprintf(p->error, sizeof(p->error), "%s", error ? error : "");
     p->r.reasoning = p->reasoning;
     p->r.ai_error = p->error;
-    p->r.idx = item->id;
+    p->r.idx = h->idx;
+    if (status == LS_AI_OK && run->use_cache) {
+        memcpy(p->key, h->key, LS_SHA256_LEN);
+        p->r.cache_key = p->key;
+    }
     run->job->done++;
     run->job->counts[v->intent]++;
     free(h);
     if (run->n_flush == FLUSH_ROWS || ls_mono_ms() - run->last_flush_ms >= FLUSH_MS)
         flush(run);
+}
+
+static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
+{
+    struct run *run = ud;
+    size_t n = 0;
+    while (n < max && !run->fatal) {
+        if (run->page_pos == run->page_n) {
+            if (run->exhausted)
+                break;
+            run->page_n = run->page_pos = 0;
+            int rc = ls_store_leads_pending(run->env->store, run->job->id, run->job->upload_id,
+                                            run->after_idx, PAGE, take_lead, run, &run->fatal_err);
+            if (rc) {
+                run->fatal = rc;
+                break;
+            }
+            if (run->page_n == 0) {
+                run->exhausted = true;
+                break;
+            }
+            memset(run->found, 0, sizeof(run->found));
+            if (run->use_cache) {
+                rc = ls_store_verdicts_get(run->env->store, (const unsigned char(*)[32])run->keys,
+                                           run->page_n, run->hits, run->found, &run->fatal_err);
+                if (rc) {
+                    run->fatal = rc;
+                    break;
+                }
+            }
+        }
+        struct held *h = run->page[run->page_pos];
+        if (run->found[run->page_pos]) {
+            /* REQ-AI-CACHE: a verdict already paid for; the provider never sees this lead. */
+            run->job->cache_hits++;
+            finish(run, h, &run->hits[run->page_pos], LS_AI_CACHED, NULL);
+            run->page_pos++;
+            continue;
+        }
+        items[n].id = h->idx;
+        items[n].lead = &h->lead;
+        items[n].ctx = h;
+        run->page_pos++;
+        n++;
+    }
+    return n;
+}
+
+static void lead_done(void *ud, const struct ls_ai_item *item, const struct ls_ai_outcome *o)
+{
+    struct run *run = ud;
+    struct held *h = item->ctx;
+    if (o->status == LS_ECANCELLED) {
+        free(h); /* never judged: it stays pending and a later run takes it up */
+        return;
+    }
+    if (o->status != LS_OK) {
+        /* REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such. */
+        struct ls_verdict fallback;
+        ls_offline_judge(run->fallback, &h->lead, &fallback);
+        run->job->failed++;
+        run->job->fallbacks++;
+        finish(run, h, &fallback, LS_AI_FALLBACK, o->error);
+        return;
+    }
+    finish(run, h, &o->verdict, LS_AI_OK, NULL);
 }
 
 static void set_terminal(struct ls_job *job, enum ls_job_status status, const char *error)
@@ -185,6 +248,9 @@ int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, str
     run.after_idx = -1;
     run.last_flush_ms = ls_mono_ms();
     run.flush = ls_xmalloc(FLUSH_ROWS * sizeof(*run.flush));
+    run.use_cache = env->provider->cacheable;
+    run.keys = ls_xmalloc(PAGE * sizeof(*run.keys));
+    run.hits = ls_xmalloc(PAGE * sizeof(*run.hits));
     run.usage.model_calls = out->model_calls;
     run.usage.retries = out->retries;
     run.usage.prompt_tokens = out->prompt_tokens;
@@ -198,6 +264,8 @@ int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, str
     }
     run.ro = ls_rules_offer_new(env->rules, &offer);
     run.fallback = ls_offline_new(env->rules, &offer);
+    if (run.use_cache)
+        key_base(&run, &offer);
     bool resumed = out->status == LS_JOB_RUNNING;
     out->status = LS_JOB_RUNNING;
     if (out->started_ms == 0)
@@ -249,5 +317,7 @@ out:
     ls_offline_free(run.fallback);
     ls_offer_release(&offer);
     free(run.flush);
+    free(run.keys);
+    free(run.hits);
     return rc;
 }

@@ -7,7 +7,9 @@
  * arrives, in any order. The offline provider answers each lead at once; a
  * network provider keeps many batched requests in flight on one thread.
  * classify() returns when next() has no more leads and every lead it handed
- * out has had its done() call, or when *cancel becomes true.
+ * out has had its done() call. Every item handed out gets exactly one done()
+ * call, even when the run is cancelled or ends in a fatal error (status
+ * LS_ECANCELLED then), so that the caller can always release it.
  */
 #ifndef LS_LLM_PROVIDER_H
 #define LS_LLM_PROVIDER_H
@@ -29,7 +31,9 @@ struct ls_ai_item {
 };
 
 struct ls_ai_outcome {
-    int status; /* LS_OK: verdict is valid; else why this lead has no verdict */
+    /* LS_OK: verdict is valid; LS_ECANCELLED: the run stopped before this lead was
+     * judged (no verdict, not a failure of this lead); else why the model failed on it. */
+    int status;
     struct ls_verdict verdict;
     char error[LS_ERR_MSG_MAX];
 };
@@ -55,7 +59,7 @@ struct ls_provider_ops {
      * Classifies every lead next() yields against offer (borrowed). Returns
      * LS_OK when all are reported, LS_ECANCELLED when cancel became true, or
      * a fatal error (such as a rejected API key) that makes further calls
-     * pointless; leads not yet reported then get no done() call.
+     * pointless, with the provider's message in err.
      */
     int (*classify)(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
                     ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
@@ -67,10 +71,37 @@ struct ls_provider {
     const struct ls_provider_ops *ops;
     const char *name;  /* "offline", "gemini", "openai"; static */
     const char *model; /* borrowed from the provider; "" when it has none */
+    bool cacheable;    /* verdicts are worth keeping in the verdict cache */
 };
 
 /* The offline provider (core/offline.h behind this interface). rules is borrowed. */
 struct ls_provider *ls_provider_offline_new(const struct ls_rules *rules);
+
+enum ls_wire { LS_WIRE_GEMINI, LS_WIRE_OPENAI };
+
+struct ls_http_provider_config {
+    enum ls_wire wire;
+    const char
+        *base_url; /* e.g. https://generativelanguage.googleapis.com, http://localhost:11434/v1 */
+    const char *model;
+    const char *api_key; /* "" or NULL: none (local servers) */
+    int batch;           /* leads per request, 1..LS_PROMPT_BATCH_MAX */
+    int concurrency;     /* requests in flight at most */
+    int rpm;             /* requests per minute the client allows itself; 0: no limit */
+    long tpm;            /* estimated tokens per minute; 0: no limit */
+    int max_attempts;    /* tries per request, the first included */
+    long timeout_ms;     /* per request */
+    long connect_timeout_ms;
+};
+
+/*
+ * A Gemini or OpenAI-compatible provider. The strings of cfg are copied.
+ * Owned: ls_provider_free. NULL with LS_EINVAL when cfg is unusable.
+ * classify must be called from one thread at a time (it owns a curl multi
+ * handle for its duration); curl_global_init must have run.
+ */
+struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *cfg,
+                                         struct ls_err *err);
 
 int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
                          ls_ai_done_fn done, void *ud, const atomic_bool *cancel,

@@ -115,6 +115,12 @@ int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
     return st->ops->results_put(st, job, rows, n, err);
 }
 
+int ls_store_verdicts_get(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
+                          struct ls_verdict *out, bool *found, struct ls_err *err)
+{
+    return st->ops->verdicts_get(st, keys, n, out, found, err);
+}
+
 int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
                           struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb,
                           void *ud, struct ls_err *err)

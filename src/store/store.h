@@ -17,6 +17,7 @@
 #include "core/lead.h"
 #include "core/offer.h"
 #include "core/result.h"
+#include "core/verdict.h"
 
 struct ls_store;
 
@@ -105,6 +106,8 @@ struct ls_store_ops {
                          int limit, ls_store_lead_fn cb, void *ud, struct ls_err *err);
     int (*results_put)(struct ls_store *st, const struct ls_job *job, const struct ls_result *rows,
                        size_t n, struct ls_err *err);
+    int (*verdicts_get)(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
+                        struct ls_verdict *out, bool *found, struct ls_err *err);
     int (*results_page)(struct ls_store *st, const struct ls_job *job,
                         struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb, void *ud,
                         struct ls_err *err);
@@ -178,6 +181,13 @@ int ls_store_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_i
 /* Stores n results and the job's progress counters in one transaction. */
 int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
                          const struct ls_result *rows, size_t n, struct ls_err *err);
+
+/*
+ * Looks up n verdict-cache keys (32 bytes each): found[i] says whether key i
+ * is cached, and out[i] then holds its verdict.
+ */
+int ls_store_verdicts_get(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
+                          struct ls_verdict *out, bool *found, struct ls_err *err);
 
 /*
  * Calls cb for up to limit results of the job after *cursor, by score

@@ -20,6 +20,7 @@
 
 #include "core/buf.h"
 #include "core/xalloc.h"
+#include "sys/sys.h"
 
 #define POOL_MAX         8
 #define BUSY_TIMEOUT_MS  10000
@@ -89,6 +90,12 @@ static const char *const migrations[] = {
     "  status INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (job_id, idx)) WITHOUT ROWID;"
     "CREATE INDEX results_rank ON results(job_id, rank);"
+    /* Verdicts of real models, by SHA-256 of (provider, model, prompt version, offer, lead). */
+    "CREATE TABLE verdicts ("
+    "  key BLOB PRIMARY KEY,"
+    "  intent INTEGER NOT NULL,"
+    "  reasoning TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
@@ -116,6 +123,8 @@ enum stmt_id {
     ST_LEADS_PENDING,
     ST_RESULT_INSERT,
     ST_RESULTS_PAGE,
+    ST_VERDICT_GET,
+    ST_VERDICT_PUT,
     ST_COUNT
 };
 
@@ -162,6 +171,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "industry_pts, complete_pts, rule_score, intent, ai_score, score, "
                          "reasoning, provider, model, status, error) VALUES (?1, ?2, ?3, ?4, "
                          "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE key = ?1",
+    [ST_VERDICT_PUT] = "INSERT OR REPLACE INTO verdicts(key, intent, reasoning, created_ms) "
+                       "VALUES (?1, ?2, ?3, ?4)",
     [ST_RESULTS_PAGE] = "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, "
                         "l.location, r.role_pts, r.industry_pts, r.complete_pts, r.rule_score, "
                         "r.intent, r.ai_score, r.score, r.reasoning, r.provider, r.model, "
@@ -988,6 +1000,51 @@ static int64_t rank_of(int score, int64_t idx)
     return ((int64_t)(100 - score) << 40) | idx;
 }
 
+static int verdict_put(struct conn *c, const struct ls_result *r, struct ls_err *err)
+{
+    sqlite3_stmt *st = stmt(c, ST_VERDICT_PUT, err);
+    if (st == NULL)
+        return LS_EIO;
+    sqlite3_bind_blob(st, 1, r->cache_key, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, (int)r->intent);
+    bind_cstr(st, 3, r->reasoning);
+    sqlite3_bind_int64(st, 4, ls_now_ms());
+    return step_done(c, st, "storing a cached verdict", err);
+}
+
+static int sq_verdicts_get(struct ls_store *base, const unsigned char (*keys)[32], size_t n,
+                           struct ls_verdict *out, bool *found, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = acquire(s, err);
+    if (c == NULL)
+        return LS_EIO;
+    int rc = LS_OK;
+    for (size_t i = 0; i < n && rc == LS_OK; i++) {
+        sqlite3_stmt *st = stmt(c, ST_VERDICT_GET, err);
+        if (st == NULL) {
+            rc = LS_EIO;
+            break;
+        }
+        sqlite3_bind_blob(st, 1, keys[i], 32, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        found[i] = step == SQLITE_ROW;
+        if (found[i]) {
+            int intent = sqlite3_column_int(st, 0);
+            out[i].intent = intent >= LS_INTENT_LOW && intent <= LS_INTENT_HIGH
+                                ? (enum ls_intent)intent
+                                : LS_INTENT_NONE;
+            copy_col(st, 1, out[i].reasoning, sizeof(out[i].reasoning));
+            found[i] = out[i].intent != LS_INTENT_NONE;
+        } else if (step != SQLITE_DONE) {
+            rc = sq_fail(c->db, step, "reading the verdict cache", err);
+        }
+        sqlite3_reset(st);
+    }
+    release(s, c);
+    return rc;
+}
+
 static int sq_results_put(struct ls_store *base, const struct ls_job *job,
                           const struct ls_result *rows, size_t n, struct ls_err *err)
 {
@@ -1020,6 +1077,8 @@ static int sq_results_put(struct ls_store *base, const struct ls_job *job,
         int step = sqlite3_step(st);
         if (step != SQLITE_DONE)
             rc = sq_fail(c->db, step, "storing results", err);
+        if (rc == LS_OK && r->cache_key)
+            rc = verdict_put(c, r, err);
     }
     if (st)
         sqlite3_reset(st);
@@ -1108,6 +1167,7 @@ static const struct ls_store_ops sqlite_ops = {
     .jobs_unfinished = sq_jobs_unfinished,
     .leads_pending = sq_leads_pending,
     .results_put = sq_results_put,
+    .verdicts_get = sq_verdicts_get,
     .results_page = sq_results_page,
 };
 

@@ -364,3 +364,79 @@ int h_run_cli(const char *const *argv, const char *const *env, char **out, char 
         free(e);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+/* ---- the fake model server --------------------------------------------------- */
+
+int h_fake_start(struct fake *f)
+{
+    const char *b = getenv("FAKE_LLM_BIN");
+    char out[600];
+    static int seq;
+    snprintf(out, sizeof(out), "%s/fake-%d-%d.out", h_tmpdir(), (int)getpid(), ++seq);
+    memset(f, 0, sizeof(*f));
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        const char *bin_path = b && *b ? b : "build/asan/tests/fake_llm";
+        execl(bin_path, bin_path, (char *)NULL);
+        _exit(127);
+    }
+    f->pid = pid;
+    for (int i = 0; i < 500; i++) {
+        char *s = h_read_file(out, NULL);
+        char *p = s ? strstr(s, "port=") : NULL;
+        if (p) {
+            f->port = atoi(p + 5);
+            snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->port);
+            free(s);
+            return 0;
+        }
+        free(s);
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+void h_fake_stop(struct fake *f)
+{
+    if (f->pid > 0) {
+        kill(f->pid, SIGKILL);
+        waitpid(f->pid, NULL, 0);
+    }
+    f->pid = 0;
+}
+
+static void fake_post(const struct fake *f, const char *path, const char *json)
+{
+    struct srv s = {.port = f->port};
+    struct resp r;
+    h_post_json(&s, path, json, &r);
+    h_resp_free(&r);
+}
+
+void h_fake_config(const struct fake *f, const char *json)
+{
+    fake_post(f, "/_fake/config", json);
+}
+
+void h_fake_reset(const struct fake *f)
+{
+    fake_post(f, "/_fake/reset", "{}");
+}
+
+json_t *h_fake_requests(const struct fake *f)
+{
+    struct srv s = {.port = f->port};
+    struct resp r;
+    if (h_http(&s, "GET", "/_fake/requests", NULL, NULL, 0, &r) != 0)
+        return NULL;
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}

@@ -81,4 +81,21 @@ int h_run_cli(const char *const *argv, const char *const *env, char **out, char 
 /* Directory of the repository's examples/ and tests/data/. */
 const char *h_repo(void);
 
+
+/* ---- the fake model server (tests/integ/fake_llm.c, from $FAKE_LLM_BIN) ---- */
+
+struct fake {
+    pid_t pid;
+    int port;
+    char url[64]; /* http://127.0.0.1:PORT */
+};
+
+int h_fake_start(struct fake *f);
+void h_fake_stop(struct fake *f);
+/* POSTs a JSON config (merged into the fake's) or resets it. */
+void h_fake_config(const struct fake *f, const char *json);
+void h_fake_reset(const struct fake *f);
+/* GET /_fake/requests (new reference). */
+json_t *h_fake_requests(const struct fake *f);
+
 #endif

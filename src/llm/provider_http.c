@@ -1,0 +1,755 @@
+/*
+ * provider_http.c - Gemini and OpenAI-compatible providers on one libcurl
+ * multi handle.
+ *
+ * One thread (the caller of classify) owns the multi handle and every easy
+ * handle. Leads are pulled in batches; up to `limit` requests are in flight,
+ * where limit starts at the configured concurrency, halves on a 429 and grows
+ * back by one after every `limit` successes. Client-side token buckets keep
+ * requests and estimated tokens per minute under the configured quota (each
+ * refills continuously and holds one second's worth). A failed request is
+ * retried after the service's own hint (Gemini's RetryInfo, Retry-After,
+ * retry-after-ms) or exponential backoff with full jitter, at most
+ * max_attempts times in all. Leads a batch answer leaves out or gets wrong are
+ * asked again one by one. Errors no retry can fix (a bad key, an unknown
+ * model, a daily quota) end the whole run with the service's message.
+ */
+#include "provider.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/llm_parse.h"
+#include "core/prompt.h"
+#include "core/xalloc.h"
+#include "sys/log.h"
+#include "sys/sys.h"
+
+#define RESPONSE_MAX   (1024 * 1024) /* bytes of a reply body kept */
+#define BODY_MAX       (4 * 1024 * 1024)
+#define BACKOFF_BASE   1000   /* ms */
+#define BACKOFF_CAP    60000  /* ms */
+#define HINT_MAX       600000 /* a wait hint longer than this ends the run */
+#define BAD_ANSWER_MAX 2      /* tries for a single lead whose answer does not validate */
+#define POLL_MAX_MS    100
+/* Pace at 95% of the configured quota: network jitter would otherwise put two
+ * requests closer together at the service than they left here. */
+#define QUOTA_MARGIN 0.95
+
+struct http_provider {
+    struct ls_provider base;
+    struct ls_http_provider_config cfg; /* strings owned */
+    char url[1200];
+    bool json_object; /* OpenAI-compatible server rejected json_schema */
+    bool thinking_off;
+};
+
+struct req {
+    struct ls_ai_item items[LS_PROMPT_BATCH_MAX];
+    char ids[LS_PROMPT_BATCH_MAX][LS_PROMPT_ID_LEN + 1];
+    size_t n;
+    int attempt;     /* requests sent so far */
+    int bad_answers; /* answers that did not validate (single leads only) */
+    int64_t not_before;
+    long est_tokens;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct ls_buf body, resp;
+    char errbuf[CURL_ERROR_SIZE];
+    char last_error[LS_ERR_MSG_MAX];
+    struct req *next;
+};
+
+struct engine {
+    struct http_provider *p;
+    CURLM *multi;
+    const struct ls_offer *offer;
+    ls_ai_next_fn next;
+    ls_ai_done_fn done;
+    void *ud;
+    const atomic_bool *cancel;
+    struct ls_ai_usage *usage;
+    struct req *ready, *ready_tail; /* to send now */
+    struct req *waiting;            /* retries, each with its not_before */
+    struct req *inflight;           /* sent, not yet answered */
+    int in_flight;
+    double limit;
+    int successes;
+    int64_t cooldown_until;
+    /* Minimum gap between request starts, learnt from 429s: concurrency alone
+     * does not bound the rate when replies are fast. Decays on success. */
+    double pace_ms;
+    int64_t last_start;
+    double rpm_tokens, tpm_tokens;
+    int64_t refilled_at;
+    bool exhausted;
+    int fatal;
+    char fatal_msg[LS_ERR_MSG_MAX];
+    uint64_t rng;
+};
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static uint64_t rnd(struct engine *e)
+{
+    e->rng ^= e->rng >> 12;
+    e->rng ^= e->rng << 25;
+    e->rng ^= e->rng >> 27;
+    return e->rng * 2685821657736338717ULL;
+}
+
+/* Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)]. */
+static int64_t backoff_ms(struct engine *e, int attempt)
+{
+    double ceiling = BACKOFF_BASE * pow(2.0, attempt > 16 ? 16 : attempt - 1);
+    if (ceiling > BACKOFF_CAP)
+        ceiling = BACKOFF_CAP;
+    return (int64_t)((double)(rnd(e) % 1000001) / 1e6 * ceiling);
+}
+
+static void push_ready(struct engine *e, struct req *r)
+{
+    r->next = NULL;
+    if (e->ready_tail)
+        e->ready_tail->next = r;
+    else
+        e->ready = r;
+    e->ready_tail = r;
+}
+
+static struct req *pop_ready(struct engine *e)
+{
+    struct req *r = e->ready;
+    if (r) {
+        e->ready = r->next;
+        if (e->ready == NULL)
+            e->ready_tail = NULL;
+    }
+    return r;
+}
+
+static struct req *req_new(void)
+{
+    struct req *r = ls_xcalloc(1, sizeof(*r));
+    ls_buf_init(&r->body, BODY_MAX);
+    ls_buf_init(&r->resp, RESPONSE_MAX);
+    return r;
+}
+
+static void req_free(struct req *r)
+{
+    ls_buf_release(&r->body);
+    ls_buf_release(&r->resp);
+    curl_slist_free_all(r->headers);
+    free(r);
+}
+
+/* Reports one item's outcome to the caller. */
+static void report(struct engine *e, const struct ls_ai_item *it, int status,
+                   const struct ls_verdict *v, const char *why)
+{
+    struct ls_ai_outcome o;
+    o.status = status;
+    if (v)
+        o.verdict = *v;
+    else
+        memset(&o.verdict, 0, sizeof(o.verdict));
+    snprintf(o.error, sizeof(o.error), "%s", why ? why : "");
+    e->done(e->ud, it, &o);
+}
+
+static void fail_req(struct engine *e, struct req *r, int status, const char *why)
+{
+    for (size_t i = 0; i < r->n; i++)
+        report(e, &r->items[i], status, NULL, why);
+    req_free(r);
+}
+
+/* ---- building and sending -------------------------------------------------- */
+
+static size_t on_write(char *p, size_t size, size_t n, void *ud)
+{
+    struct req *r = ud;
+    if (ls_buf_add(&r->resp, p, size * n) != LS_OK)
+        return CURL_WRITEFUNC_ERROR; /* over RESPONSE_MAX: abort the transfer */
+    return size * n;
+}
+
+static int build(struct engine *e, struct req *r)
+{
+    struct http_provider *p = e->p;
+    struct ls_prompt_lead pl[LS_PROMPT_BATCH_MAX];
+    unsigned char raw[LS_PROMPT_BATCH_MAX][LS_PROMPT_ID_LEN];
+    char nonce[33];
+    ls_random_bytes(raw, sizeof(raw));
+    ls_random_hex(nonce, 16);
+    for (size_t i = 0; i < r->n; i++) {
+        /* Fresh random ids per request: lead text cannot aim at another lead's id. */
+        ls_prompt_make_id(raw[i], LS_PROMPT_ID_LEN, r->ids[i]);
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(r->ids[k], r->ids[i]) == 0)
+                r->ids[i][0] = (char)('a' + (i % 26)); /* vanishingly rare clash */
+        }
+        memcpy(pl[i].id, r->ids[i], sizeof(pl[i].id));
+        pl[i].lead = r->items[i].lead;
+    }
+    struct ls_prompt prompt = {e->offer, pl, r->n, nonce};
+    ls_buf_reset(&r->body);
+    int rc = p->cfg.wire == LS_WIRE_GEMINI
+                 ? ls_prompt_gemini_body(&prompt, p->thinking_off, &r->body)
+                 : ls_prompt_openai_body(&prompt, p->cfg.model, p->json_object, &r->body);
+    r->est_tokens = ls_prompt_estimate_tokens(r->body.len, r->n);
+    return rc;
+}
+
+#define SETOPT(h, opt, val)                                                                        \
+    do {                                                                                           \
+        if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)                                       \
+            goto fail;                                                                             \
+    } while (0)
+
+static int start(struct engine *e, struct req *r)
+{
+    struct http_provider *p = e->p;
+    if (build(e, r) != LS_OK) {
+        fail_req(e, r, LS_ELIMIT, "the request for these leads is too large");
+        return LS_OK;
+    }
+    ls_buf_reset(&r->resp);
+    r->errbuf[0] = '\0';
+    curl_slist_free_all(r->headers);
+    r->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (p->cfg.api_key[0]) {
+        char auth[600];
+        /* The key goes in a header only: never in the URL, never in a log. */
+        if (p->cfg.wire == LS_WIRE_GEMINI)
+            snprintf(auth, sizeof(auth), "x-goog-api-key: %s", p->cfg.api_key);
+        else
+            snprintf(auth, sizeof(auth), "Authorization: Bearer %s", p->cfg.api_key);
+        r->headers = curl_slist_append(r->headers, auth);
+    }
+    r->headers = curl_slist_append(r->headers, "Expect:");
+    r->easy = curl_easy_init();
+    if (r->easy == NULL)
+        goto fail;
+    SETOPT(r->easy, CURLOPT_URL, p->url);
+    SETOPT(r->easy, CURLOPT_POST, 1L);
+    SETOPT(r->easy, CURLOPT_POSTFIELDS, r->body.data); /* r outlives the transfer */
+    SETOPT(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+    SETOPT(r->easy, CURLOPT_HTTPHEADER, r->headers);
+    SETOPT(r->easy, CURLOPT_WRITEFUNCTION, on_write);
+    SETOPT(r->easy, CURLOPT_WRITEDATA, r);
+    SETOPT(r->easy, CURLOPT_PRIVATE, r);
+    SETOPT(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
+    SETOPT(r->easy, CURLOPT_TIMEOUT_MS, p->cfg.timeout_ms);
+    SETOPT(r->easy, CURLOPT_CONNECTTIMEOUT_MS, p->cfg.connect_timeout_ms);
+    SETOPT(r->easy, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(r->easy, CURLOPT_ACCEPT_ENCODING, "");
+    SETOPT(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(r->easy, CURLOPT_PIPEWAIT, 1L);
+    SETOPT(r->easy, CURLOPT_USERAGENT, "leadscore/" LS_VERSION);
+    if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK)
+        goto fail;
+    r->next = e->inflight;
+    e->inflight = r;
+    r->attempt++;
+    e->in_flight++;
+    e->usage->model_calls++;
+    if (r->attempt > 1)
+        e->usage->retries++;
+    e->rpm_tokens -= 1.0;
+    e->tpm_tokens -= (double)r->est_tokens;
+    return LS_OK;
+fail:
+    curl_easy_cleanup(r->easy);
+    r->easy = NULL;
+    e->fatal = LS_EINTERNAL;
+    snprintf(e->fatal_msg, sizeof(e->fatal_msg), "cannot set up an HTTP request (libcurl)");
+    fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
+    return LS_EINTERNAL;
+}
+
+/* ---- outcomes ---------------------------------------------------------------- */
+
+static void schedule_retry(struct engine *e, struct req *r, int64_t hint_ms, bool rate_limited)
+{
+    int64_t now = ls_mono_ms();
+    if (r->attempt >= e->p->cfg.max_attempts) {
+        char why[LS_ERR_MSG_MAX];
+        snprintf(why, sizeof(why), "%.200s (gave up after %d attempts)", r->last_error, r->attempt);
+        fail_req(e, r, LS_EUPSTREAM, why);
+        return;
+    }
+    int64_t wait = hint_ms >= 0 ? hint_ms + (int64_t)(rnd(e) % (uint64_t)(hint_ms / 10 + 1))
+                                : backoff_ms(e, r->attempt);
+    if (rate_limited) {
+        /* Quotas are per project: every request backs off, and fewer run at once.
+         * Several 429s from one burst count as one signal: halve once per window. */
+        if (now >= e->cooldown_until) {
+            e->limit = e->limit / 2 < 1 ? 1 : e->limit / 2;
+            e->successes = 0;
+        }
+        double gap = hint_ms >= 0 ? (double)hint_ms : 1000.0;
+        if (e->pace_ms * 1.5 > gap)
+            gap = e->pace_ms * 1.5;
+        e->pace_ms = gap < 10 ? 10 : gap > 5000 ? 5000 : gap;
+        int64_t until = now + (hint_ms >= 0 ? hint_ms : wait);
+        if (until > e->cooldown_until)
+            e->cooldown_until = until;
+    }
+    r->not_before = now + wait;
+    /* Oldest first: append, so that the request waiting longest goes first. */
+    r->next = NULL;
+    struct req **pp = &e->waiting;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = r;
+}
+
+/* Re-asks each of r's items in a request of its own. */
+static void split(struct engine *e, struct req *r, const int *status)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (status && status[i] == LS_OK)
+            continue;
+        struct req *one = req_new();
+        one->items[0] = r->items[i];
+        one->n = 1;
+        snprintf(one->last_error, sizeof(one->last_error), "%s", r->last_error);
+        push_ready(e, one);
+    }
+    req_free(r);
+}
+
+/* An answer for a single lead that did not validate: ask once more, then give up. */
+static void bad_single(struct engine *e, struct req *r)
+{
+    r->bad_answers++;
+    if (r->bad_answers >= BAD_ANSWER_MAX || r->attempt >= e->p->cfg.max_attempts) {
+        fail_req(e, r, LS_EUPSTREAM, r->last_error);
+        return;
+    }
+    push_ready(e, r);
+}
+
+static void succeeded(struct engine *e)
+{
+    e->pace_ms *= 0.97; /* probe back up towards the quota */
+    if (e->pace_ms < 1)
+        e->pace_ms = 0;
+    /* Additive increase: one more request in flight after `limit` successes. */
+    if (++e->successes >= (int)e->limit && e->limit < e->p->cfg.concurrency) {
+        e->limit += 1;
+        e->successes = 0;
+    }
+}
+
+static void answered(struct engine *e, struct req *r, const struct ls_llm_reply *reply)
+{
+    struct ls_verdict v[LS_PROMPT_BATCH_MAX];
+    int status[LS_PROMPT_BATCH_MAX];
+    char why[LS_PROMPT_BATCH_MAX][128];
+    const char *ids[LS_PROMPT_BATCH_MAX];
+    struct ls_err err = {0};
+    for (size_t i = 0; i < r->n; i++)
+        ids[i] = r->ids[i];
+    succeeded(e);
+    int rc = ls_llm_parse_answer(ls_buf_str(&reply->text), reply->text.len, ids, r->n, v, status,
+                                 why, &err);
+    if (rc != LS_OK) {
+        snprintf(r->last_error, sizeof(r->last_error), "invalid answer: %.200s", err.msg);
+        if (r->n > 1)
+            split(e, r, NULL);
+        else
+            bad_single(e, r);
+        return;
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (status[i] == LS_OK)
+            report(e, &r->items[i], LS_OK, &v[i], NULL);
+        else
+            failed++;
+    }
+    if (failed == 0) {
+        req_free(r);
+        return;
+    }
+    if (r->n > 1) {
+        snprintf(r->last_error, sizeof(r->last_error), "invalid answer in a batch");
+        split(e, r, status);
+        return;
+    }
+    snprintf(r->last_error, sizeof(r->last_error), "invalid answer: %s", why[0]);
+    bad_single(e, r);
+}
+
+/* The wait the service asked for: the body's hint, retry-after-ms, then Retry-After. */
+static int64_t header_hint(CURL *easy)
+{
+    struct curl_header *h = NULL;
+    if (curl_easy_header(easy, "retry-after-ms", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+        char *end;
+        double ms = strtod(h->value, &end);
+        if (end != h->value && ms >= 0)
+            return (int64_t)ms;
+    }
+    curl_off_t secs = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &secs) == CURLE_OK && secs > 0)
+        return (int64_t)secs * 1000;
+    return -1;
+}
+
+static void transport_error(struct engine *e, struct req *r, CURLcode res)
+{
+    const char *what = r->errbuf[0] ? r->errbuf : curl_easy_strerror(res);
+    if (res == CURLE_WRITE_ERROR) {
+        snprintf(r->last_error, sizeof(r->last_error), "the reply is larger than %d bytes",
+                 RESPONSE_MAX);
+        if (r->n > 1)
+            split(e, r, NULL);
+        else
+            bad_single(e, r);
+        return;
+    }
+    if (res == CURLE_URL_MALFORMAT || res == CURLE_UNSUPPORTED_PROTOCOL) {
+        e->fatal = LS_EINVAL;
+        snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%s: bad URL %.120s: %.100s", e->p->base.name,
+                 e->p->url, what);
+        fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
+        return;
+    }
+    snprintf(r->last_error, sizeof(r->last_error), "%s: %.200s", e->p->base.name, what);
+    schedule_retry(e, r, -1, false);
+}
+
+static void finished(struct engine *e, CURL *easy, CURLcode res)
+{
+    struct req *r = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
+    curl_multi_remove_handle(e->multi, easy);
+    for (struct req **pp = &e->inflight; *pp; pp = &(*pp)->next) {
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    }
+    e->in_flight--;
+    if (res != CURLE_OK) {
+        r->easy = NULL;
+        curl_easy_cleanup(easy);
+        transport_error(e, r, res);
+        return;
+    }
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    struct ls_llm_reply reply;
+    ls_llm_reply_init(&reply, RESPONSE_MAX);
+    if (e->p->cfg.wire == LS_WIRE_GEMINI)
+        ls_llm_gemini_reply(status, ls_buf_str(&r->resp), r->resp.len, &reply);
+    else
+        ls_llm_openai_reply(status, ls_buf_str(&r->resp), r->resp.len, &reply);
+    int64_t hint = reply.retry_after_ms >= 0 ? reply.retry_after_ms : header_hint(easy);
+    r->easy = NULL;
+    curl_easy_cleanup(easy);
+    e->usage->prompt_tokens += reply.prompt_tokens;
+    e->usage->output_tokens += reply.output_tokens;
+    snprintf(r->last_error, sizeof(r->last_error), "%s", reply.error);
+    ls_log(LS_LOG_DEBUG, "llm.reply", "provider=%s status=%ld kind=%d leads=%zu attempt=%d",
+           e->p->base.name, status, reply.kind, r->n, r->attempt);
+
+    switch (reply.kind) {
+    case LS_LLM_OK:
+        answered(e, r, &reply);
+        break;
+    case LS_LLM_BAD_ANSWER:
+        if (r->n > 1)
+            split(e, r, NULL);
+        else
+            bad_single(e, r);
+        break;
+    case LS_LLM_RETRY:
+        if (hint > HINT_MAX) {
+            e->fatal = LS_EUPSTREAM;
+            snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%.180s (asked to wait %lld s)",
+                     reply.error, (long long)(hint / 1000));
+            fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
+            break;
+        }
+        schedule_retry(e, r, hint, status == 429);
+        break;
+    case LS_LLM_FATAL:
+        if (reply.schema_unsupported && e->p->cfg.wire == LS_WIRE_OPENAI && !e->p->json_object) {
+            /* REQ-AI-OPENAI: fall back from json_schema to json_object, once. */
+            ls_log(LS_LOG_WARN, "llm.json_object",
+                   "provider=openai model=%s reason=\"json_schema rejected\"", e->p->cfg.model);
+            e->p->json_object = true;
+            r->attempt--;
+            e->usage->retries++;
+            push_ready(e, r);
+            break;
+        }
+        e->fatal = LS_EUPSTREAM;
+        snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%s", reply.error);
+        fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
+        break;
+    }
+    ls_llm_reply_release(&reply);
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+static double rpm_of(const struct ls_http_provider_config *c)
+{
+    return c->rpm * QUOTA_MARGIN;
+}
+
+static double tpm_of(const struct ls_http_provider_config *c)
+{
+    return (double)c->tpm * QUOTA_MARGIN;
+}
+
+/* Each bucket refills continuously and holds one second's worth. */
+static void refill(struct engine *e, int64_t now)
+{
+    const struct ls_http_provider_config *c = &e->p->cfg;
+    double dt = (double)(now - e->refilled_at);
+    e->refilled_at = now;
+    if (c->rpm > 0) {
+        double cap = rpm_of(c) / 60.0 < 1 ? 1 : rpm_of(c) / 60.0;
+        e->rpm_tokens += dt * rpm_of(c) / 60000.0;
+        if (e->rpm_tokens > cap)
+            e->rpm_tokens = cap;
+    }
+    if (c->tpm > 0) {
+        double cap = tpm_of(c) / 60.0;
+        e->tpm_tokens += dt * tpm_of(c) / 60000.0;
+        if (e->tpm_tokens > cap)
+            e->tpm_tokens = cap;
+    }
+}
+
+/* Milliseconds until the quota lets one more request start (0: now). */
+static int64_t quota_wait(struct engine *e)
+{
+    const struct ls_http_provider_config *c = &e->p->cfg;
+    double wait = 0;
+    if (c->rpm > 0 && e->rpm_tokens < 1.0)
+        wait = (1.0 - e->rpm_tokens) * 60000.0 / rpm_of(c);
+    if (c->tpm > 0 && e->tpm_tokens < 0) {
+        double w = -e->tpm_tokens * 60000.0 / tpm_of(c);
+        if (w > wait)
+            wait = w;
+    }
+    return (int64_t)ceil(wait);
+}
+
+static void promote_due(struct engine *e, int64_t now)
+{
+    struct req **pp = &e->waiting;
+    while (*pp) {
+        struct req *r = *pp;
+        if (r->not_before <= now) {
+            *pp = r->next;
+            push_ready(e, r);
+        } else {
+            pp = &r->next;
+        }
+    }
+}
+
+/* The next request to send: a queued one, or a new batch from the caller. */
+static struct req *next_req(struct engine *e)
+{
+    struct req *r = pop_ready(e);
+    if (r || e->exhausted)
+        return r;
+    r = req_new();
+    r->n = e->next(e->ud, r->items, (size_t)e->p->cfg.batch);
+    if (r->n == 0) {
+        e->exhausted = true;
+        req_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Milliseconds until the learnt pace lets the next request start. */
+static int64_t pace_wait(const struct engine *e, int64_t now)
+{
+    int64_t due = e->last_start + (int64_t)e->pace_ms;
+    return e->pace_ms > 0 && due > now ? due - now : 0;
+}
+
+static void fill(struct engine *e, int64_t now)
+{
+    while (!e->fatal && e->in_flight < (int)e->limit && now >= e->cooldown_until &&
+           quota_wait(e) == 0 && pace_wait(e, now) == 0) {
+        struct req *r = next_req(e);
+        if (r == NULL)
+            break;
+        e->last_start = now;
+        start(e, r);
+    }
+}
+
+static int poll_timeout(struct engine *e, int64_t now)
+{
+    int64_t t = POLL_MAX_MS;
+    for (struct req *r = e->waiting; r; r = r->next) {
+        if (r->not_before - now < t)
+            t = r->not_before - now;
+    }
+    if (e->ready || !e->exhausted) {
+        int64_t q = quota_wait(e);
+        if (e->cooldown_until > now && e->cooldown_until - now > q)
+            q = e->cooldown_until - now;
+        if (pace_wait(e, now) > q)
+            q = pace_wait(e, now);
+        if (q < t)
+            t = q;
+    }
+    return t < 0 ? 0 : (int)t;
+}
+
+/* Ends every request still held with status (after a cancel or a fatal error). */
+static void drain(struct engine *e, int status, const char *why)
+{
+    struct req *r;
+    while ((r = e->inflight) != NULL) {
+        e->inflight = r->next;
+        curl_multi_remove_handle(e->multi, r->easy); /* aborts the transfer */
+        curl_easy_cleanup(r->easy);
+        r->easy = NULL;
+        fail_req(e, r, status, why);
+    }
+    e->in_flight = 0;
+    while ((r = pop_ready(e)) != NULL)
+        fail_req(e, r, status, why);
+    while ((r = e->waiting) != NULL) {
+        e->waiting = r->next;
+        fail_req(e, r, status, why);
+    }
+}
+
+static int http_classify(struct ls_provider *base, const struct ls_offer *offer, ls_ai_next_fn next,
+                         ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
+                         struct ls_ai_usage *usage, struct ls_err *err)
+{
+    struct http_provider *p = (struct http_provider *)base;
+    struct engine e = {0};
+    e.p = p;
+    e.offer = offer;
+    e.next = next;
+    e.done = done;
+    e.ud = ud;
+    e.cancel = cancel;
+    e.usage = usage;
+    e.limit = p->cfg.concurrency;
+    e.refilled_at = ls_mono_ms();
+    e.rpm_tokens = p->cfg.rpm > 0 ? (rpm_of(&p->cfg) / 60.0 < 1 ? 1 : rpm_of(&p->cfg) / 60.0) : 0;
+    e.tpm_tokens = p->cfg.tpm > 0 ? tpm_of(&p->cfg) / 60.0 : 0;
+    ls_random_bytes(&e.rng, sizeof(e.rng));
+    e.rng |= 1;
+    e.multi = curl_multi_init();
+    if (e.multi == NULL)
+        return ls_err_set(err, LS_EINTERNAL, "cannot create a libcurl multi handle");
+    curl_multi_setopt(e.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)p->cfg.concurrency);
+    curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)p->cfg.concurrency);
+
+    int rc = LS_OK;
+    for (;;) {
+        if (cancel && atomic_load(cancel)) {
+            drain(&e, LS_ECANCELLED, "cancelled");
+            rc = ls_err_set(err, LS_ECANCELLED, "scoring was cancelled");
+            break;
+        }
+        int64_t now = ls_mono_ms();
+        refill(&e, now);
+        promote_due(&e, now);
+        fill(&e, now);
+        if (e.fatal) {
+            drain(&e, LS_ECANCELLED, e.fatal_msg);
+            rc = ls_err_set(err, e.fatal, "%s", e.fatal_msg);
+            break;
+        }
+        if (e.in_flight == 0 && e.ready == NULL && e.waiting == NULL && e.exhausted)
+            break;
+        int running = 0;
+        curl_multi_perform(e.multi, &running);
+        CURLMsg *msg;
+        int left;
+        while (!e.fatal && (msg = curl_multi_info_read(e.multi, &left)) != NULL) {
+            if (msg->msg == CURLMSG_DONE)
+                finished(&e, msg->easy_handle, msg->data.result);
+        }
+        if (e.fatal)
+            continue;
+        curl_multi_poll(e.multi, NULL, 0, poll_timeout(&e, ls_mono_ms()), NULL);
+    }
+    curl_multi_cleanup(e.multi);
+    return rc;
+}
+
+static void http_free(struct ls_provider *base)
+{
+    struct http_provider *p = (struct http_provider *)base;
+    free((void *)(uintptr_t)p->cfg.base_url);
+    free((void *)(uintptr_t)p->cfg.model);
+    if (p->cfg.api_key) {
+        /* Do not leave the key in freed memory. */
+        volatile char *k = (volatile char *)(uintptr_t)p->cfg.api_key;
+        while (*k)
+            *k++ = '\0';
+    }
+    free((void *)(uintptr_t)p->cfg.api_key);
+    free(p);
+}
+
+static const struct ls_provider_ops http_ops = {
+    .classify = http_classify,
+    .free = http_free,
+};
+
+struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *cfg,
+                                         struct ls_err *err)
+{
+    if (cfg->model == NULL || cfg->model[0] == '\0') {
+        ls_err_set(err, LS_EINVAL, "%s: no model configured",
+                   cfg->wire == LS_WIRE_GEMINI ? "gemini" : "openai");
+        return NULL;
+    }
+    if (cfg->batch < 1 || cfg->batch > LS_PROMPT_BATCH_MAX) {
+        ls_err_set(err, LS_EINVAL, "the batch size must be 1 to %d", LS_PROMPT_BATCH_MAX);
+        return NULL;
+    }
+    struct http_provider *p = ls_xcalloc(1, sizeof(*p));
+    p->cfg = *cfg;
+    p->cfg.base_url = ls_xstrdup(cfg->base_url);
+    p->cfg.model = ls_xstrdup(cfg->model);
+    p->cfg.api_key = ls_xstrdup(cfg->api_key ? cfg->api_key : "");
+    if (p->cfg.concurrency < 1)
+        p->cfg.concurrency = 1;
+    if (p->cfg.max_attempts < 1)
+        p->cfg.max_attempts = 1;
+    size_t bl = strlen(p->cfg.base_url);
+    while (bl && p->cfg.base_url[bl - 1] == '/')
+        bl--;
+    if (cfg->wire == LS_WIRE_GEMINI) {
+        snprintf(p->url, sizeof(p->url), "%.*s/v1beta/models/%s:generateContent", (int)bl,
+                 p->cfg.base_url, p->cfg.model);
+        /* 2.5 models think by default; a classifier gains nothing from it. */
+        p->thinking_off = strstr(p->cfg.model, "2.5") != NULL;
+        p->base.name = "gemini";
+    } else {
+        snprintf(p->url, sizeof(p->url), "%.*s/chat/completions", (int)bl, p->cfg.base_url);
+        p->base.name = "openai";
+    }
+    p->base.ops = &http_ops;
+    p->base.model = p->cfg.model;
+    p->base.cacheable = true;
+    return &p->base;
+}

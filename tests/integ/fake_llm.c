@@ -1,0 +1,701 @@
+/*
+ * fake_llm.c - a stand-in for the model services, speaking both wire formats
+ * the way their documentation shows them, errors included:
+ *
+ *   POST /v1beta/models/{model}:generateContent   Gemini (key in x-goog-api-key)
+ *   POST /v1/chat/completions                     OpenAI-compatible (Bearer key)
+ *
+ * It answers like a model that reads the data block: each prospect's intent
+ * follows its role (chief/founder/VP/head/director/owner: High; manager/lead/
+ * senior: Medium; else Low), so an answer can be checked against the input.
+ * Control, for tests:
+ *
+ *   POST /_fake/config    {"latency_ms", "rpm", "fault_rate", "seed", "api_key",
+ *                          "retry_delay", "reject_json_schema", "bad_marker",
+ *                          "script": ["429", "block", ...]}  (merged into the config)
+ *   POST /_fake/reset     defaults, empty log
+ *   GET  /_fake/requests  every request seen, with headers, body and reply status
+ *   GET  /_fake/stats     counts only
+ *
+ * The quota (rpm) is a token bucket refilling rpm/60 per second and holding
+ * one second's worth; a request that finds it empty gets a 429 (Gemini: with
+ * google.rpc.RetryInfo in the body and no Retry-After header; OpenAI: with
+ * retry-after / retry-after-ms headers).
+ *
+ *   fake_llm [PORT]   prints "fake_llm port=N" on stdout once listening
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BODY_MAX (8 * 1024 * 1024)
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+    long latency_ms;
+    double rpm;
+    double fault_rate;
+    uint64_t seed;
+    char api_key[256];
+    char retry_delay[32]; /* Gemini RetryInfo for scripted 429s */
+    bool reject_json_schema;
+    char bad_marker[64]; /* prospects whose role holds this get the label "Hot" */
+    json_t *script;      /* array of behaviours for the next requests */
+} cfg;
+
+static struct {
+    json_t *log; /* array */
+    long requests, rejected_by_quota, in_flight, max_in_flight;
+    double tokens;
+    int64_t refilled_at;
+    int64_t started_at;
+} st;
+
+static const char * or (const char *s, const char *dflt)
+{
+    return s ? s : dflt;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void reset_locked(void)
+{
+    cfg.latency_ms = 0;
+    cfg.rpm = 0;
+    cfg.fault_rate = 0;
+    cfg.seed = 12345;
+    cfg.api_key[0] = '\0';
+    snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "0.2s");
+    cfg.reject_json_schema = false;
+    cfg.bad_marker[0] = '\0';
+    json_decref(cfg.script);
+    cfg.script = json_array();
+    json_decref(st.log);
+    st.log = json_array();
+    st.requests = st.rejected_by_quota = st.max_in_flight = 0;
+    st.tokens = -1;
+    st.refilled_at = now_ms();
+    st.started_at = now_ms();
+}
+
+static double frand(void)
+{
+    cfg.seed ^= cfg.seed >> 12;
+    cfg.seed ^= cfg.seed << 25;
+    cfg.seed ^= cfg.seed >> 27;
+    return (double)((cfg.seed * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* Takes a quota token; on failure *wait_ms is how long until the next one. */
+static bool take_token_locked(int64_t *wait_ms)
+{
+    if (cfg.rpm <= 0)
+        return true;
+    double cap = cfg.rpm / 60.0 < 1 ? 1 : cfg.rpm / 60.0;
+    int64_t now = now_ms();
+    if (st.tokens < 0)
+        st.tokens = cap;
+    st.tokens += (double)(now - st.refilled_at) * cfg.rpm / 60000.0;
+    if (st.tokens > cap)
+        st.tokens = cap;
+    st.refilled_at = now;
+    if (st.tokens >= 1.0) {
+        st.tokens -= 1.0;
+        return true;
+    }
+    *wait_ms = (int64_t)((1.0 - st.tokens) * 60000.0 / cfg.rpm) + 1;
+    return false;
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+struct reply {
+    unsigned status;
+    json_t *body; /* owned */
+    char hdr_name[2][32];
+    char hdr_value[2][64];
+    bool hang_up; /* close the connection without a reply */
+};
+
+static void reply_set(struct reply *r, unsigned status, json_t *body)
+{
+    r->status = status;
+    json_decref(r->body);
+    r->body = body;
+}
+
+static json_t *gemini_error(int code, const char *status, const char *msg)
+{
+    return json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code, "message", msg, "status",
+                     status);
+}
+
+static json_t *openai_error(const char *msg, const char *type, const char *code)
+{
+    return json_pack("{s:{s:s, s:s, s:n, s:s?}}", "error", "message", msg, "type", type, "param",
+                     "code", code);
+}
+
+/* The prospects in the request's data block, or NULL. */
+static json_t *prospects_of(const char *text)
+{
+    const char *open = strstr(text, "<data nonce=\"");
+    if (open == NULL)
+        return NULL;
+    const char *q = strchr(open + 13, '"');
+    if (q == NULL)
+        return NULL;
+    char close[128];
+    snprintf(close, sizeof(close), "</data nonce=\"%.*s\">", (int)(q - open - 13), open + 13);
+    const char *start = strchr(q, '\n');
+    const char *end = strstr(q, close);
+    if (start == NULL || end == NULL || end < start)
+        return NULL;
+    json_error_t e;
+    json_t *doc = json_loadb(start + 1, (size_t)(end - start - 1), 0, &e);
+    json_t *p = json_incref(json_object_get(doc, "prospects"));
+    json_decref(doc);
+    return p;
+}
+
+static const char *intent_for(const char *role)
+{
+    static const char *const high[] = {"ceo",  "cto",      "chief", "founder",  "vp",
+                                       "head", "director", "owner", "president"};
+    static const char *const medium[] = {"manager", "lead", "senior"};
+    char lower[256];
+    size_t n = 0;
+    for (; role[n] && n < sizeof(lower) - 1; n++)
+        lower[n] = (char)((role[n] >= 'A' && role[n] <= 'Z') ? role[n] + 32 : role[n]);
+    lower[n] = '\0';
+    for (size_t i = 0; i < sizeof(high) / sizeof(high[0]); i++)
+        if (strstr(lower, high[i]))
+            return "High";
+    for (size_t i = 0; i < sizeof(medium) / sizeof(medium[0]); i++)
+        if (strstr(lower, medium[i]))
+            return "Medium";
+    return "Low";
+}
+
+/* The answer a model would give: [{id, intent, reasoning}], shaped by behaviour. */
+static json_t *answer_items(json_t *prospects, const char *behaviour)
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(prospects, i, p)
+    {
+        const char *id = json_string_value(json_object_get(p, "id"));
+        const char *role = json_string_value(json_object_get(p, "role"));
+        role = role ? role : "";
+        char reason[300];
+        snprintf(reason, sizeof(reason), "Judged on the role \"%.100s\" against the offer.", role);
+        const char *intent = intent_for(role);
+        if (cfg.bad_marker[0] && strstr(role, cfg.bad_marker))
+            intent = "Hot";
+        if (strcmp(behaviour, "unknown_label") == 0 && i == 0)
+            intent = "Hot";
+        char wrong[32];
+        if (strcmp(behaviour, "wrong_ids") == 0) {
+            snprintf(wrong, sizeof(wrong), "zz%06zu", i);
+            id = wrong;
+        }
+        if (strcmp(behaviour, "missing_one") == 0 && i + 1 == json_array_size(prospects) && i > 0)
+            continue;
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "id", id ? id : "", "intent",
+                                               intent, "reasoning", reason));
+    }
+    return items;
+}
+
+static char *answer_text(json_t *items, bool openai, const char *behaviour)
+{
+    json_t *doc = openai ? json_pack("{s:O}", "results", items) : json_incref(items);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (strcmp(behaviour, "truncated") == 0 || strcmp(behaviour, "max_tokens") == 0) {
+        text[strlen(text) / 2] = '\0';
+    } else if (strcmp(behaviour, "fenced") == 0) {
+        char *f = malloc(strlen(text) + 16);
+        sprintf(f, "```json\n%s\n```", text);
+        free(text);
+        text = f;
+    }
+    return text;
+}
+
+static void gemini(json_t *req, const char *model, const char *key, const char *behaviour,
+                   int64_t quota_wait, size_t req_len, struct reply *r)
+{
+    if (cfg.api_key[0] && key == NULL) {
+        reply_set(r, 403,
+                  gemini_error(403, "PERMISSION_DENIED",
+                               "Method doesn't allow unregistered callers (callers without "
+                               "established identity). Please use API Key or other form of API "
+                               "consumer identity to call this API."));
+        return;
+    }
+    if ((cfg.api_key[0] && strcmp(key, cfg.api_key) != 0) || strcmp(behaviour, "400") == 0) {
+        json_t *e = gemini_error(400, "INVALID_ARGUMENT",
+                                 "API key not valid. Please pass a valid API key.");
+        json_object_set_new(json_object_get(e, "error"), "details",
+                            json_pack("[{s:s, s:s, s:s}]", "@type",
+                                      "type.googleapis.com/google.rpc.ErrorInfo", "reason",
+                                      "API_KEY_INVALID", "domain", "googleapis.com"));
+        reply_set(r, 400, e);
+        return;
+    }
+    if (strcmp(model, "gemini-retired") == 0 || strcmp(behaviour, "404") == 0) {
+        char msg[400];
+        snprintf(msg, sizeof(msg),
+                 "models/%.100s is not found for API version v1beta, or is not supported for "
+                 "generateContent. Call ListModels to see the list of available models and their "
+                 "supported methods.",
+                 model);
+        reply_set(r, 404, gemini_error(404, "NOT_FOUND", msg));
+        return;
+    }
+    if (quota_wait >= 0 || strcmp(behaviour, "429") == 0 || strcmp(behaviour, "429_day") == 0) {
+        bool day = strcmp(behaviour, "429_day") == 0;
+        char delay[32];
+        if (quota_wait >= 0)
+            snprintf(delay, sizeof(delay), "%.3fs", (double)quota_wait / 1000.0);
+        else
+            snprintf(delay, sizeof(delay), "%s", cfg.retry_delay);
+        json_t *e = gemini_error(429, "RESOURCE_EXHAUSTED",
+                                 "You exceeded your current quota, please check your plan and "
+                                 "billing details. For more information on this error, head to: "
+                                 "https://ai.google.dev/gemini-api/docs/rate-limits.");
+        json_object_set_new(
+            json_object_get(e, "error"), "details",
+            json_pack("[{s:s, s:[{s:s, s:s, s:s}]}, {s:s, s:s}]", "@type",
+                      "type.googleapis.com/google.rpc.QuotaFailure", "violations", "quotaMetric",
+                      "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                      "quotaId",
+                      day ? "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+                          : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                      "quotaValue", "600", "@type", "type.googleapis.com/google.rpc.RetryInfo",
+                      "retryDelay", delay));
+        reply_set(r, 429, e); /* Gemini sends no Retry-After header */
+        return;
+    }
+    if (strcmp(behaviour, "500") == 0) {
+        reply_set(r, 500, gemini_error(500, "INTERNAL", "An internal error has occurred."));
+        return;
+    }
+    if (strcmp(behaviour, "503") == 0) {
+        reply_set(
+            r, 503,
+            gemini_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later."));
+        return;
+    }
+    if (strcmp(behaviour, "504") == 0) {
+        reply_set(r, 504,
+                  gemini_error(504, "DEADLINE_EXCEEDED",
+                               "The service is unable to finish processing within the "
+                               "deadline."));
+        return;
+    }
+    json_t *gc = json_object_get(req, "generationConfig");
+    if (json_object_get(gc, "responseSchema") &&
+        strcmp(or (json_string_value(json_object_get(gc, "responseMimeType")), ""),
+               "application/json") != 0) {
+        reply_set(r, 400,
+                  gemini_error(400, "INVALID_ARGUMENT",
+                               "responseSchema requires responseMimeType application/json"));
+        return;
+    }
+    json_t *usage = json_pack("{s:I, s:I}", "promptTokenCount", (json_int_t)(req_len / 4),
+                              "totalTokenCount", (json_int_t)(req_len / 4));
+    if (strcmp(behaviour, "block") == 0) {
+        reply_set(r, 200,
+                  json_pack("{s:{s:s}, s:o, s:s}", "promptFeedback", "blockReason",
+                            "PROHIBITED_CONTENT", "usageMetadata", usage, "modelVersion", model));
+        return;
+    }
+    if (strcmp(behaviour, "safety") == 0) {
+        reply_set(r, 200,
+                  json_pack("{s:[{s:s, s:i, s:[{s:s, s:s, s:b}]}], s:o}", "candidates",
+                            "finishReason", "SAFETY", "index", 0, "safetyRatings", "category",
+                            "HARM_CATEGORY_HARASSMENT", "probability", "HIGH", "blocked", 1,
+                            "usageMetadata", usage));
+        return;
+    }
+    const char *text = json_string_value(json_object_get(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(req, "contents"), 0), "parts"), 0),
+        "text"));
+    json_t *prospects = prospects_of(text ? text : "");
+    if (prospects == NULL) {
+        json_decref(usage);
+        reply_set(r, 400, gemini_error(400, "INVALID_ARGUMENT", "The request body is malformed."));
+        return;
+    }
+    json_t *items = answer_items(prospects, behaviour);
+    char *answer = answer_text(items, false, behaviour);
+    json_object_set_new(usage, "candidatesTokenCount",
+                        json_integer((json_int_t)strlen(answer) / 4));
+    const char *finish = strcmp(behaviour, "max_tokens") == 0 ? "MAX_TOKENS" : "STOP";
+    reply_set(r, 200,
+              json_pack("{s:[{s:{s:s, s:[{s:s}]}, s:s, s:i}], s:o, s:s, s:s}", "candidates",
+                        "content", "role", "model", "parts", "text", answer, "finishReason", finish,
+                        "index", 0, "usageMetadata", usage, "modelVersion", model, "responseId",
+                        "fake-response"));
+    free(answer);
+    json_decref(items);
+    json_decref(prospects);
+}
+
+static void openai(json_t *req, const char *auth, const char *behaviour, int64_t quota_wait,
+                   size_t req_len, struct reply *r)
+{
+    if (cfg.api_key[0]) {
+        char want[300];
+        snprintf(want, sizeof(want), "Bearer %s", cfg.api_key);
+        if (auth == NULL || strcmp(auth, want) != 0) {
+            reply_set(r, 401,
+                      openai_error("Incorrect API key provided: your-ke**here. You can "
+                                   "find your API key at "
+                                   "https://platform.openai.com/account/api-keys.",
+                                   "invalid_request_error", "invalid_api_key"));
+            return;
+        }
+    }
+    if (strcmp(behaviour, "401") == 0) {
+        reply_set(r, 401,
+                  openai_error("Incorrect API key provided.", "invalid_request_error",
+                               "invalid_api_key"));
+        return;
+    }
+    if (quota_wait >= 0 || strcmp(behaviour, "429") == 0) {
+        long ms = quota_wait >= 0 ? (long)quota_wait : 200;
+        reply_set(r, 429,
+                  openai_error("Rate limit reached for fake-model on requests per min "
+                               "(RPM). Please try again in 200ms.",
+                               "requests", "rate_limit_exceeded"));
+        snprintf(r->hdr_name[0], 32, "retry-after");
+        snprintf(r->hdr_value[0], 64, "%ld", (ms + 999) / 1000);
+        snprintf(r->hdr_name[1], 32, "retry-after-ms");
+        snprintf(r->hdr_value[1], 64, "%ld", ms);
+        return;
+    }
+    if (strcmp(behaviour, "429_day") == 0) {
+        reply_set(r, 429,
+                  openai_error("You exceeded your current quota, please check your plan "
+                               "and billing details.",
+                               "insufficient_quota", "insufficient_quota"));
+        return;
+    }
+    if (strcmp(behaviour, "500") == 0 || strcmp(behaviour, "503") == 0) {
+        reply_set(r, (unsigned)atoi(behaviour),
+                  openai_error("The server is overloaded.", "server_error", NULL));
+        return;
+    }
+    const char *rf =
+        json_string_value(json_object_get(json_object_get(req, "response_format"), "type"));
+    if (cfg.reject_json_schema && rf && strcmp(rf, "json_schema") == 0) {
+        reply_set(r, 400,
+                  openai_error("Invalid parameter: 'response_format' of type "
+                               "'json_schema' is not supported with this model.",
+                               "invalid_request_error", NULL));
+        return;
+    }
+    if (strcmp(behaviour, "error_200") == 0) {
+        reply_set(r, 200,
+                  json_pack("{s:{s:i, s:s}}", "error", "code", 502, "message",
+                            "The upstream provider is down."));
+        return;
+    }
+    const char *model = json_string_value(json_object_get(req, "model"));
+    json_t *msgs = json_object_get(req, "messages");
+    const char *user = json_string_value(json_object_get(json_array_get(msgs, 1), "content"));
+    json_t *prospects = prospects_of(user ? user : "");
+    if (model == NULL || prospects == NULL) {
+        reply_set(
+            r, 400,
+            openai_error("'messages' must contain the data block", "invalid_request_error", NULL));
+        return;
+    }
+    json_t *items = answer_items(prospects, behaviour);
+    char *answer = answer_text(items, true, behaviour);
+    json_t *message =
+        json_pack("{s:s, s:s, s:n}", "role", "assistant", "content", answer, "refusal");
+    const char *finish = strcmp(behaviour, "max_tokens") == 0 ? "length" : "stop";
+    if (strcmp(behaviour, "refusal") == 0) {
+        json_object_set_new(message, "content", json_null());
+        json_object_set_new(message, "refusal", json_string("I can't help with that."));
+    }
+    reply_set(r, 200,
+              json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:o, s:n, s:s}], s:{s:I, s:I, s:I}}", "id",
+                        "chatcmpl-fake", "object", "chat.completion", "created", 1795935600,
+                        "model", model, "choices", "index", 0, "message", message, "logprobs",
+                        "finish_reason", finish, "usage", "prompt_tokens",
+                        (json_int_t)(req_len / 4), "completion_tokens",
+                        (json_int_t)(strlen(answer) / 4), "total_tokens",
+                        (json_int_t)(req_len / 4 + strlen(answer) / 4)));
+    free(answer);
+    json_decref(items);
+    json_decref(prospects);
+}
+
+/* ---- control --------------------------------------------------------------- */
+
+static void configure(json_t *c)
+{
+    json_t *v;
+    if ((v = json_object_get(c, "latency_ms")))
+        cfg.latency_ms = (long)json_integer_value(v);
+    if ((v = json_object_get(c, "rpm")))
+        cfg.rpm = json_number_value(v), st.tokens = -1;
+    if ((v = json_object_get(c, "fault_rate")))
+        cfg.fault_rate = json_number_value(v);
+    if ((v = json_object_get(c, "seed")))
+        cfg.seed = (uint64_t)json_integer_value(v) | 1;
+    if ((v = json_object_get(c, "api_key")))
+        snprintf(cfg.api_key, sizeof(cfg.api_key), "%s", or (json_string_value(v), ""));
+    if ((v = json_object_get(c, "retry_delay")))
+        snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "%s", or (json_string_value(v), ""));
+    if ((v = json_object_get(c, "reject_json_schema")))
+        cfg.reject_json_schema = json_is_true(v);
+    if ((v = json_object_get(c, "bad_marker")))
+        snprintf(cfg.bad_marker, sizeof(cfg.bad_marker), "%s", or (json_string_value(v), ""));
+    if ((v = json_object_get(c, "script")) && json_is_array(v)) {
+        json_decref(cfg.script);
+        cfg.script = json_copy(v);
+    }
+}
+
+/* ---- HTTP ------------------------------------------------------------------ */
+
+struct conn_state {
+    char *body;
+    size_t len;
+    bool too_big;
+};
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *body,
+                                 const struct reply *r)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=UTF-8");
+    for (int i = 0; r && i < 2; i++)
+        if (r->hdr_name[i][0])
+            MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const char *method,
+                              struct conn_state *cs)
+{
+    if (strcmp(url, "/_fake/reset") == 0) {
+        pthread_mutex_lock(&mu);
+        reset_locked();
+        pthread_mutex_unlock(&mu);
+        json_t *ok = json_pack("{s:b}", "ok", 1);
+        enum MHD_Result ret = send_json(c, 200, ok, NULL);
+        json_decref(ok);
+        return ret;
+    }
+    if (strcmp(url, "/_fake/config") == 0) {
+        json_error_t e;
+        json_t *j = json_loadb(cs->body ? cs->body : "", cs->len, 0, &e);
+        pthread_mutex_lock(&mu);
+        if (j)
+            configure(j);
+        pthread_mutex_unlock(&mu);
+        json_decref(j);
+        json_t *ok = json_pack("{s:b}", "ok", j != NULL);
+        enum MHD_Result ret = send_json(c, j ? 200 : 400, ok, NULL);
+        json_decref(ok);
+        return ret;
+    }
+    if (strcmp(url, "/_fake/requests") == 0 || strcmp(url, "/_fake/stats") == 0) {
+        pthread_mutex_lock(&mu);
+        json_t *out = json_pack("{s:I, s:I, s:I}", "count", (json_int_t)st.requests,
+                                "rejected_by_quota", (json_int_t)st.rejected_by_quota,
+                                "max_in_flight", (json_int_t)st.max_in_flight);
+        if (strcmp(url, "/_fake/requests") == 0)
+            json_object_set(out, "requests", st.log);
+        pthread_mutex_unlock(&mu);
+        enum MHD_Result ret = send_json(c, 200, out, NULL);
+        json_decref(out);
+        return ret;
+    }
+
+    bool is_gemini = strncmp(url, "/v1beta/models/", 15) == 0 && strstr(url, ":generateContent");
+    bool is_openai =
+        strcmp(url, "/v1/chat/completions") == 0 || strcmp(url, "/chat/completions") == 0;
+    if (!is_gemini && !is_openai) {
+        json_t *e = gemini_error(404, "NOT_FOUND", "unknown path");
+        enum MHD_Result ret = send_json(c, 404, e, NULL);
+        json_decref(e);
+        return ret;
+    }
+    if (strcmp(method, "POST") != 0) {
+        json_t *e = gemini_error(405, "METHOD_NOT_ALLOWED", "POST only");
+        enum MHD_Result ret = send_json(c, 405, e, NULL);
+        json_decref(e);
+        return ret;
+    }
+
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-goog-api-key");
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *qkey = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key");
+
+    pthread_mutex_lock(&mu);
+    int64_t t = now_ms() - st.started_at;
+    st.requests++;
+    st.in_flight++;
+    if (st.in_flight > st.max_in_flight)
+        st.max_in_flight = st.in_flight;
+    int64_t wait = -1;
+    bool quota_ok = take_token_locked(&wait);
+    if (!quota_ok)
+        st.rejected_by_quota++;
+    else
+        wait = -1;
+    char behaviour[32] = "ok";
+    if (quota_ok && json_array_size(cfg.script) > 0) {
+        snprintf(behaviour, sizeof(behaviour), "%s",
+                 or (json_string_value(json_array_get(cfg.script, 0)), "ok"));
+        json_array_remove(cfg.script, 0);
+    } else if (quota_ok && cfg.fault_rate > 0 && frand() < cfg.fault_rate) {
+        snprintf(behaviour, sizeof(behaviour), "503");
+    }
+    long latency = cfg.latency_ms;
+    pthread_mutex_unlock(&mu);
+
+    if (strcmp(behaviour, "slow") == 0)
+        latency = 60000;
+    if (latency > 0 && quota_ok) {
+        struct timespec ts = {latency / 1000, (latency % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+
+    json_error_t e;
+    json_t *req = json_loadb(cs->body ? cs->body : "", cs->len, 0, &e);
+    struct reply r = {0};
+    if (req == NULL) {
+        reply_set(&r, 400,
+                  is_gemini
+                      ? gemini_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+                      : openai_error("We could not parse the JSON body of your "
+                                     "request.",
+                                     "invalid_request_error", NULL));
+    } else if (strcmp(behaviour, "close") == 0) {
+        r.hang_up = true;
+    } else if (is_gemini) {
+        char model[200];
+        const char *m = url + 15;
+        const char *colon = strchr(m, ':');
+        snprintf(model, sizeof(model), "%.*s", (int)(colon - m), m);
+        gemini(req, model, key ? key : qkey, behaviour, wait, cs->len, &r);
+    } else {
+        openai(req, auth, behaviour, wait, cs->len, &r);
+    }
+
+    pthread_mutex_lock(&mu);
+    st.in_flight--;
+    json_t *prospects = NULL;
+    json_array_append_new(st.log, json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:s}",
+                                            "t_ms", (json_int_t)t, "path", url, "method", method,
+                                            "x_goog_api_key", key, "authorization", auth,
+                                            "query_key", qkey, "body", cs->body ? cs->body : "",
+                                            "status", (int)r.status, "behaviour", behaviour));
+    json_decref(prospects);
+    pthread_mutex_unlock(&mu);
+    json_decref(req);
+    if (r.hang_up)
+        return MHD_NO;
+    enum MHD_Result ret = send_json(c, r.status, r.body, &r);
+    json_decref(r.body);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct conn_state *cs = *con_cls;
+    if (cs == NULL) {
+        *con_cls = calloc(1, sizeof(struct conn_state));
+        return MHD_YES;
+    }
+    if (*size) {
+        if (cs->len + *size > BODY_MAX) {
+            cs->too_big = true;
+        } else {
+            cs->body = realloc(cs->body, cs->len + *size + 1);
+            memcpy(cs->body + cs->len, data, *size);
+            cs->len += *size;
+            cs->body[cs->len] = '\0';
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    return handle(c, url, method, cs);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct conn_state *cs = *con_cls;
+    if (cs) {
+        free(cs->body);
+        free(cs);
+    }
+    *con_cls = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    uint16_t port = argc > 1 ? (uint16_t)atoi(argv[1]) : 0;
+    pthread_mutex_lock(&mu);
+    reset_locked();
+    pthread_mutex_unlock(&mu);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only */
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, port,
+        NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
+        on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+        MHD_OPTION_END);
+    if (d == NULL) {
+        fprintf(stderr, "fake_llm: cannot listen\n");
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    printf("fake_llm port=%u\n", info->port);
+    fflush(stdout);
+    pause(); /* until killed */
+    MHD_stop_daemon(d);
+    return 0;
+}
