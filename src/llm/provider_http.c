@@ -45,6 +45,7 @@ struct http_provider {
     char url[1200];
     bool json_object; /* OpenAI-compatible server rejected json_schema */
     bool thinking_off;
+    bool is_https;
 };
 
 struct req {
@@ -249,7 +250,10 @@ static int start(struct engine *e, struct req *r)
     SETOPT(r->easy, CURLOPT_NOSIGNAL, 1L);
     SETOPT(r->easy, CURLOPT_ACCEPT_ENCODING, "");
     SETOPT(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    SETOPT(r->easy, CURLOPT_PIPEWAIT, 1L);
+    /* Over TLS, ALPN settles HTTP/2 during the handshake and waiting saves connections;
+     * over plain HTTP curl would only learn after the first reply, serialising the start. */
+    if (p->is_https)
+        SETOPT(r->easy, CURLOPT_PIPEWAIT, 1L);
     SETOPT(r->easy, CURLOPT_USERAGENT, "leadscore/" LS_VERSION);
     if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK)
         goto fail;
@@ -257,6 +261,8 @@ static int start(struct engine *e, struct req *r)
     e->inflight = r;
     r->attempt++;
     e->in_flight++;
+    ls_log(LS_LOG_DEBUG, "llm.send", "provider=%s leads=%zu attempt=%d in_flight=%d limit=%.0f",
+           p->base.name, r->n, r->attempt, e->in_flight, e->limit);
     e->usage->model_calls++;
     if (r->attempt > 1)
         e->usage->retries++;
@@ -735,6 +741,7 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
         p->cfg.concurrency = 1;
     if (p->cfg.max_attempts < 1)
         p->cfg.max_attempts = 1;
+    p->is_https = strncmp(p->cfg.base_url, "https://", 8) == 0;
     size_t bl = strlen(p->cfg.base_url);
     while (bl && p->cfg.base_url[bl - 1] == '/')
         bl--;
