@@ -55,7 +55,7 @@ LEADSCORE := $(B)/leadscore
 
 .SECONDARY:
 
-.PHONY: all release asan check check-unit check-integ test test-bins run bench deps format \
+.PHONY: all release asan check check-unit check-integ test test-bins run bench-bins bench deps format \
 	format-check tidy check-deps check-headers clean
 
 all: $(LEADSCORE)
@@ -100,6 +100,9 @@ $(B)/tests/test_%: $(B)/tests/integ/test_%.o $(B)/tests/integ/harness.o $(B)/lib
 $(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
+$(B)/bench/llm_bench: $(B)/bench/llm_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
 $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
@@ -129,8 +132,10 @@ run: deps
 	./build/leadscore serve
 
 bench: deps
-	@$(MAKE) --no-print-directory MODE=release all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory MODE=release all bench-bins
 	bench/run
+
+bench-bins: $(BENCH_BIN) $(B)/tests/fake_llm
 
 # ---- quality -------------------------------------------------------------
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src tests bench -name '*.[ch]')

@@ -350,12 +350,13 @@ int ls_cmd_score(int argc, char **argv)
     if (rc == 0)
         fprintf(stderr,
                 "leadscore score: scored %lld leads (High %lld, Medium %lld, Low %lld); "
-                "%llu rows rejected; fallbacks %lld, cache hits %lld, model calls %lld; "
-                "provider %s%s%s; job %lld\n",
+                "%llu rows rejected; fallbacks %lld, cache hits %lld, model calls %lld, "
+                "retries %lld, tokens %lld prompt / %lld output; provider %s%s%s; job %lld\n",
                 (long long)job.done, (long long)job.counts[LS_INTENT_HIGH],
                 (long long)job.counts[LS_INTENT_MEDIUM], (long long)job.counts[LS_INTENT_LOW],
                 (unsigned long long)stats.rejected, (long long)job.fallbacks,
-                (long long)job.cache_hits, (long long)job.model_calls, provider->name,
+                (long long)job.cache_hits, (long long)job.model_calls, (long long)job.retries,
+                (long long)job.prompt_tokens, (long long)job.output_tokens, provider->name,
                 provider->model[0] ? " " : "", provider->model, (long long)job.id);
 out:
     ls_store_close(store);

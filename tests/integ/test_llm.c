@@ -685,6 +685,61 @@ static void test_llm__concurrency_and_quota_respected(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* A flaky service (30% of requests fail with 503) loses no lead: retries absorb it. */
+static void test_llm__fault_rate_absorbed_by_retries(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_AI_MAX_RETRIES=8", NULL};
+    h_fake_config(&fk, "{\"fault_rate\": 0.3, \"seed\": 7}");
+    start(&s, "faults.db", "gemini", env);
+    load(&s, 50, roles4, 4, NULL);
+    json_t *sc = score(&s, 200);
+    assert_int_equal(num(sc, "scored"), 50);
+    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_true(num(sc, "retries") > 0);
+    json_decref(sc);
+    json_t *res = results(&s);
+    assert_int_equal(json_array_size(res), 50);
+    json_decref(res);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* The command line keeps the verdict cache in its --db: a second run makes no model call. */
+static void test_llm__cli_cache_with_db(void **state)
+{
+    (void)state;
+    char db[600], offer[600], leads[600], base[128];
+    h_path(db, sizeof(db), "cli-cache.db");
+    snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
+    snprintf(leads, sizeof(leads), "%s/examples/leads.csv", h_repo());
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
+    const char *env[] = {base, "GEMINI_API_KEY=" KEY, "LEADSCORE_AI_PROVIDER=auto", NULL};
+    const char *args[] = {"score", "--offer", offer, "--leads", leads, "--db", db, NULL};
+    char *out1, *out2, *err;
+    assert_int_equal(h_run_cli(args, env, &out1, &err), 0);
+    assert_non_null(strstr(err, "cache hits 0, model calls 1"));
+    assert_non_null(strstr(err, "provider gemini gemini-2.5-flash-lite"));
+    free(err);
+    assert_int_equal(h_run_cli(args, env, &out2, &err), 0);
+    assert_non_null(strstr(err, "cache hits 4, model calls 0"));
+    free(err);
+    json_error_t e;
+    json_t *a = json_loads(out1, 0, &e), *b = json_loads(out2, 0, &e);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(str(json_array_get(a, i), "reasoning"),
+                            str(json_array_get(b, i), "reasoning"));
+        assert_string_equal(str(json_object_get(json_array_get(b, i), "ai"), "status"), "cached");
+    }
+    json_decref(a);
+    json_decref(b);
+    free(out1);
+    free(out2);
+    json_t *log = h_fake_requests(&fk);
+    assert_int_equal(json_array_size(json_object_get(log, "requests")), 1);
+    json_decref(log);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -700,6 +755,8 @@ int main(void)
         cmocka_unit_test_setup(test_llm__openai_fallbacks_and_errors, each),
         cmocka_unit_test_setup(test_llm__prompt_injection_is_contained, each),
         cmocka_unit_test_setup(test_llm__concurrency_and_quota_respected, each),
+        cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, each),
+        cmocka_unit_test_setup(test_llm__cli_cache_with_db, each),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
     curl_global_cleanup();
