@@ -1,0 +1,370 @@
+/* sqlite_catalog.c - offers, the current state, and uploads with their leads. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "sqlite_int.h"
+#include "sys/sys.h"
+
+#define UPLOAD_BATCH     4096       /* leads per transaction */
+#define UPLOAD_BATCH_MEM (1u << 20) /* or bytes of lead text */
+#define UPLOAD_ERRORS    1000       /* rejected rows kept per upload */
+
+/* ---- offers and state ---------------------------------------------------------- */
+
+int ls_sq_state_set(struct conn *c, const char *key, int64_t value, struct ls_err *err)
+{
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_STATE_SET, err);
+    if (st == NULL)
+        return LS_EIO;
+    ls_sq_bind_cstr(st, 1, key);
+    sqlite3_bind_int64(st, 2, value);
+    return ls_sq_step_done(c, st, "updating the current state", err);
+}
+
+int ls_sq_offer_put(struct ls_store *base, const struct ls_offer *offer, int64_t now_ms,
+                    int64_t *id, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    char *body = NULL;
+    json_t *j = ls_offer_to_json(offer);
+    body = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    struct conn *c = ls_sq_acquire(s, err);
+    int rc = c ? LS_OK : LS_EIO;
+    if (rc)
+        goto out;
+    rc = ls_sq_begin(c, false, err);
+    if (rc)
+        goto out;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_OFFER_INSERT, err);
+    rc = st ? LS_OK : LS_EIO;
+    if (rc == LS_OK) {
+        sqlite3_bind_int64(st, 1, now_ms);
+        ls_sq_bind_cstr(st, 2, offer->name);
+        ls_sq_bind_cstr(st, 3, body);
+        rc = ls_sq_step_done(c, st, "storing the offer", err);
+    }
+    int64_t new_id = sqlite3_last_insert_rowid(c->db);
+    if (rc == LS_OK)
+        rc = ls_sq_state_set(c, "offer", new_id, err);
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err);
+    if (rc == LS_OK)
+        *id = new_id;
+out:
+    if (c) {
+        ls_sq_rollback(c);
+        ls_sq_release(s, c);
+    }
+    free(body);
+    return rc;
+}
+
+int ls_sq_offer_get(struct ls_store *base, int64_t id, struct ls_offer *out, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return LS_EIO;
+    int rc;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_OFFER_GET, err);
+    if (st == NULL) {
+        rc = LS_EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *body = ls_sq_col_text(st, 0);
+        rc = ls_offer_parse(body, strlen(body), out, err);
+    } else if (step == SQLITE_DONE) {
+        rc = ls_err_set(err, LS_ENOTFOUND, "offer %lld not found", (long long)id);
+    } else {
+        rc = ls_sq_fail(c->db, step, "reading an offer", err);
+    }
+    sqlite3_reset(st);
+out:
+    ls_sq_release(s, c);
+    return rc;
+}
+
+int ls_sq_current(struct ls_store *base, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
+                  struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return LS_EIO;
+    int64_t o = 0, u = 0, j = 0;
+    int rc = LS_OK;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_STATE_GET, err);
+    if (st == NULL) {
+        rc = LS_EIO;
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = ls_sq_col_text(st, 0);
+        int64_t v = sqlite3_column_int64(st, 1);
+        if (strcmp(k, "offer") == 0)
+            o = v;
+        else if (strcmp(k, "upload") == 0)
+            u = v;
+        else if (strcmp(k, "job") == 0)
+            j = v;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        rc = ls_sq_fail(c->db, step, "reading the current state", err);
+out:
+    ls_sq_release(s, c);
+    if (rc == LS_OK) {
+        if (offer_id)
+            *offer_id = o;
+        if (upload_id)
+            *upload_id = u;
+        if (job_id)
+            *job_id = j;
+    }
+    return rc;
+}
+
+/* ---- uploads ------------------------------------------------------------------- */
+
+struct pending_lead {
+    int64_t line;
+    size_t off[LS_F_COUNT];
+    size_t len[LS_F_COUNT];
+};
+
+struct sq_upload {
+    struct ls_store_upload base;
+    struct sq_store *s;
+    int64_t id;
+    int64_t next_idx;
+    int64_t n_errors;
+    struct pending_lead *rows; /* owned; UPLOAD_BATCH entries */
+    size_t n_rows;
+    struct ls_buf text; /* the rows' field bytes */
+    struct pending_err {
+        int64_t line;
+        char *msg; /* owned */
+    } * errs;
+    size_t n_errs;
+};
+
+static int upload_flush(struct sq_upload *up, struct ls_err *err)
+{
+    if (up->n_rows == 0 && up->n_errs == 0)
+        return LS_OK;
+    struct conn *c = ls_sq_acquire(up->s, err);
+    if (c == NULL)
+        return LS_EIO;
+    int rc = ls_sq_begin(c, true, err);
+    sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_LEAD_INSERT, err);
+    if (rc == LS_OK && st == NULL)
+        rc = LS_EIO;
+    for (size_t i = 0; i < up->n_rows && rc == LS_OK; i++) {
+        const struct pending_lead *p = &up->rows[i];
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, up->id);
+        sqlite3_bind_int64(st, 2, up->next_idx + (int64_t)i);
+        sqlite3_bind_int64(st, 3, p->line);
+        for (int f = 0; f < LS_F_COUNT; f++)
+            sqlite3_bind_text64(st, 4 + f, up->text.data + p->off[f], p->len[f], SQLITE_STATIC,
+                                SQLITE_UTF8); /* text outlives the step */
+        int step = sqlite3_step(st);
+        if (step != SQLITE_DONE)
+            rc = ls_sq_fail(c->db, step, "storing leads", err);
+    }
+    if (st)
+        sqlite3_reset(st);
+    sqlite3_stmt *es = rc ? NULL : ls_sq_stmt(c, ST_UPLOAD_ERROR, err);
+    for (size_t i = 0; i < up->n_errs && es && rc == LS_OK; i++) {
+        sqlite3_bind_int64(es, 1, up->id);
+        sqlite3_bind_int64(es, 2, up->n_errors - (int64_t)up->n_errs + (int64_t)i);
+        sqlite3_bind_int64(es, 3, up->errs[i].line);
+        ls_sq_bind_cstr(es, 4, up->errs[i].msg);
+        rc = ls_sq_step_done(c, es, "storing rejected rows", err);
+    }
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err);
+    ls_sq_rollback(c);
+    ls_sq_release(up->s, c);
+    if (rc == LS_OK) {
+        up->next_idx += (int64_t)up->n_rows;
+        up->n_rows = 0;
+        ls_buf_reset(&up->text);
+        for (size_t i = 0; i < up->n_errs; i++)
+            free(up->errs[i].msg);
+        up->n_errs = 0;
+    }
+    return rc;
+}
+
+struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *filename,
+                                           int64_t now_ms, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return NULL;
+    int64_t id = 0;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_INSERT, err);
+    int rc = st ? LS_OK : LS_EIO;
+    if (rc == LS_OK) {
+        sqlite3_bind_int64(st, 1, now_ms);
+        ls_sq_bind_cstr(st, 2, filename);
+        rc = ls_sq_step_done(c, st, "starting an upload", err);
+        id = sqlite3_last_insert_rowid(c->db);
+    }
+    ls_sq_release(s, c);
+    if (rc)
+        return NULL;
+    struct sq_upload *up = ls_xcalloc(1, sizeof(*up));
+    up->base.st = base;
+    up->s = s;
+    up->id = id;
+    up->rows = ls_xmalloc(UPLOAD_BATCH * sizeof(*up->rows));
+    up->errs = ls_xmalloc(UPLOAD_ERRORS * sizeof(*up->errs));
+    ls_buf_init(&up->text, SIZE_MAX);
+    return &up->base;
+}
+
+int ls_sq_upload_add(struct ls_store_upload *base, const struct ls_lead *lead, uint64_t line,
+                     struct ls_err *err)
+{
+    struct sq_upload *up = (struct sq_upload *)base;
+    struct pending_lead *p = &up->rows[up->n_rows++];
+    p->line = (int64_t)line;
+    for (int f = 0; f < LS_F_COUNT; f++) {
+        p->off[f] = up->text.len;
+        p->len[f] = lead->len[f];
+        ls_buf_add(&up->text, lead->f[f], lead->len[f]);
+    }
+    if (up->n_rows == UPLOAD_BATCH || up->text.len >= UPLOAD_BATCH_MEM)
+        return upload_flush(up, err);
+    return LS_OK;
+}
+
+int ls_sq_upload_reject(struct ls_store_upload *base, uint64_t line, const char *msg,
+                        struct ls_err *err)
+{
+    (void)err;
+    struct sq_upload *up = (struct sq_upload *)base;
+    if (up->n_errors >= UPLOAD_ERRORS)
+        return LS_OK; /* counted by the caller; only the first ones are kept */
+    up->errs[up->n_errs].line = (int64_t)line;
+    up->errs[up->n_errs].msg = ls_xstrdup(msg);
+    up->n_errs++;
+    up->n_errors++;
+    return LS_OK;
+}
+
+static void upload_free(struct sq_upload *up)
+{
+    for (size_t i = 0; i < up->n_errs; i++)
+        free(up->errs[i].msg);
+    free(up->errs);
+    free(up->rows);
+    ls_buf_release(&up->text);
+    free(up);
+}
+
+int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats *stats, int64_t *id,
+                        struct ls_err *err)
+{
+    struct sq_upload *up = (struct sq_upload *)base;
+    int rc = upload_flush(up, err);
+    struct conn *c = NULL;
+    if (rc)
+        goto out;
+    c = ls_sq_acquire(up->s, err);
+    if (c == NULL) {
+        rc = LS_EIO;
+        goto out;
+    }
+    rc = ls_sq_begin(c, false, err);
+    if (rc)
+        goto out;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_READY, err);
+    rc = st ? LS_OK : LS_EIO;
+    if (rc == LS_OK) {
+        sqlite3_bind_int64(st, 1, up->id);
+        sqlite3_bind_int64(st, 2, (int64_t)stats->accepted);
+        sqlite3_bind_int64(st, 3, (int64_t)stats->rejected);
+        ls_sq_bind_cstr(st, 4, stats->is_cp1252 ? "windows-1252" : "utf-8");
+        rc = ls_sq_step_done(c, st, "finishing the upload", err);
+    }
+    if (rc == LS_OK)
+        rc = ls_sq_state_set(c, "upload", up->id, err);
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err); /* FULL: also makes the batches above durable */
+    if (rc == LS_OK)
+        *id = up->id;
+out:
+    if (c) {
+        ls_sq_rollback(c);
+        ls_sq_release(up->s, c);
+    }
+    if (rc) {
+        ls_store_upload_abort(base);
+        return rc;
+    }
+    upload_free(up);
+    return rc;
+}
+
+void ls_sq_upload_abort(struct ls_store_upload *base)
+{
+    struct sq_upload *up = (struct sq_upload *)base;
+    struct conn *c = ls_sq_acquire(up->s, NULL);
+    if (c) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM leads WHERE upload_id = %lld; DELETE FROM uploads WHERE id = %lld",
+                 (long long)up->id, (long long)up->id);
+        /* Best effort: what is left is 'loading' and is removed at the next start. */
+        sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+        ls_sq_release(up->s, c);
+    }
+    upload_free(up);
+}
+
+int ls_sq_upload_get(struct ls_store *base, int64_t id, struct ls_upload_info *out,
+                     struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return LS_EIO;
+    int rc;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_GET, err);
+    if (st == NULL) {
+        rc = LS_EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = id;
+        out->created_ms = sqlite3_column_int64(st, 0);
+        ls_sq_copy_col(st, 1, out->filename, sizeof(out->filename));
+        out->accepted = sqlite3_column_int64(st, 2);
+        out->rejected = sqlite3_column_int64(st, 3);
+        out->is_cp1252 = strcmp(ls_sq_col_text(st, 4), "windows-1252") == 0;
+        rc = LS_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = ls_err_set(err, LS_ENOTFOUND, "upload %lld not found", (long long)id);
+    } else {
+        rc = ls_sq_fail(c->db, step, "reading an upload", err);
+    }
+    sqlite3_reset(st);
+out:
+    ls_sq_release(s, c);
+    return rc;
+}
