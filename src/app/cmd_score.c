@@ -175,7 +175,7 @@ static int load_leads(struct ls_store *store, const struct ls_config *cfg, const
     }
     const char *base = strrchr(path, '/');
     struct ingest in = {.path = path};
-    in.up = ls_store_upload_begin(store, base ? base + 1 : path, ls_now_ms(), &err);
+    in.up = ls_store_upload_begin(store, base ? base + 1 : path, NULL, ls_now_ms(), &err);
     if (in.up == NULL) {
         fclose(f);
         fprintf(stderr, "leadscore score: %s\n", err.msg);

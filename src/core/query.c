@@ -70,8 +70,9 @@ int ls_page_parse(const char *limit, const char *offset, int dflt_limit, int max
     *out_offset = 0;
     if (limit) {
         if (!parse_int(limit, 1, max_limit, &v))
-            return ls_err_set(err, LS_EINVAL, "limit must be an integer from 1 to %d (got \"%.40s\")",
-                              max_limit, limit);
+            return ls_err_set(err, LS_EINVAL,
+                              "limit must be an integer from 1 to %d (got \"%.40s\")", max_limit,
+                              limit);
         *out_limit = (int)v;
     }
     if (offset) {

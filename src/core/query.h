@@ -17,8 +17,8 @@
 enum ls_sort { LS_SORT_SCORE_DESC, LS_SORT_SCORE_ASC, LS_SORT_NAME, LS_SORT_COMPANY };
 
 struct ls_results_query {
-    unsigned intents;         /* bit (1 << enum ls_intent) per label wanted; all by default */
-    int min_score, max_score; /* inclusive, 0..100 */
+    unsigned intents;              /* bit (1 << enum ls_intent) per label wanted; all by default */
+    int min_score, max_score;      /* inclusive, 0..100 */
     char q[LS_QUERY_TEXT_MAX + 1]; /* lowercased; "" matches everything */
     enum ls_sort sort;
     int limit, offset;

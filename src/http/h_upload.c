@@ -88,7 +88,7 @@ static void on_reject(void *ud, uint64_t line, const char *msg)
 static int start(struct upload *u)
 {
     struct ls_err err = {0};
-    u->up = ls_store_upload_begin(u->req->app->store, u->filename, ls_now_ms(), &err);
+    u->up = ls_store_upload_begin(u->req->app->store, u->filename, NULL, ls_now_ms(), &err);
     if (u->up == NULL) {
         fail_err(u, &err);
         return err.code;

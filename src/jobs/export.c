@@ -62,7 +62,8 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
         break;
     case ROWS: {
         struct page_ctx pc = {e, out};
-        int n = ls_store_results_page(e->store, &e->job, &e->cursor, PAGE_ROWS, add_row, &pc, err);
+        int n = ls_store_results_page(e->store, &e->job, NULL, &e->cursor, PAGE_ROWS, add_row, &pc,
+                                      err);
         if (n < 0)
             return n;
         if (n < PAGE_ROWS)

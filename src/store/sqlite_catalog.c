@@ -1,9 +1,11 @@
 /* sqlite_catalog.c - offers, the current state, and uploads with their leads. */
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sha256.h"
 #include "core/xalloc.h"
 #include "sqlite_int.h"
 #include "sys/sys.h"
@@ -24,14 +26,84 @@ int ls_sq_state_set(struct conn *c, const char *key, int64_t value, struct ls_er
     return ls_sq_step_done(c, st, "updating the current state", err);
 }
 
+/* A digest of the offer's canonical JSON (keys sorted): equal offers, equal hashes. */
+static void offer_hash(const struct ls_offer *offer, unsigned char out[LS_SHA256_LEN])
+{
+    json_t *j = ls_offer_to_json(offer);
+    char *canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    struct ls_sha256 c;
+    ls_sha256_init(&c);
+    ls_sha256_update(&c, canon, strlen(canon));
+    ls_sha256_final(&c, out);
+    free(canon);
+}
+
+static void bind_blob32(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_blob(st, 1, args, LS_SHA256_LEN, SQLITE_STATIC);
+}
+
+int ls_sq_offer_find(struct ls_store *base, const struct ls_offer *offer, int64_t *id,
+                     struct ls_err *err)
+{
+    unsigned char hash[LS_SHA256_LEN];
+    offer_hash(offer, hash);
+    return ls_sq_scalar((struct sq_store *)base, ST_OFFER_FIND, bind_blob32, hash, id,
+                        "finding an offer", err);
+}
+
+union list_cb {
+    ls_store_offer_fn offer;
+    ls_store_upload_fn upload;
+    ls_store_reject_fn reject;
+    ls_store_row_fn row;
+};
+
+struct page_args {
+    int64_t id;
+    int limit, offset;
+    union list_cb cb;
+    void *ud;
+};
+
+static void bind_page(sqlite3_stmt *st, const void *args)
+{
+    const struct page_args *a = args;
+    sqlite3_bind_int(st, 1, a->limit);
+    sqlite3_bind_int(st, 2, a->offset);
+}
+
+static int offer_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct page_args *a = ud;
+    struct ls_offer_info o = {.id = sqlite3_column_int64(st, 0),
+                              .created_ms = sqlite3_column_int64(st, 1)};
+    ls_sq_copy_col(st, 2, o.name, sizeof(o.name));
+    return a->cb.offer(a->ud, &o, err);
+}
+
+int ls_sq_offers_list(struct ls_store *base, int limit, int offset, ls_store_offer_fn cb, void *ud,
+                      int64_t *total, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct page_args a = {0, limit, offset, {.offer = cb}, ud};
+    int rc = ls_sq_scalar(s, ST_OFFERS_COUNT, NULL, NULL, total, "counting offers", err);
+    return rc ? rc
+              : ls_sq_each_row(s, ST_OFFERS_LIST, bind_page, &a, offer_row, &a, "listing offers",
+                               err);
+}
+
 int ls_sq_offer_put(struct ls_store *base, const struct ls_offer *offer, int64_t now_ms,
                     int64_t *id, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
     char *body = NULL;
+    unsigned char hash[LS_SHA256_LEN];
     json_t *j = ls_offer_to_json(offer);
     body = json_dumps(j, JSON_COMPACT);
     json_decref(j);
+    offer_hash(offer, hash);
     struct conn *c = ls_sq_acquire(s, err);
     int rc = c ? LS_OK : LS_EIO;
     if (rc)
@@ -45,6 +117,7 @@ int ls_sq_offer_put(struct ls_store *base, const struct ls_offer *offer, int64_t
         sqlite3_bind_int64(st, 1, now_ms);
         ls_sq_bind_cstr(st, 2, offer->name);
         ls_sq_bind_cstr(st, 3, body);
+        sqlite3_bind_blob(st, 4, hash, LS_SHA256_LEN, SQLITE_STATIC);
         rc = ls_sq_step_done(c, st, "storing the offer", err);
     }
     int64_t new_id = sqlite3_last_insert_rowid(c->db);
@@ -206,7 +279,8 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
 }
 
 struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *filename,
-                                           int64_t now_ms, struct ls_err *err)
+                                           const unsigned char *hash, int64_t now_ms,
+                                           struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
     struct conn *c = ls_sq_acquire(s, err);
@@ -218,6 +292,8 @@ struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *fi
     if (rc == LS_OK) {
         sqlite3_bind_int64(st, 1, now_ms);
         ls_sq_bind_cstr(st, 2, filename);
+        if (hash)
+            sqlite3_bind_blob(st, 3, hash, LS_SHA256_LEN, SQLITE_STATIC);
         rc = ls_sq_step_done(c, st, "starting an upload", err);
         id = sqlite3_last_insert_rowid(c->db);
     }
@@ -334,37 +410,107 @@ void ls_sq_upload_abort(struct ls_store_upload *base)
     upload_free(up);
 }
 
+static void upload_cols(sqlite3_stmt *st, struct ls_upload_info *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    u->created_ms = sqlite3_column_int64(st, 1);
+    ls_sq_copy_col(st, 2, u->filename, sizeof(u->filename));
+    u->accepted = sqlite3_column_int64(st, 3);
+    u->rejected = sqlite3_column_int64(st, 4);
+    u->is_cp1252 = strcmp(ls_sq_col_text(st, 5), "windows-1252") == 0;
+}
+
+struct one_upload {
+    struct ls_upload_info *out;
+    bool found;
+};
+
+static void bind_id(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
+}
+
+static int one_upload_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    struct one_upload *o = ud;
+    upload_cols(st, o->out);
+    o->found = true;
+    return LS_OK;
+}
+
 int ls_sq_upload_get(struct ls_store *base, int64_t id, struct ls_upload_info *out,
                      struct ls_err *err)
 {
-    struct sq_store *s = (struct sq_store *)base;
-    struct conn *c = ls_sq_acquire(s, err);
-    if (c == NULL)
-        return LS_EIO;
-    int rc;
-    sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_GET, err);
-    if (st == NULL) {
-        rc = LS_EIO;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->id = id;
-        out->created_ms = sqlite3_column_int64(st, 0);
-        ls_sq_copy_col(st, 1, out->filename, sizeof(out->filename));
-        out->accepted = sqlite3_column_int64(st, 2);
-        out->rejected = sqlite3_column_int64(st, 3);
-        out->is_cp1252 = strcmp(ls_sq_col_text(st, 4), "windows-1252") == 0;
-        rc = LS_OK;
-    } else if (step == SQLITE_DONE) {
+    struct one_upload o = {out, false};
+    int rc = ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_GET, bind_id, &id, one_upload_row,
+                            &o, "reading an upload", err);
+    if (rc == LS_OK && !o.found)
         rc = ls_err_set(err, LS_ENOTFOUND, "upload %lld not found", (long long)id);
-    } else {
-        rc = ls_sq_fail(c->db, step, "reading an upload", err);
-    }
-    sqlite3_reset(st);
-out:
-    ls_sq_release(s, c);
     return rc;
+}
+
+static int upload_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct page_args *a = ud;
+    struct ls_upload_info u;
+    upload_cols(st, &u);
+    return a->cb.upload(a->ud, &u, err);
+}
+
+int ls_sq_uploads_list(struct ls_store *base, int limit, int offset, ls_store_upload_fn cb,
+                       void *ud, int64_t *total, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct page_args a = {0, limit, offset, {.upload = cb}, ud};
+    int rc = ls_sq_scalar(s, ST_UPLOADS_COUNT, NULL, NULL, total, "counting uploads", err);
+    return rc ? rc
+              : ls_sq_each_row(s, ST_UPLOADS_LIST, bind_page, &a, upload_row, &a, "listing uploads",
+                               err);
+}
+
+int ls_sq_upload_find(struct ls_store *base, const unsigned char *hash, int64_t *id,
+                      struct ls_err *err)
+{
+    return ls_sq_scalar((struct sq_store *)base, ST_UPLOAD_FIND, bind_blob32, hash, id,
+                        "finding an upload", err);
+}
+
+static void bind_id_page(sqlite3_stmt *st, const void *args)
+{
+    const struct page_args *a = args;
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int(st, 2, a->limit);
+    sqlite3_bind_int(st, 3, a->offset);
+}
+
+static int reject_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct page_args *a = ud;
+    return a->cb.reject(a->ud, sqlite3_column_int64(st, 0), ls_sq_col_text(st, 1), err);
+}
+
+int ls_sq_upload_errors(struct ls_store *base, int64_t id, int limit, ls_store_reject_fn cb,
+                        void *ud, struct ls_err *err)
+{
+    struct page_args a = {id, limit, 0, {.reject = cb}, ud};
+    return ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_ERRORS, bind_id_page, &a, reject_row,
+                          &a, "reading rejected rows", err);
+}
+
+static int lead_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct page_args *a = ud;
+    struct ls_lead lead;
+    ls_sq_lead_cols(st, 2, &lead);
+    return a->cb.row(a->ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), &lead, err);
+}
+
+int ls_sq_upload_leads(struct ls_store *base, int64_t id, int limit, int offset, ls_store_row_fn cb,
+                       void *ud, struct ls_err *err)
+{
+    struct page_args a = {id, limit, offset, {.row = cb}, ud};
+    return ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_LEADS, bind_id_page, &a, lead_row, &a,
+                          "reading leads", err);
 }

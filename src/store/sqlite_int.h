@@ -26,20 +26,36 @@ enum stmt_id {
     ST_SYNC_NORMAL,
     ST_OFFER_INSERT,
     ST_OFFER_GET,
+    ST_OFFER_FIND,
+    ST_OFFERS_LIST,
+    ST_OFFERS_COUNT,
     ST_STATE_SET,
     ST_STATE_GET,
     ST_UPLOAD_INSERT,
+    ST_UPLOAD_FIND,
+    ST_UPLOADS_LIST,
+    ST_UPLOADS_COUNT,
+    ST_UPLOAD_ERRORS,
+    ST_UPLOAD_LEADS,
     ST_UPLOAD_READY,
     ST_UPLOAD_GET,
     ST_UPLOAD_ERROR,
     ST_LEAD_INSERT,
     ST_JOB_INSERT,
     ST_JOB_GET,
+    ST_JOBS_LIST,
+    ST_JOBS_COUNT,
+    ST_JOB_RESUMABLE,
     ST_JOB_UPDATE,
     ST_JOBS_UNFINISHED,
     ST_LEADS_PENDING,
     ST_RESULT_INSERT,
     ST_RESULTS_PAGE,
+    ST_RESULTS_SCORE_DESC, /* the four sorts of a results query, in enum ls_sort order */
+    ST_RESULTS_SCORE_ASC,
+    ST_RESULTS_NAME,
+    ST_RESULTS_COMPANY,
+    ST_RESULTS_COUNT,
     ST_VERDICT_GET,
     ST_VERDICT_PUT,
     ST_COUNT
@@ -100,6 +116,10 @@ typedef int (*ls_sq_row_fn)(sqlite3_stmt *st, void *ud, struct ls_err *err);
 int ls_sq_each_row(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const void *args,
                    ls_sq_row_fn row, void *ud, const char *what, struct ls_err *err);
 
+/* Runs a one-row, one-integer query (a count or an id); *out 0 when there is no row. */
+int ls_sq_scalar(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const void *args,
+                 int64_t *out, const char *what, struct ls_err *err);
+
 /* ---- operations (one file per resource) ---- */
 
 void ls_sq_close(struct ls_store *st);
@@ -114,7 +134,8 @@ int ls_sq_offer_get(struct ls_store *base, int64_t id, struct ls_offer *out, str
 int ls_sq_current(struct ls_store *base, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
                   struct ls_err *err);
 struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *filename,
-                                           int64_t now_ms, struct ls_err *err);
+                                           const unsigned char *hash, int64_t now_ms,
+                                           struct ls_err *err);
 int ls_sq_upload_add(struct ls_store_upload *base, const struct ls_lead *lead, uint64_t line,
                      struct ls_err *err);
 int ls_sq_upload_reject(struct ls_store_upload *base, uint64_t line, const char *msg,
@@ -134,8 +155,27 @@ int ls_sq_leads_pending(struct ls_store *base, int64_t job_id, int64_t upload_id
 int ls_sq_results_put(struct ls_store *base, const struct ls_job *job, const struct ls_result *rows,
                       size_t n, struct ls_err *err);
 int ls_sq_results_page(struct ls_store *base, const struct ls_job *job,
-                       struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb, void *ud,
-                       struct ls_err *err);
+                       const struct ls_results_query *filter, struct ls_result_cursor *cursor,
+                       int limit, ls_store_result_fn cb, void *ud, struct ls_err *err);
+int ls_sq_offer_find(struct ls_store *base, const struct ls_offer *offer, int64_t *id,
+                     struct ls_err *err);
+int ls_sq_offers_list(struct ls_store *base, int limit, int offset, ls_store_offer_fn cb, void *ud,
+                      int64_t *total, struct ls_err *err);
+int ls_sq_upload_find(struct ls_store *base, const unsigned char *hash, int64_t *id,
+                      struct ls_err *err);
+int ls_sq_uploads_list(struct ls_store *base, int limit, int offset, ls_store_upload_fn cb,
+                       void *ud, int64_t *total, struct ls_err *err);
+int ls_sq_upload_errors(struct ls_store *base, int64_t id, int limit, ls_store_reject_fn cb,
+                        void *ud, struct ls_err *err);
+int ls_sq_upload_leads(struct ls_store *base, int64_t id, int limit, int offset, ls_store_row_fn cb,
+                       void *ud, struct ls_err *err);
+int ls_sq_jobs_list(struct ls_store *base, int limit, int offset, ls_store_job_fn cb, void *ud,
+                    int64_t *total, struct ls_err *err);
+int ls_sq_job_find_resumable(struct ls_store *base, const struct ls_job *like, int64_t *id,
+                             struct ls_err *err);
+int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
+                        const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
+                        int64_t *total, struct ls_err *err);
 int ls_sq_verdicts_get(struct ls_store *base, const unsigned char (*keys)[32], size_t n,
                        struct ls_verdict *out, bool *found, struct ls_err *err);
 

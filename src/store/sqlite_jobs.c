@@ -45,58 +45,102 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
     return rc;
 }
 
+/* Reads the JOB_COLS of a row into out. */
+static void job_cols(sqlite3_stmt *st, struct ls_job *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(st, 0);
+    out->offer_id = sqlite3_column_int64(st, 1);
+    out->upload_id = sqlite3_column_int64(st, 2);
+    int status = ls_job_status_parse(ls_sq_col_text(st, 3));
+    out->status = status < 0 ? LS_JOB_FAILED : (enum ls_job_status)status;
+    int64_t *n[] = {&out->created_ms,  &out->started_ms, &out->finished_ms,   &out->total,
+                    &out->done,        &out->failed,     &out->fallbacks,     &out->cache_hits,
+                    &out->model_calls, &out->retries,    &out->prompt_tokens, &out->output_tokens};
+    for (int i = 0; i < (int)LS_ARRAY_LEN(n); i++)
+        *n[i] = sqlite3_column_int64(st, 4 + i);
+    ls_sq_copy_col(st, 16, out->provider, sizeof(out->provider));
+    ls_sq_copy_col(st, 17, out->model, sizeof(out->model));
+    ls_sq_copy_col(st, 18, out->error, sizeof(out->error));
+    /* Kept with the job, in the same transaction as each result batch. */
+    out->counts[LS_INTENT_HIGH] = sqlite3_column_int64(st, 19);
+    out->counts[LS_INTENT_MEDIUM] = sqlite3_column_int64(st, 20);
+    out->counts[LS_INTENT_LOW] = sqlite3_column_int64(st, 21);
+}
+
+struct job_args {
+    int64_t id;
+    int limit, offset;
+    struct ls_job *out;
+    bool found;
+    ls_store_job_fn cb;
+    void *ud;
+};
+
+static void bind_job_id(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, ((const struct job_args *)args)->id);
+}
+
+static int one_job_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    struct job_args *a = ud;
+    job_cols(st, a->out);
+    a->found = true;
+    return LS_OK;
+}
+
 int ls_sq_job_get(struct ls_store *base, int64_t id, struct ls_job *out, struct ls_err *err)
 {
-    struct sq_store *s = (struct sq_store *)base;
-    struct conn *c = ls_sq_acquire(s, err);
-    if (c == NULL)
-        return LS_EIO;
-    int rc;
-    sqlite3_stmt *st = ls_sq_stmt(c, ST_JOB_GET, err);
-    if (st == NULL) {
-        rc = LS_EIO;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->id = id;
-        out->offer_id = sqlite3_column_int64(st, 0);
-        out->upload_id = sqlite3_column_int64(st, 1);
-        int status = ls_job_status_parse(ls_sq_col_text(st, 2));
-        out->status = status < 0 ? LS_JOB_FAILED : (enum ls_job_status)status;
-        out->created_ms = sqlite3_column_int64(st, 3);
-        out->started_ms = sqlite3_column_int64(st, 4);
-        out->finished_ms = sqlite3_column_int64(st, 5);
-        out->total = sqlite3_column_int64(st, 6);
-        out->done = sqlite3_column_int64(st, 7);
-        out->failed = sqlite3_column_int64(st, 8);
-        out->fallbacks = sqlite3_column_int64(st, 9);
-        out->cache_hits = sqlite3_column_int64(st, 10);
-        out->model_calls = sqlite3_column_int64(st, 11);
-        out->retries = sqlite3_column_int64(st, 12);
-        out->prompt_tokens = sqlite3_column_int64(st, 13);
-        out->output_tokens = sqlite3_column_int64(st, 14);
-        ls_sq_copy_col(st, 15, out->provider, sizeof(out->provider));
-        ls_sq_copy_col(st, 16, out->model, sizeof(out->model));
-        ls_sq_copy_col(st, 17, out->error, sizeof(out->error));
-        /* Kept with the job, in the same transaction as each result batch. */
-        out->counts[LS_INTENT_HIGH] = sqlite3_column_int64(st, 18);
-        out->counts[LS_INTENT_MEDIUM] = sqlite3_column_int64(st, 19);
-        out->counts[LS_INTENT_LOW] = sqlite3_column_int64(st, 20);
-        sqlite3_reset(st);
-        rc = LS_OK;
-    } else if (step == SQLITE_DONE) {
-        sqlite3_reset(st);
+    struct job_args a = {.id = id, .out = out};
+    int rc = ls_sq_each_row((struct sq_store *)base, ST_JOB_GET, bind_job_id, &a, one_job_row, &a,
+                            "reading a job", err);
+    if (rc == LS_OK && !a.found)
         rc = ls_err_set(err, LS_ENOTFOUND, "job %lld not found", (long long)id);
-    } else {
-        sqlite3_reset(st);
-        rc = ls_sq_fail(c->db, step, "reading a job", err);
-    }
-out:
-    ls_sq_release(s, c);
     return rc;
+}
+
+static void bind_job_page(sqlite3_stmt *st, const void *args)
+{
+    const struct job_args *a = args;
+    sqlite3_bind_int(st, 1, a->limit);
+    sqlite3_bind_int(st, 2, a->offset);
+}
+
+static int job_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct job_args *a = ud;
+    struct ls_job j;
+    job_cols(st, &j);
+    return a->cb(a->ud, &j, err);
+}
+
+int ls_sq_jobs_list(struct ls_store *base, int limit, int offset, ls_store_job_fn cb, void *ud,
+                    int64_t *total, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct job_args a = {.limit = limit, .offset = offset, .cb = cb, .ud = ud};
+    int rc = ls_sq_scalar(s, ST_JOBS_COUNT, NULL, NULL, total, "counting jobs", err);
+    return rc ? rc
+              : ls_sq_each_row(s, ST_JOBS_LIST, bind_job_page, &a, job_row, &a, "listing jobs",
+                               err);
+}
+
+static void bind_resumable(sqlite3_stmt *st, const void *args)
+{
+    const struct ls_job *like = args;
+    sqlite3_bind_int64(st, 1, like->offer_id);
+    sqlite3_bind_int64(st, 2, like->upload_id);
+    ls_sq_bind_cstr(st, 3, like->provider);
+    ls_sq_bind_cstr(st, 4, like->model);
+}
+
+int ls_sq_job_find_resumable(struct ls_store *base, const struct ls_job *like, int64_t *id,
+                             struct ls_err *err)
+{
+    return ls_sq_scalar((struct sq_store *)base, ST_JOB_RESUMABLE, bind_resumable, like, id,
+                        "finding a job to resume", err);
 }
 
 int ls_sq_job_write(struct conn *c, const struct ls_job *j, struct ls_err *err)

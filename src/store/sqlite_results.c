@@ -72,58 +72,111 @@ int ls_sq_results_put(struct ls_store *base, const struct ls_job *job, const str
     return rc;
 }
 
+/* Reads a RESULTS_SELECT row; strings are borrowed until the next step. */
+static void result_cols(sqlite3_stmt *st, struct ls_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->idx = sqlite3_column_int64(st, 0);
+    for (int f = 0; f < LS_F_BIO; f++) {
+        r->lead.f[f] = ls_sq_col_text(st, 2 + f);
+        r->lead.len[f] = (size_t)sqlite3_column_bytes(st, 2 + f);
+    }
+    r->lead.f[LS_F_BIO] = ""; /* results never carry the bio */
+    r->role_points = sqlite3_column_int(st, 7);
+    r->industry_points = sqlite3_column_int(st, 8);
+    r->completeness_points = sqlite3_column_int(st, 9);
+    r->rule_score = sqlite3_column_int(st, 10);
+    r->intent = (enum ls_intent)sqlite3_column_int(st, 11);
+    r->ai_score = sqlite3_column_int(st, 12);
+    r->score = sqlite3_column_int(st, 13);
+    r->reasoning = ls_sq_col_text(st, 14);
+    r->provider = ls_sq_col_text(st, 15);
+    r->model = ls_sq_col_text(st, 16);
+    r->status = (enum ls_ai_status)sqlite3_column_int(st, 17);
+    r->ai_error = ls_sq_col_text(st, 18);
+}
+
+struct results_args {
+    const struct ls_job *job;
+    const struct ls_results_query *q;
+    int64_t after_rank; /* keyset pages */
+    int limit, offset;
+    struct ls_result_cursor *cursor;
+    ls_store_result_fn cb;
+    void *ud;
+    int n;
+};
+
+/* ?1..?6: the RESULTS_FROM filters; ?7, ?8: the page. */
+static void bind_results(sqlite3_stmt *st, const void *args)
+{
+    const struct results_args *a = args;
+    struct ls_results_query all;
+    const struct ls_results_query *q = a->q;
+    if (q == NULL) {
+        ls_results_query_default(&all);
+        q = &all;
+    }
+    sqlite3_bind_int64(st, 1, a->job->id);
+    sqlite3_bind_int64(st, 2, a->job->upload_id);
+    sqlite3_bind_int(st, 3, (int)q->intents);
+    sqlite3_bind_int(st, 4, q->min_score);
+    sqlite3_bind_int(st, 5, q->max_score);
+    ls_sq_bind_cstr(st, 6, q->q);
+    if (a->cursor) {
+        sqlite3_bind_int64(st, 7, a->after_rank);
+        sqlite3_bind_int(st, 8, a->limit);
+    } else {
+        sqlite3_bind_int(st, 7, a->limit);
+        sqlite3_bind_int(st, 8, a->offset);
+    }
+}
+
+static int result_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    struct results_args *a = ud;
+    struct ls_result r;
+    result_cols(st, &r);
+    if (a->cursor) {
+        a->cursor->has_last = true;
+        a->cursor->score = r.score;
+        a->cursor->idx = r.idx;
+    }
+    a->n++;
+    return a->cb(a->ud, &r, err);
+}
+
 int ls_sq_results_page(struct ls_store *base, const struct ls_job *job,
-                       struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb, void *ud,
-                       struct ls_err *err)
+                       const struct ls_results_query *filter, struct ls_result_cursor *cursor,
+                       int limit, ls_store_result_fn cb, void *ud, struct ls_err *err)
+{
+    struct results_args a = {
+        .job = job, .q = filter, .limit = limit, .cursor = cursor, .cb = cb, .ud = ud};
+    a.after_rank = cursor->has_last ? rank_of(cursor->score, cursor->idx) : -1;
+    int rc = ls_sq_each_row((struct sq_store *)base, ST_RESULTS_PAGE, bind_results, &a, result_row,
+                            &a, "reading results", err);
+    return rc ? rc : a.n;
+}
+
+int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
+                        const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
+                        int64_t *total, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
-    struct conn *c = ls_sq_acquire(s, err);
-    if (c == NULL)
-        return LS_EIO;
-    int rc = LS_OK, n = 0;
-    sqlite3_stmt *st = ls_sq_stmt(c, ST_RESULTS_PAGE, err);
-    if (st == NULL) {
-        rc = LS_EIO;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, job->id);
-    sqlite3_bind_int64(st, 2, job->upload_id);
-    sqlite3_bind_int64(st, 3, cursor->has_last ? rank_of(cursor->score, cursor->idx) : -1);
-    sqlite3_bind_int(st, 4, limit);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ls_result r = {0};
-        r.idx = sqlite3_column_int64(st, 0);
-        for (int f = 0; f < LS_F_BIO; f++) {
-            r.lead.f[f] = ls_sq_col_text(st, 2 + f);
-            r.lead.len[f] = (size_t)sqlite3_column_bytes(st, 2 + f);
-        }
-        r.lead.f[LS_F_BIO] = "";
-        r.lead.len[LS_F_BIO] = 0;
-        r.role_points = sqlite3_column_int(st, 7);
-        r.industry_points = sqlite3_column_int(st, 8);
-        r.completeness_points = sqlite3_column_int(st, 9);
-        r.rule_score = sqlite3_column_int(st, 10);
-        r.intent = (enum ls_intent)sqlite3_column_int(st, 11);
-        r.ai_score = sqlite3_column_int(st, 12);
-        r.score = sqlite3_column_int(st, 13);
-        r.reasoning = ls_sq_col_text(st, 14);
-        r.provider = ls_sq_col_text(st, 15);
-        r.model = ls_sq_col_text(st, 16);
-        r.status = (enum ls_ai_status)sqlite3_column_int(st, 17);
-        r.ai_error = ls_sq_col_text(st, 18);
-        cursor->has_last = true;
-        cursor->score = r.score;
-        cursor->idx = r.idx;
-        n++;
-        rc = cb(ud, &r, err);
+    struct results_args a = {
+        .job = job, .q = q, .limit = q->limit, .offset = q->offset, .cb = cb, .ud = ud};
+    struct ls_results_query all;
+    ls_results_query_default(&all);
+    int rc;
+    bool unfiltered =
+        q->intents == all.intents && q->min_score == 0 && q->max_score == 100 && q->q[0] == '\0';
+    if (unfiltered) {
+        *total = job->done; /* counting a million rows to learn what the job knows */
+    } else {
+        rc = ls_sq_scalar(s, ST_RESULTS_COUNT, bind_results, &a, total, "counting results", err);
         if (rc)
-            break;
+            return rc;
     }
-    if (rc == LS_OK && step != SQLITE_DONE && step != SQLITE_ROW)
-        rc = ls_sq_fail(c->db, step, "reading results", err);
-    sqlite3_reset(st);
-out:
-    ls_sq_release(s, c);
-    return rc ? rc : n;
+    return ls_sq_each_row(s, (enum stmt_id)(ST_RESULTS_SCORE_DESC + q->sort), bind_results, &a,
+                          result_row, &a, "reading results", err);
 }

@@ -40,9 +40,10 @@ int ls_store_offer_get(struct ls_store *st, int64_t id, struct ls_offer *out, st
 }
 
 struct ls_store_upload *ls_store_upload_begin(struct ls_store *st, const char *filename,
-                                              int64_t now_ms, struct ls_err *err)
+                                              const unsigned char *hash, int64_t now_ms,
+                                              struct ls_err *err)
 {
-    return st->ops->upload_begin(st, filename, now_ms, err);
+    return st->ops->upload_begin(st, filename, hash, now_ms, err);
 }
 
 int ls_store_upload_add(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
@@ -122,8 +123,63 @@ int ls_store_verdicts_get(struct ls_store *st, const unsigned char (*keys)[32], 
 }
 
 int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
-                          struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb,
-                          void *ud, struct ls_err *err)
+                          const struct ls_results_query *filter, struct ls_result_cursor *cursor,
+                          int limit, ls_store_result_fn cb, void *ud, struct ls_err *err)
 {
-    return st->ops->results_page(st, job, cursor, limit, cb, ud, err);
+    return st->ops->results_page(st, job, filter, cursor, limit, cb, ud, err);
+}
+
+int ls_store_offer_find(struct ls_store *st, const struct ls_offer *offer, int64_t *id,
+                        struct ls_err *err)
+{
+    return st->ops->offer_find(st, offer, id, err);
+}
+
+int ls_store_offers_list(struct ls_store *st, int limit, int offset, ls_store_offer_fn cb, void *ud,
+                         int64_t *total, struct ls_err *err)
+{
+    return st->ops->offers_list(st, limit, offset, cb, ud, total, err);
+}
+
+int ls_store_upload_find(struct ls_store *st, const unsigned char *hash, int64_t *id,
+                         struct ls_err *err)
+{
+    return st->ops->upload_find(st, hash, id, err);
+}
+
+int ls_store_uploads_list(struct ls_store *st, int limit, int offset, ls_store_upload_fn cb,
+                          void *ud, int64_t *total, struct ls_err *err)
+{
+    return st->ops->uploads_list(st, limit, offset, cb, ud, total, err);
+}
+
+int ls_store_upload_errors(struct ls_store *st, int64_t id, int limit, ls_store_reject_fn cb,
+                           void *ud, struct ls_err *err)
+{
+    return st->ops->upload_errors(st, id, limit, cb, ud, err);
+}
+
+int ls_store_upload_leads(struct ls_store *st, int64_t id, int limit, int offset,
+                          ls_store_row_fn cb, void *ud, struct ls_err *err)
+{
+    return st->ops->upload_leads(st, id, limit, offset, cb, ud, err);
+}
+
+int ls_store_jobs_list(struct ls_store *st, int limit, int offset, ls_store_job_fn cb, void *ud,
+                       int64_t *total, struct ls_err *err)
+{
+    return st->ops->jobs_list(st, limit, offset, cb, ud, total, err);
+}
+
+int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, int64_t *id,
+                                struct ls_err *err)
+{
+    return st->ops->job_find_resumable(st, like, id, err);
+}
+
+int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
+                           const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
+                           int64_t *total, struct ls_err *err)
+{
+    return st->ops->results_query(st, job, q, cb, ud, total, err);
 }

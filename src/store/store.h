@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/lead.h"
 #include "core/offer.h"
+#include "core/query.h"
 #include "core/result.h"
 #include "core/verdict.h"
 
@@ -52,6 +53,12 @@ struct ls_job {
     char error[LS_ERR_MSG_MAX];
 };
 
+struct ls_offer_info {
+    int64_t id;
+    int64_t created_ms;
+    char name[256];
+};
+
 struct ls_upload_info {
     int64_t id;
     int64_t created_ms;
@@ -63,6 +70,14 @@ struct ls_upload_info {
 /* Called once per lead; lead strings are borrowed for the call only. */
 typedef int (*ls_store_lead_fn)(void *ud, int64_t idx, const struct ls_lead *lead,
                                 struct ls_err *err);
+/* List callbacks: the item is borrowed for the call only; non-zero stops the listing. */
+typedef int (*ls_store_offer_fn)(void *ud, const struct ls_offer_info *o, struct ls_err *err);
+typedef int (*ls_store_upload_fn)(void *ud, const struct ls_upload_info *u, struct ls_err *err);
+typedef int (*ls_store_job_fn)(void *ud, const struct ls_job *j, struct ls_err *err);
+typedef int (*ls_store_reject_fn)(void *ud, int64_t line, const char *msg, struct ls_err *err);
+typedef int (*ls_store_row_fn)(void *ud, int64_t idx, int64_t line, const struct ls_lead *lead,
+                               struct ls_err *err);
+
 /* Called once per result row; r and its strings are borrowed for the call only. */
 typedef int (*ls_store_result_fn)(void *ud, const struct ls_result *r, struct ls_err *err);
 
@@ -80,9 +95,14 @@ struct ls_store_ops {
     int (*offer_put)(struct ls_store *st, const struct ls_offer *offer, int64_t now_ms, int64_t *id,
                      struct ls_err *err);
     int (*offer_get)(struct ls_store *st, int64_t id, struct ls_offer *out, struct ls_err *err);
+    int (*offer_find)(struct ls_store *st, const struct ls_offer *offer, int64_t *id,
+                      struct ls_err *err);
+    int (*offers_list)(struct ls_store *st, int limit, int offset, ls_store_offer_fn cb, void *ud,
+                       int64_t *total, struct ls_err *err);
 
     struct ls_store_upload *(*upload_begin)(struct ls_store *st, const char *filename,
-                                            int64_t now_ms, struct ls_err *err);
+                                            const unsigned char *hash, int64_t now_ms,
+                                            struct ls_err *err);
     int (*upload_add)(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
                       struct ls_err *err);
     int (*upload_reject)(struct ls_store_upload *up, uint64_t line, const char *msg,
@@ -92,6 +112,14 @@ struct ls_store_ops {
     void (*upload_abort)(struct ls_store_upload *up);
     int (*upload_get)(struct ls_store *st, int64_t id, struct ls_upload_info *out,
                       struct ls_err *err);
+    int (*upload_find)(struct ls_store *st, const unsigned char *hash, int64_t *id,
+                       struct ls_err *err);
+    int (*uploads_list)(struct ls_store *st, int limit, int offset, ls_store_upload_fn cb, void *ud,
+                        int64_t *total, struct ls_err *err);
+    int (*upload_errors)(struct ls_store *st, int64_t id, int limit, ls_store_reject_fn cb,
+                         void *ud, struct ls_err *err);
+    int (*upload_leads)(struct ls_store *st, int64_t id, int limit, int offset, ls_store_row_fn cb,
+                        void *ud, struct ls_err *err);
 
     int (*current)(struct ls_store *st, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
                    struct ls_err *err);
@@ -101,6 +129,10 @@ struct ls_store_ops {
     int (*job_update)(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
     int (*jobs_unfinished)(struct ls_store *st, int64_t *ids, size_t max, size_t *n,
                            struct ls_err *err);
+    int (*jobs_list)(struct ls_store *st, int limit, int offset, ls_store_job_fn cb, void *ud,
+                     int64_t *total, struct ls_err *err);
+    int (*job_find_resumable)(struct ls_store *st, const struct ls_job *like, int64_t *id,
+                              struct ls_err *err);
 
     int (*leads_pending)(struct ls_store *st, int64_t job_id, int64_t upload_id, int64_t after_idx,
                          int limit, ls_store_lead_fn cb, void *ud, struct ls_err *err);
@@ -109,8 +141,11 @@ struct ls_store_ops {
     int (*verdicts_get)(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
                         struct ls_verdict *out, bool *found, struct ls_err *err);
     int (*results_page)(struct ls_store *st, const struct ls_job *job,
-                        struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb, void *ud,
-                        struct ls_err *err);
+                        const struct ls_results_query *filter, struct ls_result_cursor *cursor,
+                        int limit, ls_store_result_fn cb, void *ud, struct ls_err *err);
+    int (*results_query)(struct ls_store *st, const struct ls_job *job,
+                         const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
+                         int64_t *total, struct ls_err *err);
 };
 
 /* Every store handle starts with its ops table ... */
@@ -137,15 +172,23 @@ int ls_store_offer_put(struct ls_store *st, const struct ls_offer *offer, int64_
                        int64_t *id, struct ls_err *err);
 /* Loads an offer (release with ls_offer_release). LS_ENOTFOUND when unknown. */
 int ls_store_offer_get(struct ls_store *st, int64_t id, struct ls_offer *out, struct ls_err *err);
+/* The newest offer with the same content as offer (by hash); *id 0 when none. */
+int ls_store_offer_find(struct ls_store *st, const struct ls_offer *offer, int64_t *id,
+                        struct ls_err *err);
+/* Offers, newest first: limit from offset; *total counts them all. */
+int ls_store_offers_list(struct ls_store *st, int limit, int offset, ls_store_offer_fn cb, void *ud,
+                         int64_t *total, struct ls_err *err);
 
 /*
  * Starts an upload. Leads are written in batches as they arrive; nothing is
  * visible, and a crash leaves nothing behind, until ls_store_upload_commit,
  * which also makes the upload the current one. Exactly one of commit or
- * abort must be called; both free up. filename is copied.
+ * abort must be called; both free up. filename is copied. hash (32 bytes, or
+ * NULL) is a digest of the source file, for ls_store_upload_find.
  */
 struct ls_store_upload *ls_store_upload_begin(struct ls_store *st, const char *filename,
-                                              int64_t now_ms, struct ls_err *err);
+                                              const unsigned char *hash, int64_t now_ms,
+                                              struct ls_err *err);
 int ls_store_upload_add(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
                         struct ls_err *err);
 int ls_store_upload_reject(struct ls_store_upload *up, uint64_t line, const char *msg,
@@ -155,6 +198,18 @@ int ls_store_upload_commit(struct ls_store_upload *up, const struct ls_csv_stats
 void ls_store_upload_abort(struct ls_store_upload *up);
 int ls_store_upload_get(struct ls_store *st, int64_t id, struct ls_upload_info *out,
                         struct ls_err *err);
+/* The newest complete upload of a file with this digest (32 bytes); *id 0 when none. */
+int ls_store_upload_find(struct ls_store *st, const unsigned char *hash, int64_t *id,
+                         struct ls_err *err);
+/* Uploads, newest first. */
+int ls_store_uploads_list(struct ls_store *st, int limit, int offset, ls_store_upload_fn cb,
+                          void *ud, int64_t *total, struct ls_err *err);
+/* The first limit rejected rows of an upload, in file order. */
+int ls_store_upload_errors(struct ls_store *st, int64_t id, int limit, ls_store_reject_fn cb,
+                           void *ud, struct ls_err *err);
+/* An upload's leads in upload order, limit from offset. */
+int ls_store_upload_leads(struct ls_store *st, int64_t id, int limit, int offset,
+                          ls_store_row_fn cb, void *ud, struct ls_err *err);
 
 /* The current offer and upload and the latest job; 0 for each that does not exist. */
 int ls_store_current(struct ls_store *st, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
@@ -165,6 +220,16 @@ int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *
 int ls_store_job_get(struct ls_store *st, int64_t id, struct ls_job *out, struct ls_err *err);
 /* Writes status, timestamps, counters and error of job. */
 int ls_store_job_update(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
+
+/* Jobs, newest first. */
+int ls_store_jobs_list(struct ls_store *st, int limit, int offset, ls_store_job_fn cb, void *ud,
+                       int64_t *total, struct ls_err *err);
+/*
+ * The newest queued or running job with like's offer, upload, provider and
+ * model: the run a repeated `leadscore score --db` resumes. *id 0 when none.
+ */
+int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, int64_t *id,
+                                struct ls_err *err);
 
 /* Ids of up to max jobs still queued or running, oldest first; *n is how many. */
 int ls_store_jobs_unfinished(struct ls_store *st, int64_t *ids, size_t max, size_t *n,
@@ -191,11 +256,21 @@ int ls_store_verdicts_get(struct ls_store *st, const unsigned char (*keys)[32], 
 
 /*
  * Calls cb for up to limit results of the job after *cursor, by score
- * descending then upload order, and advances *cursor. Returns the number of
- * rows delivered (>= 0) or an error.
+ * descending then upload order, and advances *cursor: a keyset walk that
+ * costs the same at any depth. filter (may be NULL) narrows the rows by
+ * intent, score and text; its sort and paging are ignored. Returns the number
+ * of rows delivered (>= 0) or an error.
  */
 int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
-                          struct ls_result_cursor *cursor, int limit, ls_store_result_fn cb,
-                          void *ud, struct ls_err *err);
+                          const struct ls_results_query *filter, struct ls_result_cursor *cursor,
+                          int limit, ls_store_result_fn cb, void *ud, struct ls_err *err);
+
+/*
+ * One page of a job's results as q asks (filters, sort, limit, offset), with
+ * *total the number of rows matching the filters.
+ */
+int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
+                           const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
+                           int64_t *total, struct ls_err *err);
 
 #endif

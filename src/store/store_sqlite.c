@@ -36,7 +36,9 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  created_ms INTEGER NOT NULL,"
     "  name TEXT NOT NULL,"
-    "  body TEXT NOT NULL);"
+    "  body TEXT NOT NULL,"
+    "  content_hash BLOB);"
+    "CREATE INDEX offers_hash ON offers(content_hash);"
     "CREATE TABLE uploads ("
     "  id INTEGER PRIMARY KEY,"
     "  created_ms INTEGER NOT NULL,"
@@ -44,7 +46,9 @@ static const char *const migrations[] = {
     "  status TEXT NOT NULL CHECK (status IN ('loading', 'ready')),"
     "  accepted INTEGER NOT NULL DEFAULT 0,"
     "  rejected INTEGER NOT NULL DEFAULT 0,"
-    "  encoding TEXT NOT NULL DEFAULT 'utf-8');"
+    "  encoding TEXT NOT NULL DEFAULT 'utf-8',"
+    "  content_hash BLOB);"
+    "CREATE INDEX uploads_hash ON uploads(content_hash);"
     "CREATE TABLE upload_errors ("
     "  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,"
     "  seq INTEGER NOT NULL,"
@@ -85,6 +89,7 @@ static const char *const migrations[] = {
     "  reasoning TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,"
     "  status INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '',"
     "  PRIMARY KEY (job_id, idx)) WITHOUT ROWID;"
+    "CREATE INDEX jobs_inputs ON jobs(offer_id, upload_id);"
     "CREATE INDEX results_rank ON results(job_id, rank);"
     /* Verdicts of real models, by SHA-256 of (provider, model, prompt version, offer, lead). */
     "CREATE TABLE verdicts ("
@@ -97,23 +102,59 @@ static const char *const migrations[] = {
 
 /* ---- prepared statements ------------------------------------------------ */
 
+#define JOB_COLS                                                                                   \
+    "id, offer_id, upload_id, status, created_ms, started_ms, finished_ms, total, done, "          \
+    "failed, fallbacks, cache_hits, model_calls, retries, prompt_tokens, output_tokens, "          \
+    "provider, model, error, n_high, n_medium, n_low"
+
+/*
+ * Results joined with their leads, narrowed by the filters of a results
+ * query: ?1 job, ?2 upload, ?3 intent bit mask, ?4..?5 score range, ?6
+ * lowercased text ('' for any). Filters are bound values with neutral
+ * defaults, so one statement serves every combination.
+ */
+#define RESULTS_FROM                                                                               \
+    "FROM results r JOIN leads l ON l.upload_id = ?2 AND l.idx = r.idx "                           \
+    "WHERE r.job_id = ?1 AND ((?3 >> r.intent) & 1) AND r.score BETWEEN ?4 AND ?5 AND "            \
+    "(?6 = '' OR instr(lower(l.name), ?6) > 0 OR instr(lower(l.company), ?6) > 0 OR "              \
+    "instr(lower(l.role), ?6) > 0)"
+#define RESULTS_SELECT                                                                             \
+    "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, l.location, r.role_pts, "        \
+    "r.industry_pts, r.complete_pts, r.rule_score, r.intent, r.ai_score, r.score, r.reasoning, "   \
+    "r.provider, r.model, r.status, r.error " RESULTS_FROM
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
     [ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
-    [ST_OFFER_INSERT] = "INSERT INTO offers(created_ms, name, body) VALUES (?1, ?2, ?3)",
+    [ST_OFFER_INSERT] = "INSERT INTO offers(created_ms, name, body, content_hash) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+    [ST_OFFER_FIND] = "SELECT id FROM offers WHERE content_hash = ?1 ORDER BY id DESC LIMIT 1",
+    [ST_OFFERS_LIST] = "SELECT id, created_ms, name FROM offers ORDER BY id DESC "
+                       "LIMIT ?1 OFFSET ?2",
+    [ST_OFFERS_COUNT] = "SELECT count(*) FROM offers",
     [ST_OFFER_GET] = "SELECT body FROM offers WHERE id = ?1",
     [ST_STATE_SET] = "INSERT INTO state(key, value) VALUES (?1, ?2) "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [ST_STATE_GET] = "SELECT key, value FROM state",
-    [ST_UPLOAD_INSERT] = "INSERT INTO uploads(created_ms, filename, status) "
-                         "VALUES (?1, ?2, 'loading')",
+    [ST_UPLOAD_INSERT] = "INSERT INTO uploads(created_ms, filename, status, content_hash) "
+                         "VALUES (?1, ?2, 'loading', ?3)",
+    [ST_UPLOAD_FIND] = "SELECT id FROM uploads WHERE content_hash = ?1 AND status = 'ready' "
+                       "ORDER BY id DESC LIMIT 1",
+    [ST_UPLOADS_LIST] = "SELECT id, created_ms, filename, accepted, rejected, encoding "
+                        "FROM uploads WHERE status = 'ready' ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+    [ST_UPLOADS_COUNT] = "SELECT count(*) FROM uploads WHERE status = 'ready'",
+    [ST_UPLOAD_ERRORS] = "SELECT line, error FROM upload_errors WHERE upload_id = ?1 "
+                         "ORDER BY seq LIMIT ?2",
+    /* idx runs 0..accepted-1 within an upload, so an offset is a key range, not a scan. */
+    [ST_UPLOAD_LEADS] = "SELECT idx, line, name, role, company, industry, location, bio "
+                        "FROM leads WHERE upload_id = ?1 AND idx >= ?3 ORDER BY idx LIMIT ?2",
     [ST_UPLOAD_READY] = "UPDATE uploads SET status = 'ready', accepted = ?2, rejected = ?3, "
                         "encoding = ?4 WHERE id = ?1",
-    [ST_UPLOAD_GET] = "SELECT created_ms, filename, accepted, rejected, encoding FROM uploads "
-                      "WHERE id = ?1 AND status = 'ready'",
+    [ST_UPLOAD_GET] = "SELECT id, created_ms, filename, accepted, rejected, encoding "
+                      "FROM uploads WHERE id = ?1 AND status = 'ready'",
     [ST_UPLOAD_ERROR] = "INSERT INTO upload_errors(upload_id, seq, line, error) "
                         "VALUES (?1, ?2, ?3, ?4)",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "
@@ -121,10 +162,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOB_INSERT] = "INSERT INTO jobs(offer_id, upload_id, status, created_ms, total, provider, "
                       "model) SELECT ?1, ?2, 'queued', ?3, accepted, ?4, ?5 FROM uploads "
                       "WHERE id = ?2 AND status = 'ready'",
-    [ST_JOB_GET] = "SELECT offer_id, upload_id, status, created_ms, started_ms, finished_ms, "
-                   "total, done, failed, fallbacks, cache_hits, model_calls, retries, "
-                   "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low "
-                   "FROM jobs WHERE id = ?1",
+    [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
+    [ST_JOBS_LIST] = "SELECT " JOB_COLS " FROM jobs ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+    [ST_JOBS_COUNT] = "SELECT count(*) FROM jobs",
+    [ST_JOB_RESUMABLE] = "SELECT id FROM jobs WHERE offer_id = ?1 AND upload_id = ?2 AND "
+                         "provider = ?3 AND model = ?4 AND status IN ('queued', 'running') "
+                         "ORDER BY id DESC LIMIT 1",
     [ST_JOB_UPDATE] = "UPDATE jobs SET status = ?2, started_ms = ?3, finished_ms = ?4, "
                       "done = ?5, failed = ?6, fallbacks = ?7, cache_hits = ?8, "
                       "model_calls = ?9, retries = ?10, prompt_tokens = ?11, "
@@ -143,12 +186,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE key = ?1",
     [ST_VERDICT_PUT] = "INSERT OR REPLACE INTO verdicts(key, intent, reasoning, created_ms) "
                        "VALUES (?1, ?2, ?3, ?4)",
-    [ST_RESULTS_PAGE] = "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, "
-                        "l.location, r.role_pts, r.industry_pts, r.complete_pts, r.rule_score, "
-                        "r.intent, r.ai_score, r.score, r.reasoning, r.provider, r.model, "
-                        "r.status, r.error FROM results r JOIN leads l ON l.upload_id = ?2 AND "
-                        "l.idx = r.idx WHERE r.job_id = ?1 AND r.rank > ?3 ORDER BY r.rank "
-                        "LIMIT ?4",
+    [ST_RESULTS_PAGE] = RESULTS_SELECT " AND r.rank > ?7 ORDER BY r.rank LIMIT ?8",
+    [ST_RESULTS_SCORE_DESC] = RESULTS_SELECT " ORDER BY r.rank LIMIT ?7 OFFSET ?8",
+    [ST_RESULTS_SCORE_ASC] = RESULTS_SELECT " ORDER BY r.score, r.idx LIMIT ?7 OFFSET ?8",
+    [ST_RESULTS_NAME] = RESULTS_SELECT " ORDER BY l.name COLLATE NOCASE, r.idx LIMIT ?7 OFFSET ?8",
+    [ST_RESULTS_COMPANY] =
+        RESULTS_SELECT " ORDER BY l.company COLLATE NOCASE, r.idx LIMIT ?7 OFFSET ?8",
+    [ST_RESULTS_COUNT] = "SELECT count(*) " RESULTS_FROM,
 };
 
 /* ---- connections ------------------------------------------------------- */
@@ -352,6 +396,23 @@ out:
     return rc;
 }
 
+static int scalar_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    *(int64_t *)ud = sqlite3_column_int64(st, 0);
+    return LS_OK;
+}
+
+int ls_sq_scalar(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const void *args,
+                 int64_t *out, const char *what, struct ls_err *err)
+{
+    int64_t v = 0;
+    int rc = ls_sq_each_row(s, id, bind, args, scalar_row, &v, what, err);
+    if (rc == LS_OK)
+        *out = v;
+    return rc;
+}
+
 /* ---- open, migrate, close ------------------------------------------------------ */
 
 static int migrate(struct conn *c, struct ls_err *err)
@@ -429,21 +490,30 @@ static const struct ls_store_ops sqlite_ops = {
     .close = ls_sq_close,
     .offer_put = ls_sq_offer_put,
     .offer_get = ls_sq_offer_get,
+    .offer_find = ls_sq_offer_find,
+    .offers_list = ls_sq_offers_list,
     .upload_begin = ls_sq_upload_begin,
     .upload_add = ls_sq_upload_add,
     .upload_reject = ls_sq_upload_reject,
     .upload_commit = ls_sq_upload_commit,
     .upload_abort = ls_sq_upload_abort,
     .upload_get = ls_sq_upload_get,
+    .upload_find = ls_sq_upload_find,
+    .uploads_list = ls_sq_uploads_list,
+    .upload_errors = ls_sq_upload_errors,
+    .upload_leads = ls_sq_upload_leads,
     .current = ls_sq_current,
     .job_create = ls_sq_job_create,
     .job_get = ls_sq_job_get,
     .job_update = ls_sq_job_update,
     .jobs_unfinished = ls_sq_jobs_unfinished,
+    .jobs_list = ls_sq_jobs_list,
+    .job_find_resumable = ls_sq_job_find_resumable,
     .leads_pending = ls_sq_leads_pending,
     .results_put = ls_sq_results_put,
     .verdicts_get = ls_sq_verdicts_get,
     .results_page = ls_sq_results_page,
+    .results_query = ls_sq_results_query,
 };
 
 struct ls_store *ls_store_open_sqlite(const char *path, struct ls_err *err)

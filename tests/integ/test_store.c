@@ -45,7 +45,7 @@ static void test_store__upload_visible_only_after_commit(void **state)
     struct ls_store *st = open_store("visible.db");
     struct ls_err err = {0};
     int64_t offer, upload, job;
-    struct ls_store_upload *up = ls_store_upload_begin(st, "a.csv", 1, &err);
+    struct ls_store_upload *up = ls_store_upload_begin(st, "a.csv", NULL, 1, &err);
     assert_non_null(up);
     add_leads(up, 5000); /* more than one batch */
     assert_int_equal(ls_store_current(st, &offer, &upload, &job, &err), LS_OK);
@@ -54,7 +54,7 @@ static void test_store__upload_visible_only_after_commit(void **state)
     assert_int_equal(ls_store_current(st, &offer, &upload, &job, &err), LS_OK);
     assert_int_equal(upload, 0);
 
-    up = ls_store_upload_begin(st, "b.csv", 2, &err);
+    up = ls_store_upload_begin(st, "b.csv", NULL, 2, &err);
     add_leads(up, 10);
     struct ls_csv_stats stats = {.accepted = 10, .rejected = 1, .is_cp1252 = true};
     int64_t id = 0;
@@ -79,7 +79,7 @@ static void test_store__crash_mid_upload_leaves_nothing(void **state)
     if (pid == 0) {
         struct ls_store *st = open_store("crash.db");
         struct ls_err err = {0};
-        struct ls_store_upload *up = ls_store_upload_begin(st, "c.csv", 1, &err);
+        struct ls_store_upload *up = ls_store_upload_begin(st, "c.csv", NULL, 1, &err);
         add_leads(up, 9000); /* two batches reach the database */
         _exit(0);            /* no commit, no close */
     }
@@ -127,7 +127,7 @@ static void test_store__results_page_in_rank_order(void **state)
     assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
     int64_t offer_id, upload_id;
     assert_int_equal(ls_store_offer_put(st, &offer, 1, &offer_id, &err), LS_OK);
-    struct ls_store_upload *up = ls_store_upload_begin(st, "r.csv", 1, &err);
+    struct ls_store_upload *up = ls_store_upload_begin(st, "r.csv", NULL, 1, &err);
     add_leads(up, 7);
     struct ls_csv_stats stats = {.accepted = 7};
     assert_int_equal(ls_store_upload_commit(up, &stats, &upload_id, &err), LS_OK);
@@ -155,7 +155,7 @@ static void test_store__results_page_in_rank_order(void **state)
     struct ls_result_cursor cur = {0};
     struct collect c = {0};
     int n;
-    while ((n = ls_store_results_page(st, &job, &cur, 3, collect, &c, &err)) > 0)
+    while ((n = ls_store_results_page(st, &job, NULL, &cur, 3, collect, &c, &err)) > 0)
         ;
     assert_int_equal(n, 0);
     assert_int_equal(c.n, 7);
@@ -169,6 +169,137 @@ static void test_store__results_page_in_rank_order(void **state)
     assert_int_equal(back.done, 7);
     assert_int_equal(back.counts[LS_INTENT_LOW], 7);
     assert_int_equal(ls_store_job_get(st, 999, &back, &err), LS_ENOTFOUND);
+    ls_offer_release(&offer);
+    ls_store_close(st);
+}
+
+struct names {
+    int n;
+    char name[16][32];
+    int score[16];
+};
+
+static int collect_names(void *ud, const struct ls_result *r, struct ls_err *err)
+{
+    (void)err;
+    struct names *c = ud;
+    snprintf(c->name[c->n], 32, "%s", r->lead.f[LS_F_NAME]);
+    c->score[c->n++] = r->score;
+    return LS_OK;
+}
+
+static int count_offer(void *ud, const struct ls_offer_info *o, struct ls_err *err)
+{
+    (void)o;
+    (void)err;
+    (*(int *)ud)++;
+    return LS_OK;
+}
+
+/* Filters, every sort, totals, and the keyset walk with a filter. */
+static void test_store__results_query(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("query.db");
+    struct ls_err err = {0};
+    struct ls_offer offer = {0};
+    const char *o = "{\"name\":\"o\",\"value_props\":[\"v\"],\"ideal_use_cases\":[\"u\"]}";
+    assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
+    int64_t offer_id, again, upload_id;
+    assert_int_equal(ls_store_offer_put(st, &offer, 1, &offer_id, &err), LS_OK);
+    assert_int_equal(ls_store_offer_find(st, &offer, &again, &err), LS_OK);
+    assert_int_equal(again, offer_id);
+    unsigned char hash[32];
+    memset(hash, 7, sizeof(hash));
+    struct ls_store_upload *up = ls_store_upload_begin(st, "q.csv", hash, 1, &err);
+    const char *names[] = {"delta", "Alpha", "charlie", "Bravo", "echo"};
+    const char *companies[] = {"Zeta", "acme", "Yak", "Beta", "FlowMetrics"};
+    int scores[] = {90, 30, 60, 90, 10};
+    enum ls_intent intents[] = {LS_INTENT_HIGH, LS_INTENT_LOW, LS_INTENT_MEDIUM, LS_INTENT_HIGH,
+                                LS_INTENT_LOW};
+    for (int i = 0; i < 5; i++) {
+        struct ls_lead lead;
+        ls_lead_clear(&lead);
+        ls_lead_set(&lead, LS_F_NAME, names[i]);
+        ls_lead_set(&lead, LS_F_COMPANY, companies[i]);
+        ls_lead_set(&lead, LS_F_ROLE, i == 2 ? "Head of FLOW" : "CEO");
+        assert_int_equal(ls_store_upload_add(up, &lead, (uint64_t)i + 2, &err), LS_OK);
+    }
+    struct ls_csv_stats stats = {.accepted = 5};
+    assert_int_equal(ls_store_upload_commit(up, &stats, &upload_id, &err), LS_OK);
+    int64_t found = 0;
+    assert_int_equal(ls_store_upload_find(st, hash, &found, &err), LS_OK);
+    assert_int_equal(found, upload_id);
+    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
+    snprintf(job.provider, sizeof(job.provider), "offline");
+    assert_int_equal(ls_store_job_create(st, &job, &err), LS_OK);
+    int64_t resumable = 0;
+    assert_int_equal(ls_store_job_find_resumable(st, &job, &resumable, &err), LS_OK);
+    assert_int_equal(resumable, job.id);
+    struct ls_result rows[5];
+    memset(rows, 0, sizeof(rows));
+    for (int i = 0; i < 5; i++) {
+        rows[i].idx = i;
+        rows[i].score = scores[i];
+        rows[i].intent = intents[i];
+        rows[i].reasoning = "r";
+        rows[i].provider = "offline";
+        rows[i].model = "";
+    }
+    job.done = 5;
+    job.status = LS_JOB_SUCCEEDED;
+    assert_int_equal(ls_store_results_put(st, &job, rows, 5, &err), LS_OK);
+    assert_int_equal(ls_store_job_find_resumable(st, &job, &resumable, &err), LS_OK);
+    assert_int_equal(resumable, 0); /* finished jobs are not resumed */
+
+    struct {
+        struct ls_query_args a;
+        int64_t total;
+        const char *first, *last;
+        int n;
+    } cases[] = {
+        {{0}, 5, "delta", "echo", 5},
+        {{.sort = "score"}, 5, "echo", "Bravo", 5},
+        {{.sort = "name"}, 5, "Alpha", "echo", 5},
+        {{.sort = "company"}, 5, "Alpha", "delta", 5},
+        {{.intent = "High"}, 2, "delta", "Bravo", 2},
+        {{.intent = "low,medium", .sort = "name"}, 3, "Alpha", "echo", 3},
+        {{.min_score = "30", .max_score = "60"}, 2, "charlie", "Alpha", 2},
+        {{.q = "flow"}, 2, "charlie", "echo", 2}, /* role "Head of FLOW", company FlowMetrics */
+        {{.limit = "2", .offset = "1"}, 5, "Bravo", "charlie", 2},
+        {{.q = "nobody"}, 0, NULL, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ls_results_query q;
+        assert_int_equal(ls_results_query_parse(&cases[i].a, &q, &err), LS_OK);
+        struct names c = {0};
+        int64_t total = -1;
+        assert_int_equal(ls_store_results_query(st, &job, &q, collect_names, &c, &total, &err),
+                         LS_OK);
+        if (total != cases[i].total || c.n != cases[i].n ||
+            (c.n &&
+             (strcmp(c.name[0], cases[i].first) || strcmp(c.name[c.n - 1], cases[i].last)))) {
+            print_error("case %zu: total %lld n %d first %s last %s\n", i, (long long)total, c.n,
+                        c.n ? c.name[0] : "-", c.n ? c.name[c.n - 1] : "-");
+            fail();
+        }
+    }
+    /* The keyset walk honours filters too. */
+    struct ls_query_args fa = {.intent = "High,Low"};
+    struct ls_results_query filter;
+    assert_int_equal(ls_results_query_parse(&fa, &filter, &err), LS_OK);
+    struct ls_result_cursor cur = {0};
+    struct names c = {0};
+    while (ls_store_results_page(st, &job, &filter, &cur, 2, collect_names, &c, &err) > 0)
+        ;
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.name[0], "delta");
+    assert_string_equal(c.name[3], "echo");
+    int n_offers = 0;
+    int64_t total = 0;
+    assert_int_equal(ls_store_offers_list(st, 10, 0, count_offer, &n_offers, &total, &err), LS_OK);
+    assert_int_equal(total, 1);
+    assert_int_equal(n_offers, 1);
     ls_offer_release(&offer);
     ls_store_close(st);
 }
@@ -188,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_store__upload_visible_only_after_commit),
         cmocka_unit_test(test_store__crash_mid_upload_leaves_nothing),
         cmocka_unit_test(test_store__results_page_in_rank_order),
+        cmocka_unit_test(test_store__results_query),
         cmocka_unit_test(test_store__unopenable_path_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,8 +24,12 @@ static void test_query__defaults(void **state)
 static void test_query__accepted(void **state)
 {
     (void)state;
-    struct ls_query_args a = {.intent = "High,medium", .min_score = "30", .max_score = "90",
-                              .q = "  FlowMetrics ", .sort = "company", .limit = "10000",
+    struct ls_query_args a = {.intent = "High,medium",
+                              .min_score = "30",
+                              .max_score = "90",
+                              .q = "  FlowMetrics ",
+                              .sort = "company",
+                              .limit = "10000",
                               .offset = "20"};
     struct ls_results_query q;
     assert_int_equal(ls_results_query_parse(&a, &q, NULL), LS_OK);
