@@ -11,10 +11,11 @@
 #include "llm/provider.h"
 
 /* sysexits.h values, spelled out so the contract is visible here. */
-#define LS_EXIT_OK       0
-#define LS_EXIT_USAGE    2
-#define LS_EXIT_DATAERR  65
-#define LS_EXIT_SOFTWARE 70
+#define LS_EXIT_OK          0
+#define LS_EXIT_USAGE       2
+#define LS_EXIT_DATAERR     65
+#define LS_EXIT_SOFTWARE    70
+#define LS_EXIT_INTERRUPTED 130 /* 128 + SIGINT, as shells report it */
 
 int ls_cmd_serve(int argc, char **argv);
 int ls_cmd_score(int argc, char **argv);

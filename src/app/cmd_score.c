@@ -9,12 +9,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/progress.h"
+#include "core/sha256.h"
 #include "core/xalloc.h"
 #include "jobs/export.h"
 #include "jobs/job.h"
@@ -38,7 +43,10 @@ static const char usage_text[] =
     "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
     "  --ai-model M    model name (GEMINI_MODEL / OPENAI_MODEL)\n"
     "\n"
-    "exit status: 0 ok, 2 usage, 65 bad input data, 70 internal error\n";
+    "With --db, running the same command again (same offer, same file, same provider)\n"
+    "resumes an interrupted run instead of starting over. Ctrl-C stops cleanly.\n"
+    "\n"
+    "exit status: 0 ok, 2 usage, 65 bad input data, 70 internal error, 130 interrupted\n";
 
 struct opts {
     const char *offer, *leads, *out, *db;
@@ -165,7 +173,7 @@ static void on_reject(void *ud, uint64_t line, const char *msg)
 
 /* Streams the CSV into a new upload; exit status on failure. */
 static int load_leads(struct ls_store *store, const struct ls_config *cfg, const char *path,
-                      int64_t *upload_id, struct ls_csv_stats *stats)
+                      const unsigned char *hash, int64_t *upload_id, struct ls_csv_stats *stats)
 {
     struct ls_err err = {0};
     FILE *f = fopen(path, "rb");
@@ -175,7 +183,7 @@ static int load_leads(struct ls_store *store, const struct ls_config *cfg, const
     }
     const char *base = strrchr(path, '/');
     struct ingest in = {.path = path};
-    in.up = ls_store_upload_begin(store, base ? base + 1 : path, NULL, ls_now_ms(), &err);
+    in.up = ls_store_upload_begin(store, base ? base + 1 : path, hash, ls_now_ms(), &err);
     if (in.up == NULL) {
         fclose(f);
         fprintf(stderr, "leadscore score: %s\n", err.msg);
@@ -224,7 +232,7 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
             return LS_EXIT_SOFTWARE;
         }
     }
-    struct ls_export *e = ls_export_new(store, job, o->format);
+    struct ls_export *e = ls_export_new(store, job, NULL, o->format);
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
     int rc;
@@ -268,6 +276,101 @@ static void remove_db(const char *path)
     unlink(p);
 }
 
+/* SHA-256 of a file's bytes: how a repeated run recognises the same leads. */
+static int hash_file(const char *path, unsigned char out[LS_SHA256_LEN])
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "leadscore score: %s: %s\n", path, strerror(errno));
+        return LS_EXIT_DATAERR;
+    }
+    struct ls_sha256 c;
+    ls_sha256_init(&c);
+    char *chunk = ls_xmalloc(READ_CHUNK);
+    size_t n;
+    while ((n = fread(chunk, 1, READ_CHUNK, f)) > 0)
+        ls_sha256_update(&c, chunk, n);
+    free(chunk);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "leadscore score: %s: read error\n", path);
+        return LS_EXIT_DATAERR;
+    }
+    ls_sha256_final(&c, out);
+    return 0;
+}
+
+/*
+ * The offer, upload and job of this run. With --db, the same offer, the same
+ * file and the same provider find the run an earlier invocation left
+ * unfinished, which then resumes instead of starting over.
+ */
+static int prepare(struct ls_store *store, const struct ls_config *cfg, const struct opts *o,
+                   const struct ls_offer *offer, const struct ls_provider *provider,
+                   struct ls_job *job, struct ls_csv_stats *stats)
+{
+    struct ls_err err = {0};
+    unsigned char hash[LS_SHA256_LEN];
+    int64_t offer_id = 0, upload_id = 0, job_id = 0;
+    int rc;
+    if (o->db && (rc = hash_file(o->leads, hash)))
+        return rc;
+    if (o->db && ls_store_offer_find(store, offer, &offer_id, &err) != LS_OK)
+        goto fail;
+    if (offer_id == 0 && ls_store_offer_put(store, offer, ls_now_ms(), &offer_id, &err) != LS_OK)
+        goto fail;
+    if (o->db && ls_store_upload_find(store, hash, &upload_id, &err) != LS_OK)
+        goto fail;
+    if (upload_id) {
+        struct ls_upload_info u;
+        if (ls_store_upload_get(store, upload_id, &u, &err) != LS_OK)
+            goto fail;
+        memset(stats, 0, sizeof(*stats));
+        stats->accepted = (uint64_t)u.accepted;
+        stats->rejected = (uint64_t)u.rejected;
+    } else if ((rc = load_leads(store, cfg, o->leads, o->db ? hash : NULL, &upload_id, stats))) {
+        return rc;
+    }
+    memset(job, 0, sizeof(*job));
+    job->offer_id = offer_id;
+    job->upload_id = upload_id;
+    job->created_ms = ls_now_ms();
+    snprintf(job->provider, sizeof(job->provider), "%s", provider->name);
+    snprintf(job->model, sizeof(job->model), "%s", provider->model);
+    if (o->db && ls_store_job_find_resumable(store, job, &job_id, &err) != LS_OK)
+        goto fail;
+    if (job_id) {
+        if (ls_store_job_get(store, job_id, job, &err) != LS_OK)
+            goto fail;
+        fprintf(stderr, "leadscore score: resuming job %lld: %lld of %lld leads already scored\n",
+                (long long)job_id, (long long)job->done, (long long)job->total);
+        return 0;
+    }
+    if (ls_store_job_create(store, job, &err) != LS_OK)
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "leadscore score: %s\n", err.msg);
+    return LS_EXIT_SOFTWARE;
+}
+
+/* Ctrl-C: stop after the leads in flight, keeping the job resumable. */
+static atomic_bool interrupted;
+static atomic_bool keep_resumable;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    atomic_store(&interrupted, true);
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends the process at once */
+}
+
+static void show_progress(void *ud, const struct ls_job *job)
+{
+    ls_progress_update(ud, job);
+}
+
 int ls_cmd_score(int argc, char **argv)
 {
     struct opts o = {.format = LS_EXPORT_JSON};
@@ -277,6 +380,7 @@ int ls_cmd_score(int argc, char **argv)
     struct ls_store *store = NULL;
     struct ls_rules *rules = NULL;
     struct ls_provider *provider = NULL;
+    struct ls_progress *progress = NULL;
     char tmpdb[512] = "";
     int rc;
 
@@ -319,25 +423,40 @@ int ls_cmd_score(int argc, char **argv)
         goto out;
     }
 
-    int64_t offer_id = 0, upload_id = 0;
     struct ls_csv_stats stats;
-    if (ls_store_offer_put(store, &offer, ls_now_ms(), &offer_id, &err) != LS_OK) {
+    struct ls_job job;
+    rc = prepare(store, &cfg, &o, &offer, provider, &job, &stats);
+    if (rc)
+        goto out;
+
+    progress = ls_progress_new(stderr, job.done);
+    atomic_store(&interrupted, false);
+    atomic_store(&keep_resumable, true);
+    struct ls_job_env env = {.store = store,
+                             .provider = provider,
+                             .rules = rules,
+                             .stop = &interrupted,
+                             .stop_is_shutdown = &keep_resumable,
+                             .progress = show_progress,
+                             .progress_ud = progress};
+    signal(SIGINT, on_sigint);
+    int run = ls_job_run(&env, job.id, &job, &err);
+    signal(SIGINT, SIG_DFL);
+    ls_progress_end(progress);
+    if (run != LS_OK) {
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         rc = LS_EXIT_SOFTWARE;
         goto out;
     }
-    rc = load_leads(store, &cfg, o.leads, &upload_id, &stats);
-    if (rc)
-        goto out;
-
-    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = ls_now_ms()};
-    snprintf(job.provider, sizeof(job.provider), "%s", provider->name);
-    snprintf(job.model, sizeof(job.model), "%s", provider->model);
-    struct ls_job_env env = {.store = store, .provider = provider, .rules = rules};
-    if (ls_store_job_create(store, &job, &err) != LS_OK ||
-        ls_job_run(&env, job.id, &job, &err) != LS_OK) {
-        fprintf(stderr, "leadscore score: %s\n", err.msg);
-        rc = LS_EXIT_SOFTWARE;
+    if (job.status == LS_JOB_RUNNING && atomic_load(&interrupted)) {
+        fprintf(stderr,
+                "leadscore score: interrupted: %lld of %lld leads scored (High %lld, Medium %lld, "
+                "Low %lld)%s\n",
+                (long long)job.done, (long long)job.total, (long long)job.counts[LS_INTENT_HIGH],
+                (long long)job.counts[LS_INTENT_MEDIUM], (long long)job.counts[LS_INTENT_LOW],
+                o.db ? "; they are kept: run the same command again to resume"
+                     : "; without --db nothing is kept (use --db to be able to resume)");
+        rc = LS_EXIT_INTERRUPTED;
         goto out;
     }
     if (job.status != LS_JOB_SUCCEEDED) {
@@ -359,6 +478,7 @@ int ls_cmd_score(int argc, char **argv)
                 (long long)job.prompt_tokens, (long long)job.output_tokens, provider->name,
                 provider->model[0] ? " " : "", provider->model, (long long)job.id);
 out:
+    ls_progress_free(progress);
     ls_store_close(store);
     if (tmpdb[0])
         remove_db(tmpdb);

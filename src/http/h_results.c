@@ -1,6 +1,8 @@
 /*
- * h_results.c - GET /results (JSON array) and GET /results/export (CSV) for
- * the latest job, streamed from the store in constant memory.
+ * h_results.c - results: GET /results and GET /jobs/{id}/results (a filtered,
+ * sorted page as a JSON array, the total in X-Total-Count), and their exports
+ * (every matching row as CSV or JSON lines, streamed from the store by key in
+ * constant memory).
  */
 #include "http.h"
 
@@ -8,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/query.h"
 #include "core/xalloc.h"
 #include "jobs/export.h"
 #include "sys/log.h"
 
-#define CHUNK (64 * 1024)
+#define CHUNK    (64 * 1024)
+#define PAGE_MAX (64 * 1024 * 1024) /* 10,000 results are a few MB */
 
 struct stream {
     struct ls_export *exp;
@@ -56,6 +60,14 @@ static void stream_free(void *cls)
     free(s);
 }
 
+static void job_headers(struct MHD_Response *resp, const struct ls_job *job)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)job->id);
+    MHD_add_response_header(resp, "X-Job-Id", id);
+    MHD_add_response_header(resp, "X-Job-Status", ls_job_status_name(job->status));
+}
+
 /* The latest job, or a 409 reply when nothing has been scored yet. */
 static bool latest_job(struct ls_req *req, struct ls_job *job, enum MHD_Result *r)
 {
@@ -77,43 +89,138 @@ static bool latest_job(struct ls_req *req, struct ls_job *job, enum MHD_Result *
     return true;
 }
 
-static enum MHD_Result stream_results(struct ls_req *req, const struct ls_job *job,
-                                      enum ls_export_format format)
+/* The job named by the path, or a 400/404 reply. */
+static bool path_job(struct ls_req *req, struct ls_job *job, enum MHD_Result *r)
 {
-    struct stream *s = ls_xcalloc(1, sizeof(*s));
-    s->exp = ls_export_new(req->app->store, job, format);
-    ls_buf_init(&s->buf, SIZE_MAX);
-    memcpy(s->req_id, req->id, sizeof(s->req_id));
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK, reader, s, stream_free);
-    if (format == LS_EXPORT_CSV) {
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                                "attachment; filename=lead_scores.csv");
-    } else {
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    int64_t id;
+    if (!ls_req_id(req, 0, "job id", &id, r))
+        return false;
+    struct ls_err err = {0};
+    if (ls_store_job_get(req->app->store, id, job, &err) != LS_OK) {
+        *r = ls_reply_err(req, &err, NULL);
+        return false;
     }
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)job->id);
-    MHD_add_response_header(resp, "X-Job-Id", id);
-    MHD_add_response_header(resp, "X-Job-Status", ls_job_status_name(job->status));
+    return true;
+}
+
+static bool parse_query(struct ls_req *req, struct ls_results_query *q, enum MHD_Result *r)
+{
+    struct ls_query_args a = {
+        .intent = ls_req_query(req, "intent"),
+        .min_score = ls_req_query(req, "min_score"),
+        .max_score = ls_req_query(req, "max_score"),
+        .q = ls_req_query(req, "q"),
+        .sort = ls_req_query(req, "sort"),
+        .limit = ls_req_query(req, "limit"),
+        .offset = ls_req_query(req, "offset"),
+    };
+    struct ls_err err = {0};
+    if (ls_results_query_parse(&a, q, &err) == LS_OK)
+        return true;
+    *r = ls_reply_err(req, &err, NULL);
+    return false;
+}
+
+struct page {
+    struct ls_buf out;
+    size_t n;
+};
+
+static int add_result(void *ud, const struct ls_result *res, struct ls_err *err)
+{
+    (void)err;
+    struct page *p = ud;
+    return ls_export_json_item(&p->out, p->n++, res);
+}
+
+static enum MHD_Result results_page(struct ls_req *req, const struct ls_job *job)
+{
+    enum MHD_Result r;
+    struct ls_results_query q;
+    if (!parse_query(req, &q, &r))
+        return r;
+    struct page p = {0};
+    struct ls_err err = {0};
+    int64_t total = 0;
+    ls_buf_init(&p.out, PAGE_MAX);
+    ls_buf_addc(&p.out, '[');
+    if (ls_store_results_query(req->app->store, job, &q, add_result, &p, &total, &err) != LS_OK) {
+        ls_buf_release(&p.out);
+        return ls_reply_err(req, &err, NULL);
+    }
+    ls_export_json_close(&p.out, p.n);
+    size_t len;
+    char *body = ls_buf_steal(&p.out, &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    char t[24];
+    snprintf(t, sizeof(t), "%lld", (long long)total);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, "X-Total-Count", t);
+    job_headers(resp, job);
     return ls_reply_response(req, MHD_HTTP_OK, resp);
+}
+
+static enum MHD_Result export(struct ls_req *req, const struct ls_job *job,
+                              enum ls_export_format dflt) {
+    enum MHD_Result r; enum ls_export_format format = dflt;
+    const char *f = ls_req_query(req, "format");
+    if (f && strcmp(f, "csv") == 0){format = LS_EXPORT_CSV;}
+else if (f && strcmp(f, "jsonl") == 0)
+{
+    format = LS_EXPORT_JSONL;
+}
+else if (f)
+{
+    char msg[120];
+    snprintf(msg, sizeof(msg), "format must be csv or jsonl (got \"%.40s\")", f);
+    return ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "invalid", msg, NULL);
+}
+struct ls_results_query q;
+if (!parse_query(req, &q, &r))
+    return r;
+struct stream *s = ls_xcalloc(1, sizeof(*s));
+s->exp = ls_export_new(req->app->store, job, &q, format);
+ls_buf_init(&s->buf, SIZE_MAX);
+memcpy(s->req_id, req->id, sizeof(s->req_id));
+struct MHD_Response *resp =
+    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK, reader, s, stream_free);
+if (format == LS_EXPORT_CSV) {
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                            "attachment; filename=lead_scores.csv");
+} else {
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                            "attachment; filename=lead_scores.jsonl");
+}
+job_headers(resp, job);
+return ls_reply_response(req, MHD_HTTP_OK, resp);
 }
 
 enum MHD_Result ls_h_results(struct ls_req *req)
 {
     struct ls_job job;
     enum MHD_Result r;
-    if (!latest_job(req, &job, &r))
-        return r;
-    return stream_results(req, &job, LS_EXPORT_JSON);
+    return latest_job(req, &job, &r) ? results_page(req, &job) : r;
 }
 
 enum MHD_Result ls_h_results_export(struct ls_req *req)
 {
     struct ls_job job;
     enum MHD_Result r;
-    if (!latest_job(req, &job, &r))
-        return r;
-    return stream_results(req, &job, LS_EXPORT_CSV);
+    return latest_job(req, &job, &r) ? export(req, &job, LS_EXPORT_CSV) : r;
+}
+
+enum MHD_Result ls_h_job_results(struct ls_req *req)
+{
+    struct ls_job job;
+    enum MHD_Result r;
+    return path_job(req, &job, &r) ? results_page(req, &job) : r;
+}
+
+enum MHD_Result ls_h_job_results_export(struct ls_req *req)
+{
+    struct ls_job job;
+    enum MHD_Result r;
+    return path_job(req, &job, &r) ? export(req, &job, LS_EXPORT_CSV) : r;
 }

@@ -43,9 +43,18 @@ struct ls_req;
 
 enum ls_body_mode { LS_BODY_NONE, LS_BODY_BUFFER, LS_BODY_STREAM };
 
+/* What GET /openapi.json says of a route's request body. */
+enum ls_doc_body { LS_DOC_NONE, LS_DOC_OFFER, LS_DOC_CSV, LS_DOC_JOB };
+
 struct ls_route {
     const char *method;
     const char *pattern; /* "/jobs/{id}": {x} matches one path segment */
+    /* documentation (GET /openapi.json) */
+    const char *summary;
+    const char *query; /* space-separated query parameters it takes, or NULL */
+    enum ls_doc_body doc_body;
+    unsigned ok_status;  /* its success status */
+    const char *ok_type; /* its success media type */
     enum ls_body_mode body;
     /* NONE and BUFFER: called once the body is complete (req->body). */
     enum MHD_Result (*handle)(struct ls_req *req);
@@ -132,16 +141,43 @@ bool ls_req_content_type_is(struct ls_req *req, const char *type);
 const struct ls_route *ls_routes_match(const char *method, const char *path, struct ls_req *req,
                                        char *allow, size_t allow_cap);
 
+/* Every route, for GET /openapi.json: *n gets the count. Static. */
+const struct ls_route *ls_routes_all(size_t *n);
+
+/* ---- shared helpers (views.c) ---- */
+
+/* The job as JSON (with elapsed and ETA at now_ms). New reference. */
+json_t *ls_view_job(const struct ls_job *job, int64_t now_ms);
+/* An RFC 3339 time, or null for 0. New reference. */
+json_t *ls_view_time(int64_t ms);
+/* The positive id in req->param[i]; replies 400 naming what (e.g. "job id") otherwise. */
+bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, enum MHD_Result *r);
+/* limit/offset query parameters for listings; replies 400 on bad values. */
+bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset,
+                 enum MHD_Result *r);
+
 /* ---- handlers ---- */
 
 enum MHD_Result ls_h_health(struct ls_req *req);
+enum MHD_Result ls_h_openapi(struct ls_req *req);
 enum MHD_Result ls_h_offer_create(struct ls_req *req);
+enum MHD_Result ls_h_offers_list(struct ls_req *req);
+enum MHD_Result ls_h_offer_get(struct ls_req *req);
 int ls_h_upload_begin(struct ls_req *req);
 int ls_h_upload_chunk(struct ls_req *req, const char *data, size_t len);
 enum MHD_Result ls_h_upload_end(struct ls_req *req);
+enum MHD_Result ls_h_uploads_list(struct ls_req *req);
+enum MHD_Result ls_h_upload_get(struct ls_req *req);
+enum MHD_Result ls_h_upload_leads(struct ls_req *req);
 enum MHD_Result ls_h_score(struct ls_req *req);
+enum MHD_Result ls_h_job_create(struct ls_req *req);
+enum MHD_Result ls_h_jobs_list(struct ls_req *req);
+enum MHD_Result ls_h_job_get(struct ls_req *req);
+enum MHD_Result ls_h_job_cancel(struct ls_req *req);
 enum MHD_Result ls_h_results(struct ls_req *req);
 enum MHD_Result ls_h_results_export(struct ls_req *req);
+enum MHD_Result ls_h_job_results(struct ls_req *req);
+enum MHD_Result ls_h_job_results_export(struct ls_req *req);
 
 /* ---- the server (server.c) ---- */
 

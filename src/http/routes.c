@@ -7,16 +7,63 @@
 #include <stdio.h>
 #include <string.h>
 
+#define JSON      "application/json"
+#define RESULTS_Q "intent min_score max_score q sort limit offset"
+#define EXPORT_Q  "format intent min_score max_score q"
+
+/* clang-format off */
 static const struct ls_route routes[] = {
-    {"GET", "/healthz", LS_BODY_NONE, ls_h_health, NULL, NULL, NULL},
-    {"POST", "/offer", LS_BODY_BUFFER, ls_h_offer_create, NULL, NULL, NULL},
-    {"POST", "/leads/upload", LS_BODY_STREAM, NULL, ls_h_upload_begin, ls_h_upload_chunk,
-     ls_h_upload_end},
-    {"POST", "/score", LS_BODY_BUFFER, ls_h_score, NULL, NULL, NULL},
-    {"GET", "/results", LS_BODY_NONE, ls_h_results, NULL, NULL, NULL},
-    {"GET", "/results/export", LS_BODY_NONE, ls_h_results_export, NULL, NULL, NULL},
-    {"GET", "/results/csv", LS_BODY_NONE, ls_h_results_export, NULL, NULL, NULL},
+    /* method  pattern                      summary                                       query        request body  ok   type */
+    {"GET",    "/healthz", "Liveness, version, AI provider and model", NULL, LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_health, NULL, NULL, NULL},
+    {"GET",    "/openapi.json", "This API as an OpenAPI 3.1 document", NULL, LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_openapi, NULL, NULL, NULL},
+    {"POST",   "/offer", "Store an offer and make it the current one", NULL, LS_DOC_OFFER, 201, JSON,
+     LS_BODY_BUFFER, ls_h_offer_create, NULL, NULL, NULL},
+    {"POST",   "/offers", "Store an offer and make it the current one", NULL, LS_DOC_OFFER, 201, JSON,
+     LS_BODY_BUFFER, ls_h_offer_create, NULL, NULL, NULL},
+    {"GET",    "/offers", "List offers, newest first", "limit offset", LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_offers_list, NULL, NULL, NULL},
+    {"GET",    "/offers/{id}", "One offer", NULL, LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_offer_get, NULL, NULL, NULL},
+    {"POST",   "/leads/upload", "Upload a leads CSV and make it the current lead set", "filename",
+     LS_DOC_CSV, 201, JSON, LS_BODY_STREAM, NULL, ls_h_upload_begin, ls_h_upload_chunk, ls_h_upload_end},
+    {"POST",   "/uploads", "Upload a leads CSV and make it the current lead set", "filename",
+     LS_DOC_CSV, 201, JSON, LS_BODY_STREAM, NULL, ls_h_upload_begin, ls_h_upload_chunk, ls_h_upload_end},
+    {"GET",    "/uploads", "List uploads, newest first", "limit offset", LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_uploads_list, NULL, NULL, NULL},
+    {"GET",    "/uploads/{id}", "One upload: counts, rejected rows, created time", NULL, LS_DOC_NONE,
+     200, JSON, LS_BODY_NONE, ls_h_upload_get, NULL, NULL, NULL},
+    {"GET",    "/uploads/{id}/leads", "An upload's leads in upload order", "limit offset",
+     LS_DOC_NONE, 200, JSON, LS_BODY_NONE, ls_h_upload_leads, NULL, NULL, NULL},
+    {"POST",   "/score", "Score the current leads against the current offer (waits unless Prefer: respond-async)",
+     NULL, LS_DOC_NONE, 200, JSON, LS_BODY_BUFFER, ls_h_score, NULL, NULL, NULL},
+    {"POST",   "/jobs", "Start a scoring job (defaults: the current offer and upload)", NULL,
+     LS_DOC_JOB, 202, JSON, LS_BODY_BUFFER, ls_h_job_create, NULL, NULL, NULL},
+    {"GET",    "/jobs", "List jobs, newest first", "limit offset", LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_jobs_list, NULL, NULL, NULL},
+    {"GET",    "/jobs/{id}", "A job's status and progress", NULL, LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_job_get, NULL, NULL, NULL},
+    {"DELETE", "/jobs/{id}", "Cancel a job; finished results are kept", NULL, LS_DOC_NONE, 200, JSON,
+     LS_BODY_NONE, ls_h_job_cancel, NULL, NULL, NULL},
+    {"GET",    "/jobs/{id}/results", "A job's results, filtered, sorted and paged", RESULTS_Q,
+     LS_DOC_NONE, 200, JSON, LS_BODY_NONE, ls_h_job_results, NULL, NULL, NULL},
+    {"GET",    "/jobs/{id}/results/export", "All of a job's results as CSV or JSON lines, streamed",
+     EXPORT_Q, LS_DOC_NONE, 200, "text/csv", LS_BODY_NONE, ls_h_job_results_export, NULL, NULL, NULL},
+    {"GET",    "/results", "The latest job's results, filtered, sorted and paged", RESULTS_Q,
+     LS_DOC_NONE, 200, JSON, LS_BODY_NONE, ls_h_results, NULL, NULL, NULL},
+    {"GET",    "/results/export", "All of the latest job's results as CSV, streamed", EXPORT_Q,
+     LS_DOC_NONE, 200, "text/csv", LS_BODY_NONE, ls_h_results_export, NULL, NULL, NULL},
+    {"GET",    "/results/csv", "Alias of /results/export", EXPORT_Q, LS_DOC_NONE, 200, "text/csv",
+     LS_BODY_NONE, ls_h_results_export, NULL, NULL, NULL},
 };
+/* clang-format on */
+
+const struct ls_route *ls_routes_all(size_t *n)
+{
+    *n = LS_ARRAY_LEN(routes);
+    return routes;
+}
 
 /* Matches path against pattern segment by segment; {x} captures one segment. */
 static bool path_match(const char *pattern, const char *path, struct ls_req *req)

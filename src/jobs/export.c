@@ -12,6 +12,8 @@ enum phase { START, ROWS, END, DONE };
 struct ls_export {
     struct ls_store *store; /* borrowed */
     struct ls_job job;
+    struct ls_results_query filter;
+    bool has_filter;
     enum ls_export_format format;
     struct ls_result_cursor cursor;
     enum phase phase;
@@ -19,13 +21,28 @@ struct ls_export {
 };
 
 struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job,
-                                enum ls_export_format format)
+                                const struct ls_results_query *filter, enum ls_export_format format)
 {
     struct ls_export *e = ls_xcalloc(1, sizeof(*e));
     e->store = store;
     e->job = *job;
     e->format = format;
+    if (filter) {
+        e->filter = *filter;
+        e->has_filter = true;
+    }
     return e;
+}
+
+int ls_export_json_item(struct ls_buf *out, size_t index, const struct ls_result *r)
+{
+    int rc = ls_buf_adds(out, index ? ",\n" : "\n");
+    return rc ? rc : ls_result_json(r, out);
+}
+
+int ls_export_json_close(struct ls_buf *out, size_t n)
+{
+    return ls_buf_adds(out, n ? "\n]\n" : "]\n");
 }
 
 void ls_export_free(struct ls_export *e)
@@ -42,11 +59,17 @@ static int add_row(void *ud, const struct ls_result *r, struct ls_err *err)
 {
     (void)err;
     struct page_ctx *pc = ud;
-    if (pc->e->format == LS_EXPORT_CSV)
+    switch (pc->e->format) {
+    case LS_EXPORT_CSV:
         return ls_result_csv(r, pc->out);
-    int rc = ls_buf_adds(pc->out, pc->e->rows ? ",\n" : "\n");
-    pc->e->rows++;
-    return rc ? rc : ls_result_json(r, pc->out);
+    case LS_EXPORT_JSONL: {
+        int rc = ls_result_json(r, pc->out);
+        return rc ? rc : ls_buf_addc(pc->out, '\n');
+    }
+    case LS_EXPORT_JSON:
+        break;
+    }
+    return ls_export_json_item(pc->out, pc->e->rows++, r);
 }
 
 int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
@@ -57,13 +80,13 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
         e->phase = ROWS;
         if (e->format == LS_EXPORT_CSV)
             ls_result_csv_header(out);
-        else
+        else if (e->format == LS_EXPORT_JSON)
             ls_buf_addc(out, '[');
         break;
     case ROWS: {
         struct page_ctx pc = {e, out};
-        int n = ls_store_results_page(e->store, &e->job, NULL, &e->cursor, PAGE_ROWS, add_row, &pc,
-                                      err);
+        int n = ls_store_results_page(e->store, &e->job, e->has_filter ? &e->filter : NULL,
+                                      &e->cursor, PAGE_ROWS, add_row, &pc, err);
         if (n < 0)
             return n;
         if (n < PAGE_ROWS)
@@ -73,7 +96,7 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
     case END:
         e->phase = DONE;
         if (e->format == LS_EXPORT_JSON)
-            ls_buf_adds(out, e->rows ? "\n]\n" : "]\n");
+            ls_export_json_close(out, e->rows);
         break;
     case DONE:
         return 0;

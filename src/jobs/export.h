@@ -1,21 +1,27 @@
 /*
- * export.h - a job's results as a stream of JSON or CSV bytes, read from the
- * store page by page (constant memory whatever the size). GET /results, GET
- * /results/export and `leadscore score --format json|csv` all use it, so the
- * server and the command line print the same bytes.
+ * export.h - a job's results as a stream of JSON, JSON lines or CSV bytes,
+ * read from the store page by page by key (constant memory whatever the
+ * size). GET /results, the exports and `leadscore score --format json|csv`
+ * all use it, so the server and the command line print the same bytes.
  */
 #ifndef LS_JOBS_EXPORT_H
 #define LS_JOBS_EXPORT_H
 
 #include "core/buf.h"
+#include "core/query.h"
 #include "store/store.h"
 
-enum ls_export_format { LS_EXPORT_JSON, LS_EXPORT_CSV };
+enum ls_export_format { LS_EXPORT_JSON, LS_EXPORT_CSV, LS_EXPORT_JSONL };
 
 struct ls_export;
 
-/* Owned: ls_export_free. store is borrowed; job is copied. */
+/*
+ * Owned: ls_export_free. store is borrowed; job and filter are copied.
+ * filter (may be NULL) narrows the rows; its sort and paging are ignored:
+ * exports are always by score descending, then upload order.
+ */
 struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job,
+                                const struct ls_results_query *filter,
                                 enum ls_export_format format);
 void ls_export_free(struct ls_export *e);
 
@@ -24,5 +30,9 @@ void ls_export_free(struct ls_export *e);
  * something, 0 at the end, or a negative enum ls_status on a store error.
  */
 int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err);
+
+/* The JSON array framing the exporter uses, for callers that page themselves. */
+int ls_export_json_item(struct ls_buf *out, size_t index, const struct ls_result *r);
+int ls_export_json_close(struct ls_buf *out, size_t n);
 
 #endif

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -740,6 +743,74 @@ static void test_llm__cli_cache_with_db(void **state)
     json_decref(log);
 }
 
+/* Ctrl-C stops cleanly and says what finished; the same command with --db resumes. */
+static void test_llm__cli_interrupt_and_resume(void **state)
+{
+    (void)state;
+    char db[600], offer[600], leads[600], base[128], out_path[600], err_path[600];
+    h_path(db, sizeof(db), "cli-resume.db");
+    h_path(leads, sizeof(leads), "cli-resume.csv");
+    h_path(out_path, sizeof(out_path), "cli-resume.out");
+    h_path(err_path, sizeof(err_path), "cli-resume.err");
+    snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
+    char csv[16384];
+    size_t w =
+        (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
+    for (int i = 0; i < 200; i++)
+        w += (size_t)snprintf(csv + w, sizeof(csv) - w, "L%d,%s,Co %d,SaaS,Rome,bio\n", i,
+                              roles4[i % 4], i);
+    h_write_file(leads, csv, w);
+    h_fake_config(&fk, "{\"latency_ms\": 300}");
+    /* Started by hand so that it can be interrupted like a terminal would. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen(out_path, "w", stdout);
+        freopen(err_path, "w", stderr);
+        setenv("GEMINI_BASE_URL", base + 16, 1);
+        setenv("GEMINI_API_KEY", KEY, 1);
+        setenv("LEADSCORE_AI_CONCURRENCY", "1", 1);
+        const char *bin = getenv("LEADSCORE_BIN");
+        execl(bin, bin, "score", "--offer", offer, "--leads", leads, "--db", db, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec ts = {3, 0}; /* long enough for a few batches and a progress line */
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    char *err = h_read_file(err_path, NULL);
+    assert_non_null(strstr(err, "leads/s, ETA")); /* plain progress lines when not a terminal */
+    assert_non_null(strstr(err, "interrupted: "));
+    assert_non_null(strstr(err, "run the same command again to resume"));
+    free(err);
+    char *out = h_read_file(out_path, NULL);
+    assert_string_equal(out, ""); /* no partial results on stdout */
+    free(out);
+
+    h_fake_config(&fk, "{\"latency_ms\": 10}");
+    const char *env[] = {base, "GEMINI_API_KEY=" KEY, NULL};
+    const char *args[] = {"score", "--offer", offer, "--leads", leads, "--db", db, NULL};
+    char *out2;
+    assert_int_equal(h_run_cli(args, env, &out2, &err), 0);
+    assert_non_null(strstr(err, "resuming job 1: "));
+    assert_non_null(strstr(err, "scored 200 leads"));
+    json_error_t e;
+    json_t *res = json_loads(out2, 0, &e);
+    assert_int_equal(json_array_size(res), 200);
+    json_decref(res);
+    free(out2);
+    free(err);
+    /* Once finished, the same command starts a new job, served from the cache. */
+    assert_int_equal(h_run_cli(args, env, &out2, &err), 0);
+    assert_null(strstr(err, "resuming"));
+    assert_non_null(strstr(err, "cache hits 200, model calls 0"));
+    free(out2);
+    free(err);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -757,6 +828,7 @@ int main(void)
         cmocka_unit_test_setup(test_llm__concurrency_and_quota_respected, each),
         cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, each),
         cmocka_unit_test_setup(test_llm__cli_cache_with_db, each),
+        cmocka_unit_test_setup(test_llm__cli_interrupt_and_resume, each),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
     curl_global_cleanup();

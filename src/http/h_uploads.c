@@ -1,0 +1,105 @@
+/* h_uploads.c - GET /uploads, /uploads/{id}, /uploads/{id}/leads. (POST is in h_upload.c.) */
+#include "http.h"
+
+#include "core/jsonx.h"
+
+#define PAGE_DEFAULT  100
+#define PAGE_MAX      1000
+#define LEADS_DEFAULT 1000
+#define LEADS_MAX     10000
+#define ERRORS_SHOWN  100
+
+static json_t *upload_json(const struct ls_upload_info *u)
+{
+    return json_pack("{s:I, s:s, s:I, s:I, s:s, s:o}", "id", (json_int_t)u->id, "filename",
+                     u->filename, "count", (json_int_t)u->accepted, "rejected",
+                     (json_int_t)u->rejected, "encoding", u->is_cp1252 ? "windows-1252" : "utf-8",
+                     "created_at", ls_view_time(u->created_ms));
+}
+
+static int add_upload(void *ud, const struct ls_upload_info *u, struct ls_err *err)
+{
+    (void)err;
+    json_array_append_new(ud, upload_json(u));
+    return LS_OK;
+}
+
+enum MHD_Result ls_h_uploads_list(struct ls_req *req)
+{
+    enum MHD_Result r;
+    int limit, offset;
+    if (!ls_req_page(req, PAGE_DEFAULT, PAGE_MAX, &limit, &offset, &r))
+        return r;
+    struct ls_err err = {0};
+    int64_t total = 0, current = 0;
+    json_t *items = json_array();
+    if (ls_store_uploads_list(req->app->store, limit, offset, add_upload, items, &total, &err) ||
+        ls_store_current(req->app->store, NULL, &current, NULL, &err)) {
+        json_decref(items);
+        return ls_reply_err(req, &err, NULL);
+    }
+    return ls_reply_json(req, MHD_HTTP_OK,
+                         json_pack("{s:I, s:I, s:o}", "total", (json_int_t)total, "current",
+                                   (json_int_t)current, "items", items));
+}
+
+static int add_reject(void *ud, int64_t line, const char *msg, struct ls_err *err)
+{
+    (void)err;
+    json_array_append_new(ud, json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", msg));
+    return LS_OK;
+}
+
+enum MHD_Result ls_h_upload_get(struct ls_req *req)
+{
+    enum MHD_Result r;
+    int64_t id;
+    if (!ls_req_id(req, 0, "upload id", &id, &r))
+        return r;
+    struct ls_upload_info u;
+    struct ls_err err = {0};
+    if (ls_store_upload_get(req->app->store, id, &u, &err) != LS_OK)
+        return ls_reply_err(req, &err, NULL);
+    json_t *errors = json_array();
+    if (ls_store_upload_errors(req->app->store, id, ERRORS_SHOWN, add_reject, errors, &err)) {
+        json_decref(errors);
+        return ls_reply_err(req, &err, NULL);
+    }
+    json_t *body = upload_json(&u);
+    json_object_set_new(body, "errors", errors);
+    return ls_reply_json(req, MHD_HTTP_OK, body);
+}
+
+static int add_lead(void *ud, int64_t idx, int64_t line, const struct ls_lead *lead,
+                    struct ls_err *err)
+{
+    (void)err;
+    json_t *o = json_pack("{s:I, s:I}", "idx", (json_int_t)idx, "line", (json_int_t)line);
+    for (int f = 0; f < LS_F_COUNT; f++)
+        json_object_set_new(o, ls_field_names[f], json_stringn(lead->f[f], lead->len[f]));
+    json_array_append_new(ud, o);
+    return LS_OK;
+}
+
+enum MHD_Result ls_h_upload_leads(struct ls_req *req)
+{
+    enum MHD_Result r;
+    int64_t id;
+    int limit, offset;
+    if (!ls_req_id(req, 0, "upload id", &id, &r) ||
+        !ls_req_page(req, LEADS_DEFAULT, LEADS_MAX, &limit, &offset, &r))
+        return r;
+    struct ls_upload_info u;
+    struct ls_err err = {0};
+    if (ls_store_upload_get(req->app->store, id, &u, &err) != LS_OK)
+        return ls_reply_err(req, &err, NULL);
+    json_t *items = json_array();
+    if (ls_store_upload_leads(req->app->store, id, limit, offset, add_lead, items, &err)) {
+        json_decref(items);
+        return ls_reply_err(req, &err, NULL);
+    }
+    return ls_reply_json(req, MHD_HTTP_OK,
+                         json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)u.accepted, "limit",
+                                   (json_int_t)limit, "offset", (json_int_t)offset, "items",
+                                   items));
+}
