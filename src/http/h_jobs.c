@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
 #include "sys/sys.h"
 
 #define PAGE_DEFAULT 100
@@ -135,22 +134,11 @@ enum MHD_Result ls_h_job_get(struct ls_req *req)
     return reply_job(req, MHD_HTTP_OK, id);
 }
 
-struct cancel {
-    int64_t job_id;
-};
-
-static void resume(void *ud, int64_t job_id)
-{
-    (void)job_id;
-    struct ls_req *req = ud;
-    MHD_resume_connection(req->conn);
-}
-
 enum MHD_Result ls_h_job_cancel(struct ls_req *req)
 {
-    struct cancel *c = req->state;
-    if (c) /* resumed: the worker has stopped the job */
-        return reply_job(req, MHD_HTTP_OK, c->job_id);
+    int64_t waited = ls_req_waited_job(req);
+    if (waited) /* resumed: the worker has stopped the job */
+        return reply_job(req, MHD_HTTP_OK, waited);
     enum MHD_Result r;
     int64_t id;
     if (!ls_req_id(req, 0, "job id", &id, &r))
@@ -158,12 +146,5 @@ enum MHD_Result ls_h_job_cancel(struct ls_req *req)
     struct ls_err err = {0};
     if (ls_runner_cancel(req->app->runner, id, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
-    c = ls_xcalloc(1, sizeof(*c));
-    c->job_id = id;
-    req->state = c;
-    req->cleanup = free;
-    req->suspended = true;
-    MHD_suspend_connection(req->conn);
-    ls_runner_watch(req->app->runner, id, resume, req);
-    return MHD_YES;
+    return ls_req_wait_job(req, id);
 }

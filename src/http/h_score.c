@@ -12,18 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
-
-struct score {
-    int64_t job_id;
-};
-
-static void resume(void *ud, int64_t job_id)
-{
-    (void)job_id;
-    struct ls_req *req = ud;
-    MHD_resume_connection(req->conn);
-}
 
 static json_t *counts_json(const struct ls_job *job)
 {
@@ -82,9 +70,9 @@ static enum MHD_Result finished(struct ls_req *req, int64_t job_id)
 enum MHD_Result ls_h_score(struct ls_req *req)
 {
     struct ls_app *app = req->app;
-    struct score *sc = req->state;
-    if (sc) /* resumed: the job is done */
-        return finished(req, sc->job_id);
+    int64_t waited = ls_req_waited_job(req);
+    if (waited) /* resumed: the job is done */
+        return finished(req, waited);
 
     struct ls_err err = {0};
     int64_t offer_id = 0, upload_id = 0;
@@ -116,12 +104,5 @@ enum MHD_Result ls_h_score(struct ls_req *req)
         return ls_reply_json_hdr(req, MHD_HTTP_ACCEPTED, body, headers);
     }
 
-    sc = ls_xcalloc(1, sizeof(*sc));
-    sc->job_id = job.id;
-    req->state = sc;
-    req->cleanup = free;
-    req->suspended = true;
-    MHD_suspend_connection(req->conn);
-    ls_runner_watch(app->runner, job.id, resume, req);
-    return MHD_YES;
+    return ls_req_wait_job(req, job.id);
 }

@@ -132,6 +132,15 @@ int64_t ls_req_content_length(struct ls_req *req);
 /* True when the Content-Type's media type (parameters ignored) equals type. */
 bool ls_req_content_type_is(struct ls_req *req, const char *type);
 
+/*
+ * Suspends the request until the job runner is done with job_id (finished,
+ * cancelled, or the runner is stopping); the route's handler is then called
+ * again, and ls_req_waited_job returns the id. No thread waits meanwhile.
+ */
+enum MHD_Result ls_req_wait_job(struct ls_req *req, int64_t job_id);
+/* The job the request waited for, or 0 on the first call. */
+int64_t ls_req_waited_job(const struct ls_req *req);
+
 /* ---- the route table (routes.c) ---- */
 
 /*

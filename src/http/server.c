@@ -75,6 +75,31 @@ bool ls_req_content_type_is(struct ls_req *req, const char *type)
     return strncasecmp(v, type, n) == 0 && (v[n] == '\0' || v[n] == ';' || v[n] == ' ');
 }
 
+static void resume_on_done(void *ud, int64_t job_id)
+{
+    (void)job_id;
+    struct ls_req *req = ud;
+    MHD_resume_connection(req->conn);
+}
+
+enum MHD_Result ls_req_wait_job(struct ls_req *req, int64_t job_id)
+{
+    int64_t *id = ls_xmalloc(sizeof(*id));
+    *id = job_id;
+    req->state = id;
+    req->cleanup = free;
+    req->suspended = true;
+    /* Suspend first: the runner may call back at once, from this very thread. */
+    MHD_suspend_connection(req->conn);
+    ls_runner_watch(req->app->runner, job_id, resume_on_done, req);
+    return MHD_YES;
+}
+
+int64_t ls_req_waited_job(const struct ls_req *req)
+{
+    return req->suspended && req->state ? *(const int64_t *)req->state : 0;
+}
+
 /* ---- lifecycle ------------------------------------------------------------------- */
 
 static struct ls_req *req_new(struct ls_server *srv, struct MHD_Connection *conn,

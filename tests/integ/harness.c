@@ -441,3 +441,40 @@ json_t *h_fake_requests(const struct fake *f)
     h_resp_free(&r);
     return j;
 }
+
+const char *h_example_offer(void)
+{
+    static char *text;
+    if (text == NULL) {
+        char p[600];
+        snprintf(p, sizeof(p), "%s/examples/offer.json", h_repo());
+        text = h_read_file(p, NULL);
+        if (text == NULL) {
+            perror(p);
+            abort();
+        }
+    }
+    return text;
+}
+
+struct fake h_fake;
+
+int h_fake_group_setup(void **state)
+{
+    (void)state;
+    return h_fake_start(&h_fake);
+}
+
+int h_fake_group_teardown(void **state)
+{
+    (void)state;
+    h_fake_stop(&h_fake);
+    return 0;
+}
+
+int h_fake_each(void **state)
+{
+    (void)state;
+    h_fake_reset(&h_fake);
+    return 0;
+}

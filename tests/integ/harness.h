@@ -81,6 +81,9 @@ int h_run_cli(const char *const *argv, const char *const *env, char **out, char 
 /* Directory of the repository's examples/ and tests/data/. */
 const char *h_repo(void);
 
+/* The text of examples/offer.json (static; read once). */
+const char *h_example_offer(void);
+
 
 /* ---- the fake model server (tests/integ/fake_llm.c, from $FAKE_LLM_BIN) ---- */
 
@@ -97,5 +100,11 @@ void h_fake_config(const struct fake *f, const char *json);
 void h_fake_reset(const struct fake *f);
 /* GET /_fake/requests (new reference). */
 json_t *h_fake_requests(const struct fake *f);
+
+/* One fake per test binary: cmocka group setup/teardown, and a per-test reset. */
+extern struct fake h_fake;
+int h_fake_group_setup(void **state);
+int h_fake_group_teardown(void **state);
+int h_fake_each(void **state);
 
 #endif

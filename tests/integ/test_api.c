@@ -16,33 +16,6 @@
 
 #include "harness.h"
 
-static struct fake fk;
-static char offer_json[4096];
-
-static int group_setup(void **state)
-{
-    (void)state;
-    char p[600];
-    snprintf(p, sizeof(p), "%s/examples/offer.json", h_repo());
-    char *o = h_read_file(p, NULL);
-    snprintf(offer_json, sizeof(offer_json), "%s", o);
-    free(o);
-    return h_fake_start(&fk);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    h_fake_stop(&fk);
-    return 0;
-}
-
-static int each(void **state)
-{
-    (void)state;
-    h_fake_reset(&fk);
-    return 0;
-}
 
 /* A server on the fake Gemini (so jobs take as long as the fake's latency says). */
 static void start(struct srv *s, const char *name, const char *const *extra)
@@ -50,7 +23,7 @@ static void start(struct srv *s, const char *name, const char *const *extra)
     static char base[128], db[600];
     const char *env[12];
     size_t n = 0;
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
     env[n++] = base;
     env[n++] = "GEMINI_API_KEY=your-key-here";
     env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
@@ -144,10 +117,10 @@ static void test_api__offers_and_uploads(void **state)
     (void)state;
     struct srv s;
     start(&s, "resources.db", NULL);
-    json_t *j = call(&s, "POST", "/offers", offer_json, 201, NULL);
+    json_t *j = call(&s, "POST", "/offers", h_example_offer(), 201, NULL);
     assert_int_equal(num(j, "offer_id"), 1);
     json_decref(j);
-    j = call(&s, "POST", "/offer", offer_json, 201, NULL);
+    j = call(&s, "POST", "/offer", h_example_offer(), 201, NULL);
     json_decref(j);
     j = get(&s, "/offers", 200);
     assert_int_equal(num(j, "total"), 2);
@@ -218,7 +191,7 @@ static void test_api__jobs_and_results(void **state)
     json_t *j = call(&s, "POST", "/jobs", NULL, 409, NULL);
     assert_non_null(strstr(str(j, "error"), "no offer yet"));
     json_decref(j);
-    json_decref(call(&s, "POST", "/offers", offer_json, 201, NULL));
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, 40, "forty.csv");
     char *loc = NULL;
     j = call(&s, "POST", "/jobs", NULL, 202, &loc); /* defaults: the current offer and upload */
@@ -340,7 +313,7 @@ static void test_api__openapi_matches_routes(void **state)
     (void)state;
     struct srv s;
     start(&s, "openapi.db", NULL);
-    json_decref(call(&s, "POST", "/offers", offer_json, 201, NULL));
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, 4, "four.csv");
     json_t *job = call(&s, "POST", "/jobs", NULL, 202, NULL);
     json_decref(job);
@@ -400,10 +373,10 @@ static void test_api__cancel_a_running_job(void **state)
 {
     (void)state;
     struct srv s;
-    h_fake_config(&fk, "{\"latency_ms\": 300}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 300}");
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
     start(&s, "cancel.db", env);
-    json_decref(call(&s, "POST", "/offers", offer_json, 201, NULL));
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, 400, "cancel.csv");
     json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
     struct timespec ts = {1, 0};
@@ -464,9 +437,9 @@ static void test_api__gets_answered_while_a_job_runs(void **state)
 {
     (void)state;
     struct srv s;
-    h_fake_config(&fk, "{\"latency_ms\": 200}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 200}");
     start(&s, "busy.db", NULL);
-    json_decref(call(&s, "POST", "/offers", offer_json, 201, NULL));
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, 1000, "busy.csv");
     json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
     pthread_t t[50];
@@ -497,9 +470,9 @@ static void test_api__inputs_can_change_under_a_running_job(void **state)
 {
     (void)state;
     struct srv s;
-    h_fake_config(&fk, "{\"latency_ms\": 200}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 200}");
     start(&s, "undisturbed.db", NULL);
-    json_decref(call(&s, "POST", "/offers", offer_json, 201, NULL));
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, 200, "first.csv");
     json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
     const char *other = "{\"name\": \"Other\", \"value_props\": [\"x\"], \"ideal_use_cases\": "
@@ -537,10 +510,10 @@ static void test_api__crash_recovery(void **state)
     (void)state;
     enum { N = 5000 };
     struct srv s;
-    h_fake_config(&fk, "{\"latency_ms\": 100}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 100}");
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=4", NULL};
     start(&s, "crash.db", env);
-    json_decref(call(&s, "POST", "/offers", offer_json, 201, NULL));
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, N, "crash.csv");
     json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
     for (int i = 0; i < 200; i++) { /* until some results are stored, but not all */
@@ -571,8 +544,8 @@ static void test_api__crash_recovery(void **state)
         n_stored += stored[i];
     assert_true(n_stored > 0 && n_stored < N);
 
-    h_fake_reset(&fk); /* from here the log shows only what the restarted server sends */
-    h_fake_config(&fk, "{\"latency_ms\": 20}");
+    h_fake_reset(&h_fake); /* from here the log shows only what the restarted server sends */
+    h_fake_config(&h_fake, "{\"latency_ms\": 20}");
     start(&s, "crash.db", env);
     json_t *j = wait_job(&s, "/jobs/1", 120);
     assert_string_equal(str(j, "status"), "succeeded");
@@ -600,7 +573,7 @@ static void test_api__crash_recovery(void **state)
     sqlite3_finalize(st);
     sqlite3_close(db);
     /* The restarted server asked the model only about leads without a stored result. */
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     size_t i, sent = 0;
     json_t *req;
     json_array_foreach(json_object_get(log, "requests"), i, req)
@@ -629,15 +602,15 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_api__offers_and_uploads, each),
-        cmocka_unit_test_setup(test_api__jobs_and_results, each),
-        cmocka_unit_test_setup(test_api__openapi_matches_routes, each),
-        cmocka_unit_test_setup(test_api__cancel_a_running_job, each),
-        cmocka_unit_test_setup(test_api__gets_answered_while_a_job_runs, each),
-        cmocka_unit_test_setup(test_api__inputs_can_change_under_a_running_job, each),
-        cmocka_unit_test_setup(test_api__crash_recovery, each),
+        cmocka_unit_test_setup(test_api__offers_and_uploads, h_fake_each),
+        cmocka_unit_test_setup(test_api__jobs_and_results, h_fake_each),
+        cmocka_unit_test_setup(test_api__openapi_matches_routes, h_fake_each),
+        cmocka_unit_test_setup(test_api__cancel_a_running_job, h_fake_each),
+        cmocka_unit_test_setup(test_api__gets_answered_while_a_job_runs, h_fake_each),
+        cmocka_unit_test_setup(test_api__inputs_can_change_under_a_running_job, h_fake_each),
+        cmocka_unit_test_setup(test_api__crash_recovery, h_fake_each),
     };
-    int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
     return rc;
 }

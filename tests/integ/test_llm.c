@@ -18,33 +18,6 @@
 
 #define KEY "your-key-here"
 
-static struct fake fk;
-static char offer_json[4096];
-
-static int group_setup(void **state)
-{
-    (void)state;
-    char p[600];
-    snprintf(p, sizeof(p), "%s/examples/offer.json", h_repo());
-    char *o = h_read_file(p, NULL);
-    snprintf(offer_json, sizeof(offer_json), "%s", o);
-    free(o);
-    return h_fake_start(&fk);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    h_fake_stop(&fk);
-    return 0;
-}
-
-static int each(void **state)
-{
-    (void)state;
-    h_fake_reset(&fk);
-    return 0;
-}
 
 /* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries. */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
@@ -53,7 +26,7 @@ static void start(struct srv *s, const char *name, const char *wire, const char 
     const char *env[16];
     size_t n = 0;
     snprintf(base, sizeof(base), "%s_BASE_URL=%s%s",
-             strcmp(wire, "gemini") == 0 ? "GEMINI" : "OPENAI", fk.url,
+             strcmp(wire, "gemini") == 0 ? "GEMINI" : "OPENAI", h_fake.url,
              strcmp(wire, "gemini") == 0 ? "" : "/v1");
     env[n++] = base;
     if (strcmp(wire, "gemini") == 0) {
@@ -76,7 +49,7 @@ static void load(struct srv *s, int n, const char *const *roles, size_t n_roles,
                  const char *const *bios)
 {
     struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", offer_json, &r), 0);
+    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
     size_t cap = 4096 + (size_t)n * 400 + 200 * 1024;
@@ -198,7 +171,7 @@ static void test_llm__gemini_wire_format_and_batches(void **state)
     assert_string_equal(str(sc, "provider"), "gemini");
     json_decref(sc);
 
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 3);
     size_t sizes[3];
@@ -287,7 +260,7 @@ static void test_llm__cache_makes_rerun_free(void **state)
     }
     json_decref(before);
     json_decref(after);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 2);
     json_decref(log);
     /* The cache survives a restart. */
@@ -304,7 +277,7 @@ static void test_llm__retries_honour_hints(void **state)
 {
     (void)state;
     struct srv s;
-    h_fake_config(&fk, "{\"script\": [\"429\", \"503\", \"500\"], \"retry_delay\": \"0.4s\"}");
+    h_fake_config(&h_fake, "{\"script\": [\"429\", \"503\", \"500\"], \"retry_delay\": \"0.4s\"}");
     start(&s, "retries.db", "gemini", NULL);
     load(&s, 5, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
@@ -312,7 +285,7 @@ static void test_llm__retries_honour_hints(void **state)
     assert_int_equal(num(sc, "retries"), 3);
     assert_int_equal(num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 4);
     assert_int_equal(num(json_array_get(reqs, 0), "status"), 429);
@@ -333,7 +306,7 @@ static void test_llm__give_up_falls_back_then_retries_exactly_those(void **state
     struct srv s;
     const char *env[] = {"LEADSCORE_AI_MAX_RETRIES=2", NULL};
     /* Leads whose role holds FAILME always get an unknown label from the "model". */
-    h_fake_config(&fk, "{\"bad_marker\": \"FAILME\"}");
+    h_fake_config(&h_fake, "{\"bad_marker\": \"FAILME\"}");
     start(&s, "fallback.db", "gemini", env);
     static const char *const roles[] = {"CEO", "FAILME Manager", "Analyst", "VP"};
     load(&s, 8, roles, 4, NULL);
@@ -361,13 +334,13 @@ static void test_llm__give_up_falls_back_then_retries_exactly_those(void **state
     assert_int_equal(fallbacks, 2);
     json_decref(res);
     /* The model recovers: the next run asks it about exactly the two fallbacks. */
-    h_fake_reset(&fk);
+    h_fake_reset(&h_fake);
     json_t *again = score(&s, 200);
     assert_int_equal(num(again, "cache_hits"), 6);
     assert_int_equal(num(again, "fallbacks"), 0);
     assert_int_equal(num(again, "model_calls"), 1);
     json_decref(again);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     json_t *p = logged_prospects(log, 0, true);
     assert_int_equal(json_array_size(p), 2);
     assert_non_null(strstr(str(json_array_get(p, 0), "role"), "FAILME"));
@@ -382,7 +355,7 @@ static void test_llm__transient_errors_exhausted_fall_back(void **state)
     (void)state;
     struct srv s;
     const char *env[] = {"LEADSCORE_AI_MAX_RETRIES=3", NULL};
-    h_fake_config(&fk, "{\"script\": [\"503\", \"503\", \"503\"]}");
+    h_fake_config(&h_fake, "{\"script\": [\"503\", \"503\", \"503\"]}");
     start(&s, "exhausted.db", "gemini", env);
     load(&s, 3, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
@@ -415,8 +388,8 @@ static void test_llm__fatal_errors_fail_fast(void **state)
         struct srv s;
         char db[32];
         snprintf(db, sizeof(db), "fatal-%zu.db", i);
-        h_fake_reset(&fk);
-        h_fake_config(&fk, cases[i].config);
+        h_fake_reset(&h_fake);
+        h_fake_config(&h_fake, cases[i].config);
         const char *env[] = {cases[i].model_env, NULL};
         start(&s, db, "gemini", env);
         load(&s, 40, roles4, 4, NULL);
@@ -427,7 +400,7 @@ static void test_llm__fatal_errors_fail_fast(void **state)
             fail();
         }
         json_decref(e);
-        json_t *log = h_fake_requests(&fk);
+        json_t *log = h_fake_requests(&h_fake);
         /* Not forty failed leads: one request per batch in flight, then stop. */
         assert_true(json_array_size(json_object_get(log, "requests")) <= 4);
         json_decref(log);
@@ -455,9 +428,9 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
     for (size_t b = 0; b < sizeof(behaviours) / sizeof(behaviours[0]); b++) {
         struct srv s;
         char cfg[128], db[40];
-        h_fake_reset(&fk);
+        h_fake_reset(&h_fake);
         snprintf(cfg, sizeof(cfg), "{\"script\": [\"%s\"]}", behaviours[b]);
-        h_fake_config(&fk, cfg);
+        h_fake_config(&h_fake, cfg);
         snprintf(db, sizeof(db), "bad-%zu.db", b);
         start(&s, db, "gemini", NULL);
         load(&s, 4, roles4, 4, NULL);
@@ -477,7 +450,7 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
             assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
         }
         json_decref(res);
-        json_t *log = h_fake_requests(&fk);
+        json_t *log = h_fake_requests(&h_fake);
         json_t *later = logged_prospects(log, 1, true);
         assert_true(json_array_size(later) == 1); /* singles after the bad batch */
         json_decref(later);
@@ -486,8 +459,8 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
     }
     /* A fenced answer is accepted as it is. */
     struct srv s;
-    h_fake_reset(&fk);
-    h_fake_config(&fk, "{\"script\": [\"fenced\"]}");
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"fenced\"]}");
     start(&s, "fenced.db", "gemini", NULL);
     load(&s, 4, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
@@ -501,7 +474,7 @@ static void test_llm__openai_wire_format(void **state)
     (void)state;
     struct srv s;
     const char *env[] = {"OPENAI_API_KEY=" KEY, NULL};
-    h_fake_config(&fk, "{\"api_key\": \"" KEY "\"}");
+    h_fake_config(&h_fake, "{\"api_key\": \"" KEY "\"}");
     start(&s, "openai.db", "openai", env);
     load(&s, 6, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
@@ -509,7 +482,7 @@ static void test_llm__openai_wire_format(void **state)
     assert_string_equal(str(sc, "provider"), "openai");
     assert_string_equal(str(sc, "model"), "fake-model");
     json_decref(sc);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     json_t *rq = json_array_get(json_object_get(log, "requests"), 0);
     assert_string_equal(str(rq, "path"), "/v1/chat/completions");
     assert_string_equal(str(rq, "authorization"), "Bearer " KEY);
@@ -534,13 +507,13 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     (void)state;
     /* json_schema rejected: the same request again with json_object, no key sent (local server). */
     struct srv s;
-    h_fake_config(&fk, "{\"reject_json_schema\": true}");
+    h_fake_config(&h_fake, "{\"reject_json_schema\": true}");
     start(&s, "openai-jo.db", "openai", NULL);
     load(&s, 3, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
     assert_int_equal(num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 2);
     assert_int_equal(num(json_array_get(reqs, 0), "status"), 400);
@@ -553,15 +526,15 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
     /* 429 with retry-after-ms, then a 200 that carries an error: both recover. */
-    h_fake_reset(&fk);
-    h_fake_config(&fk, "{\"script\": [\"429\", \"error_200\"]}");
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"429\", \"error_200\"]}");
     start(&s, "openai-429.db", "openai", NULL);
     load(&s, 1, roles4, 1, NULL);
     sc = score(&s, 200);
     assert_int_equal(num(sc, "fallbacks"), 0);
     assert_int_equal(num(sc, "model_calls"), 3);
     json_decref(sc);
-    log = h_fake_requests(&fk);
+    log = h_fake_requests(&h_fake);
     reqs = json_object_get(log, "requests");
     json_int_t gap = num(json_array_get(reqs, 1), "t_ms") - num(json_array_get(reqs, 0), "t_ms");
     assert_true(gap >= 200); /* retry-after-ms: 200 */
@@ -569,8 +542,8 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
     /* A lead whose answers fail validation twice (refusals) gets the offline verdict. */
-    h_fake_reset(&fk);
-    h_fake_config(&fk, "{\"script\": [\"refusal\", \"refusal\"]}");
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"refusal\", \"refusal\"]}");
     start(&s, "openai-refusal.db", "openai", NULL);
     load(&s, 1, roles4, 1, NULL);
     sc = score(&s, 200);
@@ -583,14 +556,14 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
     /* insufficient_quota is billing, not rate: no retry. */
-    h_fake_reset(&fk);
-    h_fake_config(&fk, "{\"script\": [\"429_day\"]}");
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"429_day\"]}");
     start(&s, "openai-quota.db", "openai", NULL);
     load(&s, 3, roles4, 4, NULL);
     json_t *err = score(&s, 502);
     assert_non_null(strstr(str(err, "error"), "insufficient_quota"));
     json_decref(err);
-    log = h_fake_requests(&fk);
+    log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1);
     json_decref(log);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -618,7 +591,7 @@ static void test_llm__prompt_injection_is_contained(void **state)
     json_t *sc = score(&s, 200);
     assert_int_equal(num(sc, "model_calls"), 1); /* one well-formed batch request */
     json_decref(sc);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     json_t *p = logged_prospects(log, 0, true); /* parses: the request is well formed */
     assert_int_equal(json_array_size(p), 5);
     assert_string_equal(str(json_array_get(p, 0), "bio"), bios[0]);
@@ -660,14 +633,14 @@ static void test_llm__concurrency_and_quota_respected(void **state)
     struct srv s;
     const char *env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_CONCURRENCY=4",
                          "LEADSCORE_AI_RPM=1200", NULL};
-    h_fake_config(&fk, "{\"latency_ms\": 50, \"rpm\": 1200}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 50, \"rpm\": 1200}");
     start(&s, "concurrency.db", "gemini", env);
     load(&s, 60, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
     assert_int_equal(num(sc, "model_calls"), 60);
     assert_int_equal(num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     assert_int_equal(num(log, "rejected_by_quota"), 0);
     assert_true(num(log, "max_in_flight") <= 4);
     assert_true(num(log, "max_in_flight") >= 2);
@@ -675,8 +648,8 @@ static void test_llm__concurrency_and_quota_respected(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
     /* With no client-side quota the fake's 429s (RetryInfo) pace it instead, losing nothing. */
-    h_fake_reset(&fk);
-    h_fake_config(&fk, "{\"latency_ms\": 20, \"rpm\": 600}");
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"latency_ms\": 20, \"rpm\": 600}");
     const char *env2[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_CONCURRENCY=8", NULL};
     start(&s, "quota429.db", "gemini", env2);
     load(&s, 30, roles4, 4, NULL);
@@ -694,7 +667,7 @@ static void test_llm__fault_rate_absorbed_by_retries(void **state)
     (void)state;
     struct srv s;
     const char *env[] = {"LEADSCORE_AI_MAX_RETRIES=8", NULL};
-    h_fake_config(&fk, "{\"fault_rate\": 0.3, \"seed\": 7}");
+    h_fake_config(&h_fake, "{\"fault_rate\": 0.3, \"seed\": 7}");
     start(&s, "faults.db", "gemini", env);
     load(&s, 50, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
@@ -716,7 +689,7 @@ static void test_llm__cli_cache_with_db(void **state)
     h_path(db, sizeof(db), "cli-cache.db");
     snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
     snprintf(leads, sizeof(leads), "%s/examples/leads.csv", h_repo());
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
     const char *env[] = {base, "GEMINI_API_KEY=" KEY, "LEADSCORE_AI_PROVIDER=auto", NULL};
     const char *args[] = {"score", "--offer", offer, "--leads", leads, "--db", db, NULL};
     char *out1, *out2, *err;
@@ -738,7 +711,7 @@ static void test_llm__cli_cache_with_db(void **state)
     json_decref(b);
     free(out1);
     free(out2);
-    json_t *log = h_fake_requests(&fk);
+    json_t *log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1);
     json_decref(log);
 }
@@ -753,7 +726,7 @@ static void test_llm__cli_interrupt_and_resume(void **state)
     h_path(out_path, sizeof(out_path), "cli-resume.out");
     h_path(err_path, sizeof(err_path), "cli-resume.err");
     snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
     char csv[16384];
     size_t w =
         (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
@@ -761,7 +734,7 @@ static void test_llm__cli_interrupt_and_resume(void **state)
         w += (size_t)snprintf(csv + w, sizeof(csv) - w, "L%d,%s,Co %d,SaaS,Rome,bio\n", i,
                               roles4[i % 4], i);
     h_write_file(leads, csv, w);
-    h_fake_config(&fk, "{\"latency_ms\": 300}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 300}");
     /* Started by hand so that it can be interrupted like a terminal would. */
     pid_t pid = fork();
     if (pid == 0) {
@@ -790,7 +763,7 @@ static void test_llm__cli_interrupt_and_resume(void **state)
     assert_string_equal(out, ""); /* no partial results on stdout */
     free(out);
 
-    h_fake_config(&fk, "{\"latency_ms\": 10}");
+    h_fake_config(&h_fake, "{\"latency_ms\": 10}");
     const char *env[] = {base, "GEMINI_API_KEY=" KEY, NULL};
     const char *args[] = {"score", "--offer", offer, "--leads", leads, "--db", db, NULL};
     char *out2;
@@ -815,22 +788,23 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_llm__gemini_wire_format_and_batches, each),
-        cmocka_unit_test_setup(test_llm__cache_makes_rerun_free, each),
-        cmocka_unit_test_setup(test_llm__retries_honour_hints, each),
-        cmocka_unit_test_setup(test_llm__give_up_falls_back_then_retries_exactly_those, each),
-        cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, each),
-        cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, each),
-        cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, each),
-        cmocka_unit_test_setup(test_llm__openai_wire_format, each),
-        cmocka_unit_test_setup(test_llm__openai_fallbacks_and_errors, each),
-        cmocka_unit_test_setup(test_llm__prompt_injection_is_contained, each),
-        cmocka_unit_test_setup(test_llm__concurrency_and_quota_respected, each),
-        cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, each),
-        cmocka_unit_test_setup(test_llm__cli_cache_with_db, each),
-        cmocka_unit_test_setup(test_llm__cli_interrupt_and_resume, each),
+        cmocka_unit_test_setup(test_llm__gemini_wire_format_and_batches, h_fake_each),
+        cmocka_unit_test_setup(test_llm__cache_makes_rerun_free, h_fake_each),
+        cmocka_unit_test_setup(test_llm__retries_honour_hints, h_fake_each),
+        cmocka_unit_test_setup(test_llm__give_up_falls_back_then_retries_exactly_those,
+                               h_fake_each),
+        cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, h_fake_each),
+        cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, h_fake_each),
+        cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, h_fake_each),
+        cmocka_unit_test_setup(test_llm__openai_wire_format, h_fake_each),
+        cmocka_unit_test_setup(test_llm__openai_fallbacks_and_errors, h_fake_each),
+        cmocka_unit_test_setup(test_llm__prompt_injection_is_contained, h_fake_each),
+        cmocka_unit_test_setup(test_llm__concurrency_and_quota_respected, h_fake_each),
+        cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, h_fake_each),
+        cmocka_unit_test_setup(test_llm__cli_cache_with_db, h_fake_each),
+        cmocka_unit_test_setup(test_llm__cli_interrupt_and_resume, h_fake_each),
     };
-    int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
     return rc;
 }
