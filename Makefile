@@ -147,7 +147,8 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 tidy:
-	clang-tidy $(CORE_SRC) $(SHELL_SRC) -- $(WARN) -Isrc $(PKG_CFLAGS)
+	clang-tidy --quiet $(CORE_SRC) $(SHELL_SRC) -- $(WARN) -DLS_VERSION='"$(VERSION)"' -Isrc \
+		$(PKG_CFLAGS)
 
 # The core must stay pure: no I/O library headers.
 check-deps:
