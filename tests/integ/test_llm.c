@@ -784,6 +784,42 @@ static void test_llm__cli_interrupt_and_resume(void **state)
     free(err);
 }
 
+/* On a terminal the progress is a bar redrawn in place, with rate and ETA. */
+static void test_llm__cli_progress_bar_on_a_terminal(void **state)
+{
+    (void)state;
+    char leads[600], offer[600], out_path[600], cmd[2400];
+    h_path(leads, sizeof(leads), "tty.csv");
+    h_path(out_path, sizeof(out_path), "tty.out");
+    snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
+    char csv[8192];
+    size_t w =
+        (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
+    for (int i = 0; i < 60; i++)
+        w += (size_t)snprintf(csv + w, sizeof(csv) - w, "L%d,CEO,Co %d,SaaS,Rome,bio\n", i, i);
+    h_write_file(leads, csv, w);
+    h_fake_config(&h_fake, "{\"latency_ms\": 150}");
+    /* script(1) gives the command a pseudo-terminal and copies what it shows to stdout. */
+    snprintf(cmd, sizeof(cmd),
+             "GEMINI_BASE_URL=%s GEMINI_API_KEY=" KEY " LEADSCORE_AI_CONCURRENCY=1 "
+             "LEADSCORE_AI_BATCH=5 %s score --offer %s --leads %s --format csv >/dev/null",
+             h_fake.url, getenv("LEADSCORE_BIN"), offer, leads);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen(out_path, "w", stdout);
+        execlp("script", "script", "-qec", cmd, "/dev/null", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char *shown = h_read_file(out_path, NULL);
+    assert_non_null(strstr(shown, "\r[#")); /* a bar, redrawn in place */
+    assert_non_null(strstr(shown, "leads/s  ETA"));
+    assert_non_null(strstr(shown, "scored 60 leads"));
+    free(shown);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -803,6 +839,7 @@ int main(void)
         cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, h_fake_each),
         cmocka_unit_test_setup(test_llm__cli_cache_with_db, h_fake_each),
         cmocka_unit_test_setup(test_llm__cli_interrupt_and_resume, h_fake_each),
+        cmocka_unit_test_setup(test_llm__cli_progress_bar_on_a_terminal, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
