@@ -293,7 +293,9 @@ int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, str
 
     if (run.fatal) {
         set_terminal(out, LS_JOB_FAILED, run.fatal_err.msg);
-    } else if (prc == LS_ECANCELLED || (env->stop && atomic_load(env->stop))) {
+    } else if (prc == LS_ECANCELLED) {
+        /* What classify returned decides: a stop that comes after the last lead was
+         * judged does not turn a finished job into a cancelled one. */
         if (env->stop_is_shutdown && atomic_load(env->stop_is_shutdown))
             out->status = LS_JOB_RUNNING; /* resumes at the next start */
         else
