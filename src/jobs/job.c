@@ -61,6 +61,11 @@ struct run {
     struct pending *flush; /* FLUSH_ROWS entries */
     size_t n_flush;
     int64_t last_flush_ms;
+    /* Counters of the results waiting in flush[]: they reach the job only when
+     * their batch is stored, so the job never counts what the store does not hold. */
+    struct {
+        int64_t done, failed, fallbacks, cache_hits, counts[4];
+    } pending_counts;
     struct ls_ai_usage usage;
     int fatal;
     struct ls_err fatal_err;
@@ -115,20 +120,29 @@ static void flush(struct run *run)
 {
     if (run->n_flush == 0 || run->fatal)
         return;
-    struct ls_job *job = run->job;
-    job->model_calls = run->usage.model_calls;
-    job->retries = run->usage.retries;
-    job->prompt_tokens = run->usage.prompt_tokens;
-    job->output_tokens = run->usage.output_tokens;
+    struct ls_job next = *run->job;
+    next.model_calls = run->usage.model_calls;
+    next.retries = run->usage.retries;
+    next.prompt_tokens = run->usage.prompt_tokens;
+    next.output_tokens = run->usage.output_tokens;
+    next.done += run->pending_counts.done;
+    next.failed += run->pending_counts.failed;
+    next.fallbacks += run->pending_counts.fallbacks;
+    next.cache_hits += run->pending_counts.cache_hits;
+    for (int i = 0; i < 4; i++)
+        next.counts[i] += run->pending_counts.counts[i];
     struct ls_result rows[FLUSH_ROWS];
     for (size_t i = 0; i < run->n_flush; i++)
         rows[i] = run->flush[i].r;
-    int rc = ls_store_results_put(run->env->store, job, rows, run->n_flush, &run->fatal_err);
+    int rc = ls_store_results_put(run->env->store, &next, rows, run->n_flush, &run->fatal_err);
     if (rc) {
         run->fatal = rc;
         return;
     }
+    *run->job = next; /* the batch and its counts are stored together */
+    memset(&run->pending_counts, 0, sizeof(run->pending_counts));
     run->n_flush = 0;
+    struct ls_job *job = run->job;
     run->last_flush_ms = ls_mono_ms();
     if (run->env->progress)
         run->env->progress(run->env->progress_ud, job);
@@ -138,6 +152,12 @@ static void flush(struct run *run)
 static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
                    enum ls_ai_status status, const char *error)
 {
+    if (run->fatal) {
+        /* The store failed and the job will fail: verdicts still arriving from
+         * requests in flight have nowhere to go (and the buffer is full). */
+        free(h);
+        return;
+    }
     struct pending *p = &run->flush[run->n_flush++];
     memset(&p->r, 0, sizeof(p->r));
     p->r.status = status;
@@ -153,8 +173,8 @@ static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
         memcpy(p->key, h->key, LS_SHA256_LEN);
         p->r.cache_key = p->key;
     }
-    run->job->done++;
-    run->job->counts[v->intent]++;
+    run->pending_counts.done++;
+    run->pending_counts.counts[v->intent]++;
     free(h);
     if (run->n_flush == FLUSH_ROWS || ls_mono_ms() - run->last_flush_ms >= FLUSH_MS)
         flush(run);
@@ -192,7 +212,7 @@ static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
         struct held *h = run->page[run->page_pos];
         if (run->found[run->page_pos]) {
             /* REQ-AI-CACHE: a verdict already paid for; the provider never sees this lead. */
-            run->job->cache_hits++;
+            run->pending_counts.cache_hits++;
             finish(run, h, &run->hits[run->page_pos], LS_AI_CACHED, NULL);
             run->page_pos++;
             continue;
@@ -218,8 +238,8 @@ static void lead_done(void *ud, const struct ls_ai_item *item, const struct ls_a
         /* REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such. */
         struct ls_verdict fallback;
         ls_offline_judge(run->fallback, &h->lead, &fallback);
-        run->job->failed++;
-        run->job->fallbacks++;
+        run->pending_counts.failed++;
+        run->pending_counts.fallbacks++;
         finish(run, h, &fallback, LS_AI_FALLBACK, o->error);
         return;
     }

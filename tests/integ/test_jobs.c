@@ -1,0 +1,162 @@
+/*
+ * test_jobs.c - a job's failure paths, by fault injection through the store's
+ * operation table ("fail the Nth call"), with a provider that keeps many
+ * leads in flight the way a network provider does.
+ */
+#include "ls_test.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "jobs/job.h"
+
+/* ---- a provider that takes every lead first, then answers them all ---- */
+
+struct burst {
+    struct ls_provider base;
+    size_t held;
+};
+
+static int burst_classify(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
+                          ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
+                          struct ls_ai_usage *usage, struct ls_err *err)
+{
+    (void)offer;
+    (void)cancel;
+    (void)err;
+    struct burst *b = (struct burst *)p;
+    size_t cap = 4096, n = 0;
+    struct ls_ai_item *items = malloc(cap * sizeof(*items));
+    size_t got;
+    while (n < cap && (got = next(ud, items + n, cap - n < 10 ? cap - n : 10)) > 0) {
+        n += got;
+        usage->model_calls++;
+    }
+    b->held = n;
+    struct ls_ai_outcome o = {.status = LS_OK};
+    o.verdict.intent = LS_INTENT_HIGH;
+    snprintf(o.verdict.reasoning, sizeof(o.verdict.reasoning), "held and answered late");
+    for (size_t i = 0; i < n; i++)
+        done(ud, &items[i], &o);
+    free(items);
+    return LS_OK;
+}
+
+static void burst_free(struct ls_provider *p)
+{
+    (void)p;
+}
+
+static const struct ls_provider_ops burst_ops = {burst_classify, burst_free};
+
+/* ---- a store whose results_put fails from the Nth call on ---- */
+
+static const struct ls_store_ops *real_ops;
+static struct ls_store_ops faulty_ops;
+static int puts_left;
+
+static int failing_put(struct ls_store *st, const struct ls_job *job, const struct ls_result *rows,
+                       size_t n, struct ls_err *err)
+{
+    if (puts_left-- <= 0)
+        return ls_err_set(err, LS_EIO, "injected failure: disk full");
+    return real_ops->results_put(st, job, rows, n, err);
+}
+
+static struct ls_store *store_with_leads(const char *name, int n_leads, int64_t *job_id)
+{
+    char p[600];
+    struct ls_err err = {0};
+    h_path(p, sizeof(p), name);
+    struct ls_store *st = ls_store_open_sqlite(p, &err);
+    assert_non_null(st);
+    struct ls_offer offer = {0};
+    const char *o = h_example_offer();
+    assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
+    int64_t offer_id, upload_id;
+    assert_int_equal(ls_store_offer_put(st, &offer, 1, &offer_id, &err), LS_OK);
+    ls_offer_release(&offer);
+    struct ls_store_upload *up = ls_store_upload_begin(st, "l.csv", NULL, 1, &err);
+    for (int i = 0; i < n_leads; i++) {
+        struct ls_lead lead;
+        ls_lead_clear(&lead);
+        ls_lead_set(&lead, LS_F_NAME, "N");
+        ls_lead_set(&lead, LS_F_ROLE, "CEO");
+        assert_int_equal(ls_store_upload_add(up, &lead, (uint64_t)i + 2, &err), LS_OK);
+    }
+    struct ls_csv_stats stats = {.accepted = (uint64_t)n_leads};
+    assert_int_equal(ls_store_upload_commit(up, &stats, &upload_id, &err), LS_OK);
+    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
+    snprintf(job.provider, sizeof(job.provider), "burst");
+    assert_int_equal(ls_store_job_create(st, &job, &err), LS_OK);
+    *job_id = job.id;
+    return st;
+}
+
+static void run_with_failure(int fail_after, int n_leads)
+{
+    int64_t id;
+    char name[64];
+    snprintf(name, sizeof(name), "fault-%d.db", fail_after);
+    struct ls_store *st = store_with_leads(name, n_leads, &id);
+    real_ops = st->ops;
+    faulty_ops = *real_ops;
+    faulty_ops.results_put = failing_put;
+    st->ops = &faulty_ops;
+    puts_left = fail_after;
+
+    struct ls_rules *rules = ls_rules_new(ls_rules_default_config());
+    struct burst b = {.base = {&burst_ops, "burst", "", false}};
+    struct ls_job_env env = {.store = st, .provider = &b.base, .rules = rules};
+    struct ls_job job;
+    struct ls_err err = {0};
+    /* Verdicts keep arriving after the store failed: they must be dropped, not overflow. */
+    assert_int_equal(ls_job_run(&env, id, &job, &err), LS_OK);
+    assert_int_equal(b.held, (size_t)n_leads);
+    assert_int_equal(job.status, LS_JOB_FAILED);
+    assert_non_null(strstr(job.error, "injected failure: disk full"));
+
+    st->ops = real_ops;
+    struct ls_job stored;
+    assert_int_equal(ls_store_job_get(st, id, &stored, &err), LS_OK);
+    assert_int_equal(stored.status, LS_JOB_FAILED);
+    /* Exactly the batches stored before the failure are kept, and counted. */
+    assert_int_equal(stored.done, 512 * fail_after);
+    ls_rules_free(rules);
+    ls_store_close(st);
+}
+
+static void test_jobs__store_failure_with_leads_in_flight(void **state)
+{
+    (void)state;
+    run_with_failure(0, 3000);
+    run_with_failure(2, 3000);
+}
+
+static void test_jobs__burst_provider_succeeds_without_faults(void **state)
+{
+    (void)state;
+    int64_t id;
+    struct ls_store *st = store_with_leads("nofault.db", 1500, &id);
+    struct ls_rules *rules = ls_rules_new(ls_rules_default_config());
+    struct burst b = {.base = {&burst_ops, "burst", "", false}};
+    struct ls_job_env env = {.store = st, .provider = &b.base, .rules = rules};
+    struct ls_job job;
+    struct ls_err err = {0};
+    assert_int_equal(ls_job_run(&env, id, &job, &err), LS_OK);
+    assert_int_equal(job.status, LS_JOB_SUCCEEDED);
+    assert_int_equal(job.done, 1500);
+    assert_int_equal(job.counts[LS_INTENT_HIGH], 1500);
+    ls_rules_free(rules);
+    ls_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jobs__store_failure_with_leads_in_flight),
+        cmocka_unit_test(test_jobs__burst_provider_succeeds_without_faults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
