@@ -324,6 +324,20 @@ static char *drain(int fd)
 
 int h_run_cli(const char *const *argv, const char *const *env, char **out, char **err)
 {
+    return h_run_cli_in(NULL, argv, env, out, err);
+}
+
+int h_run_cli_in(const char *dir, const char *const *argv, const char *const *env, char **out,
+                 char **err)
+{
+    char binpath[1024];
+    /* The binary path may be relative to where the tests run, not to dir. */
+    if (bin()[0] != '/' && getcwd(binpath, sizeof(binpath)) != NULL) {
+        size_t l = strlen(binpath);
+        snprintf(binpath + l, sizeof(binpath) - l, "/%s", bin());
+    } else {
+        snprintf(binpath, sizeof(binpath), "%s", bin());
+    }
     char outp[600], errp[600];
     static int seq;
     snprintf(outp, sizeof(outp), "%s/cli-%d.out", h_tmpdir(), ++seq);
@@ -332,7 +346,7 @@ int h_run_cli(const char *const *argv, const char *const *env, char **out, char 
     while (argv[n])
         n++;
     char **args = calloc(n + 2, sizeof(char *));
-    args[0] = unconst(bin());
+    args[0] = binpath;
     for (size_t i = 0; i < n; i++)
         args[i + 1] = unconst(argv[i]);
     char **envp = make_env(env);
@@ -344,7 +358,9 @@ int h_run_cli(const char *const *argv, const char *const *env, char **out, char 
         dup2(fe, STDERR_FILENO);
         close(fo);
         close(fe);
-        execve(bin(), args, envp);
+        if (dir && chdir(dir) != 0)
+            _exit(126);
+        execve(binpath, args, envp);
         _exit(127);
     }
     free(args);

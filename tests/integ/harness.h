@@ -77,6 +77,9 @@ char *h_read_file(const char *path, size_t *len);
  * the program), capturing stdout and stderr. Returns the exit status.
  */
 int h_run_cli(const char *const *argv, const char *const *env, char **out, char **err);
+/* The same, run in directory dir (NULL: the current one). */
+int h_run_cli_in(const char *dir, const char *const *argv, const char *const *env, char **out,
+                 char **err);
 
 /* Directory of the repository's examples/ and tests/data/. */
 const char *h_repo(void);

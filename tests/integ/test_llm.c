@@ -820,6 +820,58 @@ static void test_llm__cli_progress_bar_on_a_terminal(void **state)
     free(shown);
 }
 
+/* Settings come from ./.env (quotes, comments, export); the real environment wins. */
+static void test_llm__dotenv_and_precedence(void **state)
+{
+    (void)state;
+    char dir[600], envfile[700], offer[600], leads[600];
+    h_path(dir, sizeof(dir), "");
+    snprintf(envfile, sizeof(envfile), "%s/.env", dir);
+    snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
+    snprintf(leads, sizeof(leads), "%s/examples/leads.csv", h_repo());
+    char text[512];
+    int n = snprintf(text, sizeof(text),
+                     "# leadscore settings\n"
+                     "export GEMINI_API_KEY=\"" KEY "\"\n"
+                     "GEMINI_BASE_URL = '%s'\n"
+                     "LEADSCORE_AI_BATCH=1   # one lead per request\n"
+                     "\n"
+                     "not a setting line\n",
+                     h_fake.url);
+    h_write_file(envfile, text, (size_t)n);
+    /* Absolute paths: the command runs in dir, where the .env is. */
+    char abs_offer[1200], abs_leads[1200], cwd[600];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(abs_offer, sizeof(abs_offer), "%s/%s", cwd, offer);
+    snprintf(abs_leads, sizeof(abs_leads), "%s/%s", cwd, leads);
+    const char *args[] = {"score", "--offer", abs_offer, "--leads", abs_leads, NULL};
+    const char *clean[] = {"GEMINI_API_KEY=", "GEMINI_BASE_URL=", "LEADSCORE_AI_BATCH=", NULL};
+    char *out, *err;
+    assert_int_equal(h_run_cli_in(dir, args, clean, &out, &err), 0);
+    assert_non_null(strstr(err, "model calls 4")); /* .env's batch of 1, four leads */
+    assert_non_null(strstr(err, "provider gemini"));
+    free(out);
+    free(err);
+    json_t *log = h_fake_requests(&h_fake);
+    assert_string_equal(str(json_array_get(json_object_get(log, "requests"), 0), "x_goog_api_key"),
+                        KEY); /* quotes removed */
+    json_decref(log);
+    /* The process environment wins over .env. */
+    h_fake_reset(&h_fake);
+    const char *batch4[] = {"GEMINI_API_KEY=", "GEMINI_BASE_URL=", "LEADSCORE_AI_BATCH=4", NULL};
+    assert_int_equal(h_run_cli_in(dir, args, batch4, &out, &err), 0);
+    assert_non_null(strstr(err, "model calls 1"));
+    free(out);
+    free(err);
+    const char *offline[] = {"LEADSCORE_AI_PROVIDER=offline",
+                             "GEMINI_API_KEY=", "GEMINI_BASE_URL=", NULL};
+    assert_int_equal(h_run_cli_in(dir, args, offline, &out, &err), 0);
+    assert_non_null(strstr(err, "provider offline"));
+    free(out);
+    free(err);
+    unlink(envfile);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -840,6 +892,7 @@ int main(void)
         cmocka_unit_test_setup(test_llm__cli_cache_with_db, h_fake_each),
         cmocka_unit_test_setup(test_llm__cli_interrupt_and_resume, h_fake_each),
         cmocka_unit_test_setup(test_llm__cli_progress_bar_on_a_terminal, h_fake_each),
+        cmocka_unit_test_setup(test_llm__dotenv_and_precedence, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
