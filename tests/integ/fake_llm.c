@@ -61,6 +61,7 @@ static struct {
     double tokens;
     int64_t refilled_at;
     int64_t started_at;
+    long generation; /* bumped by each reset: late replies to older requests are not logged */
 } st;
 
 static const char * or (const char *s, const char *dflt)
@@ -93,6 +94,8 @@ static void reset_locked(void)
     st.tokens = -1;
     st.refilled_at = now_ms();
     st.started_at = now_ms();
+    st.generation++;
+    st.in_flight = 0;
 }
 
 static double frand(void)
@@ -564,6 +567,7 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     const char *qkey = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key");
 
     pthread_mutex_lock(&mu);
+    long generation = st.generation;
     int64_t t = now_ms() - st.started_at;
     st.requests++;
     st.in_flight++;
@@ -586,8 +590,15 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     long latency = cfg.latency_ms;
     pthread_mutex_unlock(&mu);
 
-    if (strcmp(behaviour, "slow") == 0)
-        latency = 60000;
+    if (strcmp(behaviour, "slow") == 0) {
+        /* Longer than any test's client timeout; the client gives up on it, so it is
+         * not counted in flight (it would skew the next test's max_in_flight). */
+        latency = 5000;
+        pthread_mutex_lock(&mu);
+        if (generation == st.generation)
+            st.in_flight--;
+        pthread_mutex_unlock(&mu);
+    }
     if (latency > 0 && quota_ok) {
         struct timespec ts = {latency / 1000, (latency % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -616,14 +627,16 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     }
 
     pthread_mutex_lock(&mu);
-    st.in_flight--;
-    json_t *prospects = NULL;
-    json_array_append_new(st.log, json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:s}",
-                                            "t_ms", (json_int_t)t, "path", url, "method", method,
-                                            "x_goog_api_key", key, "authorization", auth,
-                                            "query_key", qkey, "body", cs->body ? cs->body : "",
-                                            "status", (int)r.status, "behaviour", behaviour));
-    json_decref(prospects);
+    bool current = generation == st.generation;
+    if (current && strcmp(behaviour, "slow") != 0)
+        st.in_flight--;
+    if (current)
+        json_array_append_new(st.log,
+                              json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:s}", "t_ms",
+                                        (json_int_t)t, "path", url, "method", method,
+                                        "x_goog_api_key", key, "authorization", auth, "query_key",
+                                        qkey, "body", cs->body ? cs->body : "", "status",
+                                        (int)r.status, "behaviour", behaviour));
     pthread_mutex_unlock(&mu);
     json_decref(req);
     if (r.hang_up)

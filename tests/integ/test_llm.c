@@ -371,6 +371,38 @@ static void test_llm__transient_errors_exhausted_fall_back(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* A request that times out, and one whose connection drops, are retried. */
+static void test_llm__timeouts_and_dropped_connections_retried(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_AI_TIMEOUT_MS=500", NULL};
+    h_fake_config(&h_fake, "{\"script\": [\"slow\", \"close\"]}");
+    start(&s, "timeouts.db", "gemini", env);
+    load(&s, 3, roles4, 4, NULL);
+    json_t *sc = score(&s, 200);
+    assert_int_equal(num(sc, "model_calls"), 3);
+    assert_int_equal(num(sc, "retries"), 2);
+    assert_int_equal(num(sc, "fallbacks"), 0);
+    json_decref(sc);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    /* Given up on, the reason is the timeout. */
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"slow\", \"slow\"]}");
+    const char *env2[] = {"LEADSCORE_AI_TIMEOUT_MS=300", "LEADSCORE_AI_MAX_RETRIES=2", NULL};
+    start(&s, "timeouts2.db", "gemini", env2);
+    load(&s, 1, roles4, 1, NULL);
+    sc = score(&s, 200);
+    assert_int_equal(num(sc, "fallbacks"), 1);
+    json_decref(sc);
+    json_t *res = results(&s);
+    const char *why = str(json_object_get(json_array_get(res, 0), "ai"), "error");
+    assert_non_null(strstr(why, "timed out"));
+    assert_non_null(strstr(why, "gave up after 2 attempts"));
+    json_decref(res);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 /* Errors no retry can fix end the run at once, with the provider's message. */
 static void test_llm__fatal_errors_fail_fast(void **state)
 {
@@ -882,6 +914,7 @@ int main(void)
         cmocka_unit_test_setup(test_llm__give_up_falls_back_then_retries_exactly_those,
                                h_fake_each),
         cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, h_fake_each),
+        cmocka_unit_test_setup(test_llm__timeouts_and_dropped_connections_retried, h_fake_each),
         cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, h_fake_each),
         cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, h_fake_each),
         cmocka_unit_test_setup(test_llm__openai_wire_format, h_fake_each),
