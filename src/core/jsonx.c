@@ -75,3 +75,14 @@ int ls_json_cstr(struct ls_buf *b, const char *s)
         return ls_buf_adds(b, "null");
     return ls_json_str(b, s, strlen(s));
 }
+
+int ls_json_parse(const char *text, size_t len, json_t **out, struct ls_err *err)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (j == NULL)
+        return ls_err_set(err, LS_EPARSE, "invalid JSON at line %d, column %d: %s", jerr.line,
+                          jerr.column, jerr.text);
+    *out = j;
+    return LS_OK;
+}

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
+#include "sha256.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -117,12 +119,11 @@ out:
 
 int ls_offer_parse(const char *text, size_t len, struct ls_offer *out, struct ls_err *err)
 {
-    json_error_t jerr;
-    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (j == NULL)
-        return ls_err_set(err, LS_EPARSE, "invalid JSON at line %d, column %d: %s", jerr.line,
-                          jerr.column, jerr.text);
-    int rc = ls_offer_from_json(j, out, err);
+    json_t *j = NULL;
+    int rc = ls_json_parse(text, len, &j, err);
+    if (rc)
+        return rc;
+    rc = ls_offer_from_json(j, out, err);
     json_decref(j);
     return rc;
 }
@@ -151,4 +152,16 @@ json_t *ls_offer_to_json(const struct ls_offer *o)
 const struct ls_strlist *ls_offer_icp(const struct ls_offer *o)
 {
     return o->icp_industries.n ? &o->icp_industries : &o->ideal_use_cases;
+}
+
+void ls_offer_digest(const struct ls_offer *o, unsigned char out[LS_OFFER_DIGEST_LEN])
+{
+    json_t *j = ls_offer_to_json(o);
+    char *canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    struct ls_sha256 c;
+    ls_sha256_init(&c);
+    ls_sha256_update(&c, canon, strlen(canon));
+    ls_sha256_final(&c, out);
+    free(canon);
 }

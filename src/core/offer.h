@@ -44,6 +44,15 @@ json_t *ls_offer_to_json(const struct ls_offer *o);
 /* Frees everything the offer owns; o may be zeroed or already released. */
 void ls_offer_release(struct ls_offer *o);
 
+#define LS_OFFER_DIGEST_LEN 32
+
+/*
+ * SHA-256 of the offer's canonical JSON (keys sorted, compact): equal offers,
+ * equal digests. The one definition of an offer's identity, used by the store
+ * to find the same offer again and by the verdict cache's key.
+ */
+void ls_offer_digest(const struct ls_offer *o, unsigned char out[LS_OFFER_DIGEST_LEN]);
+
 /* The industries that define the ideal customer: icp_industries when given, else ideal_use_cases.
  * Borrowed. */
 const struct ls_strlist *ls_offer_icp(const struct ls_offer *o);

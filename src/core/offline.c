@@ -46,8 +46,7 @@ static const char *const stop_words[] = {
     "solution",   "solutions",  "people",   "work",         "working",   "years",    "year",
     "experience", "passionate", "seasoned", "professional", "focus",     "focused",  "looking",
     "based",      "new",        "one",      "every",        "each",      "very",     "like",
-    "get",        "use",        "using",    "based",        "driven",    "leader",   "leading",
-    NULL,
+    "get",        "use",        "using",    "driven",       "leader",    "leading",  NULL,
 };
 
 struct term {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonx.h"
 #include "sys/sys.h"
 
 #define PAGE_DEFAULT 100
@@ -59,14 +60,9 @@ enum MHD_Result ls_h_job_create(struct ls_req *req)
         if (!ls_req_content_type_is(req, "application/json"))
             return ls_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                                   "Content-Type must be application/json", NULL);
-        json_error_t jerr;
-        json_t *body = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
-        if (body == NULL) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "invalid JSON at line %d, column %d: %s", jerr.line,
-                     jerr.column, jerr.text);
-            return ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "parse_error", msg, NULL);
-        }
+        json_t *body = NULL;
+        if (ls_json_parse(req->body.data, req->body.len, &body, &err) != LS_OK)
+            return ls_reply_err(req, &err, NULL);
         bool ok = json_is_object(body);
         if (!ok)
             r = ls_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, "validation_error",

@@ -9,7 +9,6 @@
  */
 #include "job.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,16 +103,14 @@ static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead, struct l
 /* The cache key's fixed part: everything but the lead. */
 static void key_base(struct run *run, const struct ls_offer *offer)
 {
-    json_t *j = ls_offer_to_json(offer);
-    char *canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
+    unsigned char offer_id[LS_OFFER_DIGEST_LEN];
+    ls_offer_digest(offer, offer_id);
     const char *name = run->env->provider->name, *model = run->env->provider->model;
     ls_sha256_init(&run->key_base);
     ls_sha256_field(&run->key_base, name, strlen(name));
     ls_sha256_field(&run->key_base, model, strlen(model));
     ls_sha256_field(&run->key_base, LS_PROMPT_VERSION, strlen(LS_PROMPT_VERSION));
-    ls_sha256_field(&run->key_base, canon, strlen(canon));
-    free(canon);
+    ls_sha256_field(&run->key_base, offer_id, sizeof(offer_id));
 }
 
 static void flush(struct run *run)

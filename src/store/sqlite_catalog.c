@@ -26,19 +26,6 @@ int ls_sq_state_set(struct conn *c, const char *key, int64_t value, struct ls_er
     return ls_sq_step_done(c, st, "updating the current state", err);
 }
 
-/* A digest of the offer's canonical JSON (keys sorted): equal offers, equal hashes. */
-static void offer_hash(const struct ls_offer *offer, unsigned char out[LS_SHA256_LEN])
-{
-    json_t *j = ls_offer_to_json(offer);
-    char *canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
-    struct ls_sha256 c;
-    ls_sha256_init(&c);
-    ls_sha256_update(&c, canon, strlen(canon));
-    ls_sha256_final(&c, out);
-    free(canon);
-}
-
 static void bind_blob32(sqlite3_stmt *st, const void *args)
 {
     sqlite3_bind_blob(st, 1, args, LS_SHA256_LEN, SQLITE_STATIC);
@@ -47,8 +34,8 @@ static void bind_blob32(sqlite3_stmt *st, const void *args)
 int ls_sq_offer_find(struct ls_store *base, const struct ls_offer *offer, int64_t *id,
                      struct ls_err *err)
 {
-    unsigned char hash[LS_SHA256_LEN];
-    offer_hash(offer, hash);
+    unsigned char hash[LS_OFFER_DIGEST_LEN];
+    ls_offer_digest(offer, hash);
     return ls_sq_scalar((struct sq_store *)base, ST_OFFER_FIND, bind_blob32, hash, id,
                         "finding an offer", err);
 }
@@ -99,11 +86,11 @@ int ls_sq_offer_put(struct ls_store *base, const struct ls_offer *offer, int64_t
 {
     struct sq_store *s = (struct sq_store *)base;
     char *body = NULL;
-    unsigned char hash[LS_SHA256_LEN];
+    unsigned char hash[LS_OFFER_DIGEST_LEN];
     json_t *j = ls_offer_to_json(offer);
     body = json_dumps(j, JSON_COMPACT);
     json_decref(j);
-    offer_hash(offer, hash);
+    ls_offer_digest(offer, hash);
     struct conn *c = ls_sq_acquire(s, err);
     int rc = c ? LS_OK : LS_EIO;
     if (rc)
