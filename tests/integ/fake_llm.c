@@ -571,6 +571,7 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     int64_t t = now_ms() - st.started_at;
     st.requests++;
     st.in_flight++;
+    long in_flight_at_arrival = st.in_flight;
     if (st.in_flight > st.max_in_flight)
         st.max_in_flight = st.in_flight;
     int64_t wait = -1;
@@ -631,12 +632,12 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     if (current && strcmp(behaviour, "slow") != 0)
         st.in_flight--;
     if (current)
-        json_array_append_new(st.log,
-                              json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:s}", "t_ms",
-                                        (json_int_t)t, "path", url, "method", method,
-                                        "x_goog_api_key", key, "authorization", auth, "query_key",
-                                        qkey, "body", cs->body ? cs->body : "", "status",
-                                        (int)r.status, "behaviour", behaviour));
+        json_array_append_new(
+            st.log, json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:s}", "t_ms",
+                              (json_int_t)t, "in_flight", (json_int_t)in_flight_at_arrival, "path",
+                              url, "method", method, "x_goog_api_key", key, "authorization", auth,
+                              "query_key", qkey, "body", cs->body ? cs->body : "", "status",
+                              (int)r.status, "behaviour", behaviour));
     pthread_mutex_unlock(&mu);
     json_decref(req);
     if (r.hang_up)

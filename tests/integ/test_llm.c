@@ -371,6 +371,71 @@ static void test_llm__transient_errors_exhausted_fall_back(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+struct arrival {
+    json_int_t t, in_flight;
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct arrival *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/*
+ * A 429 halves the requests in flight, and they grow back by one per round of
+ * successes: seen in the fake's count of requests in flight at each arrival.
+ */
+static void test_llm__429_reduces_concurrency_then_recovers(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_CONCURRENCY=8", NULL};
+    h_fake_config(&h_fake, "{\"latency_ms\": 100, \"script\": [\"429\"], "
+                           "\"retry_delay\": \"0.3s\"}");
+    start(&s, "aimd.db", "gemini", env);
+    load(&s, 80, roles4, 4, NULL);
+    json_t *sc = score(&s, 200);
+    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(num(sc, "retries"), 1);
+    json_decref(sc);
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *reqs = json_object_get(log, "requests");
+    size_t n = json_array_size(reqs), n_after = 0, i;
+    struct arrival *after = calloc(n, sizeof(*after));
+    json_int_t t429 = -1, before = 0;
+    json_t *rq;
+    json_array_foreach(reqs, i, rq)
+    {
+        if (num(rq, "status") == 429)
+            t429 = num(rq, "t_ms");
+    }
+    assert_true(t429 >= 0);
+    json_array_foreach(reqs, i, rq)
+    {
+        json_int_t t = num(rq, "t_ms"), f = num(rq, "in_flight");
+        if (t < t429 + 100 && f > before) /* the burst before the 429 came back */
+            before = f;
+        if (t >= t429 + 300) /* after the cool-down the 429 asked for */
+            after[n_after++] = (struct arrival){t, f};
+    }
+    qsort(after, n_after, sizeof(*after), by_time);
+    assert_int_equal(before, 8); /* the configured concurrency, before the 429 */
+    assert_true(n_after > 20);
+    json_int_t first_round = 0, last_round = 0;
+    for (size_t k = 0; k < 4; k++) /* the first requests after the cool-down */
+        first_round = after[k].in_flight > first_round ? after[k].in_flight : first_round;
+    for (size_t k = n_after - 8; k < n_after; k++)
+        last_round = after[k].in_flight > last_round ? after[k].in_flight : last_round;
+    if (!(first_round <= 5 && last_round > first_round && last_round <= 8)) {
+        print_error("in flight: before %lld, first round %lld, last round %lld\n",
+                    (long long)before, (long long)first_round, (long long)last_round);
+        fail(); /* halved (at most one step back up), then grew back, never past 8 */
+    }
+    free(after);
+    json_decref(log);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 /* A request that times out, and one whose connection drops, are retried. */
 static void test_llm__timeouts_and_dropped_connections_retried(void **state)
 {
@@ -914,6 +979,7 @@ int main(void)
         cmocka_unit_test_setup(test_llm__give_up_falls_back_then_retries_exactly_those,
                                h_fake_each),
         cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, h_fake_each),
+        cmocka_unit_test_setup(test_llm__429_reduces_concurrency_then_recovers, h_fake_each),
         cmocka_unit_test_setup(test_llm__timeouts_and_dropped_connections_retried, h_fake_each),
         cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, h_fake_each),
         cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, h_fake_each),
