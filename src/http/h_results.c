@@ -160,41 +160,41 @@ static enum MHD_Result results_page(struct ls_req *req, const struct ls_job *job
     return ls_reply_response(req, MHD_HTTP_OK, resp);
 }
 
-static enum MHD_Result export(struct ls_req *req, const struct ls_job *job,
-                              enum ls_export_format dflt) {
-    enum MHD_Result r; enum ls_export_format format = dflt;
+/* Streams every matching result; CSV unless ?format=jsonl. */
+static enum MHD_Result send_export(struct ls_req *req, const struct ls_job *job)
+{
+    enum MHD_Result r;
+    enum ls_export_format format = LS_EXPORT_CSV;
     const char *f = ls_req_query(req, "format");
-    if (f && strcmp(f, "csv") == 0){format = LS_EXPORT_CSV;}
-else if (f && strcmp(f, "jsonl") == 0)
-{
-    format = LS_EXPORT_JSONL;
-}
-else if (f)
-{
-    char msg[120];
-    snprintf(msg, sizeof(msg), "format must be csv or jsonl (got \"%.40s\")", f);
-    return ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "invalid", msg, NULL);
-}
-struct ls_results_query q;
-if (!parse_query(req, &q, &r))
-    return r;
-struct stream *s = ls_xcalloc(1, sizeof(*s));
-s->exp = ls_export_new(req->app->store, job, &q, format);
-ls_buf_init(&s->buf, SIZE_MAX);
-memcpy(s->req_id, req->id, sizeof(s->req_id));
-struct MHD_Response *resp =
-    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK, reader, s, stream_free);
-if (format == LS_EXPORT_CSV) {
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                            "attachment; filename=lead_scores.csv");
-} else {
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                            "attachment; filename=lead_scores.jsonl");
-}
-job_headers(resp, job);
-return ls_reply_response(req, MHD_HTTP_OK, resp);
+    if (f && strcmp(f, "csv") == 0) {
+        format = LS_EXPORT_CSV;
+    } else if (f && strcmp(f, "jsonl") == 0) {
+        format = LS_EXPORT_JSONL;
+    } else if (f) {
+        char msg[120];
+        snprintf(msg, sizeof(msg), "format must be csv or jsonl (got \"%.40s\")", f);
+        return ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "invalid", msg, NULL);
+    }
+    struct ls_results_query q;
+    if (!parse_query(req, &q, &r))
+        return r;
+    struct stream *s = ls_xcalloc(1, sizeof(*s));
+    s->exp = ls_export_new(req->app->store, job, &q, format);
+    ls_buf_init(&s->buf, SIZE_MAX);
+    memcpy(s->req_id, req->id, sizeof(s->req_id));
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK, reader, s, stream_free);
+    if (format == LS_EXPORT_CSV) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                                "attachment; filename=lead_scores.csv");
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                                "attachment; filename=lead_scores.jsonl");
+    }
+    job_headers(resp, job);
+    return ls_reply_response(req, MHD_HTTP_OK, resp);
 }
 
 enum MHD_Result ls_h_results(struct ls_req *req)
@@ -208,7 +208,7 @@ enum MHD_Result ls_h_results_export(struct ls_req *req)
 {
     struct ls_job job;
     enum MHD_Result r;
-    return latest_job(req, &job, &r) ? export(req, &job, LS_EXPORT_CSV) : r;
+    return latest_job(req, &job, &r) ? send_export(req, &job) : r;
 }
 
 enum MHD_Result ls_h_job_results(struct ls_req *req)
@@ -222,5 +222,5 @@ enum MHD_Result ls_h_job_results_export(struct ls_req *req)
 {
     struct ls_job job;
     enum MHD_Result r;
-    return path_job(req, &job, &r) ? export(req, &job, LS_EXPORT_CSV) : r;
+    return path_job(req, &job, &r) ? send_export(req, &job) : r;
 }
