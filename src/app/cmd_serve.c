@@ -150,9 +150,8 @@ int ls_cmd_serve(int argc, char **argv)
     srv = ls_server_start(&app, &err);
     if (srv == NULL)
         goto fail;
-    char qdb[300];
     ls_log(LS_LOG_INFO, "server.listening", "host=%s port=%d db=%s provider=%s model=%s version=%s",
-           cfg.host, ls_server_port(srv), ls_log_quote(cfg.db, qdb, sizeof(qdb)), provider->name,
+           cfg.host, ls_server_port(srv), cfg.db, provider->name,
            provider->model[0] ? provider->model : "-", LS_VERSION);
 
     int sig = 0;
@@ -170,7 +169,7 @@ int ls_cmd_serve(int argc, char **argv)
     return LS_EXIT_OK;
 
 fail:
-    ls_log(LS_LOG_ERROR, "server.error", "error=\"%s\"", err.msg);
+    ls_log(LS_LOG_ERROR, "server.error", "error=%s", err.msg);
     ls_server_stop(srv);
     ls_runner_free(runner);
     ls_provider_free(provider);

@@ -12,6 +12,12 @@
 
 #include "buf.h"
 
+/*
+ * Length (1-4) of the well-formed UTF-8 sequence at the start of s[0..len),
+ * or 0 when s does not start with one (or len is 0).
+ */
+size_t ls_utf8_seq(const char *s, size_t len);
+
 /* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates). */
 bool ls_utf8_valid(const char *s, size_t len);
 

@@ -38,7 +38,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
         struct ls_err err = {0};
         int rc = ls_export_next(s->exp, &s->buf, &err);
         if (rc < 0) {
-            ls_log(LS_LOG_ERROR, "results.error", "req=%s error=\"%s\"", s->req_id, err.msg);
+            ls_log(LS_LOG_ERROR, "results.error", "req=%s error=%s", s->req_id, err.msg);
             return MHD_CONTENT_READER_END_WITH_ERROR;
         }
         if (rc == 0)

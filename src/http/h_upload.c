@@ -63,7 +63,7 @@ static void fail_err(struct upload *u, const struct ls_err *err)
                                                                           : "invalid_csv";
         fail(u, MHD_HTTP_BAD_REQUEST, code, err->msg, details);
     } else {
-        ls_log(LS_LOG_ERROR, "upload.error", "req=%s error=\"%s\"", u->req->id, err->msg);
+        ls_log(LS_LOG_ERROR, "upload.error", "req=%s error=%s", u->req->id, err->msg);
         fail(u, ls_http_status_for(err->code), ls_status_name(err->code),
              "internal error; see the server log", NULL);
     }
@@ -213,7 +213,7 @@ enum MHD_Result ls_h_upload_end(struct ls_req *req)
     struct ls_store_upload *up = u->up;
     u->up = NULL; /* commit frees it, on success and on failure */
     if (ls_store_upload_commit(up, &st, &id, &err) != LS_OK) {
-        ls_log(LS_LOG_ERROR, "upload.error", "req=%s error=\"%s\"", req->id, err.msg);
+        ls_log(LS_LOG_ERROR, "upload.error", "req=%s error=%s", req->id, err.msg);
         return ls_reply_err(req, &err, NULL);
     }
     ls_log(LS_LOG_INFO, "upload.stored", "req=%s upload=%lld accepted=%llu rejected=%llu", req->id,

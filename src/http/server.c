@@ -125,11 +125,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct ls_req *req = *con_cls;
     if (req == NULL)
         return;
-    char path[300];
     ls_log(LS_LOG_INFO, "http.request",
            "req=%s method=%s path=%s status=%u bytes_in=%llu ms=%lld%s", req->id, req->method,
-           ls_log_quote(req->path, path, sizeof(path)), req->status,
-           (unsigned long long)req->bytes_in, (long long)(ls_mono_ms() - req->start_ms),
+           req->path, req->status, (unsigned long long)req->bytes_in,
+           (long long)(ls_mono_ms() - req->start_ms),
            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     if (req->cleanup)
         req->cleanup(req->state);
@@ -230,8 +229,7 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    char q[600];
-    ls_log(LS_LOG_WARN, "http.mhd", "msg=%s", ls_log_quote(msg, q, sizeof(q)));
+    ls_log(LS_LOG_WARN, "http.mhd", "msg=%s", msg);
 }
 
 /* ---- start and stop ------------------------------------------------------------- */

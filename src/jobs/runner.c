@@ -107,7 +107,7 @@ static void *worker(void *arg)
         struct ls_job job;
         struct ls_err err = {0};
         if (ls_job_run(&r->env, id, &job, &err) != LS_OK)
-            ls_log(LS_LOG_ERROR, "job.error", "job=%lld error=\"%s\"", (long long)id, err.msg);
+            ls_log(LS_LOG_ERROR, "job.error", "job=%lld error=%s", (long long)id, err.msg);
 
         pthread_mutex_lock(&r->mu);
         r->current = 0;

@@ -3,7 +3,15 @@
  *   ts=2026-11-24T08:31:33.123Z level=info event=http.request method=GET ...
  * Thread-safe (each line is a single write). Never log API keys,
  * Authorization headers, prompts, model replies or lead text: log lengths,
- * counts and ids instead. Values from outside go through ls_log_quote.
+ * counts and ids instead.
+ *
+ * The format is printf-like (and type-checked as such), but every %s value
+ * is written as a logfmt value: quoted when it holds a space, a quote, '=' or
+ * is empty, with quotes, backslashes, control characters and bytes that are
+ * not UTF-8 escaped, and cut at LS_LOG_VALUE_MAX bytes on a character
+ * boundary. A value can therefore never break the line or forge a key.
+ * Supported conversions: %s %d %i %u %x %ld %lu %lld %llu %zu %zd %c %f
+ * (with an optional precision, as in %.1f) and %%.
  */
 #ifndef LS_SYS_LOG_H
 #define LS_SYS_LOG_H
@@ -11,6 +19,8 @@
 #include <stddef.h>
 
 enum ls_log_level { LS_LOG_ERROR, LS_LOG_WARN, LS_LOG_INFO, LS_LOG_DEBUG };
+
+#define LS_LOG_VALUE_MAX 300 /* bytes of one %s value */
 
 /* Events above this level are skipped before any formatting. */
 extern int ls_log_threshold;
@@ -28,10 +38,11 @@ void ls_log_emit(int level, const char *event, const char *fmt, ...)
     } while (0)
 
 /*
- * Writes s as a logfmt value into out (cap bytes): quoted when it holds
- * spaces, quotes or '=', with control characters escaped, truncated at 200
- * bytes. Returns out.
+ * Formats like ls_log_emit's message into out (cap bytes, always
+ * NUL-terminated) and returns the length written. For tests and for callers
+ * that build a line in pieces.
  */
-const char *ls_log_quote(const char *s, char *out, size_t cap);
+size_t ls_log_format(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
