@@ -43,7 +43,8 @@ void ls_metrics_upload(bool ok, uint64_t rows_accepted, uint64_t rows_rejected);
 /* A job that reached a final status: "succeeded", "failed" or "cancelled". */
 void ls_metrics_job_finished(const char *status);
 
-/* n leads scored by provider ("offline", "gemini", "openai") with AI status ("ok", "cached", "fallback", "blocked"). */
+/* n leads scored by provider ("offline", "gemini", "openai") with AI status ("ok", "cached",
+ * "fallback", "blocked"). */
 void ls_metrics_leads_scored(const char *provider, const char *ai_status, uint64_t n);
 
 /*
