@@ -20,16 +20,20 @@
 #define LS_METRICS_ROUTES_MAX 64
 
 /*
- * Registers the route templates ("/jobs/{id}") once at start, before any
- * request; route indexes in ls_metrics_http_request refer to this list.
- * templates is borrowed for the process's life.
+ * Registers the route templates ("/jobs/{id}") and their methods ("GET"),
+ * n of each, once at start, before any request; route indexes in
+ * ls_metrics_http_request refer to these lists, and request series are
+ * labelled route and method from them. Entries past LS_METRICS_ROUTES_MAX
+ * count as unmatched. templates and methods are borrowed for the process's
+ * life. Not thread-safe: call it before the server starts.
  */
 void ls_metrics_set_routes(const char *const *templates, const char *const *methods, size_t n);
 
 /*
  * One finished HTTP request: route index from ls_metrics_set_routes, or -1
- * when no route matched (reported as route="unmatched"). status is the HTTP
- * status sent; statuses outside the known set count as status="other".
+ * when no route matched (reported as route="unmatched", method="unknown",
+ * as is any index outside the list). status is the HTTP status sent;
+ * statuses outside the known set count as status="other".
  */
 void ls_metrics_http_request(int route, unsigned status, double seconds, uint64_t bytes_in,
                              uint64_t bytes_out);
@@ -43,8 +47,11 @@ void ls_metrics_upload(bool ok, uint64_t rows_accepted, uint64_t rows_rejected);
 /* A job that reached a final status: "succeeded", "failed" or "cancelled". */
 void ls_metrics_job_finished(const char *status);
 
-/* n leads scored by provider ("offline", "gemini", "openai") with AI status ("ok", "cached",
- * "fallback", "blocked"). */
+/*
+ * n leads scored by provider ("offline", "gemini", "openai") with AI status
+ * ("ok", "cached", "fallback", "blocked"). Other values of either, and NULL,
+ * count as "other"; so do unknown values passed to any function here.
+ */
 void ls_metrics_leads_scored(const char *provider, const char *ai_status, uint64_t n);
 
 /*
@@ -73,7 +80,19 @@ struct ls_metrics_gauges {
     bool store_healthy;
 };
 
-/* Appends the whole exposition (text format 0.0.4) to out. LS_OK or LS_ELIMIT. */
+/*
+ * A cap for the buffer passed to ls_metrics_render that holds the largest
+ * exposition: every series of every family seen, with LS_METRICS_ROUTES_MAX
+ * routes whose template and method together take up to 128 bytes.
+ */
+#define LS_METRICS_TEXT_MAX (1024 * 1024)
+
+/*
+ * Appends the whole exposition (text format 0.0.4, Content-Type
+ * "text/plain; version=0.0.4") to out. g and g->version are borrowed for the
+ * call. LS_OK, or LS_ELIMIT when out's cap is reached; out is then left as it
+ * was. Thread-safe; concurrent recording shows up in this scrape or the next.
+ */
 int ls_metrics_render(const struct ls_metrics_gauges *g, struct ls_buf *out);
 
 /* Sets every counter and histogram back to zero (tests only). */
