@@ -39,7 +39,7 @@ CFLAGS := $(WARN) $(OPT) $(SAN) -DLS_VERSION='"$(VERSION)"' -Isrc -Itests $(PKG_
 LDFLAGS := $(SAN) -pthread
 
 CORE_SRC := $(wildcard src/core/*.c)
-SHELL_SRC := $(wildcard src/sys/*.c src/store/*.c src/llm/*.c src/http/*.c src/jobs/*.c) \
+SHELL_SRC := $(wildcard src/sys/*.c src/auth/*.c src/store/*.c src/llm/*.c src/http/*.c src/jobs/*.c) \
 	$(filter-out src/app/main.c,$(wildcard src/app/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 SHELL_OBJ := $(SHELL_SRC:%.c=$(B)/%.o)

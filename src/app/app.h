@@ -19,6 +19,7 @@
 
 int ls_cmd_serve(int argc, char **argv);
 int ls_cmd_score(int argc, char **argv);
+int ls_cmd_keys(int argc, char **argv);
 
 /* The AI provider the configuration asks for (owned: ls_provider_free); rules is borrowed. */
 struct ls_provider *ls_app_provider(const struct ls_config *cfg, const struct ls_rules *rules,

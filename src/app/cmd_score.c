@@ -32,6 +32,7 @@
 
 static const char usage_text[] =
     "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|json] [--db PATH]\n"
+    "                       [--workspace NAME]\n"
     "\n"
     "Scores every lead in a CSV against an offer and prints the ranked results.\n"
     "\n"
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "  --out FILE      write results here instead of standard output\n"
     "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
     "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
+    "  --workspace W   the store's workspace to keep it in (default: default)\n"
     "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
     "  --ai-model M    model name (GEMINI_MODEL / OPENAI_MODEL)\n"
     "\n"
@@ -49,7 +51,8 @@ static const char usage_text[] =
     "exit status: 0 ok, 2 usage, 65 bad input data, 70 internal error, 130 interrupted\n";
 
 struct opts {
-    const char *offer, *leads, *out, *db;
+    const char *offer, *leads, *out, *db, *workspace;
+    int64_t ws;
     enum ls_export_format format;
     struct ls_config *cfg;
 };
@@ -57,20 +60,19 @@ struct opts {
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
-        {"offer", required_argument, NULL, 'o'},
-        {"leads", required_argument, NULL, 'l'},
-        {"out", required_argument, NULL, 'O'},
-        {"format", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {"ai-provider", required_argument, NULL, 'a'},
-        {"ai-model", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0},
+        {"offer", required_argument, NULL, 'o'},       {"leads", required_argument, NULL, 'l'},
+        {"out", required_argument, NULL, 'O'},         {"format", required_argument, NULL, 'f'},
+        {"db", required_argument, NULL, 'd'},          {"help", no_argument, NULL, 'h'},
+        {"ai-provider", required_argument, NULL, 'a'}, {"ai-model", required_argument, NULL, 'm'},
+        {"workspace", required_argument, NULL, 'w'},   {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'w':
+            o->workspace = optarg;
+            break;
         case 'a':
             snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
             break;
@@ -172,8 +174,9 @@ static void on_reject(void *ud, uint64_t line, const char *msg)
 }
 
 /* Streams the CSV into a new upload; exit status on failure. */
-static int load_leads(struct ls_store *store, const struct ls_config *cfg, const char *path,
-                      const unsigned char *hash, int64_t *upload_id, struct ls_csv_stats *stats)
+static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config *cfg,
+                      const char *path, const unsigned char *hash, int64_t *upload_id,
+                      struct ls_csv_stats *stats)
 {
     struct ls_err err = {0};
     FILE *f = fopen(path, "rb");
@@ -183,7 +186,7 @@ static int load_leads(struct ls_store *store, const struct ls_config *cfg, const
     }
     const char *base = strrchr(path, '/');
     struct ingest in = {.path = path};
-    in.up = ls_store_upload_begin(store, base ? base + 1 : path, hash, ls_now_ms(), &err);
+    in.up = ls_store_upload_begin(store, ws, base ? base + 1 : path, hash, ls_now_ms(), &err);
     if (in.up == NULL) {
         fclose(f);
         fprintf(stderr, "leadscore score: %s\n", err.msg);
@@ -274,6 +277,8 @@ static void remove_db(const char *path)
     unlink(p);
     snprintf(p, sizeof(p), "%s-shm", path);
     unlink(p);
+    snprintf(p, sizeof(p), "%s-lock", path);
+    unlink(p);
 }
 
 /* SHA-256 of a file's bytes: how a repeated run recognises the same leads. */
@@ -316,23 +321,26 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
     int rc;
     if (o->db && (rc = hash_file(o->leads, hash)))
         return rc;
-    if (o->db && ls_store_offer_find(store, offer, &offer_id, &err) != LS_OK)
+    if (o->db && ls_store_offer_find(store, o->ws, offer, &offer_id, &err) != LS_OK)
         goto fail;
-    if (offer_id == 0 && ls_store_offer_put(store, offer, ls_now_ms(), &offer_id, &err) != LS_OK)
+    if (offer_id == 0 &&
+        ls_store_offer_put(store, o->ws, offer, ls_now_ms(), &offer_id, &err) != LS_OK)
         goto fail;
-    if (o->db && ls_store_upload_find(store, hash, &upload_id, &err) != LS_OK)
+    if (o->db && ls_store_upload_find(store, o->ws, hash, &upload_id, &err) != LS_OK)
         goto fail;
     if (upload_id) {
         struct ls_upload_info u;
-        if (ls_store_upload_get(store, upload_id, &u, &err) != LS_OK)
+        if (ls_store_upload_get(store, o->ws, upload_id, &u, &err) != LS_OK)
             goto fail;
         memset(stats, 0, sizeof(*stats));
         stats->accepted = (uint64_t)u.accepted;
         stats->rejected = (uint64_t)u.rejected;
-    } else if ((rc = load_leads(store, cfg, o->leads, o->db ? hash : NULL, &upload_id, stats))) {
+    } else if ((rc = load_leads(store, o->ws, cfg, o->leads, o->db ? hash : NULL, &upload_id,
+                                stats))) {
         return rc;
     }
     memset(job, 0, sizeof(*job));
+    job->workspace = o->ws;
     job->offer_id = offer_id;
     job->upload_id = upload_id;
     job->created_ms = ls_now_ms();
@@ -341,10 +349,10 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
     if (o->db && ls_store_job_find_resumable(store, job, &job_id, &err) != LS_OK)
         goto fail;
     if (job_id) {
-        if (ls_store_job_get(store, job_id, job, &err) != LS_OK)
+        if (ls_store_job_get(store, o->ws, job_id, job, &err) != LS_OK)
             goto fail;
         fprintf(stderr, "leadscore score: resuming job %lld: %lld of %lld leads already scored\n",
-                (long long)job_id, (long long)job->done, (long long)job->total);
+                (long long)job_id, (long long)job->n.done, (long long)job->total);
         return 0;
     }
     if (ls_store_job_create(store, job, &err) != LS_OK)
@@ -416,20 +424,26 @@ int ls_cmd_score(int argc, char **argv)
         }
         close(fd);
     }
-    store = ls_store_open_sqlite(o.db ? o.db : tmpdb, &err);
+    store = ls_store_open_sqlite(o.db ? o.db : tmpdb, NULL, &err);
     if (store == NULL) {
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         rc = LS_EXIT_SOFTWARE;
         goto out;
     }
 
+    if (ls_store_workspace_ensure(store, o.workspace ? o.workspace : "default", ls_now_ms(), &o.ws,
+                                  &err) != LS_OK) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        rc = LS_EXIT_SOFTWARE;
+        goto out;
+    }
     struct ls_csv_stats stats;
     struct ls_job job;
     rc = prepare(store, &cfg, &o, &offer, provider, &job, &stats);
     if (rc)
         goto out;
 
-    progress = ls_progress_new(stderr, job.done);
+    progress = ls_progress_new(stderr, job.n.done);
     atomic_store(&interrupted, false);
     atomic_store(&keep_resumable, true);
     struct ls_job_env env = {.store = store,
@@ -443,6 +457,14 @@ int ls_cmd_score(int argc, char **argv)
     int run = ls_job_run(&env, job.id, &job, &err);
     signal(SIGINT, SIG_DFL);
     ls_progress_end(progress);
+    if (run == LS_ECONFLICT) {
+        fprintf(stderr,
+                "leadscore score: %s (is a server running on %s? it will finish it; see GET "
+                "/jobs/%lld)\n",
+                err.msg, o.db ? o.db : "this store", (long long)job.id);
+        rc = LS_EXIT_SOFTWARE;
+        goto out;
+    }
     if (run != LS_OK) {
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         rc = LS_EXIT_SOFTWARE;
@@ -452,8 +474,9 @@ int ls_cmd_score(int argc, char **argv)
         fprintf(stderr,
                 "leadscore score: interrupted: %lld of %lld leads scored (High %lld, Medium %lld, "
                 "Low %lld)%s\n",
-                (long long)job.done, (long long)job.total, (long long)job.counts[LS_INTENT_HIGH],
-                (long long)job.counts[LS_INTENT_MEDIUM], (long long)job.counts[LS_INTENT_LOW],
+                (long long)job.n.done, (long long)job.total,
+                (long long)job.n.intents[LS_INTENT_HIGH],
+                (long long)job.n.intents[LS_INTENT_MEDIUM], (long long)job.n.intents[LS_INTENT_LOW],
                 o.db ? "; they are kept: run the same command again to resume"
                      : "; without --db nothing is kept (use --db to be able to resume)");
         rc = LS_EXIT_INTERRUPTED;
@@ -471,11 +494,11 @@ int ls_cmd_score(int argc, char **argv)
                 "leadscore score: scored %lld leads (High %lld, Medium %lld, Low %lld); "
                 "%llu rows rejected; fallbacks %lld, cache hits %lld, model calls %lld, "
                 "retries %lld, tokens %lld prompt / %lld output; provider %s%s%s; job %lld\n",
-                (long long)job.done, (long long)job.counts[LS_INTENT_HIGH],
-                (long long)job.counts[LS_INTENT_MEDIUM], (long long)job.counts[LS_INTENT_LOW],
-                (unsigned long long)stats.rejected, (long long)job.fallbacks,
-                (long long)job.cache_hits, (long long)job.model_calls, (long long)job.retries,
-                (long long)job.prompt_tokens, (long long)job.output_tokens, provider->name,
+                (long long)job.n.done, (long long)job.n.intents[LS_INTENT_HIGH],
+                (long long)job.n.intents[LS_INTENT_MEDIUM], (long long)job.n.intents[LS_INTENT_LOW],
+                (unsigned long long)stats.rejected, (long long)job.n.fallbacks,
+                (long long)job.n.cache_hits, (long long)job.n.model_calls, (long long)job.n.retries,
+                (long long)job.n.prompt_tokens, (long long)job.n.output_tokens, provider->name,
                 provider->model[0] ? " " : "", provider->model, (long long)job.id);
 out:
     ls_progress_free(progress);

@@ -12,26 +12,32 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "auth/keys.h"
 #include "http/http.h"
+#include "jobs/housekeeping.h"
 #include "sys/log.h"
+#include "sys/metrics.h"
 #include "sys/sys.h"
 
-#define GRACE_MS      10000 /* for in-flight requests */
-#define GRACE_JOBS_MS 5000  /* for replies to requests waiting on a job */
+#define GRACE_MS 10000 /* for requests in flight at a shutdown */
 
 static const char usage_text[] =
-    "usage: leadscore serve [--host H] [--port P] [--db PATH] [--threads N]\n"
+    "usage: leadscore serve [--host H] [--port P] [--db PATH] [--threads N] [--no-auth]\n"
     "\n"
     "Runs the HTTP service.\n"
     "\n"
     "  --host H      address to listen on (LEADSCORE_HOST, default 127.0.0.1)\n"
     "  --port P      port, 0 for any free port (LEADSCORE_PORT, default 5000)\n"
     "  --db PATH     SQLite database file (LEADSCORE_DB, default ./leadscore.db)\n"
-    "  --threads N   HTTP worker threads (LEADSCORE_THREADS, default 4)\n"
+    "  --threads N   HTTP I/O threads (LEADSCORE_THREADS, default 4)\n"
+    "  --no-auth     serve without API keys even on a non-loopback address\n"
     "  --ai-provider P  auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
     "  --ai-model M     model name (GEMINI_MODEL / OPENAI_MODEL)\n"
     "\n"
-    "Other settings come from the environment or ./.env; see README.md.\n";
+    "With no API key in the store the server runs open (every request acts in the\n"
+    "\"default\" workspace), but only on a loopback address; create keys with\n"
+    "`leadscore keys create`. Other settings come from the environment or ./.env;\n"
+    "see README.md.\n";
 
 static int parse_args(int argc, char **argv, struct ls_config *cfg)
 {
@@ -42,6 +48,7 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
         {"threads", required_argument, NULL, 't'},
         {"ai-provider", required_argument, NULL, 'a'},
         {"ai-model", required_argument, NULL, 'm'},
+        {"no-auth", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -76,6 +83,9 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
             }
             cfg->threads = (int)n;
             break;
+        case 'N':
+            cfg->no_auth = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return -1;
@@ -91,6 +101,42 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
     return 0;
 }
 
+/* No keys, a non-loopback address and no --no-auth: refuse, and say what to do. */
+static int refuse_open(const struct ls_config *cfg)
+{
+    fprintf(stderr,
+            "leadscore serve: refusing to listen on %s without API keys: anyone who can reach "
+            "it could read every lead and spend the model quota.\n"
+            "Create a key first:\n"
+            "  leadscore keys create --db %s --workspace default --role admin\n"
+            "and send it as \"Authorization: Bearer <key>\". To serve without keys on purpose, "
+            "pass --no-auth.\n",
+            cfg->host, cfg->db);
+    return LS_EXIT_USAGE;
+}
+
+static void fill_http_config(struct ls_http_config *h, const struct ls_config *cfg)
+{
+    *h = (struct ls_http_config){
+        .host = cfg->host,
+        .port = cfg->port,
+        .threads = cfg->threads,
+        .max_json = cfg->max_json,
+        .max_upload = cfg->max_upload,
+        .max_head = cfg->max_head,
+        .header_timeout_ms = cfg->header_timeout_ms,
+        .idle_timeout_ms = cfg->idle_timeout_ms,
+        .io_timeout_ms = cfg->io_timeout_ms,
+        .max_connections = cfg->max_connections,
+        .max_connections_ip = cfg->max_connections_ip,
+        .cors_origins = cfg->cors_origins,
+        .allowed_hosts = cfg->allowed_hosts,
+        .no_auth = cfg->no_auth,
+        .metrics_public = cfg->metrics_public,
+        .csv = cfg->csv,
+    };
+}
+
 int ls_cmd_serve(int argc, char **argv)
 {
     struct ls_config cfg;
@@ -99,6 +145,8 @@ int ls_cmd_serve(int argc, char **argv)
     struct ls_rules *rules = NULL;
     struct ls_provider *provider = NULL;
     struct ls_runner *runner = NULL;
+    struct ls_keys *keys = NULL;
+    struct ls_housekeeping *hk = NULL;
     struct ls_server *srv = NULL;
     int rc = LS_EXIT_SOFTWARE;
 
@@ -119,37 +167,57 @@ int ls_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    store = ls_store_open_sqlite(cfg.db, &err);
+    struct ls_store_options sopt = {.max_bytes = (int64_t)cfg.db_max_mb * 1024 * 1024};
+    store = ls_store_open_sqlite(cfg.db, &sopt, &err);
     if (store == NULL)
         goto fail;
+    bool loopback = ls_host_is_loopback(cfg.host);
+    keys = ls_keys_new(store, loopback || cfg.no_auth);
+    if (!ls_keys_any(keys) && !loopback && !cfg.no_auth) {
+        rc = refuse_open(&cfg);
+        goto out;
+    }
     rules = ls_rules_new(ls_rules_default_config());
     provider = ls_app_provider(&cfg, rules, &err);
     if (provider == NULL) {
         rc = LS_EXIT_USAGE;
         goto fail;
     }
-    runner = ls_runner_new(store, provider, rules);
+    runner = ls_runner_new(store, provider, rules, cfg.max_queued_jobs);
     struct ls_app app = {
         .store = store,
         .runner = runner,
         .provider = provider,
         .rules = rules,
+        .keys = keys,
         .started_ms = ls_now_ms(),
-        .cfg =
-            {
-                .host = cfg.host,
-                .port = cfg.port,
-                .threads = cfg.threads,
-                .max_json = cfg.max_json,
-                .max_upload = cfg.max_upload,
-                .csv = cfg.csv,
-            },
     };
+    atomic_init(&app.stopping, false);
+    fill_http_config(&app.cfg, &cfg);
+    size_t n_routes;
+    const struct ls_route *routes = ls_routes_all(&n_routes);
+    const char *templates[LS_METRICS_ROUTES_MAX], *methods[LS_METRICS_ROUTES_MAX];
+    for (size_t i = 0; i < n_routes && i < LS_METRICS_ROUTES_MAX; i++) {
+        templates[i] = routes[i].pattern;
+        methods[i] = routes[i].method;
+    }
+    ls_metrics_set_routes(templates, methods, n_routes);
     if (ls_runner_start(runner, &err) != LS_OK)
         goto fail;
+    hk = ls_housekeeping_start(store, cfg.retention_days, cfg.cache_max_rows);
     srv = ls_server_start(&app, &err);
     if (srv == NULL)
         goto fail;
+    app.server = srv;
+    if (ls_keys_any(keys))
+        ls_log(LS_LOG_INFO, "auth.mode", "mode=keys detail=%s",
+               "every route but GET /healthz needs an API key");
+    else
+        ls_log(LS_LOG_INFO, "auth.mode", "mode=open detail=%s",
+               loopback ? "no API key exists and the address is loopback: requests act in the "
+                          "default workspace; create a key with 'leadscore keys create' to "
+                          "require keys"
+                        : "--no-auth: anyone who reaches this address can use the service");
     ls_log(LS_LOG_INFO, "server.listening", "host=%s port=%d db=%s provider=%s model=%s version=%s",
            cfg.host, ls_server_port(srv), cfg.db, provider->name,
            provider->model[0] ? provider->model : "-", LS_VERSION);
@@ -157,23 +225,30 @@ int ls_cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&sigs, &sig);
     ls_log(LS_LOG_INFO, "server.stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /*
+     * Stop accepting, then stop the job worker at once: a running job is
+     * interrupted and saved (it resumes at the next start), and requests
+     * waiting for it are answered 503 now rather than after the grace.
+     */
+    atomic_store(&app.stopping, true);
+    ls_server_quiesce(srv, 0);
+    ls_runner_stop(runner);
     ls_server_quiesce(srv, GRACE_MS);
-    ls_runner_stop(runner); /* wakes requests that wait on a job */
-    ls_server_quiesce(srv, GRACE_JOBS_MS);
     ls_server_stop(srv);
-    ls_runner_free(runner);
-    ls_provider_free(provider);
-    ls_rules_free(rules);
-    ls_store_close(store);
+    srv = NULL;
     ls_log(LS_LOG_INFO, "server.stopped", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    return LS_EXIT_OK;
+    rc = LS_EXIT_OK;
+    goto out;
 
 fail:
     ls_log(LS_LOG_ERROR, "server.error", "error=%s", err.msg);
+out:
     ls_server_stop(srv);
+    ls_housekeeping_stop(hk);
     ls_runner_free(runner);
     ls_provider_free(provider);
     ls_rules_free(rules);
+    ls_keys_free(keys);
     ls_store_close(store);
     return rc;
 }

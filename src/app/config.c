@@ -122,6 +122,7 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     c->threads = 4;
     c->max_json = 1024 * 1024;
     c->max_upload = 50 * 1024 * 1024;
+    c->cache_max_rows = 1000000;
     ls_csv_limits_default(&c->csv);
     c->log_level = LS_LOG_INFO;
     snprintf(c->provider, sizeof(c->provider), "auto");
@@ -162,6 +163,49 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
                               "LEADSCORE_LOG_LEVEL must be error, warn, info or debug (got \"%s\")",
                               v);
         c->log_level = lvl;
+    }
+    if ((v = ls_env("LEADSCORE_CORS_ORIGINS")))
+        snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", v);
+    if ((v = ls_env("LEADSCORE_ALLOWED_HOSTS")))
+        snprintf(c->allowed_hosts, sizeof(c->allowed_hosts), "%s", v);
+    if ((v = ls_env("LEADSCORE_METRICS_PUBLIC")))
+        c->metrics_public = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+    static const struct {
+        const char *name;
+        long long min, max, dflt;
+        size_t off;
+        char kind; /* 'i' int, 'l' long, 'z' size_t */
+    } limits[] = {
+        {"LEADSCORE_MAX_HEADER_BYTES", 1024, 1 << 20, 16384, offsetof(struct ls_config, max_head),
+         'z'},
+        {"LEADSCORE_HEADER_TIMEOUT_MS", 100, 600000, 10000,
+         offsetof(struct ls_config, header_timeout_ms), 'i'},
+        {"LEADSCORE_IDLE_TIMEOUT_MS", 100, 3600000, 30000,
+         offsetof(struct ls_config, idle_timeout_ms), 'i'},
+        {"LEADSCORE_IO_TIMEOUT_MS", 100, 3600000, 60000, offsetof(struct ls_config, io_timeout_ms),
+         'i'},
+        {"LEADSCORE_MAX_CONNECTIONS", 1, 1000000, 1024, offsetof(struct ls_config, max_connections),
+         'i'},
+        {"LEADSCORE_MAX_CONNECTIONS_PER_IP", 1, 1000000, 256,
+         offsetof(struct ls_config, max_connections_ip), 'i'},
+        {"LEADSCORE_MAX_QUEUED_JOBS", 1, 1000000, 100, offsetof(struct ls_config, max_queued_jobs),
+         'i'},
+        {"LEADSCORE_RETENTION_DAYS", 0, 100000, 0, offsetof(struct ls_config, retention_days), 'i'},
+        {"LEADSCORE_CACHE_MAX_ROWS", 0, 1000000000, 1000000,
+         offsetof(struct ls_config, cache_max_rows), 'l'},
+        {"LEADSCORE_DB_MAX_MB", 0, 100000000, 0, offsetof(struct ls_config, db_max_mb), 'l'},
+    };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        n = limits[i].dflt;
+        if ((rc = env_int(limits[i].name, limits[i].min, limits[i].max, &n, err)))
+            return rc;
+        char *field = (char *)c + limits[i].off;
+        if (limits[i].kind == 'z')
+            *(size_t *)(void *)field = (size_t)n;
+        else if (limits[i].kind == 'l')
+            *(long *)(void *)field = (long)n;
+        else
+            *(int *)(void *)field = (int)n;
     }
     if ((v = ls_env("LEADSCORE_AI_PROVIDER")))
         snprintf(c->provider, sizeof(c->provider), "%s", v);

@@ -19,6 +19,17 @@ struct ls_config {
     int threads;
     size_t max_json;
     size_t max_upload;
+    size_t max_head;
+    int header_timeout_ms, idle_timeout_ms, io_timeout_ms;
+    int max_connections, max_connections_ip;
+    int max_queued_jobs;
+    char cors_origins[1024];
+    char allowed_hosts[1024];
+    bool metrics_public;
+    bool no_auth;
+    int retention_days;  /* 0: keep everything */
+    long cache_max_rows; /* 0: no cap */
+    long db_max_mb;      /* 0: no cap */
     struct ls_csv_limits csv;
     int log_level;
     /* AI layer */

@@ -14,6 +14,7 @@ static const struct command {
 } commands[] = {
     {"serve", ls_cmd_serve, "run the HTTP service"},
     {"score", ls_cmd_score, "score a leads CSV against an offer, no server needed"},
+    {"keys", ls_cmd_keys, "create, list and revoke API keys"},
 };
 
 static void usage(FILE *f)

@@ -50,25 +50,26 @@ void ls_progress_update(struct ls_progress *p, const struct ls_job *job)
         return;
     p->shown_ms = now;
     int64_t total = job->total > 0 ? job->total : 1;
-    int64_t here = job->done - p->done_before; /* scored by this run */
+    int64_t here = job->n.done - p->done_before; /* scored by this run */
     double secs = (double)(now - p->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)here / secs : 0;
     char eta[32] = "?";
     if (rate > 0)
-        format_secs((int64_t)((double)(job->total - job->done) / rate * 1000.0), eta, sizeof(eta));
-    int pct = (int)(job->done * 100 / total);
+        format_secs((int64_t)((double)(job->total - job->n.done) / rate * 1000.0), eta,
+                    sizeof(eta));
+    int pct = (int)(job->n.done * 100 / total);
     if (p->tty) {
         char bar[BAR_WIDTH + 1];
-        int fill = (int)(job->done * BAR_WIDTH / total);
+        int fill = (int)(job->n.done * BAR_WIDTH / total);
         for (int i = 0; i < BAR_WIDTH; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[BAR_WIDTH] = '\0';
         fprintf(p->f, "\r[%s] %3d%% %lld/%lld leads  %.0f leads/s  ETA %s\033[K", bar, pct,
-                (long long)job->done, (long long)job->total, rate, eta);
+                (long long)job->n.done, (long long)job->total, rate, eta);
         p->drawn = true;
     } else {
         fprintf(p->f, "leadscore score: %lld/%lld leads (%d%%), %.0f leads/s, ETA %s\n",
-                (long long)job->done, (long long)job->total, pct, rate, eta);
+                (long long)job->n.done, (long long)job->total, pct, rate, eta);
     }
     fflush(p->f);
 }

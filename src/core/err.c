@@ -22,6 +22,11 @@ static const struct {
     {LS_ECANCELLED, "cancelled", "cancelled"},
     {LS_EUNSUPPORTED, "unsupported_media_type", "unsupported"},
     {LS_ESCHEMA, "validation_error", "invalid field"},
+    {LS_EUNAUTHORIZED, "unauthorized", "unauthorized"},
+    {LS_EFORBIDDEN, "forbidden", "forbidden"},
+    {LS_EBUSY, "queue_full", "busy"},
+    {LS_ENOSPACE, "storage_unavailable", "storage full"},
+    {LS_EUNAVAILABLE, "storage_unavailable", "storage unavailable"},
 };
 
 const char *ls_strerror(int code)

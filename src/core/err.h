@@ -12,18 +12,23 @@
 
 enum ls_status {
     LS_OK = 0,
-    LS_EINVAL = -1,        /* input has the wrong shape or value */
-    LS_EPARSE = -2,        /* input is not well-formed (JSON, CSV) */
-    LS_ENOTFOUND = -3,     /* the named thing does not exist */
-    LS_ECONFLICT = -4,     /* the request conflicts with the current state */
-    LS_ELIMIT = -5,        /* a size or count limit was exceeded */
-    LS_EIO = -6,           /* file, socket or database failure */
-    LS_ETIMEOUT = -7,      /* an operation ran out of time */
-    LS_EUPSTREAM = -8,     /* a remote service (language model) failed */
-    LS_EINTERNAL = -9,     /* a bug or an impossible state */
-    LS_ECANCELLED = -10,   /* the operation was cancelled on request */
-    LS_EUNSUPPORTED = -11, /* e.g. a content type the endpoint does not take */
-    LS_ESCHEMA = -12,      /* well-formed input whose fields have the wrong shape */
+    LS_EINVAL = -1,         /* input has the wrong shape or value */
+    LS_EPARSE = -2,         /* input is not well-formed (JSON, CSV) */
+    LS_ENOTFOUND = -3,      /* the named thing does not exist */
+    LS_ECONFLICT = -4,      /* the request conflicts with the current state */
+    LS_ELIMIT = -5,         /* a size or count limit was exceeded */
+    LS_EIO = -6,            /* file, socket or database failure */
+    LS_ETIMEOUT = -7,       /* an operation ran out of time */
+    LS_EUPSTREAM = -8,      /* a remote service (language model) failed */
+    LS_EINTERNAL = -9,      /* a bug or an impossible state */
+    LS_ECANCELLED = -10,    /* the operation was cancelled on request */
+    LS_EUNSUPPORTED = -11,  /* e.g. a content type the endpoint does not take */
+    LS_ESCHEMA = -12,       /* well-formed input whose fields have the wrong shape */
+    LS_EUNAUTHORIZED = -13, /* no credentials, or wrong or revoked ones */
+    LS_EFORBIDDEN = -14,    /* the caller's role does not allow this */
+    LS_EBUSY = -15,         /* a queue is full: try again later */
+    LS_ENOSPACE = -16,      /* the store is full (disk, or its configured size cap) */
+    LS_EUNAVAILABLE = -17,  /* the store cannot be written (read-only, deleted, I/O error) */
 };
 
 #define LS_ERR_MSG_MAX 256

@@ -52,8 +52,7 @@ static long line_end(const char *buf, size_t len, size_t i, size_t *text_end)
     return (long)end;
 }
 
-static int parse_version(const char *v, size_t n, struct ls_http_head *out,
-                         struct ls_http_error *e)
+static int parse_version(const char *v, size_t n, struct ls_http_head *out, struct ls_http_error *e)
 {
     if (n != 8 || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
         v[7] < '0' || v[7] > '9')
@@ -97,8 +96,7 @@ static int parse_request_line(const char *s, size_t n, struct ls_http_head *out,
     return parse_version(s + i, n - i, out, e);
 }
 
-static int parse_field(const char *s, size_t n, struct ls_http_head *out,
-                       struct ls_http_error *e)
+static int parse_field(const char *s, size_t n, struct ls_http_head *out, struct ls_http_error *e)
 {
     if (s[0] == ' ' || s[0] == '\t')
         return bad(e, "obsolete line folding in the request headers");
@@ -133,8 +131,7 @@ static int parse_field(const char *s, size_t n, struct ls_http_head *out,
 static int too_big(struct ls_http_error *e, size_t max_head)
 {
     char msg[96];
-    snprintf(msg, sizeof(msg), "the request line and headers are larger than %zu bytes",
-             max_head);
+    snprintf(msg, sizeof(msg), "the request line and headers are larger than %zu bytes", max_head);
     return fail(e, 431, "header_too_large", msg);
 }
 
@@ -212,8 +209,7 @@ size_t ls_http_field_count(const struct ls_http_head *h, const char *name)
 }
 
 /* Calls fn on each comma-separated element of a field value, trimmed; non-zero stops. */
-static int each_element(const char *v, size_t n, int (*fn)(void *, const char *, size_t),
-                        void *ud)
+static int each_element(const char *v, size_t n, int (*fn)(void *, const char *, size_t), void *ud)
 {
     size_t i = 0;
     while (i <= n) {

@@ -228,7 +228,9 @@ static int begin_part(struct ls_multipart *m)
     }
     struct ls_multipart_part part = {
         .name = pi.name,
-        .filename = !pi.has_filename ? NULL : pi.filename_ext[0] ? pi.filename_ext : pi.filename,
+        .filename = !pi.has_filename     ? NULL
+                    : pi.filename_ext[0] ? pi.filename_ext
+                                         : pi.filename,
         .content_type = pi.type,
     };
     m->hlen = 0;
@@ -272,8 +274,9 @@ static int emit(struct ls_multipart *m, const char *p, size_t n)
 {
     if (m->st == PREAMBLE) {
         m->preamble += n;
-        return m->preamble > LS_MULTIPART_PREAMBLE_MAX ? fail(m, "no boundary where one was expected")
-                                                       : LS_OK;
+        return m->preamble > LS_MULTIPART_PREAMBLE_MAX
+                   ? fail(m, "no boundary where one was expected")
+                   : LS_OK;
     }
     if (n >= STAGE_MAX) { /* large runs skip the staging copy */
         int rc = flush(m);

@@ -16,11 +16,11 @@
 
 #include "err.h"
 
-#define LS_MULTIPART_BOUNDARY_MAX 70       /* RFC 2046 */
-#define LS_MULTIPART_HEADERS_MAX  8192     /* bytes of one part's header block */
-#define LS_MULTIPART_PREAMBLE_MAX 65536    /* bytes before the first boundary */
-#define LS_MULTIPART_VALUE_MAX    256      /* bytes kept of a name, filename or type */
-#define LS_MULTIPART_PARTS_MAX    64       /* parts per body */
+#define LS_MULTIPART_BOUNDARY_MAX 70    /* RFC 2046 */
+#define LS_MULTIPART_HEADERS_MAX  8192  /* bytes of one part's header block */
+#define LS_MULTIPART_PREAMBLE_MAX 65536 /* bytes before the first boundary */
+#define LS_MULTIPART_VALUE_MAX    256   /* bytes kept of a name, filename or type */
+#define LS_MULTIPART_PARTS_MAX    64    /* parts per body */
 
 struct ls_multipart_part {
     const char *name;         /* borrowed for the callback; "" when absent */
@@ -45,8 +45,7 @@ int ls_multipart_boundary(const char *content_type, char *out, size_t cap, struc
 
 /* Owned: ls_multipart_free. boundary is copied; ud is passed to the callbacks. */
 struct ls_multipart *ls_multipart_new(const char *boundary, ls_multipart_begin_fn begin,
-                                      ls_multipart_data_fn data, ls_multipart_end_fn end,
-                                      void *ud);
+                                      ls_multipart_data_fn data, ls_multipart_end_fn end, void *ud);
 void ls_multipart_free(struct ls_multipart *m);
 
 /*

@@ -1,14 +1,30 @@
-/* h_health.c - GET /healthz: liveness plus what the service runs with (never a key). */
+/*
+ * h_health.c - GET /healthz: liveness, what the service runs with (never a
+ * key, never anything about the data), and whether the store can be written.
+ * Public. An unwritable store answers 503 with the error body's fields.
+ */
 #include "http.h"
 
+#include "auth.h"
 #include "sys/sys.h"
 
-enum MHD_Result ls_h_health(struct ls_req *req)
+int ls_h_health(struct ls_req *req)
 {
     struct ls_app *app = req->app;
-    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:I}", "status", "ok", "version",
-                             LS_VERSION, "ai", "provider", app->provider->name, "model",
-                             app->provider->model, "store", app->store->ops->name, "uptime_s",
-                             (json_int_t)((ls_now_ms() - app->started_ms) / 1000));
-    return ls_reply_json(req, MHD_HTTP_OK, body);
+    struct ls_err err = {0};
+    bool healthy = ls_store_health(app->store, &err) == LS_OK;
+    json_t *body = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:I}", "status", healthy ? "ok" : "unhealthy",
+        "version", LS_VERSION, "ai", "provider", app->provider->name, "model", app->provider->model,
+        "store", app->store->ops->name, "store_status", healthy ? "ok" : "unavailable", "auth",
+        ls_auth_mode(app), "uptime_s", (json_int_t)((ls_now_ms() - app->started_ms) / 1000));
+    if (!healthy) {
+        json_object_set_new(body, "error",
+                            json_string(err.code == LS_ENOSPACE
+                                            ? "the database is full"
+                                            : "the database cannot be written (deleted, "
+                                              "read-only or failing)"));
+        json_object_set_new(body, "code", json_string("storage_unavailable"));
+    }
+    return ls_reply_json(req, healthy ? LS_HTTP_OK : LS_HTTP_SERVICE_UNAVAILABLE, body);
 }

@@ -86,6 +86,9 @@ static json_t *request_body(enum ls_doc_body b)
                          1, "content", "multipart/form-data", "schema", "type", "object",
                          "properties", "file", "type", "string", "format", "binary", "required",
                          "file", "text/csv", "schema", "type", "string");
+    case LS_DOC_KEY:
+        return json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content", "application/json",
+                         "schema", "type", "object");
     case LS_DOC_NONE:
         break;
     }
@@ -141,7 +144,7 @@ static json_t *path_params(const char *pattern)
     return a;
 }
 
-enum MHD_Result ls_h_openapi(struct ls_req *req)
+int ls_h_openapi(struct ls_req *req)
 {
     size_t n;
     const struct ls_route *routes = ls_routes_all(&n);
@@ -170,5 +173,5 @@ enum MHD_Result ls_h_openapi(struct ls_req *req)
         "Scores sales leads 0-100 for an offer: rules (role, industry, completeness) plus an AI "
         "verdict. Errors are {\"error\", \"code\", \"details\"?}.",
         "paths", paths, "components", "schemas", json_loads(schemas, 0, NULL));
-    return ls_reply_json(req, MHD_HTTP_OK, doc);
+    return ls_reply_json(req, LS_HTTP_OK, doc);
 }

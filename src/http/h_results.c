@@ -14,75 +14,27 @@
 #include "core/xalloc.h"
 #include "jobs/export.h"
 #include "sys/log.h"
+#include "sys/sys.h"
 
-#define CHUNK    (64 * 1024)
 #define PAGE_MAX (64 * 1024 * 1024) /* 10,000 results are a few MB */
 
-struct stream {
-    struct ls_export *exp;
-    struct ls_buf buf;
-    size_t pos;
-    bool done;
-    char req_id[17];
-};
+/* ---- the job named by the request ------------------------------------------------- */
 
-static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
-{
-    (void)pos;
-    struct stream *s = cls;
-    while (s->pos == s->buf.len) {
-        if (s->done)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        ls_buf_reset(&s->buf);
-        s->pos = 0;
-        struct ls_err err = {0};
-        int rc = ls_export_next(s->exp, &s->buf, &err);
-        if (rc < 0) {
-            ls_log(LS_LOG_ERROR, "results.error", "req=%s error=%s", s->req_id, err.msg);
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-        if (rc == 0)
-            s->done = true;
-    }
-    size_t n = s->buf.len - s->pos;
-    if (n > max)
-        n = max;
-    memcpy(out, s->buf.data + s->pos, n);
-    s->pos += n;
-    return (ssize_t)n;
-}
-
-static void stream_free(void *cls)
-{
-    struct stream *s = cls;
-    ls_export_free(s->exp);
-    ls_buf_release(&s->buf);
-    free(s);
-}
-
-static void job_headers(struct MHD_Response *resp, const struct ls_job *job)
-{
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", (long long)job->id);
-    MHD_add_response_header(resp, "X-Job-Id", id);
-    MHD_add_response_header(resp, "X-Job-Status", ls_job_status_name(job->status));
-}
-
-/* The latest job, or a 409 reply when nothing has been scored yet. */
-static bool latest_job(struct ls_req *req, struct ls_job *job, enum MHD_Result *r)
+/* The latest job of the workspace, or a 409 reply when nothing has been scored yet. */
+static bool latest_job(struct ls_req *req, struct ls_job *job, int *r)
 {
     struct ls_err err = {0};
-    int64_t job_id = 0;
-    if (ls_store_current(req->app->store, NULL, NULL, &job_id, &err) != LS_OK) {
+    int64_t ws = req->auth.workspace, job_id = 0;
+    if (ls_store_current(req->app->store, ws, NULL, NULL, &job_id, &err) != LS_OK) {
         *r = ls_reply_err(req, &err, NULL);
         return false;
     }
     if (job_id == 0) {
-        *r = ls_reply_error(req, MHD_HTTP_CONFLICT, "conflict",
+        *r = ls_reply_error(req, LS_HTTP_CONFLICT, "conflict",
                             "nothing has been scored yet: POST /score first", NULL);
         return false;
     }
-    if (ls_store_job_get(req->app->store, job_id, job, &err) != LS_OK) {
+    if (ls_store_job_get(req->app->store, ws, job_id, job, &err) != LS_OK) {
         *r = ls_reply_err(req, &err, NULL);
         return false;
     }
@@ -90,20 +42,20 @@ static bool latest_job(struct ls_req *req, struct ls_job *job, enum MHD_Result *
 }
 
 /* The job named by the path, or a 400/404 reply. */
-static bool path_job(struct ls_req *req, struct ls_job *job, enum MHD_Result *r)
+static bool path_job(struct ls_req *req, struct ls_job *job, int *r)
 {
     int64_t id;
     if (!ls_req_id(req, 0, "job id", &id, r))
         return false;
     struct ls_err err = {0};
-    if (ls_store_job_get(req->app->store, id, job, &err) != LS_OK) {
+    if (ls_store_job_get(req->app->store, req->auth.workspace, id, job, &err) != LS_OK) {
         *r = ls_reply_err(req, &err, NULL);
         return false;
     }
     return true;
 }
 
-static bool parse_query(struct ls_req *req, struct ls_results_query *q, enum MHD_Result *r)
+static bool parse_query(struct ls_req *req, struct ls_results_query *q, int *r)
 {
     struct ls_query_args a = {
         .intent = ls_req_query(req, "intent"),
@@ -121,6 +73,16 @@ static bool parse_query(struct ls_req *req, struct ls_results_query *q, enum MHD
     return false;
 }
 
+static void job_headers(struct ls_resp *resp, const struct ls_job *job)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)job->id);
+    ls_resp_header(resp, "X-Job-Id", id);
+    ls_resp_header(resp, "X-Job-Status", ls_job_status_name(job->status));
+}
+
+/* ---- a page of results -------------------------------------------------------------- */
+
 struct page {
     struct ls_buf out;
     size_t n;
@@ -128,99 +90,148 @@ struct page {
 
 static int add_result(void *ud, const struct ls_result *res, struct ls_err *err)
 {
-    (void)err;
     struct page *p = ud;
-    return ls_export_json_item(&p->out, p->n++, res);
+    if (ls_export_json_item(&p->out, p->n++, res) != LS_OK)
+        return ls_err_set(err, LS_ELIMIT, "the page is larger than %d bytes", PAGE_MAX);
+    return LS_OK;
 }
 
-static enum MHD_Result results_page(struct ls_req *req, const struct ls_job *job)
+static int results_page(struct ls_req *req, const struct ls_job *job,
+                        const struct ls_results_query *q)
 {
-    enum MHD_Result r;
-    struct ls_results_query q;
-    if (!parse_query(req, &q, &r))
-        return r;
     struct page p = {0};
     struct ls_err err = {0};
     int64_t total = 0;
     ls_buf_init(&p.out, PAGE_MAX);
     ls_buf_addc(&p.out, '[');
-    if (ls_store_results_query(req->app->store, job, &q, add_result, &p, &total, &err) != LS_OK) {
+    if (ls_store_results_query(req->app->store, job, q, add_result, &p, &total, &err) != LS_OK ||
+        ls_export_json_close(&p.out, p.n) != LS_OK) {
         ls_buf_release(&p.out);
+        if (err.code == LS_OK)
+            ls_err_set(&err, LS_ELIMIT, "the page is larger than %d bytes", PAGE_MAX);
         return ls_reply_err(req, &err, NULL);
     }
-    ls_export_json_close(&p.out, p.n);
     size_t len;
     char *body = ls_buf_steal(&p.out, &len);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
     char t[24];
     snprintf(t, sizeof(t), "%lld", (long long)total);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, "X-Total-Count", t);
+    ls_resp_header(resp, "X-Total-Count", t);
     job_headers(resp, job);
-    return ls_reply_response(req, MHD_HTTP_OK, resp);
+    ls_resp_body_take(resp, "application/json", body, len);
+    return ls_reply(req, resp);
+}
+
+/* ---- exports -------------------------------------------------------------------------- */
+
+struct stream {
+    struct ls_export *exp;
+};
+
+static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
+{
+    struct stream *s = ud;
+    int rc = ls_export_next(s->exp, out, err);
+    if (rc < 0)
+        return rc;
+    return rc == 0 ? LS_STREAM_END : LS_STREAM_MORE;
+}
+
+static void stream_free(void *ud)
+{
+    struct stream *s = ud;
+    ls_export_free(s->exp);
+    free(s);
 }
 
 /* Streams every matching result; CSV unless ?format=jsonl. */
-static enum MHD_Result send_export(struct ls_req *req, const struct ls_job *job)
+static int send_export(struct ls_req *req, const struct ls_job *job,
+                       const struct ls_results_query *q, enum ls_export_format format)
 {
-    enum MHD_Result r;
-    enum ls_export_format format = LS_EXPORT_CSV;
+    struct stream *s = ls_xcalloc(1, sizeof(*s));
+    s->exp = ls_export_new(req->app->store, job, q, format);
+    struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
+    bool csv = format == LS_EXPORT_CSV;
+    ls_resp_header(resp, "Content-Disposition",
+                   csv ? "attachment; filename=lead_scores.csv"
+                       : "attachment; filename=lead_scores.jsonl");
+    job_headers(resp, job);
+    ls_resp_body_stream(resp, csv ? "text/csv; charset=utf-8" : "application/x-ndjson", export_next,
+                        s, stream_free);
+    return ls_reply(req, resp);
+}
+
+static bool export_format(struct ls_req *req, enum ls_export_format *format, int *r)
+{
     const char *f = ls_req_query(req, "format");
-    if (f && strcmp(f, "csv") == 0) {
-        format = LS_EXPORT_CSV;
-    } else if (f && strcmp(f, "jsonl") == 0) {
-        format = LS_EXPORT_JSONL;
-    } else if (f) {
+    if (f == NULL || strcmp(f, "csv") == 0) {
+        *format = LS_EXPORT_CSV;
+    } else if (strcmp(f, "jsonl") == 0) {
+        *format = LS_EXPORT_JSONL;
+    } else {
         char msg[120];
         snprintf(msg, sizeof(msg), "format must be csv or jsonl (got \"%.40s\")", f);
-        return ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "invalid", msg, NULL);
+        *r = ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg, NULL);
+        return false;
     }
+    return true;
+}
+
+/* ---- routes (parameters are checked before anything is looked up) ---------------------- */
+
+int ls_h_results(struct ls_req *req)
+{
+    struct ls_job job;
     struct ls_results_query q;
-    if (!parse_query(req, &q, &r))
+    int r;
+    if (!parse_query(req, &q, &r) || !latest_job(req, &job, &r))
         return r;
-    struct stream *s = ls_xcalloc(1, sizeof(*s));
-    s->exp = ls_export_new(req->app->store, job, &q, format);
-    ls_buf_init(&s->buf, SIZE_MAX);
-    memcpy(s->req_id, req->id, sizeof(s->req_id));
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK, reader, s, stream_free);
-    if (format == LS_EXPORT_CSV) {
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                                "attachment; filename=lead_scores.csv");
-    } else {
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-ndjson");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                                "attachment; filename=lead_scores.jsonl");
-    }
-    job_headers(resp, job);
-    return ls_reply_response(req, MHD_HTTP_OK, resp);
+    return results_page(req, &job, &q);
 }
 
-enum MHD_Result ls_h_results(struct ls_req *req)
+int ls_h_job_results(struct ls_req *req)
 {
     struct ls_job job;
-    enum MHD_Result r;
-    return latest_job(req, &job, &r) ? results_page(req, &job) : r;
+    struct ls_results_query q;
+    int r;
+    if (!parse_query(req, &q, &r) || !path_job(req, &job, &r))
+        return r;
+    return results_page(req, &job, &q);
 }
 
-enum MHD_Result ls_h_results_export(struct ls_req *req)
+int ls_h_results_export(struct ls_req *req)
 {
     struct ls_job job;
-    enum MHD_Result r;
-    return latest_job(req, &job, &r) ? send_export(req, &job) : r;
+    struct ls_results_query q;
+    enum ls_export_format f;
+    int r;
+    if (!export_format(req, &f, &r) || !parse_query(req, &q, &r) || !latest_job(req, &job, &r))
+        return r;
+    return send_export(req, &job, &q, f);
 }
 
-enum MHD_Result ls_h_job_results(struct ls_req *req)
+int ls_h_job_results_export(struct ls_req *req)
 {
     struct ls_job job;
-    enum MHD_Result r;
-    return path_job(req, &job, &r) ? results_page(req, &job) : r;
+    struct ls_results_query q;
+    enum ls_export_format f;
+    int r;
+    if (!export_format(req, &f, &r) || !parse_query(req, &q, &r) || !path_job(req, &job, &r))
+        return r;
+    return send_export(req, &job, &q, f);
 }
 
-enum MHD_Result ls_h_job_results_export(struct ls_req *req)
+int ls_h_job_results_delete(struct ls_req *req)
 {
     struct ls_job job;
-    enum MHD_Result r;
-    return path_job(req, &job, &r) ? send_export(req, &job) : r;
+    int r;
+    if (!path_job(req, &job, &r))
+        return r;
+    struct ls_err err = {0};
+    if (ls_store_job_delete(req->app->store, req->auth.workspace, job.id, true, ls_now_ms(),
+                            &err) != LS_OK)
+        return ls_reply_err(req, &err, NULL);
+    if (ls_store_job_get(req->app->store, req->auth.workspace, job.id, &job, &err) != LS_OK)
+        return ls_reply_err(req, &err, NULL);
+    return ls_reply_json(req, LS_HTTP_OK, ls_view_job(&job, ls_now_ms()));
 }

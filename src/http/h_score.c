@@ -15,46 +15,47 @@
 
 static json_t *counts_json(const struct ls_job *job)
 {
-    return json_pack("{s:I, s:I, s:I}", "High", (json_int_t)job->counts[LS_INTENT_HIGH], "Medium",
-                     (json_int_t)job->counts[LS_INTENT_MEDIUM], "Low",
-                     (json_int_t)job->counts[LS_INTENT_LOW]);
+    return json_pack("{s:I, s:I, s:I}", "High", (json_int_t)job->n.intents[LS_INTENT_HIGH],
+                     "Medium", (json_int_t)job->n.intents[LS_INTENT_MEDIUM], "Low",
+                     (json_int_t)job->n.intents[LS_INTENT_LOW]);
 }
 
 /* The job's statistics as the reply and the CLI summary show them. */
 static json_t *stats_json(const struct ls_job *job)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I}}", "fallbacks", (json_int_t)job->fallbacks,
-                     "cache_hits", (json_int_t)job->cache_hits, "model_calls",
-                     (json_int_t)job->model_calls, "retries", (json_int_t)job->retries, "tokens",
-                     "prompt", (json_int_t)job->prompt_tokens, "output",
-                     (json_int_t)job->output_tokens);
+    const struct ls_job_counts *n = &job->n;
+    return json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I}}", "fallbacks", (json_int_t)n->fallbacks,
+                     "cache_hits", (json_int_t)n->cache_hits, "model_calls",
+                     (json_int_t)n->model_calls, "retries", (json_int_t)n->retries, "tokens",
+                     "prompt", (json_int_t)n->prompt_tokens, "output",
+                     (json_int_t)n->output_tokens);
 }
 
-static enum MHD_Result finished(struct ls_req *req, int64_t job_id)
+static int finished(struct ls_req *req, int64_t job_id)
 {
     struct ls_job job;
     struct ls_err err = {0};
-    if (ls_store_job_get(req->app->store, job_id, &job, &err) != LS_OK)
+    if (ls_store_job_get(req->app->store, req->auth.workspace, job_id, &job, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     char msg[300];
     switch (job.status) {
     case LS_JOB_SUCCEEDED: {
-        snprintf(msg, sizeof(msg), "scored %lld leads", (long long)job.done);
+        snprintf(msg, sizeof(msg), "scored %lld leads", (long long)job.n.done);
         json_t *body = json_pack("{s:s, s:I, s:I, s:o, s:s, s:s}", "message", msg, "job_id",
-                                 (json_int_t)job.id, "scored", (json_int_t)job.done, "counts",
+                                 (json_int_t)job.id, "scored", (json_int_t)job.n.done, "counts",
                                  counts_json(&job), "provider", job.provider, "model", job.model);
         json_object_update_new(body, stats_json(&job));
-        return ls_reply_json(req, MHD_HTTP_OK, body);
+        return ls_reply_json(req, LS_HTTP_OK, body);
     }
     case LS_JOB_FAILED:
-        snprintf(msg, sizeof(msg), "scoring failed: %s", job.error);
-        return ls_reply_error(
-            req, MHD_HTTP_BAD_GATEWAY, "scoring_failed", msg,
-            json_pack("{s:I, s:I}", "job_id", (json_int_t)job.id, "scored", (json_int_t)job.done));
+        snprintf(msg, sizeof(msg), "scoring failed: %.250s", job.error);
+        return ls_reply_error(req, LS_HTTP_BAD_GATEWAY, "scoring_failed", msg,
+                              json_pack("{s:I, s:I}", "job_id", (json_int_t)job.id, "scored",
+                                        (json_int_t)job.n.done));
     case LS_JOB_CANCELLED:
         snprintf(msg, sizeof(msg), "job %lld was cancelled after %lld leads", (long long)job.id,
-                 (long long)job.done);
-        return ls_reply_error(req, MHD_HTTP_CONFLICT, "cancelled", msg,
+                 (long long)job.n.done);
+        return ls_reply_error(req, LS_HTTP_CONFLICT, "cancelled", msg,
                               json_pack("{s:I}", "job_id", (json_int_t)job.id));
     case LS_JOB_QUEUED:
     case LS_JOB_RUNNING:
@@ -63,33 +64,35 @@ static enum MHD_Result finished(struct ls_req *req, int64_t job_id)
     snprintf(msg, sizeof(msg),
              "the server is shutting down; job %lld is saved and resumes when it restarts",
              (long long)job.id);
-    return ls_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", msg,
+    return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down", msg,
                           json_pack("{s:I}", "job_id", (json_int_t)job.id));
 }
 
-enum MHD_Result ls_h_score(struct ls_req *req)
+int ls_h_score(struct ls_req *req)
 {
     struct ls_app *app = req->app;
-    int64_t waited = ls_req_waited_job(req);
-    if (waited) /* resumed: the job is done */
+    int64_t waited = req->waited_job;
+    if (waited) /* resumed: the job is done (or the server is stopping) */
         return finished(req, waited);
 
     struct ls_err err = {0};
+    int r;
     int64_t offer_id = 0, upload_id = 0;
-    if (ls_store_current(app->store, &offer_id, &upload_id, NULL, &err) != LS_OK)
-        return ls_reply_err(req, &err, NULL);
+    if (!ls_job_inputs(req, &offer_id, &upload_id, &r))
+        return r;
     if (offer_id == 0 || upload_id == 0) {
         const char *msg = offer_id == 0 && upload_id == 0
                               ? "nothing to score yet: POST /offer and POST /leads/upload first"
                           : offer_id == 0 ? "no offer yet: POST /offer first"
                                           : "no leads yet: POST /leads/upload first";
-        return ls_reply_error(req, MHD_HTTP_CONFLICT, "conflict", msg, NULL);
+        return ls_reply_error(req, LS_HTTP_CONFLICT, "conflict", msg, NULL);
     }
-    if (ls_runner_stopping(app->runner))
-        return ls_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
+    if (ls_runner_stopping(app->runner) || atomic_load(&app->stopping))
+        return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
                               "the server is shutting down", NULL);
     struct ls_job job;
-    if (ls_runner_submit(app->runner, offer_id, upload_id, &job, &err) != LS_OK)
+    if (ls_runner_submit(app->runner, req->auth.workspace, offer_id, upload_id, &job, &err) !=
+        LS_OK)
         return ls_reply_err(req, &err, NULL);
 
     const char *prefer = ls_req_header(req, "Prefer");
@@ -99,9 +102,8 @@ enum MHD_Result ls_h_score(struct ls_req *req)
         json_t *body =
             json_pack("{s:s, s:I, s:s, s:I}", "message", "scoring started", "job_id",
                       (json_int_t)job.id, "status", "queued", "total", (json_int_t)job.total);
-        const char *headers[] = {MHD_HTTP_HEADER_LOCATION, loc, "Preference-Applied",
-                                 "respond-async", NULL};
-        return ls_reply_json_hdr(req, MHD_HTTP_ACCEPTED, body, headers);
+        const char *headers[] = {"Location", loc, "Preference-Applied", "respond-async", NULL};
+        return ls_reply_json_hdr(req, LS_HTTP_ACCEPTED, body, headers);
     }
 
     return ls_req_wait_job(req, job.id);

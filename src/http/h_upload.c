@@ -1,29 +1,35 @@
 /*
- * h_upload.c - POST /leads/upload: a CSV as multipart field "file" (curl -F
- * file=@leads.csv) or as the raw body (Content-Type: text/csv). The body is
- * parsed while it arrives - never held whole - and leads go to the store in
- * batches; the upload becomes visible and current only when it is complete.
+ * h_upload.c - POST /leads/upload and POST /uploads: a CSV as multipart
+ * field "file" (curl -F file=@leads.csv) or as the raw body (Content-Type:
+ * text/csv). The body is parsed while it arrives - never held whole - and
+ * leads go to the store in batches; the upload becomes visible and current
+ * only when it is complete. A problem is answered at once (the rest of the
+ * body is not read); whatever was stored of a failed upload is deleted.
  */
 #include "http.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/multipart.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "sys/log.h"
+#include "sys/metrics.h"
 #include "sys/sys.h"
 
-#define PP_BUFFER  (64 * 1024)
 #define ERRORS_MAX 100
 
 struct upload {
     struct ls_req *req; /* borrowed */
     struct ls_csv_in *csv;
     struct ls_store_upload *up;
-    struct MHD_PostProcessor *pp;
+    struct ls_multipart *mp;
     bool saw_file;
-    bool failed; /* a reply is deferred; ignore the rest of the body */
+    bool in_file; /* the multipart reader is inside the "file" part */
+    bool failed;  /* a reply was sent; ignore the rest of the body */
     char filename[256];
     uint64_t bytes;
     json_t *errors; /* the first ERRORS_MAX rejected rows */
@@ -32,8 +38,7 @@ struct upload {
 static void upload_cleanup(void *state)
 {
     struct upload *u = state;
-    if (u->pp)
-        MHD_destroy_post_processor(u->pp);
+    ls_multipart_free(u->mp);
     ls_csv_in_free(u->csv);
     ls_store_upload_abort(u->up); /* no-op after a commit (up is NULL then) */
     json_decref(u->errors);
@@ -43,29 +48,39 @@ static void upload_cleanup(void *state)
 static void fail(struct upload *u, unsigned status, const char *code, const char *msg,
                  json_t *details)
 {
-    if (!u->failed)
-        ls_reply_defer_error(u->req, status, code, msg, details);
-    else
+    if (!u->failed) {
+        ls_reply_error(u->req, status, code, msg, details);
+        ls_metrics_upload(false, 0, 0);
+    } else {
         json_decref(details);
+    }
     u->failed = true;
-    ls_store_upload_abort(u->up);
+    ls_store_upload_abort(u->up); /* REQ-UPLOAD-ABORT: nothing of it stays on disk */
     u->up = NULL;
 }
 
 static void fail_err(struct upload *u, const struct ls_err *err)
 {
     if (err->code == LS_ELIMIT) {
-        fail(u, MHD_HTTP_CONTENT_TOO_LARGE, "too_many_rows", err->msg, NULL);
+        fail(u, LS_HTTP_CONTENT_TOO_LARGE, "too_many_rows", err->msg, NULL);
     } else if (err->code == LS_EINVAL) {
         json_t *details = ls_csv_in_details(u->csv);
-        const char *code = details                                        ? "missing_columns"
-                           : strncmp(err->msg, "no leads found", 14) == 0 ? "no_leads"
-                                                                          : "invalid_csv";
-        fail(u, MHD_HTTP_BAD_REQUEST, code, err->msg, details);
+        bool no_leads = strncmp(err->msg, "no leads found", 14) == 0;
+        const char *code = details ? "missing_columns" : no_leads ? "no_leads" : "invalid_csv";
+        if (no_leads) {
+            /* Every row rejected: say why, row by row (the first ERRORS_MAX). */
+            struct ls_csv_stats st;
+            ls_csv_in_stats(u->csv, &st);
+            details =
+                json_pack("{s:I, s:O}", "rejected", (json_int_t)st.rejected, "errors", u->errors);
+        }
+        fail(u, LS_HTTP_BAD_REQUEST, code, err->msg, details);
     } else {
-        ls_log(LS_LOG_ERROR, "upload.error", "req=%s error=%s", u->req->id, err->msg);
-        fail(u, ls_http_status_for(err->code), ls_status_name(err->code),
-             "internal error; see the server log", NULL);
+        ls_reply_err(u->req, err, NULL); /* logs a 5xx with the request id */
+        u->failed = true;
+        ls_metrics_upload(false, 0, 0);
+        ls_store_upload_abort(u->up);
+        u->up = NULL;
     }
 }
 
@@ -78,9 +93,12 @@ static int on_lead(void *ud, const struct ls_lead *lead, uint64_t line, struct l
 static void on_reject(void *ud, uint64_t line, const char *msg)
 {
     struct upload *u = ud;
-    if (json_array_size(u->errors) < ERRORS_MAX)
-        json_array_append_new(u->errors,
-                              json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", msg));
+    if (json_array_size(u->errors) < ERRORS_MAX) {
+        json_t *e = json_object();
+        json_object_set_new(e, "line", json_integer((json_int_t)line));
+        json_object_set_new(e, "error", ls_json_text(msg, strlen(msg)));
+        json_array_append_new(u->errors, e);
+    }
     ls_store_upload_reject(u->up, line, msg, NULL);
 }
 
@@ -88,7 +106,8 @@ static void on_reject(void *ud, uint64_t line, const char *msg)
 static int start(struct upload *u)
 {
     struct ls_err err = {0};
-    u->up = ls_store_upload_begin(u->req->app->store, u->filename, NULL, ls_now_ms(), &err);
+    u->up = ls_store_upload_begin(u->req->app->store, u->req->auth.workspace, u->filename, NULL,
+                                  ls_now_ms(), &err);
     if (u->up == NULL) {
         fail_err(u, &err);
         return err.code;
@@ -108,114 +127,157 @@ static void feed(struct upload *u, const char *data, size_t len)
         fail_err(u, &err);
 }
 
-static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
-                               const char *filename, const char *content_type,
-                               const char *transfer_encoding, const char *data, uint64_t off,
-                               size_t size)
+/* A file name as stored and shown: valid UTF-8, no control characters, 255 bytes at most. */
+static void set_filename(struct upload *u, const char *name)
 {
-    (void)kind;
-    (void)content_type;
-    (void)transfer_encoding;
-    (void)off;
-    struct upload *u = cls;
-    if (key == NULL || strcmp(key, "file") != 0)
-        return MHD_YES; /* other form fields are ignored */
-    if (!u->saw_file) {
-        u->saw_file = true;
-        snprintf(u->filename, sizeof(u->filename), "%s", filename ? filename : "");
-    }
-    if (size)
-        feed(u, data, size);
-    return u->failed ? MHD_NO : MHD_YES;
+    struct ls_buf b;
+    ls_buf_init(&b, 4 * sizeof(u->filename));
+    size_t n = strlen(name);
+    if (ls_utf8_valid(name, n))
+        ls_buf_add(&b, name, n);
+    else
+        ls_cp1252_to_utf8(name, n, &b);
+    size_t w = 0;
+    const char *s = ls_buf_str(&b);
+    size_t keep = ls_utf8_clip(s, b.len, sizeof(u->filename) - 1);
+    for (size_t i = 0; i < keep; i++)
+        u->filename[w++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7F ? '_' : s[i];
+    u->filename[w] = '\0';
+    ls_buf_release(&b);
 }
+
+/* ---- multipart parts --------------------------------------------------------------- */
+
+static int on_part(void *ud, const struct ls_multipart_part *p, struct ls_err *err)
+{
+    struct upload *u = ud;
+    if (strncasecmp(p->content_type, "multipart/", 10) == 0) {
+        fail(u, LS_HTTP_BAD_REQUEST, "invalid_multipart",
+             "nested multipart bodies are not accepted: send the CSV itself as the \"file\" part",
+             NULL);
+        return ls_err_set(err, LS_EINVAL, "nested multipart");
+    }
+    u->in_file = strcmp(p->name, "file") == 0;
+    if (!u->in_file)
+        return LS_OK; /* other form fields are ignored */
+    if (u->saw_file) {
+        fail(u, LS_HTTP_BAD_REQUEST, "invalid_multipart",
+             "the body has more than one \"file\" part: send one file per upload", NULL);
+        return ls_err_set(err, LS_EINVAL, "two files");
+    }
+    u->saw_file = true;
+    set_filename(u, p->filename ? p->filename : "");
+    return LS_OK;
+}
+
+static int on_part_data(void *ud, const char *data, size_t len, struct ls_err *err)
+{
+    struct upload *u = ud;
+    if (u->in_file)
+        feed(u, data, len);
+    return u->failed ? ls_err_set(err, LS_EINVAL, "upload failed") : LS_OK;
+}
+
+static int on_part_end(void *ud, struct ls_err *err)
+{
+    (void)err;
+    struct upload *u = ud;
+    u->in_file = false;
+    return LS_OK;
+}
+
+/* ---- the route ------------------------------------------------------------------ */
 
 int ls_h_upload_begin(struct ls_req *req)
 {
-    struct ls_app *app = req->app;
     struct upload *u = ls_xcalloc(1, sizeof(*u));
     u->req = req;
     u->errors = json_array();
     req->state = u;
     req->cleanup = upload_cleanup;
-
-    int64_t cl = ls_req_content_length(req);
-    if (cl > (int64_t)app->cfg.max_upload) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "upload is larger than the %zu-byte limit", app->cfg.max_upload);
-        ls_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
-        return LS_OK;
-    }
+    struct ls_err err = {0};
     if (ls_req_content_type_is(req, "multipart/form-data")) {
-        u->pp = MHD_create_post_processor(req->conn, PP_BUFFER, on_part, u);
-        if (u->pp == NULL) {
-            ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "invalid_multipart",
-                           "multipart/form-data body without a boundary", NULL);
+        char boundary[LS_MULTIPART_BOUNDARY_MAX + 1];
+        if (ls_multipart_boundary(ls_req_header(req, "Content-Type"), boundary, sizeof(boundary),
+                                  &err) != LS_OK) {
+            fail(u, LS_HTTP_BAD_REQUEST, "invalid_multipart", err.msg, NULL);
+            return LS_OK;
         }
+        u->mp = ls_multipart_new(boundary, on_part, on_part_data, on_part_end, u);
         return LS_OK;
     }
     if (ls_req_content_type_is(req, "text/csv") || ls_req_content_type_is(req, "application/csv")) {
         const char *name = ls_req_query(req, "filename");
-        snprintf(u->filename, sizeof(u->filename), "%s", name ? name : "");
+        set_filename(u, name ? name : "");
         u->saw_file = true;
         return LS_OK;
     }
-    const char *ct = ls_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct = ls_req_header(req, "Content-Type");
     char msg[256];
-    snprintf(msg, sizeof(msg),
-             "send the CSV as multipart/form-data field \"file\" or as a text/csv body (got %s)",
-             ct ? ct : "no Content-Type");
-    ls_reply_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", msg, NULL);
+    snprintf(
+        msg, sizeof(msg),
+        "send the CSV as multipart/form-data field \"file\" or as a text/csv body (got %.100s)",
+        ct ? ct : "no Content-Type");
+    ls_reply_error(req, LS_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", msg, NULL);
+    u->failed = true;
     return LS_OK;
 }
 
 int ls_h_upload_chunk(struct ls_req *req, const char *data, size_t len)
 {
     struct upload *u = req->state;
+    if (u->failed)
+        return LS_OK;
     u->bytes += len;
     if (u->bytes > req->app->cfg.max_upload) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "upload is larger than the %zu-byte limit",
+        snprintf(msg, sizeof(msg), "the upload is larger than the %zu-byte limit",
                  req->app->cfg.max_upload);
-        fail(u, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
+        fail(u, LS_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
         return LS_OK;
     }
-    if (u->pp) {
-        if (MHD_post_process(u->pp, data, len) != MHD_YES && !u->failed)
-            fail(u, MHD_HTTP_BAD_REQUEST, "invalid_multipart", "malformed multipart/form-data body",
-                 NULL);
-    } else {
+    if (u->mp == NULL) {
         feed(u, data, len);
+        return LS_OK;
     }
+    struct ls_err err = {0};
+    if (ls_multipart_feed(u->mp, data, len, &err) != LS_OK && !u->failed)
+        fail(u, LS_HTTP_BAD_REQUEST, "invalid_multipart", err.msg, NULL);
     return LS_OK;
 }
 
-enum MHD_Result ls_h_upload_end(struct ls_req *req)
+int ls_h_upload_end(struct ls_req *req)
 {
     struct upload *u = req->state;
     struct ls_err err = {0};
-    if (u->pp) {
-        MHD_destroy_post_processor(u->pp); /* flushes the last part */
-        u->pp = NULL;
-    }
-    if (!u->failed && !u->saw_file)
-        fail(u, MHD_HTTP_BAD_REQUEST, "missing_file",
-             "the multipart body has no field named \"file\" (curl -F file=@leads.csv)", NULL);
-    if (!u->failed && u->csv == NULL)
-        start(u); /* an empty file still gets its "no leads found" */
-    if (!u->failed && ls_csv_in_finish(u->csv, &err) != LS_OK)
-        fail_err(u, &err);
     if (u->failed)
-        return ls_reply_deferred(req);
-
+        return LS_OK;
+    if (u->mp && ls_multipart_finish(u->mp, &err) != LS_OK) {
+        fail(u, LS_HTTP_BAD_REQUEST, "invalid_multipart", err.msg, NULL);
+        return LS_OK;
+    }
+    if (!u->saw_file) {
+        fail(u, LS_HTTP_BAD_REQUEST, "missing_file",
+             "the multipart body has no field named \"file\" (curl -F file=@leads.csv)", NULL);
+        return LS_OK;
+    }
+    if (u->csv == NULL && start(u) != LS_OK)
+        return LS_OK; /* an empty file still gets its "no leads found" below */
+    if (ls_csv_in_finish(u->csv, &err) != LS_OK) {
+        fail_err(u, &err);
+        return LS_OK;
+    }
     struct ls_csv_stats st;
     int64_t id = 0;
     ls_csv_in_stats(u->csv, &st);
     struct ls_store_upload *up = u->up;
     u->up = NULL; /* commit frees it, on success and on failure */
     if (ls_store_upload_commit(up, &st, &id, &err) != LS_OK) {
-        ls_log(LS_LOG_ERROR, "upload.error", "req=%s error=%s", req->id, err.msg);
+        u->failed = true;
+        ls_metrics_upload(false, 0, 0);
         return ls_reply_err(req, &err, NULL);
     }
+    ls_metrics_upload(true, st.accepted, st.rejected);
     ls_log(LS_LOG_INFO, "upload.stored", "req=%s upload=%lld accepted=%llu rejected=%llu", req->id,
            (long long)id, (unsigned long long)st.accepted, (unsigned long long)st.rejected);
     char msg[160];
@@ -225,5 +287,5 @@ enum MHD_Result ls_h_upload_end(struct ls_req *req)
                              (json_int_t)id, "count", (json_int_t)st.accepted, "rejected",
                              (json_int_t)st.rejected, "errors", u->errors, "encoding",
                              st.is_cp1252 ? "windows-1252" : "utf-8", "filename", u->filename);
-    return ls_reply_json(req, MHD_HTTP_CREATED, body);
+    return ls_reply_json(req, LS_HTTP_CREATED, body);
 }

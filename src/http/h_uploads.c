@@ -1,6 +1,8 @@
 /* h_uploads.c - GET /uploads, /uploads/{id}, /uploads/{id}/leads. (POST is in h_upload.c.) */
 #include "http.h"
 
+#include <string.h>
+
 #include "core/jsonx.h"
 
 #define PAGE_DEFAULT  100
@@ -11,10 +13,11 @@
 
 static json_t *upload_json(const struct ls_upload_info *u)
 {
-    return json_pack("{s:I, s:s, s:I, s:I, s:s, s:o}", "id", (json_int_t)u->id, "filename",
-                     u->filename, "count", (json_int_t)u->accepted, "rejected",
-                     (json_int_t)u->rejected, "encoding", u->is_cp1252 ? "windows-1252" : "utf-8",
-                     "created_at", ls_view_time(u->created_ms));
+    return json_pack("{s:I, s:o, s:I, s:I, s:s, s:o}", "id", (json_int_t)u->id, "filename",
+                     ls_json_text(u->filename, strlen(u->filename)), "count",
+                     (json_int_t)u->accepted, "rejected", (json_int_t)u->rejected, "encoding",
+                     u->is_cp1252 ? "windows-1252" : "utf-8", "created_at",
+                     ls_view_time(u->created_ms));
 }
 
 static int add_upload(void *ud, const struct ls_upload_info *u, struct ls_err *err)
@@ -24,21 +27,22 @@ static int add_upload(void *ud, const struct ls_upload_info *u, struct ls_err *e
     return LS_OK;
 }
 
-enum MHD_Result ls_h_uploads_list(struct ls_req *req)
+int ls_h_uploads_list(struct ls_req *req)
 {
-    enum MHD_Result r;
+    int r;
     int limit, offset;
     if (!ls_req_page(req, PAGE_DEFAULT, PAGE_MAX, &limit, &offset, &r))
         return r;
     struct ls_err err = {0};
     int64_t total = 0, current = 0;
     json_t *items = json_array();
-    if (ls_store_uploads_list(req->app->store, limit, offset, add_upload, items, &total, &err) ||
-        ls_store_current(req->app->store, NULL, &current, NULL, &err)) {
+    if (ls_store_uploads_list(req->app->store, req->auth.workspace, limit, offset, add_upload,
+                              items, &total, &err) ||
+        ls_store_current(req->app->store, req->auth.workspace, NULL, &current, NULL, &err)) {
         json_decref(items);
         return ls_reply_err(req, &err, NULL);
     }
-    return ls_reply_json(req, MHD_HTTP_OK,
+    return ls_reply_json(req, LS_HTTP_OK,
                          json_pack("{s:I, s:I, s:o}", "total", (json_int_t)total, "current",
                                    (json_int_t)current, "items", items));
 }
@@ -46,28 +50,30 @@ enum MHD_Result ls_h_uploads_list(struct ls_req *req)
 static int add_reject(void *ud, int64_t line, const char *msg, struct ls_err *err)
 {
     (void)err;
-    json_array_append_new(ud, json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", msg));
+    json_array_append_new(ud, json_pack("{s:I, s:o}", "line", (json_int_t)line, "error",
+                                        ls_json_text(msg, strlen(msg))));
     return LS_OK;
 }
 
-enum MHD_Result ls_h_upload_get(struct ls_req *req)
+int ls_h_upload_get(struct ls_req *req)
 {
-    enum MHD_Result r;
+    int r;
     int64_t id;
     if (!ls_req_id(req, 0, "upload id", &id, &r))
         return r;
     struct ls_upload_info u;
     struct ls_err err = {0};
-    if (ls_store_upload_get(req->app->store, id, &u, &err) != LS_OK)
+    if (ls_store_upload_get(req->app->store, req->auth.workspace, id, &u, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     json_t *errors = json_array();
-    if (ls_store_upload_errors(req->app->store, id, ERRORS_SHOWN, add_reject, errors, &err)) {
+    if (ls_store_upload_errors(req->app->store, req->auth.workspace, id, ERRORS_SHOWN, add_reject,
+                               errors, &err)) {
         json_decref(errors);
         return ls_reply_err(req, &err, NULL);
     }
     json_t *body = upload_json(&u);
     json_object_set_new(body, "errors", errors);
-    return ls_reply_json(req, MHD_HTTP_OK, body);
+    return ls_reply_json(req, LS_HTTP_OK, body);
 }
 
 static int add_lead(void *ud, int64_t idx, int64_t line, const struct ls_lead *lead,
@@ -81,9 +87,9 @@ static int add_lead(void *ud, int64_t idx, int64_t line, const struct ls_lead *l
     return LS_OK;
 }
 
-enum MHD_Result ls_h_upload_leads(struct ls_req *req)
+int ls_h_upload_leads(struct ls_req *req)
 {
-    enum MHD_Result r;
+    int r;
     int64_t id;
     int limit, offset;
     if (!ls_req_id(req, 0, "upload id", &id, &r) ||
@@ -91,15 +97,31 @@ enum MHD_Result ls_h_upload_leads(struct ls_req *req)
         return r;
     struct ls_upload_info u;
     struct ls_err err = {0};
-    if (ls_store_upload_get(req->app->store, id, &u, &err) != LS_OK)
+    if (ls_store_upload_get(req->app->store, req->auth.workspace, id, &u, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     json_t *items = json_array();
-    if (ls_store_upload_leads(req->app->store, id, limit, offset, add_lead, items, &err)) {
+    if (ls_store_upload_leads(req->app->store, req->auth.workspace, id, limit, offset, add_lead,
+                              items, &err)) {
         json_decref(items);
         return ls_reply_err(req, &err, NULL);
     }
-    return ls_reply_json(req, MHD_HTTP_OK,
+    return ls_reply_json(req, LS_HTTP_OK,
                          json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)u.accepted, "limit",
                                    (json_int_t)limit, "offset", (json_int_t)offset, "items",
                                    items));
+}
+
+int ls_h_upload_delete(struct ls_req *req)
+{
+    int r;
+    int64_t id;
+    if (!ls_req_id(req, 0, "upload id", &id, &r))
+        return r;
+    struct ls_err err = {0};
+    if (ls_store_upload_delete(req->app->store, req->auth.workspace, id, &err) != LS_OK)
+        return ls_reply_err(req, &err, NULL);
+    return ls_reply_json(req, LS_HTTP_OK,
+                         json_pack("{s:s, s:I}", "message",
+                                   "upload deleted with its leads and the results scored from them",
+                                   "id", (json_int_t)id));
 }

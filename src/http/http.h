@@ -1,33 +1,85 @@
 /*
  * http.h - what route handlers share: the application context, the request
- * (one per HTTP request, created on MHD's first callback and freed in its
- * completion callback) and the reply helpers. Handlers run decode -> validate
- * -> core -> store -> encode and hold no business rules.
+ * (one per HTTP request, created when its head has arrived and freed once
+ * its response is sent), the response builder and the route table.
+ * Handlers run decode -> validate -> core -> store -> encode and hold no
+ * business rules. The HTTP/1.1 server itself is server.c; the path from a
+ * parsed head to a handler (Host, Origin, access, query checks) is
+ * request.c.
  */
 #ifndef LS_HTTP_HTTP_H
 #define LS_HTTP_HTTP_H
 
 #include <jansson.h>
-#include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "core/buf.h"
 #include "core/csv_in.h"
 #include "core/err.h"
+#include "core/http_parse.h"
 #include "core/rules.h"
 #include "jobs/runner.h"
 #include "llm/provider.h"
 #include "store/store.h"
 
+/* HTTP statuses the service answers with. */
+enum {
+    LS_HTTP_OK = 200,
+    LS_HTTP_CREATED = 201,
+    LS_HTTP_ACCEPTED = 202,
+    LS_HTTP_NO_CONTENT = 204,
+    LS_HTTP_NOT_MODIFIED = 304,
+    LS_HTTP_BAD_REQUEST = 400,
+    LS_HTTP_UNAUTHORIZED = 401,
+    LS_HTTP_FORBIDDEN = 403,
+    LS_HTTP_NOT_FOUND = 404,
+    LS_HTTP_METHOD_NOT_ALLOWED = 405,
+    LS_HTTP_REQUEST_TIMEOUT = 408,
+    LS_HTTP_CONFLICT = 409,
+    LS_HTTP_CONTENT_TOO_LARGE = 413,
+    LS_HTTP_UNSUPPORTED_MEDIA_TYPE = 415,
+    LS_HTTP_MISDIRECTED = 421,
+    LS_HTTP_UNPROCESSABLE_CONTENT = 422,
+    LS_HTTP_TOO_MANY_REQUESTS = 429,
+    LS_HTTP_INTERNAL_SERVER_ERROR = 500,
+    LS_HTTP_BAD_GATEWAY = 502,
+    LS_HTTP_SERVICE_UNAVAILABLE = 503,
+    LS_HTTP_GATEWAY_TIMEOUT = 504,
+    LS_HTTP_INSUFFICIENT_STORAGE = 507,
+};
+
+/* Who may call a route. */
+enum ls_role { LS_ROLE_NONE = 0, LS_ROLE_VIEWER = 1, LS_ROLE_MEMBER = 2, LS_ROLE_ADMIN = 3 };
+
+/* "viewer", "member", "admin". Static. */
+const char *ls_role_name(enum ls_role r);
+/* Inverse of ls_role_name; LS_ROLE_NONE when unknown. */
+enum ls_role ls_role_parse(const char *s);
+
 struct ls_http_config {
-    const char *host;  /* borrowed; numeric address or name */
-    int port;          /* 0: any free port */
-    int threads;       /* MHD thread pool size */
-    size_t max_json;   /* bytes of a JSON body (413 above) */
-    size_t max_upload; /* bytes of a CSV upload (413 above) */
+    const char *host;          /* borrowed; numeric address or name */
+    int port;                  /* 0: any free port */
+    int threads;               /* I/O threads */
+    size_t max_json;           /* bytes of a JSON body (413 above) */
+    size_t max_upload;         /* bytes of a CSV upload (413 above) */
+    size_t max_head;           /* bytes of a request line and headers (431 above) */
+    int header_timeout_ms;     /* a request head must arrive within this */
+    int idle_timeout_ms;       /* a kept-alive connection may idle this long */
+    int io_timeout_ms;         /* a body or a reply that makes no progress this long is cut */
+    int max_connections;       /* open connections in all (503 above) */
+    int max_connections_ip;    /* open connections per client address (503 above) */
+    const char *cors_origins;  /* borrowed; comma-separated origins allowed to call, or "" */
+    const char *allowed_hosts; /* borrowed; comma-separated extra Host names, or "" */
+    bool no_auth;              /* --no-auth: open even off loopback */
+    bool metrics_public;       /* GET /metrics without a key */
     struct ls_csv_limits csv;
 };
+
+struct ls_keys;
+struct ls_results_cache;
+struct ls_server;
 
 /* Everything handlers need; all borrowed from main for the server's life. */
 struct ls_app {
@@ -35,16 +87,29 @@ struct ls_app {
     struct ls_runner *runner;
     struct ls_provider *provider;
     const struct ls_rules *rules;
+    struct ls_keys *keys;           /* API keys and the open/protected decision */
+    struct ls_results_cache *cache; /* encoded pages of finished jobs */
+    struct ls_server *server;       /* set once listening (for the connection gauge) */
     struct ls_http_config cfg;
     int64_t started_ms;
+    atomic_bool stopping; /* set when the server is shutting down */
+};
+
+/* The caller of a request, once access has been decided. */
+struct ls_auth {
+    int64_t workspace; /* the only workspace this request may see */
+    enum ls_role role;
+    int64_t key_id; /* 0 in open mode */
+    bool open;      /* no keys: open mode */
 };
 
 struct ls_req;
+struct ls_conn;
 
 enum ls_body_mode { LS_BODY_NONE, LS_BODY_BUFFER, LS_BODY_STREAM };
 
 /* What GET /openapi.json says of a route's request body. */
-enum ls_doc_body { LS_DOC_NONE, LS_DOC_OFFER, LS_DOC_CSV, LS_DOC_JOB };
+enum ls_doc_body { LS_DOC_NONE, LS_DOC_OFFER, LS_DOC_CSV, LS_DOC_JOB, LS_DOC_KEY };
 
 struct ls_route {
     const char *method;
@@ -55,91 +120,153 @@ struct ls_route {
     enum ls_doc_body doc_body;
     unsigned ok_status;  /* its success status */
     const char *ok_type; /* its success media type */
+    enum ls_role role;   /* the least role that may call it; NONE: public */
     enum ls_body_mode body;
     /* NONE and BUFFER: called once the body is complete (req->body). */
-    enum MHD_Result (*handle)(struct ls_req *req);
+    int (*handle)(struct ls_req *req);
     /* STREAM: begin on the first callback (may reply early), chunk per piece, end at the end. */
     int (*stream_begin)(struct ls_req *req);
     int (*stream_chunk)(struct ls_req *req, const char *data, size_t len);
-    enum MHD_Result (*stream_end)(struct ls_req *req);
+    int (*stream_end)(struct ls_req *req);
 };
 
 #define LS_PATH_PARAMS 2
+#define LS_QUERY_MAX   24
+#define LS_REQ_ID_MAX  64
+
+struct ls_query_param {
+    const char *key;   /* decoded, NUL-terminated; borrowed from the request */
+    const char *value; /* decoded, NUL-terminated, never holds a NUL */
+};
 
 struct ls_req {
-    struct ls_app *app; /* borrowed */
-    struct MHD_Connection *conn;
+    struct ls_app *app;   /* borrowed */
+    struct ls_conn *conn; /* borrowed: the connection it arrived on */
     const struct ls_route *route;
-    char id[17]; /* request id, echoed in X-Request-Id */
-    char method[16];
-    char path[256];
+    int route_index; /* in ls_routes_all(), -1 when none matched */
+    char id[LS_REQ_ID_MAX + 1];
+    char method[LS_HTTP_METHOD_MAX + 1];
+    const char *path; /* decoded (no NUL inside); owned by the request */
+    size_t path_len;
     char param[LS_PATH_PARAMS][64]; /* {x} values in pattern order */
+    struct ls_query_param query[LS_QUERY_MAX];
+    size_t n_query;
+    struct ls_http_head head; /* fields point into the request's own copy, NUL-terminated */
+    struct ls_http_framing framing;
+    struct ls_auth auth;
+    const char *cors_origin; /* the allowed Origin to echo in the reply, or NULL */
     int64_t start_ms;
     unsigned status; /* for the access log */
-    uint64_t bytes_in;
+    uint64_t bytes_in, bytes_out;
     /* BUFFER bodies */
     struct ls_buf body;
     bool body_too_large;
-    /* A reply decided before the body ended (e.g. 413 while streaming): sent at the end. */
-    struct MHD_Response *deferred;
-    unsigned deferred_status;
     bool replied;
+    bool suspended;
+    int64_t waited_job;
     /* Handler-owned state, freed by cleanup when the request completes. */
     void *state;
     void (*cleanup)(void *state);
-    bool suspended;
+    /* owned storage behind path, query and head */
+    char *mem;
 };
 
-/* ---- replies (reply.c) ---- */
+/* ---- responses (reply.c) ---- */
+
+/* An immutable body shared by many replies (a cached page). Reference-counted, thread-safe. */
+struct ls_blob {
+    atomic_int refs;
+    size_t len;
+    char data[];
+};
+
+/* A copy of data with one reference (owned: ls_blob_unref). */
+struct ls_blob *ls_blob_new(const char *data, size_t len);
+void ls_blob_ref(struct ls_blob *b);
+void ls_blob_unref(struct ls_blob *b);
+
+/*
+ * A streamed body: appends the next bytes to out. Returns LS_STREAM_MORE
+ * when it may have more, LS_STREAM_END when done (it may also have appended),
+ * LS_STREAM_WAIT when it has nothing yet (asked again shortly), or a
+ * negative ls_status on failure (the body is cut off, so the client sees an
+ * incomplete reply, never a short 200).
+ */
+typedef int (*ls_stream_fn)(void *ud, struct ls_buf *out, struct ls_err *err);
+enum { LS_STREAM_END = 0, LS_STREAM_MORE = 1, LS_STREAM_WAIT = 2 };
+
+struct ls_resp;
+
+/* A reply with status and no body yet (owned until handed to ls_reply). */
+struct ls_resp *ls_resp_new(unsigned status);
+/* Adds a header; name and value are copied. Values with CR or LF are dropped. */
+void ls_resp_header(struct ls_resp *r, const char *name, const char *value);
+/* Body from a malloc'd buffer (taken) with its content type (copied). */
+void ls_resp_body_take(struct ls_resp *r, const char *type, char *data, size_t len);
+/* Body from a blob (takes one reference). */
+void ls_resp_body_blob(struct ls_resp *r, const char *type, struct ls_blob *b);
+/* Streamed body; release(ud) is called when the reply is done or abandoned. */
+void ls_resp_body_stream(struct ls_resp *r, const char *type, ls_stream_fn fn, void *ud,
+                         void (*release)(void *ud));
+/* Closes the connection after this reply. */
+void ls_resp_close(struct ls_resp *r);
+/* Frees r (for callers that built one and then did not send it). */
+void ls_resp_free(struct ls_resp *r);
+
+/* Sends r for req; takes r. Returns LS_OK (the handler's result). */
+int ls_reply(struct ls_req *req, struct ls_resp *r);
 
 /* HTTP status for an enum ls_status: the one mapping table. */
 unsigned ls_http_status_for(int code);
 
-/* Queues a JSON reply; takes body (json_decref'd). */
-enum MHD_Result ls_reply_json(struct ls_req *req, unsigned status, json_t *body);
+/* Queues a JSON reply; takes body (json_decref'd). A NULL body is logged and sent as a 500. */
+int ls_reply_json(struct ls_req *req, unsigned status, json_t *body);
 
 /* Same, adding headers: a NULL-terminated list of name, value pairs. */
-enum MHD_Result ls_reply_json_hdr(struct ls_req *req, unsigned status, json_t *body,
-                                  const char *const *headers);
+int ls_reply_json_hdr(struct ls_req *req, unsigned status, json_t *body,
+                      const char *const *headers);
 
 /*
- * Queues {"error": msg, "code": name, "details": details} with status; takes
- * details (may be NULL). code is the machine name, e.g. "not_found".
+ * Queues {"error": msg, "code": code, "details": details} with status; takes
+ * details (may be NULL). msg may hold any bytes: it is sent as valid UTF-8.
  */
-enum MHD_Result ls_reply_error(struct ls_req *req, unsigned status, const char *code,
-                               const char *msg, json_t *details);
+int ls_reply_error(struct ls_req *req, unsigned status, const char *code, const char *msg,
+                   json_t *details);
 
-/* Queues the error for err->code with the mapped status; takes details. */
-enum MHD_Result ls_reply_err(struct ls_req *req, const struct ls_err *err, json_t *details);
+/*
+ * Queues the error for err->code with the mapped status; takes details.
+ * Statuses of 500 and above are logged with the request id; their message
+ * is replaced by a generic one unless it is safe to show (upstream, storage).
+ */
+int ls_reply_err(struct ls_req *req, const struct ls_err *err, json_t *details);
 
-/* Queues resp with status, adding the request id; takes resp. */
-enum MHD_Result ls_reply_response(struct ls_req *req, unsigned status, struct MHD_Response *resp);
+/* A JSON string for text that may not be valid UTF-8 (bad bytes as U+FFFD). New reference. */
+json_t *ls_json_text(const char *s, size_t len);
 
-/* Builds an error response to send later (see ls_req.deferred); takes details. */
-void ls_reply_defer_error(struct ls_req *req, unsigned status, const char *code, const char *msg,
-                          json_t *details);
+/*
+ * The whole error body for status/code/msg as bytes, built without jansson
+ * (so it cannot fail): for the server's own replies to malformed requests.
+ * Owned: free. *len gets its length.
+ */
+char *ls_error_body(const char *code, const char *msg, size_t *len);
 
-/* Sends the deferred response. */
-enum MHD_Result ls_reply_deferred(struct ls_req *req);
+/* ---- request helpers (request.c) ---- */
 
-/* ---- request helpers (server.c) ---- */
-
-/* A request header or query argument (borrowed from MHD), or NULL. */
-const char *ls_req_header(struct ls_req *req, const char *name);
-const char *ls_req_query(struct ls_req *req, const char *name);
-/* The Content-Length header as a number; -1 when absent or malformed. */
-int64_t ls_req_content_length(struct ls_req *req);
+/* A request header's value (NUL-terminated, borrowed from req), or NULL. */
+const char *ls_req_header(const struct ls_req *req, const char *name);
+/* A query parameter's decoded value (borrowed from req), or NULL when absent. */
+const char *ls_req_query(const struct ls_req *req, const char *name);
 /* True when the Content-Type's media type (parameters ignored) equals type. */
-bool ls_req_content_type_is(struct ls_req *req, const char *type);
+bool ls_req_content_type_is(const struct ls_req *req, const char *type);
+/* True when the request carries a body (Content-Length > 0 or chunked). */
+bool ls_req_has_body(const struct ls_req *req);
 
 /*
  * Suspends the request until the job runner is done with job_id (finished,
  * cancelled, or the runner is stopping); the route's handler is then called
- * again, and ls_req_waited_job returns the id. No thread waits meanwhile.
+ * again, and req->waited_job holds the id. No thread waits meanwhile.
  */
-enum MHD_Result ls_req_wait_job(struct ls_req *req, int64_t job_id);
-/* The job the request waited for, or 0 on the first call. */
-int64_t ls_req_waited_job(const struct ls_req *req);
+int ls_req_wait_job(struct ls_req *req, int64_t job_id);
 
 /* ---- the route table (routes.c) ---- */
 
@@ -150,8 +277,25 @@ int64_t ls_req_waited_job(const struct ls_req *req);
 const struct ls_route *ls_routes_match(const char *method, const char *path, struct ls_req *req,
                                        char *allow, size_t allow_cap);
 
-/* Every route, for GET /openapi.json: *n gets the count. Static. */
+/* Every route, for GET /openapi.json and the metrics: *n gets the count. Static. */
 const struct ls_route *ls_routes_all(size_t *n);
+
+/* ---- the request pipeline (request.c), called by the server ---- */
+
+/*
+ * The head of req has been parsed: decodes the target, checks Host, Origin,
+ * access and the query, matches the route and starts the body. On return
+ * req->replied says whether it answered already (then the body is not read).
+ */
+void ls_request_begin(struct ls_req *req);
+/* The next piece of the body. */
+void ls_request_body(struct ls_req *req, const char *data, size_t len);
+/* The body is complete (or there was none): runs the handler. */
+void ls_request_end(struct ls_req *req);
+/* A suspended request was resumed: runs the handler again. */
+void ls_request_resume(struct ls_req *req);
+/* The reply has been sent (or the connection lost): access log, metrics. */
+void ls_request_done(struct ls_req *req, bool completed);
 
 /* ---- shared helpers (views.c) ---- */
 
@@ -160,33 +304,46 @@ json_t *ls_view_job(const struct ls_job *job, int64_t now_ms);
 /* An RFC 3339 time, or null for 0. New reference. */
 json_t *ls_view_time(int64_t ms);
 /* The positive id in req->param[i]; replies 400 naming what (e.g. "job id") otherwise. */
-bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, enum MHD_Result *r);
+bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, int *r);
 /* limit/offset query parameters for listings; replies 400 on bad values. */
-bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset,
-                 enum MHD_Result *r);
+bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset, int *r);
 
 /* ---- handlers ---- */
 
-enum MHD_Result ls_h_health(struct ls_req *req);
-enum MHD_Result ls_h_openapi(struct ls_req *req);
-enum MHD_Result ls_h_offer_create(struct ls_req *req);
-enum MHD_Result ls_h_offers_list(struct ls_req *req);
-enum MHD_Result ls_h_offer_get(struct ls_req *req);
+/*
+ * The offer and upload a scoring request names: the workspace's current ones,
+ * overridden by "offer_id" / "upload_id" of a JSON body. Replies 400/422 on a
+ * bad body and returns false.
+ */
+bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, int *r);
+
+int ls_h_health(struct ls_req *req);
+int ls_h_openapi(struct ls_req *req);
+int ls_h_metrics(struct ls_req *req);
+int ls_h_offer_create(struct ls_req *req);
+int ls_h_offers_list(struct ls_req *req);
+int ls_h_offer_get(struct ls_req *req);
+int ls_h_offer_delete(struct ls_req *req);
 int ls_h_upload_begin(struct ls_req *req);
 int ls_h_upload_chunk(struct ls_req *req, const char *data, size_t len);
-enum MHD_Result ls_h_upload_end(struct ls_req *req);
-enum MHD_Result ls_h_uploads_list(struct ls_req *req);
-enum MHD_Result ls_h_upload_get(struct ls_req *req);
-enum MHD_Result ls_h_upload_leads(struct ls_req *req);
-enum MHD_Result ls_h_score(struct ls_req *req);
-enum MHD_Result ls_h_job_create(struct ls_req *req);
-enum MHD_Result ls_h_jobs_list(struct ls_req *req);
-enum MHD_Result ls_h_job_get(struct ls_req *req);
-enum MHD_Result ls_h_job_cancel(struct ls_req *req);
-enum MHD_Result ls_h_results(struct ls_req *req);
-enum MHD_Result ls_h_results_export(struct ls_req *req);
-enum MHD_Result ls_h_job_results(struct ls_req *req);
-enum MHD_Result ls_h_job_results_export(struct ls_req *req);
+int ls_h_upload_end(struct ls_req *req);
+int ls_h_uploads_list(struct ls_req *req);
+int ls_h_upload_get(struct ls_req *req);
+int ls_h_upload_leads(struct ls_req *req);
+int ls_h_upload_delete(struct ls_req *req);
+int ls_h_score(struct ls_req *req);
+int ls_h_job_create(struct ls_req *req);
+int ls_h_jobs_list(struct ls_req *req);
+int ls_h_job_get(struct ls_req *req);
+int ls_h_job_cancel(struct ls_req *req);
+int ls_h_job_results_delete(struct ls_req *req);
+int ls_h_results(struct ls_req *req);
+int ls_h_results_export(struct ls_req *req);
+int ls_h_job_results(struct ls_req *req);
+int ls_h_job_results_export(struct ls_req *req);
+int ls_h_keys_list(struct ls_req *req);
+int ls_h_key_create(struct ls_req *req);
+int ls_h_key_delete(struct ls_req *req);
 
 /* ---- the server (server.c) ---- */
 
@@ -196,9 +353,31 @@ struct ls_server;
 struct ls_server *ls_server_start(struct ls_app *app, struct ls_err *err);
 /* The port actually bound (useful with port 0). */
 int ls_server_port(const struct ls_server *srv);
-/* Stops accepting, lets in-flight requests finish (up to grace_ms). */
+/* True when every address host resolves to is a loopback one (127.0.0.0/8, ::1). */
+bool ls_host_is_loopback(const char *host);
+/* True when the server listens on a loopback address only. */
+bool ls_server_is_loopback(const struct ls_server *srv);
+/* Connections open now. */
+int64_t ls_server_connections(const struct ls_server *srv);
+/*
+ * Stops accepting and closes idle connections; requests in flight finish
+ * (up to grace_ms). Returns when none is left or the grace is over.
+ */
 void ls_server_quiesce(struct ls_server *srv, int grace_ms);
-/* Stops the daemon and frees srv (may be NULL). */
+/* Stops the I/O threads, closes every connection and frees srv (may be NULL). */
 void ls_server_stop(struct ls_server *srv);
+
+/* ---- used by request.c and reply.c (server.c) ---- */
+
+/* Hands the reply of the connection's current request to the server; takes r. */
+void ls_conn_reply(struct ls_conn *c, struct ls_resp *r);
+/* Marks the current request suspended: nothing is read or sent until resumed. */
+void ls_conn_suspend(struct ls_conn *c);
+/* Resumes a suspended request from any thread. */
+void ls_conn_resume(struct ls_conn *c);
+/* The address the connection arrived on ("127.0.0.1", "::1"). Borrowed. */
+const char *ls_conn_local_addr(const struct ls_conn *c);
+/* The client's address. Borrowed. */
+const char *ls_conn_peer_addr(const struct ls_conn *c);
 
 #endif

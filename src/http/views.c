@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/query.h"
 #include "sys/sys.h"
@@ -17,39 +18,42 @@ json_t *ls_view_time(int64_t ms)
 
 json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
 {
+    const struct ls_job_counts *n = &j->n;
     int64_t end = j->finished_ms ? j->finished_ms : now_ms;
     bool running = j->status == LS_JOB_RUNNING;
     json_t *elapsed = j->started_ms ? json_integer(end - j->started_ms) : json_null();
     json_t *eta = json_null();
-    if (running && j->done > 0 && j->done < j->total && j->started_ms) {
+    if (running && n->done > 0 && n->done < j->total && j->started_ms) {
         /* The rate so far (cache hits included) applied to what is left. */
-        double per_lead = (double)(end - j->started_ms) / (double)j->done;
+        double per_lead = (double)(end - j->started_ms) / (double)n->done;
         json_decref(eta);
-        eta = json_integer((json_int_t)(per_lead * (double)(j->total - j->done)));
-    } else if (running && j->done >= j->total) {
+        eta = json_integer((json_int_t)(per_lead * (double)(j->total - n->done)));
+    } else if (running && n->done >= j->total) {
         json_decref(eta);
         eta = json_integer(0);
     }
     json_t *o = json_pack(
-        "{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:{s:I, s:I, s:I},"
+        "{s:I, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:{s:I, s:I, s:I},"
         " s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
         "id", (json_int_t)j->id, "status", ls_job_status_name(j->status), "offer_id",
-        (json_int_t)j->offer_id, "upload_id", (json_int_t)j->upload_id, "total",
-        (json_int_t)j->total, "done", (json_int_t)j->done, "failed", (json_int_t)j->failed,
-        "fallbacks", (json_int_t)j->fallbacks, "cache_hits", (json_int_t)j->cache_hits,
-        "model_calls", (json_int_t)j->model_calls, "retries", (json_int_t)j->retries, "tokens",
-        "prompt", (json_int_t)j->prompt_tokens, "output", (json_int_t)j->output_tokens, "counts",
-        "High", (json_int_t)j->counts[LS_INTENT_HIGH], "Medium",
-        (json_int_t)j->counts[LS_INTENT_MEDIUM], "Low", (json_int_t)j->counts[LS_INTENT_LOW],
-        "provider", j->provider, "model", j->model, "created_at", ls_view_time(j->created_ms),
-        "started_at", ls_view_time(j->started_ms), "finished_at", ls_view_time(j->finished_ms),
-        "elapsed_ms", elapsed, "eta_ms", eta);
-    if (j->error[0])
-        json_object_set_new(o, "error", json_string(j->error));
+        j->offer_id ? json_integer((json_int_t)j->offer_id) : json_null(), "upload_id",
+        (json_int_t)j->upload_id, "total", (json_int_t)j->total, "done", (json_int_t)n->done,
+        "failed", (json_int_t)n->failed, "fallbacks", (json_int_t)n->fallbacks, "cache_hits",
+        (json_int_t)n->cache_hits, "model_calls", (json_int_t)n->model_calls, "retries",
+        (json_int_t)n->retries, "tokens", "prompt", (json_int_t)n->prompt_tokens, "output",
+        (json_int_t)n->output_tokens, "counts", "High", (json_int_t)n->intents[LS_INTENT_HIGH],
+        "Medium", (json_int_t)n->intents[LS_INTENT_MEDIUM], "Low",
+        (json_int_t)n->intents[LS_INTENT_LOW], "provider", j->provider, "model", j->model,
+        "created_at", ls_view_time(j->created_ms), "started_at", ls_view_time(j->started_ms),
+        "finished_at", ls_view_time(j->finished_ms), "elapsed_ms", elapsed, "eta_ms", eta);
+    if (o && j->error[0])
+        json_object_set_new(o, "error", ls_json_text(j->error, strlen(j->error)));
+    if (o && j->results_deleted_ms)
+        json_object_set_new(o, "results_deleted_at", ls_view_time(j->results_deleted_ms));
     return o;
 }
 
-bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, enum MHD_Result *r)
+bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, int *r)
 {
     long long v;
     if (ls_id_parse(req->param[i], &v)) {
@@ -59,11 +63,11 @@ bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, enum MH
     char msg[200];
     snprintf(msg, sizeof(msg), "%s must be a positive integer (got \"%.40s\")", what,
              req->param[i]);
-    *r = ls_reply_error(req, MHD_HTTP_BAD_REQUEST, "invalid", msg, NULL);
+    *r = ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg, NULL);
     return false;
 }
 
-bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset, enum MHD_Result *r)
+bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset, int *r)
 {
     struct ls_err err = {0};
     if (ls_page_parse(ls_req_query(req, "limit"), ls_req_query(req, "offset"), dflt, max, limit,

@@ -6,6 +6,12 @@
  * arrives, and results are stored FLUSH_ROWS at a time (or every FLUSH_MS).
  * A lead the model fails on for good gets the offline judge's verdict with
  * ai.status "fallback" and the reason, never a silent zero.
+ *
+ * The job's counters are written as increments together with each result
+ * batch, and each batch reads the job's status back: a cancel (or a delete)
+ * written by another request or another process stops the run at the next
+ * batch, and the run's final status is written only if the job is still
+ * running, so nobody's cancel is overwritten.
  */
 #include "job.h"
 
@@ -18,11 +24,13 @@
 #include "core/sha256.h"
 #include "core/xalloc.h"
 #include "sys/log.h"
+#include "sys/metrics.h"
 #include "sys/sys.h"
 
 #define PAGE       512
 #define FLUSH_ROWS 512
 #define FLUSH_MS   500
+#define PASSES_MAX 3 /* walks over the pending leads before a job with gaps fails */
 
 /* A lead handed to the provider: its fields, rule score and cache key in one block. */
 struct held {
@@ -60,12 +68,12 @@ struct run {
     struct pending *flush; /* FLUSH_ROWS entries */
     size_t n_flush;
     int64_t last_flush_ms;
-    /* Counters of the results waiting in flush[]: they reach the job only when
-     * their batch is stored, so the job never counts what the store does not hold. */
-    struct {
-        int64_t done, failed, fallbacks, cache_hits, counts[4];
-    } pending_counts;
-    struct ls_ai_usage usage;
+    /* What the results waiting in flush[] add to the job's counters: they reach
+     * the store (and the job) only with their batch. */
+    struct ls_job_counts pending_counts;
+    int64_t by_status[3]; /* results waiting, by enum ls_ai_status, for the metrics */
+    struct ls_ai_usage usage, usage_flushed;
+    bool halted; /* someone cancelled or deleted the job */
     int fatal;
     struct ls_err fatal_err;
 };
@@ -113,36 +121,66 @@ static void key_base(struct run *run, const struct ls_offer *offer)
     ls_sha256_field(&run->key_base, offer_id, sizeof(offer_id));
 }
 
+static void counts_add(struct ls_job_counts *to, const struct ls_job_counts *d)
+{
+    to->done += d->done;
+    to->failed += d->failed;
+    to->fallbacks += d->fallbacks;
+    to->cache_hits += d->cache_hits;
+    to->model_calls += d->model_calls;
+    to->retries += d->retries;
+    to->prompt_tokens += d->prompt_tokens;
+    to->output_tokens += d->output_tokens;
+    for (int i = 0; i < 4; i++)
+        to->intents[i] += d->intents[i];
+}
+
+/* The model usage since the last batch, as counter increments. */
+static void usage_delta(struct run *run, struct ls_job_counts *d)
+{
+    d->model_calls = run->usage.model_calls - run->usage_flushed.model_calls;
+    d->retries = run->usage.retries - run->usage_flushed.retries;
+    d->prompt_tokens = run->usage.prompt_tokens - run->usage_flushed.prompt_tokens;
+    d->output_tokens = run->usage.output_tokens - run->usage_flushed.output_tokens;
+}
+
 static void flush(struct run *run)
 {
-    if (run->n_flush == 0 || run->fatal)
+    if (run->fatal)
         return;
-    struct ls_job next = *run->job;
-    next.model_calls = run->usage.model_calls;
-    next.retries = run->usage.retries;
-    next.prompt_tokens = run->usage.prompt_tokens;
-    next.output_tokens = run->usage.output_tokens;
-    next.done += run->pending_counts.done;
-    next.failed += run->pending_counts.failed;
-    next.fallbacks += run->pending_counts.fallbacks;
-    next.cache_hits += run->pending_counts.cache_hits;
-    for (int i = 0; i < 4; i++)
-        next.counts[i] += run->pending_counts.counts[i];
+    struct ls_job_counts delta = run->pending_counts;
+    usage_delta(run, &delta);
+    if (run->n_flush == 0 && delta.model_calls == 0 && delta.prompt_tokens == 0)
+        return;
     struct ls_result rows[FLUSH_ROWS];
     for (size_t i = 0; i < run->n_flush; i++)
         rows[i] = run->flush[i].r;
-    int rc = ls_store_results_put(run->env->store, &next, rows, run->n_flush, &run->fatal_err);
+    enum ls_job_status after = LS_JOB_RUNNING;
+    int rc = ls_store_results_put(run->env->store, run->job, &delta, rows, run->n_flush, &after,
+                                  &run->fatal_err);
     if (rc) {
         run->fatal = rc;
         return;
     }
-    *run->job = next; /* the batch and its counts are stored together */
+    counts_add(&run->job->n, &delta); /* the batch and its counts are stored together */
+    static const char *const status_names[] = {"ok", "cached", "fallback"};
+    for (int i = 0; i < 3; i++) {
+        if (run->by_status[i])
+            ls_metrics_leads_scored(run->env->provider->name, status_names[i],
+                                    (uint64_t)run->by_status[i]);
+    }
+    memset(run->by_status, 0, sizeof(run->by_status));
+    run->usage_flushed = run->usage;
     memset(&run->pending_counts, 0, sizeof(run->pending_counts));
     run->n_flush = 0;
-    struct ls_job *job = run->job;
     run->last_flush_ms = ls_mono_ms();
+    if (after != LS_JOB_RUNNING && !run->halted) {
+        /* Cancelled (or deleted) by someone else: stop asking the model. */
+        run->halted = true;
+        atomic_store(run->env->stop, true);
+    }
     if (run->env->progress)
-        run->env->progress(run->env->progress_ud, job);
+        run->env->progress(run->env->progress_ud, run->job);
 }
 
 /* Turns a lead and its verdict into a pending result; frees the lead. */
@@ -171,41 +209,51 @@ static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
         p->r.cache_key = p->key;
     }
     run->pending_counts.done++;
-    run->pending_counts.counts[v->intent]++;
+    run->pending_counts.intents[v->intent]++;
+    run->by_status[status]++;
     free(h);
     if (run->n_flush == FLUSH_ROWS || ls_mono_ms() - run->last_flush_ms >= FLUSH_MS)
         flush(run);
+}
+
+/* Reads the next page of pending leads and looks their verdicts up in the cache. */
+static bool next_page(struct run *run)
+{
+    run->page_n = run->page_pos = 0;
+    int rc = ls_store_leads_pending(run->env->store, run->job->id, run->job->upload_id,
+                                    run->after_idx, PAGE, take_lead, run, &run->fatal_err);
+    if (rc) {
+        run->fatal = rc;
+        return false;
+    }
+    if (run->page_n == 0) {
+        run->exhausted = true;
+        return false;
+    }
+    memset(run->found, 0, sizeof(run->found));
+    if (run->use_cache) {
+        rc = ls_store_verdicts_get(run->env->store, run->job->workspace,
+                                   (const unsigned char(*)[32])run->keys, run->page_n, run->hits,
+                                   run->found, &run->fatal_err);
+        if (rc) {
+            run->fatal = rc;
+            return false;
+        }
+        size_t hits = 0;
+        for (size_t i = 0; i < run->page_n; i++)
+            hits += run->found[i];
+        ls_metrics_cache(hits, run->page_n - hits);
+    }
+    return true;
 }
 
 static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
 {
     struct run *run = ud;
     size_t n = 0;
-    while (n < max && !run->fatal) {
-        if (run->page_pos == run->page_n) {
-            if (run->exhausted)
-                break;
-            run->page_n = run->page_pos = 0;
-            int rc = ls_store_leads_pending(run->env->store, run->job->id, run->job->upload_id,
-                                            run->after_idx, PAGE, take_lead, run, &run->fatal_err);
-            if (rc) {
-                run->fatal = rc;
-                break;
-            }
-            if (run->page_n == 0) {
-                run->exhausted = true;
-                break;
-            }
-            memset(run->found, 0, sizeof(run->found));
-            if (run->use_cache) {
-                rc = ls_store_verdicts_get(run->env->store, (const unsigned char(*)[32])run->keys,
-                                           run->page_n, run->hits, run->found, &run->fatal_err);
-                if (rc) {
-                    run->fatal = rc;
-                    break;
-                }
-            }
-        }
+    while (n < max && !run->fatal && !run->halted) {
+        if (run->page_pos == run->page_n && (run->exhausted || !next_page(run)))
+            break;
         struct held *h = run->page[run->page_pos];
         if (run->found[run->page_pos]) {
             /* REQ-AI-CACHE: a verdict already paid for; the provider never sees this lead. */
@@ -250,88 +298,102 @@ static void set_terminal(struct ls_job *job, enum ls_job_status status, const ch
     snprintf(job->error, sizeof(job->error), "%s", error ? error : "");
 }
 
-int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, struct ls_err *err)
+/* One walk of the provider over every lead still without a result. */
+static int classify_pass(struct run *run, const struct ls_offer *offer, struct ls_err *perr)
+{
+    run->after_idx = -1;
+    run->exhausted = false;
+    run->page_n = run->page_pos = 0;
+    int prc = ls_provider_classify(run->env->provider, offer, next_leads, lead_done, run,
+                                   run->env->stop, &run->usage, perr);
+    /* Leads still held in the current page were never handed out. */
+    for (size_t i = run->page_pos; i < run->page_n; i++)
+        free(run->page[i]);
+    run->page_n = run->page_pos = 0;
+    flush(run);
+    return prc;
+}
+
+/* Decides the outcome of a run whose passes are over. */
+static void decide(struct run *run, int prc, const struct ls_err *perr, bool *release)
+{
+    const struct ls_job_env *env = run->env;
+    struct ls_job *job = run->job;
+    *release = false;
+    if (run->fatal) {
+        set_terminal(job, LS_JOB_FAILED, run->fatal_err.msg);
+    } else if (prc == LS_ECANCELLED || run->halted) {
+        /* What classify returned decides: a stop that comes after the last lead was
+         * judged does not turn a finished job into a cancelled one. */
+        if (!run->halted && env->stop_is_shutdown && atomic_load(env->stop_is_shutdown))
+            *release = true; /* resumes at the next start, here or in another process */
+        else
+            set_terminal(job, LS_JOB_CANCELLED, "cancelled on request");
+    } else if (prc != LS_OK) {
+        set_terminal(job, LS_JOB_FAILED, perr->msg);
+    } else if (job->n.done < job->total) {
+        /* REQ-JOB-COMPLETE: never "succeeded" with leads that have no result. */
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "only %lld of %lld leads have a result; start a new job to score the rest",
+                 (long long)job->n.done, (long long)job->total);
+        set_terminal(job, LS_JOB_FAILED, msg);
+    } else {
+        set_terminal(job, LS_JOB_SUCCEEDED, NULL);
+    }
+}
+
+int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct ls_err *err)
 {
     struct ls_offer offer = {0};
     struct run run = {0};
-    int rc = ls_store_job_get(env->store, id, out, err);
-    if (rc)
-        return rc;
-    if (out->status != LS_JOB_QUEUED && out->status != LS_JOB_RUNNING)
-        return LS_OK;
-
+    int rc = LS_OK;
+    int64_t id = job->id;
     run.env = env;
-    run.job = out;
-    run.after_idx = -1;
+    run.job = job;
     run.last_flush_ms = ls_mono_ms();
     run.flush = ls_xmalloc(FLUSH_ROWS * sizeof(*run.flush));
     run.use_cache = env->provider->cacheable;
     run.keys = ls_xmalloc(PAGE * sizeof(*run.keys));
     run.hits = ls_xmalloc(PAGE * sizeof(*run.hits));
-    run.usage.model_calls = out->model_calls;
-    run.usage.retries = out->retries;
-    run.usage.prompt_tokens = out->prompt_tokens;
-    run.usage.output_tokens = out->output_tokens;
 
-    rc = ls_store_offer_get(env->store, out->offer_id, &offer, err);
-    if (rc) {
-        set_terminal(out, LS_JOB_FAILED, err->msg);
-        rc = ls_store_job_update(env->store, out, err);
-        goto out;
+    struct ls_err oerr = {0};
+    bool release = false;
+    if (job->offer_id == 0 ||
+        ls_store_offer_get(env->store, job->workspace, job->offer_id, &offer, &oerr) != LS_OK) {
+        set_terminal(job, LS_JOB_FAILED,
+                     job->offer_id ? oerr.msg : "the job's offer has been deleted");
+        goto end;
     }
     run.ro = ls_rules_offer_new(env->rules, &offer);
     run.fallback = ls_offline_new(env->rules, &offer);
     if (run.use_cache)
         key_base(&run, &offer);
-    bool resumed = out->status == LS_JOB_RUNNING;
-    out->status = LS_JOB_RUNNING;
-    if (out->started_ms == 0)
-        out->started_ms = ls_now_ms();
-    snprintf(out->provider, sizeof(out->provider), "%s", env->provider->name);
-    snprintf(out->model, sizeof(out->model), "%s", env->provider->model);
-    rc = ls_store_job_update(env->store, out, err);
-    if (rc)
-        goto out;
-    ls_log(LS_LOG_INFO, "job.start", "job=%lld leads=%lld done=%lld resumed=%d provider=%s",
-           (long long)id, (long long)out->total, (long long)out->done, resumed,
-           env->provider->name);
+    ls_log(LS_LOG_INFO, "job.start", "job=%lld leads=%lld done=%lld provider=%s", (long long)id,
+           (long long)job->total, (long long)job->n.done, env->provider->name);
 
     struct ls_err perr = {0};
-    int prc = ls_provider_classify(env->provider, &offer, next_leads, lead_done, &run, env->stop,
-                                   &run.usage, &perr);
-    /* Leads still held in the current page were never handed out. */
-    for (size_t i = run.page_pos; i < run.page_n; i++)
-        free(run.page[i]);
-    flush(&run);
-    out->model_calls = run.usage.model_calls;
-    out->retries = run.usage.retries;
-    out->prompt_tokens = run.usage.prompt_tokens;
-    out->output_tokens = run.usage.output_tokens;
-
-    if (run.fatal) {
-        set_terminal(out, LS_JOB_FAILED, run.fatal_err.msg);
-    } else if (prc == LS_ECANCELLED) {
-        /* What classify returned decides: a stop that comes after the last lead was
-         * judged does not turn a finished job into a cancelled one. */
-        if (env->stop_is_shutdown && atomic_load(env->stop_is_shutdown))
-            out->status = LS_JOB_RUNNING; /* resumes at the next start */
-        else
-            set_terminal(out, LS_JOB_CANCELLED, "cancelled on request");
-    } else if (prc != LS_OK) {
-        set_terminal(out, LS_JOB_FAILED, perr.msg);
-    } else {
-        set_terminal(out, LS_JOB_SUCCEEDED, NULL);
+    int prc = LS_OK;
+    for (int pass = 0; pass < PASSES_MAX; pass++) {
+        prc = classify_pass(&run, &offer, &perr);
+        if (prc != LS_OK || run.fatal || run.halted || job->n.done >= job->total)
+            break;
     }
-    /* FULL durability: this commit also persists the result batches before it. */
-    rc = ls_store_job_update(env->store, out, err);
+    decide(&run, prc, &perr, &release);
+end:
+    if (release)
+        rc = ls_store_job_release(env->store, id, err);
+    else
+        rc = ls_store_job_finish(env->store, job, err); /* only if still running */
     if (rc == LS_OK)
-        rc = ls_store_job_get(env->store, id, out, err);
+        rc = ls_store_job_get(env->store, 0, id, job, err);
+    if (rc == LS_OK && ls_job_status_final(job->status) && !release)
+        ls_metrics_job_finished(ls_job_status_name(job->status));
     ls_log(LS_LOG_INFO, "job.end",
-           "job=%lld status=%s done=%lld fallbacks=%lld model_calls=%lld ms=%lld", (long long)id,
-           ls_job_status_name(out->status), (long long)out->done, (long long)out->fallbacks,
-           (long long)out->model_calls,
-           (long long)(out->finished_ms ? out->finished_ms - out->started_ms : 0));
-out:
+           "job=%lld status=%s done=%lld fallbacks=%lld model_calls=%lld ms=%lld released=%d",
+           (long long)id, ls_job_status_name(job->status), (long long)job->n.done,
+           (long long)job->n.fallbacks, (long long)job->n.model_calls,
+           (long long)(job->finished_ms ? job->finished_ms - job->started_ms : 0), release);
     ls_rules_offer_free(run.ro);
     ls_offline_free(run.fallback);
     ls_offer_release(&offer);
@@ -339,4 +401,15 @@ out:
     free(run.keys);
     free(run.hits);
     return rc;
+}
+
+int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, struct ls_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = ls_store_job_claim(env->store, id, ls_now_ms(), out, err);
+    if (rc == LS_ENOTFOUND && out->id == id)
+        return LS_OK; /* already finished: out holds it */
+    if (rc)
+        return rc;
+    return ls_job_run_claimed(env, out, err);
 }

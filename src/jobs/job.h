@@ -1,10 +1,10 @@
 /*
  * job.h - runs one scoring job to the end: reads the job's pending leads from
  * the store page by page, scores each with the rule layer and the AI provider,
- * and stores results in batches together with the job's progress. Resuming a
- * job that was interrupted skips every lead that already has a result.
- * The server runs jobs on its worker thread; `leadscore score` calls it
- * directly.
+ * and stores results in batches together with increments of the job's
+ * counters. Resuming a job that was interrupted skips every lead that already
+ * has a result. The server runs jobs on its worker thread; `leadscore score`
+ * calls it directly. Both first claim the job, so only one process runs it.
  */
 #ifndef LS_JOBS_JOB_H
 #define LS_JOBS_JOB_H
@@ -19,10 +19,11 @@ struct ls_job_env {
     struct ls_store *store;       /* borrowed */
     struct ls_provider *provider; /* borrowed */
     const struct ls_rules *rules; /* borrowed */
-    /* Set to stop the job early; finished results are kept. May be NULL. */
-    const atomic_bool *stop;
-    /* When stop is set: true leaves the job "running" so that it resumes at the
-     * next start (shutdown), false marks it "cancelled". */
+    /* Set to stop the job early (finished results are kept). The job sets it
+     * itself when it learns that someone cancelled or deleted it. */
+    atomic_bool *stop;
+    /* When stop is set: true leaves the job to resume later (shutdown, Ctrl-C),
+     * false ends it as cancelled. */
     const atomic_bool *stop_is_shutdown;
     /* Called after each stored batch with the job's progress (borrowed). May be NULL. */
     void (*progress)(void *ud, const struct ls_job *job);
@@ -30,11 +31,18 @@ struct ls_job_env {
 };
 
 /*
- * Runs job id. On return *out holds the job as stored. Returns LS_OK when the
- * job reached a terminal status (succeeded, failed or cancelled; see
- * out->status and out->error) or was left to resume; an error when the job
- * could not be run at all (unknown id, store failure).
+ * Claims job id for this process and runs it (see ls_job_run_claimed).
+ * LS_ECONFLICT when another live process runs it; LS_OK with *out holding the
+ * job as stored when it is already finished.
  */
 int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, struct ls_err *err);
+
+/*
+ * Runs a job this process has claimed (*job as ls_store_job_claim gave it),
+ * to a final status (succeeded, failed, cancelled) or, after a shutdown stop,
+ * released to resume later. On return *job holds the job as stored. An error
+ * only when the store could not record the outcome.
+ */
+int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct ls_err *err);
 
 #endif

@@ -1,16 +1,28 @@
-/* runner.c - the worker thread and its queue. */
+/*
+ * runner.c - the worker thread, the watcher thread and the queue cap.
+ *
+ * There is no in-memory queue: the store is the queue. The worker claims the
+ * oldest claimable job (ls_store_job_claim with id 0), which is what makes
+ * several servers on one database share work without running a job twice,
+ * and what lets a restarted server find every unfinished job, however many.
+ * A submit only wakes the worker early; otherwise it looks again every
+ * POLL_MS for jobs queued by other processes or orphaned by dead ones.
+ */
 #include "runner.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/xalloc.h"
 #include "sys/log.h"
 #include "sys/sys.h"
 
-#define RECOVER_MAX 1024
+#define POLL_MS  1000 /* the worker looks for claimable jobs at least this often */
+#define WATCH_MS 200  /* the watcher checks waited-for jobs this often */
 
 struct watcher {
     int64_t job_id;
@@ -19,45 +31,31 @@ struct watcher {
     struct watcher *next;
 };
 
-struct qitem {
-    int64_t job_id;
-    struct qitem *next;
-};
-
 struct ls_runner {
     struct ls_job_env env;
-    pthread_t thread;
+    int max_queued;
+    pthread_t worker, watcher;
     bool started;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct qitem *head, *tail; /* queued jobs */
-    int64_t current;           /* the running job, 0 when idle */
+    pthread_cond_t cv;  /* wakes the worker */
+    pthread_cond_t wcv; /* wakes the watcher */
+    bool wake;
+    int64_t current; /* the job this process runs, 0 when idle */
     struct watcher *watchers;
     atomic_bool stop;          /* interrupts the current job */
     atomic_bool stop_shutdown; /* ... because the runner is stopping */
     bool stopping;
 };
 
-static void enqueue_locked(struct ls_runner *r, int64_t id)
+static void deadline_after(struct timespec *ts, int ms)
 {
-    struct qitem *q = ls_xmalloc(sizeof(*q));
-    q->job_id = id;
-    q->next = NULL;
-    if (r->tail)
-        r->tail->next = q;
-    else
-        r->head = q;
-    r->tail = q;
-    pthread_cond_signal(&r->cv);
-}
-
-static bool queued_locked(struct ls_runner *r, int64_t id)
-{
-    for (struct qitem *q = r->head; q; q = q->next) {
-        if (q->job_id == id)
-            return true;
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
     }
-    return false;
 }
 
 /* Calls (outside the lock) and frees the watchers of job id, or all when id is 0. */
@@ -85,34 +83,101 @@ static void fire(struct ls_runner *r, int64_t id)
     }
 }
 
-static void *worker(void *arg)
+static void *worker_main(void *arg)
+{
+    struct ls_runner *r = arg;
+    int64_t last_error_log = 0;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stopping) {
+        r->wake = false;
+        pthread_mutex_unlock(&r->mu);
+        struct ls_job job;
+        struct ls_err err = {0};
+        memset(&job, 0, sizeof(job));
+        int rc = ls_store_job_claim(r->env.store, 0, ls_now_ms(), &job, &err);
+        pthread_mutex_lock(&r->mu);
+        if (rc == LS_OK && !r->stopping) {
+            r->current = job.id;
+            atomic_store(&r->stop, false);
+            pthread_mutex_unlock(&r->mu);
+            if (job.n.done)
+                ls_log(LS_LOG_INFO, "job.resume", "job=%lld done=%lld", (long long)job.id,
+                       (long long)job.n.done);
+            if (ls_job_run_claimed(&r->env, &job, &err) != LS_OK)
+                ls_log(LS_LOG_ERROR, "job.error", "job=%lld error=%s", (long long)job.id, err.msg);
+            pthread_mutex_lock(&r->mu);
+            r->current = 0;
+            pthread_mutex_unlock(&r->mu);
+            fire(r, job.id);
+            pthread_mutex_lock(&r->mu);
+            continue;
+        }
+        if (rc == LS_OK) { /* claimed while stopping: give it back at once */
+            pthread_mutex_unlock(&r->mu);
+            ls_store_job_release(r->env.store, job.id, NULL);
+            pthread_mutex_lock(&r->mu);
+            break;
+        }
+        if (rc != LS_ENOTFOUND && ls_mono_ms() - last_error_log > 60000) {
+            ls_log(LS_LOG_ERROR, "job.claim_error", "error=%s", err.msg);
+            last_error_log = ls_mono_ms();
+        }
+        if (!r->wake && !r->stopping) {
+            struct timespec ts;
+            deadline_after(&ts, POLL_MS);
+            pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Which watched jobs have stopped (in this process or another), and cancels from elsewhere. */
+static void watch_round(struct ls_runner *r)
+{
+    int64_t ids[64];
+    size_t n = 0;
+    pthread_mutex_lock(&r->mu);
+    for (struct watcher *w = r->watchers; w && n < LS_ARRAY_LEN(ids); w = w->next) {
+        bool dup = false;
+        for (size_t i = 0; i < n && !dup; i++)
+            dup = ids[i] == w->job_id;
+        if (!dup)
+            ids[n++] = w->job_id;
+    }
+    int64_t current = r->current;
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n; i++) {
+        bool stopped = false;
+        if (ids[i] != current &&
+            ls_store_job_stopped(r->env.store, ids[i], &stopped, NULL) == LS_OK && stopped)
+            fire(r, ids[i]);
+    }
+    if (current) {
+        /* A cancel written by another process reaches the running job here at the latest. */
+        struct ls_job job = {0};
+        if (ls_store_job_get(r->env.store, 0, current, &job, NULL) == LS_ENOTFOUND ||
+            (job.id == current && job.status != LS_JOB_RUNNING)) {
+            pthread_mutex_lock(&r->mu);
+            if (r->current == current)
+                atomic_store(&r->stop, true);
+            pthread_mutex_unlock(&r->mu);
+        }
+    }
+}
+
+static void *watcher_main(void *arg)
 {
     struct ls_runner *r = arg;
     pthread_mutex_lock(&r->mu);
     while (!r->stopping) {
-        if (r->head == NULL) {
-            pthread_cond_wait(&r->cv, &r->mu);
-            continue;
-        }
-        struct qitem *q = r->head;
-        r->head = q->next;
-        if (r->head == NULL)
-            r->tail = NULL;
-        int64_t id = q->job_id;
-        free(q);
-        r->current = id;
-        atomic_store(&r->stop, false);
+        struct timespec ts;
+        deadline_after(&ts, WATCH_MS);
+        pthread_cond_timedwait(&r->wcv, &r->mu, &ts);
+        if (r->stopping)
+            break;
         pthread_mutex_unlock(&r->mu);
-
-        struct ls_job job;
-        struct ls_err err = {0};
-        if (ls_job_run(&r->env, id, &job, &err) != LS_OK)
-            ls_log(LS_LOG_ERROR, "job.error", "job=%lld error=%s", (long long)id, err.msg);
-
-        pthread_mutex_lock(&r->mu);
-        r->current = 0;
-        pthread_mutex_unlock(&r->mu);
-        fire(r, id);
+        watch_round(r);
         pthread_mutex_lock(&r->mu);
     }
     pthread_mutex_unlock(&r->mu);
@@ -120,13 +185,15 @@ static void *worker(void *arg)
 }
 
 struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *provider,
-                                const struct ls_rules *rules)
+                                const struct ls_rules *rules, int max_queued)
 {
     struct ls_runner *r = ls_xcalloc(1, sizeof(*r));
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
+    pthread_cond_init(&r->wcv, NULL);
     atomic_init(&r->stop, false);
     atomic_init(&r->stop_shutdown, false);
+    r->max_queued = max_queued;
     r->env.store = store;
     r->env.provider = provider;
     r->env.rules = rules;
@@ -137,94 +204,99 @@ struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *prov
 
 int ls_runner_start(struct ls_runner *r, struct ls_err *err)
 {
-    int64_t ids[RECOVER_MAX];
-    size_t n = 0;
-    int rc = ls_store_jobs_unfinished(r->env.store, ids, RECOVER_MAX, &n, err);
-    if (rc)
-        return rc;
-    pthread_mutex_lock(&r->mu);
-    for (size_t i = 0; i < n; i++) {
-        ls_log(LS_LOG_INFO, "job.recover", "job=%lld", (long long)ids[i]);
-        enqueue_locked(r, ids[i]);
-    }
-    pthread_mutex_unlock(&r->mu);
-    if (pthread_create(&r->thread, NULL, worker, r) != 0)
+    int64_t queued = 0, running = 0;
+    if (ls_store_jobs_counts(r->env.store, &queued, &running, NULL) == LS_OK && (queued || running))
+        ls_log(LS_LOG_INFO, "job.recover", "queued=%lld running=%lld", (long long)queued,
+               (long long)running);
+    if (pthread_create(&r->worker, NULL, worker_main, r) != 0)
         return ls_err_set(err, LS_EINTERNAL, "cannot start the job worker thread");
+    if (pthread_create(&r->watcher, NULL, watcher_main, r) != 0) {
+        pthread_mutex_lock(&r->mu);
+        r->stopping = true;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->worker, NULL);
+        return ls_err_set(err, LS_EINTERNAL, "cannot start the job watcher thread");
+    }
     r->started = true;
     return LS_OK;
 }
 
-int ls_runner_submit(struct ls_runner *r, int64_t offer_id, int64_t upload_id, struct ls_job *job,
-                     struct ls_err *err)
+int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
+                     struct ls_job *job, struct ls_err *err)
 {
+    int64_t queued = 0, running = 0;
+    int rc = ls_store_jobs_counts(r->env.store, &queued, &running, err);
+    if (rc)
+        return rc;
+    if (r->max_queued > 0 && queued >= r->max_queued)
+        return ls_err_set(err, LS_EBUSY,
+                          "the job queue is full (%lld jobs waiting); try again when some are done",
+                          (long long)queued);
     memset(job, 0, sizeof(*job));
+    job->workspace = ws;
     job->offer_id = offer_id;
     job->upload_id = upload_id;
     job->created_ms = ls_now_ms();
     snprintf(job->provider, sizeof(job->provider), "%s", r->env.provider->name);
     snprintf(job->model, sizeof(job->model), "%s", r->env.provider->model);
-    int rc = ls_store_job_create(r->env.store, job, err);
+    rc = ls_store_job_create(r->env.store, job, err);
     if (rc)
         return rc;
     pthread_mutex_lock(&r->mu);
-    enqueue_locked(r, job->id);
+    r->wake = true;
+    pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
     return LS_OK;
 }
 
 void ls_runner_watch(struct ls_runner *r, int64_t job_id, ls_runner_done_fn fn, void *ud)
 {
+    bool stopped = false;
     pthread_mutex_lock(&r->mu);
-    bool pending = !r->stopping && (r->current == job_id || queued_locked(r, job_id));
-    if (pending) {
-        struct watcher *w = ls_xmalloc(sizeof(*w));
-        w->job_id = job_id;
-        w->fn = fn;
-        w->ud = ud;
-        w->next = r->watchers;
-        r->watchers = w;
-    }
+    bool busy_here = r->current == job_id;
+    bool stopping = r->stopping;
     pthread_mutex_unlock(&r->mu);
-    if (!pending)
+    if (!stopping && !busy_here &&
+        ls_store_job_stopped(r->env.store, job_id, &stopped, NULL) == LS_OK && stopped) {
         fn(ud, job_id);
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (r->stopping) {
+        pthread_mutex_unlock(&r->mu);
+        fn(ud, job_id);
+        return;
+    }
+    struct watcher *w = ls_xmalloc(sizeof(*w));
+    w->job_id = job_id;
+    w->fn = fn;
+    w->ud = ud;
+    w->next = r->watchers;
+    r->watchers = w;
+    pthread_mutex_unlock(&r->mu);
 }
 
-int ls_runner_cancel(struct ls_runner *r, int64_t job_id, struct ls_err *err)
+int ls_runner_cancel(struct ls_runner *r, int64_t ws, int64_t job_id, struct ls_err *err)
 {
-    struct ls_job job;
-    int rc = ls_store_job_get(r->env.store, job_id, &job, err);
+    int rc = ls_store_job_cancel(r->env.store, ws, job_id, ls_now_ms(), err);
     if (rc)
         return rc;
     pthread_mutex_lock(&r->mu);
     if (r->current == job_id) {
         atomic_store(&r->stop_shutdown, false);
-        atomic_store(&r->stop, true);
-        pthread_mutex_unlock(&r->mu);
-        return LS_OK;
+        atomic_store(&r->stop, true); /* the in-flight model requests are aborted now */
     }
-    bool removed = false;
-    for (struct qitem **pp = &r->head; *pp; pp = &(*pp)->next) {
-        if ((*pp)->job_id == job_id) {
-            struct qitem *q = *pp;
-            *pp = q->next;
-            free(q);
-            removed = true;
-            break;
-        }
-    }
-    r->tail = r->head;
-    while (r->tail && r->tail->next)
-        r->tail = r->tail->next;
+    pthread_cond_signal(&r->wcv);
     pthread_mutex_unlock(&r->mu);
-    if (!removed)
-        return ls_err_set(err, LS_ECONFLICT, "job %lld has already finished (%s)",
-                          (long long)job_id, ls_job_status_name(job.status));
-    job.status = LS_JOB_CANCELLED;
-    job.finished_ms = ls_now_ms();
-    snprintf(job.error, sizeof(job.error), "cancelled on request");
-    rc = ls_store_job_update(r->env.store, &job, err);
-    fire(r, job_id);
-    return rc;
+    return LS_OK;
+}
+
+int64_t ls_runner_queue_depth(struct ls_runner *r)
+{
+    int64_t queued = 0, running = 0;
+    ls_store_jobs_counts(r->env.store, &queued, &running, NULL);
+    return queued;
 }
 
 bool ls_runner_stopping(struct ls_runner *r)
@@ -243,9 +315,12 @@ void ls_runner_stop(struct ls_runner *r)
     atomic_store(&r->stop_shutdown, true);
     atomic_store(&r->stop, true);
     pthread_cond_broadcast(&r->cv);
+    pthread_cond_broadcast(&r->wcv);
     pthread_mutex_unlock(&r->mu);
-    if (!was && r->started)
-        pthread_join(r->thread, NULL);
+    if (!was && r->started) {
+        pthread_join(r->worker, NULL);
+        pthread_join(r->watcher, NULL);
+    }
     fire(r, 0);
 }
 
@@ -254,12 +329,8 @@ void ls_runner_free(struct ls_runner *r)
     if (r == NULL)
         return;
     ls_runner_stop(r);
-    while (r->head) {
-        struct qitem *q = r->head;
-        r->head = q->next;
-        free(q);
-    }
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
+    pthread_cond_destroy(&r->wcv);
     free(r);
 }

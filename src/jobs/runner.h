@@ -1,7 +1,10 @@
 /*
- * runner.h - the server's job queue: one worker thread runs scoring jobs in
- * order, so HTTP threads never block on scoring. At start it resumes the jobs
- * a crash or a shutdown left queued or running. Thread-safe.
+ * runner.h - the server's job worker: one thread claims queued jobs from the
+ * store, oldest first, and runs them, so HTTP threads never block on
+ * scoring. Jobs another process left unfinished (a crash, a shutdown) are
+ * claimed the same way once that process is gone. A second thread watches
+ * jobs that requests wait for, and notices cancels written elsewhere.
+ * Thread-safe.
  */
 #ifndef LS_JOBS_RUNNER_H
 #define LS_JOBS_RUNNER_H
@@ -10,38 +13,48 @@
 
 struct ls_runner;
 
-/* Called once when job_id has finished or the runner is stopping; from any thread. */
+/* Called once when job_id has stopped or the runner is stopping; from any thread. */
 typedef void (*ls_runner_done_fn)(void *ud, int64_t job_id);
 
-/* Owned: ls_runner_free. store, provider and rules are borrowed. */
+/*
+ * Owned: ls_runner_free. store, provider and rules are borrowed. max_queued
+ * caps the jobs waiting in the store (ls_runner_submit answers LS_EBUSY above).
+ */
 struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *provider,
-                                const struct ls_rules *rules);
+                                const struct ls_rules *rules, int max_queued);
 
-/* Starts the worker and queues unfinished jobs found in the store. */
+/* Starts the worker and watcher threads. */
 int ls_runner_start(struct ls_runner *r, struct ls_err *err);
 
-/* Creates a queued job for (offer, upload) and wakes the worker; *job is the stored job. */
-int ls_runner_submit(struct ls_runner *r, int64_t offer_id, int64_t upload_id, struct ls_job *job,
-                     struct ls_err *err);
+/*
+ * Creates a queued job in workspace ws for (offer, upload) and wakes the
+ * worker; *job is the stored job. LS_EBUSY when the queue is full.
+ */
+int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
+                     struct ls_job *job, struct ls_err *err);
 
 /*
- * Calls fn(ud, job_id) when the job is no longer queued or running in this
- * runner - at once (from this thread) when that is already so.
+ * Calls fn(ud, job_id) once the job has stopped (finished, and no process
+ * runs it any more) or the runner is stopping - at once, from this thread,
+ * when that is already so.
  */
 void ls_runner_watch(struct ls_runner *r, int64_t job_id, ls_runner_done_fn fn, void *ud);
 
 /*
- * Cancels a queued or running job; results already stored are kept.
+ * Cancels a queued or running job of ws; results already stored are kept.
  * LS_ECONFLICT when the job already finished, LS_ENOTFOUND when unknown.
  */
-int ls_runner_cancel(struct ls_runner *r, int64_t job_id, struct ls_err *err);
+int ls_runner_cancel(struct ls_runner *r, int64_t ws, int64_t job_id, struct ls_err *err);
+
+/* Jobs waiting in the store (all processes). */
+int64_t ls_runner_queue_depth(struct ls_runner *r);
 
 /* True while the runner is shutting down. */
 bool ls_runner_stopping(struct ls_runner *r);
 
 /*
- * Stops the worker: a running job is interrupted and left to resume at the
- * next start; remaining watchers are called. Idempotent.
+ * Stops the worker: a running job is interrupted at once and released to
+ * resume later; remaining watchers are called. Idempotent.
  */
 void ls_runner_stop(struct ls_runner *r);
 

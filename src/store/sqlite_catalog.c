@@ -14,29 +14,78 @@
 #define UPLOAD_BATCH_MEM (1u << 20) /* or bytes of lead text */
 #define UPLOAD_ERRORS    1000       /* rejected rows kept per upload */
 
-/* ---- offers and state ---------------------------------------------------------- */
+/* ---- the current offer, upload and job of a workspace ---------------------- */
 
-int ls_sq_state_set(struct conn *c, const char *key, int64_t value, struct ls_err *err)
+int ls_sq_set_current(struct conn *c, enum stmt_id which, int64_t ws, int64_t id,
+                      struct ls_err *err)
 {
-    sqlite3_stmt *st = ls_sq_stmt(c, ST_STATE_SET, err);
+    sqlite3_stmt *st = ls_sq_stmt(c, which, err);
     if (st == NULL)
-        return LS_EIO;
-    ls_sq_bind_cstr(st, 1, key);
-    sqlite3_bind_int64(st, 2, value);
+        return err ? err->code : LS_EIO;
+    sqlite3_bind_int64(st, 1, ws);
+    sqlite3_bind_int64(st, 2, id);
     return ls_sq_step_done(c, st, "updating the current state", err);
 }
 
-static void bind_blob32(sqlite3_stmt *st, const void *args)
+struct current {
+    int64_t o, u, j;
+    bool found;
+};
+
+static void bind_one(sqlite3_stmt *st, const void *args)
 {
-    sqlite3_bind_blob(st, 1, args, LS_SHA256_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
 }
 
-int ls_sq_offer_find(struct ls_store *base, const struct ls_offer *offer, int64_t *id,
+static int current_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    struct current *cur = ud;
+    cur->o = sqlite3_column_int64(st, 0);
+    cur->u = sqlite3_column_int64(st, 1);
+    cur->j = sqlite3_column_int64(st, 2);
+    cur->found = true;
+    return LS_OK;
+}
+
+int ls_sq_current(struct ls_store *base, int64_t ws, int64_t *offer_id, int64_t *upload_id,
+                  int64_t *job_id, struct ls_err *err)
+{
+    struct current cur = {0};
+    int rc = ls_sq_each_row((struct sq_store *)base, ST_WS_CURRENT, bind_one, &ws, current_row,
+                            &cur, "reading the current state", err);
+    if (rc)
+        return rc;
+    if (offer_id)
+        *offer_id = cur.o;
+    if (upload_id)
+        *upload_id = cur.u;
+    if (job_id)
+        *job_id = cur.j;
+    return LS_OK;
+}
+
+/* ---- offers ---------------------------------------------------------------- */
+
+struct ws_hash {
+    int64_t ws;
+    const unsigned char *hash;
+};
+
+static void bind_ws_hash(sqlite3_stmt *st, const void *args)
+{
+    const struct ws_hash *a = args;
+    sqlite3_bind_int64(st, 1, a->ws);
+    sqlite3_bind_blob(st, 2, a->hash, LS_SHA256_LEN, SQLITE_STATIC);
+}
+
+int ls_sq_offer_find(struct ls_store *base, int64_t ws, const struct ls_offer *offer, int64_t *id,
                      struct ls_err *err)
 {
     unsigned char hash[LS_OFFER_DIGEST_LEN];
     ls_offer_digest(offer, hash);
-    return ls_sq_scalar((struct sq_store *)base, ST_OFFER_FIND, bind_blob32, hash, id,
+    struct ws_hash a = {ws, hash};
+    return ls_sq_scalar((struct sq_store *)base, ST_OFFER_FIND, bind_ws_hash, &a, id,
                         "finding an offer", err);
 }
 
@@ -48,17 +97,24 @@ union list_cb {
 };
 
 struct page_args {
-    int64_t id;
+    int64_t ws, id;
     int limit, offset;
     union list_cb cb;
     void *ud;
 };
 
-static void bind_page(sqlite3_stmt *st, const void *args)
+/* ?1 workspace, ?2 limit, ?3 offset. */
+static void bind_ws_page(sqlite3_stmt *st, const void *args)
 {
     const struct page_args *a = args;
-    sqlite3_bind_int(st, 1, a->limit);
-    sqlite3_bind_int(st, 2, a->offset);
+    sqlite3_bind_int64(st, 1, a->ws);
+    sqlite3_bind_int(st, 2, a->limit);
+    sqlite3_bind_int(st, 3, a->offset);
+}
+
+static void bind_ws_only(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, ((const struct page_args *)args)->ws);
 }
 
 static int offer_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
@@ -70,46 +126,46 @@ static int offer_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     return a->cb.offer(a->ud, &o, err);
 }
 
-int ls_sq_offers_list(struct ls_store *base, int limit, int offset, ls_store_offer_fn cb, void *ud,
-                      int64_t *total, struct ls_err *err)
+int ls_sq_offers_list(struct ls_store *base, int64_t ws, int limit, int offset,
+                      ls_store_offer_fn cb, void *ud, int64_t *total, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
-    struct page_args a = {0, limit, offset, {.offer = cb}, ud};
-    int rc = ls_sq_scalar(s, ST_OFFERS_COUNT, NULL, NULL, total, "counting offers", err);
+    struct page_args a = {ws, 0, limit, offset, {.offer = cb}, ud};
+    int rc = ls_sq_scalar(s, ST_OFFERS_COUNT, bind_ws_only, &a, total, "counting offers", err);
     return rc ? rc
-              : ls_sq_each_row(s, ST_OFFERS_LIST, bind_page, &a, offer_row, &a, "listing offers",
+              : ls_sq_each_row(s, ST_OFFERS_LIST, bind_ws_page, &a, offer_row, &a, "listing offers",
                                err);
 }
 
-int ls_sq_offer_put(struct ls_store *base, const struct ls_offer *offer, int64_t now_ms,
+int ls_sq_offer_put(struct ls_store *base, int64_t ws, const struct ls_offer *offer, int64_t now_ms,
                     int64_t *id, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
-    char *body = NULL;
     unsigned char hash[LS_OFFER_DIGEST_LEN];
     json_t *j = ls_offer_to_json(offer);
-    body = json_dumps(j, JSON_COMPACT);
+    char *body = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     ls_offer_digest(offer, hash);
     struct conn *c = ls_sq_acquire(s, err);
-    int rc = c ? LS_OK : LS_EIO;
+    int rc = c ? LS_OK : (err ? err->code : LS_EUNAVAILABLE);
     if (rc)
         goto out;
-    rc = ls_sq_begin(c, false, err);
+    rc = ls_sq_begin(s, c, false, err);
     if (rc)
         goto out;
     sqlite3_stmt *st = ls_sq_stmt(c, ST_OFFER_INSERT, err);
     rc = st ? LS_OK : LS_EIO;
     if (rc == LS_OK) {
-        sqlite3_bind_int64(st, 1, now_ms);
-        ls_sq_bind_cstr(st, 2, offer->name);
-        ls_sq_bind_cstr(st, 3, body);
-        sqlite3_bind_blob(st, 4, hash, LS_SHA256_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, ws);
+        sqlite3_bind_int64(st, 2, now_ms);
+        ls_sq_bind_cstr(st, 3, offer->name);
+        ls_sq_bind_cstr(st, 4, body);
+        sqlite3_bind_blob(st, 5, hash, LS_SHA256_LEN, SQLITE_STATIC);
         rc = ls_sq_step_done(c, st, "storing the offer", err);
     }
     int64_t new_id = sqlite3_last_insert_rowid(c->db);
     if (rc == LS_OK)
-        rc = ls_sq_state_set(c, "offer", new_id, err);
+        rc = ls_sq_set_current(c, ST_WS_SET_OFFER, ws, new_id, err);
     if (rc == LS_OK)
         rc = ls_sq_commit(c, err);
     if (rc == LS_OK)
@@ -123,19 +179,21 @@ out:
     return rc;
 }
 
-int ls_sq_offer_get(struct ls_store *base, int64_t id, struct ls_offer *out, struct ls_err *err)
+int ls_sq_offer_get(struct ls_store *base, int64_t ws, int64_t id, struct ls_offer *out,
+                    struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
-        return LS_EIO;
+        return err ? err->code : LS_EUNAVAILABLE;
     int rc;
     sqlite3_stmt *st = ls_sq_stmt(c, ST_OFFER_GET, err);
     if (st == NULL) {
-        rc = LS_EIO;
+        rc = err ? err->code : LS_EIO;
         goto out;
     }
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, ws);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         const char *body = ls_sq_col_text(st, 0);
@@ -151,44 +209,53 @@ out:
     return rc;
 }
 
-int ls_sq_current(struct ls_store *base, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
-                  struct ls_err *err)
+int ls_sq_in_txn(struct conn *c, enum stmt_id id, int64_t a, int64_t b, bool is_count, int64_t *n,
+                 const char *what, struct ls_err *err)
+{
+    sqlite3_stmt *st = ls_sq_stmt(c, id, err);
+    if (st == NULL)
+        return err ? err->code : LS_EIO;
+    sqlite3_bind_int64(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    int step = sqlite3_step(st);
+    int64_t v = is_count && step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (is_count && step == SQLITE_ROW)
+        step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return ls_sq_fail(c->db, step, what, err);
+    if (n)
+        *n = is_count ? v : sqlite3_changes(c->db);
+    return LS_OK;
+}
+
+int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
-        return LS_EIO;
-    int64_t o = 0, u = 0, j = 0;
-    int rc = LS_OK;
-    sqlite3_stmt *st = ls_sq_stmt(c, ST_STATE_GET, err);
-    if (st == NULL) {
-        rc = LS_EIO;
-        goto out;
-    }
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = ls_sq_col_text(st, 0);
-        int64_t v = sqlite3_column_int64(st, 1);
-        if (strcmp(k, "offer") == 0)
-            o = v;
-        else if (strcmp(k, "upload") == 0)
-            u = v;
-        else if (strcmp(k, "job") == 0)
-            j = v;
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
-        rc = ls_sq_fail(c->db, step, "reading the current state", err);
-out:
+        return err ? err->code : LS_EUNAVAILABLE;
+    int64_t busy = 0, gone = 0;
+    int rc = ls_sq_begin(s, c, false, err);
+    if (rc == LS_OK)
+        rc = ls_sq_in_txn(c, ST_OFFER_IN_USE, id, 0, true, &busy, "checking an offer", err);
+    if (rc == LS_OK && busy)
+        rc = ls_err_set(err, LS_ECONFLICT,
+                        "offer %lld is used by a queued or running job: cancel it first",
+                        (long long)id);
+    if (rc == LS_OK)
+        rc = ls_sq_in_txn(c, ST_OFFER_DELETE, id, ws, false, &gone, "deleting an offer", err);
+    if (rc == LS_OK && gone == 0)
+        rc = ls_err_set(err, LS_ENOTFOUND, "offer %lld not found", (long long)id);
+    if (rc == LS_OK)
+        rc = ls_sq_in_txn(c, ST_WS_FIX, ws, 0, false, NULL, "updating the current state", err);
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err);
+    ls_sq_rollback(c);
     ls_sq_release(s, c);
-    if (rc == LS_OK) {
-        if (offer_id)
-            *offer_id = o;
-        if (upload_id)
-            *upload_id = u;
-        if (job_id)
-            *job_id = j;
-    }
+    if (rc == LS_OK)
+        ls_sq_checkpoint(s);
     return rc;
 }
 
@@ -203,6 +270,7 @@ struct pending_lead {
 struct sq_upload {
     struct ls_store_upload base;
     struct sq_store *s;
+    int64_t ws;
     int64_t id;
     int64_t next_idx;
     int64_t n_errors;
@@ -216,17 +284,32 @@ struct sq_upload {
     size_t n_errs;
 };
 
+/* Fails loudly when the upload row is gone or no longer ours (REQ-STORE-MULTI). */
+static int upload_still_ours(struct conn *c, const struct sq_upload *up, struct ls_err *err)
+{
+    int64_t n = 0;
+    int rc = ls_sq_in_txn(c, ST_UPLOAD_TOUCH, up->id, up->s->instance, true, &n,
+                          "checking an upload", err);
+    if (rc == LS_OK && n == 0)
+        rc = ls_err_set(err, LS_ECONFLICT,
+                        "upload %lld was removed by another process while it was being stored",
+                        (long long)up->id);
+    return rc;
+}
+
 static int upload_flush(struct sq_upload *up, struct ls_err *err)
 {
     if (up->n_rows == 0 && up->n_errs == 0)
         return LS_OK;
     struct conn *c = ls_sq_acquire(up->s, err);
     if (c == NULL)
-        return LS_EIO;
-    int rc = ls_sq_begin(c, true, err);
+        return err ? err->code : LS_EUNAVAILABLE;
+    int rc = ls_sq_begin(up->s, c, true, err);
+    if (rc == LS_OK)
+        rc = upload_still_ours(c, up, err);
     sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_LEAD_INSERT, err);
     if (rc == LS_OK && st == NULL)
-        rc = LS_EIO;
+        rc = err ? err->code : LS_EIO;
     for (size_t i = 0; i < up->n_rows && rc == LS_OK; i++) {
         const struct pending_lead *p = &up->rows[i];
         sqlite3_reset(st);
@@ -265,7 +348,7 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
     return rc;
 }
 
-struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *filename,
+struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, int64_t ws, const char *filename,
                                            const unsigned char *hash, int64_t now_ms,
                                            struct ls_err *err)
 {
@@ -274,22 +357,30 @@ struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *fi
     if (c == NULL)
         return NULL;
     int64_t id = 0;
-    sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_INSERT, err);
-    int rc = st ? LS_OK : LS_EIO;
+    int rc = ls_sq_begin(s, c, false, err);
+    sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_UPLOAD_INSERT, err);
+    if (rc == LS_OK && st == NULL)
+        rc = err ? err->code : LS_EIO;
     if (rc == LS_OK) {
-        sqlite3_bind_int64(st, 1, now_ms);
-        ls_sq_bind_cstr(st, 2, filename);
+        sqlite3_bind_int64(st, 1, ws);
+        sqlite3_bind_int64(st, 2, now_ms);
+        ls_sq_bind_cstr(st, 3, filename);
         if (hash)
-            sqlite3_bind_blob(st, 3, hash, LS_SHA256_LEN, SQLITE_STATIC);
+            sqlite3_bind_blob(st, 4, hash, LS_SHA256_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, s->instance);
         rc = ls_sq_step_done(c, st, "starting an upload", err);
         id = sqlite3_last_insert_rowid(c->db);
     }
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err);
+    ls_sq_rollback(c);
     ls_sq_release(s, c);
     if (rc)
         return NULL;
     struct sq_upload *up = ls_xcalloc(1, sizeof(*up));
     up->base.st = base;
     up->s = s;
+    up->ws = ws;
     up->id = id;
     up->rows = ls_xmalloc(UPLOAD_BATCH * sizeof(*up->rows));
     up->errs = ls_xmalloc(UPLOAD_ERRORS * sizeof(*up->errs));
@@ -347,10 +438,10 @@ int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats 
         goto out;
     c = ls_sq_acquire(up->s, err);
     if (c == NULL) {
-        rc = LS_EIO;
+        rc = err ? err->code : LS_EUNAVAILABLE;
         goto out;
     }
-    rc = ls_sq_begin(c, false, err);
+    rc = ls_sq_begin(up->s, c, false, err);
     if (rc)
         goto out;
     sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_READY, err);
@@ -360,10 +451,16 @@ int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats 
         sqlite3_bind_int64(st, 2, (int64_t)stats->accepted);
         sqlite3_bind_int64(st, 3, (int64_t)stats->rejected);
         ls_sq_bind_cstr(st, 4, stats->is_cp1252 ? "windows-1252" : "utf-8");
+        sqlite3_bind_int64(st, 5, ls_now_ms());
+        sqlite3_bind_int64(st, 6, up->s->instance);
         rc = ls_sq_step_done(c, st, "finishing the upload", err);
     }
+    if (rc == LS_OK && sqlite3_changes(c->db) != 1)
+        rc = ls_err_set(err, LS_ECONFLICT,
+                        "upload %lld was removed by another process while it was being stored",
+                        (long long)up->id);
     if (rc == LS_OK)
-        rc = ls_sq_state_set(c, "upload", up->id, err);
+        rc = ls_sq_set_current(c, ST_WS_SET_UPLOAD, up->ws, up->id, err);
     if (rc == LS_OK)
         rc = ls_sq_commit(c, err); /* FULL: also makes the batches above durable */
     if (rc == LS_OK)
@@ -381,18 +478,43 @@ out:
     return rc;
 }
 
+struct owned_upload {
+    int64_t id, owner;
+};
+
+static void bind_owned(sqlite3_stmt *st, const void *args)
+{
+    const struct owned_upload *a = args;
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->owner);
+}
+
 void ls_sq_upload_abort(struct ls_store_upload *base)
 {
     struct sq_upload *up = (struct sq_upload *)base;
-    struct conn *c = ls_sq_acquire(up->s, NULL);
+    struct sq_store *s = up->s;
+    struct conn *c = ls_sq_acquire(s, NULL);
     if (c) {
-        char sql[160];
-        snprintf(sql, sizeof(sql),
-                 "DELETE FROM leads WHERE upload_id = %lld; DELETE FROM uploads WHERE id = %lld",
-                 (long long)up->id, (long long)up->id);
-        /* Best effort: what is left is 'loading' and is removed at the next start. */
-        sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-        ls_sq_release(up->s, c);
+        /*
+         * The cascade removes the leads and rejected rows written so far. Only
+         * an upload this instance still owns: never a committed one. If this
+         * fails, the rows stay 'loading' under a dead owner once this process
+         * ends, and the next start of any instance removes them.
+         */
+        sqlite3_stmt *st = NULL;
+        if (ls_sq_begin(s, c, false, NULL) == LS_OK &&
+            sqlite3_prepare_v2(c->db,
+                               "DELETE FROM uploads WHERE id = ?1 AND owner = ?2 AND "
+                               "status = 'loading'",
+                               -1, &st, NULL) == SQLITE_OK) {
+            struct owned_upload a = {up->id, s->instance};
+            bind_owned(st, &a);
+            if (sqlite3_step(st) == SQLITE_DONE)
+                ls_sq_commit(c, NULL);
+        }
+        sqlite3_finalize(st);
+        ls_sq_rollback(c);
+        ls_sq_release(s, c);
     }
     upload_free(up);
 }
@@ -409,13 +531,16 @@ static void upload_cols(sqlite3_stmt *st, struct ls_upload_info *u)
 }
 
 struct one_upload {
+    int64_t id, ws;
     struct ls_upload_info *out;
     bool found;
 };
 
-static void bind_id(sqlite3_stmt *st, const void *args)
+static void bind_id_ws(sqlite3_stmt *st, const void *args)
 {
-    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
+    const struct one_upload *a = args;
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->ws);
 }
 
 static int one_upload_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
@@ -427,11 +552,11 @@ static int one_upload_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     return LS_OK;
 }
 
-int ls_sq_upload_get(struct ls_store *base, int64_t id, struct ls_upload_info *out,
+int ls_sq_upload_get(struct ls_store *base, int64_t ws, int64_t id, struct ls_upload_info *out,
                      struct ls_err *err)
 {
-    struct one_upload o = {out, false};
-    int rc = ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_GET, bind_id, &id, one_upload_row,
+    struct one_upload o = {id, ws, out, false};
+    int rc = ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_GET, bind_id_ws, &o, one_upload_row,
                             &o, "reading an upload", err);
     if (rc == LS_OK && !o.found)
         rc = ls_err_set(err, LS_ENOTFOUND, "upload %lld not found", (long long)id);
@@ -446,30 +571,35 @@ static int upload_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     return a->cb.upload(a->ud, &u, err);
 }
 
-int ls_sq_uploads_list(struct ls_store *base, int limit, int offset, ls_store_upload_fn cb,
-                       void *ud, int64_t *total, struct ls_err *err)
+int ls_sq_uploads_list(struct ls_store *base, int64_t ws, int limit, int offset,
+                       ls_store_upload_fn cb, void *ud, int64_t *total, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
-    struct page_args a = {0, limit, offset, {.upload = cb}, ud};
-    int rc = ls_sq_scalar(s, ST_UPLOADS_COUNT, NULL, NULL, total, "counting uploads", err);
+    struct page_args a = {ws, 0, limit, offset, {.upload = cb}, ud};
+    int rc = ls_sq_scalar(s, ST_UPLOADS_COUNT, bind_ws_only, &a, total, "counting uploads", err);
     return rc ? rc
-              : ls_sq_each_row(s, ST_UPLOADS_LIST, bind_page, &a, upload_row, &a, "listing uploads",
-                               err);
+              : ls_sq_each_row(s, ST_UPLOADS_LIST, bind_ws_page, &a, upload_row, &a,
+                               "listing uploads", err);
 }
 
-int ls_sq_upload_find(struct ls_store *base, const unsigned char *hash, int64_t *id,
+int ls_sq_upload_find(struct ls_store *base, int64_t ws, const unsigned char *hash, int64_t *id,
                       struct ls_err *err)
 {
-    return ls_sq_scalar((struct sq_store *)base, ST_UPLOAD_FIND, bind_blob32, hash, id,
+    struct ws_hash a = {ws, hash};
+    return ls_sq_scalar((struct sq_store *)base, ST_UPLOAD_FIND, bind_ws_hash, &a, id,
                         "finding an upload", err);
 }
 
+/* ?1 id, ?2 limit, ?3 offset, ?4 workspace. */
 static void bind_id_page(sqlite3_stmt *st, const void *args)
 {
     const struct page_args *a = args;
     sqlite3_bind_int64(st, 1, a->id);
     sqlite3_bind_int(st, 2, a->limit);
-    sqlite3_bind_int(st, 3, a->offset);
+    if (sqlite3_bind_parameter_count(st) >= 4) {
+        sqlite3_bind_int(st, 3, a->offset);
+        sqlite3_bind_int64(st, 4, a->ws);
+    }
 }
 
 static int reject_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
@@ -478,12 +608,21 @@ static int reject_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     return a->cb.reject(a->ud, sqlite3_column_int64(st, 0), ls_sq_col_text(st, 1), err);
 }
 
-int ls_sq_upload_errors(struct ls_store *base, int64_t id, int limit, ls_store_reject_fn cb,
-                        void *ud, struct ls_err *err)
+int ls_sq_upload_errors(struct ls_store *base, int64_t ws, int64_t id, int limit,
+                        ls_store_reject_fn cb, void *ud, struct ls_err *err)
 {
-    struct page_args a = {id, limit, 0, {.reject = cb}, ud};
+    struct page_args a = {ws, id, limit, 0, {.reject = cb}, ud};
     return ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_ERRORS, bind_id_page, &a, reject_row,
                           &a, "reading rejected rows", err);
+}
+
+/* Reads a lead from columns first..first+5 (borrowed until the next step). */
+void ls_sq_lead_cols(sqlite3_stmt *st, int first, struct ls_lead *lead)
+{
+    for (int f = 0; f < LS_F_COUNT; f++) {
+        lead->f[f] = ls_sq_col_text(st, first + f);
+        lead->len[f] = (size_t)sqlite3_column_bytes(st, first + f);
+    }
 }
 
 static int lead_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
@@ -494,10 +633,40 @@ static int lead_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     return a->cb.row(a->ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), &lead, err);
 }
 
-int ls_sq_upload_leads(struct ls_store *base, int64_t id, int limit, int offset, ls_store_row_fn cb,
-                       void *ud, struct ls_err *err)
+int ls_sq_upload_leads(struct ls_store *base, int64_t ws, int64_t id, int limit, int offset,
+                       ls_store_row_fn cb, void *ud, struct ls_err *err)
 {
-    struct page_args a = {id, limit, offset, {.row = cb}, ud};
+    struct page_args a = {ws, id, limit, offset, {.row = cb}, ud};
     return ls_sq_each_row((struct sq_store *)base, ST_UPLOAD_LEADS, bind_id_page, &a, lead_row, &a,
                           "reading leads", err);
+}
+
+int ls_sq_upload_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return err ? err->code : LS_EUNAVAILABLE;
+    int64_t busy = 0, gone = 0;
+    int rc = ls_sq_begin(s, c, false, err);
+    if (rc == LS_OK)
+        rc = ls_sq_in_txn(c, ST_UPLOAD_IN_USE, id, 0, true, &busy, "checking an upload", err);
+    if (rc == LS_OK && busy)
+        rc = ls_err_set(err, LS_ECONFLICT,
+                        "upload %lld is used by a queued or running job: cancel it first",
+                        (long long)id);
+    /* The cascade takes its leads, rejected rows, finished jobs and their results. */
+    if (rc == LS_OK)
+        rc = ls_sq_in_txn(c, ST_UPLOAD_DELETE, id, ws, false, &gone, "deleting an upload", err);
+    if (rc == LS_OK && gone == 0)
+        rc = ls_err_set(err, LS_ENOTFOUND, "upload %lld not found", (long long)id);
+    if (rc == LS_OK)
+        rc = ls_sq_in_txn(c, ST_WS_FIX, ws, 0, false, NULL, "updating the current state", err);
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err);
+    ls_sq_rollback(c);
+    ls_sq_release(s, c);
+    if (rc == LS_OK)
+        ls_sq_checkpoint(s);
+    return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * sqlite_int.h - what the files of the SQLite store share: the connection
- * pool, the prepared-statement ids, and small helpers. Internal to src/store.
+ * pool, the prepared-statement table, and small helpers. Internal to
+ * src/store.
  *
  * Every ls_sq_* function that takes a struct conn expects the caller to hold
  * it (ls_sq_acquire ... ls_sq_release); SQLite result codes are turned into
@@ -11,26 +12,45 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "store/store.h"
 
 #define POOL_MAX 8
 
+/* Statement ids; the SQL of each is in stmt_sql[] (store_sqlite.c). */
 enum stmt_id {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
     ST_SYNC_FULL,
     ST_SYNC_NORMAL,
+    ST_HEALTH_PROBE,
+    ST_WS_FIND,
+    ST_WS_INSERT,
+    ST_WS_SET_OFFER,
+    ST_WS_SET_UPLOAD,
+    ST_WS_SET_JOB,
+    ST_WS_CURRENT,
+    ST_WS_FIX,
+    ST_INSTANCE_DELETE,
+    ST_KEY_INSERT,
+    ST_KEY_LOOKUP,
+    ST_KEYS_LIST,
+    ST_KEY_REVOKE,
+    ST_KEY_GET,
+    ST_KEYS_ACTIVE,
+    ST_KEY_TOUCH,
     ST_OFFER_INSERT,
     ST_OFFER_GET,
     ST_OFFER_FIND,
     ST_OFFERS_LIST,
     ST_OFFERS_COUNT,
-    ST_STATE_SET,
-    ST_STATE_GET,
+    ST_OFFER_IN_USE,
+    ST_OFFER_DELETE,
     ST_UPLOAD_INSERT,
     ST_UPLOAD_FIND,
     ST_UPLOADS_LIST,
@@ -40,14 +60,28 @@ enum stmt_id {
     ST_UPLOAD_READY,
     ST_UPLOAD_GET,
     ST_UPLOAD_ERROR,
+    ST_UPLOAD_TOUCH,
+    ST_UPLOAD_IN_USE,
+    ST_UPLOAD_DELETE,
     ST_LEAD_INSERT,
     ST_JOB_INSERT,
     ST_JOB_GET,
+    ST_JOB_GET_WS,
     ST_JOBS_LIST,
     ST_JOBS_COUNT,
     ST_JOB_RESUMABLE,
-    ST_JOB_UPDATE,
-    ST_JOBS_UNFINISHED,
+    ST_JOB_CLAIM,
+    ST_JOB_CLAIMABLE,
+    ST_JOB_PROGRESS,
+    ST_JOB_STATUS,
+    ST_JOB_FINISH,
+    ST_JOB_RELEASE,
+    ST_JOB_CANCEL,
+    ST_JOB_STOPPED,
+    ST_JOBS_COUNTS,
+    ST_JOB_DELETE,
+    ST_JOB_RESULTS_DELETE,
+    ST_JOB_RESULTS_MARK,
     ST_LEADS_PENDING,
     ST_RESULT_INSERT,
     ST_RESULTS_PAGE,
@@ -58,6 +92,7 @@ enum stmt_id {
     ST_RESULTS_COUNT,
     ST_VERDICT_GET,
     ST_VERDICT_PUT,
+    ST_VERDICT_USED,
     ST_COUNT
 };
 
@@ -71,16 +106,25 @@ struct conn {
 struct sq_store {
     struct ls_store base;
     char *path; /* owned */
+    struct ls_store_options opt;
+    int64_t instance; /* this process's row in instances */
+    int lock_fd;      /* <path>-lock: byte N is locked while instance N lives */
+    dev_t dev;        /* the database file as opened: a deleted or replaced file */
+    ino_t ino;        /* is detected before any write is acknowledged */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct conn conns[POOL_MAX];
     int n_open;
+    /* the last health check, for at most one probe a second */
+    pthread_mutex_t health_mu;
+    int64_t health_at;
+    int health_rc;
+    char health_msg[LS_ERR_MSG_MAX];
 };
-
 
 /* ---- helpers (store_sqlite.c) ---- */
 
-/* Translates an SQLite failure into LS_EIO (LS_ETIMEOUT when busy) with a message. */
+/* Translates an SQLite failure into an ls_status (EIO, ENOSPACE, EUNAVAILABLE) with a message. */
 int ls_sq_fail(sqlite3 *db, int rc, const char *what, struct ls_err *err);
 /* A free connection from the pool (waits when all are busy); NULL on open failure. */
 struct conn *ls_sq_acquire(struct sq_store *s, struct ls_err *err);
@@ -91,9 +135,12 @@ sqlite3_stmt *ls_sq_stmt(struct conn *c, enum stmt_id id, struct ls_err *err);
 int ls_sq_exec(struct conn *c, enum stmt_id id, const char *what, struct ls_err *err);
 /* Steps st once, expecting SQLITE_DONE, and resets it. */
 int ls_sq_step_done(struct conn *c, sqlite3_stmt *st, const char *what, struct ls_err *err);
-/* synchronous=NORMAL for bulk batches, FULL for anything that acknowledges. */
-int ls_sq_set_sync(struct conn *c, bool normal, struct ls_err *err);
-int ls_sq_begin(struct conn *c, bool bulk, struct ls_err *err);
+/*
+ * Starts a write transaction: synchronous=NORMAL when bulk (batches whose
+ * acknowledgement comes later), FULL otherwise. Fails with LS_EUNAVAILABLE
+ * when the database file was deleted or replaced since it was opened.
+ */
+int ls_sq_begin(struct sq_store *s, struct conn *c, bool bulk, struct ls_err *err);
 int ls_sq_commit(struct conn *c, struct ls_err *err);
 /* Rolls back an open transaction, if any. */
 void ls_sq_rollback(struct conn *c);
@@ -120,63 +167,117 @@ int ls_sq_each_row(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, cons
 int ls_sq_scalar(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const void *args,
                  int64_t *out, const char *what, struct ls_err *err);
 
+/*
+ * Runs a write statement in its own FULL transaction (bind may be NULL);
+ * *changes (may be NULL) gets the rows it changed.
+ */
+int ls_sq_write(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const void *args,
+                int *changes, const char *what, struct ls_err *err);
+
+/*
+ * Runs statement id with ?1 = a (and ?2 = b when it has a second parameter)
+ * inside the caller's transaction. *n (may be NULL) gets the first column of
+ * its row when is_count, else the rows it changed.
+ */
+int ls_sq_in_txn(struct conn *c, enum stmt_id id, int64_t a, int64_t b, bool is_count, int64_t *n,
+                 const char *what, struct ls_err *err);
+
 /* ---- operations (one file per resource) ---- */
 
 void ls_sq_close(struct ls_store *st);
-int ls_sq_state_set(struct conn *c, const char *key, int64_t value, struct ls_err *err);
-/* Reads a lead from columns first..first+5 (borrowed until the next step). */
+int64_t ls_sq_instance(struct ls_store *st);
+int ls_sq_health(struct ls_store *st, struct ls_err *err);
+
+/* sqlite_keys.c */
+int ls_sq_workspace_ensure(struct ls_store *st, const char *name, int64_t now_ms, int64_t *id,
+                           struct ls_err *err);
+int ls_sq_key_create(struct ls_store *st, const struct ls_key_info *k, const unsigned char *hash,
+                     int64_t *id, struct ls_err *err);
+int ls_sq_key_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *out,
+                     struct ls_err *err);
+int ls_sq_keys_list(struct ls_store *st, int64_t workspace, ls_store_key_fn cb, void *ud,
+                    struct ls_err *err);
+int ls_sq_key_revoke(struct ls_store *st, int64_t workspace, int64_t id, int64_t now_ms,
+                     struct ls_err *err);
+int ls_sq_keys_active(struct ls_store *st, int64_t *n, struct ls_err *err);
+int ls_sq_key_touch(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_err *err);
+
+/* sqlite_catalog.c */
+int ls_sq_set_current(struct conn *c, enum stmt_id which, int64_t ws, int64_t id,
+                      struct ls_err *err);
 void ls_sq_lead_cols(sqlite3_stmt *st, int first, struct ls_lead *lead);
-/* Writes a job's status and counters on c, inside the caller's transaction. */
-int ls_sq_job_write(struct conn *c, const struct ls_job *j, struct ls_err *err);
-int ls_sq_offer_put(struct ls_store *base, const struct ls_offer *offer, int64_t now_ms,
+int ls_sq_offer_put(struct ls_store *st, int64_t ws, const struct ls_offer *offer, int64_t now_ms,
                     int64_t *id, struct ls_err *err);
-int ls_sq_offer_get(struct ls_store *base, int64_t id, struct ls_offer *out, struct ls_err *err);
-int ls_sq_current(struct ls_store *base, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
-                  struct ls_err *err);
-struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, const char *filename,
+int ls_sq_offer_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_offer *out,
+                    struct ls_err *err);
+int ls_sq_offer_find(struct ls_store *st, int64_t ws, const struct ls_offer *offer, int64_t *id,
+                     struct ls_err *err);
+int ls_sq_offers_list(struct ls_store *st, int64_t ws, int limit, int offset, ls_store_offer_fn cb,
+                      void *ud, int64_t *total, struct ls_err *err);
+int ls_sq_offer_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
+int ls_sq_current(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t *upload_id,
+                  int64_t *job_id, struct ls_err *err);
+struct ls_store_upload *ls_sq_upload_begin(struct ls_store *st, int64_t ws, const char *filename,
                                            const unsigned char *hash, int64_t now_ms,
                                            struct ls_err *err);
-int ls_sq_upload_add(struct ls_store_upload *base, const struct ls_lead *lead, uint64_t line,
+int ls_sq_upload_add(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
                      struct ls_err *err);
-int ls_sq_upload_reject(struct ls_store_upload *base, uint64_t line, const char *msg,
+int ls_sq_upload_reject(struct ls_store_upload *up, uint64_t line, const char *msg,
                         struct ls_err *err);
-int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats *stats, int64_t *id,
+int ls_sq_upload_commit(struct ls_store_upload *up, const struct ls_csv_stats *stats, int64_t *id,
                         struct ls_err *err);
-void ls_sq_upload_abort(struct ls_store_upload *base);
-int ls_sq_upload_get(struct ls_store *base, int64_t id, struct ls_upload_info *out,
+void ls_sq_upload_abort(struct ls_store_upload *up);
+int ls_sq_upload_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_upload_info *out,
                      struct ls_err *err);
-int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *err);
-int ls_sq_job_get(struct ls_store *base, int64_t id, struct ls_job *out, struct ls_err *err);
-int ls_sq_job_update(struct ls_store *base, const struct ls_job *job, struct ls_err *err);
-int ls_sq_jobs_unfinished(struct ls_store *base, int64_t *ids, size_t max, size_t *n,
-                          struct ls_err *err);
-int ls_sq_leads_pending(struct ls_store *base, int64_t job_id, int64_t upload_id, int64_t after_idx,
+int ls_sq_upload_find(struct ls_store *st, int64_t ws, const unsigned char *hash, int64_t *id,
+                      struct ls_err *err);
+int ls_sq_uploads_list(struct ls_store *st, int64_t ws, int limit, int offset,
+                       ls_store_upload_fn cb, void *ud, int64_t *total, struct ls_err *err);
+int ls_sq_upload_errors(struct ls_store *st, int64_t ws, int64_t id, int limit,
+                        ls_store_reject_fn cb, void *ud, struct ls_err *err);
+int ls_sq_upload_leads(struct ls_store *st, int64_t ws, int64_t id, int limit, int offset,
+                       ls_store_row_fn cb, void *ud, struct ls_err *err);
+int ls_sq_upload_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
+
+/* sqlite_jobs.c */
+int ls_sq_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err);
+int ls_sq_job_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_job *out,
+                  struct ls_err *err);
+int ls_sq_jobs_list(struct ls_store *st, int64_t ws, int limit, int offset, ls_store_job_fn cb,
+                    void *ud, int64_t *total, struct ls_err *err);
+int ls_sq_job_find_resumable(struct ls_store *st, const struct ls_job *like, int64_t *id,
+                             struct ls_err *err);
+int ls_sq_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_job *out,
+                    struct ls_err *err);
+int ls_sq_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
+int ls_sq_job_release(struct ls_store *st, int64_t id, struct ls_err *err);
+int ls_sq_job_cancel(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,
+                     struct ls_err *err);
+int ls_sq_job_stopped(struct ls_store *st, int64_t id, bool *stopped, struct ls_err *err);
+int ls_sq_jobs_counts(struct ls_store *st, int64_t *queued, int64_t *running, struct ls_err *err);
+int ls_sq_job_delete(struct ls_store *st, int64_t ws, int64_t id, bool results_only, int64_t now_ms,
+                     struct ls_err *err);
+int ls_sq_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_id, int64_t after_idx,
                         int limit, ls_store_lead_fn cb, void *ud, struct ls_err *err);
-int ls_sq_results_put(struct ls_store *base, const struct ls_job *job, const struct ls_result *rows,
-                      size_t n, struct ls_err *err);
-int ls_sq_results_page(struct ls_store *base, const struct ls_job *job,
+int ls_sq_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (*keys)[32], size_t n,
+                       struct ls_verdict *out, bool *found, struct ls_err *err);
+
+/* sqlite_results.c */
+int ls_sq_results_put(struct ls_store *st, const struct ls_job *job,
+                      const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
+                      enum ls_job_status *status_after, struct ls_err *err);
+int ls_sq_results_page(struct ls_store *st, const struct ls_job *job,
                        const struct ls_results_query *filter, struct ls_result_cursor *cursor,
                        int limit, ls_store_result_fn cb, void *ud, struct ls_err *err);
-int ls_sq_offer_find(struct ls_store *base, const struct ls_offer *offer, int64_t *id,
-                     struct ls_err *err);
-int ls_sq_offers_list(struct ls_store *base, int limit, int offset, ls_store_offer_fn cb, void *ud,
-                      int64_t *total, struct ls_err *err);
-int ls_sq_upload_find(struct ls_store *base, const unsigned char *hash, int64_t *id,
-                      struct ls_err *err);
-int ls_sq_uploads_list(struct ls_store *base, int limit, int offset, ls_store_upload_fn cb,
-                       void *ud, int64_t *total, struct ls_err *err);
-int ls_sq_upload_errors(struct ls_store *base, int64_t id, int limit, ls_store_reject_fn cb,
-                        void *ud, struct ls_err *err);
-int ls_sq_upload_leads(struct ls_store *base, int64_t id, int limit, int offset, ls_store_row_fn cb,
-                       void *ud, struct ls_err *err);
-int ls_sq_jobs_list(struct ls_store *base, int limit, int offset, ls_store_job_fn cb, void *ud,
-                    int64_t *total, struct ls_err *err);
-int ls_sq_job_find_resumable(struct ls_store *base, const struct ls_job *like, int64_t *id,
-                             struct ls_err *err);
-int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
+int ls_sq_results_query(struct ls_store *st, const struct ls_job *job,
                         const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                         int64_t *total, struct ls_err *err);
-int ls_sq_verdicts_get(struct ls_store *base, const unsigned char (*keys)[32], size_t n,
-                       struct ls_verdict *out, bool *found, struct ls_err *err);
+
+/* sqlite_purge.c */
+int ls_sq_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
+                struct ls_err *err);
+int ls_sq_cache_trim(struct ls_store *st, int64_t max_rows, int64_t *evicted, struct ls_err *err);
+/* Checkpoints the WAL into the database and truncates it (after deletions). */
+void ls_sq_checkpoint(struct sq_store *s);
 
 #endif

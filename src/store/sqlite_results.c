@@ -14,61 +14,112 @@ static int64_t rank_of(int score, int64_t idx)
     return ((int64_t)(100 - score) << 40) | idx;
 }
 
-static int verdict_put(struct conn *c, const struct ls_result *r, struct ls_err *err)
+static int verdict_put(struct conn *c, int64_t ws, const struct ls_result *r, struct ls_err *err)
 {
     sqlite3_stmt *st = ls_sq_stmt(c, ST_VERDICT_PUT, err);
     if (st == NULL)
-        return LS_EIO;
-    sqlite3_bind_blob(st, 1, r->cache_key, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, (int)r->intent);
-    ls_sq_bind_cstr(st, 3, r->reasoning);
-    sqlite3_bind_int64(st, 4, ls_now_ms());
+        return err ? err->code : LS_EIO;
+    sqlite3_bind_int64(st, 1, ws);
+    sqlite3_bind_blob(st, 2, r->cache_key, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, (int)r->intent);
+    ls_sq_bind_cstr(st, 4, r->reasoning);
+    sqlite3_bind_int64(st, 5, ls_now_ms());
     return ls_sq_step_done(c, st, "storing a cached verdict", err);
 }
 
-int ls_sq_results_put(struct ls_store *base, const struct ls_job *job, const struct ls_result *rows,
-                      size_t n, struct ls_err *err)
+static int result_insert(struct conn *c, sqlite3_stmt *st, int64_t job_id,
+                         const struct ls_result *r, struct ls_err *err)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, job_id);
+    sqlite3_bind_int64(st, 2, r->idx);
+    sqlite3_bind_int64(st, 3, rank_of(r->score, r->idx));
+    sqlite3_bind_int(st, 4, r->role_points);
+    sqlite3_bind_int(st, 5, r->industry_points);
+    sqlite3_bind_int(st, 6, r->completeness_points);
+    sqlite3_bind_int(st, 7, r->rule_score);
+    sqlite3_bind_int(st, 8, (int)r->intent);
+    sqlite3_bind_int(st, 9, r->ai_score);
+    sqlite3_bind_int(st, 10, r->score);
+    ls_sq_bind_cstr(st, 11, r->reasoning);
+    ls_sq_bind_cstr(st, 12, r->provider);
+    ls_sq_bind_cstr(st, 13, r->model);
+    sqlite3_bind_int(st, 14, (int)r->status);
+    ls_sq_bind_cstr(st, 15, r->ai_error);
+    int step = sqlite3_step(st);
+    return step == SQLITE_DONE ? LS_OK : ls_sq_fail(c->db, step, "storing results", err);
+}
+
+/* Adds delta to the job's counters: increments, so concurrent writers never lose counts. */
+static int progress(struct conn *c, int64_t job_id, const struct ls_job_counts *d,
+                    struct ls_err *err)
+{
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_JOB_PROGRESS, err);
+    if (st == NULL)
+        return err ? err->code : LS_EIO;
+    const int64_t v[] = {d->done,
+                         d->failed,
+                         d->fallbacks,
+                         d->cache_hits,
+                         d->model_calls,
+                         d->retries,
+                         d->prompt_tokens,
+                         d->output_tokens,
+                         d->intents[LS_INTENT_HIGH],
+                         d->intents[LS_INTENT_MEDIUM],
+                         d->intents[LS_INTENT_LOW]};
+    sqlite3_bind_int64(st, 1, job_id);
+    for (int i = 0; i < (int)LS_ARRAY_LEN(v); i++)
+        sqlite3_bind_int64(st, 2 + i, v[i]);
+    return ls_sq_step_done(c, st, "updating a job", err);
+}
+
+static int status_of(struct conn *c, int64_t job_id, enum ls_job_status *out, struct ls_err *err)
+{
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_JOB_STATUS, err);
+    if (st == NULL)
+        return err ? err->code : LS_EIO;
+    sqlite3_bind_int64(st, 1, job_id);
+    int step = sqlite3_step(st);
+    int status = step == SQLITE_ROW ? ls_job_status_parse(ls_sq_col_text(st, 0)) : -1;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return ls_sq_fail(c->db, step, "reading a job", err);
+    /* A job deleted meanwhile reads as cancelled: its worker stops. */
+    *out = status < 0 ? LS_JOB_CANCELLED : (enum ls_job_status)status;
+    return LS_OK;
+}
+
+int ls_sq_results_put(struct ls_store *base, const struct ls_job *job,
+                      const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
+                      enum ls_job_status *status_after, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
-        return LS_EIO;
-    int rc = ls_sq_begin(c, true, err);
+        return err ? err->code : LS_EUNAVAILABLE;
+    int rc = ls_sq_begin(s, c, true, err);
     sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_RESULT_INSERT, err);
     if (rc == LS_OK && st == NULL)
-        rc = LS_EIO;
+        rc = err ? err->code : LS_EIO;
     for (size_t i = 0; i < n && rc == LS_OK; i++) {
-        const struct ls_result *r = &rows[i];
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, job->id);
-        sqlite3_bind_int64(st, 2, r->idx);
-        sqlite3_bind_int64(st, 3, rank_of(r->score, r->idx));
-        sqlite3_bind_int(st, 4, r->role_points);
-        sqlite3_bind_int(st, 5, r->industry_points);
-        sqlite3_bind_int(st, 6, r->completeness_points);
-        sqlite3_bind_int(st, 7, r->rule_score);
-        sqlite3_bind_int(st, 8, (int)r->intent);
-        sqlite3_bind_int(st, 9, r->ai_score);
-        sqlite3_bind_int(st, 10, r->score);
-        ls_sq_bind_cstr(st, 11, r->reasoning);
-        ls_sq_bind_cstr(st, 12, r->provider);
-        ls_sq_bind_cstr(st, 13, r->model);
-        sqlite3_bind_int(st, 14, (int)r->status);
-        ls_sq_bind_cstr(st, 15, r->ai_error);
-        int step = sqlite3_step(st);
-        if (step != SQLITE_DONE)
-            rc = ls_sq_fail(c->db, step, "storing results", err);
-        if (rc == LS_OK && r->cache_key)
-            rc = verdict_put(c, r, err);
+        rc = result_insert(c, st, job->id, &rows[i], err);
+        if (rc == LS_OK && rows[i].cache_key)
+            rc = verdict_put(c, job->workspace, &rows[i], err);
     }
     if (st)
         sqlite3_reset(st);
     if (rc == LS_OK)
-        rc = ls_sq_job_write(c, job, err);
+        rc = progress(c, job->id, delta, err);
+    enum ls_job_status after = LS_JOB_RUNNING;
+    if (rc == LS_OK)
+        rc = status_of(c, job->id, &after, err);
     if (rc == LS_OK)
         rc = ls_sq_commit(c, err);
     ls_sq_rollback(c);
     ls_sq_release(s, c);
+    if (rc == LS_OK && status_after)
+        *status_after = after;
     return rc;
 }
 
@@ -171,7 +222,8 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
     bool unfiltered =
         q->intents == all.intents && q->min_score == 0 && q->max_score == 100 && q->q[0] == '\0';
     if (unfiltered) {
-        *total = job->done; /* counting a million rows to learn what the job knows */
+        /* Counting a million rows to learn what the job knows. */
+        *total = job->results_deleted_ms ? 0 : job->n.done;
     } else {
         rc = ls_sq_scalar(s, ST_RESULTS_COUNT, bind_results, &a, total, "counting results", err);
         if (rc)

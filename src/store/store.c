@@ -1,7 +1,13 @@
-/* store.c - dispatch from the public store API to the implementation's ops. */
+/*
+ * store.c - dispatch from the public store API to the implementation's ops,
+ * timing every operation for the store-latency metrics on the way.
+ */
 #include "store.h"
 
 #include <string.h>
+#include <time.h>
+
+#include "sys/metrics.h"
 
 static const char *const job_status_names[] = {
     [LS_JOB_QUEUED] = "queued", [LS_JOB_RUNNING] = "running",     [LS_JOB_SUCCEEDED] = "succeeded",
@@ -22,33 +28,127 @@ int ls_job_status_parse(const char *s)
     return -1;
 }
 
+bool ls_job_status_final(enum ls_job_status s)
+{
+    return s == LS_JOB_SUCCEEDED || s == LS_JOB_FAILED || s == LS_JOB_CANCELLED;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Calls the op and records how long it took; "not found" is an answer, not an error. */
+#define TIMED(op, st, ...)                                                                         \
+    do {                                                                                           \
+        double t0_ = now_s();                                                                      \
+        int rc_ = (st)->ops->op((st), __VA_ARGS__);                                                \
+        ls_metrics_store_op(#op, now_s() - t0_,                                                    \
+                            rc_ >= 0 || rc_ == LS_ENOTFOUND || rc_ == LS_ECONFLICT);               \
+        return rc_;                                                                                \
+    } while (0)
+
 void ls_store_close(struct ls_store *st)
 {
     if (st)
         st->ops->close(st);
 }
 
-int ls_store_offer_put(struct ls_store *st, const struct ls_offer *offer, int64_t now_ms,
-                       int64_t *id, struct ls_err *err)
+int64_t ls_store_instance(struct ls_store *st)
 {
-    return st->ops->offer_put(st, offer, now_ms, id, err);
+    return st->ops->instance(st);
 }
 
-int ls_store_offer_get(struct ls_store *st, int64_t id, struct ls_offer *out, struct ls_err *err)
+int ls_store_health(struct ls_store *st, struct ls_err *err)
 {
-    return st->ops->offer_get(st, id, out, err);
+    return st->ops->health(st, err);
 }
 
-struct ls_store_upload *ls_store_upload_begin(struct ls_store *st, const char *filename,
+int ls_store_workspace_ensure(struct ls_store *st, const char *name, int64_t now_ms, int64_t *id,
+                              struct ls_err *err)
+{
+    TIMED(workspace_ensure, st, name, now_ms, id, err);
+}
+
+int ls_store_key_create(struct ls_store *st, const struct ls_key_info *k, const unsigned char *hash,
+                        int64_t *id, struct ls_err *err)
+{
+    TIMED(key_create, st, k, hash, id, err);
+}
+
+int ls_store_key_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *out,
+                        struct ls_err *err)
+{
+    TIMED(key_lookup, st, hash, out, err);
+}
+
+int ls_store_keys_list(struct ls_store *st, int64_t workspace, ls_store_key_fn cb, void *ud,
+                       struct ls_err *err)
+{
+    TIMED(keys_list, st, workspace, cb, ud, err);
+}
+
+int ls_store_key_revoke(struct ls_store *st, int64_t workspace, int64_t id, int64_t now_ms,
+                        struct ls_err *err)
+{
+    TIMED(key_revoke, st, workspace, id, now_ms, err);
+}
+
+int ls_store_keys_active(struct ls_store *st, int64_t *n, struct ls_err *err)
+{
+    TIMED(keys_active, st, n, err);
+}
+
+int ls_store_key_touch(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_err *err)
+{
+    TIMED(key_touch, st, id, now_ms, err);
+}
+
+int ls_store_offer_put(struct ls_store *st, int64_t ws, const struct ls_offer *offer,
+                       int64_t now_ms, int64_t *id, struct ls_err *err)
+{
+    TIMED(offer_put, st, ws, offer, now_ms, id, err);
+}
+
+int ls_store_offer_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_offer *out,
+                       struct ls_err *err)
+{
+    TIMED(offer_get, st, ws, id, out, err);
+}
+
+int ls_store_offer_find(struct ls_store *st, int64_t ws, const struct ls_offer *offer, int64_t *id,
+                        struct ls_err *err)
+{
+    TIMED(offer_find, st, ws, offer, id, err);
+}
+
+int ls_store_offers_list(struct ls_store *st, int64_t ws, int limit, int offset,
+                         ls_store_offer_fn cb, void *ud, int64_t *total, struct ls_err *err)
+{
+    TIMED(offers_list, st, ws, limit, offset, cb, ud, total, err);
+}
+
+int ls_store_offer_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err)
+{
+    TIMED(offer_delete, st, ws, id, err);
+}
+
+struct ls_store_upload *ls_store_upload_begin(struct ls_store *st, int64_t ws, const char *filename,
                                               const unsigned char *hash, int64_t now_ms,
                                               struct ls_err *err)
 {
-    return st->ops->upload_begin(st, filename, hash, now_ms, err);
+    double t0 = now_s();
+    struct ls_store_upload *up = st->ops->upload_begin(st, ws, filename, hash, now_ms, err);
+    ls_metrics_store_op("upload_begin", now_s() - t0, up != NULL);
+    return up;
 }
 
 int ls_store_upload_add(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
                         struct ls_err *err)
 {
+    /* Per row: too frequent to time; its batches are timed as the transactions they are. */
     return up->st->ops->upload_add(up, lead, line, err);
 }
 
@@ -61,7 +161,10 @@ int ls_store_upload_reject(struct ls_store_upload *up, uint64_t line, const char
 int ls_store_upload_commit(struct ls_store_upload *up, const struct ls_csv_stats *stats,
                            int64_t *id, struct ls_err *err)
 {
-    return up->st->ops->upload_commit(up, stats, id, err);
+    double t0 = now_s();
+    int rc = up->st->ops->upload_commit(up, stats, id, err);
+    ls_metrics_store_op("upload_commit", now_s() - t0, rc == LS_OK);
+    return rc;
 }
 
 void ls_store_upload_abort(struct ls_store_upload *up)
@@ -70,116 +173,149 @@ void ls_store_upload_abort(struct ls_store_upload *up)
         up->st->ops->upload_abort(up);
 }
 
-int ls_store_upload_get(struct ls_store *st, int64_t id, struct ls_upload_info *out,
+int ls_store_upload_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_upload_info *out,
                         struct ls_err *err)
 {
-    return st->ops->upload_get(st, id, out, err);
+    TIMED(upload_get, st, ws, id, out, err);
 }
 
-int ls_store_current(struct ls_store *st, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
-                     struct ls_err *err)
+int ls_store_upload_find(struct ls_store *st, int64_t ws, const unsigned char *hash, int64_t *id,
+                         struct ls_err *err)
 {
-    return st->ops->current(st, offer_id, upload_id, job_id, err);
+    TIMED(upload_find, st, ws, hash, id, err);
+}
+
+int ls_store_uploads_list(struct ls_store *st, int64_t ws, int limit, int offset,
+                          ls_store_upload_fn cb, void *ud, int64_t *total, struct ls_err *err)
+{
+    TIMED(uploads_list, st, ws, limit, offset, cb, ud, total, err);
+}
+
+int ls_store_upload_errors(struct ls_store *st, int64_t ws, int64_t id, int limit,
+                           ls_store_reject_fn cb, void *ud, struct ls_err *err)
+{
+    TIMED(upload_errors, st, ws, id, limit, cb, ud, err);
+}
+
+int ls_store_upload_leads(struct ls_store *st, int64_t ws, int64_t id, int limit, int offset,
+                          ls_store_row_fn cb, void *ud, struct ls_err *err)
+{
+    TIMED(upload_leads, st, ws, id, limit, offset, cb, ud, err);
+}
+
+int ls_store_upload_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err)
+{
+    TIMED(upload_delete, st, ws, id, err);
+}
+
+int ls_store_current(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t *upload_id,
+                     int64_t *job_id, struct ls_err *err)
+{
+    TIMED(current, st, ws, offer_id, upload_id, job_id, err);
 }
 
 int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err)
 {
-    return st->ops->job_create(st, job, err);
+    TIMED(job_create, st, job, err);
 }
 
-int ls_store_job_get(struct ls_store *st, int64_t id, struct ls_job *out, struct ls_err *err)
+int ls_store_job_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_job *out,
+                     struct ls_err *err)
 {
-    return st->ops->job_get(st, id, out, err);
+    TIMED(job_get, st, ws, id, out, err);
 }
 
-int ls_store_job_update(struct ls_store *st, const struct ls_job *job, struct ls_err *err)
+int ls_store_jobs_list(struct ls_store *st, int64_t ws, int limit, int offset, ls_store_job_fn cb,
+                       void *ud, int64_t *total, struct ls_err *err)
 {
-    return st->ops->job_update(st, job, err);
+    TIMED(jobs_list, st, ws, limit, offset, cb, ud, total, err);
 }
 
-int ls_store_jobs_unfinished(struct ls_store *st, int64_t *ids, size_t max, size_t *n,
-                             struct ls_err *err)
+int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, int64_t *id,
+                                struct ls_err *err)
 {
-    return st->ops->jobs_unfinished(st, ids, max, n, err);
+    TIMED(job_find_resumable, st, like, id, err);
+}
+
+int ls_store_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_job *out,
+                       struct ls_err *err)
+{
+    TIMED(job_claim, st, id, now_ms, out, err);
+}
+
+int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err)
+{
+    TIMED(job_finish, st, job, err);
+}
+
+int ls_store_job_release(struct ls_store *st, int64_t id, struct ls_err *err)
+{
+    TIMED(job_release, st, id, err);
+}
+
+int ls_store_job_cancel(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,
+                        struct ls_err *err)
+{
+    TIMED(job_cancel, st, ws, id, now_ms, err);
+}
+
+int ls_store_job_stopped(struct ls_store *st, int64_t id, bool *stopped, struct ls_err *err)
+{
+    TIMED(job_stopped, st, id, stopped, err);
+}
+
+int ls_store_jobs_counts(struct ls_store *st, int64_t *queued, int64_t *running, struct ls_err *err)
+{
+    TIMED(jobs_counts, st, queued, running, err);
+}
+
+int ls_store_job_delete(struct ls_store *st, int64_t ws, int64_t id, bool results_only,
+                        int64_t now_ms, struct ls_err *err)
+{
+    TIMED(job_delete, st, ws, id, results_only, now_ms, err);
 }
 
 int ls_store_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_id,
                            int64_t after_idx, int limit, ls_store_lead_fn cb, void *ud,
                            struct ls_err *err)
 {
-    return st->ops->leads_pending(st, job_id, upload_id, after_idx, limit, cb, ud, err);
+    TIMED(leads_pending, st, job_id, upload_id, after_idx, limit, cb, ud, err);
 }
 
 int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
-                         const struct ls_result *rows, size_t n, struct ls_err *err)
+                         const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
+                         enum ls_job_status *status_after, struct ls_err *err)
 {
-    return st->ops->results_put(st, job, rows, n, err);
+    TIMED(results_put, st, job, delta, rows, n, status_after, err);
 }
 
-int ls_store_verdicts_get(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
-                          struct ls_verdict *out, bool *found, struct ls_err *err)
+int ls_store_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (*keys)[32],
+                          size_t n, struct ls_verdict *out, bool *found, struct ls_err *err)
 {
-    return st->ops->verdicts_get(st, keys, n, out, found, err);
+    TIMED(verdicts_get, st, ws, keys, n, out, found, err);
 }
 
 int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
                           const struct ls_results_query *filter, struct ls_result_cursor *cursor,
                           int limit, ls_store_result_fn cb, void *ud, struct ls_err *err)
 {
-    return st->ops->results_page(st, job, filter, cursor, limit, cb, ud, err);
-}
-
-int ls_store_offer_find(struct ls_store *st, const struct ls_offer *offer, int64_t *id,
-                        struct ls_err *err)
-{
-    return st->ops->offer_find(st, offer, id, err);
-}
-
-int ls_store_offers_list(struct ls_store *st, int limit, int offset, ls_store_offer_fn cb, void *ud,
-                         int64_t *total, struct ls_err *err)
-{
-    return st->ops->offers_list(st, limit, offset, cb, ud, total, err);
-}
-
-int ls_store_upload_find(struct ls_store *st, const unsigned char *hash, int64_t *id,
-                         struct ls_err *err)
-{
-    return st->ops->upload_find(st, hash, id, err);
-}
-
-int ls_store_uploads_list(struct ls_store *st, int limit, int offset, ls_store_upload_fn cb,
-                          void *ud, int64_t *total, struct ls_err *err)
-{
-    return st->ops->uploads_list(st, limit, offset, cb, ud, total, err);
-}
-
-int ls_store_upload_errors(struct ls_store *st, int64_t id, int limit, ls_store_reject_fn cb,
-                           void *ud, struct ls_err *err)
-{
-    return st->ops->upload_errors(st, id, limit, cb, ud, err);
-}
-
-int ls_store_upload_leads(struct ls_store *st, int64_t id, int limit, int offset,
-                          ls_store_row_fn cb, void *ud, struct ls_err *err)
-{
-    return st->ops->upload_leads(st, id, limit, offset, cb, ud, err);
-}
-
-int ls_store_jobs_list(struct ls_store *st, int limit, int offset, ls_store_job_fn cb, void *ud,
-                       int64_t *total, struct ls_err *err)
-{
-    return st->ops->jobs_list(st, limit, offset, cb, ud, total, err);
-}
-
-int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, int64_t *id,
-                                struct ls_err *err)
-{
-    return st->ops->job_find_resumable(st, like, id, err);
+    TIMED(results_page, st, job, filter, cursor, limit, cb, ud, err);
 }
 
 int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
                            const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                            int64_t *total, struct ls_err *err)
 {
-    return st->ops->results_query(st, job, q, cb, ud, total, err);
+    TIMED(results_query, st, job, q, cb, ud, total, err);
+}
+
+int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
+                   struct ls_err *err)
+{
+    TIMED(purge, st, before_ms, out, err);
+}
+
+int ls_store_cache_trim(struct ls_store *st, int64_t max_rows, int64_t *evicted, struct ls_err *err)
+{
+    TIMED(cache_trim, st, max_rows, evicted, err);
 }

@@ -1,10 +1,22 @@
 /*
- * store.h - durable storage of offers, uploads, leads, jobs and results.
+ * store.h - durable storage of workspaces, API keys, offers, uploads,
+ * leads, jobs, results and the verdict cache.
  *
- * The store is a table of operations (struct ls_store_ops, like SQLite's VFS)
- * behind an opaque handle; store_sqlite.c is the embedded implementation. All
- * functions are thread-safe: implementations keep a pool of connections.
- * Everything a function reports as stored is durable when it returns.
+ * The store is a table of operations (struct ls_store_ops, like SQLite's
+ * VFS) behind an opaque handle; store_sqlite.c is the embedded
+ * implementation. All functions are thread-safe. Everything a function
+ * reports as stored is durable when it returns.
+ *
+ * Workspaces: every offer, upload, lead, job, result and verdict belongs to
+ * one; every operation a request can reach takes the workspace id and treats
+ * another workspace's rows as absent (LS_ENOTFOUND), so ids reveal nothing.
+ *
+ * Several processes may use one store at once (a server and `leadscore
+ * score --db` on the same file, or two servers). Each open store is an
+ * instance with an id; an upload being loaded and a job being run are owned
+ * by the instance doing it, and nothing owned by a live instance is touched
+ * by another: start-up only removes what dead instances left, and a job is
+ * claimed by exactly one instance. Ids are never reused.
  */
 #ifndef LS_STORE_STORE_H
 #define LS_STORE_STORE_H
@@ -34,20 +46,29 @@ enum ls_job_status {
 const char *ls_job_status_name(enum ls_job_status s);
 /* Inverse of ls_job_status_name; -1 when unknown. */
 int ls_job_status_parse(const char *s);
+/* True for succeeded, failed and cancelled. */
+bool ls_job_status_final(enum ls_job_status s);
 
-struct ls_job {
-    int64_t id, offer_id, upload_id;
-    enum ls_job_status status;
-    int64_t created_ms, started_ms, finished_ms; /* 0 when not yet */
-    int64_t total;                               /* leads in the upload */
-    int64_t done;                                /* results stored */
-    int64_t failed;                              /* leads the model failed on (fallback used) */
+/* Counters a job adds to as it runs; written as increments, never as totals. */
+struct ls_job_counts {
+    int64_t done;        /* results stored */
+    int64_t failed;      /* leads the model failed on (fallback used) */
     int64_t fallbacks;   /* = failed: verdicts that came from the offline judge */
     int64_t cache_hits;  /* verdicts reused from the cache */
     int64_t model_calls; /* HTTP requests to the model */
     int64_t retries;     /* of those, repeats after an error */
     int64_t prompt_tokens, output_tokens;
-    int64_t counts[4]; /* indexed by enum ls_intent */
+    int64_t intents[4]; /* results by enum ls_intent */
+};
+
+struct ls_job {
+    int64_t id, workspace, offer_id, upload_id; /* offer_id 0 once its offer was deleted */
+    enum ls_job_status status;
+    int64_t created_ms, started_ms, finished_ms; /* 0 when not yet */
+    int64_t results_deleted_ms;                  /* 0 unless DELETE /jobs/{id}/results */
+    int64_t total;                               /* leads in the upload */
+    struct ls_job_counts n;
+    int64_t owner; /* the instance running it, 0 when none */
     char provider[32];
     char model[128];
     char error[LS_ERR_MSG_MAX];
@@ -67,6 +88,22 @@ struct ls_upload_info {
     char filename[256];
 };
 
+enum ls_key_role { LS_KEY_VIEWER = 1, LS_KEY_MEMBER = 2, LS_KEY_ADMIN = 3 };
+
+struct ls_key_info {
+    int64_t id, workspace;
+    int role; /* enum ls_key_role */
+    char name[128];
+    char prefix[16]; /* the key's first characters, to tell keys apart; not a secret */
+    char workspace_name[128];
+    int64_t created_ms, last_used_ms, revoked_ms; /* 0 when not */
+};
+
+/* What a retention purge removed. */
+struct ls_purge_stats {
+    int64_t uploads, jobs, results;
+};
+
 /* Called once per lead; lead strings are borrowed for the call only. */
 typedef int (*ls_store_lead_fn)(void *ud, int64_t idx, const struct ls_lead *lead,
                                 struct ls_err *err);
@@ -74,6 +111,7 @@ typedef int (*ls_store_lead_fn)(void *ud, int64_t idx, const struct ls_lead *lea
 typedef int (*ls_store_offer_fn)(void *ud, const struct ls_offer_info *o, struct ls_err *err);
 typedef int (*ls_store_upload_fn)(void *ud, const struct ls_upload_info *u, struct ls_err *err);
 typedef int (*ls_store_job_fn)(void *ud, const struct ls_job *j, struct ls_err *err);
+typedef int (*ls_store_key_fn)(void *ud, const struct ls_key_info *k, struct ls_err *err);
 typedef int (*ls_store_reject_fn)(void *ud, int64_t line, const char *msg, struct ls_err *err);
 typedef int (*ls_store_row_fn)(void *ud, int64_t idx, int64_t line, const struct ls_lead *lead,
                                struct ls_err *err);
@@ -88,19 +126,42 @@ struct ls_result_cursor {
     int64_t idx;
 };
 
+struct ls_store_options {
+    int64_t max_bytes; /* database size cap (LS_ENOSPACE above it); 0: none */
+};
+
+struct ls_store_upload;
+
 struct ls_store_ops {
     const char *name;
     void (*close)(struct ls_store *st);
+    int64_t (*instance)(struct ls_store *st);
+    int (*health)(struct ls_store *st, struct ls_err *err);
 
-    int (*offer_put)(struct ls_store *st, const struct ls_offer *offer, int64_t now_ms, int64_t *id,
-                     struct ls_err *err);
-    int (*offer_get)(struct ls_store *st, int64_t id, struct ls_offer *out, struct ls_err *err);
-    int (*offer_find)(struct ls_store *st, const struct ls_offer *offer, int64_t *id,
+    int (*workspace_ensure)(struct ls_store *st, const char *name, int64_t now_ms, int64_t *id,
+                            struct ls_err *err);
+    int (*key_create)(struct ls_store *st, const struct ls_key_info *k, const unsigned char *hash,
+                      int64_t *id, struct ls_err *err);
+    int (*key_lookup)(struct ls_store *st, const unsigned char *hash, struct ls_key_info *out,
                       struct ls_err *err);
-    int (*offers_list)(struct ls_store *st, int limit, int offset, ls_store_offer_fn cb, void *ud,
-                       int64_t *total, struct ls_err *err);
+    int (*keys_list)(struct ls_store *st, int64_t workspace, ls_store_key_fn cb, void *ud,
+                     struct ls_err *err);
+    int (*key_revoke)(struct ls_store *st, int64_t workspace, int64_t id, int64_t now_ms,
+                      struct ls_err *err);
+    int (*keys_active)(struct ls_store *st, int64_t *n, struct ls_err *err);
+    int (*key_touch)(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_err *err);
 
-    struct ls_store_upload *(*upload_begin)(struct ls_store *st, const char *filename,
+    int (*offer_put)(struct ls_store *st, int64_t ws, const struct ls_offer *offer, int64_t now_ms,
+                     int64_t *id, struct ls_err *err);
+    int (*offer_get)(struct ls_store *st, int64_t ws, int64_t id, struct ls_offer *out,
+                     struct ls_err *err);
+    int (*offer_find)(struct ls_store *st, int64_t ws, const struct ls_offer *offer, int64_t *id,
+                      struct ls_err *err);
+    int (*offers_list)(struct ls_store *st, int64_t ws, int limit, int offset, ls_store_offer_fn cb,
+                       void *ud, int64_t *total, struct ls_err *err);
+    int (*offer_delete)(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
+
+    struct ls_store_upload *(*upload_begin)(struct ls_store *st, int64_t ws, const char *filename,
                                             const unsigned char *hash, int64_t now_ms,
                                             struct ls_err *err);
     int (*upload_add)(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
@@ -110,35 +171,45 @@ struct ls_store_ops {
     int (*upload_commit)(struct ls_store_upload *up, const struct ls_csv_stats *stats, int64_t *id,
                          struct ls_err *err);
     void (*upload_abort)(struct ls_store_upload *up);
-    int (*upload_get)(struct ls_store *st, int64_t id, struct ls_upload_info *out,
+    int (*upload_get)(struct ls_store *st, int64_t ws, int64_t id, struct ls_upload_info *out,
                       struct ls_err *err);
-    int (*upload_find)(struct ls_store *st, const unsigned char *hash, int64_t *id,
+    int (*upload_find)(struct ls_store *st, int64_t ws, const unsigned char *hash, int64_t *id,
                        struct ls_err *err);
-    int (*uploads_list)(struct ls_store *st, int limit, int offset, ls_store_upload_fn cb, void *ud,
-                        int64_t *total, struct ls_err *err);
-    int (*upload_errors)(struct ls_store *st, int64_t id, int limit, ls_store_reject_fn cb,
-                         void *ud, struct ls_err *err);
-    int (*upload_leads)(struct ls_store *st, int64_t id, int limit, int offset, ls_store_row_fn cb,
-                        void *ud, struct ls_err *err);
+    int (*uploads_list)(struct ls_store *st, int64_t ws, int limit, int offset,
+                        ls_store_upload_fn cb, void *ud, int64_t *total, struct ls_err *err);
+    int (*upload_errors)(struct ls_store *st, int64_t ws, int64_t id, int limit,
+                         ls_store_reject_fn cb, void *ud, struct ls_err *err);
+    int (*upload_leads)(struct ls_store *st, int64_t ws, int64_t id, int limit, int offset,
+                        ls_store_row_fn cb, void *ud, struct ls_err *err);
+    int (*upload_delete)(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
 
-    int (*current)(struct ls_store *st, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
-                   struct ls_err *err);
+    int (*current)(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t *upload_id,
+                   int64_t *job_id, struct ls_err *err);
 
     int (*job_create)(struct ls_store *st, struct ls_job *job, struct ls_err *err);
-    int (*job_get)(struct ls_store *st, int64_t id, struct ls_job *out, struct ls_err *err);
-    int (*job_update)(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
-    int (*jobs_unfinished)(struct ls_store *st, int64_t *ids, size_t max, size_t *n,
-                           struct ls_err *err);
-    int (*jobs_list)(struct ls_store *st, int limit, int offset, ls_store_job_fn cb, void *ud,
-                     int64_t *total, struct ls_err *err);
+    int (*job_get)(struct ls_store *st, int64_t ws, int64_t id, struct ls_job *out,
+                   struct ls_err *err);
+    int (*jobs_list)(struct ls_store *st, int64_t ws, int limit, int offset, ls_store_job_fn cb,
+                     void *ud, int64_t *total, struct ls_err *err);
     int (*job_find_resumable)(struct ls_store *st, const struct ls_job *like, int64_t *id,
                               struct ls_err *err);
+    int (*job_claim)(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_job *out,
+                     struct ls_err *err);
+    int (*job_finish)(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
+    int (*job_release)(struct ls_store *st, int64_t id, struct ls_err *err);
+    int (*job_cancel)(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,
+                      struct ls_err *err);
+    int (*job_stopped)(struct ls_store *st, int64_t id, bool *stopped, struct ls_err *err);
+    int (*jobs_counts)(struct ls_store *st, int64_t *queued, int64_t *running, struct ls_err *err);
+    int (*job_delete)(struct ls_store *st, int64_t ws, int64_t id, bool results_only,
+                      int64_t now_ms, struct ls_err *err);
 
     int (*leads_pending)(struct ls_store *st, int64_t job_id, int64_t upload_id, int64_t after_idx,
                          int limit, ls_store_lead_fn cb, void *ud, struct ls_err *err);
-    int (*results_put)(struct ls_store *st, const struct ls_job *job, const struct ls_result *rows,
-                       size_t n, struct ls_err *err);
-    int (*verdicts_get)(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
+    int (*results_put)(struct ls_store *st, const struct ls_job *job,
+                       const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
+                       enum ls_job_status *status_after, struct ls_err *err);
+    int (*verdicts_get)(struct ls_store *st, int64_t ws, const unsigned char (*keys)[32], size_t n,
                         struct ls_verdict *out, bool *found, struct ls_err *err);
     int (*results_page)(struct ls_store *st, const struct ls_job *job,
                         const struct ls_results_query *filter, struct ls_result_cursor *cursor,
@@ -146,6 +217,10 @@ struct ls_store_ops {
     int (*results_query)(struct ls_store *st, const struct ls_job *job,
                          const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                          int64_t *total, struct ls_err *err);
+
+    int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
+                 struct ls_err *err);
+    int (*cache_trim)(struct ls_store *st, int64_t max_rows, int64_t *evicted, struct ls_err *err);
 };
 
 /* Every store handle starts with its ops table ... */
@@ -159,34 +234,81 @@ struct ls_store_upload {
 };
 
 /*
- * Opens (creating and migrating as needed) the SQLite store at path. Owned:
- * ls_store_close. LS_EIO with the file name when it cannot be opened.
+ * Opens (creating and migrating as needed) the SQLite store at path, and
+ * registers this process as an instance of it. Owned: ls_store_close.
+ * opt may be NULL. LS_EIO with the file name when it cannot be opened.
  */
-struct ls_store *ls_store_open_sqlite(const char *path, struct ls_err *err);
+struct ls_store *ls_store_open_sqlite(const char *path, const struct ls_store_options *opt,
+                                      struct ls_err *err);
 
 /* Closes the store; st may be NULL. Waits for connections in use. */
 void ls_store_close(struct ls_store *st);
 
-/* Stores an offer and makes it the current one; *id is its new id. */
-int ls_store_offer_put(struct ls_store *st, const struct ls_offer *offer, int64_t now_ms,
-                       int64_t *id, struct ls_err *err);
-/* Loads an offer (release with ls_offer_release). LS_ENOTFOUND when unknown. */
-int ls_store_offer_get(struct ls_store *st, int64_t id, struct ls_offer *out, struct ls_err *err);
-/* The newest offer with the same content as offer (by hash); *id 0 when none. */
-int ls_store_offer_find(struct ls_store *st, const struct ls_offer *offer, int64_t *id,
-                        struct ls_err *err);
-/* Offers, newest first: limit from offset; *total counts them all. */
-int ls_store_offers_list(struct ls_store *st, int limit, int offset, ls_store_offer_fn cb, void *ud,
-                         int64_t *total, struct ls_err *err);
+/* This process's instance id. */
+int64_t ls_store_instance(struct ls_store *st);
 
 /*
- * Starts an upload. Leads are written in batches as they arrive; nothing is
- * visible, and a crash leaves nothing behind, until ls_store_upload_commit,
- * which also makes the upload the current one. Exactly one of commit or
- * abort must be called; both free up. filename is copied. hash (32 bytes, or
- * NULL) is a digest of the source file, for ls_store_upload_find.
+ * LS_OK when the store can be written now: its file is still the one that
+ * was opened (not deleted or replaced) and a write goes through. Otherwise
+ * LS_EUNAVAILABLE or LS_ENOSPACE with why.
  */
-struct ls_store_upload *ls_store_upload_begin(struct ls_store *st, const char *filename,
+int ls_store_health(struct ls_store *st, struct ls_err *err);
+
+/* ---- workspaces and API keys ---- */
+
+/* The id of the workspace called name, creating it when new. */
+int ls_store_workspace_ensure(struct ls_store *st, const char *name, int64_t now_ms, int64_t *id,
+                              struct ls_err *err);
+/* Stores a key (k: workspace, role, name, prefix, created_ms; hash: 32 bytes). */
+int ls_store_key_create(struct ls_store *st, const struct ls_key_info *k, const unsigned char *hash,
+                        int64_t *id, struct ls_err *err);
+/* The key with this hash (32 bytes), revoked or not; LS_ENOTFOUND when none. */
+int ls_store_key_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *out,
+                        struct ls_err *err);
+/* Keys of a workspace (0: all), oldest first. */
+int ls_store_keys_list(struct ls_store *st, int64_t workspace, ls_store_key_fn cb, void *ud,
+                       struct ls_err *err);
+/* Revokes key id (of workspace, or any when 0). LS_ENOTFOUND, LS_ECONFLICT when already revoked. */
+int ls_store_key_revoke(struct ls_store *st, int64_t workspace, int64_t id, int64_t now_ms,
+                        struct ls_err *err);
+/* How many keys are not revoked. */
+int ls_store_keys_active(struct ls_store *st, int64_t *n, struct ls_err *err);
+/* Records that key id was used at now_ms. */
+int ls_store_key_touch(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_err *err);
+
+/* ---- offers ---- */
+
+/* Stores an offer in workspace ws and makes it the current one; *id is its new id. */
+int ls_store_offer_put(struct ls_store *st, int64_t ws, const struct ls_offer *offer,
+                       int64_t now_ms, int64_t *id, struct ls_err *err);
+/* Loads an offer (release with ls_offer_release). LS_ENOTFOUND when unknown in ws. */
+int ls_store_offer_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_offer *out,
+                       struct ls_err *err);
+/* The newest offer of ws with the same content as offer (by hash); *id 0 when none. */
+int ls_store_offer_find(struct ls_store *st, int64_t ws, const struct ls_offer *offer, int64_t *id,
+                        struct ls_err *err);
+/* Offers of ws, newest first: limit from offset; *total counts them all. */
+int ls_store_offers_list(struct ls_store *st, int64_t ws, int limit, int offset,
+                         ls_store_offer_fn cb, void *ud, int64_t *total, struct ls_err *err);
+/*
+ * Deletes an offer. Finished jobs that used it keep their results (their
+ * offer_id becomes 0). LS_ECONFLICT when a queued or running job uses it.
+ */
+int ls_store_offer_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
+
+/* ---- uploads ---- */
+
+/*
+ * Starts an upload in ws. Leads are written in batches as they arrive;
+ * nothing is visible until ls_store_upload_commit, which also makes the
+ * upload the current one. A crash leaves rows that the next start (of any
+ * instance) removes; an abort removes them at once. Exactly one of commit or
+ * abort must be called; both free up. filename is copied. hash (32 bytes, or
+ * NULL) is a digest of the source file, for ls_store_upload_find. A commit
+ * whose upload row was removed meanwhile fails (LS_ECONFLICT), never
+ * reports success.
+ */
+struct ls_store_upload *ls_store_upload_begin(struct ls_store *st, int64_t ws, const char *filename,
                                               const unsigned char *hash, int64_t now_ms,
                                               struct ls_err *err);
 int ls_store_upload_add(struct ls_store_upload *up, const struct ls_lead *lead, uint64_t line,
@@ -195,45 +317,88 @@ int ls_store_upload_reject(struct ls_store_upload *up, uint64_t line, const char
                            struct ls_err *err);
 int ls_store_upload_commit(struct ls_store_upload *up, const struct ls_csv_stats *stats,
                            int64_t *id, struct ls_err *err);
+/* up may be NULL. */
 void ls_store_upload_abort(struct ls_store_upload *up);
-int ls_store_upload_get(struct ls_store *st, int64_t id, struct ls_upload_info *out,
+int ls_store_upload_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_upload_info *out,
                         struct ls_err *err);
-/* The newest complete upload of a file with this digest (32 bytes); *id 0 when none. */
-int ls_store_upload_find(struct ls_store *st, const unsigned char *hash, int64_t *id,
+/* The newest complete upload of ws of a file with this digest (32 bytes); *id 0 when none. */
+int ls_store_upload_find(struct ls_store *st, int64_t ws, const unsigned char *hash, int64_t *id,
                          struct ls_err *err);
-/* Uploads, newest first. */
-int ls_store_uploads_list(struct ls_store *st, int limit, int offset, ls_store_upload_fn cb,
-                          void *ud, int64_t *total, struct ls_err *err);
+/* Uploads of ws, newest first. */
+int ls_store_uploads_list(struct ls_store *st, int64_t ws, int limit, int offset,
+                          ls_store_upload_fn cb, void *ud, int64_t *total, struct ls_err *err);
 /* The first limit rejected rows of an upload, in file order. */
-int ls_store_upload_errors(struct ls_store *st, int64_t id, int limit, ls_store_reject_fn cb,
-                           void *ud, struct ls_err *err);
+int ls_store_upload_errors(struct ls_store *st, int64_t ws, int64_t id, int limit,
+                           ls_store_reject_fn cb, void *ud, struct ls_err *err);
 /* An upload's leads in upload order, limit from offset. */
-int ls_store_upload_leads(struct ls_store *st, int64_t id, int limit, int offset,
+int ls_store_upload_leads(struct ls_store *st, int64_t ws, int64_t id, int limit, int offset,
                           ls_store_row_fn cb, void *ud, struct ls_err *err);
-
-/* The current offer and upload and the latest job; 0 for each that does not exist. */
-int ls_store_current(struct ls_store *st, int64_t *offer_id, int64_t *upload_id, int64_t *job_id,
-                     struct ls_err *err);
-
-/* Creates a queued job from job->offer_id/upload_id/provider/model; fills id, total. */
-int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err);
-int ls_store_job_get(struct ls_store *st, int64_t id, struct ls_job *out, struct ls_err *err);
-/* Writes status, timestamps, counters and error of job. */
-int ls_store_job_update(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
-
-/* Jobs, newest first. */
-int ls_store_jobs_list(struct ls_store *st, int limit, int offset, ls_store_job_fn cb, void *ud,
-                       int64_t *total, struct ls_err *err);
 /*
- * The newest queued or running job with like's offer, upload, provider and
- * model: the run a repeated `leadscore score --db` resumes. *id 0 when none.
+ * Deletes an upload with its leads and rejected rows, and every finished job
+ * on it with its results. LS_ECONFLICT when a queued or running job uses it.
+ */
+int ls_store_upload_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
+
+/* The current offer and upload and the latest job of ws; 0 for each that does not exist. */
+int ls_store_current(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t *upload_id,
+                     int64_t *job_id, struct ls_err *err);
+
+/* ---- jobs ---- */
+
+/*
+ * Creates a queued job from job->workspace/offer_id/upload_id/provider/model/
+ * created_ms and makes it the workspace's latest; fills the rest.
+ * LS_ENOTFOUND when the offer or upload is not in the workspace.
+ */
+int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err);
+/* A job of ws (0: of any workspace, for the runner). LS_ENOTFOUND when unknown. */
+int ls_store_job_get(struct ls_store *st, int64_t ws, int64_t id, struct ls_job *out,
+                     struct ls_err *err);
+/* Jobs of ws, newest first. */
+int ls_store_jobs_list(struct ls_store *st, int64_t ws, int limit, int offset, ls_store_job_fn cb,
+                       void *ud, int64_t *total, struct ls_err *err);
+/*
+ * The newest queued or running job with like's workspace, offer, upload,
+ * provider and model: the run a repeated `leadscore score --db` resumes.
+ * *id 0 when none.
  */
 int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, int64_t *id,
                                 struct ls_err *err);
-
-/* Ids of up to max jobs still queued or running, oldest first; *n is how many. */
-int ls_store_jobs_unfinished(struct ls_store *st, int64_t *ids, size_t max, size_t *n,
-                             struct ls_err *err);
+/*
+ * Claims a job for this instance: job id, or when id is 0 the oldest queued
+ * job or running job whose owner is dead. The claimed job becomes running,
+ * owned by this instance, and *out holds it. LS_ENOTFOUND when there is
+ * nothing to claim (id 0) or the job is finished, LS_ECONFLICT when a live
+ * instance owns it.
+ */
+int ls_store_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_job *out,
+                       struct ls_err *err);
+/*
+ * Ends a job this instance owns with job->status, finished_ms and error, and
+ * releases it. Only a running job changes: a cancel written meanwhile by
+ * anyone stays. LS_OK either way.
+ */
+int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
+/* Releases a job this instance owns without ending it (shutdown): another may resume it. */
+int ls_store_job_release(struct ls_store *st, int64_t id, struct ls_err *err);
+/*
+ * Cancels a queued or running job of ws. Results already stored are kept.
+ * LS_ENOTFOUND, LS_ECONFLICT when the job has already finished.
+ */
+int ls_store_job_cancel(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,
+                        struct ls_err *err);
+/* *stopped: the job is finished and no live instance still owns it. */
+int ls_store_job_stopped(struct ls_store *st, int64_t id, bool *stopped, struct ls_err *err);
+/* Jobs queued and running, in all workspaces. */
+int ls_store_jobs_counts(struct ls_store *st, int64_t *queued, int64_t *running,
+                         struct ls_err *err);
+/*
+ * Deletes a finished job with its results, or only its results
+ * (results_only: the job stays, with results_deleted_ms set).
+ * LS_ECONFLICT while it is queued or running.
+ */
+int ls_store_job_delete(struct ls_store *st, int64_t ws, int64_t id, bool results_only,
+                        int64_t now_ms, struct ls_err *err);
 
 /*
  * Calls cb for up to limit leads of the upload with idx > after_idx that have
@@ -243,16 +408,21 @@ int ls_store_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_i
                            int64_t after_idx, int limit, ls_store_lead_fn cb, void *ud,
                            struct ls_err *err);
 
-/* Stores n results and the job's progress counters in one transaction. */
+/*
+ * Stores n results of job, adds delta to its counters and keeps the new
+ * model verdicts in the workspace's verdict cache, in one transaction;
+ * *status_after is the job's status after it (a cancel may have come).
+ */
 int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
-                         const struct ls_result *rows, size_t n, struct ls_err *err);
+                         const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
+                         enum ls_job_status *status_after, struct ls_err *err);
 
 /*
- * Looks up n verdict-cache keys (32 bytes each): found[i] says whether key i
- * is cached, and out[i] then holds its verdict.
+ * Looks up n verdict-cache keys (32 bytes each) of ws: found[i] says whether
+ * key i is cached, and out[i] then holds its verdict. Marks them used.
  */
-int ls_store_verdicts_get(struct ls_store *st, const unsigned char (*keys)[32], size_t n,
-                          struct ls_verdict *out, bool *found, struct ls_err *err);
+int ls_store_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (*keys)[32],
+                          size_t n, struct ls_verdict *out, bool *found, struct ls_err *err);
 
 /*
  * Calls cb for up to limit results of the job after *cursor, by score
@@ -272,5 +442,18 @@ int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
 int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
                            const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                            int64_t *total, struct ls_err *err);
+
+/* ---- retention ---- */
+
+/*
+ * Deletes uploads committed before before_ms with their leads, and finished
+ * jobs created before it with their results (a queued or running job keeps
+ * what it uses). Deleted rows are overwritten and their space reused.
+ */
+int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
+                   struct ls_err *err);
+/* Evicts the least recently used verdicts beyond max_rows. */
+int ls_store_cache_trim(struct ls_store *st, int64_t max_rows, int64_t *evicted,
+                        struct ls_err *err);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * store_sqlite.c - the embedded SQLite store: connection pool, schema, statements.
+ * store_sqlite.c - the embedded SQLite store: connection pool, schema,
+ * statements, instances and health.
  *
  * A pool of connections (one per concurrent caller, up to POOL_MAX), each
  * with its own cache of prepared statements. WAL journal, so readers never
@@ -7,28 +8,44 @@
  * Bulk writes (upload batches, result batches) commit with synchronous=NORMAL
  * and the operation that acknowledges them (upload commit, job update) with
  * FULL: its fsync of the WAL persists the earlier batches' frames as well.
- * SQL uses bound parameters only. SQLite result codes stop here: callers see
- * an enum ls_status and a message.
+ * secure_delete overwrites what is deleted. SQL uses bound parameters only.
+ * SQLite result codes stop here: callers see an enum ls_status and a message.
+ *
+ * Several processes may share the file. Each registers a row in instances
+ * and holds a lock on byte <id> of "<path>-lock" for its life (open file
+ * description locks, so the kernel drops it the moment the process dies,
+ * even by kill -9). ls_alive(id), an SQL function on every connection, tells
+ * whether instance id still lives; uploads being loaded and jobs being run
+ * carry their owner, so one instance never removes or runs what a live one
+ * is working on.
  */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/xalloc.h"
 #include "sqlite_int.h"
 #include "sys/sys.h"
 
 #define BUSY_TIMEOUT_MS 10000
+#define HEALTH_EVERY_MS 1000
 
 /* ---- schema ---------------------------------------------------------------- */
 
 /*
  * Migrations, applied in order; PRAGMA user_version counts those applied.
- * Append only: never edit a migration that has shipped.
+ * Append only: never edit a migration that has shipped. They run with
+ * foreign keys off (SQLite's procedure for rebuilding tables) and end with
+ * a foreign_key_check.
  */
 static const char *const migrations[] = {
     /* 1: initial schema */
@@ -78,7 +95,6 @@ static const char *const migrations[] = {
     "  n_low INTEGER NOT NULL DEFAULT 0,"
     "  provider TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',"
     "  error TEXT NOT NULL DEFAULT '');"
-    /* rank orders results by score descending, then upload order, in one key. */
     "CREATE TABLE results ("
     "  job_id INTEGER NOT NULL REFERENCES jobs(id),"
     "  idx INTEGER NOT NULL,"
@@ -91,21 +107,158 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (job_id, idx)) WITHOUT ROWID;"
     "CREATE INDEX jobs_inputs ON jobs(offer_id, upload_id);"
     "CREATE INDEX results_rank ON results(job_id, rank);"
-    /* Verdicts of real models, by SHA-256 of (provider, model, prompt version, offer, lead). */
     "CREATE TABLE verdicts ("
     "  key BLOB PRIMARY KEY,"
     "  intent INTEGER NOT NULL,"
     "  reasoning TEXT NOT NULL,"
     "  created_ms INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;",
+
+    /*
+     * 2: workspaces, API keys and instances. Every table with an id is
+     * rebuilt with AUTOINCREMENT (an id is never reused, even after a
+     * delete), gets its workspace, and references its parent with a
+     * cascade; what existed goes to the "default" workspace (id 1).
+     */
+    "CREATE TABLE workspaces ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  created_ms INTEGER NOT NULL,"
+    "  current_offer INTEGER NOT NULL DEFAULT 0,"
+    "  current_upload INTEGER NOT NULL DEFAULT 0,"
+    "  current_job INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO workspaces(id, name, created_ms, current_offer, current_upload, current_job) "
+    "  VALUES (1, 'default', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),"
+    "  coalesce((SELECT value FROM state WHERE key = 'offer'), 0),"
+    "  coalesce((SELECT value FROM state WHERE key = 'upload'), 0),"
+    "  coalesce((SELECT value FROM state WHERE key = 'job'), 0));"
+    "CREATE TABLE api_keys ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  role TEXT NOT NULL CHECK (role IN ('viewer', 'member', 'admin')),"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  last_used_ms INTEGER NOT NULL DEFAULT 0,"
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX api_keys_ws ON api_keys(workspace_id);"
+    "CREATE TABLE instances ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  pid INTEGER NOT NULL, started_ms INTEGER NOT NULL);"
+    "CREATE TABLE health (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL);",
+
+    /* 3 (of 2): uploads and offers rebuilt (all pending migrations commit together) */
+    "CREATE TABLE offers_v2 ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  created_ms INTEGER NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,"
+    "  content_hash BLOB);"
+    "INSERT INTO offers_v2 SELECT id, 1, created_ms, name, body, content_hash FROM offers;"
+    "CREATE TABLE uploads_v2 ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  created_ms INTEGER NOT NULL,"
+    "  filename TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL CHECK (status IN ('loading', 'ready')),"
+    "  accepted INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,"
+    "  encoding TEXT NOT NULL DEFAULT 'utf-8', content_hash BLOB,"
+    "  owner INTEGER NOT NULL DEFAULT 0, committed_ms INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO uploads_v2 SELECT id, 1, created_ms, filename, status, accepted, rejected,"
+    "  encoding, content_hash, 0, created_ms FROM uploads;"
+    "CREATE TABLE upload_errors_v2 ("
+    "  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL, line INTEGER NOT NULL, error TEXT NOT NULL,"
+    "  PRIMARY KEY (upload_id, seq)) WITHOUT ROWID;"
+    "INSERT INTO upload_errors_v2 SELECT upload_id, seq, line, error FROM upload_errors;"
+    "CREATE TABLE leads_v2 ("
+    "  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL, line INTEGER NOT NULL,"
+    "  name TEXT NOT NULL, role TEXT NOT NULL, company TEXT NOT NULL,"
+    "  industry TEXT NOT NULL, location TEXT NOT NULL, bio TEXT NOT NULL,"
+    "  PRIMARY KEY (upload_id, idx)) WITHOUT ROWID;"
+    "INSERT INTO leads_v2 SELECT upload_id, idx, line, name, role, company, industry, location,"
+    "  bio FROM leads;",
+
+    /* 4 (of 2): jobs, results and verdicts rebuilt */
+    "CREATE TABLE jobs_v2 ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  offer_id INTEGER REFERENCES offers(id) ON DELETE SET NULL,"
+    "  upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,"
+    "  status TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, started_ms INTEGER NOT NULL DEFAULT 0,"
+    "  finished_ms INTEGER NOT NULL DEFAULT 0,"
+    "  total INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0,"
+    "  failed INTEGER NOT NULL DEFAULT 0, fallbacks INTEGER NOT NULL DEFAULT 0,"
+    "  cache_hits INTEGER NOT NULL DEFAULT 0, model_calls INTEGER NOT NULL DEFAULT 0,"
+    "  retries INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+    "  output_tokens INTEGER NOT NULL DEFAULT 0,"
+    "  n_high INTEGER NOT NULL DEFAULT 0, n_medium INTEGER NOT NULL DEFAULT 0,"
+    "  n_low INTEGER NOT NULL DEFAULT 0,"
+    "  provider TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  owner INTEGER NOT NULL DEFAULT 0, results_deleted_ms INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO jobs_v2 SELECT id, 1, offer_id, upload_id, status, created_ms, started_ms,"
+    "  finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries,"
+    "  prompt_tokens, output_tokens, n_high, n_medium, n_low, provider, model, error, 0, 0"
+    "  FROM jobs;"
+    "CREATE TABLE results_v2 ("
+    "  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL, rank INTEGER NOT NULL,"
+    "  role_pts INTEGER NOT NULL, industry_pts INTEGER NOT NULL,"
+    "  complete_pts INTEGER NOT NULL, rule_score INTEGER NOT NULL,"
+    "  intent INTEGER NOT NULL, ai_score INTEGER NOT NULL, score INTEGER NOT NULL,"
+    "  reasoning TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (job_id, idx)) WITHOUT ROWID;"
+    "INSERT INTO results_v2 SELECT job_id, idx, rank, role_pts, industry_pts, complete_pts,"
+    "  rule_score, intent, ai_score, score, reasoning, provider, model, status, error"
+    "  FROM results;"
+    "CREATE TABLE verdicts_v2 ("
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+    "  key BLOB NOT NULL, intent INTEGER NOT NULL, reasoning TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (workspace_id, key)) WITHOUT ROWID;"
+    "INSERT INTO verdicts_v2 SELECT 1, key, intent, reasoning, created_ms, created_ms"
+    "  FROM verdicts;",
+
+    /* 5 (of 2): the old tables go, the new ones take their names */
+    "DROP TABLE results; DROP TABLE jobs; DROP TABLE leads; DROP TABLE upload_errors;"
+    "DROP TABLE uploads; DROP TABLE offers; DROP TABLE verdicts; DROP TABLE state;"
+    "ALTER TABLE offers_v2 RENAME TO offers;"
+    "ALTER TABLE uploads_v2 RENAME TO uploads;"
+    "ALTER TABLE upload_errors_v2 RENAME TO upload_errors;"
+    "ALTER TABLE leads_v2 RENAME TO leads;"
+    "ALTER TABLE jobs_v2 RENAME TO jobs;"
+    "ALTER TABLE results_v2 RENAME TO results;"
+    "ALTER TABLE verdicts_v2 RENAME TO verdicts;"
+    "CREATE INDEX offers_ws ON offers(workspace_id, id);"
+    "CREATE INDEX offers_hash ON offers(workspace_id, content_hash);"
+    "CREATE INDEX uploads_ws ON uploads(workspace_id, status, id);"
+    "CREATE INDEX uploads_hash ON uploads(workspace_id, content_hash);"
+    "CREATE INDEX uploads_age ON uploads(status, committed_ms);"
+    "CREATE INDEX jobs_ws ON jobs(workspace_id, id);"
+    "CREATE INDEX jobs_offer ON jobs(offer_id);"
+    "CREATE INDEX jobs_upload ON jobs(upload_id);"
+    "CREATE INDEX jobs_status ON jobs(status, id);"
+    "CREATE INDEX results_rank ON results(job_id, rank);"
+    "CREATE INDEX verdicts_lru ON verdicts(used_ms);",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
 
 #define JOB_COLS                                                                                   \
-    "id, offer_id, upload_id, status, created_ms, started_ms, finished_ms, total, done, "          \
-    "failed, fallbacks, cache_hits, model_calls, retries, prompt_tokens, output_tokens, "          \
-    "provider, model, error, n_high, n_medium, n_low"
+    "id, workspace_id, coalesce(offer_id, 0), upload_id, status, created_ms, started_ms, "         \
+    "finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries, "              \
+    "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low, owner, "       \
+    "results_deleted_ms"
+
+#define KEY_COLS                                                                                   \
+    "k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, k.last_used_ms, "               \
+    "k.revoked_ms, w.name FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+
+#define FINAL "('succeeded', 'failed', 'cancelled')"
 
 /*
  * Results joined with their leads, narrowed by the filters of a results
@@ -129,52 +282,120 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
     [ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
-    [ST_OFFER_INSERT] = "INSERT INTO offers(created_ms, name, body, content_hash) "
-                        "VALUES (?1, ?2, ?3, ?4)",
-    [ST_OFFER_FIND] = "SELECT id FROM offers WHERE content_hash = ?1 ORDER BY id DESC LIMIT 1",
-    [ST_OFFERS_LIST] = "SELECT id, created_ms, name FROM offers ORDER BY id DESC "
-                       "LIMIT ?1 OFFSET ?2",
-    [ST_OFFERS_COUNT] = "SELECT count(*) FROM offers",
-    [ST_OFFER_GET] = "SELECT body FROM offers WHERE id = ?1",
-    [ST_STATE_SET] = "INSERT INTO state(key, value) VALUES (?1, ?2) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    [ST_STATE_GET] = "SELECT key, value FROM state",
-    [ST_UPLOAD_INSERT] = "INSERT INTO uploads(created_ms, filename, status, content_hash) "
-                         "VALUES (?1, ?2, 'loading', ?3)",
-    [ST_UPLOAD_FIND] = "SELECT id FROM uploads WHERE content_hash = ?1 AND status = 'ready' "
-                       "ORDER BY id DESC LIMIT 1",
+    [ST_HEALTH_PROBE] = "INSERT INTO health(id, at_ms) VALUES (1, ?1) "
+                        "ON CONFLICT(id) DO UPDATE SET at_ms = excluded.at_ms",
+    [ST_WS_FIND] = "SELECT id FROM workspaces WHERE name = ?1",
+    [ST_WS_INSERT] = "INSERT INTO workspaces(name, created_ms) VALUES (?1, ?2)",
+    [ST_WS_SET_OFFER] = "UPDATE workspaces SET current_offer = ?2 WHERE id = ?1",
+    [ST_WS_SET_UPLOAD] = "UPDATE workspaces SET current_upload = ?2 WHERE id = ?1",
+    [ST_WS_SET_JOB] = "UPDATE workspaces SET current_job = ?2 WHERE id = ?1",
+    [ST_WS_CURRENT] =
+        "SELECT current_offer, current_upload, current_job FROM workspaces WHERE id = ?1",
+    /* After a deletion: the current pointers never name something that is gone. */
+    [ST_WS_FIX] = "UPDATE workspaces SET "
+                  "current_offer = CASE WHEN current_offer IN (SELECT id FROM offers) "
+                  "THEN current_offer ELSE 0 END, "
+                  "current_upload = CASE WHEN current_upload IN "
+                  "(SELECT id FROM uploads WHERE status = 'ready') THEN current_upload ELSE 0 END, "
+                  "current_job = coalesce((SELECT max(id) FROM jobs WHERE workspace_id = ?1), 0) "
+                  "WHERE id = ?1",
+    [ST_INSTANCE_DELETE] = "DELETE FROM instances WHERE id = ?1",
+    [ST_KEY_INSERT] = "INSERT INTO api_keys(workspace_id, role, name, hash, prefix, created_ms) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_KEY_LOOKUP] = "SELECT " KEY_COLS " WHERE k.hash = ?1",
+    [ST_KEYS_LIST] = "SELECT " KEY_COLS " WHERE ?1 = 0 OR k.workspace_id = ?1 ORDER BY k.id",
+    [ST_KEY_GET] =
+        "SELECT revoked_ms FROM api_keys WHERE id = ?1 AND (?2 = 0 OR workspace_id = ?2)",
+    [ST_KEY_REVOKE] = "UPDATE api_keys SET revoked_ms = ?3 WHERE id = ?1 AND "
+                      "(?2 = 0 OR workspace_id = ?2) AND revoked_ms = 0",
+    [ST_KEYS_ACTIVE] = "SELECT count(*) FROM api_keys WHERE revoked_ms = 0",
+    [ST_KEY_TOUCH] = "UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1",
+    [ST_OFFER_INSERT] = "INSERT INTO offers(workspace_id, created_ms, name, body, content_hash) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_OFFER_FIND] = "SELECT id FROM offers WHERE workspace_id = ?1 AND content_hash = ?2 "
+                      "ORDER BY id DESC LIMIT 1",
+    [ST_OFFERS_LIST] = "SELECT id, created_ms, name FROM offers WHERE workspace_id = ?1 "
+                       "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+    [ST_OFFERS_COUNT] = "SELECT count(*) FROM offers WHERE workspace_id = ?1",
+    [ST_OFFER_GET] = "SELECT body FROM offers WHERE id = ?1 AND workspace_id = ?2",
+    [ST_OFFER_IN_USE] = "SELECT count(*) FROM jobs WHERE offer_id = ?1 AND "
+                        "status IN ('queued', 'running')",
+    [ST_OFFER_DELETE] = "DELETE FROM offers WHERE id = ?1 AND workspace_id = ?2",
+    [ST_UPLOAD_INSERT] = "INSERT INTO uploads(workspace_id, created_ms, filename, status, "
+                         "content_hash, owner) VALUES (?1, ?2, ?3, 'loading', ?4, ?5)",
+    [ST_UPLOAD_FIND] = "SELECT id FROM uploads WHERE workspace_id = ?1 AND content_hash = ?2 "
+                       "AND status = 'ready' ORDER BY id DESC LIMIT 1",
     [ST_UPLOADS_LIST] = "SELECT id, created_ms, filename, accepted, rejected, encoding "
-                        "FROM uploads WHERE status = 'ready' ORDER BY id DESC LIMIT ?1 OFFSET ?2",
-    [ST_UPLOADS_COUNT] = "SELECT count(*) FROM uploads WHERE status = 'ready'",
-    [ST_UPLOAD_ERRORS] = "SELECT line, error FROM upload_errors WHERE upload_id = ?1 "
+                        "FROM uploads WHERE workspace_id = ?1 AND status = 'ready' "
+                        "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+    [ST_UPLOADS_COUNT] = "SELECT count(*) FROM uploads WHERE workspace_id = ?1 AND "
+                         "status = 'ready'",
+    [ST_UPLOAD_ERRORS] = "SELECT line, error FROM upload_errors WHERE upload_id = ?1 AND "
+                         "EXISTS (SELECT 1 FROM uploads WHERE id = ?1 AND workspace_id = ?4) "
                          "ORDER BY seq LIMIT ?2",
     /* idx runs 0..accepted-1 within an upload, so an offset is a key range, not a scan. */
     [ST_UPLOAD_LEADS] = "SELECT idx, line, name, role, company, industry, location, bio "
-                        "FROM leads WHERE upload_id = ?1 AND idx >= ?3 ORDER BY idx LIMIT ?2",
+                        "FROM leads WHERE upload_id = ?1 AND idx >= ?3 AND EXISTS (SELECT 1 "
+                        "FROM uploads WHERE id = ?1 AND workspace_id = ?4) ORDER BY idx LIMIT ?2",
     [ST_UPLOAD_READY] = "UPDATE uploads SET status = 'ready', accepted = ?2, rejected = ?3, "
-                        "encoding = ?4 WHERE id = ?1",
+                        "encoding = ?4, owner = 0, committed_ms = ?5 "
+                        "WHERE id = ?1 AND status = 'loading' AND owner = ?6",
     [ST_UPLOAD_GET] = "SELECT id, created_ms, filename, accepted, rejected, encoding "
-                      "FROM uploads WHERE id = ?1 AND status = 'ready'",
+                      "FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND status = 'ready'",
     [ST_UPLOAD_ERROR] = "INSERT INTO upload_errors(upload_id, seq, line, error) "
                         "VALUES (?1, ?2, ?3, ?4)",
+    [ST_UPLOAD_TOUCH] = "SELECT count(*) FROM uploads WHERE id = ?1 AND owner = ?2 AND "
+                        "status = 'loading'",
+    [ST_UPLOAD_IN_USE] = "SELECT count(*) FROM jobs WHERE upload_id = ?1 AND "
+                         "status IN ('queued', 'running')",
+    [ST_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND "
+                         "status = 'ready'",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "
                        "location, bio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_JOB_INSERT] = "INSERT INTO jobs(offer_id, upload_id, status, created_ms, total, provider, "
-                      "model) SELECT ?1, ?2, 'queued', ?3, accepted, ?4, ?5 FROM uploads "
-                      "WHERE id = ?2 AND status = 'ready'",
+    [ST_JOB_INSERT] =
+        "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, total, "
+        "provider, model) SELECT ?1, ?2, ?3, 'queued', ?4, u.accepted, ?5, ?6 FROM uploads u "
+        "JOIN offers o ON o.id = ?2 AND o.workspace_id = ?1 "
+        "WHERE u.id = ?3 AND u.workspace_id = ?1 AND u.status = 'ready'",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
-    [ST_JOBS_LIST] = "SELECT " JOB_COLS " FROM jobs ORDER BY id DESC LIMIT ?1 OFFSET ?2",
-    [ST_JOBS_COUNT] = "SELECT count(*) FROM jobs",
-    [ST_JOB_RESUMABLE] = "SELECT id FROM jobs WHERE offer_id = ?1 AND upload_id = ?2 AND "
-                         "provider = ?3 AND model = ?4 AND status IN ('queued', 'running') "
-                         "ORDER BY id DESC LIMIT 1",
-    [ST_JOB_UPDATE] = "UPDATE jobs SET status = ?2, started_ms = ?3, finished_ms = ?4, "
-                      "done = ?5, failed = ?6, fallbacks = ?7, cache_hits = ?8, "
-                      "model_calls = ?9, retries = ?10, prompt_tokens = ?11, "
-                      "output_tokens = ?12, error = ?13, provider = ?14, model = ?15, "
-                      "n_high = ?16, n_medium = ?17, n_low = ?18 WHERE id = ?1",
-    [ST_JOBS_UNFINISHED] = "SELECT id FROM jobs WHERE status IN ('queued', 'running') "
-                           "ORDER BY id LIMIT ?1",
+    [ST_JOB_GET_WS] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1 AND workspace_id = ?2",
+    [ST_JOBS_LIST] = "SELECT " JOB_COLS " FROM jobs WHERE workspace_id = ?1 ORDER BY id DESC "
+                     "LIMIT ?2 OFFSET ?3",
+    [ST_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE workspace_id = ?1",
+    [ST_JOB_RESUMABLE] = "SELECT id FROM jobs WHERE workspace_id = ?5 AND offer_id = ?1 AND "
+                         "upload_id = ?2 AND provider = ?3 AND model = ?4 AND "
+                         "status IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+    [ST_JOB_CLAIMABLE] = "SELECT id FROM jobs WHERE status IN ('queued', 'running') AND "
+                         "(owner = 0 OR NOT ls_alive(owner)) ORDER BY id LIMIT 1",
+    [ST_JOB_CLAIM] = "UPDATE jobs SET owner = ?2, status = 'running', "
+                     "started_ms = CASE WHEN started_ms = 0 THEN ?3 ELSE started_ms END "
+                     "WHERE id = ?1 AND status IN ('queued', 'running') AND "
+                     "(owner = 0 OR owner = ?2 OR NOT ls_alive(owner))",
+    [ST_JOB_PROGRESS] = "UPDATE jobs SET done = done + ?2, failed = failed + ?3, "
+                        "fallbacks = fallbacks + ?4, cache_hits = cache_hits + ?5, "
+                        "model_calls = model_calls + ?6, retries = retries + ?7, "
+                        "prompt_tokens = prompt_tokens + ?8, output_tokens = output_tokens + ?9, "
+                        "n_high = n_high + ?10, n_medium = n_medium + ?11, n_low = n_low + ?12 "
+                        "WHERE id = ?1",
+    [ST_JOB_STATUS] = "SELECT status FROM jobs WHERE id = ?1",
+    [ST_JOB_FINISH] = "UPDATE jobs SET status = ?2, finished_ms = ?3, error = ?4, owner = 0 "
+                      "WHERE id = ?1 AND owner = ?5 AND status = 'running'",
+    [ST_JOB_RELEASE] = "UPDATE jobs SET owner = 0 WHERE id = ?1 AND owner = ?2",
+    [ST_JOB_CANCEL] = "UPDATE jobs SET status = 'cancelled', finished_ms = ?3, "
+                      "error = 'cancelled on request' WHERE id = ?1 AND workspace_id = ?2 AND "
+                      "status IN ('queued', 'running')",
+    /* A job that is gone has stopped too. */
+    [ST_JOB_STOPPED] = "SELECT coalesce((SELECT status IN " FINAL
+                       " AND (owner = 0 OR NOT ls_alive(owner)) FROM jobs WHERE id = ?1), 1)",
+    [ST_JOBS_COUNTS] = "SELECT coalesce(sum(status = 'queued'), 0), "
+                       "coalesce(sum(status = 'running'), 0) FROM jobs "
+                       "WHERE status IN ('queued', 'running')",
+    [ST_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1 AND workspace_id = ?2 AND status IN " FINAL
+                      " AND (owner = 0 OR NOT ls_alive(owner))",
+    [ST_JOB_RESULTS_DELETE] = "DELETE FROM results WHERE job_id = ?1",
+    [ST_JOB_RESULTS_MARK] =
+        "UPDATE jobs SET results_deleted_ms = ?3 WHERE id = ?1 AND "
+        "workspace_id = ?2 AND status IN " FINAL " AND (owner = 0 OR NOT ls_alive(owner))",
     [ST_LEADS_PENDING] = "SELECT l.idx, l.name, l.role, l.company, l.industry, l.location, l.bio "
                          "FROM leads l WHERE l.upload_id = ?1 AND l.idx > ?2 AND NOT EXISTS "
                          "(SELECT 1 FROM results r WHERE r.job_id = ?3 AND r.idx = l.idx) "
@@ -183,9 +404,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "industry_pts, complete_pts, rule_score, intent, ai_score, score, "
                          "reasoning, provider, model, status, error) VALUES (?1, ?2, ?3, ?4, "
                          "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE key = ?1",
-    [ST_VERDICT_PUT] = "INSERT OR REPLACE INTO verdicts(key, intent, reasoning, created_ms) "
-                       "VALUES (?1, ?2, ?3, ?4)",
+    [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE workspace_id = ?1 AND "
+                       "key = ?2",
+    [ST_VERDICT_PUT] = "INSERT INTO verdicts(workspace_id, key, intent, reasoning, created_ms, "
+                       "used_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(workspace_id, key) "
+                       "DO UPDATE SET intent = excluded.intent, reasoning = excluded.reasoning, "
+                       "used_ms = excluded.used_ms",
+    [ST_VERDICT_USED] = "UPDATE verdicts SET used_ms = ?3 WHERE workspace_id = ?1 AND key = ?2",
     [ST_RESULTS_PAGE] = RESULTS_SELECT " AND r.rank > ?7 ORDER BY r.rank LIMIT ?8",
     [ST_RESULTS_SCORE_DESC] = RESULTS_SELECT " ORDER BY r.rank LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_SCORE_ASC] = RESULTS_SELECT " ORDER BY r.score, r.idx LIMIT ?7 OFFSET ?8",
@@ -195,14 +420,58 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESULTS_COUNT] = "SELECT count(*) " RESULTS_FROM,
 };
 
-/* ---- connections ------------------------------------------------------- */
+/* ---- errors -------------------------------------------------------------- */
 
 int ls_sq_fail(sqlite3 *db, int rc, const char *what, struct ls_err *err)
 {
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    int code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? LS_ETIMEOUT : LS_EIO;
+    int code;
+    switch (rc & 0xFF) {
+    case SQLITE_FULL:
+        code = LS_ENOSPACE;
+        break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_PROTOCOL:
+        code = LS_EUNAVAILABLE;
+        break;
+    default:
+        code = LS_EIO;
+        break;
+    }
     return ls_err_set(err, code, "database error while %s: %s", what, msg);
 }
+
+/* ---- instances: who is alive ------------------------------------------------ */
+
+/* Byte <id> of the lock file is write-locked for as long as instance id lives. */
+static bool instance_alive(struct sq_store *s, int64_t id)
+{
+    if (id <= 0)
+        return false;
+    if (id == s->instance)
+        return true;
+    if (s->lock_fd < 0)
+        return true; /* cannot tell: never assume another process is dead */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = id, .l_len = 1};
+    if (fcntl(s->lock_fd, F_OFD_GETLK, &fl) != 0)
+        return true;
+    return fl.l_type != F_UNLCK;
+}
+
+static void sql_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    struct sq_store *s = sqlite3_user_data(ctx);
+    sqlite3_result_int(ctx, instance_alive(s, sqlite3_value_int64(argv[0])));
+}
+
+/* ---- connections ------------------------------------------------------- */
 
 static void conn_close(struct conn *c)
 {
@@ -219,21 +488,27 @@ static int conn_open(struct sq_store *s, struct conn *c, struct ls_err *err)
     int rc = sqlite3_open_v2(
         s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        ls_err_set(err, LS_EIO, "cannot open database \"%s\": %s", s->path,
+        ls_err_set(err, LS_EUNAVAILABLE, "cannot open database \"%s\": %s", s->path,
                    c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         conn_close(c);
-        return LS_EIO;
+        return LS_EUNAVAILABLE;
     }
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(c->db, 1);
-    rc = sqlite3_exec(c->db,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-                      NULL, NULL, NULL);
+    sqlite3_create_function_v2(c->db, "ls_alive", 1, SQLITE_UTF8, s, sql_alive, NULL, NULL, NULL);
+    char pragmas[256];
+    /* secure_delete: deleted lead text is overwritten, not left in free pages. */
+    int n = snprintf(pragmas, sizeof(pragmas),
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                     "PRAGMA secure_delete=ON;");
+    if (s->opt.max_bytes > 0)
+        snprintf(pragmas + n, sizeof(pragmas) - (size_t)n, " PRAGMA max_page_count=%lld;",
+                 (long long)(s->opt.max_bytes / 4096 > 16 ? s->opt.max_bytes / 4096 : 16));
+    rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        ls_err_set(err, LS_EIO, "cannot configure database \"%s\": %s", s->path,
-                   sqlite3_errmsg(c->db));
+        ls_sq_fail(c->db, rc, "configuring the database", err);
         conn_close(c);
-        return LS_EIO;
+        return err ? err->code : LS_EIO;
     }
     c->sync_normal = false;
     return LS_OK;
@@ -276,7 +551,6 @@ void ls_sq_release(struct sq_store *s, struct conn *c)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* The cached statement id, reset and ready for binding. */
 sqlite3_stmt *ls_sq_stmt(struct conn *c, enum stmt_id id, struct ls_err *err)
 {
     if (c->stmt[id] == NULL) {
@@ -293,7 +567,6 @@ sqlite3_stmt *ls_sq_stmt(struct conn *c, enum stmt_id id, struct ls_err *err)
     return c->stmt[id];
 }
 
-/* Runs a statement that returns no rows. */
 int ls_sq_exec(struct conn *c, enum stmt_id id, const char *what, struct ls_err *err)
 {
     sqlite3_stmt *st = ls_sq_stmt(c, id, err);
@@ -315,7 +588,7 @@ int ls_sq_step_done(struct conn *c, sqlite3_stmt *st, const char *what, struct l
     return LS_OK;
 }
 
-int ls_sq_set_sync(struct conn *c, bool normal, struct ls_err *err)
+static int set_sync(struct conn *c, bool normal, struct ls_err *err)
 {
     if (c->sync_normal == normal)
         return LS_OK;
@@ -325,9 +598,21 @@ int ls_sq_set_sync(struct conn *c, bool normal, struct ls_err *err)
     return rc;
 }
 
-int ls_sq_begin(struct conn *c, bool bulk, struct ls_err *err)
+/* The file behind the path is still the one opened (not deleted, moved or replaced). */
+static int same_file(struct sq_store *s, struct ls_err *err)
 {
-    int rc = ls_sq_set_sync(c, bulk, err);
+    struct stat sb;
+    if (stat(s->path, &sb) != 0 || sb.st_ino != s->ino || sb.st_dev != s->dev)
+        return ls_err_set(err, LS_EUNAVAILABLE,
+                          "the database file \"%s\" was deleted or replaced while in use", s->path);
+    return LS_OK;
+}
+
+int ls_sq_begin(struct sq_store *s, struct conn *c, bool bulk, struct ls_err *err)
+{
+    int rc = same_file(s, err);
+    if (rc == LS_OK)
+        rc = set_sync(c, bulk, err);
     if (rc == LS_OK)
         rc = ls_sq_exec(c, ST_BEGIN, "starting a transaction", err);
     return rc;
@@ -337,7 +622,7 @@ int ls_sq_commit(struct conn *c, struct ls_err *err)
 {
     int rc = ls_sq_exec(c, ST_COMMIT, "committing", err);
     if (rc != LS_OK)
-        ls_sq_exec(c, ST_ROLLBACK, "rolling back", NULL);
+        ls_sq_rollback(c);
     return rc;
 }
 
@@ -373,11 +658,11 @@ int ls_sq_each_row(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, cons
 {
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
-        return LS_EIO;
+        return err ? err->code : LS_EUNAVAILABLE;
     int rc = LS_OK;
     sqlite3_stmt *st = ls_sq_stmt(c, id, err);
     if (st == NULL) {
-        rc = LS_EIO;
+        rc = err ? err->code : LS_EIO;
         goto out;
     }
     if (bind)
@@ -413,53 +698,126 @@ int ls_sq_scalar(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const 
     return rc;
 }
 
+int ls_sq_write(struct sq_store *s, enum stmt_id id, ls_sq_bind_fn bind, const void *args,
+                int *changes, const char *what, struct ls_err *err)
+{
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return err ? err->code : LS_EUNAVAILABLE;
+    int rc = ls_sq_begin(s, c, false, err);
+    sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, id, err);
+    if (rc == LS_OK && st == NULL)
+        rc = err ? err->code : LS_EIO;
+    if (rc == LS_OK) {
+        if (bind)
+            bind(st, args);
+        rc = ls_sq_step_done(c, st, what, err);
+    }
+    int n = rc ? 0 : sqlite3_changes(c->db);
+    if (rc == LS_OK)
+        rc = ls_sq_commit(c, err);
+    ls_sq_rollback(c);
+    ls_sq_release(s, c);
+    if (rc == LS_OK && changes)
+        *changes = n;
+    return rc;
+}
+
 /* ---- open, migrate, close ------------------------------------------------------ */
 
+static int exec_all(struct conn *c, const char *sql, const char *what, struct ls_err *err)
+{
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? LS_OK : ls_sq_fail(c->db, rc, what, err);
+}
+
+/* Applies pending migrations (foreign keys off while tables are rebuilt). */
 static int migrate(struct conn *c, struct ls_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return ls_sq_fail(c->db, rc, "starting migrations", err);
-    rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL);
+    int rc = exec_all(c, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE", "starting migrations", err);
+    if (rc)
+        return rc;
     int version = 0;
-    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     int n = (int)LS_ARRAY_LEN(migrations);
     if (version > n) {
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(c->db, "ROLLBACK; PRAGMA foreign_keys=ON", NULL, NULL, NULL);
         return ls_err_set(err, LS_EIO,
                           "the database schema (version %d) is newer than this leadscore "
                           "understands (%d)",
                           version, n);
     }
-    for (int v = version; v < n; v++) {
-        rc = sqlite3_exec(c->db, migrations[v], NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            int ret = ls_sq_fail(c->db, rc, "migrating the schema", err);
-            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-            return ret;
-        }
+    for (int v = version; v < n && rc == LS_OK; v++)
+        rc = exec_all(c, migrations[v], "migrating the schema", err);
+    if (rc == LS_OK && version < n) {
+        /* A rebuild that left a dangling reference must not be committed. */
+        rc = sqlite3_prepare_v2(c->db, "PRAGMA foreign_key_check", -1, &st, NULL);
+        bool dangling = rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        rc = dangling ? ls_err_set(err, LS_EIO, "migrating the schema left broken references")
+                      : LS_OK;
     }
-    char sql[64];
-    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", n);
-    /* Uploads never committed were never acknowledged: a crash mid-upload leaves nothing. */
-    rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(c->db,
-                          "DELETE FROM leads WHERE upload_id IN "
-                          "(SELECT id FROM uploads WHERE status = 'loading');"
-                          "DELETE FROM uploads WHERE status = 'loading';",
-                          NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        int ret = ls_sq_fail(c->db, rc, "migrating the schema", err);
+    if (rc == LS_OK) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", n);
+        rc = exec_all(c, sql, "migrating the schema", err);
+    }
+    if (rc == LS_OK)
+        rc = exec_all(c, "COMMIT", "migrating the schema", err);
+    if (rc)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        return ret;
+    sqlite3_exec(c->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Registers this process and takes its lock byte; removes what dead instances left. */
+static int register_instance(struct sq_store *s, struct conn *c, struct ls_err *err)
+{
+    char lock[1100];
+    snprintf(lock, sizeof(lock), "%s-lock", s->path);
+    s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0)
+        return ls_err_set(err, LS_EUNAVAILABLE, "cannot open the lock file \"%s\": %s", lock,
+                          strerror(errno));
+    sqlite3_stmt *st = NULL;
+    int rc = exec_all(c, "BEGIN IMMEDIATE", "registering this process", err);
+    if (rc == LS_OK &&
+        sqlite3_prepare_v2(c->db, "INSERT INTO instances(pid, started_ms) VALUES (?1, ?2)", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (int64_t)getpid());
+        sqlite3_bind_int64(st, 2, ls_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = ls_sq_fail(c->db, sqlite3_errcode(c->db), "registering this process", err);
+        s->instance = sqlite3_last_insert_rowid(c->db);
+    } else if (rc == LS_OK) {
+        rc = ls_sq_fail(c->db, sqlite3_errcode(c->db), "registering this process", err);
     }
-    return LS_OK;
+    sqlite3_finalize(st);
+    if (rc == LS_OK) {
+        /* The lock is taken before the commit: nobody can see this row without its lock. */
+        struct flock fl = {
+            .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = s->instance, .l_len = 1};
+        if (fcntl(s->lock_fd, F_OFD_SETLK, &fl) != 0)
+            rc = ls_err_set(err, LS_EUNAVAILABLE, "cannot lock \"%s\": %s", lock, strerror(errno));
+    }
+    /*
+     * Uploads that dead instances never committed were never acknowledged:
+     * they go. Uploads a live instance is loading stay (REQ-STORE-MULTI).
+     */
+    if (rc == LS_OK)
+        rc = exec_all(c,
+                      "DELETE FROM uploads WHERE status = 'loading' AND NOT ls_alive(owner);"
+                      "DELETE FROM instances WHERE NOT ls_alive(id);",
+                      "cleaning up after stopped processes", err);
+    if (rc == LS_OK)
+        rc = exec_all(c, "COMMIT", "registering this process", err);
+    if (rc)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 void ls_sq_close(struct ls_store *base)
@@ -474,13 +832,59 @@ void ls_sq_close(struct ls_store *base)
             break;
         pthread_cond_wait(&s->cv, &s->mu);
     }
+    if (s->instance && s->n_open > 0) {
+        /* Best effort: a clean exit removes its own row (a crash leaves it for others). */
+        sqlite3_stmt *st = ls_sq_stmt(&s->conns[0], ST_INSTANCE_DELETE, NULL);
+        if (st) {
+            sqlite3_bind_int64(st, 1, s->instance);
+            sqlite3_step(st);
+            sqlite3_reset(st);
+        }
+    }
     for (int i = 0; i < s->n_open; i++)
         conn_close(&s->conns[i]);
     pthread_mutex_unlock(&s->mu);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* drops the instance lock */
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->health_mu);
     free(s->path);
     free(s);
+}
+
+int64_t ls_sq_instance(struct ls_store *base)
+{
+    return ((struct sq_store *)base)->instance;
+}
+
+static void bind_now(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
+}
+
+int ls_sq_health(struct ls_store *base, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    int64_t now = ls_mono_ms();
+    pthread_mutex_lock(&s->health_mu);
+    if (s->health_at == 0 || now - s->health_at >= HEALTH_EVERY_MS) {
+        /* At most one probe a second, whatever the rate of GET /healthz. */
+        struct ls_err e = {0};
+        int64_t wall = ls_now_ms();
+        int rc = same_file(s, &e);
+        if (rc == LS_OK)
+            rc = ls_sq_write(s, ST_HEALTH_PROBE, bind_now, &wall, NULL, "writing a health probe",
+                             &e);
+        s->health_rc = rc;
+        snprintf(s->health_msg, sizeof(s->health_msg), "%s", rc ? e.msg : "");
+        s->health_at = now;
+    }
+    int rc = s->health_rc;
+    if (rc)
+        ls_err_set(err, rc, "%s", s->health_msg);
+    pthread_mutex_unlock(&s->health_mu);
+    return rc;
 }
 
 /* ---- ops table ------------------------------------------------------------------- */
@@ -488,10 +892,20 @@ void ls_sq_close(struct ls_store *base)
 static const struct ls_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = ls_sq_close,
+    .instance = ls_sq_instance,
+    .health = ls_sq_health,
+    .workspace_ensure = ls_sq_workspace_ensure,
+    .key_create = ls_sq_key_create,
+    .key_lookup = ls_sq_key_lookup,
+    .keys_list = ls_sq_keys_list,
+    .key_revoke = ls_sq_key_revoke,
+    .keys_active = ls_sq_keys_active,
+    .key_touch = ls_sq_key_touch,
     .offer_put = ls_sq_offer_put,
     .offer_get = ls_sq_offer_get,
     .offer_find = ls_sq_offer_find,
     .offers_list = ls_sq_offers_list,
+    .offer_delete = ls_sq_offer_delete,
     .upload_begin = ls_sq_upload_begin,
     .upload_add = ls_sq_upload_add,
     .upload_reject = ls_sq_upload_reject,
@@ -502,33 +916,53 @@ static const struct ls_store_ops sqlite_ops = {
     .uploads_list = ls_sq_uploads_list,
     .upload_errors = ls_sq_upload_errors,
     .upload_leads = ls_sq_upload_leads,
+    .upload_delete = ls_sq_upload_delete,
     .current = ls_sq_current,
     .job_create = ls_sq_job_create,
     .job_get = ls_sq_job_get,
-    .job_update = ls_sq_job_update,
-    .jobs_unfinished = ls_sq_jobs_unfinished,
     .jobs_list = ls_sq_jobs_list,
     .job_find_resumable = ls_sq_job_find_resumable,
+    .job_claim = ls_sq_job_claim,
+    .job_finish = ls_sq_job_finish,
+    .job_release = ls_sq_job_release,
+    .job_cancel = ls_sq_job_cancel,
+    .job_stopped = ls_sq_job_stopped,
+    .jobs_counts = ls_sq_jobs_counts,
+    .job_delete = ls_sq_job_delete,
     .leads_pending = ls_sq_leads_pending,
     .results_put = ls_sq_results_put,
     .verdicts_get = ls_sq_verdicts_get,
     .results_page = ls_sq_results_page,
     .results_query = ls_sq_results_query,
+    .purge = ls_sq_purge,
+    .cache_trim = ls_sq_cache_trim,
 };
 
-struct ls_store *ls_store_open_sqlite(const char *path, struct ls_err *err)
+struct ls_store *ls_store_open_sqlite(const char *path, const struct ls_store_options *opt,
+                                      struct ls_err *err)
 {
     struct sq_store *s = ls_xcalloc(1, sizeof(*s));
     s->base.ops = &sqlite_ops;
     s->path = ls_xstrdup(path);
+    s->lock_fd = -1;
+    if (opt)
+        s->opt = *opt;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_mutex_init(&s->health_mu, NULL);
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL) {
         ls_sq_close(&s->base);
         return NULL;
     }
     int rc = migrate(c, err);
+    struct stat sb;
+    if (rc == LS_OK && stat(path, &sb) == 0) {
+        s->dev = sb.st_dev;
+        s->ino = sb.st_ino;
+    }
+    if (rc == LS_OK)
+        rc = register_instance(s, c, err);
     ls_sq_release(s, c);
     if (rc) {
         ls_sq_close(&s->base);

@@ -349,11 +349,13 @@ static void test_api__openapi_matches_routes(void **state)
             for (w = 0; method[w] && w < sizeof(m) - 1; w++)
                 m[w] = (char)(method[w] - 'a' + 'A');
             m[w] = '\0';
+            if (strcmp(m, "DELETE") == 0)
+                continue; /* deletions run last, below: they would take id 1 away */
             struct resp r;
-            /* A cancel of a finished job (409) and bodiless POSTs (400/415/409) still prove
-             * the route exists: only 404 and 405 would not. */
+            /* Bodiless POSTs (400/415/409) still prove the route exists: only a routing 404
+             * and a 405 would not. */
             assert_int_equal(h_http(&s, m, url, NULL, NULL, 0, &r), 0);
-            if (r.status == 404 || r.status == 405) {
+            if ((r.status == 404 && strstr(r.body, "no such endpoint")) || r.status == 405) {
                 char *allow = h_header(&r, "Allow");
                 print_error("%s %s is documented but answers %ld\n", m, url, r.status);
                 free(allow);
@@ -362,7 +364,18 @@ static void test_api__openapi_matches_routes(void **state)
             h_resp_free(&r);
         }
     }
-    assert_int_equal(ops, 21);
+    static const char *const deletions[] = {"/jobs/1/results", "/jobs/1", "/offers/1", "/uploads/1",
+                                            "/keys/1"};
+    for (size_t i = 0; i < sizeof(deletions) / sizeof(deletions[0]); i++) {
+        struct resp r;
+        assert_int_equal(h_http(&s, "DELETE", deletions[i], NULL, NULL, 0, &r), 0);
+        if ((r.status == 404 && strstr(r.body, "no such endpoint")) || r.status == 405) {
+            print_error("DELETE %s is documented but answers %ld\n", deletions[i], r.status);
+            fail();
+        }
+        h_resp_free(&r);
+    }
+    assert_int_equal(ops, 28);
     /* The reverse: an undocumented path is not served. */
     json_decref(get(&s, "/jobs/1/secret", 404));
     json_decref(doc);

@@ -56,12 +56,13 @@ static const struct ls_store_ops *real_ops;
 static struct ls_store_ops faulty_ops;
 static int puts_left;
 
-static int failing_put(struct ls_store *st, const struct ls_job *job, const struct ls_result *rows,
-                       size_t n, struct ls_err *err)
+static int failing_put(struct ls_store *st, const struct ls_job *job,
+                       const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
+                       enum ls_job_status *after, struct ls_err *err)
 {
     if (puts_left-- <= 0)
         return ls_err_set(err, LS_EIO, "injected failure: disk full");
-    return real_ops->results_put(st, job, rows, n, err);
+    return real_ops->results_put(st, job, delta, rows, n, after, err);
 }
 
 static struct ls_store *store_with_leads(const char *name, int n_leads, int64_t *job_id)
@@ -69,15 +70,15 @@ static struct ls_store *store_with_leads(const char *name, int n_leads, int64_t 
     char p[600];
     struct ls_err err = {0};
     h_path(p, sizeof(p), name);
-    struct ls_store *st = ls_store_open_sqlite(p, &err);
+    struct ls_store *st = ls_store_open_sqlite(p, NULL, &err);
     assert_non_null(st);
     struct ls_offer offer = {0};
     const char *o = h_example_offer();
     assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
     int64_t offer_id, upload_id;
-    assert_int_equal(ls_store_offer_put(st, &offer, 1, &offer_id, &err), LS_OK);
+    assert_int_equal(ls_store_offer_put(st, 1, &offer, 1, &offer_id, &err), LS_OK);
     ls_offer_release(&offer);
-    struct ls_store_upload *up = ls_store_upload_begin(st, "l.csv", NULL, 1, &err);
+    struct ls_store_upload *up = ls_store_upload_begin(st, 1, "l.csv", NULL, 1, &err);
     for (int i = 0; i < n_leads; i++) {
         struct ls_lead lead;
         ls_lead_clear(&lead);
@@ -87,7 +88,8 @@ static struct ls_store *store_with_leads(const char *name, int n_leads, int64_t 
     }
     struct ls_csv_stats stats = {.accepted = (uint64_t)n_leads};
     assert_int_equal(ls_store_upload_commit(up, &stats, &upload_id, &err), LS_OK);
-    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
+    struct ls_job job = {
+        .workspace = 1, .offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
     snprintf(job.provider, sizeof(job.provider), "burst");
     assert_int_equal(ls_store_job_create(st, &job, &err), LS_OK);
     *job_id = job.id;
@@ -108,7 +110,8 @@ static void run_with_failure(int fail_after, int n_leads)
 
     struct ls_rules *rules = ls_rules_new(ls_rules_default_config());
     struct burst b = {.base = {&burst_ops, "burst", "", false}};
-    struct ls_job_env env = {.store = st, .provider = &b.base, .rules = rules};
+    atomic_bool stop = false;
+    struct ls_job_env env = {.store = st, .provider = &b.base, .rules = rules, .stop = &stop};
     struct ls_job job;
     struct ls_err err = {0};
     /* Verdicts keep arriving after the store failed: they must be dropped, not overflow. */
@@ -119,10 +122,10 @@ static void run_with_failure(int fail_after, int n_leads)
 
     st->ops = real_ops;
     struct ls_job stored;
-    assert_int_equal(ls_store_job_get(st, id, &stored, &err), LS_OK);
+    assert_int_equal(ls_store_job_get(st, 1, id, &stored, &err), LS_OK);
     assert_int_equal(stored.status, LS_JOB_FAILED);
     /* Exactly the batches stored before the failure are kept, and counted. */
-    assert_int_equal(stored.done, 512 * fail_after);
+    assert_int_equal(stored.n.done, 512 * fail_after);
     ls_rules_free(rules);
     ls_store_close(st);
 }
@@ -141,13 +144,14 @@ static void test_jobs__burst_provider_succeeds_without_faults(void **state)
     struct ls_store *st = store_with_leads("nofault.db", 1500, &id);
     struct ls_rules *rules = ls_rules_new(ls_rules_default_config());
     struct burst b = {.base = {&burst_ops, "burst", "", false}};
-    struct ls_job_env env = {.store = st, .provider = &b.base, .rules = rules};
+    atomic_bool stop = false;
+    struct ls_job_env env = {.store = st, .provider = &b.base, .rules = rules, .stop = &stop};
     struct ls_job job;
     struct ls_err err = {0};
     assert_int_equal(ls_job_run(&env, id, &job, &err), LS_OK);
     assert_int_equal(job.status, LS_JOB_SUCCEEDED);
-    assert_int_equal(job.done, 1500);
-    assert_int_equal(job.counts[LS_INTENT_HIGH], 1500);
+    assert_int_equal(job.n.done, 1500);
+    assert_int_equal(job.n.intents[LS_INTENT_HIGH], 1500);
     ls_rules_free(rules);
     ls_store_close(st);
 }

@@ -18,7 +18,7 @@ static struct ls_store *open_store(const char *name)
     char p[600];
     struct ls_err err = {0};
     h_path(p, sizeof(p), name);
-    struct ls_store *st = ls_store_open_sqlite(p, &err);
+    struct ls_store *st = ls_store_open_sqlite(p, NULL, &err);
     if (st == NULL)
         print_error("%s\n", err.msg);
     assert_non_null(st);
@@ -45,29 +45,29 @@ static void test_store__upload_visible_only_after_commit(void **state)
     struct ls_store *st = open_store("visible.db");
     struct ls_err err = {0};
     int64_t offer, upload, job;
-    struct ls_store_upload *up = ls_store_upload_begin(st, "a.csv", NULL, 1, &err);
+    struct ls_store_upload *up = ls_store_upload_begin(st, 1, "a.csv", NULL, 1, &err);
     assert_non_null(up);
     add_leads(up, 5000); /* more than one batch */
-    assert_int_equal(ls_store_current(st, &offer, &upload, &job, &err), LS_OK);
+    assert_int_equal(ls_store_current(st, 1, &offer, &upload, &job, &err), LS_OK);
     assert_int_equal(upload, 0);
     ls_store_upload_abort(up);
-    assert_int_equal(ls_store_current(st, &offer, &upload, &job, &err), LS_OK);
+    assert_int_equal(ls_store_current(st, 1, &offer, &upload, &job, &err), LS_OK);
     assert_int_equal(upload, 0);
 
-    up = ls_store_upload_begin(st, "b.csv", NULL, 2, &err);
+    up = ls_store_upload_begin(st, 1, "b.csv", NULL, 2, &err);
     add_leads(up, 10);
     struct ls_csv_stats stats = {.accepted = 10, .rejected = 1, .is_cp1252 = true};
     int64_t id = 0;
     assert_int_equal(ls_store_upload_commit(up, &stats, &id, &err), LS_OK);
-    assert_int_equal(ls_store_current(st, &offer, &upload, &job, &err), LS_OK);
+    assert_int_equal(ls_store_current(st, 1, &offer, &upload, &job, &err), LS_OK);
     assert_int_equal(upload, id);
     struct ls_upload_info info;
-    assert_int_equal(ls_store_upload_get(st, id, &info, &err), LS_OK);
+    assert_int_equal(ls_store_upload_get(st, 1, id, &info, &err), LS_OK);
     assert_int_equal(info.accepted, 10);
     assert_int_equal(info.rejected, 1);
     assert_true(info.is_cp1252);
     assert_string_equal(info.filename, "b.csv");
-    assert_int_equal(ls_store_upload_get(st, id + 100, &info, &err), LS_ENOTFOUND);
+    assert_int_equal(ls_store_upload_get(st, 1, id + 100, &info, &err), LS_ENOTFOUND);
     ls_store_close(st);
 }
 
@@ -79,7 +79,7 @@ static void test_store__crash_mid_upload_leaves_nothing(void **state)
     if (pid == 0) {
         struct ls_store *st = open_store("crash.db");
         struct ls_err err = {0};
-        struct ls_store_upload *up = ls_store_upload_begin(st, "c.csv", NULL, 1, &err);
+        struct ls_store_upload *up = ls_store_upload_begin(st, 1, "c.csv", NULL, 1, &err);
         add_leads(up, 9000); /* two batches reach the database */
         _exit(0);            /* no commit, no close */
     }
@@ -89,10 +89,10 @@ static void test_store__crash_mid_upload_leaves_nothing(void **state)
     struct ls_store *st = open_store("crash.db");
     struct ls_err err = {0};
     int64_t offer, upload, job;
-    assert_int_equal(ls_store_current(st, &offer, &upload, &job, &err), LS_OK);
+    assert_int_equal(ls_store_current(st, 1, &offer, &upload, &job, &err), LS_OK);
     assert_int_equal(upload, 0);
     struct ls_upload_info info;
-    assert_int_equal(ls_store_upload_get(st, 1, &info, &err), LS_ENOTFOUND);
+    assert_int_equal(ls_store_upload_get(st, 1, 1, &info, &err), LS_ENOTFOUND);
     ls_store_close(st);
     /* The rows themselves are gone too. */
     char p[600], cmd[800];
@@ -126,12 +126,13 @@ static void test_store__results_page_in_rank_order(void **state)
     const char *o = "{\"name\":\"o\",\"value_props\":[\"v\"],\"ideal_use_cases\":[\"u\"]}";
     assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
     int64_t offer_id, upload_id;
-    assert_int_equal(ls_store_offer_put(st, &offer, 1, &offer_id, &err), LS_OK);
-    struct ls_store_upload *up = ls_store_upload_begin(st, "r.csv", NULL, 1, &err);
+    assert_int_equal(ls_store_offer_put(st, 1, &offer, 1, &offer_id, &err), LS_OK);
+    struct ls_store_upload *up = ls_store_upload_begin(st, 1, "r.csv", NULL, 1, &err);
     add_leads(up, 7);
     struct ls_csv_stats stats = {.accepted = 7};
     assert_int_equal(ls_store_upload_commit(up, &stats, &upload_id, &err), LS_OK);
-    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
+    struct ls_job job = {
+        .workspace = 1, .offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
     assert_int_equal(ls_store_job_create(st, &job, &err), LS_OK);
     assert_int_equal(job.total, 7);
     assert_int_equal(job.status, LS_JOB_QUEUED);
@@ -149,9 +150,9 @@ static void test_store__results_page_in_rank_order(void **state)
         r->provider = "offline";
         r->model = "";
     }
-    job.done = 7;
-    job.counts[LS_INTENT_LOW] = 7;
-    assert_int_equal(ls_store_results_put(st, &job, rows, 7, &err), LS_OK);
+    struct ls_job_counts delta = {.done = 7, .intents[LS_INTENT_LOW] = 7};
+    assert_int_equal(ls_store_results_put(st, &job, &delta, rows, 7, NULL, &err), LS_OK);
+    job.n = delta;
     struct ls_result_cursor cur = {0};
     struct collect c = {0};
     int n;
@@ -165,10 +166,10 @@ static void test_store__results_page_in_rank_order(void **state)
         assert_int_equal(c.score[i], scores[want_idx[i]]);
     }
     struct ls_job back;
-    assert_int_equal(ls_store_job_get(st, job.id, &back, &err), LS_OK);
-    assert_int_equal(back.done, 7);
-    assert_int_equal(back.counts[LS_INTENT_LOW], 7);
-    assert_int_equal(ls_store_job_get(st, 999, &back, &err), LS_ENOTFOUND);
+    assert_int_equal(ls_store_job_get(st, 1, job.id, &back, &err), LS_OK);
+    assert_int_equal(back.n.done, 7);
+    assert_int_equal(back.n.intents[LS_INTENT_LOW], 7);
+    assert_int_equal(ls_store_job_get(st, 1, 999, &back, &err), LS_ENOTFOUND);
     ls_offer_release(&offer);
     ls_store_close(st);
 }
@@ -206,12 +207,12 @@ static void test_store__results_query(void **state)
     const char *o = "{\"name\":\"o\",\"value_props\":[\"v\"],\"ideal_use_cases\":[\"u\"]}";
     assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
     int64_t offer_id, again, upload_id;
-    assert_int_equal(ls_store_offer_put(st, &offer, 1, &offer_id, &err), LS_OK);
-    assert_int_equal(ls_store_offer_find(st, &offer, &again, &err), LS_OK);
+    assert_int_equal(ls_store_offer_put(st, 1, &offer, 1, &offer_id, &err), LS_OK);
+    assert_int_equal(ls_store_offer_find(st, 1, &offer, &again, &err), LS_OK);
     assert_int_equal(again, offer_id);
     unsigned char hash[32];
     memset(hash, 7, sizeof(hash));
-    struct ls_store_upload *up = ls_store_upload_begin(st, "q.csv", hash, 1, &err);
+    struct ls_store_upload *up = ls_store_upload_begin(st, 1, "q.csv", hash, 1, &err);
     const char *names[] = {"delta", "Alpha", "charlie", "Bravo", "echo"};
     const char *companies[] = {"Zeta", "acme", "Yak", "Beta", "FlowMetrics"};
     int scores[] = {90, 30, 60, 90, 10};
@@ -228,9 +229,10 @@ static void test_store__results_query(void **state)
     struct ls_csv_stats stats = {.accepted = 5};
     assert_int_equal(ls_store_upload_commit(up, &stats, &upload_id, &err), LS_OK);
     int64_t found = 0;
-    assert_int_equal(ls_store_upload_find(st, hash, &found, &err), LS_OK);
+    assert_int_equal(ls_store_upload_find(st, 1, hash, &found, &err), LS_OK);
     assert_int_equal(found, upload_id);
-    struct ls_job job = {.offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
+    struct ls_job job = {
+        .workspace = 1, .offer_id = offer_id, .upload_id = upload_id, .created_ms = 1};
     snprintf(job.provider, sizeof(job.provider), "offline");
     assert_int_equal(ls_store_job_create(st, &job, &err), LS_OK);
     int64_t resumable = 0;
@@ -246,9 +248,12 @@ static void test_store__results_query(void **state)
         rows[i].provider = "offline";
         rows[i].model = "";
     }
-    job.done = 5;
+    struct ls_job_counts five = {.done = 5};
+    assert_int_equal(ls_store_results_put(st, &job, &five, rows, 5, NULL, &err), LS_OK);
+    assert_int_equal(ls_store_job_claim(st, job.id, 2, &job, &err), LS_OK);
     job.status = LS_JOB_SUCCEEDED;
-    assert_int_equal(ls_store_results_put(st, &job, rows, 5, &err), LS_OK);
+    job.finished_ms = 3;
+    assert_int_equal(ls_store_job_finish(st, &job, &err), LS_OK);
     assert_int_equal(ls_store_job_find_resumable(st, &job, &resumable, &err), LS_OK);
     assert_int_equal(resumable, 0); /* finished jobs are not resumed */
 
@@ -297,7 +302,8 @@ static void test_store__results_query(void **state)
     assert_string_equal(c.name[3], "echo");
     int n_offers = 0;
     int64_t total = 0;
-    assert_int_equal(ls_store_offers_list(st, 10, 0, count_offer, &n_offers, &total, &err), LS_OK);
+    assert_int_equal(ls_store_offers_list(st, 1, 10, 0, count_offer, &n_offers, &total, &err),
+                     LS_OK);
     assert_int_equal(total, 1);
     assert_int_equal(n_offers, 1);
     ls_offer_release(&offer);
@@ -308,8 +314,8 @@ static void test_store__unopenable_path_is_an_error(void **state)
 {
     (void)state;
     struct ls_err err = {0};
-    assert_null(ls_store_open_sqlite("/nonexistent-dir/x.db", &err));
-    assert_int_equal(err.code, LS_EIO);
+    assert_null(ls_store_open_sqlite("/nonexistent-dir/x.db", NULL, &err));
+    assert_int_equal(err.code, LS_EUNAVAILABLE);
     assert_non_null(strstr(err.msg, "/nonexistent-dir/x.db"));
 }
 

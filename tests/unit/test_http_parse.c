@@ -56,8 +56,13 @@ static void test_http_parse__incomplete_heads_ask_for_more(void **state)
     (void)state;
     struct ls_http_head h;
     struct ls_http_error e;
-    const char *parts[] = {"", "GE", "GET / HTTP/1.1", "GET / HTTP/1.1\r", "GET / HTTP/1.1\r\nHo",
-                           "GET / HTTP/1.1\r\nHost: x\r\n", "GET / HTTP/1.1\r\nHost: x\r\n\r"};
+    const char *parts[] = {"",
+                           "GE",
+                           "GET / HTTP/1.1",
+                           "GET / HTTP/1.1\r",
+                           "GET / HTTP/1.1\r\nHo",
+                           "GET / HTTP/1.1\r\nHost: x\r\n",
+                           "GET / HTTP/1.1\r\nHost: x\r\n\r"};
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
         assert_int_equal(parse(parts[i], &h, &e), 0);
 }

@@ -118,7 +118,8 @@ static void test_multipart__preamble_filename_star_and_padding(void **state)
     char *out;
     struct ls_err err = {0};
     assert_int_equal(run("b", body, sizeof(body) - 1, 7, &out, &err), LS_OK);
-    assert_string_equal(out, "[file|l\xc3\xa9" "ads.csv|]data{end}");
+    assert_string_equal(out, "[file|l\xc3\xa9"
+                             "ads.csv|]data{end}");
     free(out);
 }
 

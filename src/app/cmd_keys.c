@@ -1,0 +1,200 @@
+/*
+ * cmd_keys.c - `leadscore keys create|list|revoke`: API keys, on the store
+ * directly (no server needed, and the way to make the first key).
+ *
+ * `create` prints the key alone on standard output, so that a script can
+ * capture it (KEY=$(leadscore keys create ...)), and its id and details on
+ * standard error. The key is never shown again and never stored in clear.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "auth/keys.h"
+#include "sys/sys.h"
+
+static const char usage_text[] =
+    "usage: leadscore keys create [--db PATH] --workspace NAME --role ROLE [--name LABEL]\n"
+    "       leadscore keys list [--db PATH] [--workspace NAME]\n"
+    "       leadscore keys revoke [--db PATH] ID\n"
+    "\n"
+    "Manages API keys. ROLE is admin (everything, keys included), member (read and\n"
+    "write data) or viewer (read only). A workspace is created when new; data in one\n"
+    "workspace is invisible to keys of another. The key is printed once, alone on\n"
+    "standard output.\n"
+    "\n"
+    "  --db PATH         SQLite database file (LEADSCORE_DB, default ./leadscore.db)\n"
+    "  --workspace NAME  the workspace (create: required; list: only its keys)\n"
+    "  --role ROLE       admin, member or viewer\n"
+    "  --name LABEL      a label to recognise the key by (e.g. who has it)\n";
+
+static const char *const role_names[] = {NULL, "viewer", "member", "admin"};
+
+static int role_of(const char *s)
+{
+    for (int i = 1; s && i < 4; i++) {
+        if (strcmp(s, role_names[i]) == 0)
+            return i;
+    }
+    return 0;
+}
+
+struct keys_opts {
+    const char *workspace, *role, *name;
+    const char *cmd, *arg;
+};
+
+static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts *o)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"workspace", required_argument, NULL, 'w'},
+        {"role", required_argument, NULL, 'r'},
+        {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:w:r:n:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            snprintf(cfg->db, sizeof(cfg->db), "%s", optarg);
+            break;
+        case 'w':
+            o->workspace = optarg;
+            break;
+        case 'r':
+            o->role = optarg;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        default:
+            fputs(usage_text, stderr);
+            return LS_EXIT_USAGE;
+        }
+    }
+    o->cmd = optind < argc ? argv[optind++] : NULL;
+    o->arg = optind < argc ? argv[optind++] : NULL;
+    if (o->cmd == NULL || optind < argc) {
+        fputs(usage_text, stderr);
+        return LS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int create(struct ls_store *store, const struct keys_opts *o)
+{
+    int role = role_of(o->role);
+    if (o->workspace == NULL || o->workspace[0] == '\0' || role == 0) {
+        fprintf(stderr, "leadscore keys create: --workspace NAME and --role admin|member|viewer "
+                        "are required\n");
+        return LS_EXIT_USAGE;
+    }
+    if (strlen(o->workspace) > 100 || (o->name && strlen(o->name) > 100)) {
+        fprintf(stderr, "leadscore keys create: names are at most 100 bytes\n");
+        return LS_EXIT_USAGE;
+    }
+    struct ls_err err = {0};
+    int64_t ws = 0;
+    char key[LS_KEY_LEN + 1];
+    struct ls_key_info info;
+    if (ls_store_workspace_ensure(store, o->workspace, ls_now_ms(), &ws, &err) != LS_OK ||
+        ls_keys_issue(store, ws, role, o->name, ls_now_ms(), key, &info, &err) != LS_OK) {
+        fprintf(stderr, "leadscore keys create: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    printf("%s\n", key);
+    fflush(stdout);
+    fprintf(stderr,
+            "leadscore keys create: key %lld (%s) for workspace \"%s\", role %s%s%s%s; it is shown "
+            "only this once\n",
+            (long long)info.id, info.prefix, o->workspace, role_names[role],
+            o->name ? ", name \"" : "", o->name ? o->name : "", o->name ? "\"" : "");
+    memset(key, 0, sizeof(key));
+    return LS_EXIT_OK;
+}
+
+static int print_key(void *ud, const struct ls_key_info *k, struct ls_err *err)
+{
+    (void)ud;
+    (void)err;
+    char created[40], used[40] = "never";
+    ls_format_time(k->created_ms, created, sizeof(created));
+    if (k->last_used_ms)
+        ls_format_time(k->last_used_ms, used, sizeof(used));
+    printf("%-6lld %-14s %-16s %-7s %-10s %-26s %-26s %s\n", (long long)k->id, k->prefix,
+           k->workspace_name, k->role >= 1 && k->role <= 3 ? role_names[k->role] : "?",
+           k->revoked_ms ? "revoked" : "active", created, used, k->name);
+    return LS_OK;
+}
+
+static int list(struct ls_store *store, const struct keys_opts *o)
+{
+    struct ls_err err = {0};
+    int64_t ws = 0;
+    if (o->workspace && ls_store_workspace_ensure(store, o->workspace, ls_now_ms(), &ws, &err)) {
+        fprintf(stderr, "leadscore keys list: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    printf("%-6s %-14s %-16s %-7s %-10s %-26s %-26s %s\n", "ID", "PREFIX", "WORKSPACE", "ROLE",
+           "STATUS", "CREATED", "LAST USED", "NAME");
+    if (ls_store_keys_list(store, ws, print_key, NULL, &err) != LS_OK) {
+        fprintf(stderr, "leadscore keys list: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    return LS_EXIT_OK;
+}
+
+static int revoke(struct ls_store *store, const struct keys_opts *o)
+{
+    long long id;
+    if (o->arg == NULL || !ls_parse_int(o->arg, 1, 0x7fffffffffffffffLL, &id)) {
+        fprintf(stderr, "leadscore keys revoke: give the key's id (see leadscore keys list)\n");
+        return LS_EXIT_USAGE;
+    }
+    struct ls_err err = {0};
+    if (ls_store_key_revoke(store, 0, id, ls_now_ms(), &err) != LS_OK) {
+        fprintf(stderr, "leadscore keys revoke: %s\n", err.msg);
+        return err.code == LS_ENOTFOUND || err.code == LS_ECONFLICT ? LS_EXIT_DATAERR
+                                                                     : LS_EXIT_SOFTWARE;
+    }
+    fprintf(stderr, "leadscore keys revoke: key %lld revoked\n", id);
+    return LS_EXIT_OK;
+}
+
+int ls_cmd_keys(int argc, char **argv)
+{
+    struct ls_config cfg;
+    struct ls_err err = {0};
+    struct keys_opts o = {0};
+    if (ls_env_load_file(".env", &err) || ls_config_load(&cfg, &err)) {
+        fprintf(stderr, "leadscore keys: %s\n", err.msg);
+        return LS_EXIT_USAGE;
+    }
+    int rc = parse(argc, argv, &cfg, &o);
+    if (rc)
+        return rc < 0 ? LS_EXIT_OK : rc;
+    int (*fn)(struct ls_store *, const struct keys_opts *) = strcmp(o.cmd, "create") == 0 ? create
+                                                             : strcmp(o.cmd, "list") == 0 ? list
+                                                             : strcmp(o.cmd, "revoke") == 0
+                                                                 ? revoke
+                                                                 : NULL;
+    if (fn == NULL) {
+        fprintf(stderr, "leadscore keys: unknown subcommand '%s'\n\n%s", o.cmd, usage_text);
+        return LS_EXIT_USAGE;
+    }
+    struct ls_store *store = ls_store_open_sqlite(cfg.db, NULL, &err);
+    if (store == NULL) {
+        fprintf(stderr, "leadscore keys: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    rc = fn(store, &o);
+    ls_store_close(store);
+    return rc;
+}

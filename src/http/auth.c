@@ -1,0 +1,107 @@
+/*
+ * auth.c - access decisions for requests: the Bearer key, its workspace and
+ * role, and the open mode (no key exists and the server listens on loopback
+ * only, or runs with --no-auth), in which every request acts as an admin of
+ * the "default" workspace.
+ */
+#include "auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth/keys.h"
+
+#define DEFAULT_WORKSPACE 1
+
+static const char *const role_names[] = {"none", "viewer", "member", "admin"};
+
+const char *ls_role_name(enum ls_role r)
+{
+    return (unsigned)r < LS_ARRAY_LEN(role_names) ? role_names[r] : "none";
+}
+
+enum ls_role ls_role_parse(const char *s)
+{
+    for (size_t i = 1; s && i < LS_ARRAY_LEN(role_names); i++) {
+        if (strcmp(s, role_names[i]) == 0)
+            return (enum ls_role)i;
+    }
+    return LS_ROLE_NONE;
+}
+
+const char *ls_auth_mode(struct ls_app *app)
+{
+    return ls_keys_open(app->keys) ? "open" : "keys";
+}
+
+static bool unauthorized(struct ls_req *req, const char *msg)
+{
+    ls_reply_error(req, LS_HTTP_UNAUTHORIZED, "unauthorized", msg, NULL);
+    return false;
+}
+
+/* The token of "Authorization: Bearer <token>"; NULL when absent. */
+static const char *bearer(const struct ls_req *req, size_t *len, bool *malformed)
+{
+    const char *h = ls_req_header(req, "Authorization");
+    *malformed = false;
+    if (h == NULL)
+        return NULL;
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        *malformed = true;
+        return NULL;
+    }
+    h += 7;
+    while (*h == ' ')
+        h++;
+    size_t n = strlen(h);
+    while (n && h[n - 1] == ' ')
+        n--;
+    *len = n;
+    return h;
+}
+
+bool ls_auth_request(struct ls_req *req)
+{
+    struct ls_app *app = req->app;
+    const struct ls_route *rt = req->route;
+    size_t len = 0;
+    bool malformed;
+    const char *token = bearer(req, &len, &malformed);
+    if (malformed)
+        return unauthorized(req, "the Authorization header must be \"Bearer <key>\"");
+    req->auth.workspace = DEFAULT_WORKSPACE;
+    req->auth.role = LS_ROLE_NONE;
+    if (token) {
+        struct ls_key_info k;
+        struct ls_err err = {0};
+        int rc = ls_keys_verify(app->keys, token, len, &k, &err);
+        if (rc == LS_EUNAUTHORIZED)
+            return unauthorized(req, err.msg);
+        if (rc != LS_OK) {
+            ls_reply_err(req, &err, NULL);
+            return false;
+        }
+        req->auth.workspace = k.workspace;
+        req->auth.role = (enum ls_role)k.role;
+        req->auth.key_id = k.id;
+    } else if (ls_keys_open(app->keys)) {
+        req->auth.role = LS_ROLE_ADMIN;
+        req->auth.open = true;
+    }
+    bool is_public =
+        rt->role == LS_ROLE_NONE || (app->cfg.metrics_public && strcmp(rt->pattern, "/metrics") == 0);
+    if (is_public || req->auth.role >= rt->role)
+        return true;
+    if (req->auth.role == LS_ROLE_NONE)
+        return unauthorized(req, "this server requires an API key: send Authorization: Bearer "
+                                 "<key> (create one with: leadscore keys create)");
+    char msg[200];
+    snprintf(msg, sizeof(msg), "a %s key cannot %s %s: it needs the %s role",
+             ls_role_name(req->auth.role), req->method, rt->pattern, ls_role_name(rt->role));
+    ls_reply_error(req, LS_HTTP_FORBIDDEN, "forbidden", msg,
+                   json_pack("{s:s, s:s}", "role", ls_role_name(req->auth.role), "required",
+                             ls_role_name(rt->role)));
+    return false;
+}
