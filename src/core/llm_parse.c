@@ -264,23 +264,69 @@ static void unfence(const char **s, size_t *len)
     ls_text_trim(s, len);
 }
 
+/* The id an answer entry names: its "id", or for one lead asked with one object, that lead. */
+static const char *entry_id(const json_t *it, const char *const *ids, size_t n, bool single)
+{
+    const char *id = json_string_value(json_object_get(it, "id"));
+    if (id == NULL && n == 1 && single)
+        id = ids[0]; /* one lead, one object: the id may be left out */
+    return id;
+}
+
+/* The slot of id among the n ids asked for, or n when it is not one of them. */
+static size_t slot_of(const char *id, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; id && i < n; i++) {
+        if (strcmp(id, ids[i]) == 0)
+            return i;
+    }
+    return n;
+}
+
+/* Checks one entry for its lead; LS_OK with *out filled, else why is set. */
+static int check_entry(const json_t *it, struct ls_verdict *out, char why[128])
+{
+    const json_t *intent = json_object_get(it, "intent");
+    const json_t *reason = json_object_get(it, "reasoning");
+    enum ls_intent v = json_is_string(intent)
+                           ? ls_intent_parse(json_string_value(intent), json_string_length(intent))
+                           : LS_INTENT_NONE;
+    if (v == LS_INTENT_NONE) {
+        snprintf(why, 128, "unknown intent label \"%.40s\"",
+                 json_is_string(intent) ? json_string_value(intent) : "(not a string)");
+        return LS_EINVAL;
+    }
+    if (!json_is_string(reason) ||
+        ls_reasoning_clean(json_string_value(reason), json_string_length(reason), out->reasoning) ==
+            0) {
+        snprintf(why, 128, "the reasoning is missing or empty");
+        return LS_EINVAL;
+    }
+    out->intent = v;
+    why[0] = '\0';
+    return LS_OK;
+}
+
 int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, size_t n,
                         struct ls_verdict *out, int *status, char (*why)[128], struct ls_err *err)
 {
     int rc = LS_OK;
+    size_t count[LS_LLM_ANSWER_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         status[i] = LS_EINVAL;
         snprintf(why[i], sizeof(why[i]), "the answer has no entry for this lead");
     }
+    if (n > LS_LLM_ANSWER_MAX)
+        return ls_err_set(err, LS_EINVAL, "%zu ids asked for, at most %d", n, LS_LLM_ANSWER_MAX);
     unfence(&text, &len);
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *single = NULL;
     const json_t *items = NULL;
     if (root == NULL) {
         rc = ls_err_set(err, LS_EPARSE, "answer is not valid JSON: %s", jerr.text);
         goto out;
     }
-    json_t *single = NULL;
     if (json_is_array(root)) {
         items = root;
     } else if (json_is_array(json_object_get(root, "results"))) {
@@ -295,45 +341,28 @@ int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, si
     }
     size_t k;
     const json_t *it;
+    /* REQ-AI-DUP: count first, so that a duplicated id fails whatever order its entries
+     * come in (a valid copy after an invalid one must not win). */
     json_array_foreach(items, k, it)
     {
-        const char *id = json_string_value(json_object_get(it, "id"));
-        if (id == NULL && n == 1 && single)
-            id = ids[0]; /* one lead, one object: the id may be left out */
-        size_t slot = n;
-        for (size_t i = 0; id && i < n; i++) {
-            if (strcmp(id, ids[i]) == 0)
-                slot = i;
-        }
+        size_t slot = slot_of(entry_id(it, ids, n, single != NULL), ids, n);
+        if (slot < n)
+            count[slot]++;
+    }
+    json_array_foreach(items, k, it)
+    {
+        size_t slot = slot_of(entry_id(it, ids, n, single != NULL), ids, n);
         if (slot == n)
             continue; /* not an id we asked for: ignored, never attributed */
-        if (status[slot] == LS_OK || strstr(why[slot], "twice")) {
-            status[slot] = LS_EINVAL;
-            snprintf(why[slot], sizeof(why[slot]), "the answer lists this lead twice");
+        if (count[slot] > 1) {
+            snprintf(why[slot], sizeof(why[slot]), "the answer lists this lead %zu times",
+                     count[slot]);
             continue;
         }
-        const json_t *intent = json_object_get(it, "intent");
-        const json_t *reason = json_object_get(it, "reasoning");
-        enum ls_intent v = json_is_string(intent) ? ls_intent_parse(json_string_value(intent),
-                                                                    json_string_length(intent))
-                                                  : LS_INTENT_NONE;
-        if (v == LS_INTENT_NONE) {
-            snprintf(why[slot], sizeof(why[slot]), "unknown intent label \"%.40s\"",
-                     json_is_string(intent) ? json_string_value(intent) : "(not a string)");
-            continue;
-        }
-        if (!json_is_string(reason) ||
-            ls_reasoning_clean(json_string_value(reason), json_string_length(reason),
-                               out[slot].reasoning) == 0) {
-            snprintf(why[slot], sizeof(why[slot]), "the reasoning is missing or empty");
-            continue;
-        }
-        out[slot].intent = v;
-        status[slot] = LS_OK;
-        why[slot][0] = '\0';
+        status[slot] = check_entry(it, &out[slot], why[slot]);
     }
-    json_decref(single);
 out:
+    json_decref(single);
     json_decref(root);
     return rc;
 }

@@ -50,14 +50,20 @@ void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_ll
  */
 int64_t ls_llm_parse_duration(const char *s);
 
+#define LS_LLM_ANSWER_MAX 64 /* ids one answer is checked against, at most */
+
 /*
  * Validates a model's answer text against the n ids asked for. Accepts a JSON
  * array of {id, intent, reasoning}, an object {"results": [...]}, or for one
  * id a single object; a ```json fence around it is removed. For each id i,
  * status[i] is LS_OK with out[i] filled (intent normalised, reasoning
  * cleaned), or an error with why[i] set: missing, duplicated, unknown label,
- * empty reasoning. Returns LS_OK when the text had the right shape (some
- * items may still have failed) or LS_EPARSE when it did not (all failed).
+ * empty reasoning. An id listed more than once is failed whatever its copies
+ * say and in whatever order they come. Entries for ids not asked for are
+ * ignored. ids, text: borrowed; out, status, why: n entries each, written.
+ * Returns LS_OK when the text had the right shape (some items may still have
+ * failed), LS_EPARSE when it did not (all failed), or LS_EINVAL when n is over
+ * LS_LLM_ANSWER_MAX (all failed).
  */
 int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, size_t n,
                         struct ls_verdict *out, int *status, char (*why)[128], struct ls_err *err);

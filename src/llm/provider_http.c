@@ -39,6 +39,8 @@
  * requests closer together at the service than they left here. */
 #define QUOTA_MARGIN 0.95
 
+_Static_assert(LS_PROMPT_BATCH_MAX <= LS_LLM_ANSWER_MAX, "an answer must be checkable for a batch");
+
 struct http_provider {
     struct ls_provider base;
     struct ls_http_provider_config cfg; /* strings owned */

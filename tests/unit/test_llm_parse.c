@@ -269,13 +269,6 @@ static void test_llm_parse__answer_invalid_items(void **state)
     assert_non_null(strstr(why[1], "reasoning"));
     assert_int_not_equal(st[2], LS_OK);
     assert_non_null(strstr(why[2], "no entry"));
-    /* The same id twice is not trusted. */
-    assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"},"
-                            "{\"id\":\"k3v9q1aa\",\"intent\":\"Low\",\"reasoning\":\"b\"}]",
-                            v, st, why),
-                     LS_OK);
-    assert_int_not_equal(st[0], LS_OK);
-    assert_non_null(strstr(why[0], "twice"));
     /* Truncated JSON and the wrong shape fail as a whole. */
     assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"Hi", v, st, why), LS_EPARSE);
     for (int i = 0; i < N; i++)
@@ -293,6 +286,55 @@ static void test_llm_parse__answer_invalid_items(void **state)
     assert_int_equal(strlen(v[0].reasoning), LS_REASON_MAX);
 }
 
+/* REQ-AI-DUP: an id listed more than once is invalid for that id, whatever the order. */
+static void test_llm_parse__answer_duplicate_ids(void **state)
+{
+    (void)state;
+#define VALID_A  "{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"}"
+#define VALID_A2 "{\"id\":\"k3v9q1aa\",\"intent\":\"Low\",\"reasoning\":\"b\"}"
+#define BAD_A    "{\"id\":\"k3v9q1aa\",\"intent\":\"Hot\",\"reasoning\":\"a\"}"
+#define VALID_B  "{\"id\":\"x8d2p0bb\",\"intent\":\"Medium\",\"reasoning\":\"b\"}"
+    static const struct {
+        const char *text;
+        const char *why; /* for k3v9q1aa */
+    } cases[] = {
+        {"[" VALID_A "," VALID_A2 "," VALID_B "]", "lists this lead 2 times"}, /* both valid */
+        {"[" BAD_A "," VALID_A "," VALID_B "]", "lists this lead 2 times"},    /* invalid first */
+        {"[" VALID_A "," BAD_A "," VALID_B "]", "lists this lead 2 times"},    /* invalid second */
+        {"[" VALID_B "," VALID_A "," VALID_A "]", "lists this lead 2 times"},  /* identical */
+        {"[" VALID_A "," VALID_A "," VALID_A "," VALID_B "]", "3 times"},      /* three copies */
+        {"[" BAD_A "," VALID_A "," VALID_A2 "," VALID_B "]", "3 times"},       /* mixed three */
+        {"{\"results\":[" VALID_B "," BAD_A "," VALID_A "]}", "2 times"},      /* OpenAI shape */
+    };
+    for (size_t c = 0; c < LS_ARRAY_LEN(cases); c++) {
+        struct ls_verdict v[N];
+        int st[N];
+        char why[N][128];
+        assert_int_equal(answer(cases[c].text, v, st, why), LS_OK);
+        if (st[0] == LS_OK || strstr(why[0], cases[c].why) == NULL) {
+            print_error("case %zu: status %d, why \"%s\"\n", c, st[0], why[0]);
+            fail();
+        }
+        /* The other ids are judged on their own single entries. */
+        assert_int_equal(st[1], LS_OK);
+        assert_int_equal(v[1].intent, LS_INTENT_MEDIUM);
+        assert_int_not_equal(st[2], LS_OK);
+        assert_non_null(strstr(why[2], "no entry"));
+    }
+    /* A single lead asked for, listed twice. */
+    struct ls_verdict v[1];
+    int st[1];
+    char why[1][128];
+    struct ls_err err = {0};
+    const char *two = "[" VALID_A "," VALID_A "]";
+    assert_int_equal(ls_llm_parse_answer(two, strlen(two), ids, 1, v, st, why, &err), LS_OK);
+    assert_int_not_equal(st[0], LS_OK);
+#undef VALID_A
+#undef VALID_A2
+#undef BAD_A
+#undef VALID_B
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_llm_parse__durations),
         cmocka_unit_test(test_llm_parse__answer_valid_forms),
         cmocka_unit_test(test_llm_parse__answer_invalid_items),
+        cmocka_unit_test(test_llm_parse__answer_duplicate_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
