@@ -45,10 +45,27 @@ void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_ll
 void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_llm_reply *r);
 
 /*
- * Parses a protobuf Duration ("26s", "53.016342224s") into milliseconds;
- * -1 when s is not one.
+ * Wait hints. Each returns milliseconds in [0, LS_LLM_HINT_CEIL_MS] - a longer
+ * wait, however large, reads as the ceiling, so callers can compare it with
+ * their own maximum and do arithmetic on it without overflow - or -1 when the
+ * value is not of its form (a sign, an exponent, inf, nan, trailing text,
+ * nothing at all): a hint that cannot be read is no hint.
  */
+#define LS_LLM_HINT_CEIL_MS (24LL * 3600 * 1000)
+
+/* A protobuf Duration, Gemini's RetryInfo.retryDelay ("26s", "53.016342224s"); s may be NULL. */
 int64_t ls_llm_parse_duration(const char *s);
+
+/*
+ * Retry-After (RFC 9110 10.2.3): delay-seconds (1*DIGIT) or an HTTP-date in
+ * any of its three forms, as a wait from now_ms (wall clock, ms since the
+ * epoch; a date in the past is 0). s[0..len) is borrowed; surrounding blanks
+ * are ignored.
+ */
+int64_t ls_llm_retry_after(const char *s, size_t len, int64_t now_ms);
+
+/* retry-after-ms (OpenAI): milliseconds as digits with an optional fraction ("850", "12.5"). */
+int64_t ls_llm_retry_after_ms(const char *s, size_t len);
 
 #define LS_LLM_ANSWER_MAX 64 /* ids one answer is checked against, at most */
 

@@ -291,6 +291,8 @@ static void schedule_retry(struct engine *e, struct req *r, int64_t hint_ms, boo
         fail_req(e, r, LS_EUPSTREAM, why);
         return;
     }
+    if (hint_ms > HINT_MAX) /* callers end the run before this; keep the sums below bounded */
+        hint_ms = HINT_MAX;
     int64_t wait = hint_ms >= 0 ? hint_ms + (int64_t)(rnd(e) % (uint64_t)(hint_ms / 10 + 1))
                                 : backoff_ms(e, r->attempt);
     if (rate_limited) {
@@ -395,20 +397,29 @@ static void answered(struct engine *e, struct req *r, const struct ls_llm_reply 
     bad_single(e, r);
 }
 
-/* The wait the service asked for: the body's hint, retry-after-ms, then Retry-After. */
-static int64_t header_hint(CURL *easy)
+/* A response header's value (borrowed from easy), or NULL. */
+static const char *header_value(CURL *easy, const char *name)
 {
     struct curl_header *h = NULL;
-    if (curl_easy_header(easy, "retry-after-ms", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
-        char *end;
-        double ms = strtod(h->value, &end);
-        if (end != h->value && ms >= 0)
-            return (int64_t)ms;
-    }
-    curl_off_t secs = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &secs) == CURLE_OK && secs > 0)
-        return (int64_t)secs * 1000;
-    return -1;
+    if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return NULL;
+    return h->value;
+}
+
+/*
+ * The wait the headers ask for: retry-after-ms, then Retry-After, each parsed
+ * in core (clamped; unreadable values are no hint). Not CURLINFO_RETRY_AFTER:
+ * its seconds can be anything up to INT64_MAX, and converting them to
+ * milliseconds overflowed.
+ */
+static int64_t header_hint(CURL *easy)
+{
+    const char *ms = header_value(easy, "retry-after-ms");
+    int64_t hint = ms ? ls_llm_retry_after_ms(ms, strlen(ms)) : -1;
+    const char *ra = header_value(easy, "retry-after");
+    if (hint < 0 && ra)
+        hint = ls_llm_retry_after(ra, strlen(ra), ls_now_ms());
+    return hint;
 }
 
 static void transport_error(struct engine *e, struct req *r, CURLcode res)
@@ -481,9 +492,12 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         break;
     case LS_LLM_RETRY:
         if (hint > HINT_MAX) {
+            /* hint is at most LS_LLM_HINT_CEIL_MS: a day or more reads as a day. */
             e->fatal = LS_EUPSTREAM;
-            snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%.180s (asked to wait %lld s)",
-                     reply.error, (long long)(hint / 1000));
+            snprintf(e->fatal_msg, sizeof(e->fatal_msg),
+                     "%.150s (asked to wait %s%lld s, more than the %d s leadscore waits)",
+                     reply.error, hint >= LS_LLM_HINT_CEIL_MS ? "at least " : "",
+                     (long long)(hint / 1000), HINT_MAX / 1000);
             fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
             break;
         }

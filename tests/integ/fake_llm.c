@@ -12,7 +12,11 @@
  *
  *   POST /_fake/config    {"latency_ms", "rpm", "fault_rate", "seed", "api_key",
  *                          "retry_delay", "reject_json_schema", "bad_marker",
+ *                          "headers": {"Retry-After": "1e400", ...},
  *                          "script": ["429", "block", ...]}  (merged into the config)
+ *
+ * "headers" are sent verbatim on every error reply in place of the fake's own
+ * (so tests can send hostile wait hints); "retry_delay" is Gemini's RetryInfo.
  *   POST /_fake/reset     defaults, empty log
  *   GET  /_fake/requests  every request seen, with headers, body and reply status
  *   GET  /_fake/stats     counts only
@@ -53,6 +57,7 @@ static struct {
     bool reject_json_schema;
     char bad_marker[64]; /* prospects whose role holds this get the label "Hot" */
     json_t *script;      /* array of behaviours for the next requests */
+    json_t *headers;     /* object: sent verbatim on every error reply, instead of our own */
 } cfg;
 
 static struct {
@@ -88,6 +93,8 @@ static void reset_locked(void)
     cfg.bad_marker[0] = '\0';
     json_decref(cfg.script);
     cfg.script = json_array();
+    json_decref(cfg.headers);
+    cfg.headers = json_object();
     json_decref(st.log);
     st.log = json_array();
     st.requests = st.rejected_by_quota = st.max_in_flight = 0;
@@ -129,13 +136,32 @@ static bool take_token_locked(int64_t *wait_ms)
 
 /* ---- replies -------------------------------------------------------------- */
 
+#define REPLY_HEADERS 4
+
 struct reply {
     unsigned status;
     json_t *body; /* owned */
-    char hdr_name[2][32];
-    char hdr_value[2][64];
+    char hdr_name[REPLY_HEADERS][32];
+    char hdr_value[REPLY_HEADERS][128];
     bool hang_up; /* close the connection without a reply */
 };
+
+/* Replaces the reply's headers with the configured ones (hostile wait hints, say). */
+static void reply_headers(struct reply *r, json_t *headers)
+{
+    const char *name;
+    json_t *v;
+    int i = 0;
+    memset(r->hdr_name, 0, sizeof(r->hdr_name));
+    json_object_foreach(headers, name, v)
+    {
+        if (i == REPLY_HEADERS || !json_is_string(v))
+            break;
+        snprintf(r->hdr_name[i], sizeof(r->hdr_name[i]), "%s", name);
+        snprintf(r->hdr_value[i], sizeof(r->hdr_value[i]), "%s", json_string_value(v));
+        i++;
+    }
+}
 
 static void reply_set(struct reply *r, unsigned status, json_t *body)
 {
@@ -393,10 +419,10 @@ static void openai(json_t *req, const char *auth, const char *behaviour, int64_t
                   openai_error("Rate limit reached for fake-model on requests per min "
                                "(RPM). Please try again in 200ms.",
                                "requests", "rate_limit_exceeded"));
-        snprintf(r->hdr_name[0], 32, "retry-after");
-        snprintf(r->hdr_value[0], 64, "%ld", (ms + 999) / 1000);
-        snprintf(r->hdr_name[1], 32, "retry-after-ms");
-        snprintf(r->hdr_value[1], 64, "%ld", ms);
+        snprintf(r->hdr_name[0], sizeof(r->hdr_name[0]), "retry-after");
+        snprintf(r->hdr_value[0], sizeof(r->hdr_value[0]), "%ld", (ms + 999) / 1000);
+        snprintf(r->hdr_name[1], sizeof(r->hdr_name[1]), "retry-after-ms");
+        snprintf(r->hdr_value[1], sizeof(r->hdr_value[1]), "%ld", ms);
         return;
     }
     if (strcmp(behaviour, "429_day") == 0) {
@@ -479,6 +505,10 @@ static void configure(json_t *c)
         cfg.reject_json_schema = json_is_true(v);
     if ((v = json_object_get(c, "bad_marker")))
         snprintf(cfg.bad_marker, sizeof(cfg.bad_marker), "%s", or (json_string_value(v), ""));
+    if ((v = json_object_get(c, "headers")) && json_is_object(v)) {
+        json_decref(cfg.headers);
+        cfg.headers = json_copy(v);
+    }
     if ((v = json_object_get(c, "script")) && json_is_array(v)) {
         json_decref(cfg.script);
         cfg.script = json_copy(v);
@@ -500,7 +530,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=UTF-8");
-    for (int i = 0; r && i < 2; i++)
+    for (int i = 0; r && i < REPLY_HEADERS; i++)
         if (r->hdr_name[i][0])
             MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
@@ -589,6 +619,7 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         snprintf(behaviour, sizeof(behaviour), "503");
     }
     long latency = cfg.latency_ms;
+    json_t *headers = json_object_size(cfg.headers) ? json_copy(cfg.headers) : NULL;
     pthread_mutex_unlock(&mu);
 
     if (strcmp(behaviour, "slow") == 0) {
@@ -640,6 +671,9 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
                               (int)r.status, "behaviour", behaviour));
     pthread_mutex_unlock(&mu);
     json_decref(req);
+    if (headers && r.status != 200)
+        reply_headers(&r, headers);
+    json_decref(headers);
     if (r.hang_up)
         return MHD_NO;
     enum MHD_Result ret = send_json(c, r.status, r.body, &r);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "harness.h"
 
 #define KEY "your-key-here"
@@ -433,6 +434,137 @@ static void test_llm__429_reduces_concurrency_then_recovers(void **state)
     }
     free(after);
     json_decref(log);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* Uploads one lead whose company is unique to tag, so that no verdict cache entry matches. */
+static void load_unique(struct srv *s, const char *tag)
+{
+    char csv[512], p[600];
+    int n = snprintf(csv, sizeof(csv),
+                     "name,role,company,industry,location,linkedin_bio\n"
+                     "Lead,CEO,Co %s,B2B SaaS,Berlin,Scaling outbound.\n",
+                     tag);
+    h_path(p, sizeof(p), "hint-lead.csv");
+    h_write_file(p, csv, (size_t)n);
+    struct resp r;
+    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+}
+
+/* Milliseconds between the first two requests the fake saw. */
+static json_int_t first_gap(void)
+{
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *reqs = json_object_get(log, "requests");
+    assert_int_equal(json_array_size(reqs), 2);
+    json_int_t gap = num(json_array_get(reqs, 1), "t_ms") - num(json_array_get(reqs, 0), "t_ms");
+    json_decref(log);
+    return gap;
+}
+
+/*
+ * Issue #7 item 6: wait hints that are huge, negative, infinite or not numbers
+ * never crash the server (ASan/UBSan abort on the old casts) and never stall
+ * the run: unreadable ones are ignored (backoff, bounded), and one longer than
+ * leadscore waits ends the run with a message saying so.
+ */
+static void test_llm__hostile_retry_hints_are_clamped(void **state)
+{
+    (void)state;
+    static const char *const garbage[] = {"1e400", "-5",  "inf", "nan", "abc",
+                                          "12abc", "1.5", "",    "0x10"};
+    struct srv s;
+    start(&s, "hints-openai.db", "openai", NULL);
+    struct resp r;
+    assert_int_equal(h_post_json(&s, "/offer", h_example_offer(), &r), 0);
+    h_resp_free(&r);
+    char cfg[300], tag[32];
+    for (size_t i = 0; i < LS_ARRAY_LEN(garbage); i++) {
+        /* Both headers unreadable: retry-after-ms falls through to Retry-After, then backoff. */
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg),
+                 "{\"script\": [\"429\"], \"headers\": {\"retry-after-ms\": \"%s\", "
+                 "\"Retry-After\": \"%s\"}}",
+                 garbage[i], garbage[i]);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "garbage-%zu", i);
+        load_unique(&s, tag);
+        json_t *sc = score(&s, 200);
+        assert_int_equal(num(sc, "fallbacks"), 0);
+        assert_int_equal(num(sc, "retries"), 1);
+        json_decref(sc);
+        json_int_t gap = first_gap();
+        if (gap > 2500) { /* full-jitter backoff of the first retry: at most 1 s */
+            print_error("\"%s\": waited %lld ms\n", garbage[i], (long long)gap);
+            fail();
+        }
+    }
+    /* An unreadable retry-after-ms does not hide a good Retry-After; a past date is "now". */
+    static const struct {
+        const char *headers;
+        json_int_t min_gap, max_gap;
+    } good[] = {
+        {"{\"retry-after-ms\": \"inf\", \"Retry-After\": \"1\"}", 1000, 3000},
+        {"{\"Retry-After\": \"Sun, 06 Nov 1994 08:49:37 GMT\"}", 0, 1500},
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(good); i++) {
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"429\"], \"headers\": %s}", good[i].headers);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "good-%zu", i);
+        load_unique(&s, tag);
+        json_decref(score(&s, 200));
+        json_int_t gap = first_gap();
+        assert_true(gap >= good[i].min_gap && gap <= good[i].max_gap);
+    }
+    /* Longer than leadscore waits, however long: the run ends, saying why. */
+    static const char *const huge[] = {
+        "{\"retry-after-ms\": \"9223372036854775807\"}",
+        "{\"Retry-After\": \"9223372036854775807\"}",
+        "{\"Retry-After\": \"99999999999999999999999999\"}",
+        "{\"Retry-After\": \"Fri, 31 Dec 9999 23:59:59 GMT\"}",
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(huge); i++) {
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"429\"], \"headers\": %s}", huge[i]);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "huge-%zu", i);
+        load_unique(&s, tag);
+        json_t *e = score(&s, 502);
+        if (strstr(str(e, "error"), "asked to wait at least 86400 s, more than the 600 s") ==
+            NULL) {
+            print_error("%s: %s\n", huge[i], str(e, "error"));
+            fail();
+        }
+        json_decref(e);
+    }
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0); /* alive and well throughout */
+
+    /* Gemini's RetryInfo in the body: the same rules. */
+    start(&s, "hints-gemini.db", "gemini", NULL);
+    assert_int_equal(h_post_json(&s, "/offer", h_example_offer(), &r), 0);
+    h_resp_free(&r);
+    static const char *const delays[] = {"1e400s", "-5s", "infs", "nan", "12abcs", ""};
+    for (size_t i = 0; i < LS_ARRAY_LEN(delays); i++) {
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"429\"], \"retry_delay\": \"%s\"}", delays[i]);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "delay-%zu", i);
+        load_unique(&s, tag);
+        json_t *sc = score(&s, 200);
+        assert_int_equal(num(sc, "retries"), 1);
+        json_decref(sc);
+        assert_true(first_gap() <= 2500);
+    }
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"429\"], \"retry_delay\": \"9223372036854775807s\"}");
+    load_unique(&s, "delay-huge");
+    json_t *e = score(&s, 502);
+    assert_non_null(strstr(str(e, "error"), "HTTP 429 RESOURCE_EXHAUSTED"));
+    assert_non_null(strstr(str(e, "error"), "asked to wait at least 86400 s"));
+    json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -980,6 +1112,7 @@ int main(void)
                                h_fake_each),
         cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, h_fake_each),
         cmocka_unit_test_setup(test_llm__429_reduces_concurrency_then_recovers, h_fake_each),
+        cmocka_unit_test_setup(test_llm__hostile_retry_hints_are_clamped, h_fake_each),
         cmocka_unit_test_setup(test_llm__timeouts_and_dropped_connections_retried, h_fake_each),
         cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, h_fake_each),
         cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, h_fake_each),
