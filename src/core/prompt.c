@@ -33,9 +33,12 @@ const char ls_prompt_system[] =
 static int data_str(struct ls_buf *b, const char *s, size_t len, size_t max)
 {
     struct ls_buf tmp;
-    ls_buf_init(&tmp, 4 * max + 64);
     /* Clip first (on a character boundary), then escape. */
     size_t n = ls_utf8_valid(s, len) ? ls_utf8_clip(s, len, max) : (len < max ? len : max);
+    /* REQ-AI-FIT: the worst case of escaping is a control character, one byte
+     * written as six (\u00XX); a byte read as Windows-1252 becomes at most three.
+     * Two more for the quotes: a clipped field always fits. */
+    ls_buf_init(&tmp, LS_PROMPT_ESCAPED_MAX(n));
     int rc = ls_json_str(&tmp, s, n);
     for (size_t i = 0; rc == LS_OK && i < tmp.len; i++) {
         char c = tmp.data[i];

@@ -32,6 +32,9 @@
 #define LS_PROMPT_FIELD_MAX 200  /* bytes of any other lead field */
 #define LS_PROMPT_BATCH_MAX 50
 
+/* Bytes a field of n bytes may take once JSON-escaped, quotes included (6 per control byte). */
+#define LS_PROMPT_ESCAPED_MAX(n) (6 * (size_t)(n) + 2)
+
 /* The fixed system instruction. Static. */
 extern const char ls_prompt_system[];
 
