@@ -28,12 +28,12 @@
 #include "sys/log.h"
 #include "sys/sys.h"
 
-#define RESPONSE_MAX   (1024 * 1024) /* bytes of a reply body kept */
-#define BODY_MAX       (4 * 1024 * 1024)
-#define BACKOFF_BASE   1000   /* ms */
-#define BACKOFF_CAP    60000  /* ms */
-#define HINT_MAX       600000 /* a wait hint longer than this ends the run */
-#define BAD_ANSWER_MAX 2      /* tries for a single lead whose answer does not validate */
+#define RESPONSE_MAX   (1024 * 1024)     /* bytes of a reply body kept */
+#define BODY_MAX       (4 * 1024 * 1024) /* default cap on a request body */
+#define BACKOFF_BASE   1000              /* ms */
+#define BACKOFF_CAP    60000             /* ms */
+#define HINT_MAX       600000            /* a wait hint longer than this ends the run */
+#define BAD_ANSWER_MAX 2 /* tries for a single lead whose answer does not validate */
 #define POLL_MAX_MS    100
 /* Pace at 95% of the configured quota: network jitter would otherwise put two
  * requests closer together at the service than they left here. */
@@ -134,10 +134,10 @@ static struct req *pop_ready(struct engine *e)
     return r;
 }
 
-static struct req *req_new(void)
+static struct req *req_new(const struct engine *e)
 {
     struct req *r = ls_xcalloc(1, sizeof(*r));
-    ls_buf_init(&r->body, BODY_MAX);
+    ls_buf_init(&r->body, e->p->cfg.max_body);
     ls_buf_init(&r->resp, RESPONSE_MAX);
     return r;
 }
@@ -214,11 +214,37 @@ static int build(struct engine *e, struct req *r)
             goto fail;                                                                             \
     } while (0)
 
+/*
+ * REQ-AI-SPLIT: a batch whose request would be over the body cap is halved and
+ * both halves queued, down to single leads; only a lead that cannot be sent
+ * on its own falls back. One lead's large field never costs its neighbours
+ * the model's verdict.
+ */
+static void halve(struct engine *e, struct req *r)
+{
+    struct req *second = req_new(e);
+    size_t keep = r->n / 2;
+    second->n = r->n - keep;
+    memcpy(second->items, r->items + keep, second->n * sizeof(r->items[0]));
+    r->n = keep;
+    ls_log(LS_LOG_DEBUG, "llm.halve", "provider=%s leads=%zu+%zu max_body=%zu", e->p->base.name,
+           r->n, second->n, e->p->cfg.max_body);
+    push_ready(e, r);
+    push_ready(e, second);
+}
+
 static int start(struct engine *e, struct req *r)
 {
     struct http_provider *p = e->p;
     if (build(e, r) != LS_OK) {
-        fail_req(e, r, LS_ELIMIT, "the request for these leads is too large");
+        if (r->n > 1) {
+            halve(e, r);
+            return LS_OK;
+        }
+        char why[LS_ERR_MSG_MAX];
+        snprintf(why, sizeof(why), "the request for this lead would be over %zu bytes",
+                 p->cfg.max_body);
+        fail_req(e, r, LS_ELIMIT, why);
         return LS_OK;
     }
     ls_buf_reset(&r->resp);
@@ -325,7 +351,7 @@ static void split(struct engine *e, struct req *r, const int *status)
     for (size_t i = 0; i < r->n; i++) {
         if (status && status[i] == LS_OK)
             continue;
-        struct req *one = req_new();
+        struct req *one = req_new(e);
         one->items[0] = r->items[i];
         one->n = 1;
         snprintf(one->last_error, sizeof(one->last_error), "%s", r->last_error);
@@ -589,7 +615,7 @@ static struct req *next_req(struct engine *e)
     struct req *r = pop_ready(e);
     if (r || e->exhausted)
         return r;
-    r = req_new();
+    r = req_new(e);
     r->n = e->next(e->ud, r->items, (size_t)e->p->cfg.batch);
     if (r->n == 0) {
         e->exhausted = true;
@@ -757,6 +783,8 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
         p->cfg.concurrency = 1;
     if (p->cfg.max_attempts < 1)
         p->cfg.max_attempts = 1;
+    if (p->cfg.max_body == 0)
+        p->cfg.max_body = BODY_MAX;
     p->is_https = strncmp(p->cfg.base_url, "https://", 8) == 0;
     size_t bl = strlen(p->cfg.base_url);
     while (bl && p->cfg.base_url[bl - 1] == '/')

@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/lead.h"
+#include "core/offer.h"
 #include "harness.h"
+#include "llm/provider.h"
 
 #define KEY "your-key-here"
 
@@ -856,6 +859,160 @@ static void test_llm__prompt_injection_is_contained(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/*
+ * Issue #7 item 7: a bio of 8 KiB of control characters (each escaped as six
+ * bytes) costs no lead of its batch of ten the model's verdict.
+ */
+static void test_llm__control_character_bio_keeps_batch_verdicts(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_MAX_FIELD_BYTES=200000", NULL};
+    start(&s, "controls.db", "gemini", env);
+    static char controls[8 * 1024 + 1];
+    for (size_t i = 0; i < sizeof(controls) - 1; i++) {
+        char c = (char)(1 + i % 31); /* 0x01 .. 0x1f */
+        controls[i] = c == '\r' || c == '\n' || c == '\t' ? '\x07' : c;
+    }
+    const char *bios[10] = {NULL, NULL, NULL, controls};
+    load(&s, 10, roles4, 4, bios);
+    json_t *sc = score(&s, 200);
+    assert_int_equal(num(sc, "scored"), 10);
+    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(num(sc, "model_calls"), 1); /* the batch went whole */
+    json_decref(sc);
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *p = logged_prospects(log, 0, true);
+    assert_int_equal(json_array_size(p), 10);
+    assert_int_equal(strlen(str(json_array_get(p, 3), "bio")), 1500); /* clipped, then escaped */
+    json_decref(p);
+    json_decref(log);
+    json_t *res = results(&s);
+    size_t i;
+    json_t *it;
+    json_array_foreach(res, i, it)
+    {
+        assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
+    }
+    json_decref(res);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* ---- the provider in-process, with a small body cap ---- */
+
+struct feed {
+    struct ls_lead leads[12];
+    size_t n, next;
+    int status[12];
+    char error[12][LS_ERR_MSG_MAX];
+    int reported[12];
+};
+
+static size_t feed_next(void *ud, struct ls_ai_item *items, size_t max)
+{
+    struct feed *f = ud;
+    size_t k = 0;
+    for (; k < max && f->next < f->n; k++, f->next++) {
+        items[k].id = (int64_t)f->next;
+        items[k].lead = &f->leads[f->next];
+        items[k].ctx = NULL;
+    }
+    return k;
+}
+
+static void feed_done(void *ud, const struct ls_ai_item *item, const struct ls_ai_outcome *o)
+{
+    struct feed *f = ud;
+    f->status[item->id] = o->status;
+    snprintf(f->error[item->id], sizeof(f->error[item->id]), "%s", o->error);
+    f->reported[item->id]++;
+}
+
+static int run_provider(struct feed *f, size_t max_body, struct ls_ai_usage *usage)
+{
+    struct ls_http_provider_config cfg = {
+        .wire = LS_WIRE_GEMINI,
+        .base_url = h_fake.url,
+        .model = "gemini-2.5-flash-lite",
+        .api_key = KEY,
+        .batch = 10,
+        .concurrency = 2,
+        .max_attempts = 3,
+        .timeout_ms = 10000,
+        .connect_timeout_ms = 2000,
+        .max_body = max_body,
+    };
+    struct ls_err err = {0};
+    struct ls_provider *p = ls_provider_http_new(&cfg, &err);
+    assert_non_null(p);
+    struct ls_offer offer;
+    const char *o = h_example_offer();
+    assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
+    atomic_bool cancel = false;
+    int rc = ls_provider_classify(p, &offer, feed_next, feed_done, f, &cancel, usage, &err);
+    ls_offer_release(&offer);
+    ls_provider_free(p);
+    return rc;
+}
+
+/*
+ * REQ-AI-SPLIT: a batch too large for one request is halved until it fits and
+ * every lead gets the model's verdict; only a lead too large on its own falls
+ * back (LS_ELIMIT), and its neighbours do not.
+ */
+static void test_llm__oversized_batch_is_halved(void **state)
+{
+    (void)state;
+    static char words[1501], controls[1501];
+    memset(words, 'w', 1500);
+    memset(controls, '\x01', 1500); /* 9,000 bytes escaped: over the cap by itself */
+    struct feed f = {.n = 10};
+    for (size_t i = 0; i < f.n; i++) {
+        ls_lead_clear(&f.leads[i]);
+        ls_lead_set(&f.leads[i], LS_F_ROLE, roles4[i % 4]);
+        ls_lead_set(&f.leads[i], LS_F_BIO, words);
+    }
+    struct ls_ai_usage usage = {0};
+    assert_int_equal(run_provider(&f, 8 * 1024, &usage), LS_OK);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_int_equal(f.reported[i], 1);
+        if (f.status[i] != LS_OK) {
+            print_error("lead %zu: %s\n", i, f.error[i]);
+            fail();
+        }
+    }
+    json_t *log = h_fake_requests(&h_fake);
+    size_t n_req = json_array_size(json_object_get(log, "requests")), total = 0;
+    assert_true(n_req > 1 && n_req == (size_t)usage.model_calls);
+    for (size_t k = 0; k < n_req; k++) {
+        json_t *p = logged_prospects(log, k, true);
+        assert_true(json_array_size(p) < 10);
+        total += json_array_size(p);
+        json_decref(p);
+        assert_true(strlen(str(json_array_get(json_object_get(log, "requests"), k), "body")) <=
+                    8 * 1024);
+    }
+    assert_int_equal(total, 10); /* each lead asked about once: no fallback, no re-ask */
+    json_decref(log);
+
+    /* One lead that cannot fit even alone: it alone falls back. */
+    h_fake_reset(&h_fake);
+    memset(&f, 0, sizeof(f));
+    f.n = 10;
+    for (size_t i = 0; i < f.n; i++) {
+        ls_lead_clear(&f.leads[i]);
+        ls_lead_set(&f.leads[i], LS_F_ROLE, roles4[i % 4]);
+        ls_lead_set(&f.leads[i], LS_F_BIO, i == 6 ? controls : "Scaling outbound.");
+    }
+    memset(&usage, 0, sizeof(usage));
+    assert_int_equal(run_provider(&f, 8 * 1024, &usage), LS_OK);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_int_equal(f.reported[i], 1);
+        assert_int_equal(f.status[i], i == 6 ? LS_ELIMIT : LS_OK);
+    }
+    assert_non_null(strstr(f.error[6], "would be over 8192 bytes"));
+}
+
 static void test_llm__concurrency_and_quota_respected(void **state)
 {
     (void)state;
@@ -1119,6 +1276,8 @@ int main(void)
         cmocka_unit_test_setup(test_llm__openai_wire_format, h_fake_each),
         cmocka_unit_test_setup(test_llm__openai_fallbacks_and_errors, h_fake_each),
         cmocka_unit_test_setup(test_llm__prompt_injection_is_contained, h_fake_each),
+        cmocka_unit_test_setup(test_llm__control_character_bio_keeps_batch_verdicts, h_fake_each),
+        cmocka_unit_test_setup(test_llm__oversized_batch_is_halved, h_fake_each),
         cmocka_unit_test_setup(test_llm__concurrency_and_quota_respected, h_fake_each),
         cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, h_fake_each),
         cmocka_unit_test_setup(test_llm__cli_cache_with_db, h_fake_each),
