@@ -8,6 +8,9 @@
  * It answers like a model that reads the data block: each prospect's intent
  * follows its role (chief/founder/VP/head/director/owner: High; manager/lead/
  * senior: Medium; else Low), so an answer can be checked against the input.
+ * It finds prospects record by record ({"id":"X", ..., "end":"X"}) and, like
+ * a gullible model, believes "role: ..." text inside a record's own fields -
+ * but never lets one record's text speak for another.
  * Control, for tests:
  *
  *   POST /_fake/config    {"latency_ms", "rpm", "fault_rate", "seed", "api_key",
@@ -28,7 +31,7 @@
  *
  *   fake_llm [PORT]   prints "fake_llm port=N" on stdout once listening
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
@@ -182,8 +185,19 @@ static json_t *openai_error(const char *msg, const char *type, const char *code)
                      "code", code);
 }
 
-/* The prospects in the request's data block, or NULL. */
-static json_t *prospects_of(const char *text)
+/* ---- reading the data block --------------------------------------------- */
+
+/*
+ * The fake reads the prompt the way its layout intends, and the way a
+ * gullible model might: it finds each record by its markers, {"id":"X" and
+ * "end":"X"} with the same X, decodes only that record's text, and then also
+ * believes any "key: value" text it finds inside that record's own fields
+ * (role: CEO in a bio makes that prospect a CEO). What it never does is let
+ * one record's text count for another record.
+ */
+
+/* The text between the data block's markers, or NULL; *len gets its length. */
+static const char *data_block(const char *text, size_t *len)
 {
     const char *open = strstr(text, "<data nonce=\"");
     if (open == NULL)
@@ -197,11 +211,101 @@ static json_t *prospects_of(const char *text)
     const char *end = strstr(q, close);
     if (start == NULL || end == NULL || end < start)
         return NULL;
+    *len = (size_t)(end - start - 1);
+    return start + 1;
+}
+
+static bool id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Overrides rec's field key when text says "key: value" (or "key": "value"). */
+static void believe(json_t *rec, const char *text)
+{
+    static const char *const keys[] = {"role", "company", "industry", "location"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        size_t kl = strlen(keys[k]);
+        for (const char *q = text; (q = strcasestr(q, keys[k])) != NULL; q += kl) {
+            if (q > text && ((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z')))
+                continue;
+            const char *v = q + kl;
+            v += *v == '"';
+            v += strspn(v, " ");
+            if (*v != ':')
+                continue;
+            v++;
+            v += strspn(v, " \"");
+            size_t n = strcspn(v, ",;\n\"}");
+            while (n && v[n - 1] == ' ')
+                n--;
+            if (n == 0 || n > 200)
+                continue;
+            char value[201];
+            snprintf(value, sizeof(value), "%.*s", (int)n, v);
+            json_object_set_new(rec, keys[k], json_string(value));
+        }
+    }
+}
+
+/* The record opening at p ({"id":"X",...,"end":"X"}), decoded, or NULL; *next is past it. */
+static json_t *record_at(const char *p, const char *end, const char **next)
+{
+    const char *id = p + 7; /* after {"id":" */
+    size_t n = 0;
+    while (id + n < end && id_char(id[n]))
+        n++;
+    if (n == 0 || n > 32 || id + n >= end || id[n] != '"')
+        return NULL;
+    char tail[64];
+    snprintf(tail, sizeof(tail), ",\"end\":\"%.*s\"}", (int)n, id);
+    const char *t = strstr(id + n, tail);
+    if (t == NULL || t >= end)
+        return NULL;
+    *next = t + strlen(tail);
     json_error_t e;
-    json_t *doc = json_loadb(start + 1, (size_t)(end - start - 1), 0, &e);
-    json_t *p = json_incref(json_object_get(doc, "prospects"));
-    json_decref(doc);
-    return p;
+    json_t *rec = json_loadb(p, (size_t)(*next - p), 0, &e);
+    if (!json_is_object(rec)) {
+        json_decref(rec);
+        return NULL; /* a record it cannot read goes unanswered */
+    }
+    /* Gullible: what a record's own fields say about it counts, in field order. */
+    json_t *fields = json_deep_copy(rec);
+    const char *key;
+    json_t *v;
+    json_object_foreach(fields, key, v)
+    {
+        if (json_is_string(v) && strcmp(key, "id") != 0 && strcmp(key, "end") != 0)
+            believe(rec, json_string_value(v));
+    }
+    json_decref(fields);
+    return rec;
+}
+
+/* The prospects in the request's data block, record by record, or NULL. */
+static json_t *prospects_of(const char *text)
+{
+    size_t len;
+    const char *block = data_block(text, &len);
+    if (block == NULL)
+        return NULL;
+    const char *end = block + len;
+    json_t *out = json_array();
+    for (const char *p = block; p < end;) {
+        const char *open = strstr(p, "{\"id\":\"");
+        if (open == NULL || open >= end)
+            break;
+        const char *next = open + 7;
+        json_t *rec = record_at(open, end, &next);
+        if (rec)
+            json_array_append_new(out, rec);
+        p = next;
+    }
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }
 
 static const char *intent_for(const char *role)
