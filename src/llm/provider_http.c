@@ -12,7 +12,9 @@
  * retry-after-ms) or exponential backoff with full jitter, at most
  * max_attempts times in all. Leads a batch answer leaves out or gets wrong are
  * asked again one by one. Errors no retry can fix (a bad key, an unknown
- * model, a daily quota) end the whole run with the service's message.
+ * model, a daily quota) end the whole run with the service's message. Every
+ * string from the service is scrubbed of the key (core/scrub.h) before it
+ * leaves.
  */
 #include "provider.h"
 
@@ -24,6 +26,7 @@
 
 #include "core/llm_parse.h"
 #include "core/prompt.h"
+#include "core/scrub.h"
 #include "core/xalloc.h"
 #include "sys/log.h"
 #include "sys/sys.h"
@@ -48,6 +51,8 @@ struct http_provider {
     bool json_object; /* OpenAI-compatible server rejected json_schema */
     bool thinking_off;
     bool is_https;
+    const char *secrets[1]; /* borrowed from cfg: what scrub() takes out of service text */
+    size_t n_secrets;
 };
 
 struct req {
@@ -150,6 +155,18 @@ static void req_free(struct req *r)
     free(r);
 }
 
+/*
+ * REQ-SEC-SCRUB: text that came from the service (its error messages, the
+ * model's reasonings) may echo the key it was sent, whole or in part. It is
+ * scrubbed where it enters (reply errors, transport errors) and again where it
+ * leaves (every outcome, the run's fatal message), so that no key reaches a
+ * stored error, a result, an export, a response or a log.
+ */
+static void scrub(const struct http_provider *p, char *s, size_t cap)
+{
+    ls_scrub_cstr(s, cap, p->secrets, p->n_secrets);
+}
+
 /* Reports one item's outcome to the caller. */
 static void report(struct engine *e, const struct ls_ai_item *it, int status,
                    const struct ls_verdict *v, const char *why)
@@ -161,6 +178,8 @@ static void report(struct engine *e, const struct ls_ai_item *it, int status,
     else
         memset(&o.verdict, 0, sizeof(o.verdict));
     snprintf(o.error, sizeof(o.error), "%s", why ? why : "");
+    scrub(e->p, o.error, sizeof(o.error));
+    scrub(e->p, o.verdict.reasoning, sizeof(o.verdict.reasoning));
     e->done(e->ud, it, &o);
 }
 
@@ -464,10 +483,12 @@ static void transport_error(struct engine *e, struct req *r, CURLcode res)
         e->fatal = LS_EINVAL;
         snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%s: bad URL %.120s: %.100s", e->p->base.name,
                  e->p->url, what);
+        scrub(e->p, e->fatal_msg, sizeof(e->fatal_msg));
         fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
         return;
     }
     snprintf(r->last_error, sizeof(r->last_error), "%s: %.200s", e->p->base.name, what);
+    scrub(e->p, r->last_error, sizeof(r->last_error));
     schedule_retry(e, r, -1, false);
 }
 
@@ -497,6 +518,7 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         ls_llm_gemini_reply(status, ls_buf_str(&r->resp), r->resp.len, &reply);
     else
         ls_llm_openai_reply(status, ls_buf_str(&r->resp), r->resp.len, &reply);
+    scrub(e->p, reply.error, sizeof(reply.error));
     int64_t hint = reply.retry_after_ms >= 0 ? reply.retry_after_ms : header_hint(easy);
     r->easy = NULL;
     curl_easy_cleanup(easy);
@@ -720,6 +742,7 @@ static int http_classify(struct ls_provider *base, const struct ls_offer *offer,
         promote_due(&e, now);
         fill(&e, now);
         if (e.fatal) {
+            scrub(p, e.fatal_msg, sizeof(e.fatal_msg));
             drain(&e, LS_ECANCELLED, e.fatal_msg);
             rc = ls_err_set(err, e.fatal, "%s", e.fatal_msg);
             break;
@@ -779,6 +802,8 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     p->cfg.base_url = ls_xstrdup(cfg->base_url);
     p->cfg.model = ls_xstrdup(cfg->model);
     p->cfg.api_key = ls_xstrdup(cfg->api_key ? cfg->api_key : "");
+    p->secrets[0] = p->cfg.api_key;
+    p->n_secrets = p->cfg.api_key[0] ? 1 : 0;
     if (p->cfg.concurrency < 1)
         p->cfg.concurrency = 1;
     if (p->cfg.max_attempts < 1)

@@ -15,11 +15,14 @@
  *
  *   POST /_fake/config    {"latency_ms", "rpm", "fault_rate", "seed", "api_key",
  *                          "retry_delay", "reject_json_schema", "bad_marker",
- *                          "headers": {"Retry-After": "1e400", ...},
+ *                          "headers": {"Retry-After": "1e400", ...}, "echo_key",
  *                          "script": ["429", "block", ...]}  (merged into the config)
  *
  * "headers" are sent verbatim on every error reply in place of the fake's own
  * (so tests can send hostile wait hints); "retry_delay" is Gemini's RetryInfo.
+ * "echo_key" makes it a careless service: the request's key (x-goog-api-key or
+ * Authorization), whole and in part, goes into every error message and every
+ * reasoning it writes.
  *   POST /_fake/reset     defaults, empty log
  *   GET  /_fake/requests  every request seen, with headers, body and reply status
  *   GET  /_fake/stats     counts only
@@ -58,6 +61,7 @@ static struct {
     char api_key[256];
     char retry_delay[32]; /* Gemini RetryInfo for scripted 429s */
     bool reject_json_schema;
+    bool echo_key;       /* put the request's key into error messages and reasonings */
     char bad_marker[64]; /* prospects whose role holds this get the label "Hot" */
     json_t *script;      /* array of behaviours for the next requests */
     json_t *headers;     /* object: sent verbatim on every error reply, instead of our own */
@@ -93,6 +97,7 @@ static void reset_locked(void)
     cfg.api_key[0] = '\0';
     snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "0.2s");
     cfg.reject_json_schema = false;
+    cfg.echo_key = false;
     cfg.bad_marker[0] = '\0';
     json_decref(cfg.script);
     cfg.script = json_array();
@@ -327,8 +332,34 @@ static const char *intent_for(const char *role)
     return "Low";
 }
 
+/*
+ * What a careless service says about the key it was sent (echo_key): the key
+ * whole, and a piece of it glued to other text, the way partial keys come back.
+ */
+static void echo_text(const char *key, char *out, size_t cap)
+{
+    size_t n = strlen(key);
+    snprintf(out, cap, "key %s, or x%.*sy for short", key, (int)(n > 20 ? 16 : n),
+             key + (n > 20 ? 4 : 0));
+}
+
+/* Appends the echo to the error message of body, whatever shape its "error" has. */
+static void echo_into_error(json_t *body, const char *key)
+{
+    json_t *e = json_object_get(body, "error");
+    json_t *msg = json_is_object(e) ? json_object_get(e, "message") : e;
+    char echo[300], text[1200];
+    echo_text(key, echo, sizeof(echo));
+    snprintf(text, sizeof(text), "%s (%s)", json_is_string(msg) ? json_string_value(msg) : "",
+             echo);
+    if (json_is_object(e))
+        json_object_set_new(e, "message", json_string(text));
+    else if (e)
+        json_object_set_new(body, "error", json_string(text));
+}
+
 /* The answer a model would give: [{id, intent, reasoning}], shaped by behaviour. */
-static json_t *answer_items(json_t *prospects, const char *behaviour)
+static json_t *answer_items(json_t *prospects, const char *behaviour, const char *echo)
 {
     json_t *items = json_array();
     size_t i;
@@ -338,8 +369,11 @@ static json_t *answer_items(json_t *prospects, const char *behaviour)
         const char *id = json_string_value(json_object_get(p, "id"));
         const char *role = json_string_value(json_object_get(p, "role"));
         role = role ? role : "";
-        char reason[300];
-        snprintf(reason, sizeof(reason), "Judged on the role \"%.100s\" against the offer.", role);
+        char reason[600], said[300] = "";
+        if (echo)
+            echo_text(echo, said, sizeof(said));
+        snprintf(reason, sizeof(reason), "Judged on the role \"%.100s\" against the offer.%s%s",
+                 role, said[0] ? " Your " : "", said);
         const char *intent = intent_for(role);
         if (cfg.bad_marker[0] && strstr(role, cfg.bad_marker))
             intent = "Hot";
@@ -374,8 +408,8 @@ static char *answer_text(json_t *items, bool openai, const char *behaviour)
     return text;
 }
 
-static void gemini(json_t *req, const char *model, const char *key, const char *behaviour,
-                   int64_t quota_wait, size_t req_len, struct reply *r)
+static void gemini(json_t *req, const char *model, const char *key, const char *echo,
+                   const char *behaviour, int64_t quota_wait, size_t req_len, struct reply *r)
 {
     if (cfg.api_key[0] && key == NULL) {
         reply_set(r, 403,
@@ -481,7 +515,7 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
         reply_set(r, 400, gemini_error(400, "INVALID_ARGUMENT", "The request body is malformed."));
         return;
     }
-    json_t *items = answer_items(prospects, behaviour);
+    json_t *items = answer_items(prospects, behaviour, echo);
     char *answer = answer_text(items, false, behaviour);
     json_object_set_new(usage, "candidatesTokenCount",
                         json_integer((json_int_t)strlen(answer) / 4));
@@ -496,8 +530,8 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
     json_decref(prospects);
 }
 
-static void openai(json_t *req, const char *auth, const char *behaviour, int64_t quota_wait,
-                   size_t req_len, struct reply *r)
+static void openai(json_t *req, const char *auth, const char *echo, const char *behaviour,
+                   int64_t quota_wait, size_t req_len, struct reply *r)
 {
     if (cfg.api_key[0]) {
         char want[300];
@@ -566,7 +600,7 @@ static void openai(json_t *req, const char *auth, const char *behaviour, int64_t
             openai_error("'messages' must contain the data block", "invalid_request_error", NULL));
         return;
     }
-    json_t *items = answer_items(prospects, behaviour);
+    json_t *items = answer_items(prospects, behaviour, echo);
     char *answer = answer_text(items, true, behaviour);
     json_t *message =
         json_pack("{s:s, s:s, s:n}", "role", "assistant", "content", answer, "refusal");
@@ -607,6 +641,8 @@ static void configure(json_t *c)
         snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "%s", or (json_string_value(v), ""));
     if ((v = json_object_get(c, "reject_json_schema")))
         cfg.reject_json_schema = json_is_true(v);
+    if ((v = json_object_get(c, "echo_key")))
+        cfg.echo_key = json_is_true(v);
     if ((v = json_object_get(c, "bad_marker")))
         snprintf(cfg.bad_marker, sizeof(cfg.bad_marker), "%s", or (json_string_value(v), ""));
     if ((v = json_object_get(c, "headers")) && json_is_object(v)) {
@@ -724,6 +760,9 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     }
     long latency = cfg.latency_ms;
     json_t *headers = json_object_size(cfg.headers) ? json_copy(cfg.headers) : NULL;
+    const char *echo = NULL;
+    if (cfg.echo_key) /* the key as the request carried it */
+        echo = key ? key : auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : qkey;
     pthread_mutex_unlock(&mu);
 
     if (strcmp(behaviour, "slow") == 0) {
@@ -757,10 +796,12 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         const char *m = url + 15;
         const char *colon = strchr(m, ':');
         snprintf(model, sizeof(model), "%.*s", (int)(colon - m), m);
-        gemini(req, model, key ? key : qkey, behaviour, wait, cs->len, &r);
+        gemini(req, model, key ? key : qkey, echo, behaviour, wait, cs->len, &r);
     } else {
-        openai(req, auth, behaviour, wait, cs->len, &r);
+        openai(req, auth, echo, behaviour, wait, cs->len, &r);
     }
+    if (echo && r.body)
+        echo_into_error(r.body, echo);
 
     pthread_mutex_lock(&mu);
     bool current = generation == st.generation;

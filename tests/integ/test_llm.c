@@ -4,6 +4,7 @@
  * batches), retries and their hints, fatal errors, answer validation, the
  * verdict cache, fallbacks, and prompt injection.
  */
+#define _GNU_SOURCE /* memmem */
 #include "ls_test.h"
 #include <curl/curl.h>
 #include <signal.h>
@@ -23,12 +24,14 @@
 #define KEY "your-key-here"
 
 
-/* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries. */
+/* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
     static char base[128], db[600];
     const char *env[16];
     size_t n = 0;
+    for (size_t i = 0; extra && extra[i] && n < 10; i++)
+        env[n++] = extra[i]; /* first: getenv finds the first of equal names */
     snprintf(base, sizeof(base), "%s_BASE_URL=%s%s",
              strcmp(wire, "gemini") == 0 ? "GEMINI" : "OPENAI", h_fake.url,
              strcmp(wire, "gemini") == 0 ? "" : "/v1");
@@ -41,8 +44,6 @@ static void start(struct srv *s, const char *name, const char *wire, const char 
         env[n++] = "LEADSCORE_AI_PROVIDER=openai";
     }
     env[n++] = "LEADSCORE_LOG_LEVEL=debug";
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        env[n++] = extra[i];
     env[n] = NULL;
     h_path(db, sizeof(db), name);
     assert_int_equal(h_srv_start(s, db, env), 0);
@@ -569,6 +570,132 @@ static void test_llm__hostile_retry_hints_are_clamped(void **state)
     assert_non_null(strstr(str(e, "error"), "asked to wait at least 86400 s"));
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+#define SECRET "test-secret-key-0123456789abcdef" /* obviously fake */
+
+/* Neither the key nor any piece of LS_SCRUB_FRAGMENT_MIN (12) characters of it is in text. */
+static void assert_no_key(const char *what, const char *text)
+{
+    size_t kl = strlen(SECRET);
+    for (size_t i = 0; i + 12 <= kl; i++) {
+        if (memmem(text, strlen(text), SECRET + i, 12) != NULL) {
+            print_error("%s holds \"%.12s\" of the key:\n%.2000s\n", what, SECRET + i, text);
+            fail();
+        }
+    }
+}
+
+/* GETs path and checks its body for the key; returns the body's JSON (may be NULL). */
+static json_t *get_no_key(struct srv *s, const char *path)
+{
+    struct resp r;
+    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_no_key(path, r.body);
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}
+
+/* POST /score, checked for the key; returns the reply's text (owned). */
+static char *score_no_key(struct srv *s, long want_status)
+{
+    struct resp r;
+    assert_int_equal(h_http(s, "POST", "/score", NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, want_status);
+    assert_no_key("POST /score", r.body);
+    char *body = strdup(r.body);
+    h_resp_free(&r);
+    return body;
+}
+
+/* Every job, its results and their exports: no key anywhere. */
+static void check_every_output(struct srv *s)
+{
+    json_t *jobs = get_no_key(s, "/jobs");
+    json_t *items = json_is_array(jobs) ? jobs : json_object_get(jobs, "items");
+    assert_true(json_array_size(items) >= 3);
+    size_t i;
+    json_t *job;
+    json_array_foreach(items, i, job)
+    {
+        char path[128];
+        long long id = (long long)num(job, "id");
+        static const char *const views[] = {"", "/results", "/results/export",
+                                            "/results/export?format=jsonl"};
+        for (size_t v = 0; v < LS_ARRAY_LEN(views); v++) {
+            snprintf(path, sizeof(path), "/jobs/%lld%s", id, views[v]);
+            json_decref(get_no_key(s, path));
+        }
+    }
+    json_decref(jobs);
+    json_decref(get_no_key(s, "/results"));
+    json_decref(get_no_key(s, "/results/export"));
+}
+
+/*
+ * Issue #7, secrets: a service that echoes the key it was sent - whole and in
+ * part, in its error messages and in the model's reasonings - gets none of it
+ * into POST /score, results, exports, jobs' errors or the server's log.
+ */
+static void keys_never_leave(const char *wire)
+{
+    bool gemini = strcmp(wire, "gemini") == 0;
+    struct srv s;
+    const char *env[] = {gemini ? "GEMINI_API_KEY=" SECRET : "OPENAI_API_KEY=" SECRET,
+                         "LEADSCORE_AI_MAX_RETRIES=2", NULL};
+    char db[64];
+    snprintf(db, sizeof(db), "keys-%s.db", wire);
+    start(&s, db, wire, env);
+    /* 1. Answers whose reasonings carry the key. */
+    h_fake_config(&h_fake, "{\"echo_key\": true}");
+    load(&s, 4, roles4, 4, NULL);
+    free(score_no_key(&s, 200));
+    json_t *res = get_no_key(&s, "/results");
+    assert_int_equal(json_array_size(res), 4);
+    assert_non_null(strstr(str(json_array_get(res, 0), "reasoning"), "Your key [redacted]"));
+    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "status"), "ok");
+    json_decref(res);
+    /* 2. Transient errors that carry it, until the lead falls back with the last of them. */
+    h_fake_config(&h_fake, "{\"script\": [\"503\", \"503\"]}");
+    load_unique(&s, gemini ? "keys-503-g" : "keys-503-o");
+    free(score_no_key(&s, 200));
+    res = get_no_key(&s, "/results");
+    const char *why = str(json_object_get(json_array_get(res, 0), "ai"), "error");
+    assert_non_null(strstr(why, "HTTP 503"));
+    assert_non_null(strstr(why, "key [redacted]")); /* the echo was there, and went */
+    json_decref(res);
+    /* 3. A rejected key, echoed in the error that ends the run. */
+    h_fake_config(&h_fake, "{\"api_key\": \"the-right-one\"}");
+    load_unique(&s, gemini ? "keys-fatal-g" : "keys-fatal-o");
+    char *e = score_no_key(&s, 502);
+    assert_non_null(strstr(e, gemini ? "API key not valid" : "Incorrect API key"));
+    assert_non_null(strstr(e, "[redacted]"));
+    free(e);
+    check_every_output(&s);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    char *log = h_read_file(s.log, NULL);
+    assert_no_key("the server log", log);
+    free(log);
+    /* The fake did receive the key, where it belongs: in a header. */
+    json_t *flog = h_fake_requests(&h_fake);
+    json_t *rq = json_array_get(json_object_get(flog, "requests"), 0);
+    assert_string_equal(str(rq, gemini ? "x_goog_api_key" : "authorization"),
+                        gemini ? SECRET : "Bearer " SECRET);
+    json_decref(flog);
+}
+
+static void test_llm__keys_never_leave_gemini(void **state)
+{
+    (void)state;
+    keys_never_leave("gemini");
+}
+
+static void test_llm__keys_never_leave_openai(void **state)
+{
+    (void)state;
+    keys_never_leave("openai");
 }
 
 /* A request that times out, and one whose connection drops, are retried. */
@@ -1270,6 +1397,8 @@ int main(void)
         cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, h_fake_each),
         cmocka_unit_test_setup(test_llm__429_reduces_concurrency_then_recovers, h_fake_each),
         cmocka_unit_test_setup(test_llm__hostile_retry_hints_are_clamped, h_fake_each),
+        cmocka_unit_test_setup(test_llm__keys_never_leave_gemini, h_fake_each),
+        cmocka_unit_test_setup(test_llm__keys_never_leave_openai, h_fake_each),
         cmocka_unit_test_setup(test_llm__timeouts_and_dropped_connections_retried, h_fake_each),
         cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, h_fake_each),
         cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, h_fake_each),
