@@ -8,8 +8,6 @@
 #include "jsonx.h"
 #include "utf8.h"
 
-#define OFFER_STR_MAX   300 /* bytes of each offer string sent */
-#define OFFER_ITEMS_MAX 10  /* items of each offer list sent */
 
 /* REQ-AI-PROMPT: fixed text; no lead data ever goes here. */
 const char ls_prompt_system[] =
@@ -60,10 +58,10 @@ static int data_str(struct ls_buf *b, const char *s, size_t len, size_t max)
 static int data_list(struct ls_buf *b, const struct ls_strlist *l)
 {
     int rc = ls_buf_addc(b, '[');
-    for (size_t i = 0; i < l->n && i < OFFER_ITEMS_MAX; i++) {
+    for (size_t i = 0; i < l->n && i < LS_PROMPT_OFFER_ITEMS_MAX; i++) {
         if (i)
             rc |= ls_buf_addc(b, ',');
-        rc |= data_str(b, l->v[i], strlen(l->v[i]), OFFER_STR_MAX);
+        rc |= data_str(b, l->v[i], strlen(l->v[i]), LS_PROMPT_OFFER_STR_MAX);
     }
     return rc | ls_buf_addc(b, ']');
 }
@@ -84,7 +82,7 @@ static int data_json(const struct ls_prompt *p, struct ls_buf *b)
     };
     const struct ls_offer *o = p->offer;
     int rc = ls_buf_adds(b, "{\"offer\":{\"name\":");
-    rc |= data_str(b, o->name, strlen(o->name), OFFER_STR_MAX);
+    rc |= data_str(b, o->name, strlen(o->name), LS_PROMPT_OFFER_STR_MAX);
     rc |= ls_buf_adds(b, ",\"value_props\":");
     rc |= data_list(b, &o->value_props);
     rc |= ls_buf_adds(b, ",\"ideal_customers\":");

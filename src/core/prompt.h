@@ -33,10 +33,12 @@
 /* Changes whenever the prompt's wording or shape changes (part of the cache key). */
 #define LS_PROMPT_VERSION "2026-12-01.1"
 
-#define LS_PROMPT_ID_LEN    8    /* characters of an opaque lead id */
-#define LS_PROMPT_BIO_MAX   1500 /* bytes of a bio that are sent */
-#define LS_PROMPT_FIELD_MAX 200  /* bytes of any other lead field */
-#define LS_PROMPT_BATCH_MAX 50
+#define LS_PROMPT_ID_LEN          8    /* characters of an opaque lead id */
+#define LS_PROMPT_BIO_MAX         1500 /* bytes of a bio that are sent */
+#define LS_PROMPT_FIELD_MAX       200  /* bytes of any other lead field */
+#define LS_PROMPT_OFFER_STR_MAX   300  /* bytes of each offer string sent */
+#define LS_PROMPT_OFFER_ITEMS_MAX 10   /* items of each offer list sent */
+#define LS_PROMPT_BATCH_MAX       50
 
 /* Bytes a field of n bytes may take once JSON-escaped, quotes included (6 per control byte). */
 #define LS_PROMPT_ESCAPED_MAX(n) (6 * (size_t)(n) + 2)
