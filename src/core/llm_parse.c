@@ -22,15 +22,200 @@ void ls_llm_reply_release(struct ls_llm_reply *r)
     ls_buf_release(&r->text);
 }
 
+/* ---- wait hints ----------------------------------------------------------------
+ *
+ * Hints come from the service and are parsed by hand, never with strtod and a
+ * cast: a double out of int64_t's range (1e400, inf, nan) converted to an
+ * integer is undefined behaviour. Digits are accumulated with saturation at
+ * LS_LLM_HINT_CEIL_MS, so no arithmetic on a hint can overflow either.
+ */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static void trim_ows(const char **s, size_t *len)
+{
+    while (*len && (**s == ' ' || **s == '\t'))
+        (*s)++, (*len)--;
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+/*
+ * Reads 1*DIGIT [ "." 1*DIGIT ] from s[0..len) as a count of units of unit_ms
+ * milliseconds (1000: seconds, 1: milliseconds): the whole of it, or false.
+ * The result saturates at LS_LLM_HINT_CEIL_MS; the fraction is rounded to the
+ * millisecond.
+ */
+static bool decimal_ms(const char *s, size_t len, int64_t unit_ms, int64_t *out)
+{
+    size_t i = 0;
+    int64_t whole = 0;
+    for (; i < len && is_digit(s[i]); i++) {
+        if (whole < LS_LLM_HINT_CEIL_MS) /* past the ceiling the value no longer matters */
+            whole = whole * 10 + (s[i] - '0');
+    }
+    if (i == 0)
+        return false;
+    /* The fraction in tenths of a millisecond: the first digit is worth unit_ms tenths,
+     * each next one a tenth of that, down to nothing. */
+    int64_t tenths = 0, weight = unit_ms;
+    if (i < len && s[i] == '.') {
+        size_t first = ++i;
+        for (; i < len && is_digit(s[i]); i++) {
+            tenths += (s[i] - '0') * weight;
+            weight /= 10;
+        }
+        if (i == first)
+            return false;
+    }
+    if (i != len)
+        return false;
+    if (whole >= LS_LLM_HINT_CEIL_MS / unit_ms) {
+        *out = LS_LLM_HINT_CEIL_MS;
+        return true;
+    }
+    int64_t ms = whole * unit_ms + (tenths + 5) / 10;
+    *out = ms > LS_LLM_HINT_CEIL_MS ? LS_LLM_HINT_CEIL_MS : ms;
+    return true;
+}
+
 int64_t ls_llm_parse_duration(const char *s)
 {
-    if (s == NULL || *s < '0' || *s > '9')
+    int64_t ms;
+    size_t len = s ? strlen(s) : 0;
+    /* A protobuf Duration: seconds with up to nine fraction digits and an "s". A
+     * negative one is no wait the service could mean. */
+    if (len < 2 || s[len - 1] != 's' || !decimal_ms(s, len - 1, 1000, &ms))
         return -1;
-    char *end;
-    double secs = strtod(s, &end);
-    if (end == s || strcmp(end, "s") != 0 || secs < 0 || secs > 86400.0 * 7)
+    return ms;
+}
+
+int64_t ls_llm_retry_after_ms(const char *s, size_t len)
+{
+    int64_t ms;
+    trim_ows(&s, &len);
+    return decimal_ms(s, len, 1, &ms) ? ms : -1;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+struct http_date {
+    int day, mon, year, hh, mm, ss;
+};
+
+/* A number of exactly n digits, or -1. */
+static int fixed_digits(const char *s, size_t len, size_t n)
+{
+    int v = 0;
+    if (len != n)
         return -1;
-    return (int64_t)(secs * 1000.0 + 0.5);
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* One token of an HTTP-date: a weekday, a month, "GMT", a time or a number. */
+static bool date_token(const char *t, size_t n, struct http_date *d)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    static const char *const days[] = {"Mon",      "Tue",    "Wed",      "Thu",     "Fri",
+                                       "Sat",      "Sun",    "Monday",   "Tuesday", "Wednesday",
+                                       "Thursday", "Friday", "Saturday", "Sunday",  "GMT"};
+    for (size_t i = 0; i < LS_ARRAY_LEN(days); i++) {
+        if (strlen(days[i]) == n && strncmp(t, days[i], n) == 0)
+            return true;
+    }
+    for (int m = 0; n == 3 && m < 12; m++) {
+        if (strncmp(t, months + 3 * m, 3) == 0 && d->mon == 0) {
+            d->mon = m + 1;
+            return true;
+        }
+    }
+    if (n == 8 && t[2] == ':' && t[5] == ':' && d->hh < 0) {
+        d->hh = fixed_digits(t, 2, 2);
+        d->mm = fixed_digits(t + 3, 2, 2);
+        d->ss = fixed_digits(t + 6, 2, 2);
+        return d->hh >= 0 && d->mm >= 0 && d->ss >= 0;
+    }
+    int v = n == 4 ? fixed_digits(t, 4, 4) : n <= 2 ? fixed_digits(t, n, n) : -1;
+    if (v < 0)
+        return false;
+    if (n <= 2 && d->day == 0) {
+        d->day = v;
+    } else if (d->year < 0) {
+        /* RFC 9110 5.6.7: a two-digit year (rfc850-date) is the one nearest. */
+        d->year = n == 4 ? v : v < 70 ? 2000 + v : 1900 + v;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/*
+ * An HTTP-date (RFC 9110 5.6.7) in any of its three forms - IMF-fixdate
+ * "Sun, 06 Nov 1994 08:49:37 GMT", rfc850 "Sunday, 06-Nov-94 08:49:37 GMT",
+ * asctime "Sun Nov  6 08:49:37 1994" - as ms since the epoch; false when s is
+ * not one.
+ */
+static bool parse_http_date(const char *s, size_t len, int64_t *ms)
+{
+    struct http_date d = {0, 0, -1, -1, -1, -1};
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] == ' ' || s[i] == ',' || s[i] == '-') {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < len && s[i] != ' ' && s[i] != ',' && s[i] != '-')
+            i++;
+        if (!date_token(s + start, i - start, &d))
+            return false;
+    }
+    if (d.mon == 0 || d.year < 1970 || d.hh < 0 || d.day < 1 ||
+        d.day > days_in_month(d.year, d.mon) || d.hh > 23 || d.mm > 59 || d.ss > 60)
+        return false;
+    int64_t secs = days_from_civil(d.year, d.mon, d.day) * 86400 + d.hh * 3600 + d.mm * 60 + d.ss;
+    *ms = secs * 1000; /* year <= 9999: far inside int64_t */
+    return true;
+}
+
+int64_t ls_llm_retry_after(const char *s, size_t len, int64_t now_ms)
+{
+    int64_t ms;
+    trim_ows(&s, &len);
+    bool digits = len > 0;
+    for (size_t i = 0; i < len; i++)
+        digits = digits && is_digit(s[i]);
+    if (digits) /* delay-seconds = 1*DIGIT: no sign, no fraction, no exponent */
+        return decimal_ms(s, len, 1000, &ms) ? ms : -1;
+    if (!parse_http_date(s, len, &ms))
+        return -1;
+    if (ms <= now_ms)
+        return 0; /* a date in the past: go now */
+    return ms - now_ms > LS_LLM_HINT_CEIL_MS ? LS_LLM_HINT_CEIL_MS : ms - now_ms;
 }
 
 static void set(struct ls_llm_reply *r, enum ls_llm_kind kind, const char *fmt, ...)
@@ -264,23 +449,69 @@ static void unfence(const char **s, size_t *len)
     ls_text_trim(s, len);
 }
 
+/* The id an answer entry names: its "id", or for one lead asked with one object, that lead. */
+static const char *entry_id(const json_t *it, const char *const *ids, size_t n, bool single)
+{
+    const char *id = json_string_value(json_object_get(it, "id"));
+    if (id == NULL && n == 1 && single)
+        id = ids[0]; /* one lead, one object: the id may be left out */
+    return id;
+}
+
+/* The slot of id among the n ids asked for, or n when it is not one of them. */
+static size_t slot_of(const char *id, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; id && i < n; i++) {
+        if (strcmp(id, ids[i]) == 0)
+            return i;
+    }
+    return n;
+}
+
+/* Checks one entry for its lead; LS_OK with *out filled, else why is set. */
+static int check_entry(const json_t *it, struct ls_verdict *out, char why[128])
+{
+    const json_t *intent = json_object_get(it, "intent");
+    const json_t *reason = json_object_get(it, "reasoning");
+    enum ls_intent v = json_is_string(intent)
+                           ? ls_intent_parse(json_string_value(intent), json_string_length(intent))
+                           : LS_INTENT_NONE;
+    if (v == LS_INTENT_NONE) {
+        snprintf(why, 128, "unknown intent label \"%.40s\"",
+                 json_is_string(intent) ? json_string_value(intent) : "(not a string)");
+        return LS_EINVAL;
+    }
+    if (!json_is_string(reason) ||
+        ls_reasoning_clean(json_string_value(reason), json_string_length(reason), out->reasoning) ==
+            0) {
+        snprintf(why, 128, "the reasoning is missing or empty");
+        return LS_EINVAL;
+    }
+    out->intent = v;
+    why[0] = '\0';
+    return LS_OK;
+}
+
 int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, size_t n,
                         struct ls_verdict *out, int *status, char (*why)[128], struct ls_err *err)
 {
     int rc = LS_OK;
+    size_t count[LS_LLM_ANSWER_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         status[i] = LS_EINVAL;
         snprintf(why[i], sizeof(why[i]), "the answer has no entry for this lead");
     }
+    if (n > LS_LLM_ANSWER_MAX)
+        return ls_err_set(err, LS_EINVAL, "%zu ids asked for, at most %d", n, LS_LLM_ANSWER_MAX);
     unfence(&text, &len);
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *single = NULL;
     const json_t *items = NULL;
     if (root == NULL) {
         rc = ls_err_set(err, LS_EPARSE, "answer is not valid JSON: %s", jerr.text);
         goto out;
     }
-    json_t *single = NULL;
     if (json_is_array(root)) {
         items = root;
     } else if (json_is_array(json_object_get(root, "results"))) {
@@ -295,45 +526,28 @@ int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, si
     }
     size_t k;
     const json_t *it;
+    /* REQ-AI-DUP: count first, so that a duplicated id fails whatever order its entries
+     * come in (a valid copy after an invalid one must not win). */
     json_array_foreach(items, k, it)
     {
-        const char *id = json_string_value(json_object_get(it, "id"));
-        if (id == NULL && n == 1 && single)
-            id = ids[0]; /* one lead, one object: the id may be left out */
-        size_t slot = n;
-        for (size_t i = 0; id && i < n; i++) {
-            if (strcmp(id, ids[i]) == 0)
-                slot = i;
-        }
+        size_t slot = slot_of(entry_id(it, ids, n, single != NULL), ids, n);
+        if (slot < n)
+            count[slot]++;
+    }
+    json_array_foreach(items, k, it)
+    {
+        size_t slot = slot_of(entry_id(it, ids, n, single != NULL), ids, n);
         if (slot == n)
             continue; /* not an id we asked for: ignored, never attributed */
-        if (status[slot] == LS_OK || strstr(why[slot], "twice")) {
-            status[slot] = LS_EINVAL;
-            snprintf(why[slot], sizeof(why[slot]), "the answer lists this lead twice");
+        if (count[slot] > 1) {
+            snprintf(why[slot], sizeof(why[slot]), "the answer lists this lead %zu times",
+                     count[slot]);
             continue;
         }
-        const json_t *intent = json_object_get(it, "intent");
-        const json_t *reason = json_object_get(it, "reasoning");
-        enum ls_intent v = json_is_string(intent) ? ls_intent_parse(json_string_value(intent),
-                                                                    json_string_length(intent))
-                                                  : LS_INTENT_NONE;
-        if (v == LS_INTENT_NONE) {
-            snprintf(why[slot], sizeof(why[slot]), "unknown intent label \"%.40s\"",
-                     json_is_string(intent) ? json_string_value(intent) : "(not a string)");
-            continue;
-        }
-        if (!json_is_string(reason) ||
-            ls_reasoning_clean(json_string_value(reason), json_string_length(reason),
-                               out[slot].reasoning) == 0) {
-            snprintf(why[slot], sizeof(why[slot]), "the reasoning is missing or empty");
-            continue;
-        }
-        out[slot].intent = v;
-        status[slot] = LS_OK;
-        why[slot][0] = '\0';
+        status[slot] = check_entry(it, &out[slot], why[slot]);
     }
-    json_decref(single);
 out:
+    json_decref(single);
     json_decref(root);
     return rc;
 }

@@ -45,10 +45,29 @@ void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_ll
 void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_llm_reply *r);
 
 /*
- * Parses a protobuf Duration ("26s", "53.016342224s") into milliseconds;
- * -1 when s is not one.
+ * Wait hints. Each returns milliseconds in [0, LS_LLM_HINT_CEIL_MS] - a longer
+ * wait, however large, reads as the ceiling, so callers can compare it with
+ * their own maximum and do arithmetic on it without overflow - or -1 when the
+ * value is not of its form (a sign, an exponent, inf, nan, trailing text,
+ * nothing at all): a hint that cannot be read is no hint.
  */
+#define LS_LLM_HINT_CEIL_MS (24LL * 3600 * 1000)
+
+/* A protobuf Duration, Gemini's RetryInfo.retryDelay ("26s", "53.016342224s"); s may be NULL. */
 int64_t ls_llm_parse_duration(const char *s);
+
+/*
+ * Retry-After (RFC 9110 10.2.3): delay-seconds (1*DIGIT) or an HTTP-date in
+ * any of its three forms, as a wait from now_ms (wall clock, ms since the
+ * epoch; a date in the past is 0). s[0..len) is borrowed; surrounding blanks
+ * are ignored.
+ */
+int64_t ls_llm_retry_after(const char *s, size_t len, int64_t now_ms);
+
+/* retry-after-ms (OpenAI): milliseconds as digits with an optional fraction ("850", "12.5"). */
+int64_t ls_llm_retry_after_ms(const char *s, size_t len);
+
+#define LS_LLM_ANSWER_MAX 64 /* ids one answer is checked against, at most */
 
 /*
  * Validates a model's answer text against the n ids asked for. Accepts a JSON
@@ -56,8 +75,12 @@ int64_t ls_llm_parse_duration(const char *s);
  * id a single object; a ```json fence around it is removed. For each id i,
  * status[i] is LS_OK with out[i] filled (intent normalised, reasoning
  * cleaned), or an error with why[i] set: missing, duplicated, unknown label,
- * empty reasoning. Returns LS_OK when the text had the right shape (some
- * items may still have failed) or LS_EPARSE when it did not (all failed).
+ * empty reasoning. An id listed more than once is failed whatever its copies
+ * say and in whatever order they come. Entries for ids not asked for are
+ * ignored. ids, text: borrowed; out, status, why: n entries each, written.
+ * Returns LS_OK when the text had the right shape (some items may still have
+ * failed), LS_EPARSE when it did not (all failed), or LS_EINVAL when n is over
+ * LS_LLM_ANSWER_MAX (all failed).
  */
 int ls_llm_parse_answer(const char *text, size_t len, const char *const *ids, size_t n,
                         struct ls_verdict *out, int *status, char (*why)[128], struct ls_err *err);

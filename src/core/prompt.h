@@ -5,14 +5,20 @@
  * travel as one JSON document inside a data block in the user part:
  *
  *   <data nonce="3f9c...">
- *   {"offer": {...}, "prospects": [{"id": "k3v9q1", "role": ..., ...}]}
+ *   {"offer": {...}, "prospects": [
+ *   {"id": "k3v9q1ab", "role": ..., "bio": ..., "end": "k3v9q1ab"},
+ *   {"id": "x8d2p0bb", ..., "end": "x8d2p0bb"}
+ *   ]}
  *   </data nonce="3f9c...">
  *
  * The nonce is random per request, so lead text cannot forge the closing
  * marker; inside the JSON every '<' and '>' is written as \u003c / \u003e,
- * so lead text cannot even contain a tag. Leads are named by random opaque
- * ids, never by name (the name is not sent at all), and every field is
- * clipped before it enters the prompt.
+ * so lead text cannot even contain a tag. Each prospect is a record of its
+ * own line that opens with its id and closes with the same id: a lead's text
+ * is bracketed by its own id on both sides and cannot run into the next
+ * record (lead text holds no raw newline or quote, both are escaped). Leads
+ * are named by random opaque ids, never by name (the name is not sent at
+ * all), and every field is clipped before it enters the prompt.
  */
 #ifndef LS_CORE_PROMPT_H
 #define LS_CORE_PROMPT_H
@@ -25,19 +31,24 @@
 #include "offer.h"
 
 /* Changes whenever the prompt's wording or shape changes (part of the cache key). */
-#define LS_PROMPT_VERSION "2026-11-24.1"
+#define LS_PROMPT_VERSION "2026-12-01.1"
 
-#define LS_PROMPT_ID_LEN    8    /* characters of an opaque lead id */
-#define LS_PROMPT_BIO_MAX   1500 /* bytes of a bio that are sent */
-#define LS_PROMPT_FIELD_MAX 200  /* bytes of any other lead field */
-#define LS_PROMPT_BATCH_MAX 50
+#define LS_PROMPT_ID_LEN          8    /* characters of an opaque lead id */
+#define LS_PROMPT_BIO_MAX         1500 /* bytes of a bio that are sent */
+#define LS_PROMPT_FIELD_MAX       200  /* bytes of any other lead field */
+#define LS_PROMPT_OFFER_STR_MAX   300  /* bytes of each offer string sent */
+#define LS_PROMPT_OFFER_ITEMS_MAX 10   /* items of each offer list sent */
+#define LS_PROMPT_BATCH_MAX       50
+
+/* Bytes a field of n bytes may take once JSON-escaped, quotes included (6 per control byte). */
+#define LS_PROMPT_ESCAPED_MAX(n) (6 * (size_t)(n) + 2)
 
 /* The fixed system instruction. Static. */
 extern const char ls_prompt_system[];
 
 struct ls_prompt_lead {
-    const struct ls_lead *lead; /* borrowed */
-    char id[LS_PROMPT_ID_LEN + 1];
+    const struct ls_lead *lead;    /* borrowed */
+    char id[LS_PROMPT_ID_LEN + 1]; /* [a-z0-9], as ls_prompt_make_id writes them */
 };
 
 struct ls_prompt {

@@ -92,6 +92,7 @@ struct ls_http_provider_config {
     int max_attempts;    /* tries per request, the first included */
     long timeout_ms;     /* per request */
     long connect_timeout_ms;
+    size_t max_body; /* bytes of one request body; 0: 4 MiB. A batch over it is halved. */
 };
 
 /*

@@ -12,7 +12,9 @@
  * retry-after-ms) or exponential backoff with full jitter, at most
  * max_attempts times in all. Leads a batch answer leaves out or gets wrong are
  * asked again one by one. Errors no retry can fix (a bad key, an unknown
- * model, a daily quota) end the whole run with the service's message.
+ * model, a daily quota) end the whole run with the service's message. Every
+ * string from the service is scrubbed of the key (core/scrub.h) before it
+ * leaves.
  */
 #include "provider.h"
 
@@ -24,20 +26,23 @@
 
 #include "core/llm_parse.h"
 #include "core/prompt.h"
+#include "core/scrub.h"
 #include "core/xalloc.h"
 #include "sys/log.h"
 #include "sys/sys.h"
 
-#define RESPONSE_MAX   (1024 * 1024) /* bytes of a reply body kept */
-#define BODY_MAX       (4 * 1024 * 1024)
-#define BACKOFF_BASE   1000   /* ms */
-#define BACKOFF_CAP    60000  /* ms */
-#define HINT_MAX       600000 /* a wait hint longer than this ends the run */
-#define BAD_ANSWER_MAX 2      /* tries for a single lead whose answer does not validate */
+#define RESPONSE_MAX   (1024 * 1024)     /* bytes of a reply body kept */
+#define BODY_MAX       (4 * 1024 * 1024) /* default cap on a request body */
+#define BACKOFF_BASE   1000              /* ms */
+#define BACKOFF_CAP    60000             /* ms */
+#define HINT_MAX       600000            /* a wait hint longer than this ends the run */
+#define BAD_ANSWER_MAX 2 /* tries for a single lead whose answer does not validate */
 #define POLL_MAX_MS    100
 /* Pace at 95% of the configured quota: network jitter would otherwise put two
  * requests closer together at the service than they left here. */
 #define QUOTA_MARGIN 0.95
+
+_Static_assert(LS_PROMPT_BATCH_MAX <= LS_LLM_ANSWER_MAX, "an answer must be checkable for a batch");
 
 struct http_provider {
     struct ls_provider base;
@@ -46,6 +51,8 @@ struct http_provider {
     bool json_object; /* OpenAI-compatible server rejected json_schema */
     bool thinking_off;
     bool is_https;
+    const char *secrets[1]; /* borrowed from cfg: what scrub() takes out of service text */
+    size_t n_secrets;
 };
 
 struct req {
@@ -132,10 +139,10 @@ static struct req *pop_ready(struct engine *e)
     return r;
 }
 
-static struct req *req_new(void)
+static struct req *req_new(const struct engine *e)
 {
     struct req *r = ls_xcalloc(1, sizeof(*r));
-    ls_buf_init(&r->body, BODY_MAX);
+    ls_buf_init(&r->body, e->p->cfg.max_body);
     ls_buf_init(&r->resp, RESPONSE_MAX);
     return r;
 }
@@ -146,6 +153,18 @@ static void req_free(struct req *r)
     ls_buf_release(&r->resp);
     curl_slist_free_all(r->headers);
     free(r);
+}
+
+/*
+ * REQ-SEC-SCRUB: text that came from the service (its error messages, the
+ * model's reasonings) may echo the key it was sent, whole or in part. It is
+ * scrubbed where it enters (reply errors, transport errors) and again where it
+ * leaves (every outcome, the run's fatal message), so that no key reaches a
+ * stored error, a result, an export, a response or a log.
+ */
+static void scrub(const struct http_provider *p, char *s, size_t cap)
+{
+    ls_scrub_cstr(s, cap, p->secrets, p->n_secrets);
 }
 
 /* Reports one item's outcome to the caller. */
@@ -159,6 +178,8 @@ static void report(struct engine *e, const struct ls_ai_item *it, int status,
     else
         memset(&o.verdict, 0, sizeof(o.verdict));
     snprintf(o.error, sizeof(o.error), "%s", why ? why : "");
+    scrub(e->p, o.error, sizeof(o.error));
+    scrub(e->p, o.verdict.reasoning, sizeof(o.verdict.reasoning));
     e->done(e->ud, it, &o);
 }
 
@@ -212,11 +233,37 @@ static int build(struct engine *e, struct req *r)
             goto fail;                                                                             \
     } while (0)
 
+/*
+ * REQ-AI-SPLIT: a batch whose request would be over the body cap is halved and
+ * both halves queued, down to single leads; only a lead that cannot be sent
+ * on its own falls back. One lead's large field never costs its neighbours
+ * the model's verdict.
+ */
+static void halve(struct engine *e, struct req *r)
+{
+    struct req *second = req_new(e);
+    size_t keep = r->n / 2;
+    second->n = r->n - keep;
+    memcpy(second->items, r->items + keep, second->n * sizeof(r->items[0]));
+    r->n = keep;
+    ls_log(LS_LOG_DEBUG, "llm.halve", "provider=%s leads=%zu+%zu max_body=%zu", e->p->base.name,
+           r->n, second->n, e->p->cfg.max_body);
+    push_ready(e, r);
+    push_ready(e, second);
+}
+
 static int start(struct engine *e, struct req *r)
 {
     struct http_provider *p = e->p;
     if (build(e, r) != LS_OK) {
-        fail_req(e, r, LS_ELIMIT, "the request for these leads is too large");
+        if (r->n > 1) {
+            halve(e, r);
+            return LS_OK;
+        }
+        char why[LS_ERR_MSG_MAX];
+        snprintf(why, sizeof(why), "the request for this lead would be over %zu bytes",
+                 p->cfg.max_body);
+        fail_req(e, r, LS_ELIMIT, why);
         return LS_OK;
     }
     ls_buf_reset(&r->resp);
@@ -289,6 +336,8 @@ static void schedule_retry(struct engine *e, struct req *r, int64_t hint_ms, boo
         fail_req(e, r, LS_EUPSTREAM, why);
         return;
     }
+    if (hint_ms > HINT_MAX) /* callers end the run before this; keep the sums below bounded */
+        hint_ms = HINT_MAX;
     int64_t wait = hint_ms >= 0 ? hint_ms + (int64_t)(rnd(e) % (uint64_t)(hint_ms / 10 + 1))
                                 : backoff_ms(e, r->attempt);
     if (rate_limited) {
@@ -321,7 +370,7 @@ static void split(struct engine *e, struct req *r, const int *status)
     for (size_t i = 0; i < r->n; i++) {
         if (status && status[i] == LS_OK)
             continue;
-        struct req *one = req_new();
+        struct req *one = req_new(e);
         one->items[0] = r->items[i];
         one->n = 1;
         snprintf(one->last_error, sizeof(one->last_error), "%s", r->last_error);
@@ -393,20 +442,29 @@ static void answered(struct engine *e, struct req *r, const struct ls_llm_reply 
     bad_single(e, r);
 }
 
-/* The wait the service asked for: the body's hint, retry-after-ms, then Retry-After. */
-static int64_t header_hint(CURL *easy)
+/* A response header's value (borrowed from easy), or NULL. */
+static const char *header_value(CURL *easy, const char *name)
 {
     struct curl_header *h = NULL;
-    if (curl_easy_header(easy, "retry-after-ms", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
-        char *end;
-        double ms = strtod(h->value, &end);
-        if (end != h->value && ms >= 0)
-            return (int64_t)ms;
-    }
-    curl_off_t secs = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &secs) == CURLE_OK && secs > 0)
-        return (int64_t)secs * 1000;
-    return -1;
+    if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return NULL;
+    return h->value;
+}
+
+/*
+ * The wait the headers ask for: retry-after-ms, then Retry-After, each parsed
+ * in core (clamped; unreadable values are no hint). Not CURLINFO_RETRY_AFTER:
+ * its seconds can be anything up to INT64_MAX, and converting them to
+ * milliseconds overflowed.
+ */
+static int64_t header_hint(CURL *easy)
+{
+    const char *ms = header_value(easy, "retry-after-ms");
+    int64_t hint = ms ? ls_llm_retry_after_ms(ms, strlen(ms)) : -1;
+    const char *ra = header_value(easy, "retry-after");
+    if (hint < 0 && ra)
+        hint = ls_llm_retry_after(ra, strlen(ra), ls_now_ms());
+    return hint;
 }
 
 static void transport_error(struct engine *e, struct req *r, CURLcode res)
@@ -425,10 +483,12 @@ static void transport_error(struct engine *e, struct req *r, CURLcode res)
         e->fatal = LS_EINVAL;
         snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%s: bad URL %.120s: %.100s", e->p->base.name,
                  e->p->url, what);
+        scrub(e->p, e->fatal_msg, sizeof(e->fatal_msg));
         fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
         return;
     }
     snprintf(r->last_error, sizeof(r->last_error), "%s: %.200s", e->p->base.name, what);
+    scrub(e->p, r->last_error, sizeof(r->last_error));
     schedule_retry(e, r, -1, false);
 }
 
@@ -458,6 +518,7 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         ls_llm_gemini_reply(status, ls_buf_str(&r->resp), r->resp.len, &reply);
     else
         ls_llm_openai_reply(status, ls_buf_str(&r->resp), r->resp.len, &reply);
+    scrub(e->p, reply.error, sizeof(reply.error));
     int64_t hint = reply.retry_after_ms >= 0 ? reply.retry_after_ms : header_hint(easy);
     r->easy = NULL;
     curl_easy_cleanup(easy);
@@ -479,9 +540,12 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         break;
     case LS_LLM_RETRY:
         if (hint > HINT_MAX) {
+            /* hint is at most LS_LLM_HINT_CEIL_MS: a day or more reads as a day. */
             e->fatal = LS_EUPSTREAM;
-            snprintf(e->fatal_msg, sizeof(e->fatal_msg), "%.180s (asked to wait %lld s)",
-                     reply.error, (long long)(hint / 1000));
+            snprintf(e->fatal_msg, sizeof(e->fatal_msg),
+                     "%.150s (asked to wait %s%lld s, more than the %d s leadscore waits)",
+                     reply.error, hint >= LS_LLM_HINT_CEIL_MS ? "at least " : "",
+                     (long long)(hint / 1000), HINT_MAX / 1000);
             fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
             break;
         }
@@ -573,7 +637,7 @@ static struct req *next_req(struct engine *e)
     struct req *r = pop_ready(e);
     if (r || e->exhausted)
         return r;
-    r = req_new();
+    r = req_new(e);
     r->n = e->next(e->ud, r->items, (size_t)e->p->cfg.batch);
     if (r->n == 0) {
         e->exhausted = true;
@@ -678,6 +742,7 @@ static int http_classify(struct ls_provider *base, const struct ls_offer *offer,
         promote_due(&e, now);
         fill(&e, now);
         if (e.fatal) {
+            scrub(p, e.fatal_msg, sizeof(e.fatal_msg));
             drain(&e, LS_ECANCELLED, e.fatal_msg);
             rc = ls_err_set(err, e.fatal, "%s", e.fatal_msg);
             break;
@@ -737,10 +802,14 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     p->cfg.base_url = ls_xstrdup(cfg->base_url);
     p->cfg.model = ls_xstrdup(cfg->model);
     p->cfg.api_key = ls_xstrdup(cfg->api_key ? cfg->api_key : "");
+    p->secrets[0] = p->cfg.api_key;
+    p->n_secrets = p->cfg.api_key[0] ? 1 : 0;
     if (p->cfg.concurrency < 1)
         p->cfg.concurrency = 1;
     if (p->cfg.max_attempts < 1)
         p->cfg.max_attempts = 1;
+    if (p->cfg.max_body == 0)
+        p->cfg.max_body = BODY_MAX;
     p->is_https = strncmp(p->cfg.base_url, "https://", 8) == 0;
     size_t bl = strlen(p->cfg.base_url);
     while (bl && p->cfg.base_url[bl - 1] == '/')

@@ -8,11 +8,21 @@
  * It answers like a model that reads the data block: each prospect's intent
  * follows its role (chief/founder/VP/head/director/owner: High; manager/lead/
  * senior: Medium; else Low), so an answer can be checked against the input.
+ * It finds prospects record by record ({"id":"X", ..., "end":"X"}) and, like
+ * a gullible model, believes "role: ..." text inside a record's own fields -
+ * but never lets one record's text speak for another.
  * Control, for tests:
  *
  *   POST /_fake/config    {"latency_ms", "rpm", "fault_rate", "seed", "api_key",
  *                          "retry_delay", "reject_json_schema", "bad_marker",
+ *                          "headers": {"Retry-After": "1e400", ...}, "echo_key",
  *                          "script": ["429", "block", ...]}  (merged into the config)
+ *
+ * "headers" are sent verbatim on every error reply in place of the fake's own
+ * (so tests can send hostile wait hints); "retry_delay" is Gemini's RetryInfo.
+ * "echo_key" makes it a careless service: the request's key (x-goog-api-key or
+ * Authorization), whole and in part, goes into every error message and every
+ * reasoning it writes.
  *   POST /_fake/reset     defaults, empty log
  *   GET  /_fake/requests  every request seen, with headers, body and reply status
  *   GET  /_fake/stats     counts only
@@ -24,7 +34,7 @@
  *
  *   fake_llm [PORT]   prints "fake_llm port=N" on stdout once listening
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
@@ -51,8 +61,10 @@ static struct {
     char api_key[256];
     char retry_delay[32]; /* Gemini RetryInfo for scripted 429s */
     bool reject_json_schema;
+    bool echo_key;       /* put the request's key into error messages and reasonings */
     char bad_marker[64]; /* prospects whose role holds this get the label "Hot" */
     json_t *script;      /* array of behaviours for the next requests */
+    json_t *headers;     /* object: sent verbatim on every error reply, instead of our own */
 } cfg;
 
 static struct {
@@ -85,9 +97,12 @@ static void reset_locked(void)
     cfg.api_key[0] = '\0';
     snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "0.2s");
     cfg.reject_json_schema = false;
+    cfg.echo_key = false;
     cfg.bad_marker[0] = '\0';
     json_decref(cfg.script);
     cfg.script = json_array();
+    json_decref(cfg.headers);
+    cfg.headers = json_object();
     json_decref(st.log);
     st.log = json_array();
     st.requests = st.rejected_by_quota = st.max_in_flight = 0;
@@ -129,13 +144,32 @@ static bool take_token_locked(int64_t *wait_ms)
 
 /* ---- replies -------------------------------------------------------------- */
 
+#define REPLY_HEADERS 4
+
 struct reply {
     unsigned status;
     json_t *body; /* owned */
-    char hdr_name[2][32];
-    char hdr_value[2][64];
+    char hdr_name[REPLY_HEADERS][32];
+    char hdr_value[REPLY_HEADERS][128];
     bool hang_up; /* close the connection without a reply */
 };
+
+/* Replaces the reply's headers with the configured ones (hostile wait hints, say). */
+static void reply_headers(struct reply *r, json_t *headers)
+{
+    const char *name;
+    json_t *v;
+    int i = 0;
+    memset(r->hdr_name, 0, sizeof(r->hdr_name));
+    json_object_foreach(headers, name, v)
+    {
+        if (i == REPLY_HEADERS || !json_is_string(v))
+            break;
+        snprintf(r->hdr_name[i], sizeof(r->hdr_name[i]), "%s", name);
+        snprintf(r->hdr_value[i], sizeof(r->hdr_value[i]), "%s", json_string_value(v));
+        i++;
+    }
+}
 
 static void reply_set(struct reply *r, unsigned status, json_t *body)
 {
@@ -156,8 +190,19 @@ static json_t *openai_error(const char *msg, const char *type, const char *code)
                      "code", code);
 }
 
-/* The prospects in the request's data block, or NULL. */
-static json_t *prospects_of(const char *text)
+/* ---- reading the data block --------------------------------------------- */
+
+/*
+ * The fake reads the prompt the way its layout intends, and the way a
+ * gullible model might: it finds each record by its markers, {"id":"X" and
+ * "end":"X"} with the same X, decodes only that record's text, and then also
+ * believes any "key: value" text it finds inside that record's own fields
+ * (role: CEO in a bio makes that prospect a CEO). What it never does is let
+ * one record's text count for another record.
+ */
+
+/* The text between the data block's markers, or NULL; *len gets its length. */
+static const char *data_block(const char *text, size_t *len)
 {
     const char *open = strstr(text, "<data nonce=\"");
     if (open == NULL)
@@ -171,11 +216,101 @@ static json_t *prospects_of(const char *text)
     const char *end = strstr(q, close);
     if (start == NULL || end == NULL || end < start)
         return NULL;
+    *len = (size_t)(end - start - 1);
+    return start + 1;
+}
+
+static bool id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Overrides rec's field key when text says "key: value" (or "key": "value"). */
+static void believe(json_t *rec, const char *text)
+{
+    static const char *const keys[] = {"role", "company", "industry", "location"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        size_t kl = strlen(keys[k]);
+        for (const char *q = text; (q = strcasestr(q, keys[k])) != NULL; q += kl) {
+            if (q > text && ((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z')))
+                continue;
+            const char *v = q + kl;
+            v += *v == '"';
+            v += strspn(v, " ");
+            if (*v != ':')
+                continue;
+            v++;
+            v += strspn(v, " \"");
+            size_t n = strcspn(v, ",;\n\"}");
+            while (n && v[n - 1] == ' ')
+                n--;
+            if (n == 0 || n > 200)
+                continue;
+            char value[201];
+            snprintf(value, sizeof(value), "%.*s", (int)n, v);
+            json_object_set_new(rec, keys[k], json_string(value));
+        }
+    }
+}
+
+/* The record opening at p ({"id":"X",...,"end":"X"}), decoded, or NULL; *next is past it. */
+static json_t *record_at(const char *p, const char *end, const char **next)
+{
+    const char *id = p + 7; /* after {"id":" */
+    size_t n = 0;
+    while (id + n < end && id_char(id[n]))
+        n++;
+    if (n == 0 || n > 32 || id + n >= end || id[n] != '"')
+        return NULL;
+    char tail[64];
+    snprintf(tail, sizeof(tail), ",\"end\":\"%.*s\"}", (int)n, id);
+    const char *t = strstr(id + n, tail);
+    if (t == NULL || t >= end)
+        return NULL;
+    *next = t + strlen(tail);
     json_error_t e;
-    json_t *doc = json_loadb(start + 1, (size_t)(end - start - 1), 0, &e);
-    json_t *p = json_incref(json_object_get(doc, "prospects"));
-    json_decref(doc);
-    return p;
+    json_t *rec = json_loadb(p, (size_t)(*next - p), 0, &e);
+    if (!json_is_object(rec)) {
+        json_decref(rec);
+        return NULL; /* a record it cannot read goes unanswered */
+    }
+    /* Gullible: what a record's own fields say about it counts, in field order. */
+    json_t *fields = json_deep_copy(rec);
+    const char *key;
+    json_t *v;
+    json_object_foreach(fields, key, v)
+    {
+        if (json_is_string(v) && strcmp(key, "id") != 0 && strcmp(key, "end") != 0)
+            believe(rec, json_string_value(v));
+    }
+    json_decref(fields);
+    return rec;
+}
+
+/* The prospects in the request's data block, record by record, or NULL. */
+static json_t *prospects_of(const char *text)
+{
+    size_t len;
+    const char *block = data_block(text, &len);
+    if (block == NULL)
+        return NULL;
+    const char *end = block + len;
+    json_t *out = json_array();
+    for (const char *p = block; p < end;) {
+        const char *open = strstr(p, "{\"id\":\"");
+        if (open == NULL || open >= end)
+            break;
+        const char *next = open + 7;
+        json_t *rec = record_at(open, end, &next);
+        if (rec)
+            json_array_append_new(out, rec);
+        p = next;
+    }
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }
 
 static const char *intent_for(const char *role)
@@ -197,8 +332,34 @@ static const char *intent_for(const char *role)
     return "Low";
 }
 
+/*
+ * What a careless service says about the key it was sent (echo_key): the key
+ * whole, and a piece of it glued to other text, the way partial keys come back.
+ */
+static void echo_text(const char *key, char *out, size_t cap)
+{
+    size_t n = strlen(key);
+    snprintf(out, cap, "key %s, or x%.*sy for short", key, (int)(n > 20 ? 16 : n),
+             key + (n > 20 ? 4 : 0));
+}
+
+/* Appends the echo to the error message of body, whatever shape its "error" has. */
+static void echo_into_error(json_t *body, const char *key)
+{
+    json_t *e = json_object_get(body, "error");
+    json_t *msg = json_is_object(e) ? json_object_get(e, "message") : e;
+    char echo[300], text[1200];
+    echo_text(key, echo, sizeof(echo));
+    snprintf(text, sizeof(text), "%s (%s)", json_is_string(msg) ? json_string_value(msg) : "",
+             echo);
+    if (json_is_object(e))
+        json_object_set_new(e, "message", json_string(text));
+    else if (e)
+        json_object_set_new(body, "error", json_string(text));
+}
+
 /* The answer a model would give: [{id, intent, reasoning}], shaped by behaviour. */
-static json_t *answer_items(json_t *prospects, const char *behaviour)
+static json_t *answer_items(json_t *prospects, const char *behaviour, const char *echo)
 {
     json_t *items = json_array();
     size_t i;
@@ -208,8 +369,11 @@ static json_t *answer_items(json_t *prospects, const char *behaviour)
         const char *id = json_string_value(json_object_get(p, "id"));
         const char *role = json_string_value(json_object_get(p, "role"));
         role = role ? role : "";
-        char reason[300];
-        snprintf(reason, sizeof(reason), "Judged on the role \"%.100s\" against the offer.", role);
+        char reason[600], said[300] = "";
+        if (echo)
+            echo_text(echo, said, sizeof(said));
+        snprintf(reason, sizeof(reason), "Judged on the role \"%.100s\" against the offer.%s%s",
+                 role, said[0] ? " Your " : "", said);
         const char *intent = intent_for(role);
         if (cfg.bad_marker[0] && strstr(role, cfg.bad_marker))
             intent = "Hot";
@@ -244,8 +408,8 @@ static char *answer_text(json_t *items, bool openai, const char *behaviour)
     return text;
 }
 
-static void gemini(json_t *req, const char *model, const char *key, const char *behaviour,
-                   int64_t quota_wait, size_t req_len, struct reply *r)
+static void gemini(json_t *req, const char *model, const char *key, const char *echo,
+                   const char *behaviour, int64_t quota_wait, size_t req_len, struct reply *r)
 {
     if (cfg.api_key[0] && key == NULL) {
         reply_set(r, 403,
@@ -351,7 +515,7 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
         reply_set(r, 400, gemini_error(400, "INVALID_ARGUMENT", "The request body is malformed."));
         return;
     }
-    json_t *items = answer_items(prospects, behaviour);
+    json_t *items = answer_items(prospects, behaviour, echo);
     char *answer = answer_text(items, false, behaviour);
     json_object_set_new(usage, "candidatesTokenCount",
                         json_integer((json_int_t)strlen(answer) / 4));
@@ -366,8 +530,8 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
     json_decref(prospects);
 }
 
-static void openai(json_t *req, const char *auth, const char *behaviour, int64_t quota_wait,
-                   size_t req_len, struct reply *r)
+static void openai(json_t *req, const char *auth, const char *echo, const char *behaviour,
+                   int64_t quota_wait, size_t req_len, struct reply *r)
 {
     if (cfg.api_key[0]) {
         char want[300];
@@ -393,10 +557,10 @@ static void openai(json_t *req, const char *auth, const char *behaviour, int64_t
                   openai_error("Rate limit reached for fake-model on requests per min "
                                "(RPM). Please try again in 200ms.",
                                "requests", "rate_limit_exceeded"));
-        snprintf(r->hdr_name[0], 32, "retry-after");
-        snprintf(r->hdr_value[0], 64, "%ld", (ms + 999) / 1000);
-        snprintf(r->hdr_name[1], 32, "retry-after-ms");
-        snprintf(r->hdr_value[1], 64, "%ld", ms);
+        snprintf(r->hdr_name[0], sizeof(r->hdr_name[0]), "retry-after");
+        snprintf(r->hdr_value[0], sizeof(r->hdr_value[0]), "%ld", (ms + 999) / 1000);
+        snprintf(r->hdr_name[1], sizeof(r->hdr_name[1]), "retry-after-ms");
+        snprintf(r->hdr_value[1], sizeof(r->hdr_value[1]), "%ld", ms);
         return;
     }
     if (strcmp(behaviour, "429_day") == 0) {
@@ -436,7 +600,7 @@ static void openai(json_t *req, const char *auth, const char *behaviour, int64_t
             openai_error("'messages' must contain the data block", "invalid_request_error", NULL));
         return;
     }
-    json_t *items = answer_items(prospects, behaviour);
+    json_t *items = answer_items(prospects, behaviour, echo);
     char *answer = answer_text(items, true, behaviour);
     json_t *message =
         json_pack("{s:s, s:s, s:n}", "role", "assistant", "content", answer, "refusal");
@@ -477,8 +641,14 @@ static void configure(json_t *c)
         snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "%s", or (json_string_value(v), ""));
     if ((v = json_object_get(c, "reject_json_schema")))
         cfg.reject_json_schema = json_is_true(v);
+    if ((v = json_object_get(c, "echo_key")))
+        cfg.echo_key = json_is_true(v);
     if ((v = json_object_get(c, "bad_marker")))
         snprintf(cfg.bad_marker, sizeof(cfg.bad_marker), "%s", or (json_string_value(v), ""));
+    if ((v = json_object_get(c, "headers")) && json_is_object(v)) {
+        json_decref(cfg.headers);
+        cfg.headers = json_copy(v);
+    }
     if ((v = json_object_get(c, "script")) && json_is_array(v)) {
         json_decref(cfg.script);
         cfg.script = json_copy(v);
@@ -500,7 +670,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=UTF-8");
-    for (int i = 0; r && i < 2; i++)
+    for (int i = 0; r && i < REPLY_HEADERS; i++)
         if (r->hdr_name[i][0])
             MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
@@ -589,6 +759,10 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         snprintf(behaviour, sizeof(behaviour), "503");
     }
     long latency = cfg.latency_ms;
+    json_t *headers = json_object_size(cfg.headers) ? json_copy(cfg.headers) : NULL;
+    const char *echo = NULL;
+    if (cfg.echo_key) /* the key as the request carried it */
+        echo = key ? key : auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : qkey;
     pthread_mutex_unlock(&mu);
 
     if (strcmp(behaviour, "slow") == 0) {
@@ -622,10 +796,12 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         const char *m = url + 15;
         const char *colon = strchr(m, ':');
         snprintf(model, sizeof(model), "%.*s", (int)(colon - m), m);
-        gemini(req, model, key ? key : qkey, behaviour, wait, cs->len, &r);
+        gemini(req, model, key ? key : qkey, echo, behaviour, wait, cs->len, &r);
     } else {
-        openai(req, auth, behaviour, wait, cs->len, &r);
+        openai(req, auth, echo, behaviour, wait, cs->len, &r);
     }
+    if (echo && r.body)
+        echo_into_error(r.body, echo);
 
     pthread_mutex_lock(&mu);
     bool current = generation == st.generation;
@@ -640,6 +816,9 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
                               (int)r.status, "behaviour", behaviour));
     pthread_mutex_unlock(&mu);
     json_decref(req);
+    if (headers && r.status != 200)
+        reply_headers(&r, headers);
+    json_decref(headers);
     if (r.hang_up)
         return MHD_NO;
     enum MHD_Result ret = send_json(c, r.status, r.body, &r);

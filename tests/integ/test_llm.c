@@ -4,6 +4,7 @@
  * batches), retries and their hints, fatal errors, answer validation, the
  * verdict cache, fallbacks, and prompt injection.
  */
+#define _GNU_SOURCE /* memmem */
 #include "ls_test.h"
 #include <curl/curl.h>
 #include <signal.h>
@@ -14,17 +15,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/offer.h"
 #include "harness.h"
+#include "llm/provider.h"
 
 #define KEY "your-key-here"
 
 
-/* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries. */
+/* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
     static char base[128], db[600];
     const char *env[16];
     size_t n = 0;
+    for (size_t i = 0; extra && extra[i] && n < 10; i++)
+        env[n++] = extra[i]; /* first: getenv finds the first of equal names */
     snprintf(base, sizeof(base), "%s_BASE_URL=%s%s",
              strcmp(wire, "gemini") == 0 ? "GEMINI" : "OPENAI", h_fake.url,
              strcmp(wire, "gemini") == 0 ? "" : "/v1");
@@ -37,8 +44,6 @@ static void start(struct srv *s, const char *name, const char *wire, const char 
         env[n++] = "LEADSCORE_AI_PROVIDER=openai";
     }
     env[n++] = "LEADSCORE_LOG_LEVEL=debug";
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        env[n++] = extra[i];
     env[n] = NULL;
     h_path(db, sizeof(db), name);
     assert_int_equal(h_srv_start(s, db, env), 0);
@@ -436,6 +441,265 @@ static void test_llm__429_reduces_concurrency_then_recovers(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* Uploads one lead whose company is unique to tag, so that no verdict cache entry matches. */
+static void load_unique(struct srv *s, const char *tag)
+{
+    char csv[512], p[600];
+    int n = snprintf(csv, sizeof(csv),
+                     "name,role,company,industry,location,linkedin_bio\n"
+                     "Lead,CEO,Co %s,B2B SaaS,Berlin,Scaling outbound.\n",
+                     tag);
+    h_path(p, sizeof(p), "hint-lead.csv");
+    h_write_file(p, csv, (size_t)n);
+    struct resp r;
+    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+}
+
+/* Milliseconds between the first two requests the fake saw. */
+static json_int_t first_gap(void)
+{
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *reqs = json_object_get(log, "requests");
+    assert_int_equal(json_array_size(reqs), 2);
+    json_int_t gap = num(json_array_get(reqs, 1), "t_ms") - num(json_array_get(reqs, 0), "t_ms");
+    json_decref(log);
+    return gap;
+}
+
+/*
+ * Issue #7 item 6: wait hints that are huge, negative, infinite or not numbers
+ * never crash the server (ASan/UBSan abort on the old casts) and never stall
+ * the run: unreadable ones are ignored (backoff, bounded), and one longer than
+ * leadscore waits ends the run with a message saying so.
+ */
+static void test_llm__hostile_retry_hints_are_clamped(void **state)
+{
+    (void)state;
+    static const char *const garbage[] = {"1e400", "-5",  "inf", "nan", "abc",
+                                          "12abc", "1.5", "",    "0x10"};
+    struct srv s;
+    start(&s, "hints-openai.db", "openai", NULL);
+    struct resp r;
+    assert_int_equal(h_post_json(&s, "/offer", h_example_offer(), &r), 0);
+    h_resp_free(&r);
+    char cfg[300], tag[32];
+    for (size_t i = 0; i < LS_ARRAY_LEN(garbage); i++) {
+        /* Both headers unreadable: retry-after-ms falls through to Retry-After, then backoff. */
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg),
+                 "{\"script\": [\"429\"], \"headers\": {\"retry-after-ms\": \"%s\", "
+                 "\"Retry-After\": \"%s\"}}",
+                 garbage[i], garbage[i]);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "garbage-%zu", i);
+        load_unique(&s, tag);
+        json_t *sc = score(&s, 200);
+        assert_int_equal(num(sc, "fallbacks"), 0);
+        assert_int_equal(num(sc, "retries"), 1);
+        json_decref(sc);
+        json_int_t gap = first_gap();
+        if (gap > 2500) { /* full-jitter backoff of the first retry: at most 1 s */
+            print_error("\"%s\": waited %lld ms\n", garbage[i], (long long)gap);
+            fail();
+        }
+    }
+    /* An unreadable retry-after-ms does not hide a good Retry-After; a past date is "now". */
+    static const struct {
+        const char *headers;
+        json_int_t min_gap, max_gap;
+    } good[] = {
+        {"{\"retry-after-ms\": \"inf\", \"Retry-After\": \"1\"}", 1000, 3000},
+        {"{\"Retry-After\": \"Sun, 06 Nov 1994 08:49:37 GMT\"}", 0, 1500},
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(good); i++) {
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"429\"], \"headers\": %s}", good[i].headers);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "good-%zu", i);
+        load_unique(&s, tag);
+        json_decref(score(&s, 200));
+        json_int_t gap = first_gap();
+        assert_true(gap >= good[i].min_gap && gap <= good[i].max_gap);
+    }
+    /* Longer than leadscore waits, however long: the run ends, saying why. */
+    static const char *const huge[] = {
+        "{\"retry-after-ms\": \"9223372036854775807\"}",
+        "{\"Retry-After\": \"9223372036854775807\"}",
+        "{\"Retry-After\": \"99999999999999999999999999\"}",
+        "{\"Retry-After\": \"Fri, 31 Dec 9999 23:59:59 GMT\"}",
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(huge); i++) {
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"429\"], \"headers\": %s}", huge[i]);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "huge-%zu", i);
+        load_unique(&s, tag);
+        json_t *e = score(&s, 502);
+        if (strstr(str(e, "error"), "asked to wait at least 86400 s, more than the 600 s") ==
+            NULL) {
+            print_error("%s: %s\n", huge[i], str(e, "error"));
+            fail();
+        }
+        json_decref(e);
+    }
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0); /* alive and well throughout */
+
+    /* Gemini's RetryInfo in the body: the same rules. */
+    start(&s, "hints-gemini.db", "gemini", NULL);
+    assert_int_equal(h_post_json(&s, "/offer", h_example_offer(), &r), 0);
+    h_resp_free(&r);
+    static const char *const delays[] = {"1e400s", "-5s", "infs", "nan", "12abcs", ""};
+    for (size_t i = 0; i < LS_ARRAY_LEN(delays); i++) {
+        h_fake_reset(&h_fake);
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"429\"], \"retry_delay\": \"%s\"}", delays[i]);
+        h_fake_config(&h_fake, cfg);
+        snprintf(tag, sizeof(tag), "delay-%zu", i);
+        load_unique(&s, tag);
+        json_t *sc = score(&s, 200);
+        assert_int_equal(num(sc, "retries"), 1);
+        json_decref(sc);
+        assert_true(first_gap() <= 2500);
+    }
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"script\": [\"429\"], \"retry_delay\": \"9223372036854775807s\"}");
+    load_unique(&s, "delay-huge");
+    json_t *e = score(&s, 502);
+    assert_non_null(strstr(str(e, "error"), "HTTP 429 RESOURCE_EXHAUSTED"));
+    assert_non_null(strstr(str(e, "error"), "asked to wait at least 86400 s"));
+    json_decref(e);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+#define SECRET "test-secret-key-0123456789abcdef" /* obviously fake */
+
+/* Neither the key nor any piece of LS_SCRUB_FRAGMENT_MIN (12) characters of it is in text. */
+static void assert_no_key(const char *what, const char *text)
+{
+    size_t kl = strlen(SECRET);
+    for (size_t i = 0; i + 12 <= kl; i++) {
+        if (memmem(text, strlen(text), SECRET + i, 12) != NULL) {
+            print_error("%s holds \"%.12s\" of the key:\n%.2000s\n", what, SECRET + i, text);
+            fail();
+        }
+    }
+}
+
+/* GETs path and checks its body for the key; returns the body's JSON (may be NULL). */
+static json_t *get_no_key(struct srv *s, const char *path)
+{
+    struct resp r;
+    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_no_key(path, r.body);
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}
+
+/* POST /score, checked for the key; returns the reply's text (owned). */
+static char *score_no_key(struct srv *s, long want_status)
+{
+    struct resp r;
+    assert_int_equal(h_http(s, "POST", "/score", NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, want_status);
+    assert_no_key("POST /score", r.body);
+    char *body = strdup(r.body);
+    h_resp_free(&r);
+    return body;
+}
+
+/* Every job, its results and their exports: no key anywhere. */
+static void check_every_output(struct srv *s)
+{
+    json_t *jobs = get_no_key(s, "/jobs");
+    json_t *items = json_is_array(jobs) ? jobs : json_object_get(jobs, "items");
+    assert_true(json_array_size(items) >= 3);
+    size_t i, echoed = 0;
+    json_t *job;
+    json_array_foreach(items, i, job)
+    {
+        char path[128];
+        long long id = (long long)num(job, "id");
+        echoed += strstr(str(job, "error"), "[redacted]") != NULL; /* the fatal one's error */
+        static const char *const views[] = {"", "/results", "/results/export",
+                                            "/results/export?format=jsonl"};
+        for (size_t v = 0; v < LS_ARRAY_LEN(views); v++) {
+            snprintf(path, sizeof(path), "/jobs/%lld%s", id, views[v]);
+            json_decref(get_no_key(s, path));
+        }
+    }
+    assert_int_equal(echoed, 1);
+    json_decref(jobs);
+    json_decref(get_no_key(s, "/results"));
+    json_decref(get_no_key(s, "/results/export"));
+}
+
+/*
+ * Issue #7, secrets: a service that echoes the key it was sent - whole and in
+ * part, in its error messages and in the model's reasonings - gets none of it
+ * into POST /score, results, exports, jobs' errors or the server's log.
+ */
+static void keys_never_leave(const char *wire)
+{
+    bool gemini = strcmp(wire, "gemini") == 0;
+    struct srv s;
+    const char *env[] = {gemini ? "GEMINI_API_KEY=" SECRET : "OPENAI_API_KEY=" SECRET,
+                         "LEADSCORE_AI_MAX_RETRIES=2", NULL};
+    char db[64];
+    snprintf(db, sizeof(db), "keys-%s.db", wire);
+    start(&s, db, wire, env);
+    /* 1. Answers whose reasonings carry the key. */
+    h_fake_config(&h_fake, "{\"echo_key\": true}");
+    load(&s, 4, roles4, 4, NULL);
+    free(score_no_key(&s, 200));
+    json_t *res = get_no_key(&s, "/results");
+    assert_int_equal(json_array_size(res), 4);
+    assert_non_null(strstr(str(json_array_get(res, 0), "reasoning"), "Your key [redacted]"));
+    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "status"), "ok");
+    json_decref(res);
+    /* 2. Transient errors that carry it, until the lead falls back with the last of them. */
+    h_fake_config(&h_fake, "{\"script\": [\"503\", \"503\"]}");
+    load_unique(&s, gemini ? "keys-503-g" : "keys-503-o");
+    free(score_no_key(&s, 200));
+    res = get_no_key(&s, "/results");
+    const char *why = str(json_object_get(json_array_get(res, 0), "ai"), "error");
+    assert_non_null(strstr(why, "HTTP 503"));
+    assert_non_null(strstr(why, "key [redacted]")); /* the echo was there, and went */
+    json_decref(res);
+    /* 3. A rejected key, echoed in the error that ends the run. */
+    h_fake_config(&h_fake, "{\"api_key\": \"the-right-one\"}");
+    load_unique(&s, gemini ? "keys-fatal-g" : "keys-fatal-o");
+    char *e = score_no_key(&s, 502);
+    assert_non_null(strstr(e, gemini ? "API key not valid" : "Incorrect API key"));
+    assert_non_null(strstr(e, "[redacted]"));
+    free(e);
+    check_every_output(&s);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    char *log = h_read_file(s.log, NULL);
+    assert_no_key("the server log", log);
+    free(log);
+    /* The fake did receive the key, where it belongs: in a header. */
+    json_t *flog = h_fake_requests(&h_fake);
+    json_t *rq = json_array_get(json_object_get(flog, "requests"), 0);
+    assert_string_equal(str(rq, gemini ? "x_goog_api_key" : "authorization"),
+                        gemini ? SECRET : "Bearer " SECRET);
+    json_decref(flog);
+}
+
+static void test_llm__keys_never_leave_gemini(void **state)
+{
+    (void)state;
+    keys_never_leave("gemini");
+}
+
+static void test_llm__keys_never_leave_openai(void **state)
+{
+    (void)state;
+    keys_never_leave("openai");
+}
+
 /* A request that times out, and one whose connection drops, are retried. */
 static void test_llm__timeouts_and_dropped_connections_retried(void **state)
 {
@@ -724,6 +988,160 @@ static void test_llm__prompt_injection_is_contained(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/*
+ * Issue #7 item 7: a bio of 8 KiB of control characters (each escaped as six
+ * bytes) costs no lead of its batch of ten the model's verdict.
+ */
+static void test_llm__control_character_bio_keeps_batch_verdicts(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_MAX_FIELD_BYTES=200000", NULL};
+    start(&s, "controls.db", "gemini", env);
+    static char controls[8 * 1024 + 1];
+    for (size_t i = 0; i < sizeof(controls) - 1; i++) {
+        char c = (char)(1 + i % 31); /* 0x01 .. 0x1f */
+        controls[i] = c == '\r' || c == '\n' || c == '\t' ? '\x07' : c;
+    }
+    const char *bios[10] = {NULL, NULL, NULL, controls};
+    load(&s, 10, roles4, 4, bios);
+    json_t *sc = score(&s, 200);
+    assert_int_equal(num(sc, "scored"), 10);
+    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(num(sc, "model_calls"), 1); /* the batch went whole */
+    json_decref(sc);
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *p = logged_prospects(log, 0, true);
+    assert_int_equal(json_array_size(p), 10);
+    assert_int_equal(strlen(str(json_array_get(p, 3), "bio")), 1500); /* clipped, then escaped */
+    json_decref(p);
+    json_decref(log);
+    json_t *res = results(&s);
+    size_t i;
+    json_t *it;
+    json_array_foreach(res, i, it)
+    {
+        assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
+    }
+    json_decref(res);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* ---- the provider in-process, with a small body cap ---- */
+
+struct feed {
+    struct ls_lead leads[12];
+    size_t n, next;
+    int status[12];
+    char error[12][LS_ERR_MSG_MAX];
+    int reported[12];
+};
+
+static size_t feed_next(void *ud, struct ls_ai_item *items, size_t max)
+{
+    struct feed *f = ud;
+    size_t k = 0;
+    for (; k < max && f->next < f->n; k++, f->next++) {
+        items[k].id = (int64_t)f->next;
+        items[k].lead = &f->leads[f->next];
+        items[k].ctx = NULL;
+    }
+    return k;
+}
+
+static void feed_done(void *ud, const struct ls_ai_item *item, const struct ls_ai_outcome *o)
+{
+    struct feed *f = ud;
+    f->status[item->id] = o->status;
+    snprintf(f->error[item->id], sizeof(f->error[item->id]), "%s", o->error);
+    f->reported[item->id]++;
+}
+
+static int run_provider(struct feed *f, size_t max_body, struct ls_ai_usage *usage)
+{
+    struct ls_http_provider_config cfg = {
+        .wire = LS_WIRE_GEMINI,
+        .base_url = h_fake.url,
+        .model = "gemini-2.5-flash-lite",
+        .api_key = KEY,
+        .batch = 10,
+        .concurrency = 2,
+        .max_attempts = 3,
+        .timeout_ms = 10000,
+        .connect_timeout_ms = 2000,
+        .max_body = max_body,
+    };
+    struct ls_err err = {0};
+    struct ls_provider *p = ls_provider_http_new(&cfg, &err);
+    assert_non_null(p);
+    struct ls_offer offer;
+    const char *o = h_example_offer();
+    assert_int_equal(ls_offer_parse(o, strlen(o), &offer, &err), LS_OK);
+    atomic_bool cancel = false;
+    int rc = ls_provider_classify(p, &offer, feed_next, feed_done, f, &cancel, usage, &err);
+    ls_offer_release(&offer);
+    ls_provider_free(p);
+    return rc;
+}
+
+/*
+ * REQ-AI-SPLIT: a batch too large for one request is halved until it fits and
+ * every lead gets the model's verdict; only a lead too large on its own falls
+ * back (LS_ELIMIT), and its neighbours do not.
+ */
+static void test_llm__oversized_batch_is_halved(void **state)
+{
+    (void)state;
+    static char words[1501], controls[1501];
+    memset(words, 'w', 1500);
+    memset(controls, '\x01', 1500); /* 9,000 bytes escaped: over the cap by itself */
+    struct feed f = {.n = 10};
+    for (size_t i = 0; i < f.n; i++) {
+        ls_lead_clear(&f.leads[i]);
+        ls_lead_set(&f.leads[i], LS_F_ROLE, roles4[i % 4]);
+        ls_lead_set(&f.leads[i], LS_F_BIO, words);
+    }
+    struct ls_ai_usage usage = {0};
+    assert_int_equal(run_provider(&f, 8 * 1024, &usage), LS_OK);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_int_equal(f.reported[i], 1);
+        if (f.status[i] != LS_OK) {
+            print_error("lead %zu: %s\n", i, f.error[i]);
+            fail();
+        }
+    }
+    json_t *log = h_fake_requests(&h_fake);
+    size_t n_req = json_array_size(json_object_get(log, "requests")), total = 0;
+    assert_true(n_req > 1 && n_req == (size_t)usage.model_calls);
+    for (size_t k = 0; k < n_req; k++) {
+        json_t *p = logged_prospects(log, k, true);
+        assert_true(json_array_size(p) < 10);
+        total += json_array_size(p);
+        json_decref(p);
+        assert_true(strlen(str(json_array_get(json_object_get(log, "requests"), k), "body")) <=
+                    8 * 1024);
+    }
+    assert_int_equal(total, 10); /* each lead asked about once: no fallback, no re-ask */
+    json_decref(log);
+
+    /* One lead that cannot fit even alone: it alone falls back. */
+    h_fake_reset(&h_fake);
+    memset(&f, 0, sizeof(f));
+    f.n = 10;
+    for (size_t i = 0; i < f.n; i++) {
+        ls_lead_clear(&f.leads[i]);
+        ls_lead_set(&f.leads[i], LS_F_ROLE, roles4[i % 4]);
+        ls_lead_set(&f.leads[i], LS_F_BIO, i == 6 ? controls : "Scaling outbound.");
+    }
+    memset(&usage, 0, sizeof(usage));
+    assert_int_equal(run_provider(&f, 8 * 1024, &usage), LS_OK);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_int_equal(f.reported[i], 1);
+        assert_int_equal(f.status[i], i == 6 ? LS_ELIMIT : LS_OK);
+    }
+    assert_non_null(strstr(f.error[6], "would be over 8192 bytes"));
+}
+
 static void test_llm__concurrency_and_quota_respected(void **state)
 {
     (void)state;
@@ -980,12 +1398,17 @@ int main(void)
                                h_fake_each),
         cmocka_unit_test_setup(test_llm__transient_errors_exhausted_fall_back, h_fake_each),
         cmocka_unit_test_setup(test_llm__429_reduces_concurrency_then_recovers, h_fake_each),
+        cmocka_unit_test_setup(test_llm__hostile_retry_hints_are_clamped, h_fake_each),
+        cmocka_unit_test_setup(test_llm__keys_never_leave_gemini, h_fake_each),
+        cmocka_unit_test_setup(test_llm__keys_never_leave_openai, h_fake_each),
         cmocka_unit_test_setup(test_llm__timeouts_and_dropped_connections_retried, h_fake_each),
         cmocka_unit_test_setup(test_llm__fatal_errors_fail_fast, h_fake_each),
         cmocka_unit_test_setup(test_llm__bad_answers_are_split_and_validated, h_fake_each),
         cmocka_unit_test_setup(test_llm__openai_wire_format, h_fake_each),
         cmocka_unit_test_setup(test_llm__openai_fallbacks_and_errors, h_fake_each),
         cmocka_unit_test_setup(test_llm__prompt_injection_is_contained, h_fake_each),
+        cmocka_unit_test_setup(test_llm__control_character_bio_keeps_batch_verdicts, h_fake_each),
+        cmocka_unit_test_setup(test_llm__oversized_batch_is_halved, h_fake_each),
         cmocka_unit_test_setup(test_llm__concurrency_and_quota_respected, h_fake_each),
         cmocka_unit_test_setup(test_llm__fault_rate_absorbed_by_retries, h_fake_each),
         cmocka_unit_test_setup(test_llm__cli_cache_with_db, h_fake_each),

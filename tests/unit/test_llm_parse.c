@@ -197,16 +197,122 @@ static void test_llm_parse__openai(void **state)
     ls_llm_reply_release(&r);
 }
 
-static void test_llm_parse__durations(void **state)
+#define CEIL LS_LLM_HINT_CEIL_MS
+#define NOW  1796115600000LL /* Tue, 01 Dec 2026 09:00:00 GMT */
+
+/* The values a hostile or broken service may send, for each of the three hints. */
+static const struct {
+    const char *v;
+    int64_t duration, retry_after, retry_after_ms; /* expected; -1: ignored */
+} hints[] = {
+    {"26s", 26000, -1, -1},
+    {"0.5s", 500, -1, -1},
+    {"53.016342224s", 53016, -1, -1},
+    {"0s", 0, -1, -1},
+    {"5m", -1, -1, -1},
+    {"-1s", -1, -1, -1},
+    {"1e400s", -1, -1, -1},
+    {"infs", -1, -1, -1},
+    {"9223372036854775807s", CEIL, -1, -1},
+    {"99999999999999999999999999999999s", CEIL, -1, -1},
+    {"86400s", CEIL, -1, -1},
+    {"86399.9999s", CEIL, -1, -1}, /* rounds up to the ceiling, not past it */
+    {"1.s", -1, -1, -1},
+    {".5s", -1, -1, -1},
+    {"s", -1, -1, -1},
+    {"0", -1, 0, 0},
+    {"1", -1, 1000, 1},
+    {"120", -1, 120000, 120},
+    {"  7\t", -1, 7000, 7},
+    {"850.5", -1, -1, 851},
+    {"0.25", -1, -1, 0},
+    {"1e400", -1, -1, -1},
+    {"1e3", -1, -1, -1},
+    {"-5", -1, -1, -1},
+    {"+5", -1, -1, -1},
+    {"inf", -1, -1, -1},
+    {"-inf", -1, -1, -1},
+    {"Infinity", -1, -1, -1},
+    {"nan", -1, -1, -1},
+    {"NaN", -1, -1, -1},
+    {"0x10", -1, -1, -1},
+    {"9223372036854775807", -1, CEIL, CEIL},
+    {"9223372036854775808", -1, CEIL, CEIL},
+    {"18446744073709551616000", -1, CEIL, CEIL},
+    {"86400", -1, CEIL, 86400},
+    {"86401", -1, CEIL, 86401},
+    {"86399", -1, 86399000, 86399},
+    {"abc", -1, -1, -1},
+    {"12abc", -1, -1, -1},
+    {"12 34", -1, -1, -1},
+    {"", -1, -1, -1},
+    {"   ", -1, -1, -1},
+    {"1.", -1, -1, -1},
+    {".", -1, -1, -1},
+    /* HTTP-dates, against NOW; the three forms RFC 9110 5.6.7 names. */
+    {"Tue, 01 Dec 2026 09:00:30 GMT", -1, 30000, -1},
+    {"Tuesday, 01-Dec-26 09:00:30 GMT", -1, 30000, -1},
+    {"Tue Dec  1 09:00:30 2026", -1, 30000, -1},
+    {"Sun, 06 Nov 1994 08:49:37 GMT", -1, 0, -1}, /* past: go now */
+    {"Fri, 31 Dec 9999 23:59:59 GMT", -1, CEIL, -1},
+    {"Thu, 29 Feb 2024 00:00:00 GMT", -1, 0, -1},
+    {"Wed, 29 Feb 2023 00:00:00 GMT", -1, -1, -1}, /* no such day */
+    {"Tue, 01 Dec 2026 24:00:00 GMT", -1, -1, -1},
+    {"Tue, 01 Foo 2026 09:00:30 GMT", -1, -1, -1},
+    {"Tue, 01 Dec 2026 09:00 GMT", -1, -1, -1},
+    {"Tue, 01 Dec 2026 09:00:30 GMT extra", -1, -1, -1},
+    {"Tue, 01 Dec 99999999999999999999 09:00:30 GMT", -1, -1, -1},
+    {"Tue, 01 Dec 1969 09:00:30 GMT", -1, -1, -1},
+    {"Dec Dec 01 2026 09:00:30", -1, -1, -1},
+};
+
+static void test_llm_parse__wait_hints_hostile_values(void **state)
 {
     (void)state;
-    assert_int_equal(ls_llm_parse_duration("26s"), 26000);
-    assert_int_equal(ls_llm_parse_duration("0.5s"), 500);
-    assert_int_equal(ls_llm_parse_duration("53.016342224s"), 53016);
-    assert_int_equal(ls_llm_parse_duration("5m"), -1);
-    assert_int_equal(ls_llm_parse_duration("-1s"), -1);
-    assert_int_equal(ls_llm_parse_duration(""), -1);
+    for (size_t i = 0; i < LS_ARRAY_LEN(hints); i++) {
+        const char *v = hints[i].v;
+        int64_t d = ls_llm_parse_duration(v);
+        int64_t ra = ls_llm_retry_after(v, strlen(v), NOW);
+        int64_t ms = ls_llm_retry_after_ms(v, strlen(v));
+        if (d != hints[i].duration || ra != hints[i].retry_after || ms != hints[i].retry_after_ms) {
+            print_error("\"%s\": duration %lld, Retry-After %lld, retry-after-ms %lld\n", v,
+                        (long long)d, (long long)ra, (long long)ms);
+            fail();
+        }
+        /* Whatever came in, a hint is either ignored or a wait a caller can add to. */
+        assert_true(d >= -1 && d <= CEIL && ra >= -1 && ra <= CEIL && ms >= -1 && ms <= CEIL);
+    }
     assert_int_equal(ls_llm_parse_duration(NULL), -1);
+    /* Lengths are honoured: no reading past len, a NUL inside is text. */
+    assert_int_equal(ls_llm_retry_after("12abc", 2, NOW), 12000);
+    assert_int_equal(ls_llm_retry_after_ms("12\0003", 4), -1);
+}
+
+/* A RetryInfo in a Gemini body goes through the same clamp. */
+static void test_llm_parse__gemini_retry_delay_clamped(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *delay;
+        int64_t want;
+    } cases[] = {
+        {"\"1e400s\"", -1}, {"\"9223372036854775807s\"", CEIL}, {"\"-5s\"", -1},   {"\"nan\"", -1},
+        {"12", -1},         {"{\"seconds\": 3}", -1},           {"\"2.5s\"", 2500}};
+    for (size_t i = 0; i < LS_ARRAY_LEN(cases); i++) {
+        char body[600];
+        snprintf(body, sizeof(body),
+                 "{\"error\":{\"code\":429,\"message\":\"quota\",\"status\":\"RESOURCE_EXHAUSTED\","
+                 "\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\","
+                 "\"retryDelay\":%s}]}}",
+                 cases[i].delay);
+        struct ls_llm_reply r = gemini(429, body);
+        assert_int_equal(r.kind, LS_LLM_RETRY);
+        if (r.retry_after_ms != cases[i].want) {
+            print_error("retryDelay %s: %lld\n", cases[i].delay, (long long)r.retry_after_ms);
+            fail();
+        }
+        ls_llm_reply_release(&r);
+    }
 }
 
 #define N 3
@@ -269,13 +375,6 @@ static void test_llm_parse__answer_invalid_items(void **state)
     assert_non_null(strstr(why[1], "reasoning"));
     assert_int_not_equal(st[2], LS_OK);
     assert_non_null(strstr(why[2], "no entry"));
-    /* The same id twice is not trusted. */
-    assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"},"
-                            "{\"id\":\"k3v9q1aa\",\"intent\":\"Low\",\"reasoning\":\"b\"}]",
-                            v, st, why),
-                     LS_OK);
-    assert_int_not_equal(st[0], LS_OK);
-    assert_non_null(strstr(why[0], "twice"));
     /* Truncated JSON and the wrong shape fail as a whole. */
     assert_int_equal(answer("[{\"id\":\"k3v9q1aa\",\"intent\":\"Hi", v, st, why), LS_EPARSE);
     for (int i = 0; i < N; i++)
@@ -293,6 +392,55 @@ static void test_llm_parse__answer_invalid_items(void **state)
     assert_int_equal(strlen(v[0].reasoning), LS_REASON_MAX);
 }
 
+/* REQ-AI-DUP: an id listed more than once is invalid for that id, whatever the order. */
+static void test_llm_parse__answer_duplicate_ids(void **state)
+{
+    (void)state;
+#define VALID_A  "{\"id\":\"k3v9q1aa\",\"intent\":\"High\",\"reasoning\":\"a\"}"
+#define VALID_A2 "{\"id\":\"k3v9q1aa\",\"intent\":\"Low\",\"reasoning\":\"b\"}"
+#define BAD_A    "{\"id\":\"k3v9q1aa\",\"intent\":\"Hot\",\"reasoning\":\"a\"}"
+#define VALID_B  "{\"id\":\"x8d2p0bb\",\"intent\":\"Medium\",\"reasoning\":\"b\"}"
+    static const struct {
+        const char *text;
+        const char *why; /* for k3v9q1aa */
+    } cases[] = {
+        {"[" VALID_A "," VALID_A2 "," VALID_B "]", "lists this lead 2 times"}, /* both valid */
+        {"[" BAD_A "," VALID_A "," VALID_B "]", "lists this lead 2 times"},    /* invalid first */
+        {"[" VALID_A "," BAD_A "," VALID_B "]", "lists this lead 2 times"},    /* invalid second */
+        {"[" VALID_B "," VALID_A "," VALID_A "]", "lists this lead 2 times"},  /* identical */
+        {"[" VALID_A "," VALID_A "," VALID_A "," VALID_B "]", "3 times"},      /* three copies */
+        {"[" BAD_A "," VALID_A "," VALID_A2 "," VALID_B "]", "3 times"},       /* mixed three */
+        {"{\"results\":[" VALID_B "," BAD_A "," VALID_A "]}", "2 times"},      /* OpenAI shape */
+    };
+    for (size_t c = 0; c < LS_ARRAY_LEN(cases); c++) {
+        struct ls_verdict v[N];
+        int st[N];
+        char why[N][128];
+        assert_int_equal(answer(cases[c].text, v, st, why), LS_OK);
+        if (st[0] == LS_OK || strstr(why[0], cases[c].why) == NULL) {
+            print_error("case %zu: status %d, why \"%s\"\n", c, st[0], why[0]);
+            fail();
+        }
+        /* The other ids are judged on their own single entries. */
+        assert_int_equal(st[1], LS_OK);
+        assert_int_equal(v[1].intent, LS_INTENT_MEDIUM);
+        assert_int_not_equal(st[2], LS_OK);
+        assert_non_null(strstr(why[2], "no entry"));
+    }
+    /* A single lead asked for, listed twice. */
+    struct ls_verdict v[1];
+    int st[1];
+    char why[1][128];
+    struct ls_err err = {0};
+    const char *two = "[" VALID_A "," VALID_A "]";
+    assert_int_equal(ls_llm_parse_answer(two, strlen(two), ids, 1, v, st, why, &err), LS_OK);
+    assert_int_not_equal(st[0], LS_OK);
+#undef VALID_A
+#undef VALID_A2
+#undef BAD_A
+#undef VALID_B
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,9 +448,11 @@ int main(void)
         cmocka_unit_test(test_llm_parse__gemini_failures_at_200),
         cmocka_unit_test(test_llm_parse__gemini_errors),
         cmocka_unit_test(test_llm_parse__openai),
-        cmocka_unit_test(test_llm_parse__durations),
+        cmocka_unit_test(test_llm_parse__wait_hints_hostile_values),
+        cmocka_unit_test(test_llm_parse__gemini_retry_delay_clamped),
         cmocka_unit_test(test_llm_parse__answer_valid_forms),
         cmocka_unit_test(test_llm_parse__answer_invalid_items),
+        cmocka_unit_test(test_llm_parse__answer_duplicate_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "core/prompt.h"
+#include "injection_attacks.h"
 
 static const char *const offer_json =
     "{\"name\": \"AI Outreach Automation\", \"value_props\": [\"24/7 outreach\", \"6x more "
     "meetings\"], \"ideal_use_cases\": [\"B2B SaaS mid-market\"]}";
 
-#define NONCE "0f1e2d3c4b5a6978"
+#define NONCE INJ_NONCE
 
 struct fixture {
     struct ls_offer offer;
@@ -192,12 +193,208 @@ static void test_prompt__ids(void **state)
     assert_string_equal(id, "ab9audh1"); /* 0 1 35 36 200 255 7 99 mod 36 */
 }
 
+/* ---- prompt injection (issue #7 item 8) ---------------------------------- */
+
+static const char *const inj_ids[3] = {"aaaaaaaa", "bbbbbbbb", "cccccccc"};
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *q = hay; (q = strstr(q, needle)) != NULL; q++)
+        n++;
+    return n;
+}
+
+/* The user text for [A with attack k, B, C] (owned: free). */
+static char *inj_user_text(size_t k, struct ls_offer *offer)
+{
+    struct inj_lead a = inj_a(k);
+    const struct inj_lead *in[3] = {&a, &inj_b, &inj_c};
+    struct ls_lead leads[3];
+    struct ls_prompt_lead pl[3];
+    for (size_t i = 0; i < 3; i++) {
+        ls_lead_clear(&leads[i]);
+        ls_lead_set(&leads[i], LS_F_NAME, in[i]->name);
+        ls_lead_set(&leads[i], LS_F_ROLE, in[i]->role);
+        ls_lead_set(&leads[i], LS_F_COMPANY, in[i]->company);
+        ls_lead_set(&leads[i], LS_F_INDUSTRY, in[i]->industry);
+        ls_lead_set(&leads[i], LS_F_LOCATION, in[i]->location);
+        ls_lead_set(&leads[i], LS_F_BIO, in[i]->bio);
+        pl[i].lead = &leads[i];
+        snprintf(pl[i].id, sizeof(pl[i].id), "%s", inj_ids[i]);
+    }
+    struct ls_prompt p = {offer, pl, 3, NONCE};
+    struct ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    assert_int_equal(ls_prompt_user_text(&p, &b), LS_OK);
+    return ls_buf_steal(&b, NULL);
+}
+
+/* One decoded record must hold exactly the lead's own fields, between its id twice. */
+static void check_record(const json_t *rec, const char *id, const struct inj_lead *l)
+{
+    const char *keys[] = {"id", "role", "company", "industry", "location", "bio", "end"};
+    const char *want[] = {id, l->role, l->company, l->industry, l->location, l->bio, id};
+    assert_int_equal(json_object_size(rec), LS_ARRAY_LEN(keys));
+    for (size_t i = 0; i < LS_ARRAY_LEN(keys); i++) {
+        const char *got = json_string_value(json_object_get(rec, keys[i]));
+        if (got == NULL || strcmp(got, want[i]) != 0) {
+            print_error("record %s, \"%s\": got \"%s\", want \"%s\"\n", id, keys[i],
+                        got ? got : "(none)", want[i]);
+            fail();
+        }
+    }
+}
+
+/*
+ * Checks the data block of user text for [A, B, C] and copies out each
+ * record's line (owned: free) for comparison across prompts.
+ */
+static void check_block(const char *user, const struct inj_lead *const in[3], char *lines[3])
+{
+    const char *open = "<data nonce=\"" NONCE "\">\n", *close = "\n</data nonce=\"" NONCE "\">";
+    /* The nonce's markers appear exactly twice, the two real ones (lead text that quotes
+     * the nonce shows it escaped: \u003c/data nonce=\"...\"\u003e). */
+    assert_int_equal(count_of(user, "nonce=\"" NONCE "\">"), 2);
+    assert_int_equal(count_of(user, "<data"), 1);
+    assert_int_equal(count_of(user, "</data"), 1);
+    const char *start = strstr(user, open) + strlen(open);
+    const char *end = strstr(start, close);
+    assert_non_null(end);
+    size_t len = (size_t)(end - start);
+    /* No '<' or '>' from lead text inside the block. */
+    assert_null(memchr(start, '<', len));
+    assert_null(memchr(start, '>', len));
+    /* The only raw newlines are the layout's: the offer line, one line per record, the end. */
+    const char *line[5];
+    size_t line_len[5], n_lines = 0;
+    for (const char *q = start; q <= end; n_lines++) {
+        assert_true(n_lines < 5);
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        line[n_lines] = q;
+        line_len[n_lines] = (size_t)((nl ? nl : end) - q);
+        q = (nl ? nl : end) + 1;
+    }
+    assert_int_equal(n_lines, 5);
+    assert_memory_equal(line[0], "{\"offer\":", 9);
+    assert_int_equal(line_len[4], 2);
+    assert_memory_equal(line[4], "]}", 2);
+    json_error_t e;
+    json_t *doc = json_loadb(start, len, JSON_REJECT_DUPLICATES, &e);
+    if (doc == NULL)
+        print_error("data block is not JSON: %s\n", e.text);
+    assert_non_null(doc);
+    json_t *prospects = json_object_get(doc, "prospects");
+    assert_int_equal(json_array_size(prospects), 3);
+    for (size_t i = 0; i < 3; i++) {
+        /* Each record is a line of its own, whole by itself, opened and closed by its id. */
+        size_t n = line_len[i + 1] - (i < 2); /* without the comma between records */
+        char head[32], tail[32];
+        snprintf(head, sizeof(head), "{\"id\":\"%s\",", inj_ids[i]);
+        snprintf(tail, sizeof(tail), ",\"end\":\"%s\"}", inj_ids[i]);
+        assert_memory_equal(line[i + 1], head, strlen(head));
+        assert_memory_equal(line[i + 1] + n - strlen(tail), tail, strlen(tail));
+        assert_true(i == 2 || line[i + 1][n] == ',');
+        json_t *rec = json_loadb(line[i + 1], n, JSON_REJECT_DUPLICATES, &e);
+        assert_non_null(rec);
+        check_record(rec, inj_ids[i], in[i]);
+        assert_true(json_equal(rec, json_array_get(prospects, i)));
+        json_decref(rec);
+        lines[i] = strndup(line[i + 1], n);
+    }
+    json_decref(doc);
+}
+
+/*
+ * Each attack stays in its own field of its own record: the block parses, every
+ * record decodes to exactly its lead's fields, and B's and C's records are
+ * byte for byte what they are when A is harmless.
+ */
+static void test_prompt__injection_stays_in_its_record(void **state)
+{
+    (void)state;
+    struct fixture *fx = make();
+    const struct inj_lead *in[3] = {&inj_a_benign, &inj_b, &inj_c};
+    char *benign_text = inj_user_text(INJ_N_ATTACKS, &fx->offer), *benign[3];
+    check_block(benign_text, in, benign);
+    for (size_t k = 0; k < INJ_N_ATTACKS; k++) {
+        struct inj_lead a = inj_a(k);
+        in[0] = &a;
+        char *text = inj_user_text(k, &fx->offer), *lines[3];
+        check_block(text, in, lines);
+        assert_string_not_equal(lines[0], benign[0]); /* the attack is there, in A */
+        if (strcmp(lines[1], benign[1]) != 0 || strcmp(lines[2], benign[2]) != 0) {
+            print_error("%s: a neighbour's record changed\n", inj_attacks[k].name);
+            fail();
+        }
+        for (size_t i = 0; i < 3; i++)
+            free(lines[i]);
+        free(text);
+    }
+    for (size_t i = 0; i < 3; i++)
+        free(benign[i]);
+    free(benign_text);
+    drop(fx);
+}
+
+/* The attacks also arrive intact in both request bodies, which are valid JSON. */
+static void test_prompt__injection_bodies_are_json(void **state)
+{
+    (void)state;
+    struct fixture *fx = make();
+    for (size_t k = 0; k < INJ_N_ATTACKS; k++) {
+        char *user = inj_user_text(k, &fx->offer);
+        json_error_t e;
+        for (int wire = 0; wire < 2; wire++) {
+            struct inj_lead a = inj_a(k);
+            struct ls_lead leads[3];
+            struct ls_prompt_lead pl[3];
+            const struct inj_lead *in[3] = {&a, &inj_b, &inj_c};
+            for (size_t i = 0; i < 3; i++) {
+                ls_lead_clear(&leads[i]);
+                ls_lead_set(&leads[i], LS_F_ROLE, in[i]->role);
+                ls_lead_set(&leads[i], LS_F_COMPANY, in[i]->company);
+                ls_lead_set(&leads[i], LS_F_INDUSTRY, in[i]->industry);
+                ls_lead_set(&leads[i], LS_F_LOCATION, in[i]->location);
+                ls_lead_set(&leads[i], LS_F_BIO, in[i]->bio);
+                pl[i].lead = &leads[i];
+                snprintf(pl[i].id, sizeof(pl[i].id), "%s", inj_ids[i]);
+            }
+            struct ls_prompt p = {&fx->offer, pl, 3, NONCE};
+            struct ls_buf b;
+            ls_buf_init(&b, 1 << 20);
+            assert_int_equal(wire ? ls_prompt_openai_body(&p, "m", false, &b)
+                                  : ls_prompt_gemini_body(&p, true, &b),
+                             LS_OK);
+            json_t *j = json_loadb(b.data, b.len, 0, &e);
+            assert_non_null(j);
+            const char *got =
+                wire ? json_string_value(json_object_get(
+                           json_array_get(json_object_get(j, "messages"), 1), "content"))
+                     : json_string_value(json_object_get(
+                           json_array_get(
+                               json_object_get(json_array_get(json_object_get(j, "contents"), 0),
+                                               "parts"),
+                               0),
+                           "text"));
+            assert_non_null(got);
+            assert_int_equal(strncmp(got, user, strlen(user)), 0); /* the same user text */
+            json_decref(j);
+            ls_buf_release(&b);
+        }
+        free(user);
+    }
+    drop(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prompt__gemini_body_shape),
         cmocka_unit_test(test_prompt__openai_body_shape),
         cmocka_unit_test(test_prompt__ids),
+        cmocka_unit_test(test_prompt__injection_stays_in_its_record),
+        cmocka_unit_test(test_prompt__injection_bodies_are_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
