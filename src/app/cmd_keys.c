@@ -48,12 +48,9 @@ struct keys_opts {
 static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts *o)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"workspace", required_argument, NULL, 'w'},
-        {"role", required_argument, NULL, 'r'},
-        {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},   {"workspace", required_argument, NULL, 'w'},
+        {"role", required_argument, NULL, 'r'}, {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -162,7 +159,7 @@ static int revoke(struct ls_store *store, const struct keys_opts *o)
     if (ls_store_key_revoke(store, 0, id, ls_now_ms(), &err) != LS_OK) {
         fprintf(stderr, "leadscore keys revoke: %s\n", err.msg);
         return err.code == LS_ENOTFOUND || err.code == LS_ECONFLICT ? LS_EXIT_DATAERR
-                                                                     : LS_EXIT_SOFTWARE;
+                                                                    : LS_EXIT_SOFTWARE;
     }
     fprintf(stderr, "leadscore keys revoke: key %lld revoked\n", id);
     return LS_EXIT_OK;
@@ -180,11 +177,10 @@ int ls_cmd_keys(int argc, char **argv)
     int rc = parse(argc, argv, &cfg, &o);
     if (rc)
         return rc < 0 ? LS_EXIT_OK : rc;
-    int (*fn)(struct ls_store *, const struct keys_opts *) = strcmp(o.cmd, "create") == 0 ? create
-                                                             : strcmp(o.cmd, "list") == 0 ? list
-                                                             : strcmp(o.cmd, "revoke") == 0
-                                                                 ? revoke
-                                                                 : NULL;
+    int (*fn)(struct ls_store *, const struct keys_opts *) = strcmp(o.cmd, "create") == 0   ? create
+                                                             : strcmp(o.cmd, "list") == 0   ? list
+                                                             : strcmp(o.cmd, "revoke") == 0 ? revoke
+                                                                                            : NULL;
     if (fn == NULL) {
         fprintf(stderr, "leadscore keys: unknown subcommand '%s'\n\n%s", o.cmd, usage_text);
         return LS_EXIT_USAGE;

@@ -132,7 +132,8 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
     pthread_mutex_unlock(&k->mu);
     if (!valid)
         return ls_err_set(err, LS_EUNAUTHORIZED,
-                          rc == LS_OK ? "the API key has been revoked" : "the API key is not valid");
+                          rc == LS_OK ? "the API key has been revoked"
+                                      : "the API key is not valid");
     if (touch)
         ls_store_key_touch(k->store, found.id, wall, NULL);
     *info = found;

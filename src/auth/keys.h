@@ -18,10 +18,10 @@
 
 #include "store/store.h"
 
-#define LS_KEY_PREFIX     "lsk_"
-#define LS_KEY_LEN        (4 + 48) /* characters of a key */
-#define LS_KEYS_CACHE_MS  1000     /* how long an answer about a key is reused */
-#define LS_KEY_TOUCH_MS   60000    /* last_used is written at most this often per key */
+#define LS_KEY_PREFIX    "lsk_"
+#define LS_KEY_LEN       (4 + 48) /* characters of a key */
+#define LS_KEYS_CACHE_MS 1000     /* how long an answer about a key is reused */
+#define LS_KEY_TOUCH_MS  60000    /* last_used is written at most this often per key */
 
 struct ls_keys;
 

@@ -1,7 +1,6 @@
 /* query.c - results query parameters. Pure. */
 #include "query.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,14 +21,22 @@ void ls_results_query_default(struct ls_results_query *q)
     q->offset = 0;
 }
 
+/*
+ * Strict decimal: digits only, no sign, no spaces, no leading zero (but "0"
+ * itself), at most 18 digits. "+5", "-0", "05", " 5" and "5abc" are not numbers.
+ */
 static bool parse_int(const char *s, long long min, long long max, long long *out)
 {
-    if (s == NULL || *s == '\0')
+    if (s == NULL || *s == '\0' || (s[0] == '0' && s[1] != '\0'))
         return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
+    long long v = 0;
+    size_t n = 0;
+    for (; s[n]; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= 18)
+            return false;
+        v = v * 10 + (s[n] - '0');
+    }
+    if (v < min || v > max)
         return false;
     *out = v;
     return true;

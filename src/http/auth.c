@@ -90,8 +90,8 @@ bool ls_auth_request(struct ls_req *req)
         req->auth.role = LS_ROLE_ADMIN;
         req->auth.open = true;
     }
-    bool is_public =
-        rt->role == LS_ROLE_NONE || (app->cfg.metrics_public && strcmp(rt->pattern, "/metrics") == 0);
+    bool is_public = rt->role == LS_ROLE_NONE ||
+                     (app->cfg.metrics_public && strcmp(rt->pattern, "/metrics") == 0);
     if (is_public || req->auth.role >= rt->role)
         return true;
     if (req->auth.role == LS_ROLE_NONE)

@@ -14,8 +14,8 @@
 
 static json_t *key_json(const struct ls_key_info *k)
 {
-    return json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)k->id,
-                     "role", ls_role_name((enum ls_role)k->role), "name",
+    return json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)k->id, "role",
+                     ls_role_name((enum ls_role)k->role), "name",
                      ls_json_text(k->name, strlen(k->name)), "prefix", k->prefix, "workspace",
                      ls_json_text(k->workspace_name, strlen(k->workspace_name)), "created_at",
                      ls_view_time(k->created_ms), "last_used_at", ls_view_time(k->last_used_ms),
@@ -37,9 +37,9 @@ int ls_h_keys_list(struct ls_req *req)
         json_decref(items);
         return ls_reply_err(req, &err, NULL);
     }
-    return ls_reply_json(req, LS_HTTP_OK,
-                         json_pack("{s:I, s:o}", "total", (json_int_t)json_array_size(items),
-                                   "items", items));
+    return ls_reply_json(
+        req, LS_HTTP_OK,
+        json_pack("{s:I, s:o}", "total", (json_int_t)json_array_size(items), "items", items));
 }
 
 static int bad_field(struct ls_req *req, const char *field, const char *msg)
@@ -62,8 +62,8 @@ int ls_h_key_create(struct ls_req *req)
     json_t *v;
     const json_t *role_v = json_object_get(body, "role");
     const json_t *name_v = json_object_get(body, "name");
-    enum ls_role role = json_is_string(role_v) ? ls_role_parse(json_string_value(role_v))
-                                               : LS_ROLE_NONE;
+    enum ls_role role =
+        json_is_string(role_v) ? ls_role_parse(json_string_value(role_v)) : LS_ROLE_NONE;
     if (!json_is_object(body)) {
         r = bad_field(req, "body", "the body must be a JSON object {\"role\", \"name\"}");
         goto out;
@@ -96,11 +96,11 @@ int ls_h_key_create(struct ls_req *req)
         goto out;
     }
     ls_keys_changed(req->app->keys); /* the first key ends open mode at once */
-    json_t *reply = json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s}", "id", (json_int_t)info.id,
-                              "key", secret, "role", ls_role_name(role), "name",
-                              ls_json_text(info.name, strlen(info.name)), "prefix", info.prefix,
-                              "created_at", ls_view_time(info.created_ms), "message",
-                              "store this key now: it is not shown again");
+    json_t *reply =
+        json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s}", "id", (json_int_t)info.id, "key", secret,
+                  "role", ls_role_name(role), "name", ls_json_text(info.name, strlen(info.name)),
+                  "prefix", info.prefix, "created_at", ls_view_time(info.created_ms), "message",
+                  "store this key now: it is not shown again");
     char loc[48];
     snprintf(loc, sizeof(loc), "/keys/%lld", (long long)info.id);
     const char *headers[] = {"Location", loc, "Cache-Control", "no-store", NULL};

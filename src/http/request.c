@@ -388,8 +388,7 @@ static bool body_size_ok(struct ls_req *req)
 
 void ls_request_begin(struct ls_req *req)
 {
-    snprintf(req->method, sizeof(req->method), "%.*s", (int)req->head.method_len,
-             req->head.method);
+    snprintf(req->method, sizeof(req->method), "%.*s", (int)req->head.method_len, req->head.method);
     request_id(req);
     const char *host = req->framing.host;
     size_t host_len = req->framing.host_len;
@@ -410,8 +409,8 @@ void ls_request_begin(struct ls_req *req)
         req->cors_origin = origin;
     char allow[96];
     bool options = strcmp(req->method, "OPTIONS") == 0;
-    req->route = ls_routes_match(options ? "OPTIONS" : req->method, req->path, req, allow,
-                                 sizeof(allow));
+    req->route =
+        ls_routes_match(options ? "OPTIONS" : req->method, req->path, req, allow, sizeof(allow));
     if (req->route) {
         size_t n;
         req->route_index = (int)(req->route - ls_routes_all(&n));

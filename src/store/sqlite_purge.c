@@ -15,9 +15,8 @@
 #define FINAL "('succeeded', 'failed', 'cancelled')"
 
 /* Old finished jobs (their results go with them by the cascade). */
-static const char purge_jobs[] =
-    "DELETE FROM jobs WHERE created_ms < ?1 AND status IN " FINAL
-    " AND (owner = 0 OR NOT ls_alive(owner))";
+static const char purge_jobs[] = "DELETE FROM jobs WHERE created_ms < ?1 AND status IN " FINAL
+                                 " AND (owner = 0 OR NOT ls_alive(owner))";
 static const char count_results[] =
     "SELECT count(*) FROM results WHERE job_id IN (SELECT id FROM jobs WHERE created_ms < ?1 "
     "AND status IN " FINAL " AND (owner = 0 OR NOT ls_alive(owner)))";

@@ -221,8 +221,10 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
     int rc;
     bool unfiltered =
         q->intents == all.intents && q->min_score == 0 && q->max_score == 100 && q->q[0] == '\0';
-    if (unfiltered) {
-        /* Counting a million rows to learn what the job knows. */
+    if (total == NULL) {
+        /* A later piece of a page already streaming: its total was sent. */
+    } else if (unfiltered) {
+        /* Not counting a million rows to learn what the job knows. */
         *total = job->results_deleted_ms ? 0 : job->n.done;
     } else {
         rc = ls_sq_scalar(s, ST_RESULTS_COUNT, bind_results, &a, total, "counting results", err);

@@ -437,7 +437,8 @@ int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
 
 /*
  * One page of a job's results as q asks (filters, sort, limit, offset), with
- * *total the number of rows matching the filters.
+ * *total the number of rows matching the filters (total may be NULL: not
+ * counted).
  */
 int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
                            const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
