@@ -12,7 +12,7 @@ B := build/$(MODE)
 VERSION := 0.1.0
 
 CC ?= cc
-PKGS := libmicrohttpd jansson libcurl sqlite3
+PKGS := libmicrohttpd jansson libcurl sqlite3 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

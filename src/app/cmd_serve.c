@@ -14,6 +14,7 @@
 #include "app/app.h"
 #include "auth/keys.h"
 #include "http/http.h"
+#include "http/results_cache.h"
 #include "jobs/housekeeping.h"
 #include "sys/log.h"
 #include "sys/metrics.h"
@@ -147,6 +148,7 @@ int ls_cmd_serve(int argc, char **argv)
     struct ls_runner *runner = NULL;
     struct ls_keys *keys = NULL;
     struct ls_housekeeping *hk = NULL;
+    struct ls_results_cache *cache = NULL;
     struct ls_server *srv = NULL;
     int rc = LS_EXIT_SOFTWARE;
 
@@ -184,12 +186,14 @@ int ls_cmd_serve(int argc, char **argv)
         goto fail;
     }
     runner = ls_runner_new(store, provider, rules, cfg.max_queued_jobs);
+    cache = ls_results_cache_new((size_t)cfg.results_cache_mb * 1024 * 1024);
     struct ls_app app = {
         .store = store,
         .runner = runner,
         .provider = provider,
         .rules = rules,
         .keys = keys,
+        .cache = cache,
         .started_ms = ls_now_ms(),
     };
     atomic_init(&app.stopping, false);
@@ -249,6 +253,7 @@ out:
     ls_provider_free(provider);
     ls_rules_free(rules);
     ls_keys_free(keys);
+    ls_results_cache_free(cache);
     ls_store_close(store);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "keys.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "sys/sys.h"
 
 #define CACHE_SLOTS 64
+#define LOCAL_SLOTS 8 /* per thread: a hit costs a hash and no lock */
 
 struct slot {
     unsigned char hash[LS_SHA256_LEN];
@@ -24,11 +26,55 @@ struct ls_keys {
     struct ls_store *store;
     bool open_allowed;
     pthread_mutex_t mu;
-    int64_t any_checked_ms;
-    bool any;
+    _Atomic int64_t any_checked_ms; /* read without the lock on the hot path */
+    atomic_bool any;
+    _Atomic uint64_t generation; /* bumped by ls_keys_changed: every cached answer is void */
     struct slot slots[CACHE_SLOTS];
     unsigned next; /* round-robin replacement */
 };
+
+/*
+ * The last answers each thread saw (the I/O threads serve the same few keys
+ * again and again). Valid for the keys object and generation they came from.
+ */
+struct local_slot {
+    const struct ls_keys *owner;
+    uint64_t generation;
+    char token[LS_KEY_LEN]; /* the key itself: a hit needs no hash */
+    struct slot s;
+};
+static _Thread_local struct local_slot local[LOCAL_SLOTS];
+static _Thread_local unsigned local_next;
+
+/* Compares without an early exit, so the time taken says nothing about the bytes. */
+static bool same_token(const char *a, const char *b)
+{
+    unsigned char d = 0;
+    for (size_t i = 0; i < LS_KEY_LEN; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static const struct slot *local_find(const struct ls_keys *k, const char *token, int64_t now)
+{
+    uint64_t gen = atomic_load_explicit(&k->generation, memory_order_acquire);
+    for (int i = 0; i < LOCAL_SLOTS; i++) {
+        const struct local_slot *l = &local[i];
+        if (l->owner == k && l->generation == gen && l->s.used &&
+            now - l->s.checked_ms < LS_KEYS_CACHE_MS && same_token(l->token, token))
+            return &l->s;
+    }
+    return NULL;
+}
+
+static void local_put(const struct ls_keys *k, const char *token, const struct slot *s)
+{
+    struct local_slot *l = &local[local_next++ % LOCAL_SLOTS];
+    l->owner = k;
+    l->generation = atomic_load_explicit(&k->generation, memory_order_acquire);
+    memcpy(l->token, token, LS_KEY_LEN);
+    l->s = *s;
+}
 
 static void hash_of(const char *s, size_t len, unsigned char out[LS_SHA256_LEN])
 {
@@ -99,17 +145,30 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
 {
     if (!well_formed(token, len))
         return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
+    int64_t now = ls_mono_ms();
+    const struct slot *ls = local_find(k, token, now);
+    if (ls) {
+        if (!ls->valid)
+            return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
+        *info = ls->info;
+        return LS_OK;
+    }
     unsigned char hash[LS_SHA256_LEN];
     hash_of(token, len, hash);
-    int64_t now = ls_mono_ms();
     pthread_mutex_lock(&k->mu);
     struct slot *s = find_slot(k, hash, now);
     bool valid = s && s->valid;
-    if (s && valid)
-        *info = s->info;
-    pthread_mutex_unlock(&k->mu);
+    struct slot copy;
     if (s)
-        return valid ? LS_OK : ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
+        copy = *s;
+    pthread_mutex_unlock(&k->mu);
+    if (s) {
+        local_put(k, token, &copy);
+        if (!valid)
+            return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
+        *info = copy.info;
+        return LS_OK;
+    }
 
     struct ls_key_info found;
     struct ls_err e = {0};
@@ -129,7 +188,9 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
     s->valid = valid;
     s->checked_ms = now;
     s->info = found;
+    copy = *s;
     pthread_mutex_unlock(&k->mu);
+    local_put(k, token, &copy);
     if (!valid)
         return ls_err_set(err, LS_EUNAUTHORIZED,
                           rc == LS_OK ? "the API key has been revoked"
@@ -143,19 +204,14 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
 bool ls_keys_any(struct ls_keys *k)
 {
     int64_t now = ls_mono_ms();
-    pthread_mutex_lock(&k->mu);
-    bool fresh = k->any_checked_ms && now - k->any_checked_ms < LS_KEYS_CACHE_MS;
-    bool any = k->any;
-    pthread_mutex_unlock(&k->mu);
-    if (fresh)
-        return any;
+    int64_t checked = atomic_load_explicit(&k->any_checked_ms, memory_order_acquire);
+    if (checked && now - checked < LS_KEYS_CACHE_MS)
+        return atomic_load_explicit(&k->any, memory_order_relaxed);
     int64_t n = 0;
     /* A store that cannot answer counts as "keys exist": never fail open. */
-    any = ls_store_keys_active(k->store, &n, NULL) != LS_OK || n > 0;
-    pthread_mutex_lock(&k->mu);
-    k->any = any;
-    k->any_checked_ms = now;
-    pthread_mutex_unlock(&k->mu);
+    bool any = ls_store_keys_active(k->store, &n, NULL) != LS_OK || n > 0;
+    atomic_store_explicit(&k->any, any, memory_order_relaxed);
+    atomic_store_explicit(&k->any_checked_ms, now, memory_order_release);
     return any;
 }
 
@@ -168,6 +224,7 @@ void ls_keys_changed(struct ls_keys *k)
 {
     pthread_mutex_lock(&k->mu);
     memset(k->slots, 0, sizeof(k->slots));
-    k->any_checked_ms = 0;
+    atomic_store(&k->any_checked_ms, 0);
+    atomic_fetch_add(&k->generation, 1);
     pthread_mutex_unlock(&k->mu);
 }

@@ -213,8 +213,11 @@ static int begin_part(struct ls_multipart *m)
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
-        const char *te = (le > p && le[-1] == '\r') ? le - 1 : le;
-        const char *colon = memchr(p, ':', (size_t)(te - p));
+        size_t text_len = (size_t)(le - p);
+        if (text_len && p[text_len - 1] == '\r')
+            text_len--;
+        const char *te = p + text_len;
+        const char *colon = memchr(p, ':', text_len);
         if (colon) {
             size_t nlen = (size_t)(colon - p);
             if (nlen == 19 && strncasecmp(p, "content-disposition", 19) == 0)

@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
 #include "core/query.h"
 #include "core/xalloc.h"
 #include "jobs/export.h"
+#include "results_cache.h"
 #include "sys/log.h"
 #include "sys/sys.h"
 
@@ -83,6 +86,16 @@ static void job_headers(struct ls_resp *resp, const struct ls_job *job)
 
 /* ---- a page of results -------------------------------------------------------------- */
 
+/*
+ * A finished job's page of up to CACHE_ROWS_MAX rows is encoded once and kept
+ * (results_cache.c): repeated reads send the same bytes, gzip when asked, 304
+ * when the client has them. Every other page is streamed STREAM_ROWS at a
+ * time, so no request holds a whole page: with many slow readers the memory
+ * is a piece per reader, not a page.
+ */
+#define CACHE_ROWS_MAX 2000
+#define STREAM_ROWS    250
+
 struct page {
     struct ls_buf out;
     size_t n;
@@ -96,30 +109,208 @@ static int add_result(void *ud, const struct ls_result *res, struct ls_err *err)
     return LS_OK;
 }
 
-static int results_page(struct ls_req *req, const struct ls_job *job,
-                        const struct ls_results_query *q)
+/* The identity of a page: the job as it is now (finished) and the whole query. */
+static size_t page_key(const struct ls_job *job, const struct ls_results_query *q, char *key,
+                       size_t cap)
 {
+    int n = snprintf(key, cap, "p1|%lld|%lld|%lld|%lld|%lld|%u|%d|%d|%d|%d|%d|", (long long)job->id,
+                     (long long)job->workspace, (long long)job->finished_ms,
+                     (long long)job->results_deleted_ms, (long long)job->n.done, q->intents,
+                     q->min_score, q->max_score, (int)q->sort, q->limit, q->offset);
+    size_t w = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    size_t ql = strlen(q->q);
+    if (w + ql < cap) {
+        memcpy(key + w, q->q, ql);
+        w += ql;
+    }
+    key[w] = '\0';
+    return w;
+}
+
+/* Accept-Encoding names gzip with a non-zero q (RFC 9110 section 12.5.3). */
+static bool accepts_gzip(const struct ls_req *req)
+{
+    const char *v = ls_req_header(req, "Accept-Encoding");
+    for (const char *p = v; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        if ((n >= 4 && strncasecmp(p, "gzip", 4) == 0 && (n == 4 || p[4] == ';' || p[4] == ' ')) ||
+            (n >= 1 && p[0] == '*' && (n == 1 || p[1] == ';'))) {
+            const char *qv = memchr(p, ';', n);
+            const char *qs = qv ? strstr(qv, "q=") : NULL;
+            return qs == NULL || qs >= p + n || strtod(qs + 2, NULL) > 0;
+        }
+        p += n;
+    }
+    return false;
+}
+
+/* If-None-Match holds etag (or *). */
+static bool not_modified(const struct ls_req *req, const char *etag)
+{
+    const char *v = ls_req_header(req, "If-None-Match");
+    if (v == NULL)
+        return false;
+    if (strstr(v, etag) != NULL)
+        return true;
+    while (*v == ' ')
+        v++;
+    return v[0] == '*';
+}
+
+static void page_headers(struct ls_resp *resp, const struct ls_job *job, int64_t total)
+{
+    char t[24];
+    snprintf(t, sizeof(t), "%lld", (long long)total);
+    ls_resp_header(resp, "X-Total-Count", t);
+    job_headers(resp, job);
+}
+
+static int send_cached(struct ls_req *req, const struct ls_job *job, struct ls_cached_page *pg)
+{
+    bool unchanged = not_modified(req, pg->etag);
+    struct ls_resp *resp = ls_resp_new(unchanged ? LS_HTTP_NOT_MODIFIED : LS_HTTP_OK);
+    page_headers(resp, job, pg->total);
+    ls_resp_header(resp, "ETag", pg->etag);
+    ls_resp_header(resp, "Cache-Control", "private, no-cache");
+    ls_resp_header(resp, "Vary", "Accept-Encoding, Authorization");
+    if (unchanged) {
+        ls_blob_unref(pg->body);
+        ls_blob_unref(pg->gzip);
+    } else if (pg->gzip) {
+        ls_resp_header(resp, "Content-Encoding", "gzip");
+        ls_resp_body_blob(resp, "application/json", pg->gzip);
+        ls_blob_unref(pg->body);
+    } else {
+        ls_resp_body_blob(resp, "application/json", pg->body);
+    }
+    return ls_reply(req, resp);
+}
+
+/* A finished job's small page: from the cache, or encoded whole and cached. */
+static int cached_page(struct ls_req *req, const struct ls_job *job,
+                       const struct ls_results_query *q)
+{
+    char key[512];
+    size_t klen = page_key(job, q, key, sizeof(key));
+    bool gz = accepts_gzip(req);
+    struct ls_cached_page pg = {0};
+    if (ls_results_cache_get(req->app->cache, key, klen, gz, &pg))
+        return send_cached(req, job, &pg);
     struct page p = {0};
     struct ls_err err = {0};
-    int64_t total = 0;
     ls_buf_init(&p.out, PAGE_MAX);
     ls_buf_addc(&p.out, '[');
-    if (ls_store_results_query(req->app->store, job, q, add_result, &p, &total, &err) != LS_OK ||
+    if (ls_store_results_query(req->app->store, job, q, add_result, &p, &pg.total, &err) != LS_OK ||
         ls_export_json_close(&p.out, p.n) != LS_OK) {
         ls_buf_release(&p.out);
         if (err.code == LS_OK)
             ls_err_set(&err, LS_ELIMIT, "the page is larger than %d bytes", PAGE_MAX);
         return ls_reply_err(req, &err, NULL);
     }
-    size_t len;
-    char *body = ls_buf_steal(&p.out, &len);
+    pg.body = ls_blob_new(ls_buf_str(&p.out), p.out.len);
+    ls_buf_release(&p.out);
+    ls_results_cache_put(req->app->cache, key, klen, pg.body, pg.total, pg.etag);
+    pg.gzip = gz ? ls_gzip_blob(pg.body->data, pg.body->len) : NULL;
+    return send_cached(req, job, &pg);
+}
+
+/* A page streamed in pieces: the first read here (with the total), the rest as the socket drains. */
+struct page_stream {
+    struct ls_store *store; /* borrowed */
+    struct ls_job job;
+    struct ls_results_query q;
+    int next_offset, left;
+    size_t n;
+    struct ls_buf first; /* the first piece, already encoded */
+    bool first_sent, done;
+};
+
+static int stream_rows(void *ud, const struct ls_result *res, struct ls_err *err)
+{
+    struct page_stream *ps = ud;
+    struct page p = {.out = ps->first, .n = ps->n};
+    int rc = add_result(&p, res, err);
+    ps->first = p.out;
+    ps->n = p.n;
+    return rc;
+}
+
+/* Reads the next piece of the page into ps->first (its buffer is reused). */
+static int read_piece(struct page_stream *ps, int64_t *total, struct ls_err *err)
+{
+    struct ls_results_query piece = ps->q;
+    piece.offset = ps->next_offset;
+    piece.limit = ps->left < STREAM_ROWS ? ps->left : STREAM_ROWS;
+    size_t before = ps->n;
+    int rc = ls_store_results_query(ps->store, &ps->job, &piece, stream_rows, ps, total, err);
+    if (rc)
+        return rc;
+    int got = (int)(ps->n - before);
+    ps->next_offset += got;
+    ps->left -= got;
+    if (got < piece.limit)
+        ps->left = 0; /* the end of the matching rows */
+    return LS_OK;
+}
+
+static int page_next(void *ud, struct ls_buf *out, struct ls_err *err)
+{
+    struct page_stream *ps = ud;
+    if (!ps->first_sent) {
+        ps->first_sent = true;
+        ls_buf_add(out, ps->first.data, ps->first.len);
+    } else if (ps->left > 0) {
+        ls_buf_reset(&ps->first);
+        int rc = read_piece(ps, NULL, err);
+        if (rc)
+            return rc;
+        ls_buf_add(out, ps->first.data, ps->first.len);
+    }
+    if (ps->left > 0)
+        return LS_STREAM_MORE;
+    ls_export_json_close(out, ps->n);
+    return LS_STREAM_END;
+}
+
+static void page_stream_free(void *ud)
+{
+    struct page_stream *ps = ud;
+    ls_buf_release(&ps->first);
+    free(ps);
+}
+
+static int streamed_page(struct ls_req *req, const struct ls_job *job,
+                         const struct ls_results_query *q)
+{
+    struct page_stream *ps = ls_xcalloc(1, sizeof(*ps));
+    ps->store = req->app->store;
+    ps->job = *job;
+    ps->q = *q;
+    ps->next_offset = q->offset;
+    ps->left = q->limit;
+    ls_buf_init(&ps->first, PAGE_MAX);
+    ls_buf_addc(&ps->first, '[');
+    int64_t total = 0;
+    struct ls_err err = {0};
+    if (read_piece(ps, &total, &err) != LS_OK) {
+        page_stream_free(ps);
+        return ls_reply_err(req, &err, NULL);
+    }
     struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
-    char t[24];
-    snprintf(t, sizeof(t), "%lld", (long long)total);
-    ls_resp_header(resp, "X-Total-Count", t);
-    job_headers(resp, job);
-    ls_resp_body_take(resp, "application/json", body, len);
+    page_headers(resp, job, total);
+    ls_resp_header(resp, "Cache-Control", "private, no-store");
+    ls_resp_body_stream(resp, "application/json", page_next, ps, page_stream_free);
     return ls_reply(req, resp);
+}
+
+static int results_page(struct ls_req *req, const struct ls_job *job,
+                        const struct ls_results_query *q)
+{
+    if (ls_job_status_final(job->status) && q->limit <= CACHE_ROWS_MAX)
+        return cached_page(req, job, q);
+    return streamed_page(req, job, q);
 }
 
 /* ---- exports -------------------------------------------------------------------------- */

@@ -48,7 +48,7 @@
 #include "sys/sys.h"
 
 #define READ_CHUNK     (64 * 1024)
-#define OUT_HIGH_WATER (256 * 1024) /* stream output buffered before waiting for the socket */
+#define OUT_HIGH_WATER (64 * 1024) /* stream output buffered before waiting for the socket */
 #define LINGER_MS      2000
 #define LINGER_BYTES   (8u << 20)
 #define TICK_MS        100

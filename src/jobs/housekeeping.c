@@ -1,6 +1,7 @@
 /* housekeeping.c - retention and the verdict cache's cap, on a thread of their own. */
 #include "housekeeping.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -70,6 +71,9 @@ static void *main_loop(void *arg)
         pthread_mutex_unlock(&hk->mu);
         if (hk->cache_max_rows > 0)
             trim(hk->store, hk->cache_max_rows);
+        /* Give freed heap back to the system: after a burst of large replies the
+         * I/O threads' arenas would otherwise keep it for good. */
+        malloc_trim(0);
         if (hk->retention_days > 0 && ls_mono_ms() - last_purge >= PURGE_EVERY_MS) {
             purge(hk->store, hk->retention_days);
             last_purge = ls_mono_ms();

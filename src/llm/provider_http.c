@@ -29,6 +29,7 @@
 #include "core/scrub.h"
 #include "core/xalloc.h"
 #include "sys/log.h"
+#include "sys/metrics.h"
 #include "sys/sys.h"
 
 #define RESPONSE_MAX   (1024 * 1024)     /* bytes of a reply body kept */
@@ -504,14 +505,18 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         }
     }
     e->in_flight--;
+    curl_off_t us = 0;
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
+    long status = 0;
+    if (res == CURLE_OK)
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    ls_metrics_model_request(e->p->base.name, status, (double)us / 1e6, r->attempt > 1);
     if (res != CURLE_OK) {
         r->easy = NULL;
         curl_easy_cleanup(easy);
         transport_error(e, r, res);
         return;
     }
-    long status = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     struct ls_llm_reply reply;
     ls_llm_reply_init(&reply, RESPONSE_MAX);
     if (e->p->cfg.wire == LS_WIRE_GEMINI)
@@ -524,6 +529,8 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
     curl_easy_cleanup(easy);
     e->usage->prompt_tokens += reply.prompt_tokens;
     e->usage->output_tokens += reply.output_tokens;
+    ls_metrics_model_tokens(e->p->base.name, (uint64_t)reply.prompt_tokens,
+                            (uint64_t)reply.output_tokens);
     snprintf(r->last_error, sizeof(r->last_error), "%s", reply.error);
     ls_log(LS_LOG_DEBUG, "llm.reply", "provider=%s status=%ld kind=%d leads=%zu attempt=%d",
            e->p->base.name, status, reply.kind, r->n, r->attempt);
