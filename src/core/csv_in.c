@@ -215,6 +215,25 @@ static void set_fatal(struct ls_csv_in *in, int code, const char *msg)
 /* ---- fields -------------------------------------------------------------- */
 
 /*
+ * Trims what ls_text_trim trims, and NUL bytes, which add_clean drops anyway:
+ * a NUL must not shield the spaces beside it ("Ava \0" is "Ava").
+ */
+static void trim(const char **s, size_t *len)
+{
+    size_t before;
+    do {
+        before = *len;
+        ls_text_trim(s, len);
+        while (*len && (*s)[0] == '\0') {
+            (*s)++;
+            (*len)--;
+        }
+        while (*len && (*s)[*len - 1] == '\0')
+            (*len)--;
+    } while (*len != before);
+}
+
+/*
  * Decodes one field to trimmed UTF-8. Each field is checked on its own: a
  * Windows-1252 file almost never contains byte pairs that happen to be valid
  * UTF-8, and a UTF-8 file with one bad byte keeps its other fields intact.
@@ -233,7 +252,7 @@ static const char *decode(struct ls_csv_in *in, const char *data, size_t len, si
         s = in->tmp.data;
         len = in->tmp.len;
     }
-    ls_text_trim(&s, &len);
+    trim(&s, &len);
     *out_len = len;
     return s;
 }

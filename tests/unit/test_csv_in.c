@@ -420,6 +420,26 @@ static void test_csv_in__callback_error_stops(void **state)
     free(g);
 }
 
+/*
+ * Found by fuzz_csv_in: spaces next to a NUL byte survived the trim, because
+ * the NUL was dropped after trimming ("  Zoë  \0" came out as "Zoë  ").
+ */
+static void test_csv_in__nul_bytes_do_not_shield_spaces(void **state)
+{
+    (void)state;
+    struct got *g = malloc(sizeof(*g));
+    struct ls_err err = {0};
+    const char csv[] = HDR "  Zo\xC3\xAB  \0\0,\0 CEO,X \0 ,\0,NY,\0 bio \0\n";
+    assert_int_equal(run(csv, sizeof(csv) - 1, 0, NULL, g, NULL, &err), LS_OK);
+    assert_int_equal(g->n_leads, 1);
+    assert_string_equal(g->lead[0][LS_F_NAME], "Zo\xC3\xAB");
+    assert_string_equal(g->lead[0][LS_F_ROLE], "CEO");
+    assert_string_equal(g->lead[0][LS_F_COMPANY], "X");
+    assert_string_equal(g->lead[0][LS_F_INDUSTRY], "");
+    assert_string_equal(g->lead[0][LS_F_BIO], "bio");
+    free(g);
+}
+
 /* Every chunk size gives the same result as one big feed. */
 static void test_csv_in__chunking_invariant(void **state)
 {
@@ -471,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_csv_in__row_limit),
         cmocka_unit_test(test_csv_in__callback_error_stops),
         cmocka_unit_test(test_csv_in__chunking_invariant),
+        cmocka_unit_test(test_csv_in__nul_bytes_do_not_shield_spaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
