@@ -18,6 +18,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 # Passed to every run: a 10 s input is a hang; inputs up to 8 KiB.
 FUZZ_FLAGS ?= -timeout=10 -rss_limit_mb=2048 -max_len=8192
+# Logs, failing inputs and scratch corpora of fuzz-smoke, one directory per target.
+FUZZ_OUT ?= build/fuzz/smoke
 # Warnings of the Makefile's WARN that clang does not know (none with clang 14).
 FUZZ_WARN_SKIP ?=
 
@@ -36,16 +38,23 @@ FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_B)/%)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_B)/obj/%.o)
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke fuzz-cc
 
 fuzz: $(FUZZ_BIN)
 
-$(FUZZ_B)/obj/src/core/%.o: src/core/%.c
+# Says what to install instead of failing on a missing compiler or libFuzzer.
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+		ls "$$($(FUZZ_CC) -print-runtime-dir)"/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || { \
+		echo "fuzz: needs $(FUZZ_CC) with libFuzzer: apt-get install clang libclang-rt-14-dev" >&2; \
+		exit 1; }
+
+$(FUZZ_B)/obj/src/core/%.o: src/core/%.c | fuzz-cc
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
 
-$(FUZZ_B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+$(FUZZ_B)/obj/tests/fuzz/%.o: tests/fuzz/%.c | fuzz-cc
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -c $< -o $@
@@ -60,6 +69,6 @@ $(FUZZ_B)/fuzz_%: $(FUZZ_B)/obj/tests/fuzz/fuzz_%.o $(FUZZ_B)/libcore.a
 
 fuzz-smoke: $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_FLAGS="$(FUZZ_FLAGS)" \
-		FUZZ_OUT=$(FUZZ_B)/smoke tests/fuzz/run-smoke $(FUZZ_TARGETS)
+		FUZZ_OUT=$(FUZZ_OUT) tests/fuzz/run-smoke $(FUZZ_TARGETS)
 
 -include $(wildcard $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_SRC:%.c=$(FUZZ_B)/obj/%.d))
