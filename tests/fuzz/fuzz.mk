@@ -11,6 +11,9 @@
 # libFuzzer's coverage instrumentation and ASan+UBSan, into build/fuzz/obj/:
 # a target links the core and jansson and libcsv, nothing from the I/O shell.
 # New targets are picked up by the wildcard; seeds go in tests/fuzz/corpus/<name>/.
+# A target that needs a file from outside src/core names its object and libraries:
+#   $(FUZZ_B)/fuzz_multipart: $(FUZZ_B)/obj/src/http/multipart.o
+#   FUZZ_LIBS_fuzz_multipart := $(shell pkg-config --libs libmicrohttpd)
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
@@ -26,7 +29,7 @@ FUZZ_WARN_SKIP ?=
 FUZZ_B := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := $(filter-out $(FUZZ_WARN_SKIP),$(WARN)) -O1 -g -fno-omit-frame-pointer \
-	-Isrc -Itests -MMD -MP
+	-Isrc -Itests $(PKG_CFLAGS) -MMD -MP
 FUZZ_LIBS := -ljansson -lcsv -lm
 # clang's -Wformat=2 also flags vsnprintf(fmt, ap) in a va_list wrapper, which
 # gcc exempts; ls_buf_vprintf lacks __attribute__((format(printf, 2, 0))).
@@ -49,7 +52,7 @@ fuzz-cc:
 		echo "fuzz: needs $(FUZZ_CC) with libFuzzer: apt-get install clang libclang-rt-14-dev" >&2; \
 		exit 1; }
 
-$(FUZZ_B)/obj/src/core/%.o: src/core/%.c | fuzz-cc
+$(FUZZ_B)/obj/src/%.o: src/%.c | fuzz-cc
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
@@ -65,7 +68,8 @@ $(FUZZ_B)/libcore.a: $(FUZZ_CORE_OBJ)
 
 $(FUZZ_B)/fuzz_%: $(FUZZ_B)/obj/tests/fuzz/fuzz_%.o $(FUZZ_B)/libcore.a
 	@echo "  FUZZLD  $@"
-	@$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUZZ_LIBS)
+	@$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(filter-out %.a,$^) $(filter %.a,$^) \
+		$(FUZZ_LIBS_$(@F)) $(FUZZ_LIBS)
 
 fuzz-smoke: $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_FLAGS="$(FUZZ_FLAGS)" \
