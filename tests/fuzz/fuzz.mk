@@ -5,6 +5,8 @@
 #                                 of tests/fuzz/corpus/<name>/; fails on any crash, leak,
 #                                 timeout or sanitizer report
 #   make fuzz-smoke FUZZ_TARGETS="fuzz_csv_in fuzz_offer"   only those
+#   FUZZ_STRICT=1 make fuzz-smoke  also checks the known, reported bugs (fuzz.h)
+#   build/fuzz/<name> FILE        replays one input; build/fuzz/<name> -help=1 for more
 #
 # Needs clang and libclang-rt-14-dev (Debian 12); llvm-14 is optional and only
 # symbolizes stack traces. The pure core is compiled again here, with
