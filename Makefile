@@ -162,6 +162,7 @@ check-headers:
 			|| { echo "check-headers: $$h"; exit 1; }; \
 	done
 
+include tests/fuzz/fuzz.mk
 clean:
 	rm -rf build
 

@@ -194,8 +194,8 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
         {"LEADSCORE_CACHE_MAX_ROWS", 0, 1000000000, 1000000,
          offsetof(struct ls_config, cache_max_rows), 'l'},
         {"LEADSCORE_DB_MAX_MB", 0, 100000000, 0, offsetof(struct ls_config, db_max_mb), 'l'},
-        {"LEADSCORE_RESULTS_CACHE_MB", 0, 1000000, 64,
-         offsetof(struct ls_config, results_cache_mb), 'l'},
+        {"LEADSCORE_RESULTS_CACHE_MB", 0, 1000000, 64, offsetof(struct ls_config, results_cache_mb),
+         'l'},
     };
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
         n = limits[i].dflt;

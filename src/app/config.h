@@ -27,9 +27,9 @@ struct ls_config {
     char allowed_hosts[1024];
     bool metrics_public;
     bool no_auth;
-    int retention_days;  /* 0: keep everything */
-    long cache_max_rows; /* 0: no cap */
-    long db_max_mb;      /* 0: no cap */
+    int retention_days;    /* 0: keep everything */
+    long cache_max_rows;   /* 0: no cap */
+    long db_max_mb;        /* 0: no cap */
     long results_cache_mb; /* encoded result pages kept in memory; 0: none */
     struct ls_csv_limits csv;
     int log_level;

@@ -5,10 +5,10 @@
  * needs on top: line numbers, header aliases, per-row rejection and recovery
  * from a broken quote.
  *
- * Input is framed into physical lines and each line is handed to csv_parse on
- * its own. After each line we know whether the record ended (the row callback
- * fired last) or continues inside a quoted field. The raw lines of a record
- * that spans lines are kept in rowbuf (capped by max_row), so that when the
+ * Input is framed into physical lines (ended by LF, CRLF or a lone CR, as
+ * libcsv ends records) and each line is handed to csv_parse on its own. After each line we know
+ * whether the record ended (the row callback fired last) or continues inside a quoted field. The
+ * raw lines of a record that spans lines are kept in rowbuf (capped by max_row), so that when the
  * record turns out to be malformed - libcsv reports a parse error, the record
  * outgrows max_row, or the file ends inside quotes - we reject the record
  * with the line it started on and replay the lines after that first one. Each
@@ -120,6 +120,7 @@ struct ls_csv_in {
     /* framing */
     struct ls_buf partial; /* the current line, when it spans chunks */
     bool skipping;         /* discarding the rest of an over-long line */
+    bool cr_pending;       /* the data so far ends with a CR: its LF may come next */
     uint64_t lineno;       /* lines completed so far */
 
     /* record state */
@@ -215,6 +216,25 @@ static void set_fatal(struct ls_csv_in *in, int code, const char *msg)
 /* ---- fields -------------------------------------------------------------- */
 
 /*
+ * Trims what ls_text_trim trims, and NUL bytes, which add_clean drops anyway:
+ * a NUL must not shield the spaces beside it ("Ava \0" is "Ava").
+ */
+static void trim(const char **s, size_t *len)
+{
+    size_t before;
+    do {
+        before = *len;
+        ls_text_trim(s, len);
+        while (*len && (*s)[0] == '\0') {
+            (*s)++;
+            (*len)--;
+        }
+        while (*len && (*s)[*len - 1] == '\0')
+            (*len)--;
+    } while (*len != before);
+}
+
+/*
  * Decodes one field to trimmed UTF-8. Each field is checked on its own: a
  * Windows-1252 file almost never contains byte pairs that happen to be valid
  * UTF-8, and a UTF-8 file with one bad byte keeps its other fields intact.
@@ -233,7 +253,7 @@ static const char *decode(struct ls_csv_in *in, const char *data, size_t len, si
         s = in->tmp.data;
         len = in->tmp.len;
     }
-    ls_text_trim(&s, &len);
+    trim(&s, &len);
     *out_len = len;
     return s;
 }
@@ -471,6 +491,25 @@ out:
 
 /* ---- lines and recovery -------------------------------------------------- */
 
+/*
+ * Length of the first line of p[0..len) with its line end: LF, CRLF, or a CR
+ * on its own (classic Mac files; libcsv ends a record there as well). 0 when
+ * the line does not end in p, and also when p ends with a CR and is_final is
+ * false, since the next bytes may be that CR's LF.
+ */
+static size_t line_len(const char *p, size_t len, bool is_final)
+{
+    const char *nl = memchr(p, '\n', len);
+    size_t scan = nl ? (size_t)(nl - p) : len;
+    const char *cr = memchr(p, '\r', scan);
+    if (cr == NULL)
+        return nl ? scan + 1 : 0;
+    size_t i = (size_t)(cr - p);
+    if (i + 1 < len)
+        return p[i + 1] == '\n' ? i + 2 : i + 1;
+    return is_final ? i + 1 : 0;
+}
+
 /* libcsv reports nothing for a line of only spaces, tabs and line ends. */
 static bool is_blank(const char *p, size_t len)
 {
@@ -502,8 +541,9 @@ static void bad_record(struct ls_csv_in *in, const char *cur, size_t cur_len, co
     struct ls_buf next;
     ls_buf_init(&next, SIZE_MAX);
     if (in->rowbuf.len) {
-        const char *nl = memchr(in->rowbuf.data, '\n', in->rowbuf.len);
-        size_t skip = nl ? (size_t)(nl - in->rowbuf.data) + 1 : in->rowbuf.len;
+        size_t skip = line_len(in->rowbuf.data, in->rowbuf.len, true);
+        if (skip == 0)
+            skip = in->rowbuf.len;
         ls_buf_add(&next, in->rowbuf.data + skip, in->rowbuf.len - skip);
         ls_buf_add(&next, cur, cur_len);
     }
@@ -556,8 +596,8 @@ static void drain_replay(struct ls_csv_in *in)
         ls_buf_init(&in->replay, SIZE_MAX);
         size_t off = 0;
         while (off < work.len && !in->fatal) {
-            const char *nl = memchr(work.data + off, '\n', work.len - off);
-            size_t end = nl ? (size_t)(nl - work.data) + 1 : work.len;
+            size_t n = line_len(work.data + off, work.len - off, true);
+            size_t end = n ? off + n : work.len;
             parse_line(in, work.data + off, end - off, ln++);
             off = end;
             if (in->replay.len) {
@@ -600,24 +640,37 @@ int ls_csv_in_feed(struct ls_csv_in *in, const void *data, size_t len, struct ls
 {
     const char *p = data;
     while (len && !in->fatal) {
-        const char *nl = memchr(p, '\n', len);
-        size_t n = nl ? (size_t)(nl - p) + 1 : len;
+        size_t n;
+        bool done; /* p[0..n) ends the current line */
+        if (in->cr_pending) {
+            /* The last chunk ended with a CR: its line ends here, with this LF if there is one. */
+            in->cr_pending = false;
+            n = p[0] == '\n' ? 1 : 0;
+            done = true;
+        } else {
+            n = line_len(p, len, false);
+            done = n > 0;
+            if (!done) {
+                n = len;
+                in->cr_pending = p[len - 1] == '\r';
+            }
+        }
         if (in->skipping) {
-            if (nl) {
+            if (done) {
                 in->skipping = false;
                 overlong_line(in);
             }
-        } else if (nl && in->partial.len == 0 && n <= in->lim.max_row) {
+        } else if (done && in->partial.len == 0 && n <= in->lim.max_row) {
             line(in, p, n); /* the common case: no copy */
-        } else if (nl && in->partial.len == 0) {
+        } else if (done && in->partial.len == 0) {
             overlong_line(in);
         } else if (ls_buf_add(&in->partial, p, n) != LS_OK) {
             ls_buf_reset(&in->partial);
-            if (nl)
+            if (done)
                 overlong_line(in);
             else
                 in->skipping = true;
-        } else if (nl) {
+        } else if (done) {
             line(in, in->partial.data, in->partial.len);
             ls_buf_reset(&in->partial);
         }
@@ -631,6 +684,7 @@ int ls_csv_in_feed(struct ls_csv_in *in, const void *data, size_t len, struct ls
 
 int ls_csv_in_finish(struct ls_csv_in *in, struct ls_err *err)
 {
+    in->cr_pending = false; /* a CR at the very end ends its line */
     if (!in->fatal && in->skipping) {
         in->skipping = false;
         overlong_line(in);

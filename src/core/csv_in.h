@@ -7,8 +7,9 @@
  * size: the whole file is never held.
  *
  * Rules (RFC 4180 via libcsv in strict mode):
- *  - quoted fields may hold commas, quotes ("") and newlines; CRLF or LF;
- *    a UTF-8 byte order mark is skipped;
+ *  - quoted fields may hold commas, quotes ("") and newlines; lines end
+ *    with CRLF, LF or a lone CR (classic Mac); a UTF-8 byte order mark is
+ *    skipped;
  *  - the first non-blank record is the header; names match case- and
  *    punctuation-insensitively, with aliases (see csv_in.c); extra columns are
  *    ignored; a missing column is a fatal LS_EINVAL;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const struct {
     int code;
     const char *name;
@@ -56,6 +58,8 @@ int ls_err_set(struct ls_err *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
+    /* A message may quote outside text cut at a byte limit: keep it valid UTF-8. */
+    ls_utf8_sanitize(err->msg);
     return code;
 }
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "text.h"
+#include "utf8.h"
 
 void ls_llm_reply_init(struct ls_llm_reply *r, size_t max_text)
 {
@@ -228,6 +229,7 @@ static void set(struct ls_llm_reply *r, enum ls_llm_kind kind, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(r->error, sizeof(r->error), fmt, ap);
     va_end(ap);
+    ls_utf8_sanitize(r->error); /* service text cut at a byte limit stays valid UTF-8 */
 }
 
 /* Retry on 408, 429, 5xx; everything else that is not 2xx is final. */
@@ -479,6 +481,7 @@ static int check_entry(const json_t *it, struct ls_verdict *out, char why[128])
     if (v == LS_INTENT_NONE) {
         snprintf(why, 128, "unknown intent label \"%.40s\"",
                  json_is_string(intent) ? json_string_value(intent) : "(not a string)");
+        ls_utf8_sanitize(why);
         return LS_EINVAL;
     }
     if (!json_is_string(reason) ||

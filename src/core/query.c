@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "text.h"
+#include "utf8.h"
 #include "verdict.h"
 
 #define ALL_INTENTS ((1u << LS_INTENT_LOW) | (1u << LS_INTENT_MEDIUM) | (1u << LS_INTENT_HIGH))
@@ -20,6 +22,33 @@ void ls_results_query_default(struct ls_results_query *q)
     q->limit = LS_QUERY_LIMIT_DEFAULT;
     q->offset = 0;
 }
+
+#define GOT_MAX 60 /* bytes of a rejected list quoted in its error message */
+#define GOT_NUM 40 /* the same for a number or a sort key */
+
+/*
+ * The start of a rejected value, at most max <= GOT_MAX bytes, for its error message.
+ * A message must be valid UTF-8 (it becomes a JSON string: jansson refuses
+ * anything else and the 400 lost its body), so the cut falls on a character
+ * boundary and a value that is not UTF-8 (a raw %FF) is read as Windows-1252.
+ */
+static const char *excerpt(const char *s, size_t max, char out[GOT_MAX + 1])
+{
+    size_t len = strlen(s);
+    struct ls_buf b;
+    ls_buf_init(&b, 3 * GOT_MAX + 16);
+    if (!ls_utf8_valid(s, len)) {
+        ls_cp1252_to_utf8(s, len < max ? len : max, &b);
+        s = ls_buf_str(&b);
+        len = b.len;
+    }
+    len = ls_utf8_clip(s, len, max);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    ls_buf_release(&b);
+    return out;
+}
+
 
 /*
  * Strict decimal: digits only, no sign, no spaces, no leading zero (but "0"
@@ -49,6 +78,7 @@ bool ls_id_parse(const char *s, long long *out)
 
 static int parse_intents(const char *s, unsigned *out, struct ls_err *err)
 {
+    char got[GOT_MAX + 1];
     unsigned mask = 0;
     const char *p = s;
     for (;;) {
@@ -58,8 +88,8 @@ static int parse_intents(const char *s, unsigned *out, struct ls_err *err)
         if (v == LS_INTENT_NONE)
             return ls_err_set(err, LS_EINVAL,
                               "intent must be a comma-separated list of High, Medium, Low "
-                              "(got \"%.60s\")",
-                              s);
+                              "(got \"%s\")",
+                              excerpt(s, GOT_MAX, got));
         mask |= 1u << v;
         if (comma == NULL)
             break;
@@ -72,22 +102,17 @@ static int parse_intents(const char *s, unsigned *out, struct ls_err *err)
 int ls_page_parse(const char *limit, const char *offset, int dflt_limit, int max_limit,
                   int *out_limit, int *out_offset, struct ls_err *err)
 {
-    long long v;
-    *out_limit = dflt_limit;
-    *out_offset = 0;
-    if (limit) {
-        if (!parse_int(limit, 1, max_limit, &v))
-            return ls_err_set(err, LS_EINVAL,
-                              "limit must be an integer from 1 to %d (got \"%.40s\")", max_limit,
-                              limit);
-        *out_limit = (int)v;
-    }
-    if (offset) {
-        if (!parse_int(offset, 0, 1000000000, &v))
-            return ls_err_set(err, LS_EINVAL,
-                              "offset must be a non-negative integer (got \"%.40s\")", offset);
-        *out_offset = (int)v;
-    }
+    char got[GOT_MAX + 1];
+    long long l = dflt_limit, o = 0;
+    if (limit && !parse_int(limit, 1, max_limit, &l))
+        return ls_err_set(err, LS_EINVAL, "limit must be an integer from 1 to %d (got \"%s\")",
+                          max_limit, excerpt(limit, GOT_NUM, got));
+    if (offset && !parse_int(offset, 0, 1000000000, &o))
+        return ls_err_set(err, LS_EINVAL, "offset must be a non-negative integer (got \"%s\")",
+                          excerpt(offset, GOT_NUM, got));
+    /* Out-params are written only on success (STYLE.md section 6). */
+    *out_limit = (int)l;
+    *out_offset = (int)o;
     return LS_OK;
 }
 
@@ -95,6 +120,7 @@ int ls_results_query_parse(const struct ls_query_args *a, struct ls_results_quer
                            struct ls_err *err)
 {
     struct ls_results_query q;
+    char got[GOT_MAX + 1];
     long long v;
     int rc;
     ls_results_query_default(&q);
@@ -103,15 +129,15 @@ int ls_results_query_parse(const struct ls_query_args *a, struct ls_results_quer
     if (a->min_score) {
         if (!parse_int(a->min_score, 0, 100, &v))
             return ls_err_set(err, LS_EINVAL,
-                              "min_score must be an integer from 0 to 100 (got \"%.40s\")",
-                              a->min_score);
+                              "min_score must be an integer from 0 to 100 (got \"%s\")",
+                              excerpt(a->min_score, GOT_NUM, got));
         q.min_score = (int)v;
     }
     if (a->max_score) {
         if (!parse_int(a->max_score, 0, 100, &v))
             return ls_err_set(err, LS_EINVAL,
-                              "max_score must be an integer from 0 to 100 (got \"%.40s\")",
-                              a->max_score);
+                              "max_score must be an integer from 0 to 100 (got \"%s\")",
+                              excerpt(a->max_score, GOT_NUM, got));
         q.max_score = (int)v;
     }
     if (q.min_score > q.max_score)
@@ -140,8 +166,8 @@ int ls_results_query_parse(const struct ls_query_args *a, struct ls_results_quer
             i++;
         if (i == LS_ARRAY_LEN(sorts))
             return ls_err_set(err, LS_EINVAL,
-                              "sort must be one of score, -score, name, company (got \"%.40s\")",
-                              a->sort);
+                              "sort must be one of score, -score, name, company (got \"%s\")",
+                              excerpt(a->sort, GOT_NUM, got));
         q.sort = sorts[i].sort;
     }
     if ((rc = ls_page_parse(a->limit, a->offset, LS_QUERY_LIMIT_DEFAULT, LS_QUERY_LIMIT_MAX,

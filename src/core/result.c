@@ -1,6 +1,8 @@
 /* result.c - result encoders for JSON and CSV. Pure. */
 #include "result.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "err.h"
@@ -83,6 +85,104 @@ int ls_result_json(const struct ls_result *r, struct ls_buf *b)
     return rc ? LS_ELIMIT : LS_OK;
 }
 
+/* ---- CSV formula guard (issue #7) ---------------------------------------- */
+
+/* Decodes the code point at s[0..len), which is valid UTF-8; *n gets its length. */
+static uint32_t cp_at(const char *s, size_t len, size_t *n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = ls_utf8_seq(s, len);
+    *n = k ? k : 1;
+    switch (k) {
+    case 2:
+        return (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+    case 3:
+        return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+    case 4:
+        return (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+               (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+    default:
+        return u[0];
+    }
+}
+
+/*
+ * Characters a spreadsheet may trim, or a reader cannot see, in front of a
+ * formula: Unicode White_Space, plus the invisible format characters (soft
+ * hyphen, zero-width space/joiners, bidi marks and embeddings, word joiner,
+ * BOM). Skipping them is the safe side: a wrong guess costs one '.
+ */
+static bool is_invisible(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0xAD ||
+           c == 0x061C || c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200F) ||
+           (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x2064) ||
+           (c >= 0x2066 && c <= 0x2069) || c == 0x3000 || c == 0xFEFF;
+}
+
+/* = + - @, their full-width forms, their small forms, and U+2212 MINUS SIGN. */
+static bool is_formula_sign(uint32_t c)
+{
+    switch (c) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case 0xFF1D: /* FULLWIDTH EQUALS SIGN */
+    case 0xFF0B: /* FULLWIDTH PLUS SIGN */
+    case 0xFF0D: /* FULLWIDTH HYPHEN-MINUS */
+    case 0xFF20: /* FULLWIDTH COMMERCIAL AT */
+    case 0xFE66: /* SMALL EQUALS SIGN */
+    case 0xFE62: /* SMALL PLUS SIGN */
+    case 0xFE63: /* SMALL HYPHEN-MINUS */
+    case 0xFE6B: /* SMALL COMMERCIAL AT */
+    case 0x2212: /* MINUS SIGN */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* s[0..len) is valid UTF-8. */
+static bool needs_guard(const char *s, size_t len)
+{
+    if (len && (s[0] == '\t' || s[0] == '\r' || s[0] == '\n'))
+        return true;
+    size_t i = 0;
+    while (i < len) {
+        size_t n;
+        uint32_t c = cp_at(s + i, len - i, &n);
+        if (!is_invisible(c))
+            return is_formula_sign(c);
+        i += n;
+    }
+    return false;
+}
+
+/*
+ * A delimiter other than the comma (';' in many locales, '|', TAB) would
+ * otherwise split the cell, and its second part could start a formula
+ * ("a;=1+1"); inside quotes every RFC 4180 reader keeps it whole.
+ */
+static bool needs_quotes(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case ',':
+        case '"':
+        case ';':
+        case '|':
+        case '\t':
+        case '\r':
+        case '\n':
+            return true;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
 int ls_csv_cell(struct ls_buf *b, const char *s, size_t len)
 {
     struct ls_buf fixed;
@@ -93,10 +193,8 @@ int ls_csv_cell(struct ls_buf *b, const char *s, size_t len)
         s = ls_buf_str(&fixed);
         len = fixed.len;
     }
-    bool guard = len && strchr("=+-@\t\r", s[0]) != NULL;
-    bool quote = false;
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    bool guard = needs_guard(s, len);
+    bool quote = needs_quotes(s, len);
     if (quote)
         rc |= ls_buf_addc(b, '"');
     if (guard)

@@ -58,9 +58,30 @@ int ls_result_csv_header(struct ls_buf *out);
 int ls_result_csv(const struct ls_result *r, struct ls_buf *out);
 
 /*
- * Appends one CSV cell: RFC 4180 quoting when the text holds a comma, quote,
- * CR or LF, and a leading ' when it starts with = + - @ TAB or CR, so that a
- * spreadsheet shows it as text instead of running it as a formula.
+ * Appends one CSV cell (issue #7, the formula guard). Bytes that are not
+ * valid UTF-8 are read as Windows-1252 first, so the cell is always UTF-8.
+ *
+ * Guard: a ' is put in front of the cell, so that a spreadsheet shows it as
+ * text instead of running it as a formula, when
+ *  - its first byte is TAB, CR or LF; or
+ *  - its first character that is not blank is = + - or @, their full-width
+ *    forms U+FF1D U+FF0B U+FF0D U+FF20, their small forms U+FE66 U+FE62
+ *    U+FE63 U+FE6B, or U+2212 MINUS SIGN. Blank: Unicode White_Space
+ *    (U+0009-000D, U+0020, U+0085, U+00A0, U+1680, U+2000-200A, U+2028,
+ *    U+2029, U+202F, U+205F, U+3000) and the invisible format characters
+ *    U+00AD, U+061C, U+180E, U+200B-200F, U+202A-202E, U+2060-2064,
+ *    U+2066-2069 and U+FEFF (BOM).
+ * A leading minus is guarded even before a number: "-2+3" is a formula, so
+ * "-5" comes out as '-5. A sign anywhere else is left alone ("a-b", "x=1").
+ *
+ * Quoting (RFC 4180): the cell is put in double quotes, with each quote
+ * doubled, when it holds a comma, quote, CR or LF, and also a semicolon,
+ * vertical bar or TAB, so that a spreadsheet splitting on another delimiter
+ * cannot cut it into cells that start a formula ("a;=1+1", "x|=cmd"). The
+ * guard's ' then goes inside the quotes. Nothing else is changed.
+ *
+ * LS_OK, or LS_ELIMIT when out's cap is reached (out may then hold part of
+ * the cell).
  */
 int ls_csv_cell(struct ls_buf *out, const char *s, size_t len);
 

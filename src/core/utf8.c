@@ -56,6 +56,35 @@ size_t ls_utf8_seq(const char *str, size_t len)
     return n + 1;
 }
 
+/* True when s[0..len) is the start of a sequence that a limit cut short. */
+static bool cut_sequence(const unsigned char *s, size_t len)
+{
+    size_t need = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (need == 0 || s[0] > 0xF4 || len >= need)
+        return false;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return false;
+    }
+    return true;
+}
+
+void ls_utf8_sanitize(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = (unsigned char)s[i] < 0x80 ? 1 : ls_utf8_seq(s + i, len - i);
+        if (n) {
+            i += n;
+        } else if (cut_sequence((const unsigned char *)s + i, len - i)) {
+            s[i] = '\0'; /* a character cut at the end: drop its start */
+            return;
+        } else {
+            s[i++] = '?';
+        }
+    }
+}
+
 bool ls_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;

@@ -18,6 +18,14 @@
  */
 size_t ls_utf8_seq(const char *s, size_t len);
 
+/*
+ * Makes the NUL-terminated s valid UTF-8 in place, never longer: each byte
+ * that is not part of a well-formed sequence (a character cut by a length
+ * limit, a stray byte) becomes '?'. For messages built with printf-style
+ * limits from text that may hold anything.
+ */
+void ls_utf8_sanitize(char *s);
+
 /* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates). */
 bool ls_utf8_valid(const char *s, size_t len);
 

@@ -216,7 +216,8 @@ static int cached_page(struct ls_req *req, const struct ls_job *job,
     return send_cached(req, job, &pg);
 }
 
-/* A page streamed in pieces: the first read here (with the total), the rest as the socket drains. */
+/* A page streamed in pieces: the first read here (with the total), the rest as the socket drains.
+ */
 struct page_stream {
     struct ls_store *store; /* borrowed */
     struct ls_job job;

@@ -420,6 +420,107 @@ static void test_csv_in__callback_error_stops(void **state)
     free(g);
 }
 
+/*
+ * Found by fuzz_csv_in: spaces next to a NUL byte survived the trim, because
+ * the NUL was dropped after trimming ("  Zoë  \0" came out as "Zoë  ").
+ */
+static void test_csv_in__nul_bytes_do_not_shield_spaces(void **state)
+{
+    (void)state;
+    struct got *g = malloc(sizeof(*g));
+    struct ls_err err = {0};
+    const char csv[] = HDR "  Zo\xC3\xAB  \0\0,\0 CEO,X \0 ,\0,NY,\0 bio \0\n";
+    assert_int_equal(run(csv, sizeof(csv) - 1, 0, NULL, g, NULL, &err), LS_OK);
+    assert_int_equal(g->n_leads, 1);
+    assert_string_equal(g->lead[0][LS_F_NAME], "Zo\xC3\xAB");
+    assert_string_equal(g->lead[0][LS_F_ROLE], "CEO");
+    assert_string_equal(g->lead[0][LS_F_COMPANY], "X");
+    assert_string_equal(g->lead[0][LS_F_INDUSTRY], "");
+    assert_string_equal(g->lead[0][LS_F_BIO], "bio");
+    free(g);
+}
+
+/*
+ * Found by fuzz_csv_in: a lone CR ends a record in libcsv but did not end a
+ * line here, so a classic-Mac (CR-only) file was one line: every row was on
+ * "line 1", a stray quote swallowed the rest of the file, and a file over
+ * max_row bytes was rejected whole. Lines now end at LF, CRLF or a lone CR.
+ */
+static void test_csv_in__lone_cr_ends_a_line(void **state)
+{
+    (void)state;
+    struct got *g = malloc(sizeof(*g));
+    struct ls_err err = {0};
+    const char *csv = "name,role,company,industry,location,linkedin_bio\r"
+                      "Ava,CEO,Acme,SaaS,NY,bio\r"
+                      "Ben,\"CTO,B,SaaS,LA,bio\r"
+                      "Cy,VP,C,Fintech,SF,\"two\rlines\"\r"
+                      "Dee,COO,D,SaaS,NY,last";
+    assert_int_equal(run_s(csv, g, &err), LS_OK);
+    assert_int_equal(g->n_leads, 3);
+    assert_string_equal(g->lead[0][LS_F_NAME], "Ava");
+    assert_int_equal(g->lead_line[0], 2);
+    assert_string_equal(g->lead[1][LS_F_NAME], "Cy");
+    assert_string_equal(g->lead[1][LS_F_BIO], "two\rlines");
+    assert_int_equal(g->lead_line[1], 4);
+    assert_string_equal(g->lead[2][LS_F_NAME], "Dee");
+    assert_int_equal(g->lead_line[2], 6);
+    assert_int_equal(g->n_rej, 1);
+    assert_int_equal(g->rej_line[0], 3);
+    assert_non_null(strstr(g->rej_msg[0], "malformed quoting")); /* at "two */
+
+    /* 40 rows of 27 bytes, far more than max_row, in one CR-only "line" before. */
+    struct ls_csv_limits lim = {.max_field = 64, .max_row = 64, .max_rows = 1000};
+    char big[2048];
+    size_t len = (size_t)snprintf(big, sizeof(big), "%s",
+                                  "name,role,company,industry,location,"
+                                  "linkedin_bio\r");
+    for (int i = 0; i < 40; i++)
+        len += (size_t)snprintf(big + len, sizeof(big) - len, "Lead %02d,CEO,Acme,SaaS,NY,b\r", i);
+    struct ls_csv_stats st;
+    assert_int_equal(run(big, len, 0, &lim, g, &st, &err), LS_OK);
+    assert_int_equal(g->n_leads, 40);
+    assert_int_equal(g->n_rej, 0);
+    assert_int_equal(g->lead_line[39], 41);
+    assert_int_equal(st.lines, 41);
+    free(g);
+}
+
+/* Every chunk size gives the same result as one big feed: a CR at the end of a
+ * chunk may be a lone CR or the first half of a CRLF. */
+static void test_csv_in__chunking_invariant_with_cr(void **state)
+{
+    (void)state;
+    const char *csv = "name,role,company,industry,location,linkedin_bio\r\n"
+                      "Ava,CEO,Acme,SaaS,NY,\"one\r\ntwo\rthree\"\r"
+                      "\r"
+                      "Ben,\"x,y\r\n"
+                      "Cy,VP,C,Fintech,SF,bio\n"
+                      "Dee,COO,D,SaaS,NY,last\r";
+    size_t len = strlen(csv);
+    struct got *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    struct ls_err err = {0};
+    struct ls_csv_stats sa, sb;
+    assert_int_equal(run(csv, len, 0, NULL, a, &sa, &err), LS_OK);
+    assert_int_equal(a->n_leads, 3);
+    assert_string_equal(a->lead[0][LS_F_BIO], "one\r\ntwo\rthree");
+    assert_int_equal(a->lead_line[1], 7); /* lines end: CRLF, CRLF, CR, CR, CR, CRLF */
+    assert_int_equal(a->lead_line[2], 8);
+    assert_int_equal(a->rej_line[0], 6);
+    assert_int_equal(sa.lines, 8);
+    for (size_t chunk = 1; chunk < len; chunk++) {
+        assert_int_equal(run(csv, len, chunk, NULL, b, &sb, &err), LS_OK);
+        assert_int_equal(a->n_leads, b->n_leads);
+        assert_int_equal(a->n_rej, b->n_rej);
+        assert_memory_equal(a->lead, b->lead, sizeof(a->lead[0]) * (size_t)a->n_leads);
+        assert_memory_equal(a->rej_line, b->rej_line, sizeof(uint64_t) * (size_t)a->n_rej);
+        assert_memory_equal(a->lead_line, b->lead_line, sizeof(uint64_t) * (size_t)a->n_leads);
+        assert_int_equal(sa.lines, sb.lines);
+    }
+    free(a);
+    free(b);
+}
+
 /* Every chunk size gives the same result as one big feed. */
 static void test_csv_in__chunking_invariant(void **state)
 {
@@ -471,6 +572,9 @@ int main(void)
         cmocka_unit_test(test_csv_in__row_limit),
         cmocka_unit_test(test_csv_in__callback_error_stops),
         cmocka_unit_test(test_csv_in__chunking_invariant),
+        cmocka_unit_test(test_csv_in__nul_bytes_do_not_shield_spaces),
+        cmocka_unit_test(test_csv_in__lone_cr_ends_a_line),
+        cmocka_unit_test(test_csv_in__chunking_invariant_with_cr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/llm_parse.h"
+#include "core/utf8.h"
 
 static struct ls_llm_reply gemini(long status, const char *body)
 {
@@ -441,6 +442,59 @@ static void test_llm_parse__answer_duplicate_ids(void **state)
 #undef VALID_B
 }
 
+static bool utf8_msg(const char *what, const char *msg)
+{
+    if (ls_utf8_valid(msg, strlen(msg)))
+        return true;
+    print_error("%s: message is not valid UTF-8: %s\n", what, msg);
+    return false;
+}
+
+#define E20 "éééééééééééééééééééé" /* 40 bytes */
+
+/*
+ * Reproducers found by tests/fuzz/fuzz_llm_parse.c (TODO(issue#7), not fixed:
+ * llm_parse.c is being changed elsewhere). Every input is valid UTF-8, yet the
+ * message cuts a character: jansson's error text ends inside one ("invalid
+ * escape near '\"\u0\xc3'"), "%.40s" cuts a label, and the 256-byte error
+ * buffer cuts a long service message. The messages reach the results'
+ * ai.error, the jobs' error and the logs.
+ */
+static void test_llm_parse__messages_are_utf8(void **state)
+{
+    (void)state;
+    bool ok = true;
+    const char *one_id[] = {"a"};
+    struct ls_verdict v[1];
+    int st[1];
+    char why[1][128];
+    struct ls_err err = {0};
+    const char *bad_json = "\"\\u0é\"";
+    ls_llm_parse_answer(bad_json, strlen(bad_json), one_id, 1, v, st, why, &err);
+    ok &= utf8_msg("answer: invalid JSON", err.msg);
+
+    const char *label = "[{\"id\":\"a\",\"intent\":\"x" E20 "\",\"reasoning\":\"r\"}]";
+    ls_llm_parse_answer(label, strlen(label), one_id, 1, v, st, why, &err);
+    assert_int_not_equal(st[0], LS_OK);
+    ok &= utf8_msg("answer: unknown label", why[0]);
+
+    struct ls_llm_reply r = gemini(200, bad_json);
+    ok &= utf8_msg("gemini: not JSON", r.error);
+    ls_llm_reply_release(&r);
+    r = openai(200, bad_json);
+    ok &= utf8_msg("openai: not JSON", r.error);
+    ls_llm_reply_release(&r);
+
+    const char *long_msg = "{\"error\":{\"message\":\"" E20 E20 E20 E20 E20 E20 E20 "\"}}";
+    r = gemini(400, long_msg);
+    ok &= utf8_msg("gemini: long error", r.error);
+    ls_llm_reply_release(&r);
+    r = openai(400, long_msg);
+    ok &= utf8_msg("openai: long error", r.error);
+    ls_llm_reply_release(&r);
+    assert_true(ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_llm_parse__answer_valid_forms),
         cmocka_unit_test(test_llm_parse__answer_invalid_items),
         cmocka_unit_test(test_llm_parse__answer_duplicate_ids),
+        cmocka_unit_test(test_llm_parse__messages_are_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

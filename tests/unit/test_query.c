@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/query.h"
+#include "core/utf8.h"
 #include "core/verdict.h"
 
 static void test_query__defaults(void **state)
@@ -98,6 +99,65 @@ static void test_query__ids(void **state)
     assert_false(ls_id_parse("99999999999999999999", &v));
 }
 
+#define E_ACUTE_30 "éééééééééééééééééééééééééééééé" /* 60 bytes */
+
+/*
+ * Found by tests/fuzz/fuzz_query.c: the message quoted the raw value cut at a
+ * byte count, or not UTF-8 at all (?intent=%FF), and jansson then refused it,
+ * so the 400 went out with the body {}. The quote is now valid UTF-8.
+ */
+static void test_query__messages_quote_values_as_utf8(void **state)
+{
+    (void)state;
+    struct {
+        struct ls_query_args a;
+        const char *got;
+    } cases[] = {
+        {{.intent = "\xFF"}, "(got \"ÿ\")"},
+        {{.intent = "x" E_ACUTE_30},
+         "(got \"x"
+         "ééééééééééééééééééééééééééééé\")"},
+        {{.min_score = "x" E_ACUTE_30},
+         "(got \"x"
+         "ééééééééééééééééééé\")"},
+        {{.max_score = "\xE9t\xE9"}, "(got \"été\")"},
+        {{.sort = "x" E_ACUTE_30},
+         "(got \"x"
+         "ééééééééééééééééééé\")"},
+        {{.limit = "x" E_ACUTE_30},
+         "(got \"x"
+         "ééééééééééééééééééé\")"},
+        {{.offset = "\x80\x81"}, "(got \"€\xEF\xBF\xBD\")"},
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(cases); i++) {
+        struct ls_results_query q;
+        struct ls_err err = {0};
+        assert_int_equal(ls_results_query_parse(&cases[i].a, &q, &err), LS_EINVAL);
+        assert_true(ls_utf8_valid(err.msg, strlen(err.msg)));
+        if (strstr(err.msg, cases[i].got) == NULL)
+            fail_msg("case %zu: %s", i, err.msg);
+    }
+}
+
+/* Found by tests/fuzz/fuzz_query.c: a rejected page left the defaults in the out-params. */
+static void test_query__page_writes_out_params_only_on_success(void **state)
+{
+    (void)state;
+    int limit = -7, offset = -7;
+    struct ls_err err = {0};
+    assert_int_equal(ls_page_parse("0", NULL, 100, 1000, &limit, &offset, &err), LS_EINVAL);
+    assert_int_equal(ls_page_parse(NULL, "-1", 100, 1000, &limit, &offset, &err), LS_EINVAL);
+    assert_int_equal(ls_page_parse("5", "x", 100, 1000, &limit, &offset, &err), LS_EINVAL);
+    assert_int_equal(limit, -7);
+    assert_int_equal(offset, -7);
+    assert_int_equal(ls_page_parse(NULL, NULL, 100, 1000, &limit, &offset, &err), LS_OK);
+    assert_int_equal(limit, 100);
+    assert_int_equal(offset, 0);
+    assert_int_equal(ls_page_parse("1000", "1000000000", 100, 1000, &limit, &offset, &err), LS_OK);
+    assert_int_equal(limit, 1000);
+    assert_int_equal(offset, 1000000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +165,8 @@ int main(void)
         cmocka_unit_test(test_query__accepted),
         cmocka_unit_test(test_query__rejected_naming_the_parameter),
         cmocka_unit_test(test_query__ids),
+        cmocka_unit_test(test_query__messages_quote_values_as_utf8),
+        cmocka_unit_test(test_query__page_writes_out_params_only_on_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,31 +71,197 @@ static void test_result__json_escapes_controls_and_bad_utf8(void **state)
     ls_buf_release(&b);
 }
 
+/* Blanks and signs by name, so that the table reads. */
+#define BOM     "\xEF\xBB\xBF" /* U+FEFF */
+#define NBSP    "\xC2\xA0"     /* U+00A0 */
+#define EMSP    "\xE2\x80\x83" /* U+2003 EM SPACE */
+#define HAIR    "\xE2\x80\x8A" /* U+200A HAIR SPACE */
+#define ZWSP    "\xE2\x80\x8B" /* U+200B ZERO WIDTH SPACE */
+#define LRM     "\xE2\x80\x8E" /* U+200E LEFT-TO-RIGHT MARK */
+#define RLO     "\xE2\x80\xAE" /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define NNBSP   "\xE2\x80\xAF" /* U+202F NARROW NO-BREAK SPACE */
+#define WJ      "\xE2\x81\xA0" /* U+2060 WORD JOINER */
+#define IDSP    "\xE3\x80\x80" /* U+3000 IDEOGRAPHIC SPACE */
+#define NEL     "\xC2\x85"     /* U+0085 NEXT LINE */
+#define FW_EQ   "\xEF\xBC\x9D" /* U+FF1D FULLWIDTH EQUALS SIGN */
+#define FW_PLUS "\xEF\xBC\x8B" /* U+FF0B FULLWIDTH PLUS SIGN */
+#define FW_MIN  "\xEF\xBC\x8D" /* U+FF0D FULLWIDTH HYPHEN-MINUS */
+#define FW_AT   "\xEF\xBC\xA0" /* U+FF20 FULLWIDTH COMMERCIAL AT */
+#define SM_EQ   "\xEF\xB9\xA6" /* U+FE66 SMALL EQUALS SIGN */
+#define SM_PLUS "\xEF\xB9\xA2" /* U+FE62 SMALL PLUS SIGN */
+#define SM_MIN  "\xEF\xB9\xA3" /* U+FE63 SMALL HYPHEN-MINUS */
+#define SM_AT   "\xEF\xB9\xAB" /* U+FE6B SMALL COMMERCIAL AT */
+#define MINUS   "\xE2\x88\x92" /* U+2212 MINUS SIGN */
+
+static const struct {
+    const char *in, *out;
+} csv_cells[] = {
+    /* left alone */
+    {"", ""},
+    {"plain", "plain"},
+    {"Head of Growth", "Head of Growth"},
+    {"São Paulo", "São Paulo"},
+    {"a=b", "a=b"},
+    {"a-b", "a-b"},
+    {"5-3", "5-3"},
+    {"1+1", "1+1"},
+    {"5", "5"},
+    {"x@y.com", "x@y.com"},
+    {"'=already text", "'=already text"},
+    {" hello", " hello"},
+    {"   ", "   "},
+    {NBSP, NBSP},
+    {BOM "hello", BOM "hello"},
+    {NBSP "x=1", NBSP "x=1"},
+    {"\xEF\xBC\xA1=1", "\xEF\xBC\xA1=1"},         /* U+FF21 FULLWIDTH A */
+    {"\xF0\x9F\x98\x80=1", "\xF0\x9F\x98\x80=1"}, /* an emoji first */
+    {"100% -5", "100% -5"},
+    /* quoted only (RFC 4180) */
+    {"a,b", "\"a,b\""},
+    {"say \"hi\"", "\"say \"\"hi\"\"\""},
+    {"two\nlines", "\"two\nlines\""},
+    {"two\r\nlines", "\"two\r\nlines\""},
+    {"a\tb", "\"a\tb\""},
+    /* another delimiter could start a formula: quoted */
+    {"a;=1+1", "\"a;=1+1\""},
+    {"x|=cmd", "\"x|=cmd\""},
+    {"a;b", "\"a;b\""},
+    {"a|b", "\"a|b\""},
+    {"x;" FW_EQ "1", "\"x;" FW_EQ "1\""},
+    {"=1;2", "\"'=1;2\""},
+    {"@x|y", "\"'@x|y\""},
+    /* ASCII signs first */
+    {"=SUM(A1)", "'=SUM(A1)"},
+    {"+1 555", "'+1 555"},
+    {"-2", "'-2"},
+    {"-5", "'-5"},
+    {"-2+3", "'-2+3"},
+    {"-", "'-"},
+    {"@cmd", "'@cmd"},
+    {"=HYPERLINK(\"x\",\"y\")", "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""},
+    /* TAB, CR, LF first */
+    {"\tx", "\"'\tx\""},
+    {"\rx", "\"'\rx\""},
+    {"\nx", "\"'\nx\""},
+    {"\t", "\"'\t\""},
+    /* ASCII signs after blanks */
+    {" =1+1", "' =1+1"},
+    {"   -2+3", "'   -2+3"},
+    {" \t=1", "\"' \t=1\""},
+    {"\v@x", "'\v@x"},
+    {"\f+1", "'\f+1"},
+    {BOM "=1+1", "'" BOM "=1+1"},
+    {NBSP "+1", "'" NBSP "+1"},
+    {EMSP "-1", "'" EMSP "-1"},
+    {HAIR "=1", "'" HAIR "=1"},
+    {ZWSP "@x", "'" ZWSP "@x"},
+    {LRM "=1", "'" LRM "=1"},
+    {RLO "=1", "'" RLO "=1"},
+    {NNBSP "=1", "'" NNBSP "=1"},
+    {WJ "=1", "'" WJ "=1"},
+    {IDSP "=1", "'" IDSP "=1"},
+    {NEL "=1", "'" NEL "=1"},
+    {BOM NBSP " " IDSP "=1", "'" BOM NBSP " " IDSP "=1"},
+    /* full-width, small and MINUS SIGN forms, first or after blanks */
+    {FW_EQ "1+1", "'" FW_EQ "1+1"},
+    {FW_PLUS "1", "'" FW_PLUS "1"},
+    {FW_MIN "1", "'" FW_MIN "1"},
+    {FW_AT "x", "'" FW_AT "x"},
+    {BOM FW_EQ "1", "'" BOM FW_EQ "1"},
+    {NBSP FW_PLUS "1", "'" NBSP FW_PLUS "1"},
+    {" " FW_MIN "1", "'"
+                     " " FW_MIN "1"},
+    {IDSP FW_AT "x", "'" IDSP FW_AT "x"},
+    {SM_EQ "1", "'" SM_EQ "1"},
+    {SM_PLUS "1", "'" SM_PLUS "1"},
+    {SM_MIN "1", "'" SM_MIN "1"},
+    {SM_AT "x", "'" SM_AT "x"},
+    {MINUS "5", "'" MINUS "5"},
+    /* not UTF-8: read as Windows-1252 first (0xA0 is NBSP, 0xE9 is é) */
+    {"\xA0=1", "'" NBSP "=1"},
+    {"caf\xE9", "café"},
+    {"caf\xE9;=1", "\"café;=1\""},
+};
+
 static void test_result__csv_quoting_and_formula_guard(void **state)
 {
     (void)state;
-    struct {
-        const char *in, *out;
-    } cases[] = {
-        {"plain", "plain"},
-        {"a,b", "\"a,b\""},
-        {"say \"hi\"", "\"say \"\"hi\"\"\""},
-        {"two\nlines", "\"two\nlines\""},
-        {"=SUM(A1)", "'=SUM(A1)"},
-        {"+1 555", "'+1 555"},
-        {"-2", "'-2"},
-        {"@cmd", "'@cmd"},
-        {"\tx", "'\tx"},
-        {"\rx", "\"'\rx\""},
-        {"=HYPERLINK(\"x\",\"y\")", "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""},
-        {"", ""},
-        {"a=b", "a=b"},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < LS_ARRAY_LEN(csv_cells); i++) {
         struct ls_buf b;
         ls_buf_init(&b, 1024);
-        assert_int_equal(ls_csv_cell(&b, cases[i].in, strlen(cases[i].in)), LS_OK);
-        assert_string_equal(ls_buf_str(&b), cases[i].out);
+        assert_int_equal(ls_csv_cell(&b, csv_cells[i].in, strlen(csv_cells[i].in)), LS_OK);
+        if (strcmp(ls_buf_str(&b), csv_cells[i].out) != 0)
+            fail_msg("case %zu: \"%s\" gave \"%s\", want \"%s\"", i, csv_cells[i].in,
+                     ls_buf_str(&b), csv_cells[i].out);
+        ls_buf_release(&b);
+    }
+}
+
+struct one_cell {
+    int fields;
+    char text[256];
+};
+
+static void cb_cell(void *s, size_t len, void *ud)
+{
+    struct one_cell *c = ud;
+    if (c->fields++ == 0)
+        snprintf(c->text, sizeof(c->text), "%.*s", (int)len, (const char *)s);
+}
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+/* The unquoted value a reader should see: the expected cell without RFC 4180 quoting. */
+static void unquote(const char *cell, char *out, size_t cap)
+{
+    size_t len = strlen(cell), w = 0;
+    if (len < 2 || cell[0] != '"') {
+        snprintf(out, cap, "%s", cell);
+        return;
+    }
+    for (size_t i = 1; i + 1 < len && w + 1 < cap; i++) {
+        out[w++] = cell[i];
+        if (cell[i] == '"')
+            i++; /* a doubled quote */
+    }
+    out[w] = '\0';
+}
+
+/*
+ * Whatever delimiter a spreadsheet splits on (',' ';' '|' TAB), each cell reads
+ * back as one cell: the same text, guard included. So no part of a cell can
+ * become a cell of its own that starts a formula.
+ */
+static void test_result__csv_cell_is_one_cell_for_any_delimiter(void **state)
+{
+    (void)state;
+    const unsigned char delims[] = {',', ';', '|', '\t'};
+    for (size_t i = 0; i < LS_ARRAY_LEN(csv_cells); i++) {
+        struct ls_buf b;
+        ls_buf_init(&b, 1024);
+        assert_int_equal(ls_csv_cell(&b, csv_cells[i].in, strlen(csv_cells[i].in)), LS_OK);
+        char want[256];
+        unquote(csv_cells[i].out, want, sizeof(want));
+        for (size_t d = 0; d < sizeof(delims); d++) {
+            struct csv_parser p;
+            struct one_cell c = {0};
+            /* Not strict, as spreadsheets are not; no spaces trimmed, as they are data. */
+            csv_init(&p, 0);
+            csv_set_delim(&p, delims[d]);
+            csv_set_space_func(&p, no_space);
+            assert_int_equal(csv_parse(&p, b.data, b.len, cb_cell, NULL, &c), b.len);
+            csv_fini(&p, cb_cell, NULL, &c);
+            csv_free(&p);
+            if (b.len == 0)
+                continue; /* libcsv reports no field for empty input */
+            if (c.fields != 1 || strcmp(c.text, want) != 0)
+                fail_msg("case %zu, delimiter 0x%02x: %d fields, first \"%s\"", i, delims[d],
+                         c.fields, c.text);
+        }
         ls_buf_release(&b);
     }
 }
@@ -152,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_result__json_keys_in_order),
         cmocka_unit_test(test_result__json_escapes_controls_and_bad_utf8),
         cmocka_unit_test(test_result__csv_quoting_and_formula_guard),
+        cmocka_unit_test(test_result__csv_cell_is_one_cell_for_any_delimiter),
         cmocka_unit_test(test_result__csv_row_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
