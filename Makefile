@@ -30,6 +30,9 @@ ifeq ($(MODE),release)
 else ifeq ($(MODE),asan)
   OPT := -O1 -g -fno-omit-frame-pointer
   SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(MODE),tsan)
+  OPT := -O1 -g -fno-omit-frame-pointer
+  SAN := -fsanitize=thread
 else
   OPT := -O0 -g
   SAN :=
@@ -55,7 +58,7 @@ LEADSCORE := $(B)/leadscore
 
 .SECONDARY:
 
-.PHONY: all release asan check check-unit check-integ test test-bins run bench-bins bench deps format \
+.PHONY: all release asan tsan check check-unit check-integ test test-bins run bench-bins bench deps format \
 	format-check tidy check-deps check-headers clean
 
 all: $(LEADSCORE)
@@ -119,6 +122,16 @@ check-unit: $(UNIT_BIN)
 
 asan:
 	$(MAKE) MODE=asan check
+
+# ThreadSanitizer over the tests that run threads: the HTTP server (its I/O threads,
+# the job worker and watcher), the model client and the store pool. 0 reports or it fails.
+TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store
+tsan: deps
+	@$(MAKE) --no-print-directory MODE=tsan -j2 build/tsan/leadscore build/tsan/tests/fake_llm \
+		$(TSAN_TESTS:%=build/tsan/tests/%)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $${TSAN_OPTIONS:-}" \
+		LEADSCORE_BIN=build/tsan/leadscore FAKE_LLM_BIN=build/tsan/tests/fake_llm \
+		tests/run-tests $(TSAN_TESTS:%=build/tsan/tests/%)
 
 test-bins: $(LEADSCORE) $(TEST_BINS)
 
