@@ -1847,8 +1847,10 @@ static void test_auth__foreign_origin_refused(void **state)
     const struct {
         const char *method, *path;
     } writes[] = {
-        {"POST", "/offers"}, {"POST", "/offer"},   {"POST", "/score"},      {"POST", "/jobs"},
-        {"POST", "/keys"},   {"POST", "/uploads"}, {"DELETE", "/offers/1"}, {"DELETE", "/jobs/1"},
+        {"POST", "/offers"},     {"POST", "/offer"},    {"POST", "/score"},
+        {"POST", "/jobs"},       {"POST", "/keys"},     {"POST", "/uploads"},
+        {"DELETE", "/offers/1"}, {"DELETE", "/jobs/1"}, {"PUT", "/offers/1"},
+        {"PATCH", "/offers/1"},  {"PUT", "/keys"},      {"PATCH", "/results"},
     };
     for (size_t o = 0; o < sizeof(foreign) / sizeof(foreign[0]); o++) {
         for (size_t w = 0; w < sizeof(writes) / sizeof(writes[0]); w++) {
