@@ -26,6 +26,7 @@ struct ls_keys {
     pthread_mutex_t mu;
     int64_t any_checked_ms;
     bool any;
+    bool seen_key; /* the store held a key once: protected for this process's life */
     struct slot slots[CACHE_SLOTS];
     unsigned next; /* round-robin replacement */
 };
@@ -140,19 +141,34 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
     return LS_OK;
 }
 
+static int count_key(void *ud, const struct ls_key_info *key, struct ls_err *err)
+{
+    (void)key;
+    (void)err;
+    (*(int64_t *)ud)++;
+    return LS_OK;
+}
+
 bool ls_keys_any(struct ls_keys *k)
 {
     int64_t now = ls_mono_ms();
     pthread_mutex_lock(&k->mu);
-    bool fresh = k->any_checked_ms && now - k->any_checked_ms < LS_KEYS_CACHE_MS;
-    bool any = k->any;
+    bool any = k->seen_key || k->any;
+    bool fresh = k->seen_key || (k->any_checked_ms && now - k->any_checked_ms < LS_KEYS_CACHE_MS);
     pthread_mutex_unlock(&k->mu);
     if (fresh)
         return any;
+    /*
+     * Revoked keys count: revoking the last key must not reopen the server,
+     * where anyone on the machine could then mint an admin key with POST
+     * /keys. Keys are never deleted, so once one is seen the answer is final.
+     */
     int64_t n = 0;
+    int rc = ls_store_keys_list(k->store, 0, count_key, &n, NULL);
     /* A store that cannot answer counts as "keys exist": never fail open. */
-    any = ls_store_keys_active(k->store, &n, NULL) != LS_OK || n > 0;
+    any = rc != LS_OK || n > 0;
     pthread_mutex_lock(&k->mu);
+    k->seen_key = k->seen_key || (rc == LS_OK && n > 0);
     k->any = any;
     k->any_checked_ms = now;
     pthread_mutex_unlock(&k->mu);

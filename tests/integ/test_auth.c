@@ -815,6 +815,45 @@ static void test_auth__http_key_protects_at_once(void **state)
     free(key);
 }
 
+/*
+ * Protected mode is never left: revoking the last key (over HTTP, or with the
+ * CLI before a start) does not make the server open again, where anyone on
+ * the machine could mint a new admin key through POST /keys.
+ */
+static void test_auth__revoking_every_key_stays_protected(void **state)
+{
+    (void)state;
+    struct srv s;
+    start(&s, "stays-protected.db", NULL, NULL);
+    struct resp r;
+    send_req(&s, NULL, "POST", "/keys", NULL, "{\"role\":\"admin\"}", &r);
+    assert_int_equal(r.status, 201);
+    json_t *j = h_json(&r);
+    char *key = strdup(str(j, "key"));
+    char path[64];
+    snprintf(path, sizeof(path), "/keys/%lld", (long long)num(j, "id"));
+    json_decref(j);
+    h_resp_free(&r);
+    check(&s, key, "DELETE", path, NULL, 200);
+    all_routes_need_a_key(&s);
+    sleep_ms(1100); /* past any cached answer */
+    all_routes_need_a_key(&s);
+    stop(&s);
+    free(key);
+
+    char db[600];
+    h_path(db, sizeof(db), "stays-protected-cli.db");
+    int64_t id;
+    free(key_new(db, "default", "admin", &id));
+    assert_int_equal(key_revoke_cli(db, id), 0);
+    assert_int_equal(serve(&s, "127.0.0.1", db, NULL, NULL), 0);
+    char *log = h_srv_log(&s);
+    assert_non_null(strstr(log, "event=auth.mode mode=keys"));
+    free(log);
+    expect_error(&s, NULL, "GET", "/offers", NULL, NULL, 401, "unauthorized");
+    stop(&s);
+}
+
 /* ---- 2. keys -----------------------------------------------------------------------------------
  */
 
@@ -2275,6 +2314,7 @@ int main(void)
         T(test_auth__refuses_open_off_loopback),
         T(test_auth__cli_key_protects_running_server),
         T(test_auth__http_key_protects_at_once),
+        T(test_auth__revoking_every_key_stays_protected),
         T(test_auth__keys_random_and_shown_once),
         T(test_auth__keys_stored_only_as_hash),
         T(test_auth__cli_contract),
