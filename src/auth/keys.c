@@ -1,4 +1,11 @@
-/* keys.c - issuing API keys and checking them through a small cache. */
+/*
+ * keys.c - issuing API keys and checking them through a small cache.
+ *
+ * Every change this process makes (ls_keys_changed) bumps a generation: an
+ * answer read from the store before a change is returned to its caller but
+ * never cached, so a revocation or a first key made here takes effect at
+ * once even for requests that were checking a key at that moment.
+ */
 #include "keys.h"
 
 #include <pthread.h>
@@ -27,6 +34,7 @@ struct ls_keys {
     int64_t any_checked_ms;
     bool any;
     bool seen_key; /* the store held a key once: protected for this process's life */
+    uint64_t gen;  /* bumped by ls_keys_changed */
     struct slot slots[CACHE_SLOTS];
     unsigned next; /* round-robin replacement */
 };
@@ -108,6 +116,7 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
     bool valid = s && s->valid;
     if (s && valid)
         *info = s->info;
+    uint64_t gen = k->gen;
     pthread_mutex_unlock(&k->mu);
     if (s)
         return valid ? LS_OK : ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
@@ -124,12 +133,14 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
     int64_t wall = ls_now_ms();
     bool touch = valid && wall - found.last_used_ms >= LS_KEY_TOUCH_MS;
     pthread_mutex_lock(&k->mu);
-    s = &k->slots[k->next++ % CACHE_SLOTS];
-    memcpy(s->hash, hash, LS_SHA256_LEN);
-    s->used = true;
-    s->valid = valid;
-    s->checked_ms = now;
-    s->info = found;
+    if (k->gen == gen) { /* else a key changed while we read: the answer may be stale */
+        s = &k->slots[k->next++ % CACHE_SLOTS];
+        memcpy(s->hash, hash, LS_SHA256_LEN);
+        s->used = true;
+        s->valid = valid;
+        s->checked_ms = now;
+        s->info = found;
+    }
     pthread_mutex_unlock(&k->mu);
     if (!valid)
         return ls_err_set(err, LS_EUNAUTHORIZED,
@@ -155,6 +166,7 @@ bool ls_keys_any(struct ls_keys *k)
     pthread_mutex_lock(&k->mu);
     bool any = k->seen_key || k->any;
     bool fresh = k->seen_key || (k->any_checked_ms && now - k->any_checked_ms < LS_KEYS_CACHE_MS);
+    uint64_t gen = k->gen;
     pthread_mutex_unlock(&k->mu);
     if (fresh)
         return any;
@@ -169,8 +181,10 @@ bool ls_keys_any(struct ls_keys *k)
     any = rc != LS_OK || n > 0;
     pthread_mutex_lock(&k->mu);
     k->seen_key = k->seen_key || (rc == LS_OK && n > 0);
-    k->any = any;
-    k->any_checked_ms = now;
+    if (k->gen == gen) {
+        k->any = any;
+        k->any_checked_ms = now;
+    }
     pthread_mutex_unlock(&k->mu);
     return any;
 }
@@ -185,5 +199,6 @@ void ls_keys_changed(struct ls_keys *k)
     pthread_mutex_lock(&k->mu);
     memset(k->slots, 0, sizeof(k->slots));
     k->any_checked_ms = 0;
+    k->gen++;
     pthread_mutex_unlock(&k->mu);
 }

@@ -1332,6 +1332,103 @@ static void test_auth__revoked_by_http_at_once(void **state)
     free(admin);
 }
 
+/*
+ * The store's key reads, wrapped: the first one after race.armed is set
+ * finishes, then what a concurrent request would do at that very moment
+ * happens (another request's DELETE /keys/{id}, or its POST /keys), then
+ * the read's answer goes back to the key cache.
+ */
+static const struct ls_store_ops *real_ops;
+static struct {
+    struct ls_store *st;
+    struct ls_keys *keys;
+    bool armed;
+    int64_t revoke_id; /* revoke this key; 0: issue one */
+} race;
+
+static void race_act(void)
+{
+    if (!race.armed)
+        return;
+    race.armed = false;
+    if (race.revoke_id) {
+        assert_int_equal(ls_store_key_revoke(race.st, 0, race.revoke_id, ls_now_ms(), NULL), 0);
+    } else {
+        char key[LS_KEY_LEN + 1];
+        struct ls_key_info info;
+        assert_int_equal(
+            ls_keys_issue(race.st, 1, LS_KEY_ADMIN, "late", ls_now_ms(), key, &info, NULL), 0);
+    }
+    ls_keys_changed(race.keys);
+}
+
+static int race_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *out,
+                       struct ls_err *err)
+{
+    int rc = real_ops->key_lookup(st, hash, out, err);
+    race_act();
+    return rc;
+}
+
+static int race_list(struct ls_store *st, int64_t ws, ls_store_key_fn cb, void *ud,
+                     struct ls_err *err)
+{
+    int rc = real_ops->keys_list(st, ws, cb, ud, err);
+    race_act();
+    return rc;
+}
+
+static int race_active(struct ls_store *st, int64_t *n, struct ls_err *err)
+{
+    int rc = real_ops->keys_active(st, n, err);
+    race_act();
+    return rc;
+}
+
+/*
+ * In process, on the real key cache and store: an answer read from the store
+ * while this process changed a key is never cached. A first key issued while
+ * a request asks "open?" protects the next request; a key revoked while a
+ * request checks it fails the next one (not a second later).
+ */
+static void test_auth__key_cache_never_outlives_a_change(void **state)
+{
+    (void)state;
+    char db[600];
+    h_path(db, sizeof(db), "cache.db");
+    struct ls_err err = {0};
+    struct ls_store *st = ls_store_open_sqlite(db, NULL, &err);
+    assert_non_null(st);
+    struct ls_keys *keys = ls_keys_new(st, true);
+    struct ls_store_ops ops = *st->ops;
+    ops.key_lookup = race_lookup;
+    ops.keys_list = race_list;
+    ops.keys_active = race_active;
+    real_ops = st->ops;
+    st->ops = &ops;
+    race.st = st;
+    race.keys = keys;
+
+    race.armed = true;
+    race.revoke_id = 0;
+    assert_true(ls_keys_open(keys)); /* it asked before the key existed */
+    assert_false(race.armed);
+    assert_false(ls_keys_open(keys));
+
+    char key[LS_KEY_LEN + 1];
+    struct ls_key_info info, got;
+    assert_int_equal(ls_keys_issue(st, 1, LS_KEY_ADMIN, "k", ls_now_ms(), key, &info, &err), 0);
+    ls_keys_changed(keys);
+    race.armed = true;
+    race.revoke_id = info.id;
+    assert_int_equal(ls_keys_verify(keys, key, LS_KEY_LEN, &got, &err), LS_OK);
+    assert_false(race.armed);
+    assert_int_equal(ls_keys_verify(keys, key, LS_KEY_LEN, &got, &err), LS_EUNAUTHORIZED);
+    st->ops = real_ops;
+    ls_keys_free(keys);
+    ls_store_close(st);
+}
+
 /* ---- 4. roles ----------------------------------------------------------------------------------
  */
 
@@ -2321,6 +2418,7 @@ int main(void)
         T(test_auth__bad_credentials_are_401),
         T(test_auth__revoked_by_cli_within_1500ms),
         T(test_auth__revoked_by_http_at_once),
+        T(test_auth__key_cache_never_outlives_a_change),
         T(test_auth__roles_gate_every_route),
         T(test_auth__roles_with_data),
         T(test_auth__workspaces_isolate_data),
