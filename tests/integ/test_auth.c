@@ -1221,6 +1221,21 @@ static void test_auth__bad_credentials_are_401(void **state)
     send_req(&s, NULL, "GET", "/offers", lower, NULL, &r);
     assert_int_equal(r.status, 200);
     h_resp_free(&r);
+    /* Two Authorization headers: one of them would go unchecked, so neither counts. */
+    const char *wrong = "lsk_000000000000000000000000000000000000000000000000";
+    const char *pairs[][2] = {{key, wrong}, {wrong, key}, {key, key}};
+    for (int i = 0; i < 3; i++) {
+        char text[400];
+        snprintf(text, sizeof(text),
+                 "GET /offers HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+                 "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+                 s.port, pairs[i][0], pairs[i][1]);
+        long status;
+        char *reply = raw(&s, text, &status);
+        assert_int_equal(status, 401);
+        assert_non_null(strstr(reply, "WWW-Authenticate: Bearer"));
+        free(reply);
+    }
     stop(&s);
     free(key);
 }
