@@ -7,6 +7,7 @@
  * standard error. The key is never shown again and never stored in clear.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,8 +86,29 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
     return 0;
 }
 
+/* A positional argument where the subcommand takes none: a usage error. */
+static bool extra_arg(const struct keys_opts *o)
+{
+    if (o->arg == NULL)
+        return false;
+    fprintf(stderr, "leadscore keys %s: unexpected argument '%s'\n", o->cmd, o->arg);
+    return true;
+}
+
+/* True when s holds a control character (a name must not rewrite a terminal or a listing). */
+static bool has_control(const char *s)
+{
+    for (; s && *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 static int create(struct ls_store *store, const struct keys_opts *o)
 {
+    if (extra_arg(o))
+        return LS_EXIT_USAGE;
     int role = role_of(o->role);
     if (o->workspace == NULL || o->workspace[0] == '\0' || role == 0) {
         fprintf(stderr, "leadscore keys create: --workspace NAME and --role admin|member|viewer "
@@ -95,6 +117,10 @@ static int create(struct ls_store *store, const struct keys_opts *o)
     }
     if (strlen(o->workspace) > 100 || (o->name && strlen(o->name) > 100)) {
         fprintf(stderr, "leadscore keys create: names are at most 100 bytes\n");
+        return LS_EXIT_USAGE;
+    }
+    if (has_control(o->workspace) || has_control(o->name)) {
+        fprintf(stderr, "leadscore keys create: names may not hold control characters\n");
         return LS_EXIT_USAGE;
     }
     struct ls_err err = {0};
@@ -117,31 +143,44 @@ static int create(struct ls_store *store, const struct keys_opts *o)
     return LS_EXIT_OK;
 }
 
+/* s with every control character as '?' (names stored before they were refused). */
+static void defuse(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", s);
+    for (char *p = out; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    }
+}
+
+/* ud: the workspace asked for (borrowed), or NULL for all. */
 static int print_key(void *ud, const struct ls_key_info *k, struct ls_err *err)
 {
-    (void)ud;
     (void)err;
-    char created[40], used[40] = "never";
+    const char *only = ud;
+    if (only && strcmp(only, k->workspace_name) != 0)
+        return LS_OK;
+    char created[40], used[40] = "never", ws[sizeof(k->workspace_name)], name[sizeof(k->name)];
     ls_format_time(k->created_ms, created, sizeof(created));
     if (k->last_used_ms)
         ls_format_time(k->last_used_ms, used, sizeof(used));
-    printf("%-6lld %-14s %-16s %-7s %-10s %-26s %-26s %s\n", (long long)k->id, k->prefix,
-           k->workspace_name, k->role >= 1 && k->role <= 3 ? role_names[k->role] : "?",
-           k->revoked_ms ? "revoked" : "active", created, used, k->name);
+    defuse(k->workspace_name, ws, sizeof(ws));
+    defuse(k->name, name, sizeof(name));
+    printf("%-6lld %-14s %-16s %-7s %-10s %-26s %-26s %s\n", (long long)k->id, k->prefix, ws,
+           k->role >= 1 && k->role <= 3 ? role_names[k->role] : "?",
+           k->revoked_ms ? "revoked" : "active", created, used, name);
     return LS_OK;
 }
 
 static int list(struct ls_store *store, const struct keys_opts *o)
 {
+    if (extra_arg(o))
+        return LS_EXIT_USAGE;
     struct ls_err err = {0};
-    int64_t ws = 0;
-    if (o->workspace && ls_store_workspace_ensure(store, o->workspace, ls_now_ms(), &ws, &err)) {
-        fprintf(stderr, "leadscore keys list: %s\n", err.msg);
-        return LS_EXIT_SOFTWARE;
-    }
     printf("%-6s %-14s %-16s %-7s %-10s %-26s %-26s %s\n", "ID", "PREFIX", "WORKSPACE", "ROLE",
            "STATUS", "CREATED", "LAST USED", "NAME");
-    if (ls_store_keys_list(store, ws, print_key, NULL, &err) != LS_OK) {
+    /* Filtered here, by name: listing an unknown workspace must not create it. */
+    if (ls_store_keys_list(store, 0, print_key, (void *)(uintptr_t)o->workspace, &err) != LS_OK) {
         fprintf(stderr, "leadscore keys list: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }

@@ -1088,7 +1088,14 @@ static void test_auth__cli_contract(void **state)
         {{"keys", "create", D, "--workspace", long_name, "--role", "admin", NULL},
          2,
          "at most 100"},
+        {{"keys", "create", D, "--workspace", "A", "--role", "admin", "--name", "a\nb", NULL},
+         2,
+         "control"},
+        {{"keys", "create", D, "--workspace", "A", "--role", "admin", "extra", NULL},
+         2,
+         "unexpected argument"},
         {{"keys", "create", D, "--workspace", "A", "--role", "admin", "--bogus", NULL}, 2, "usage"},
+        {{"keys", "list", D, "extra", NULL}, 2, "unexpected argument"},
         {{"keys", "revoke", D, NULL}, 2, "give the key's id"},
         {{"keys", "revoke", D, "abc", NULL}, 2, "give the key's id"},
         {{"keys", "revoke", D, "0", NULL}, 2, "give the key's id"},
@@ -1147,7 +1154,21 @@ static void test_auth__cli_contract(void **state)
     assert_int_equal(cli(list_none, &out, NULL), 0);
     assert_false(has(out, pa) || has(out, pb));
     free(out);
+    assert_int_equal(sqlite3_prepare_v2(sq, "SELECT count(*) FROM workspaces WHERE name = 'nosuch'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0); /* listing did not create it */
+    sqlite3_finalize(st);
+
+    /* A name with control characters (stored before they were refused) is listed defused. */
+    assert_int_equal(sqlite3_exec(sq, "UPDATE api_keys SET name = 'x' || char(10) || '99 fake'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(sq);
+    assert_int_equal(cli(list_all, &out, NULL), 0);
+    assert_null(strstr(out, "\n99 fake"));
+    free(out);
 
     assert_int_equal(key_revoke_cli(db, a_id), 0);
     assert_int_equal(key_revoke_cli(db, a_id), 65);
