@@ -1934,6 +1934,8 @@ static void test_auth__keys_over_http(void **state)
         {"{\"role\":\"viewer\",\"name\":7}", "name"},
         {"{\"role\":\"viewer\",\"name\":null}", "name"},
         {body101, "name"},
+        {"{\"role\":\"viewer\",\"name\":\"a\\nb\"}", "name"},
+        {"{\"role\":\"viewer\",\"name\":\"a\\u001b[31m\"}", "name"},
         {"{\"role\":\"viewer\",\"workspace\":\"B\"}", "workspace"},
         {"[]", "body"},
         {"[{\"role\":\"admin\"}]", "body"},
