@@ -44,6 +44,8 @@ static int role_of(const char *s)
 struct keys_opts {
     const char *workspace, *role, *name;
     const char *cmd, *arg;
+    int role_id;  /* create: the checked role */
+    long long id; /* revoke: the checked key id */
 };
 
 static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts *o)
@@ -105,12 +107,12 @@ static bool has_control(const char *s)
     return false;
 }
 
-static int create(struct ls_store *store, const struct keys_opts *o)
+static int create_check(struct keys_opts *o)
 {
     if (extra_arg(o))
         return LS_EXIT_USAGE;
-    int role = role_of(o->role);
-    if (o->workspace == NULL || o->workspace[0] == '\0' || role == 0) {
+    o->role_id = role_of(o->role);
+    if (o->workspace == NULL || o->workspace[0] == '\0' || o->role_id == 0) {
         fprintf(stderr, "leadscore keys create: --workspace NAME and --role admin|member|viewer "
                         "are required\n");
         return LS_EXIT_USAGE;
@@ -123,6 +125,12 @@ static int create(struct ls_store *store, const struct keys_opts *o)
         fprintf(stderr, "leadscore keys create: names may not hold control characters\n");
         return LS_EXIT_USAGE;
     }
+    return 0;
+}
+
+static int create(struct ls_store *store, const struct keys_opts *o)
+{
+    int role = o->role_id;
     struct ls_err err = {0};
     int64_t ws = 0;
     char key[LS_KEY_LEN + 1];
@@ -172,10 +180,13 @@ static int print_key(void *ud, const struct ls_key_info *k, struct ls_err *err)
     return LS_OK;
 }
 
+static int list_check(struct keys_opts *o)
+{
+    return extra_arg(o) ? LS_EXIT_USAGE : 0;
+}
+
 static int list(struct ls_store *store, const struct keys_opts *o)
 {
-    if (extra_arg(o))
-        return LS_EXIT_USAGE;
     struct ls_err err = {0};
     printf("%-6s %-14s %-16s %-7s %-10s %-26s %-26s %s\n", "ID", "PREFIX", "WORKSPACE", "ROLE",
            "STATUS", "CREATED", "LAST USED", "NAME");
@@ -187,13 +198,18 @@ static int list(struct ls_store *store, const struct keys_opts *o)
     return LS_EXIT_OK;
 }
 
-static int revoke(struct ls_store *store, const struct keys_opts *o)
+static int revoke_check(struct keys_opts *o)
 {
-    long long id;
-    if (o->arg == NULL || !ls_parse_int(o->arg, 1, 0x7fffffffffffffffLL, &id)) {
+    if (o->arg == NULL || !ls_parse_int(o->arg, 1, 0x7fffffffffffffffLL, &o->id)) {
         fprintf(stderr, "leadscore keys revoke: give the key's id (see leadscore keys list)\n");
         return LS_EXIT_USAGE;
     }
+    return 0;
+}
+
+static int revoke(struct ls_store *store, const struct keys_opts *o)
+{
+    long long id = o->id;
     struct ls_err err = {0};
     if (ls_store_key_revoke(store, 0, id, ls_now_ms(), &err) != LS_OK) {
         fprintf(stderr, "leadscore keys revoke: %s\n", err.msg);
@@ -203,6 +219,17 @@ static int revoke(struct ls_store *store, const struct keys_opts *o)
     fprintf(stderr, "leadscore keys revoke: key %lld revoked\n", id);
     return LS_EXIT_OK;
 }
+
+/* The subcommands, as in git.c: arguments are checked before the store is opened. */
+static const struct keys_cmd {
+    const char *name;
+    int (*check)(struct keys_opts *o);
+    int (*run)(struct ls_store *store, const struct keys_opts *o);
+} keys_cmds[] = {
+    {"create", create_check, create},
+    {"list", list_check, list},
+    {"revoke", revoke_check, revoke},
+};
 
 int ls_cmd_keys(int argc, char **argv)
 {
@@ -216,20 +243,25 @@ int ls_cmd_keys(int argc, char **argv)
     int rc = parse(argc, argv, &cfg, &o);
     if (rc)
         return rc < 0 ? LS_EXIT_OK : rc;
-    int (*fn)(struct ls_store *, const struct keys_opts *) = strcmp(o.cmd, "create") == 0   ? create
-                                                             : strcmp(o.cmd, "list") == 0   ? list
-                                                             : strcmp(o.cmd, "revoke") == 0 ? revoke
-                                                                                            : NULL;
-    if (fn == NULL) {
+    const struct keys_cmd *cmd = NULL;
+    for (size_t i = 0; i < LS_ARRAY_LEN(keys_cmds); i++) {
+        if (strcmp(o.cmd, keys_cmds[i].name) == 0)
+            cmd = &keys_cmds[i];
+    }
+    if (cmd == NULL) {
         fprintf(stderr, "leadscore keys: unknown subcommand '%s'\n\n%s", o.cmd, usage_text);
         return LS_EXIT_USAGE;
     }
+    /* Arguments first: a usage error must not create (or migrate) a database. */
+    rc = cmd->check(&o);
+    if (rc)
+        return rc;
     struct ls_store *store = ls_store_open_sqlite(cfg.db, NULL, &err);
     if (store == NULL) {
         fprintf(stderr, "leadscore keys: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
-    rc = fn(store, &o);
+    rc = cmd->run(store, &o);
     ls_store_close(store);
     return rc;
 }

@@ -1113,16 +1113,8 @@ static void test_auth__cli_contract(void **state)
         free(out);
         free(err);
     }
-    /* No usage error wrote a key. */
-    sqlite3 *sq = NULL;
-    assert_int_equal(sqlite3_open(db, &sq), SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    int prep = sqlite3_prepare_v2(sq, "SELECT count(*) FROM api_keys", -1, &st, NULL);
-    if (prep == SQLITE_OK) {
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), 0);
-    }
-    sqlite3_finalize(st);
+    /* No usage error wrote a key, or even created the database. */
+    assert_int_not_equal(access(db, F_OK), 0);
 
     const char *help[] = {"keys", "--help", NULL};
     char *out, *err;
@@ -1134,6 +1126,9 @@ static void test_auth__cli_contract(void **state)
     int64_t a_id, b_id;
     char *ka = key_new(db, "A", "admin", &a_id);
     char *kb = key_new(db, "B", "viewer", &b_id);
+    sqlite3 *sq = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
     const char *list_all[] = {"keys", "list", D, NULL};
     assert_int_equal(cli(list_all, &out, &err), 0);
     assert_true(strncmp(out, "ID", 2) == 0 && has(out, "PREFIX") && has(out, "WORKSPACE") &&
