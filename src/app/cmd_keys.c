@@ -7,6 +7,7 @@
  * standard error. The key is never shown again and never stored in clear.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,8 @@ static int role_of(const char *s)
 struct keys_opts {
     const char *workspace, *role, *name;
     const char *cmd, *arg;
+    int role_id;  /* create: the checked role */
+    long long id; /* revoke: the checked key id */
 };
 
 static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts *o)
@@ -85,10 +88,31 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
     return 0;
 }
 
-static int create(struct ls_store *store, const struct keys_opts *o)
+/* A positional argument where the subcommand takes none: a usage error. */
+static bool extra_arg(const struct keys_opts *o)
 {
-    int role = role_of(o->role);
-    if (o->workspace == NULL || o->workspace[0] == '\0' || role == 0) {
+    if (o->arg == NULL)
+        return false;
+    fprintf(stderr, "leadscore keys %s: unexpected argument '%s'\n", o->cmd, o->arg);
+    return true;
+}
+
+/* True when s holds a control character (a name must not rewrite a terminal or a listing). */
+static bool has_control(const char *s)
+{
+    for (; s && *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static int create_check(struct keys_opts *o)
+{
+    if (extra_arg(o))
+        return LS_EXIT_USAGE;
+    o->role_id = role_of(o->role);
+    if (o->workspace == NULL || o->workspace[0] == '\0' || o->role_id == 0) {
         fprintf(stderr, "leadscore keys create: --workspace NAME and --role admin|member|viewer "
                         "are required\n");
         return LS_EXIT_USAGE;
@@ -97,6 +121,16 @@ static int create(struct ls_store *store, const struct keys_opts *o)
         fprintf(stderr, "leadscore keys create: names are at most 100 bytes\n");
         return LS_EXIT_USAGE;
     }
+    if (has_control(o->workspace) || has_control(o->name)) {
+        fprintf(stderr, "leadscore keys create: names may not hold control characters\n");
+        return LS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int create(struct ls_store *store, const struct keys_opts *o)
+{
+    int role = o->role_id;
     struct ls_err err = {0};
     int64_t ws = 0;
     char key[LS_KEY_LEN + 1];
@@ -117,44 +151,65 @@ static int create(struct ls_store *store, const struct keys_opts *o)
     return LS_EXIT_OK;
 }
 
+/* s with every control character as '?' (names stored before they were refused). */
+static void defuse(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", s);
+    for (char *p = out; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    }
+}
+
+/* ud: the workspace asked for (borrowed), or NULL for all. */
 static int print_key(void *ud, const struct ls_key_info *k, struct ls_err *err)
 {
-    (void)ud;
     (void)err;
-    char created[40], used[40] = "never";
+    const char *only = ud;
+    if (only && strcmp(only, k->workspace_name) != 0)
+        return LS_OK;
+    char created[40], used[40] = "never", ws[sizeof(k->workspace_name)], name[sizeof(k->name)];
     ls_format_time(k->created_ms, created, sizeof(created));
     if (k->last_used_ms)
         ls_format_time(k->last_used_ms, used, sizeof(used));
-    printf("%-6lld %-14s %-16s %-7s %-10s %-26s %-26s %s\n", (long long)k->id, k->prefix,
-           k->workspace_name, k->role >= 1 && k->role <= 3 ? role_names[k->role] : "?",
-           k->revoked_ms ? "revoked" : "active", created, used, k->name);
+    defuse(k->workspace_name, ws, sizeof(ws));
+    defuse(k->name, name, sizeof(name));
+    printf("%-6lld %-14s %-16s %-7s %-10s %-26s %-26s %s\n", (long long)k->id, k->prefix, ws,
+           k->role >= 1 && k->role <= 3 ? role_names[k->role] : "?",
+           k->revoked_ms ? "revoked" : "active", created, used, name);
     return LS_OK;
+}
+
+static int list_check(struct keys_opts *o)
+{
+    return extra_arg(o) ? LS_EXIT_USAGE : 0;
 }
 
 static int list(struct ls_store *store, const struct keys_opts *o)
 {
     struct ls_err err = {0};
-    int64_t ws = 0;
-    if (o->workspace && ls_store_workspace_ensure(store, o->workspace, ls_now_ms(), &ws, &err)) {
-        fprintf(stderr, "leadscore keys list: %s\n", err.msg);
-        return LS_EXIT_SOFTWARE;
-    }
     printf("%-6s %-14s %-16s %-7s %-10s %-26s %-26s %s\n", "ID", "PREFIX", "WORKSPACE", "ROLE",
            "STATUS", "CREATED", "LAST USED", "NAME");
-    if (ls_store_keys_list(store, ws, print_key, NULL, &err) != LS_OK) {
+    /* Filtered here, by name: listing an unknown workspace must not create it. */
+    if (ls_store_keys_list(store, 0, print_key, (void *)(uintptr_t)o->workspace, &err) != LS_OK) {
         fprintf(stderr, "leadscore keys list: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
     return LS_EXIT_OK;
 }
 
-static int revoke(struct ls_store *store, const struct keys_opts *o)
+static int revoke_check(struct keys_opts *o)
 {
-    long long id;
-    if (o->arg == NULL || !ls_parse_int(o->arg, 1, 0x7fffffffffffffffLL, &id)) {
+    if (o->arg == NULL || !ls_parse_int(o->arg, 1, 0x7fffffffffffffffLL, &o->id)) {
         fprintf(stderr, "leadscore keys revoke: give the key's id (see leadscore keys list)\n");
         return LS_EXIT_USAGE;
     }
+    return 0;
+}
+
+static int revoke(struct ls_store *store, const struct keys_opts *o)
+{
+    long long id = o->id;
     struct ls_err err = {0};
     if (ls_store_key_revoke(store, 0, id, ls_now_ms(), &err) != LS_OK) {
         fprintf(stderr, "leadscore keys revoke: %s\n", err.msg);
@@ -164,6 +219,17 @@ static int revoke(struct ls_store *store, const struct keys_opts *o)
     fprintf(stderr, "leadscore keys revoke: key %lld revoked\n", id);
     return LS_EXIT_OK;
 }
+
+/* The subcommands, as in git.c: arguments are checked before the store is opened. */
+static const struct keys_cmd {
+    const char *name;
+    int (*check)(struct keys_opts *o);
+    int (*run)(struct ls_store *store, const struct keys_opts *o);
+} keys_cmds[] = {
+    {"create", create_check, create},
+    {"list", list_check, list},
+    {"revoke", revoke_check, revoke},
+};
 
 int ls_cmd_keys(int argc, char **argv)
 {
@@ -177,20 +243,25 @@ int ls_cmd_keys(int argc, char **argv)
     int rc = parse(argc, argv, &cfg, &o);
     if (rc)
         return rc < 0 ? LS_EXIT_OK : rc;
-    int (*fn)(struct ls_store *, const struct keys_opts *) = strcmp(o.cmd, "create") == 0   ? create
-                                                             : strcmp(o.cmd, "list") == 0   ? list
-                                                             : strcmp(o.cmd, "revoke") == 0 ? revoke
-                                                                                            : NULL;
-    if (fn == NULL) {
+    const struct keys_cmd *cmd = NULL;
+    for (size_t i = 0; i < LS_ARRAY_LEN(keys_cmds); i++) {
+        if (strcmp(o.cmd, keys_cmds[i].name) == 0)
+            cmd = &keys_cmds[i];
+    }
+    if (cmd == NULL) {
         fprintf(stderr, "leadscore keys: unknown subcommand '%s'\n\n%s", o.cmd, usage_text);
         return LS_EXIT_USAGE;
     }
+    /* Arguments first: a usage error must not create (or migrate) a database. */
+    rc = cmd->check(&o);
+    if (rc)
+        return rc;
     struct ls_store *store = ls_store_open_sqlite(cfg.db, NULL, &err);
     if (store == NULL) {
         fprintf(stderr, "leadscore keys: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
-    rc = fn(store, &o);
+    rc = cmd->run(store, &o);
     ls_store_close(store);
     return rc;
 }

@@ -1,4 +1,14 @@
-/* keys.c - issuing API keys and checking them through a small cache. */
+/*
+ * keys.c - issuing API keys and checking them through two caches: a shared
+ * one (hash -> answer) and, in front of it, a few answers per thread keyed
+ * by the key itself, so that a hit costs neither a hash nor a lock.
+ *
+ * Every change this process makes (ls_keys_changed) bumps a generation: an
+ * answer read from the store before a change is returned to its caller but
+ * never cached, and per-thread answers of an older generation are void, so a
+ * revocation or a first key made here takes effect at once even for requests
+ * that were checking a key at that moment.
+ */
 #include "keys.h"
 
 #include <pthread.h>
@@ -12,7 +22,7 @@
 #include "sys/sys.h"
 
 #define CACHE_SLOTS 64
-#define LOCAL_SLOTS 8 /* per thread: a hit costs a hash and no lock */
+#define LOCAL_SLOTS 8 /* per thread */
 
 struct slot {
     unsigned char hash[LS_SHA256_LEN];
@@ -28,7 +38,8 @@ struct ls_keys {
     pthread_mutex_t mu;
     _Atomic int64_t any_checked_ms; /* read without the lock on the hot path */
     atomic_bool any;
-    _Atomic uint64_t generation; /* bumped by ls_keys_changed: every cached answer is void */
+    atomic_bool seen_key;         /* the store held a key once: protected for good */
+    _Atomic uint64_t generation; /* bumped by ls_keys_changed */
     struct slot slots[CACHE_SLOTS];
     unsigned next; /* round-robin replacement */
 };
@@ -46,6 +57,14 @@ struct local_slot {
 static _Thread_local struct local_slot local[LOCAL_SLOTS];
 static _Thread_local unsigned local_next;
 
+static void hash_of(const char *s, size_t len, unsigned char out[LS_SHA256_LEN])
+{
+    struct ls_sha256 c;
+    ls_sha256_init(&c);
+    ls_sha256_update(&c, s, len);
+    ls_sha256_final(&c, out);
+}
+
 /* Compares without an early exit, so the time taken says nothing about the bytes. */
 static bool same_token(const char *a, const char *b)
 {
@@ -55,9 +74,15 @@ static bool same_token(const char *a, const char *b)
     return d == 0;
 }
 
+static uint64_t generation(const struct ls_keys *k)
+{
+    return atomic_load_explicit(&((struct ls_keys *)(uintptr_t)k)->generation,
+                                memory_order_acquire);
+}
+
 static const struct slot *local_find(const struct ls_keys *k, const char *token, int64_t now)
 {
-    uint64_t gen = atomic_load_explicit(&k->generation, memory_order_acquire);
+    uint64_t gen = generation(k);
     for (int i = 0; i < LOCAL_SLOTS; i++) {
         const struct local_slot *l = &local[i];
         if (l->owner == k && l->generation == gen && l->s.used &&
@@ -67,21 +92,15 @@ static const struct slot *local_find(const struct ls_keys *k, const char *token,
     return NULL;
 }
 
-static void local_put(const struct ls_keys *k, const char *token, const struct slot *s)
+/* Keeps an answer of generation gen for this thread (void at once if gen is old). */
+static void local_put(const struct ls_keys *k, uint64_t gen, const char *token,
+                      const struct slot *s)
 {
     struct local_slot *l = &local[local_next++ % LOCAL_SLOTS];
     l->owner = k;
-    l->generation = atomic_load_explicit(&k->generation, memory_order_acquire);
+    l->generation = gen;
     memcpy(l->token, token, LS_KEY_LEN);
     l->s = *s;
-}
-
-static void hash_of(const char *s, size_t len, unsigned char out[LS_SHA256_LEN])
-{
-    struct ls_sha256 c;
-    ls_sha256_init(&c);
-    ls_sha256_update(&c, s, len);
-    ls_sha256_final(&c, out);
 }
 
 struct ls_keys *ls_keys_new(struct ls_store *store, bool open_allowed)
@@ -140,6 +159,15 @@ static struct slot *find_slot(struct ls_keys *k, const unsigned char *hash, int6
     return NULL;
 }
 
+static int answer(const struct slot *s, struct ls_key_info *info, struct ls_err *err)
+{
+    if (!s->valid)
+        return ls_err_set(err, LS_EUNAUTHORIZED,
+                          s->info.id ? "the API key has been revoked" : "the API key is not valid");
+    *info = s->info;
+    return LS_OK;
+}
+
 int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_key_info *info,
                    struct ls_err *err)
 {
@@ -147,71 +175,85 @@ int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_k
         return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
     int64_t now = ls_mono_ms();
     const struct slot *ls = local_find(k, token, now);
-    if (ls) {
-        if (!ls->valid)
-            return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
-        *info = ls->info;
-        return LS_OK;
-    }
+    if (ls)
+        return answer(ls, info, err);
+
     unsigned char hash[LS_SHA256_LEN];
     hash_of(token, len, hash);
-    pthread_mutex_lock(&k->mu);
-    struct slot *s = find_slot(k, hash, now);
-    bool valid = s && s->valid;
     struct slot copy;
+    pthread_mutex_lock(&k->mu);
+    uint64_t gen = generation(k);
+    struct slot *s = find_slot(k, hash, now);
     if (s)
         copy = *s;
     pthread_mutex_unlock(&k->mu);
     if (s) {
-        local_put(k, token, &copy);
-        if (!valid)
-            return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
-        *info = copy.info;
-        return LS_OK;
+        local_put(k, gen, token, &copy);
+        return answer(&copy, info, err);
     }
 
-    struct ls_key_info found;
+    memset(&copy, 0, sizeof(copy));
     struct ls_err e = {0};
-    int rc = ls_store_key_lookup(k->store, hash, &found, &e);
+    int rc = ls_store_key_lookup(k->store, hash, &copy.info, &e);
     if (rc != LS_OK && rc != LS_ENOTFOUND) {
         if (err)
             *err = e;
         return rc;
     }
-    valid = rc == LS_OK && found.revoked_ms == 0;
+    if (rc == LS_ENOTFOUND)
+        memset(&copy.info, 0, sizeof(copy.info));
+    memcpy(copy.hash, hash, LS_SHA256_LEN);
+    copy.used = true;
+    copy.valid = rc == LS_OK && copy.info.revoked_ms == 0;
+    copy.checked_ms = now;
     int64_t wall = ls_now_ms();
-    bool touch = valid && wall - found.last_used_ms >= LS_KEY_TOUCH_MS;
+    bool touch = copy.valid && wall - copy.info.last_used_ms >= LS_KEY_TOUCH_MS;
     pthread_mutex_lock(&k->mu);
-    s = &k->slots[k->next++ % CACHE_SLOTS];
-    memcpy(s->hash, hash, LS_SHA256_LEN);
-    s->used = true;
-    s->valid = valid;
-    s->checked_ms = now;
-    s->info = found;
-    copy = *s;
+    bool current = generation(k) == gen; /* else a key changed while we read: do not keep it */
+    if (current)
+        k->slots[k->next++ % CACHE_SLOTS] = copy;
     pthread_mutex_unlock(&k->mu);
-    local_put(k, token, &copy);
-    if (!valid)
-        return ls_err_set(err, LS_EUNAUTHORIZED,
-                          rc == LS_OK ? "the API key has been revoked"
-                                      : "the API key is not valid");
+    if (current)
+        local_put(k, gen, token, &copy);
     if (touch)
-        ls_store_key_touch(k->store, found.id, wall, NULL);
-    *info = found;
+        ls_store_key_touch(k->store, copy.info.id, wall, NULL);
+    return answer(&copy, info, err);
+}
+
+static int count_key(void *ud, const struct ls_key_info *key, struct ls_err *err)
+{
+    (void)key;
+    (void)err;
+    (*(int64_t *)ud)++;
     return LS_OK;
 }
 
 bool ls_keys_any(struct ls_keys *k)
 {
+    if (atomic_load_explicit(&k->seen_key, memory_order_acquire))
+        return true;
     int64_t now = ls_mono_ms();
     int64_t checked = atomic_load_explicit(&k->any_checked_ms, memory_order_acquire);
     if (checked && now - checked < LS_KEYS_CACHE_MS)
         return atomic_load_explicit(&k->any, memory_order_relaxed);
+    /*
+     * Revoked keys count: revoking the last key must not reopen the server,
+     * where anyone on the machine could then mint an admin key with POST
+     * /keys. Keys are never deleted, so once one is seen the answer is final.
+     */
+    uint64_t gen = generation(k);
     int64_t n = 0;
+    int rc = ls_store_keys_list(k->store, 0, count_key, &n, NULL);
     /* A store that cannot answer counts as "keys exist": never fail open. */
-    bool any = ls_store_keys_active(k->store, &n, NULL) != LS_OK || n > 0;
-    atomic_store_explicit(&k->any, any, memory_order_relaxed);
-    atomic_store_explicit(&k->any_checked_ms, now, memory_order_release);
+    bool any = rc != LS_OK || n > 0;
+    pthread_mutex_lock(&k->mu);
+    if (rc == LS_OK && n > 0)
+        atomic_store_explicit(&k->seen_key, true, memory_order_release);
+    if (generation(k) == gen) {
+        atomic_store_explicit(&k->any, any, memory_order_relaxed);
+        atomic_store_explicit(&k->any_checked_ms, now, memory_order_release);
+    }
+    pthread_mutex_unlock(&k->mu);
     return any;
 }
 

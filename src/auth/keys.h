@@ -7,7 +7,9 @@
  * apart in listings. Checking a key costs one SHA-256 and a lookup in a small
  * cache of recent answers, so access control stays off the hot path; a key
  * revoked by another process stops working within LS_KEYS_CACHE_MS, one
- * revoked through this process at once. Thread-safe.
+ * revoked through this process at once. Once a key has been issued the
+ * server is protected for good: revoking every key does not reopen it.
+ * Thread-safe.
  */
 #ifndef LS_AUTH_KEYS_H
 #define LS_AUTH_KEYS_H
@@ -47,10 +49,13 @@ int ls_keys_issue(struct ls_store *store, int64_t ws, int role, const char *name
 int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_key_info *info,
                    struct ls_err *err);
 
-/* True while requests need no key: no key is active and open mode is allowed. */
+/* True while requests need no key: no key was ever issued and open mode is allowed. */
 bool ls_keys_open(struct ls_keys *k);
 
-/* True when at least one key is active (read at most once per LS_KEYS_CACHE_MS). */
+/*
+ * True when the store holds a key, revoked ones included (read at most once
+ * per LS_KEYS_CACHE_MS, and never again once true), or cannot say.
+ */
 bool ls_keys_any(struct ls_keys *k);
 
 /* Forgets every cached answer (after this process created or revoked a key). */

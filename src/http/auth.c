@@ -41,14 +41,18 @@ static bool unauthorized(struct ls_req *req, const char *msg)
     return false;
 }
 
-/* The token of "Authorization: Bearer <token>"; NULL when absent. */
+/*
+ * The token of "Authorization: Bearer <token>"; NULL when absent. Two
+ * Authorization headers are malformed: whichever one were used, the other
+ * would be a key sent and never checked.
+ */
 static const char *bearer(const struct ls_req *req, size_t *len, bool *malformed)
 {
     const char *h = ls_req_header(req, "Authorization");
     *malformed = false;
     if (h == NULL)
         return NULL;
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
+    if (ls_http_field_count(&req->head, "Authorization") > 1 || strncasecmp(h, "Bearer ", 7) != 0) {
         *malformed = true;
         return NULL;
     }
@@ -70,7 +74,7 @@ bool ls_auth_request(struct ls_req *req)
     bool malformed;
     const char *token = bearer(req, &len, &malformed);
     if (malformed)
-        return unauthorized(req, "the Authorization header must be \"Bearer <key>\"");
+        return unauthorized(req, "send one Authorization header: \"Bearer <key>\"");
     req->auth.workspace = DEFAULT_WORKSPACE;
     req->auth.role = LS_ROLE_NONE;
     if (token) {

@@ -42,6 +42,20 @@ int ls_h_keys_list(struct ls_req *req)
         json_pack("{s:I, s:o}", "total", (json_int_t)json_array_size(items), "items", items));
 }
 
+/*
+ * True when s[0..len) holds a control character (NUL included): a key's name
+ * is printed by `leadscore keys list`, and must not rewrite the terminal or
+ * forge a line of the listing.
+ */
+static bool has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 static int bad_field(struct ls_req *req, const char *field, const char *msg)
 {
     return ls_reply_error(req, LS_HTTP_UNPROCESSABLE_CONTENT, "validation_error", msg,
@@ -83,8 +97,10 @@ int ls_h_key_create(struct ls_req *req)
         r = bad_field(req, "role", "role must be \"admin\", \"member\" or \"viewer\"");
         goto out;
     }
-    if (name_v && (!json_is_string(name_v) || json_string_length(name_v) > 100)) {
-        r = bad_field(req, "name", "name must be a string of at most 100 bytes");
+    if (name_v && (!json_is_string(name_v) || json_string_length(name_v) > 100 ||
+                   has_control(json_string_value(name_v), json_string_length(name_v)))) {
+        r = bad_field(req, "name",
+                      "name must be a string of at most 100 bytes without control characters");
         goto out;
     }
     char secret[LS_KEY_LEN + 1];

@@ -2,11 +2,12 @@
  * request.c - from a parsed request head to a route handler, and back.
  *
  * The checks run in a fixed order, each answering with its own JSON error:
- * the target (400), the Host (421, against DNS rebinding), the route (404,
- * 405; CORS preflights), the Origin of state-changing requests (403, against
- * cross-site requests), access (401, 403), the query parameters (400: only
- * the ones the route documents, each once, numbers strict), then the body
- * rules (415, 413). Nothing of the body is read before all of them passed.
+ * the target (400), the Host (421, against DNS rebinding), CORS preflights,
+ * the Origin of state-changing requests (403, against cross-site requests,
+ * whatever the method), the route (404, 405), access (401, 403), the query
+ * parameters (400: only the ones the route documents, each once, numbers
+ * strict), then the body rules (415, 413). Nothing of the body is read
+ * before all of them passed.
  */
 #include "http.h"
 
@@ -423,10 +424,7 @@ void ls_request_begin(struct ls_req *req)
         preflight(req, allow);
         return;
     }
-    if (req->route == NULL) {
-        route_missing(req, allow);
-        return;
-    }
+    /* Before the route: a foreign page's PUT or PATCH is refused as such, not as a 405. */
     if (origin && state_changing(req->method) && !req->cors_origin && !own_origin(req, origin)) {
         char msg[240];
         snprintf(msg, sizeof(msg),
@@ -434,6 +432,10 @@ void ls_request_begin(struct ls_req *req)
                  "LEADSCORE_CORS_ORIGINS)",
                  req->method, origin);
         ls_reply_error(req, LS_HTTP_FORBIDDEN, "forbidden_origin", msg, NULL);
+        return;
+    }
+    if (req->route == NULL) {
+        route_missing(req, allow);
         return;
     }
     if (!ls_auth_request(req))
