@@ -46,7 +46,10 @@ struct resp {
 
 /*
  * One request. headers: NULL-terminated "Name: value" list (may be NULL).
- * Returns 0, or -1 on a transport error.
+ * Returns 0, or -1 on a transport error. When LS_RESPONSE_LOG names a file,
+ * h_http, h_upload and h_post_json append the response to it as one JSON
+ * line (method, path, status, content_type, headers, body) for
+ * tests/conformance; requests to the fake model server are not recorded.
  */
 int h_http(const struct srv *s, const char *method, const char *path, const char *const *headers,
            const char *body, size_t len, struct resp *out);
