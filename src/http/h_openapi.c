@@ -254,7 +254,7 @@ static const struct resp_doc responses[] = {
     {"ScoringFailed", 502, "The job failed (the message says why; details has job_id and how many were scored).", NULL, "scoring_failed", {NULL}, {NULL}, NULL},
     {"Unavailable", 503, "No connection slot is left (the connection is closed at once), or the database cannot be written.", NULL, "server_busy too_many_connections storage_unavailable", {NULL}, {NULL}, NULL},
     {"JobsUnavailable", 503, "No connection slot is left, the database cannot be written, or the server is shutting down (a job is saved and resumes at the next start).", NULL, "server_busy too_many_connections storage_unavailable shutting_down", {NULL}, {NULL}, NULL},
-    {"HealthUnavailable", 503, "The store cannot be written (a Health body with status unhealthy, error and code), or no connection slot is left (an Error).", NULL, "server_busy too_many_connections", {JSON}, {"Health"}, NULL},
+    {"HealthUnavailable", 503, "The store cannot be written (a Health body with status unhealthy, error and code), or no connection slot is left (an Error).", NULL, "server_busy too_many_connections", {JSON}, {"HealthUnhealthy"}, NULL},
     {"HttpVersionNotSupported", 505, "Only HTTP/1.0 and HTTP/1.1 are spoken; the connection is closed.", NULL, "http_version_not_supported", {NULL}, {NULL}, NULL},
     {"InsufficientStorage", 507, "The database is full; nothing was stored.", NULL, "storage_unavailable", {NULL}, {NULL}, NULL},
     {"AnyError", 0, "Any other status would carry the same Error body; every status this operation answers with is listed above.", NULL, NULL, {JSON}, {"Error"}, NULL},

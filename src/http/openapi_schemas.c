@@ -173,6 +173,16 @@ static json_t *error_code_schema(void)
     "after the model failed'},'cache_hits':" COUNT ",'model_calls':" COUNT ",'retries':" COUNT     \
     ",'tokens':" REF("TokenCounts")
 
+#define HEALTH_PROPS                                                                               \
+    "'version':{'type':'string','minLength':1},"                                                   \
+    "'ai':{" OBJ "'required':['provider','model'],'properties':{"                                  \
+    "'provider':{'type':'string','enum':['offline','gemini','openai']},"                           \
+    "'model':{'type':'string','description':'Empty for the offline judge'}}},"                     \
+    "'store':{'type':'string','enum':['sqlite']},"                                                 \
+    "'auth':{'type':'string','enum':['open','keys'],'description':'open: no key exists and the "   \
+    "server listens on loopback only (or runs with --no-auth); keys: every request but the "       \
+    "public ones needs one'},'uptime_s':" COUNT
+
 static const struct {
     const char *name;
     const char *json;
@@ -201,20 +211,16 @@ static const struct {
                         "'job_id':" ID ",'scored':" COUNT "}}"},
     {"Health",
      "{" OBJ "'required':['status','version','ai','store','store_status','auth','uptime_s'],"
-     "'properties':{'status':{'type':'string','enum':['ok','unhealthy']},"
-     "'version':{'type':'string','minLength':1},"
-     "'ai':{" OBJ "'required':['provider','model'],'properties':{"
-     "'provider':{'type':'string','enum':['offline','gemini','openai']},"
-     "'model':{'type':'string','description':'Empty for the offline judge'}}},"
-     "'store':{'type':'string','enum':['sqlite']},"
-     "'store_status':{'type':'string','enum':['ok','unavailable']},"
-     "'auth':{'type':'string','enum':['open','keys'],'description':'open: no key exists and the "
-     "server listens on loopback only (or runs with --no-auth); keys: every request but the "
-     "public ones needs one'},"
-     "'uptime_s':" COUNT ","
-     "'error':{'type':'string','description':'Only when unhealthy'},"
-     "'code':{'type':'string','const':'storage_unavailable','description':'Only when "
-     "unhealthy'}}}"},
+     "'properties':{" HEALTH_PROPS ",'status':{'type':'string','const':'ok'},"
+     "'store_status':{'type':'string','const':'ok'}}}"},
+    {"HealthUnhealthy",
+     "{" OBJ "'required':['status','version','ai','store','store_status','auth','uptime_s',"
+     "'error','code'],'description':'The store cannot be written: Health with what is wrong, "
+     "as an Error says it.','properties':{" HEALTH_PROPS ","
+     "'status':{'type':'string','const':'unhealthy'},"
+     "'store_status':{'type':'string','const':'unavailable'},"
+     "'error':{'type':'string','minLength':1},"
+     "'code':{'type':'string','const':'storage_unavailable'}}}"},
     {"OpenApiDocument",
      "{'type':'object','required':['openapi','info','paths','components'],"
      "'description':'This document.','properties':{'openapi':{'type':'string','const':'3.1.0'},"
