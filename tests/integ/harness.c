@@ -241,18 +241,8 @@ static json_t *header_object(const char *raw)
     return o;
 }
 
-/*
- * Appends one JSON line for a response to $LS_RESPONSE_LOG when it is set:
- * method, path (with the query), status, content_type, headers and the body
- * as a string (null, with "binary" or "truncated", when it is not UTF-8 text
- * or too large). One write on an O_APPEND descriptor per line, so that test
- * binaries and threads can share the file.
- */
-static void record(const char *method, const char *path, const struct resp *r)
+json_t *h_record_json(const char *method, const char *path, const struct resp *r)
 {
-    const char *log = getenv("LS_RESPONSE_LOG");
-    if (log == NULL || *log == '\0')
-        return;
     json_t *headers = header_object(r->headers);
     const char *ct = json_string_value(json_object_get(headers, "content-type"));
     const char *te = json_string_value(json_object_get(headers, "transfer-encoding"));
@@ -265,6 +255,20 @@ static void record(const char *method, const char *path, const struct resp *r)
     json_object_set_new(line, "body_len", json_integer((json_int_t)r->len));
     if (body == NULL)
         json_object_set_new(line, r->len > RECORD_BODY_MAX ? "truncated" : "binary", json_true());
+    return line;
+}
+
+/*
+ * Appends h_record_json's line to $LS_RESPONSE_LOG when it is set, with one
+ * write on an O_APPEND descriptor, so that test binaries and threads can
+ * share the file.
+ */
+static void record(const char *method, const char *path, const struct resp *r)
+{
+    const char *log = getenv("LS_RESPONSE_LOG");
+    if (log == NULL || *log == '\0')
+        return;
+    json_t *line = h_record_json(method, path, r);
     char *text = json_dumps(line, JSON_COMPACT);
     json_decref(line);
     if (text == NULL)

@@ -54,6 +54,13 @@ struct resp {
 int h_http(const struct srv *s, const char *method, const char *path, const char *const *headers,
            const char *body, size_t len, struct resp *out);
 
+/*
+ * A response as the line LS_RESPONSE_LOG gets (new reference): method, path,
+ * status, content_type, streamed, headers ({lower-case name: value}), body
+ * (a string, or null with "binary" or "truncated": true) and body_len.
+ */
+json_t *h_record_json(const char *method, const char *path, const struct resp *r);
+
 /* POST a file as multipart field `field` (NULL: "file"). */
 int h_upload(const struct srv *s, const char *path, const char *file, const char *field,
              struct resp *out);
