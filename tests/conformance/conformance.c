@@ -4,28 +4,31 @@
  *
  * The integration tests record each response through tests/integ/harness.c
  * when LS_RESPONSE_LOG names a file (make check sets it); this binary runs
- * after them, starts the server once for the document, matches each
- * recorded request to its operation (method and path template; HEAD is GET
- * without the body; requests outside every operation to
- * x-leadscore-unrouted) and checks the status is one the operation lists,
- * the Content-Type one of that response's media types, every required
- * header is there and every header and body fits its schema. It fails
- * listing every mismatch. The validator is tests/conformance/schema.c; the
- * first tests show it rejects what it must. The last test runs the Redocly
- * lint (tests/openapi/lint).
+ * after them, starts the server once for the document and checks every
+ * recorded response with check.c (status listed by its operation,
+ * Content-Type, headers, body against its schema), failing with a list of
+ * every mismatch. Around that: the validator (schema.c) is shown to reject
+ * what it must, the document to be whole, a probe asks a server of its own
+ * for the answers the suite never asks for (401, 403, 405, 414, 417, 421,
+ * 431, 503, 505, HEAD, OPTIONS, keys) and checks them the same way, and
+ * the last test runs the Redocly lint (tests/openapi/lint).
  */
 #include "ls_test.h"
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "check.h"
 #include "integ/harness.h"
 #include "schema.h"
-
-#define SHOWN_MAX 200 /* mismatches printed; all are counted */
 
 static char response_log[1024]; /* $LS_RESPONSE_LOG as it was at start */
 static json_t *doc;             /* the served document */
@@ -59,320 +62,9 @@ static int free_doc(void **state)
     return 0;
 }
 
-/* A Reference Object's target (or the object itself). Borrowed from doc. */
-static const json_t *deref(const json_t *o)
-{
-    for (int i = 0; i < 8 && json_is_object(o); i++) {
-        const json_t *r = json_object_get(o, "$ref");
-        if (r == NULL)
-            return o;
-        o = cf_schema_ref(doc, json_string_value(r));
-    }
-    return o;
-}
-
 static const json_t *component(const char *kind, const char *name)
 {
     return json_object_get(json_object_get(json_object_get(doc, "components"), kind), name);
-}
-
-/* ---- matching a request ------------------------------------------------------------- */
-
-/* The path of a request-target, percent-decoded, without the query or a trailing slash. */
-static void request_path(const char *target, char *out, size_t cap)
-{
-    size_t w = 0;
-    for (const char *p = target; *p && *p != '?' && w + 1 < cap; p++) {
-        if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-            char hex[3] = {p[1], p[2], 0};
-            out[w++] = (char)strtol(hex, NULL, 16);
-            p += 2;
-        } else {
-            out[w++] = *p;
-        }
-    }
-    if (w > 1 && out[w - 1] == '/')
-        w--; /* the server takes "/results/" for "/results" */
-    out[w] = '\0';
-}
-
-/* Whether path fits template ("/jobs/{id}": {x} is one non-empty segment). */
-static bool template_match(const char *tpl, const char *path)
-{
-    while (*tpl && *path) {
-        if (*tpl == '{') {
-            const char *close = strchr(tpl, '}');
-            size_t n = strcspn(path, "/");
-            if (close == NULL || n == 0)
-                return false;
-            tpl = close + 1;
-            path += n;
-        } else if (*tpl++ != *path++) {
-            return false;
-        }
-    }
-    return *tpl == '\0' && *path == '\0';
-}
-
-/* The path item whose template fits, in the document's (the route table's) order. */
-static const json_t *path_item(const char *path, const char **tpl)
-{
-    const char *key;
-    json_t *item;
-    json_object_foreach(json_object_get(doc, "paths"), key, item)
-    {
-        if (template_match(key, path)) {
-            *tpl = key;
-            return item;
-        }
-    }
-    return NULL;
-}
-
-/* ---- checking one response ----------------------------------------------------------- */
-
-struct report {
-    size_t n_checked, n_bodies, n_skipped, n_bad;
-    char (*lines)[600];
-    size_t n_lines;
-};
-
-static void bad(struct report *rep, const json_t *rec, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void bad(struct report *rep, const json_t *rec, const char *fmt, ...)
-{
-    rep->n_bad++;
-    if (rep->n_lines >= SHOWN_MAX || rep->lines == NULL)
-        return;
-    char *l = rep->lines[rep->n_lines++];
-    int w = snprintf(l, sizeof(rep->lines[0]),
-                     "%s %.200s -> %lld: ", json_string_value(json_object_get(rec, "method")),
-                     json_string_value(json_object_get(rec, "path")),
-                     (long long)json_integer_value(json_object_get(rec, "status")));
-    va_list ap;
-    va_start(ap, fmt);
-    if (w > 0 && (size_t)w < sizeof(rep->lines[0]))
-        vsnprintf(l + w, sizeof(rep->lines[0]) - (size_t)w, fmt, ap);
-    va_end(ap);
-}
-
-static void bad_errs(struct report *rep, const json_t *rec, const char *what,
-                     const struct cf_errs *e)
-{
-    for (size_t i = 0; i < e->n && i < CF_ERRS_MAX; i++)
-        bad(rep, rec, "%s %s", what, e->msg[i]);
-    if (e->n > CF_ERRS_MAX)
-        bad(rep, rec, "%s: %zu more", what, e->n - CF_ERRS_MAX);
-}
-
-/* "Text/CSV ; charset=UTF-8" -> "text/csv;charset=utf-8". */
-static void media_norm(const char *in, char *out, size_t cap)
-{
-    size_t w = 0;
-    for (const char *p = in; *p && w + 1 < cap; p++) {
-        if (*p == ' ' || *p == '\t')
-            continue;
-        out[w++] = (char)tolower((unsigned char)*p);
-    }
-    out[w] = '\0';
-}
-
-static const json_t *media_for(const json_t *content, const char *type, const char **key)
-{
-    char want[128], have[128];
-    media_norm(type ? type : "", want, sizeof(want));
-    const char *k;
-    json_t *m;
-    json_object_foreach((json_t *)(uintptr_t)content, k, m)
-    {
-        media_norm(k, have, sizeof(have));
-        if (strcmp(have, want) == 0) {
-            *key = k;
-            return m;
-        }
-    }
-    return NULL;
-}
-
-static bool strict_int(const char *s, json_int_t *out)
-{
-    if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]))
-        return false;
-    *out = (json_int_t)strtoll(s, NULL, 10);
-    return true;
-}
-
-static void check_headers(const json_t *resp, const json_t *rec, struct report *rep)
-{
-    const json_t *got = json_object_get(rec, "headers");
-    const char *name;
-    json_t *h;
-    json_object_foreach(json_object_get(resp, "headers"), name, h)
-    {
-        const json_t *def = deref(h);
-        char lower[128];
-        size_t i = 0;
-        for (; name[i] && i + 1 < sizeof(lower); i++)
-            lower[i] = (char)tolower((unsigned char)name[i]);
-        lower[i] = '\0';
-        const char *value = json_string_value(json_object_get(got, lower));
-        if (value == NULL) {
-            if (json_is_true(json_object_get(def, "required")))
-                bad(rep, rec, "required header %s is missing", name);
-            continue;
-        }
-        const json_t *schema = json_object_get(def, "schema");
-        const char *type = json_string_value(json_object_get(schema, "type"));
-        json_int_t n;
-        json_t *v = type && strcmp(type, "integer") == 0 && strict_int(value, &n)
-                        ? json_integer(n)
-                        : json_string(value);
-        struct cf_errs e = {0};
-        if (!cf_schema_validate(doc, schema, v, &e)) {
-            char what[160];
-            snprintf(what, sizeof(what), "header %s \"%.60s\"", name, value);
-            bad_errs(rep, rec, what, &e);
-        }
-        json_decref(v);
-    }
-}
-
-static void check_lines(const json_t *item_schema, const char *body, const json_t *rec,
-                        struct report *rep)
-{
-    size_t n = 0;
-    for (const char *p = body; *p;) {
-        const char *eol = strchr(p, '\n');
-        if (eol == NULL) {
-            bad(rep, rec, "line %zu does not end with LF", n + 1);
-            return;
-        }
-        json_error_t je;
-        json_t *v = json_loadb(p, (size_t)(eol - p), 0, &je);
-        struct cf_errs e = {0};
-        char what[48];
-        snprintf(what, sizeof(what), "line %zu", ++n);
-        if (v == NULL)
-            bad(rep, rec, "%s is not JSON: %s", what, je.text);
-        else if (!cf_schema_validate(doc, item_schema, v, &e))
-            bad_errs(rep, rec, what, &e);
-        json_decref(v);
-        p = eol + 1;
-    }
-}
-
-static void check_body(const json_t *resp, const json_t *rec, bool is_head, struct report *rep)
-{
-    const json_t *content = json_object_get(resp, "content");
-    const char *type = json_string_value(json_object_get(rec, "content_type"));
-    const json_t *body = json_object_get(rec, "body");
-    json_int_t len = json_integer_value(json_object_get(rec, "body_len"));
-    if (json_object_size(content) == 0) {
-        if (len != 0 || type)
-            bad(rep, rec, "a body (%s) where the document has none", type ? type : "untyped");
-        return;
-    }
-    const char *key = NULL;
-    const json_t *media = media_for(content, type, &key);
-    if (media == NULL) {
-        char *want = json_dumps(content, JSON_COMPACT);
-        bad(rep, rec, "Content-Type \"%s\" is not one of the response's (%.200s)",
-            type ? type : "(none)", want ? want : "");
-        free(want);
-        return;
-    }
-    if (is_head || json_is_true(json_object_get(rec, "truncated"))) {
-        rep->n_skipped++;
-        return;
-    }
-    if (!json_is_string(body)) {
-        bad(rep, rec, "the %s body is not UTF-8 text", key);
-        return;
-    }
-    const json_t *schema = json_object_get(media, "schema");
-    struct cf_errs e = {0};
-    rep->n_bodies++;
-    if (strncmp(key, "application/json", 16) == 0) {
-        json_error_t je;
-        json_t *v = json_loadb(json_string_value(body), json_string_length(body), 0, &je);
-        if (v == NULL)
-            bad(rep, rec, "the body is not JSON: %s", je.text);
-        else if (!cf_schema_validate(doc, schema, v, &e))
-            bad_errs(rep, rec, "body", &e);
-        json_decref(v);
-        return;
-    }
-    if (!cf_schema_validate(doc, schema, body, &e))
-        bad_errs(rep, rec, "body", &e);
-    const json_t *items = json_object_get(media, "x-itemSchema");
-    if (items)
-        check_lines(items, json_string_value(body), rec, rep);
-}
-
-/*
- * The responses that apply to a recorded request (borrowed from doc), and
- * in name what to call them in messages: the operationId, or which kind of
- * request outside every operation it is.
- */
-static const json_t *responses_for(const json_t *rec, char *name, size_t cap, bool *is_head)
-{
-    const char *method = json_string_value(json_object_get(rec, "method"));
-    char path[1024], m[16];
-    request_path(json_string_value(json_object_get(rec, "path")), path, sizeof(path));
-    *is_head = strcmp(method, "HEAD") == 0;
-    size_t i = 0;
-    for (; method[i] && i + 1 < sizeof(m); i++)
-        m[i] = (char)tolower((unsigned char)method[i]);
-    m[i] = '\0';
-    const json_t *unrouted = json_object_get(doc, "x-leadscore-unrouted");
-    const char *tpl = NULL;
-    const json_t *item = path_item(path, &tpl);
-    if (item == NULL) {
-        snprintf(name, cap, "an unknown path");
-        return json_object_get(unrouted, "unknownPath");
-    }
-    if (strcmp(m, "options") == 0) {
-        snprintf(name, cap, "OPTIONS %s", tpl);
-        return json_object_get(unrouted, "options");
-    }
-    const json_t *op = json_object_get(item, *is_head ? "get" : m);
-    if (op == NULL) {
-        snprintf(name, cap, "%s %s (no such operation)", method, tpl);
-        return json_object_get(unrouted, "otherMethod");
-    }
-    snprintf(name, cap, "%s", json_string_value(json_object_get(op, "operationId")));
-    return json_object_get(op, "responses");
-}
-
-/* Checks one recorded response; every mismatch goes to rep. */
-static void check_response(const json_t *rec, struct report *rep, json_t *seen)
-{
-    rep->n_checked++;
-    char name[300], status[16];
-    bool is_head;
-    const json_t *responses = responses_for(rec, name, sizeof(name), &is_head);
-    if (seen)
-        json_object_set_new(seen, name, json_true());
-    snprintf(status, sizeof(status), "%lld",
-             (long long)json_integer_value(json_object_get(rec, "status")));
-    const json_t *resp = deref(json_object_get(responses, status));
-    if (resp == NULL) {
-        /* default is there for generic clients; every real status must be listed. */
-        char listed[200] = "";
-        size_t w = 0;
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)(uintptr_t)responses, k, v)
-        {
-            if (strcmp(k, "default") != 0 && w + 6 < sizeof(listed))
-                w += (size_t)snprintf(listed + w, sizeof(listed) - w, "%s%s", w ? " " : "", k);
-        }
-        bad(rep, rec, "status not documented for %s (it lists %s)", name, listed);
-        return;
-    }
-    check_headers(resp, rec, rep);
-    check_body(resp, rec, is_head, rep);
 }
 
 /* ---- the validator itself ------------------------------------------------------------- */
@@ -472,8 +164,8 @@ static json_t *record_of(const char *method, const char *path, int status, const
 
 static size_t mismatches(json_t *rec)
 {
-    struct report rep = {0};
-    check_response(rec, &rep, NULL);
+    struct cf_report rep = {0};
+    cf_check_response(doc, rec, &rep, NULL);
     json_decref(rec);
     return rep.n_bad;
 }
@@ -592,7 +284,7 @@ static void response_schemas(const json_t *resp, const char *where, struct cf_er
     json_object_foreach(json_object_get(resp, "headers"), k, m)
     {
         snprintf(at, sizeof(at), "%s/headers/%s", where, k);
-        *n += cf_schema_unknown_keywords(doc, json_object_get(deref(m), "schema"), at, e);
+        *n += cf_schema_unknown_keywords(doc, json_object_get(cf_deref(doc, m), "schema"), at, e);
     }
 }
 
@@ -616,7 +308,7 @@ static void check_operation(const char *path, const char *method, const json_t *
     json_t *r;
     json_object_foreach(json_object_get(op, "responses"), status, r)
     {
-        const json_t *resp = deref(r);
+        const json_t *resp = cf_deref(doc, r);
         const json_t *hdrs = json_object_get(resp, "headers");
         if (json_object_get(hdrs, "X-Request-Id") == NULL)
             cf_errs_add(e, where, "%s has no X-Request-Id header", status);
@@ -671,7 +363,7 @@ static void test_conformance__document(void **state)
         json_object_foreach(group, st, r)
         {
             snprintf(at, sizeof(at), "#/x-leadscore-unrouted/%s/%s", name, st);
-            response_schemas(deref(r), at, &e, &n);
+            response_schemas(cf_deref(doc, r), at, &e, &n);
         }
     }
     /* Every code an error response names is an ErrorCode. */
@@ -723,8 +415,8 @@ static void test_conformance__recorded_responses(void **state)
                     response_log);
         fail();
     }
-    struct report rep = {0};
-    rep.lines = calloc(SHOWN_MAX, sizeof(rep.lines[0]));
+    struct cf_report rep = {0};
+    rep.lines = calloc(CF_SHOWN_MAX, sizeof(rep.lines[0]));
     json_t *seen = json_object();
     char *line = NULL;
     size_t cap = 0;
@@ -739,7 +431,7 @@ static void test_conformance__recorded_responses(void **state)
             rep.n_bad++;
             continue;
         }
-        check_response(rec, &rep, seen);
+        cf_check_response(doc, rec, &rep, seen);
         json_decref(rec);
     }
     free(line);
@@ -778,6 +470,332 @@ static void test_conformance__recorded_responses(void **state)
     assert_int_equal(rep.n_bad, 0);
 }
 
+/* ---- answers the integration suite does not ask for ------------------------------------- */
+
+/*
+ * One request of the probe. In a header value, @admin and @viewer are the
+ * keys created along the way; in a path, @viewer_id is the viewer key's id.
+ * A body of "@big" is 1.5 MiB of JSON. want 0: any status (timing).
+ */
+struct probe {
+    const char *method, *path;
+    const char *headers[3];
+    const char *body;
+    long want;
+};
+
+#define JSON_CT   "Content-Type: application/json"
+#define AS_ADMIN  "Authorization: Bearer @admin"
+#define AS_VIEWER "Authorization: Bearer @viewer"
+#define OFFER     "{\"name\":\"o\",\"value_props\":[\"v\"],\"ideal_use_cases\":[\"B2B SaaS\"]}"
+
+/* clang-format off */
+static const struct probe probes[] = {
+    /* open mode: no key exists yet */
+    {"POST", "/offers", {JSON_CT}, OFFER, 201},
+    {"POST", "/uploads?filename=p.csv", {"Content-Type: text/csv"}, "name,role,company,industry,location,linkedin_bio\nAva,CEO,F,B2B SaaS,NY,scaling outbound\n", 201},
+    {"POST", "/uploads", {"Content-Type: text/csv"}, "name,role\n", 400},
+    {"POST", "/score", {"Prefer: respond-async"}, NULL, 202},
+    {"GET", "/jobs/1", {NULL}, NULL, 200},
+    {"HEAD", "/healthz", {NULL}, NULL, 200},
+    {"HEAD", "/results/export", {NULL}, NULL, 0},
+    {"OPTIONS", "/jobs", {NULL}, NULL, 204},
+    {"OPTIONS", "/jobs", {"Origin: http://evil.example"}, NULL, 403},
+    {"PUT", "/jobs", {NULL}, NULL, 405},
+    {"GET", "/jobs?bogus=1", {NULL}, NULL, 400},
+    {"GET", "/jobs?limit=01", {NULL}, NULL, 400},
+    {"GET", "/jobs?limit=1&limit=2", {NULL}, NULL, 400},
+    {"GET", "/jobs/0", {NULL}, NULL, 400},
+    {"DELETE", "/jobs/1?purge=2", {NULL}, NULL, 400},
+    {"GET", "/results?sort=best", {NULL}, NULL, 400},
+    {"GET", "/results/export?format=xml", {NULL}, NULL, 400},
+    {"GET", "/healthz", {"Host: evil.example"}, NULL, 421},
+    {"GET", "/healthz", {"Expect: 200-ok"}, NULL, 417},
+    {"GET", "/jobs", {"X-Big: @long"}, NULL, 431},
+    {"POST", "/jobs", {"Content-Type: text/plain"}, "x", 415},
+    {"POST", "/jobs", {JSON_CT}, "{\"offer_id\":99}", 404},
+    {"POST", "/jobs", {JSON_CT}, "{\"offer_id\":\"1\"}", 422},
+    {"POST", "/score", {"Origin: http://127.0.0.1"}, NULL, 0},
+    {"POST", "/offers", {JSON_CT}, "@big", 413},
+    {"POST", "/offers", {JSON_CT, "Origin: http://evil.example"}, OFFER, 403},
+    {"GET", "/offers?limit=1", {NULL}, NULL, 200},
+    {"GET", "/uploads/1/leads?limit=1&offset=0", {NULL}, NULL, 200},
+    {"POST", "/keys", {"Content-Type: text/plain"}, "{}", 415},
+    {"POST", "/keys", {JSON_CT}, "{", 400},
+    {"POST", "/keys", {JSON_CT}, "[]", 422},
+    {"POST", "/keys", {JSON_CT}, "{\"role\":\"root\"}", 422},
+    {"POST", "/keys", {JSON_CT}, "{\"role\":\"admin\",\"name\":\"probe\"}", 201},
+    /* keys mode from here on */
+    {"GET", "/jobs", {NULL}, NULL, 401},
+    {"GET", "/jobs", {"Authorization: Basic YTpi"}, NULL, 401},
+    {"GET", "/healthz", {"Authorization: Bearer lsk_nope"}, NULL, 401},
+    {"GET", "/healthz", {NULL}, NULL, 200},
+    {"GET", "/openapi.json", {NULL}, NULL, 200},
+    {"GET", "/jobs", {AS_ADMIN}, NULL, 200},
+    {"POST", "/keys", {JSON_CT, AS_ADMIN}, "{\"role\":\"viewer\"}", 201},
+    {"POST", "/offers", {JSON_CT, AS_VIEWER}, OFFER, 403},
+    {"GET", "/keys", {AS_VIEWER}, NULL, 403},
+    {"GET", "/metrics", {AS_VIEWER}, NULL, 200},
+    {"GET", "/metrics", {NULL}, NULL, 401},
+    {"GET", "/keys", {AS_ADMIN}, NULL, 200},
+    {"GET", "/jobs/1?@wait", {AS_ADMIN}, NULL, 200},
+    {"GET", "/results/export?format=jsonl", {AS_ADMIN}, NULL, 200},
+    {"GET", "/jobs/1/results/export?intent=High,Low", {AS_ADMIN}, NULL, 200},
+    {"GET", "/jobs/1/results?limit=1&sort=name&q=ava", {AS_ADMIN}, NULL, 200},
+    {"DELETE", "/offers/1", {AS_ADMIN}, NULL, 200},
+    {"DELETE", "/offers/1", {AS_ADMIN}, NULL, 404},
+    {"DELETE", "/jobs/1", {AS_ADMIN}, NULL, 409},
+    {"DELETE", "/jobs/1/results", {AS_ADMIN}, NULL, 200},
+    {"GET", "/jobs/1", {AS_ADMIN}, NULL, 200},
+    {"DELETE", "/jobs/1?purge=1", {AS_ADMIN}, NULL, 200},
+    {"DELETE", "/uploads/1", {AS_ADMIN}, NULL, 200},
+    {"GET", "/uploads/1", {AS_ADMIN}, NULL, 404},
+    {"DELETE", "/keys/@viewer_id", {AS_ADMIN}, NULL, 200},
+    {"DELETE", "/keys/@viewer_id", {AS_ADMIN}, NULL, 409},
+    {"DELETE", "/keys/999", {AS_ADMIN}, NULL, 404},
+    {"GET", "/jobs", {AS_VIEWER}, NULL, 401},
+    {"POST", "/score", {JSON_CT, AS_ADMIN}, "{}", 409},
+};
+/* clang-format on */
+
+struct keys {
+    char admin[64], viewer[64], viewer_id[24];
+    char *long_text; /* 20,000 characters (owned) */
+};
+
+/* Replaces every @name in in by its value. Owned: free. */
+static char *fill(const char *in, const struct keys *k)
+{
+    static const char *const names[] = {"@admin", "@viewer_id", "@viewer", "@long", "@wait"};
+    size_t cap = strlen(in) + 20100, w = 0;
+    char *out = malloc(cap);
+    for (const char *p = in; *p;) {
+        size_t i = 0;
+        for (; i < sizeof(names) / sizeof(names[0]); i++) {
+            if (strncmp(p, names[i], strlen(names[i])) == 0)
+                break;
+        }
+        const char *v = i == 0   ? k->admin
+                        : i == 1 ? k->viewer_id
+                        : i == 2 ? k->viewer
+                        : i == 3 ? k->long_text
+                        : i == 4 ? "" /* handled by the caller */
+                                 : NULL;
+        if (v == NULL) {
+            out[w++] = *p++;
+            continue;
+        }
+        size_t n = strlen(v);
+        if (w + n + 1 < cap) {
+            memcpy(out + w, v, n);
+            w += n;
+        }
+        p += strlen(names[i]);
+    }
+    out[w] = '\0';
+    if (w && out[w - 1] == '?')
+        out[w - 1] = '\0'; /* "/jobs/1?@wait" */
+    return out;
+}
+
+/* Remembers the keys POST /keys hands out. */
+static void keep_key(const struct resp *r, struct keys *k)
+{
+    json_t *j = h_json(r);
+    const char *key = json_string_value(json_object_get(j, "key"));
+    const char *role = json_string_value(json_object_get(j, "role"));
+    if (key && role && strcmp(role, "admin") == 0) {
+        snprintf(k->admin, sizeof(k->admin), "%s", key);
+    } else if (key && role) {
+        snprintf(k->viewer, sizeof(k->viewer), "%s", key);
+        snprintf(k->viewer_id, sizeof(k->viewer_id), "%lld",
+                 (long long)json_integer_value(json_object_get(j, "id")));
+    }
+    json_decref(j);
+}
+
+/* Polls a job until it has finished (the probe deletes its results next). */
+static void wait_job(const struct srv *s, const char *path, const char *auth)
+{
+    const char *h[] = {auth, NULL};
+    for (int i = 0; i < 500; i++) {
+        struct resp r;
+        if (h_http(s, "GET", path, h, NULL, 0, &r) != 0)
+            return;
+        json_t *j = h_json(&r);
+        const char *st = json_string_value(json_object_get(j, "status"));
+        bool done = st && strcmp(st, "queued") != 0 && strcmp(st, "running") != 0;
+        json_decref(j);
+        h_resp_free(&r);
+        if (done)
+            return;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Requests curl will not send (too long a target, another protocol, a broken line). */
+static const struct {
+    const char *head; /* the request line; "@long" is 20,000 characters */
+    long want;
+} raw_probes[] = {
+    {"GET /jobs?q=@long HTTP/1.1", 414},
+    {"GET /healthz HTTP/2.0", 505},
+    {"GET healthz HTTP/1.1", 400},
+    {"GET /healthz HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2", 400},
+};
+
+/* Sends one raw request (Connection: close) on a new connection and reads the reply to its end. */
+static int raw_request(const struct srv *s, const char *head, struct resp *out)
+{
+    memset(out, 0, sizeof(*out));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t n = strlen(head);
+    char *req = malloc(n + 64);
+    int len = snprintf(req, n + 64, "%s\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", head);
+    ssize_t w = write(fd, req, (size_t)len);
+    free(req);
+    size_t cap = 65536, got = 0;
+    char *buf = malloc(cap + 1);
+    ssize_t r;
+    while (w == len && (r = read(fd, buf + got, cap - got)) > 0) {
+        got += (size_t)r;
+        if (got == cap)
+            buf = realloc(buf, (cap *= 2) + 1);
+    }
+    close(fd);
+    buf[got] = '\0';
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end == NULL || strncmp(buf, "HTTP/1.1 ", 9) != 0) {
+        free(buf);
+        return -1;
+    }
+    out->status = strtol(buf + 9, NULL, 10);
+    out->headers = strndup(buf, (size_t)(end + 4 - buf));
+    out->len = got - (size_t)(end + 4 - buf);
+    out->body = strndup(end + 4, out->len);
+    free(buf);
+    return 0;
+}
+
+static size_t run_raw_probes(const struct srv *s, const struct keys *k, struct cf_report *rep)
+{
+    size_t wrong = 0;
+    for (size_t i = 0; i < sizeof(raw_probes) / sizeof(raw_probes[0]); i++) {
+        char *head = fill(raw_probes[i].head, k);
+        char method[16] = "", target[64] = "";
+        sscanf(head, "%15s %63s", method, target);
+        struct resp r;
+        assert_int_equal(raw_request(s, head, &r), 0);
+        if (r.status != raw_probes[i].want) {
+            print_error("raw probe %zu: %.60s: %ld, want %ld: %.300s\n", i, head, r.status,
+                        raw_probes[i].want, r.body);
+            wrong++;
+        }
+        json_t *rec = h_record_json(method, target, &r);
+        cf_check_response(doc, rec, rep, NULL);
+        json_decref(rec);
+        h_resp_free(&r);
+        free(head);
+    }
+    return wrong;
+}
+
+/* Sends one probe and checks its answer; returns whether the status was the one wanted. */
+static bool one_probe(const struct srv *s, const struct probe *p, struct keys *k,
+                      struct cf_report *rep)
+{
+    char *path = fill(p->path, k);
+    char *hdrs[3] = {NULL, NULL, NULL};
+    const char *h[4] = {NULL, NULL, NULL, NULL};
+    for (size_t j = 0; j < 3 && p->headers[j]; j++)
+        h[j] = hdrs[j] = fill(p->headers[j], k);
+    if (strstr(p->path, "@wait"))
+        wait_job(s, path, h[0]);
+    char *big = NULL;
+    const char *body = p->body;
+    size_t len = body ? strlen(body) : 0;
+    if (body && strcmp(body, "@big") == 0) {
+        len = 1536 * 1024;
+        big = malloc(len);
+        memset(big, ' ', len);
+        big[0] = '{';
+        big[len - 1] = '}';
+        body = big;
+    }
+    struct resp r;
+    assert_int_equal(h_http(s, p->method, path, h, body, len, &r), 0);
+    bool ok = p->want == 0 || r.status == p->want;
+    if (!ok)
+        print_error("probe %s %s: %ld, want %ld: %.300s\n", p->method, p->path, r.status, p->want,
+                    r.body);
+    if (strcmp(p->method, "POST") == 0 && strcmp(p->path, "/keys") == 0 && r.status == 201)
+        keep_key(&r, k);
+    json_t *rec = h_record_json(p->method, path, &r);
+    cf_check_response(doc, rec, rep, NULL);
+    json_decref(rec);
+    h_resp_free(&r);
+    free(big);
+    free(path);
+    for (size_t j = 0; j < 3; j++)
+        free(hdrs[j]);
+    return ok;
+}
+
+/* After the database is deleted under the running server. */
+static const struct probe unwritable[] = {
+    {"GET", "/healthz", {NULL}, NULL, 503},
+    {"POST", "/offers", {JSON_CT, AS_ADMIN}, OFFER, 503},
+};
+
+/*
+ * The statuses the integration suite never asks for (401, 403, 405, 414,
+ * 417, 421, 431, 503, 505, HEAD, OPTIONS, keys, deletions), asked of a
+ * server of our own and each answer checked like a recorded one.
+ */
+static void test_conformance__edge_responses(void **state)
+{
+    (void)state;
+    struct srv s;
+    char db[600];
+    h_path(db, sizeof(db), "edges.db");
+    assert_int_equal(h_srv_start(&s, db, NULL), 0);
+    struct keys k = {0};
+    k.long_text = malloc(20001);
+    memset(k.long_text, 'a', 20000);
+    k.long_text[20000] = '\0';
+    struct cf_report rep = {0};
+    rep.lines = calloc(CF_SHOWN_MAX, sizeof(rep.lines[0]));
+    size_t wrong_status = run_raw_probes(&s, &k, &rep);
+    for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+        wrong_status += !one_probe(&s, &probes[i], &k, &rep);
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char f[700];
+        snprintf(f, sizeof(f), "%s%s", db, suffixes[i]);
+        unlink(f);
+    }
+    struct timespec ts = {1, 200 * 1000 * 1000}; /* the store probes its health once a second */
+    nanosleep(&ts, NULL);
+    for (size_t i = 0; i < sizeof(unwritable) / sizeof(unwritable[0]); i++)
+        wrong_status += !one_probe(&s, &unwritable[i], &k, &rep);
+    h_srv_stop(&s, SIGTERM); /* its exit status is the store's business once the file is gone */
+    for (size_t i = 0; i < rep.n_lines; i++)
+        print_error("mismatch: %s\n", rep.lines[i]);
+    print_message("conformance: %zu probe responses checked\n", rep.n_checked);
+    free(rep.lines);
+    free(k.long_text);
+    assert_int_equal(wrong_status, 0);
+    assert_int_equal(rep.n_bad, 0);
+}
+
 /* ---- the lint ------------------------------------------------------------------------------ */
 
 /* Redocly's recommended rules, on the served document (tests/openapi/lint). */
@@ -804,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_conformance__wrong_responses_are_rejected),
         cmocka_unit_test(test_conformance__document),
         cmocka_unit_test(test_conformance__recorded_responses),
+        cmocka_unit_test(test_conformance__edge_responses),
         cmocka_unit_test(test_conformance__redocly_lint),
     };
     return cmocka_run_group_tests(tests, fetch_doc, free_doc);
