@@ -59,6 +59,13 @@ static void undocumented(json_t *op, const char *why)
         list = json_array();
         json_object_set_new(op, "x-leadscore-undocumented", list);
     }
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(json_string_value(v), why) == 0)
+            return;
+    }
     json_array_append_new(list, json_string(why));
 }
 
