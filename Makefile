@@ -51,6 +51,10 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 INTEG_SRC := $(wildcard tests/integ/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integ/%.c=$(B)/tests/%)
+CONFORMANCE_BIN := $(B)/tests/check_conformance
+CONFORMANCE_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard tests/conformance/*.c))
+# Every response the integration tests get, for $(CONFORMANCE_BIN) (tests/integ/harness.c).
+RESPONSE_LOG := $(CURDIR)/$(B)/responses.jsonl
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
@@ -58,8 +62,8 @@ LEADSCORE := $(B)/leadscore
 
 .SECONDARY:
 
-.PHONY: all release asan tsan check check-unit check-integ test test-bins run bench-bins bench deps format \
-	format-check tidy check-deps check-headers clean
+.PHONY: all release asan tsan check check-unit check-integ lint-openapi test test-bins run bench-bins \
+	bench deps format format-check tidy check-deps check-headers clean
 
 all: $(LEADSCORE)
 ifeq ($(MODE),release)
@@ -100,6 +104,11 @@ $(B)/tests/test_%: $(B)/tests/integ/test_%.o $(B)/tests/integ/harness.o $(B)/lib
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) $(CORE_LIBS) -lm
 
+# The conformance check: the recorded responses against GET /openapi.json, then the lint.
+$(CONFORMANCE_BIN): $(CONFORMANCE_OBJ) $(B)/tests/integ/harness.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
+
 $(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
@@ -111,14 +120,22 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 # ---- tests ---------------------------------------------------------------
-TEST_BINS = $(UNIT_BIN) $(INTEG_BIN) $(if $(wildcard tests/integ/fake_llm.c),$(B)/tests/fake_llm)
+TEST_BINS = $(UNIT_BIN) $(INTEG_BIN) $(if $(wildcard tests/integ/fake_llm.c),$(B)/tests/fake_llm) \
+	$(CONFORMANCE_BIN)
 
+# The integration tests record their responses; the conformance binary, last, checks them
+# against the document and runs the OpenAPI lint (its tests count in the summary line).
 check: $(LEADSCORE) $(TEST_BINS) check-deps
-	@LEADSCORE_BIN=$(LEADSCORE) FAKE_LLM_BIN=$(B)/tests/fake_llm \
-		tests/run-tests $(UNIT_BIN) $(INTEG_BIN)
+	@rm -f $(RESPONSE_LOG)
+	@LEADSCORE_BIN=$(LEADSCORE) FAKE_LLM_BIN=$(B)/tests/fake_llm LS_RESPONSE_LOG=$(RESPONSE_LOG) \
+		tests/run-tests $(UNIT_BIN) $(INTEG_BIN) $(CONFORMANCE_BIN)
 
 check-unit: $(UNIT_BIN)
 	@tests/run-tests $(UNIT_BIN)
+
+# Redocly's recommended rules on the served document (needs: npm ci --prefix tests/openapi).
+lint-openapi: $(LEADSCORE)
+	@LEADSCORE_BIN=$(LEADSCORE) tests/openapi/lint
 
 asan:
 	$(MAKE) MODE=asan check

@@ -204,6 +204,86 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* ---- response recording (LS_RESPONSE_LOG, for tests/conformance) ------------------- */
+
+#define RECORD_BODY_MAX (8u << 20) /* larger bodies are recorded without their bytes */
+
+/* The last header block of raw (after any interim 1xx) as {lowercased name: value}. */
+static json_t *header_object(const char *raw)
+{
+    json_t *o = json_object();
+    const char *block = raw;
+    for (const char *p = raw; p && (p = strstr(p, "\r\n\r\n")) != NULL; p += 4) {
+        if (p[4] != '\0')
+            block = p + 4;
+    }
+    const char *line = block ? strstr(block, "\r\n") : NULL; /* skip the status line */
+    while (line && line[2] != '\r' && line[2] != '\0') {
+        const char *name = line + 2;
+        const char *eol = strstr(name, "\r\n");
+        const char *colon = memchr(name, ':', eol ? (size_t)(eol - name) : strlen(name));
+        if (eol == NULL || colon == NULL)
+            break;
+        char key[128];
+        size_t kn =
+            (size_t)(colon - name) < sizeof(key) - 1 ? (size_t)(colon - name) : sizeof(key) - 1;
+        for (size_t i = 0; i < kn; i++)
+            key[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+        key[kn] = '\0';
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        json_t *value = json_stringn(v, (size_t)(eol - v));
+        if (value)
+            json_object_set_new(o, key, value);
+        line = eol;
+    }
+    return o;
+}
+
+json_t *h_record_json(const char *method, const char *path, const struct resp *r)
+{
+    json_t *headers = header_object(r->headers);
+    const char *ct = json_string_value(json_object_get(headers, "content-type"));
+    const char *te = json_string_value(json_object_get(headers, "transfer-encoding"));
+    json_t *line = json_pack("{s:s, s:s, s:i, s:s?, s:b}", "method", method, "path", path, "status",
+                             (int)r->status, "content_type", ct, "streamed",
+                             te && strcasecmp(te, "chunked") == 0);
+    json_object_set_new(line, "headers", headers);
+    json_t *body = r->len <= RECORD_BODY_MAX ? json_stringn(r->body, r->len) : NULL;
+    json_object_set_new(line, "body", body ? body : json_null());
+    json_object_set_new(line, "body_len", json_integer((json_int_t)r->len));
+    if (body == NULL)
+        json_object_set_new(line, r->len > RECORD_BODY_MAX ? "truncated" : "binary", json_true());
+    return line;
+}
+
+/*
+ * Appends h_record_json's line to $LS_RESPONSE_LOG when it is set, with one
+ * write on an O_APPEND descriptor, so that test binaries and threads can
+ * share the file.
+ */
+static void record(const char *method, const char *path, const struct resp *r)
+{
+    const char *log = getenv("LS_RESPONSE_LOG");
+    if (log == NULL || *log == '\0')
+        return;
+    json_t *line = h_record_json(method, path, r);
+    char *text = json_dumps(line, JSON_COMPACT);
+    json_decref(line);
+    if (text == NULL)
+        return;
+    size_t n = strlen(text);
+    text[n] = '\n'; /* replaces the NUL: written by length below */
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        if (write(fd, text, n + 1) != (ssize_t)(n + 1))
+            fprintf(stderr, "harness: short write to %s\n", log);
+        close(fd);
+    }
+    free(text);
+}
+
 static int perform(CURL *c, struct curl_slist *hl, struct resp *out)
 {
     memset(out, 0, sizeof(*out));
@@ -225,8 +305,9 @@ static int perform(CURL *c, struct curl_slist *hl, struct resp *out)
     return 0;
 }
 
-int h_http(const struct srv *s, const char *method, const char *path, const char *const *headers,
-           const char *body, size_t len, struct resp *out)
+static int http_do(const struct srv *s, const char *method, const char *path,
+                   const char *const *headers, const char *body, size_t len, struct resp *out,
+                   bool is_recorded)
 {
     char url[512];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
@@ -246,7 +327,15 @@ int h_http(const struct srv *s, const char *method, const char *path, const char
     int rc = perform(c, hl, out);
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
+    if (rc == 0 && is_recorded)
+        record(method, path, out);
     return rc;
+}
+
+int h_http(const struct srv *s, const char *method, const char *path, const char *const *headers,
+           const char *body, size_t len, struct resp *out)
+{
+    return http_do(s, method, path, headers, body, len, out, true);
 }
 
 int h_upload(const struct srv *s, const char *path, const char *file, const char *field,
@@ -266,6 +355,8 @@ int h_upload(const struct srv *s, const char *path, const char *file, const char
     curl_slist_free_all(hl);
     curl_mime_free(mime);
     curl_easy_cleanup(c);
+    if (rc == 0)
+        record("POST", path, out);
     return rc;
 }
 
@@ -429,11 +520,13 @@ void h_fake_stop(struct fake *f)
     f->pid = 0;
 }
 
+/* The fake's own replies are not leadscore's: never recorded. */
 static void fake_post(const struct fake *f, const char *path, const char *json)
 {
     struct srv s = {.port = f->port};
     struct resp r;
-    h_post_json(&s, path, json, &r);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    http_do(&s, "POST", path, h, json, strlen(json), &r, false);
     h_resp_free(&r);
 }
 
@@ -451,7 +544,7 @@ json_t *h_fake_requests(const struct fake *f)
 {
     struct srv s = {.port = f->port};
     struct resp r;
-    if (h_http(&s, "GET", "/_fake/requests", NULL, NULL, 0, &r) != 0)
+    if (http_do(&s, "GET", "/_fake/requests", NULL, NULL, 0, &r, false) != 0)
         return NULL;
     json_t *j = h_json(&r);
     h_resp_free(&r);

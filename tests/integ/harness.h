@@ -46,10 +46,20 @@ struct resp {
 
 /*
  * One request. headers: NULL-terminated "Name: value" list (may be NULL).
- * Returns 0, or -1 on a transport error.
+ * Returns 0, or -1 on a transport error. When LS_RESPONSE_LOG names a file,
+ * h_http, h_upload and h_post_json append the response to it as one JSON
+ * line (method, path, status, content_type, headers, body) for
+ * tests/conformance; requests to the fake model server are not recorded.
  */
 int h_http(const struct srv *s, const char *method, const char *path, const char *const *headers,
            const char *body, size_t len, struct resp *out);
+
+/*
+ * A response as the line LS_RESPONSE_LOG gets (new reference): method, path,
+ * status, content_type, streamed, headers ({lower-case name: value}), body
+ * (a string, or null with "binary" or "truncated": true) and body_len.
+ */
+json_t *h_record_json(const char *method, const char *path, const struct resp *r);
 
 /* POST a file as multipart field `field` (NULL: "file"). */
 int h_upload(const struct srv *s, const char *path, const char *file, const char *field,

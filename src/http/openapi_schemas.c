@@ -1,0 +1,389 @@
+/*
+ * openapi_schemas.c - components/schemas of GET /openapi.json: every body
+ * the service takes or sends, as JSON Schema 2020-12, and the table of
+ * error codes. Response schemas are closed (additionalProperties: false), so
+ * a field a handler adds without documenting it fails tests/conformance;
+ * request schemas say what the handler accepts, no more and no less.
+ *
+ * The schemas are JSON text with ' for " (see ls_openapi_json): they read
+ * as the JSON they become, which json_pack formats would not.
+ */
+#include "openapi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/xalloc.h"
+
+json_t *ls_openapi_json(const char *text)
+{
+    char *s = ls_xstrdup(text);
+    for (char *p = s; *p; p++) {
+        if (*p == '\'')
+            *p = '"';
+    }
+    json_error_t e;
+    json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, &e);
+    if (j == NULL) {
+        fprintf(stderr, "openapi: a schema literal does not parse: %s at %d: %.80s\n", e.text,
+                e.position, s + (e.position > 20 ? e.position - 20 : 0));
+        abort();
+    }
+    free(s);
+    return j;
+}
+
+/* ---- error codes ------------------------------------------------------------------- */
+
+/* Every code passed to ls_reply_error / reply_raw / ls_http_error, and every ls_status_name. */
+static const struct ls_openapi_code codes[] = {
+    {"bad_request", "400",
+     "the request line, a header, the framing or the target is malformed (not percent-encoded, "
+     "a NUL byte, too many query parameters)"},
+    {"invalid", "400",
+     "a query parameter or a path id is wrong, unknown or repeated (details.parameter names it)"},
+    {"parse_error", "400", "the JSON body is not well-formed (the message has line and column)"},
+    {"missing_columns", "400",
+     "the CSV header lacks a required column (details.missing, details.found)"},
+    {"no_leads", "400",
+     "the CSV is empty, has no data rows, or every row was rejected (details.rejected, "
+     "details.errors)"},
+    {"invalid_csv", "400", "the CSV cannot be read at all (for example more than 1024 columns)"},
+    {"missing_file", "400", "the multipart body has no part named file"},
+    {"invalid_multipart", "400",
+     "the multipart body is malformed, nested, or has more than one file part"},
+    {"unauthorized", "401",
+     "no key where one is needed, a malformed Authorization header, or a "
+     "key that is not valid or has been revoked"},
+    {"forbidden", "403",
+     "the key's role is below the one the operation needs (details.role, details.required)"},
+    {"forbidden_origin", "403",
+     "a state-changing request (or a preflight) from a browser origin that is not this server "
+     "and not in LEADSCORE_CORS_ORIGINS"},
+    {"not_found", "404", "no such endpoint, or no offer, upload, job or key with that id"},
+    {"method_not_allowed", "405", "the path exists but not with this method (see Allow)"},
+    {"request_timeout", "408", "the request head or body stopped arriving"},
+    {"conflict", "409",
+     "the state does not allow it: nothing to score yet, nothing scored yet, a job that is "
+     "still running or already finished, a key already revoked"},
+    {"cancelled", "409", "the job POST /score waited for was cancelled (details.job_id)"},
+    {"too_large", "413",
+     "the body is over its limit (JSON 1 MiB, upload LEADSCORE_MAX_UPLOAD_MB), or a page of "
+     "results would be over 64 MiB"},
+    {"too_many_rows", "413", "the CSV has more rows than LEADSCORE_MAX_ROWS"},
+    {"uri_too_long", "414", "the request target is longer than 8192 bytes"},
+    {"unsupported_media_type", "415", "the Content-Type is not one the operation takes"},
+    {"expectation_failed", "417", "an Expect header other than 100-continue"},
+    {"misdirected_request", "421",
+     "the Host is not this server (see LEADSCORE_ALLOWED_HOSTS; against DNS rebinding)"},
+    {"validation_error", "422",
+     "well-formed JSON of the wrong shape (the message and details.field name the field)"},
+    {"queue_full", "429", "LEADSCORE_MAX_QUEUED_JOBS jobs are waiting already"},
+    {"header_too_large", "431",
+     "the request head is over LEADSCORE_MAX_HEADER_BYTES or has more "
+     "than 100 fields"},
+    {"internal", "500", "a bug; the server log has the cause under the request id"},
+    {"io_error", "500", "a database error that is neither full nor unavailable"},
+    {"scoring_failed", "502",
+     "the job POST /score waited for failed (details.job_id, "
+     "details.scored)"},
+    {"upstream_error", "502",
+     "a remote service failed (from the status mapping; no operation "
+     "sends it today)"},
+    {"server_busy", "503", "no connection slot is left (LEADSCORE_MAX_CONNECTIONS)"},
+    {"too_many_connections", "503",
+     "too many connections from this address (LEADSCORE_MAX_CONNECTIONS_PER_IP)"},
+    {"shutting_down", "503",
+     "the server is stopping; a job is saved and resumes at the next start (details.job_id)"},
+    {"storage_unavailable", "503, 507",
+     "503: the database cannot be written (read-only, deleted, failing); 507: it is full (disk "
+     "or LEADSCORE_DB_MAX_MB). Nothing was stored"},
+    {"timeout", "504",
+     "an operation ran out of time (from the status mapping; no operation sends "
+     "it today)"},
+    {"http_version_not_supported", "505", "a protocol other than HTTP/1.0 or HTTP/1.1"},
+};
+
+const struct ls_openapi_code *ls_openapi_codes(size_t *n)
+{
+    *n = LS_ARRAY_LEN(codes);
+    return codes;
+}
+
+/* The ErrorCode schema: the enum, and a table of when each code is sent. */
+static json_t *error_code_schema(void)
+{
+    json_t *values = json_array();
+    size_t cap = 8192, w = 0;
+    char *text = ls_xmalloc(cap);
+    w += (size_t)snprintf(text, cap,
+                          "The machine-readable reason of an error; the status follows from "
+                          "it.\n\n| code | status | when |\n|---|---|---|\n");
+    for (size_t i = 0; i < LS_ARRAY_LEN(codes); i++) {
+        json_array_append_new(values, json_string(codes[i].code));
+        size_t need =
+            strlen(codes[i].code) + strlen(codes[i].statuses) + strlen(codes[i].when) + 16;
+        if (w + need >= cap) {
+            cap = 2 * (w + need);
+            text = ls_xrealloc(text, cap);
+        }
+        w += (size_t)snprintf(text + w, cap - w, "| `%s` | %s | %s |\n", codes[i].code,
+                              codes[i].statuses, codes[i].when);
+    }
+    json_t *s = json_pack("{s:s, s:o, s:s}", "type", "string", "enum", values, "description", text);
+    free(text);
+    return s;
+}
+
+/* ---- schemas ----------------------------------------------------------------------- */
+
+#define REF(name)    "{'$ref':'#/components/schemas/" name "'}"
+#define ID           "{'type':'integer','minimum':1}"
+#define COUNT        "{'type':'integer','minimum':0}"
+#define TEXT         "{'type':'string'}"
+#define TIME         "{'type':'string','format':'date-time'}"
+#define TIME_OR_NULL "{'type':['string','null'],'format':'date-time'}"
+#define TEXT_LIST    "{'type':'array','items':{'type':'string'}}"
+#define ENCODING                                                                                   \
+    "{'type':'string','enum':['utf-8','windows-1252'],'description':'How the file was read: "      \
+    "UTF-8, or Windows-1252 when it was not valid UTF-8 (everything stored is UTF-8)'}"
+#define ROLE "{'type':'string','enum':['viewer','member','admin']}"
+#define OBJ  "'type':'object','additionalProperties':false,"
+
+/* One string of an offer as the server checks it (trimmed, non-empty, at most 2000 bytes). */
+#define OFFER_TEXT                                                                                 \
+    "{'type':'string','minLength':1,'maxLength':2000,'description':'Trimmed; must not be empty; "  \
+    "at most 2000 bytes of UTF-8, no NUL'}"
+#define OFFER_LIST(min) "{'type':'array','minItems':" min ",'maxItems':100,'items':" OFFER_TEXT "}"
+#define OFFER_OPT_LIST                                                                             \
+    "{'type':['array','null'],'maxItems':100,'items':" OFFER_TEXT                                  \
+    ",'description':'Optional; null is the same as leaving it out'}"
+
+#define UPLOAD_PROPS                                                                               \
+    "'id':" ID ",'filename':{'type':'string','maxLength':255,'description':'The multipart "        \
+    "file name, or ?filename= of a raw text/csv upload (control characters as _)'},"               \
+    "'count':{'type':'integer','minimum':0,'description':'Leads stored'},"                         \
+    "'rejected':{'type':'integer','minimum':0,'description':'Rows rejected'},"                     \
+    "'encoding':" ENCODING ",'created_at':" TIME
+
+#define COUNTS_PROPS                                                                               \
+    "'fallbacks':{'type':'integer','minimum':0,'description':'Leads given the offline verdict "    \
+    "after the model failed'},'cache_hits':" COUNT ",'model_calls':" COUNT ",'retries':" COUNT     \
+    ",'tokens':" REF("TokenCounts")
+
+#define HEALTH_PROPS                                                                               \
+    "'version':{'type':'string','minLength':1},"                                                   \
+    "'ai':{" OBJ "'required':['provider','model'],'properties':{"                                  \
+    "'provider':{'type':'string','enum':['offline','gemini','openai']},"                           \
+    "'model':{'type':'string','description':'Empty for the offline judge'}}},"                     \
+    "'store':{'type':'string','enum':['sqlite']},"                                                 \
+    "'auth':{'type':'string','enum':['open','keys'],'description':'open: no key exists and the "   \
+    "server listens on loopback only (or runs with --no-auth); keys: every request but the "       \
+    "public ones needs one'},'uptime_s':" COUNT
+
+static const struct {
+    const char *name;
+    const char *json;
+} schemas[] = {
+    {"Error",
+     "{" OBJ "'required':['error','code'],"
+     "'description':'Every error body. The status and the code say what happened; error says it "
+     "in words, naming the field, row, parameter or line.',"
+     "'properties':{'error':{'type':'string','minLength':1},'code':" REF(
+         "ErrorCode") ","
+                      "'details':" REF("ErrorDetails") "}}"},
+    {"ErrorDetails",
+     "{" OBJ "'description':'Present where it helps; which fields depends on the code.',"
+     "'properties':{"
+     "'missing':{'type':'array','items':{'type':'string'},'description':'missing_columns: the "
+     "columns not found'},"
+     "'found':{'type':'array','items':{'type':'string'},'description':'missing_columns: the "
+     "header as read'},"
+     "'rejected':{'type':'integer','minimum':0,'description':'no_leads: rows rejected'},"
+     "'errors':{'type':'array','maxItems':100,'items':" REF(
+         "RejectedRow") ",'description':'no_"
+                        "leads: the first 100 rejected rows'},"
+                        "'field':{'type':'string','description':'validation_error: the field at fault'},"
+                        "'parameter':{'type':'string','description':'invalid: the query parameter at fault'},"
+                        "'role':" ROLE ",'required':" ROLE ","
+                        "'job_id':" ID ",'scored':" COUNT "}}"},
+    {"Health",
+     "{" OBJ "'required':['status','version','ai','store','store_status','auth','uptime_s'],"
+     "'properties':{" HEALTH_PROPS ",'status':{'type':'string','const':'ok'},"
+     "'store_status':{'type':'string','const':'ok'}}}"},
+    {"HealthUnhealthy",
+     "{" OBJ "'required':['status','version','ai','store','store_status','auth','uptime_s',"
+     "'error','code'],'description':'The store cannot be written: Health with what is wrong, "
+     "as an Error says it.','properties':{" HEALTH_PROPS ","
+     "'status':{'type':'string','const':'unhealthy'},"
+     "'store_status':{'type':'string','const':'unavailable'},"
+     "'error':{'type':'string','minLength':1},"
+     "'code':{'type':'string','const':'storage_unavailable'}}}"},
+    {"OpenApiDocument",
+     "{'type':'object','required':['openapi','info','paths','components'],"
+     "'description':'This document.','properties':{'openapi':{'type':'string','const':'3.1.0'},"
+     "'info':{'type':'object'},'paths':{'type':'object'},'components':{'type':'object'}}}"},
+    {"OfferInput",
+     "{'type':'object','required':['name','value_props','ideal_use_cases'],"
+     "'description':'An offer to score leads against. Other fields are ignored.',"
+     "'properties':{'name':" OFFER_TEXT ",'value_props':" OFFER_LIST(
+         "1") ","
+              "'ideal_use_cases':" OFFER_LIST("1") ","
+                                                   "'icp_industries':" OFFER_OPT_LIST
+                                                   ",'adjacent_industries':" OFFER_OPT_LIST "}}"},
+    {"Offer", "{" OBJ "'required':['name','value_props','ideal_use_cases'],"
+              "'description':'An offer as stored: trimmed, optional lists only when not empty.',"
+              "'properties':{'name':{'type':'string','minLength':1},'value_props':" TEXT_LIST ","
+              "'ideal_use_cases':" TEXT_LIST ",'icp_industries':" TEXT_LIST ","
+              "'adjacent_industries':" TEXT_LIST "}}"},
+    {"OfferCreated",
+     "{" OBJ "'required':['message','offer_id','offer'],"
+     "'properties':{'message':" TEXT ",'offer_id':" ID ",'offer':" REF("Offer") "}}"},
+    {"OfferSummary", "{" OBJ "'required':['id','name','created_at'],"
+                     "'properties':{'id':" ID ",'name':" TEXT ",'created_at':" TIME "}}"},
+    {"OfferDetail",
+     "{" OBJ "'required':['id','offer'],'properties':{'id':" ID ",'offer':" REF("Offer") "}}"},
+    {"OfferList",
+     "{" OBJ "'required':['total','current','items'],"
+     "'properties':{'total':" COUNT ","
+     "'current':{'type':'integer','minimum':0,'description':'The current offer (0: none)'},"
+     "'items':{'type':'array','items':" REF("OfferSummary") "}}}"},
+    {"RejectedRow",
+     "{" OBJ "'required':['line','error'],'description':'A CSV row that was not stored.',"
+     "'properties':{'line':{'type':'integer','minimum':1,'description':'Its first line in the "
+     "file'},'error':{'type':'string','minLength':1}}}"},
+    {"UploadCreated",
+     "{" OBJ "'required':['message','upload_id','count','rejected','errors','encoding',"
+     "'filename'],'properties':{'message':" TEXT ",'upload_id':" ID ","
+     "'count':{'type':'integer','minimum':1,'description':'Leads stored'},"
+     "'rejected':" COUNT ",'errors':{'type':'array','maxItems':100,'items':" REF(
+         "RejectedRow") ",'description':'The first 100 rejected rows'},"
+                        "'encoding':" ENCODING ",'filename':{'type':'string','maxLength':255}}}"},
+    {"Upload", "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at'],"
+               "'properties':{" UPLOAD_PROPS "}}"},
+    {"UploadDetail",
+     "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at','errors'],"
+     "'properties':{" UPLOAD_PROPS ",'errors':{'type':'array','maxItems':100,'items':" REF(
+         "RejectedRow") ",'description':'The first 100 rejected rows'}}}"},
+    {"UploadList",
+     "{" OBJ "'required':['total','current','items'],"
+     "'properties':{'total':" COUNT ","
+     "'current':{'type':'integer','minimum':0,'description':'The current upload (0: none)'},"
+     "'items':{'type':'array','items':" REF("Upload") "}}}"},
+    {"Lead",
+     "{" OBJ "'required':['idx','line','name','role','company','industry','location',"
+     "'linkedin_bio'],'description':'A lead as stored: trimmed UTF-8, empty when the file had "
+     "no value.','properties':{'idx':{'type':'integer','minimum':0,'description':'Its position "
+     "in the upload'},'line':{'type':'integer','minimum':1},'name':" TEXT ",'role':" TEXT ","
+     "'company':" TEXT ",'industry':" TEXT ",'location':" TEXT ",'linkedin_bio':" TEXT "}}"},
+    {"LeadList",
+     "{" OBJ "'required':['total','limit','offset','items'],"
+     "'properties':{'total':" COUNT ",'limit':{'type':'integer','minimum':1,'maximum':10000},"
+     "'offset':" COUNT ",'items':{'type':'array','items':" REF("Lead") "}}}"},
+    {"IntentCounts", "{" OBJ "'required':['High','Medium','Low'],"
+                     "'properties':{'High':" COUNT ",'Medium':" COUNT ",'Low':" COUNT "}}"},
+    {"TokenCounts",
+     "{" OBJ "'required':['prompt','output'],'description':'Tokens the model services "
+     "reported','properties':{'prompt':" COUNT ",'output':" COUNT "}}"},
+    {"JobRequest",
+     "{" OBJ "'description':'What to score; each defaults to the current one. The body may be "
+     "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
+     "'upload_id':{'type':['integer','null'],'minimum':1}}}"},
+    {"Job",
+     "{" OBJ "'required':['id','status','offer_id','upload_id','total','done','failed',"
+     "'fallbacks','cache_hits','model_calls','retries','tokens','counts','provider','model',"
+     "'created_at','started_at','finished_at','elapsed_ms','eta_ms'],"
+     "'properties':{'id':" ID ","
+     "'status':{'type':'string','enum':['queued','running','succeeded','failed','cancelled']},"
+     "'offer_id':{'type':['integer','null'],'minimum':1,'description':'null once the offer is "
+     "deleted'},'upload_id':" ID ",'total':{'type':'integer','minimum':0,'description':'Leads "
+     "to score'},'done':" COUNT ",'failed':" COUNT "," COUNTS_PROPS ","
+     "'counts':" REF(
+         "IntentCounts") ",'provider':" TEXT ",'model':" TEXT ","
+                         "'created_at':" TIME ",'started_at':" TIME_OR_NULL
+                         ",'finished_at':" TIME_OR_NULL ","
+                         "'elapsed_ms':{'type':['integer','null'],'minimum':0},"
+                         "'eta_ms':{'type':['integer','null'],'minimum':0,'description':'While running: the time "
+                         "left at the rate so far'},"
+                         "'error':{'type':'string','description':'Why it failed'},"
+                         "'results_deleted_at':" TIME "}}"},
+    {"JobList",
+     "{" OBJ "'required':['total','items'],"
+     "'properties':{'total':" COUNT ",'items':{'type':'array','items':" REF("Job") "}}}"},
+    {"ScoreResult",
+     "{" OBJ "'required':['message','job_id','scored','counts','provider','model','fallbacks',"
+     "'cache_hits','model_calls','retries','tokens'],'properties':{'message':" TEXT ","
+     "'job_id':" ID ",'scored':" COUNT
+     ",'counts':" REF("IntentCounts") ","
+                                      "'provider':" TEXT ",'model':" TEXT "," COUNTS_PROPS "}}"},
+    {"ScoreAccepted", "{" OBJ "'required':['message','job_id','status','total'],"
+                      "'properties':{'message':" TEXT ",'job_id':" ID ","
+                      "'status':{'type':'string','const':'queued'},'total':" COUNT "}}"},
+    {"Breakdown",
+     "{" OBJ "'required':['role','industry','completeness'],'description':'The rule points; "
+     "they add up to rule_score.','properties':{'role':{'type':'integer','enum':[0,10,20]},"
+     "'industry':{'type':'integer','enum':[0,10,20]},"
+     "'completeness':{'type':'integer','enum':[0,10]}}}"},
+    {"AiVerdict",
+     "{" OBJ "'required':['provider','model','status'],"
+     "'properties':{'provider':" TEXT ",'model':" TEXT ","
+     "'status':{'type':'string','enum':['ok','cached','fallback'],'description':'fallback: the "
+     "model failed and the offline judge answered'},"
+     "'error':{'type':'string','description':'Why it fell back'}}}"},
+    {"Result",
+     "{" OBJ "'required':['name','role','company','intent','score','reasoning','industry',"
+     "'location','rule_score','ai_score','breakdown','ai'],"
+     "'description':'A scored lead: score = rule_score + ai_score.',"
+     "'properties':{'name':" TEXT ",'role':" TEXT ",'company':" TEXT ","
+     "'intent':{'type':'string','enum':['High','Medium','Low']},"
+     "'score':{'type':'integer','minimum':0,'maximum':100},'reasoning':" TEXT ","
+     "'industry':" TEXT ",'location':" TEXT ","
+     "'rule_score':{'type':'integer','minimum':0,'maximum':50},"
+     "'ai_score':{'type':'integer','enum':[10,30,50],'description':'High 50, Medium 30, Low "
+     "10'},'breakdown':" REF("Breakdown") ",'ai':" REF("AiVerdict") "}}"},
+    {"ResultPage",
+     "{'type':'array','items':" REF("Result") ",'description':'One page, by score descending "
+                                              "then upload order unless sorted otherwise'}"},
+    {"ResultCsv",
+     "{'type':'string','contentMediaType':'text/csv','pattern':'^name,role,company,intent,score,"
+     "reasoning,industry,location,rule_score,ai_score,role_points,industry_points,completeness_"
+     "points\\r\\n','description':'RFC 4180 with CRLF line ends and this header row. A cell "
+     "starting with =, +, -, @, tab or CR gets a leading apostrophe so spreadsheets show it as "
+     "text.'}"},
+    {"ResultLines",
+     "{'type':'string','contentMediaType':'application/x-ndjson','description':'One Result "
+     "object per line, each line ended by LF.'}"},
+    {"MetricsText",
+     "{'type':'string','description':'The Prometheus text exposition format 0.0.4'}"},
+    {"Key",
+     "{" OBJ "'required':['id','role','name','prefix','workspace','created_at','last_used_at',"
+     "'revoked_at'],'description':'An API key as listed: never its secret.',"
+     "'properties':{'id':" ID ",'role':" ROLE ",'name':" TEXT ","
+     "'prefix':{'type':'string','pattern':'^lsk_[0-9a-f]{8}$','description':'Its first 12 "
+     "characters, to tell keys apart'},'workspace':" TEXT ",'created_at':" TIME ","
+     "'last_used_at':" TIME_OR_NULL ",'revoked_at':" TIME_OR_NULL "}}"},
+    {"KeyRequest", "{" OBJ "'required':['role'],'properties':{'role':" ROLE ","
+                   "'name':{'type':'string','maxLength':100,'description':'At most 100 bytes'}}}"},
+    {"KeyCreated",
+     "{" OBJ "'required':['id','key','role','name','prefix','created_at','message'],"
+     "'properties':{'id':" ID ",'key':{'type':'string','pattern':'^lsk_[0-9a-f]{48}$',"
+     "'description':'The secret: shown here once and never again'},'role':" ROLE ","
+     "'name':" TEXT ",'prefix':{'type':'string','pattern':'^lsk_[0-9a-f]{8}$'},"
+     "'created_at':" TIME ",'message':" TEXT "}}"},
+    {"KeyList",
+     "{" OBJ "'required':['total','items'],"
+     "'properties':{'total':" COUNT ",'items':{'type':'array','items':" REF("Key") "}}}"},
+    {"Deleted",
+     "{" OBJ "'required':['message','id'],'properties':{'message':" TEXT ",'id':" ID "}}"},
+};
+
+json_t *ls_openapi_schemas(void)
+{
+    json_t *all = json_object();
+    json_object_set_new(all, "ErrorCode", error_code_schema());
+    for (size_t i = 0; i < LS_ARRAY_LEN(schemas); i++)
+        json_object_set_new(all, schemas[i].name, ls_openapi_json(schemas[i].json));
+    return all;
+}
