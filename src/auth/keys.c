@@ -38,7 +38,7 @@ struct ls_keys {
     pthread_mutex_t mu;
     _Atomic int64_t any_checked_ms; /* read without the lock on the hot path */
     atomic_bool any;
-    atomic_bool seen_key;         /* the store held a key once: protected for good */
+    atomic_bool seen_key;        /* the store held a key once: protected for good */
     _Atomic uint64_t generation; /* bumped by ls_keys_changed */
     struct slot slots[CACHE_SLOTS];
     unsigned next; /* round-robin replacement */

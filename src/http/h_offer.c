@@ -34,7 +34,10 @@ int ls_h_offer_create(struct ls_req *req)
     json_t *body =
         json_pack("{s:s, s:I, s:o}", "message", "offer saved; it is now the current offer",
                   "offer_id", (json_int_t)id, "offer", ls_offer_to_json(&offer));
-    r = ls_reply_json(req, LS_HTTP_CREATED, body);
+    char loc[48];
+    snprintf(loc, sizeof(loc), "/offers/%lld", (long long)id);
+    const char *headers[] = {"Location", loc, NULL};
+    r = ls_reply_json_hdr(req, LS_HTTP_CREATED, body, headers);
 out:
     ls_offer_release(&offer);
     return r;

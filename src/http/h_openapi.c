@@ -81,8 +81,9 @@ static const struct {
      "{'required':true,'description':'The id of this request in the server log: the one the "
      "client sent in X-Request-Id when that is 1-64 characters of A-Z a-z 0-9 . _ -, else 16 "
      "random hex digits.','schema':{'type':'string','pattern':'" X_REQUEST_ID_PATTERN "'}}"},
-    {"Location", "{'required':true,'description':'The path of the new resource.',"
-                 "'schema':{'type':'string','pattern':'^/(jobs|keys)/[1-9][0-9]*$'}}"},
+    {"Location",
+     "{'required':true,'description':'The path of the new resource.',"
+     "'schema':{'type':'string','pattern':'^/(jobs|keys|offers|uploads)/[1-9][0-9]*$'}}"},
     {"X-Total-Count",
      "{'required':true,'description':'Results matching the filters, over all pages.',"
      "'schema':{'type':'integer','minimum':0}}"},
@@ -103,8 +104,20 @@ static const struct {
      "{'required':true,'description':'Prefer: respond-async was honoured (RFC 7240).',"
      "'schema':{'type':'string','const':'respond-async'}}"},
     {"Cache-Control",
-     "{'required':true,'description':'The reply holds a secret: no cache may keep it.',"
-     "'schema':{'type':'string','const':'no-store'}}"},
+     "{'required':true,'description':'no-store: the reply holds a secret (a new key) or a page "
+     "of a job still running; private, no-cache: a finished job\\u0027s page, which may be kept "
+     "and revalidated with its ETag.','schema':{'type':'string','enum':['no-store',"
+     "'private, no-store','private, no-cache']}}"},
+    {"ETag",
+     "{'required':false,'description':'A finished job\\u0027s page: its validator, for "
+     "If-None-Match (then 304).','schema':{'type':'string','pattern':'^\\\"[0-9a-f]{32}\\\"$'}}"},
+    {"Vary", "{'required':false,'description':'The reply depends on these request headers.',"
+             "'schema':{'type':'string'}}"},
+    {"Content-Encoding",
+     "{'required':false,'description':'gzip when the request accepted it (Accept-Encoding) and "
+     "the page is a finished job\\u0027s.','schema':{'type':'string','const':'gzip'}}"},
+    {"Retry-After", "{'required':true,'description':'Seconds to wait before trying again.',"
+                    "'schema':{'type':'integer','minimum':1}}"},
 };
 
 #define ID_PARAM(what)                                                                             \
@@ -163,6 +176,13 @@ static const struct {
      "{'name':'filename','in':'query','required':false,'description':'The name to record for "
      "a raw text/csv upload (a multipart upload takes the part\\u0027s file name).',"
      "'schema':{'type':'string'}}"},
+    {"IfNoneMatch",
+     "{'name':'If-None-Match','in':'header','required':false,'description':'The ETag of a "
+     "page already held: 304 when it is still the page.','schema':{'type':'string'}}"},
+    {"AcceptEncoding",
+     "{'name':'Accept-Encoding','in':'header','required':false,'description':'gzip: a "
+     "finished job\\u0027s page comes compressed (Content-Encoding: gzip).',"
+     "'schema':{'type':'string'}}"},
     {"Purge",
      "{'name':'purge','in':'query','required':false,'description':'1: delete the finished job "
      "and its results instead of cancelling it.','schema':{'type':'integer','enum':[0,1],"
@@ -215,11 +235,11 @@ static const struct resp_doc responses[] = {
     {"Health", 200, "The service runs and its store can be written.", NULL, NULL, {JSON}, {"Health"}, NULL},
     {"OpenApi", 200, "This document.", NULL, NULL, {JSON}, {"OpenApiDocument"}, NULL},
     {"Metrics", 200, "The metrics.", NULL, NULL, {PROM}, {"MetricsText"}, NULL},
-    {"OfferCreated", 201, "Stored; it is now the current offer.", NULL, NULL, {JSON}, {"OfferCreated"}, NULL},
+    {"OfferCreated", 201, "Stored; it is now the current offer.", "Location", NULL, {JSON}, {"OfferCreated"}, NULL},
     {"OfferList", 200, "A page of offers, newest first.", NULL, NULL, {JSON}, {"OfferList"}, NULL},
     {"OfferDetail", 200, "The offer.", NULL, NULL, {JSON}, {"OfferDetail"}, NULL},
     {"OfferDeleted", 200, "Deleted; finished jobs keep their results.", NULL, NULL, {JSON}, {"Deleted"}, NULL},
-    {"UploadCreated", 201, "Stored; it is now the current lead set. Rejected rows are listed.", NULL, NULL, {JSON}, {"UploadCreated"}, NULL},
+    {"UploadCreated", 201, "Stored; it is now the current lead set. Rejected rows are listed.", "Location", NULL, {JSON}, {"UploadCreated"}, NULL},
     {"UploadList", 200, "A page of uploads, newest first.", NULL, NULL, {JSON}, {"UploadList"}, NULL},
     {"UploadDetail", 200, "The upload with its first 100 rejected rows.", NULL, NULL, {JSON}, {"UploadDetail"}, NULL},
     {"UploadDeleted", 200, "Deleted with its leads and the results scored from them.", NULL, NULL, {JSON}, {"Deleted"}, NULL},
@@ -231,7 +251,8 @@ static const struct resp_doc responses[] = {
     {"Job", 200, "The job now.", NULL, NULL, {JSON}, {"Job"}, NULL},
     {"JobStopped", 200, "Cancelled: the job once it has stopped (finished results are kept). With purge=1: the job and its results are deleted.", NULL, NULL, {JSON}, {"Job|Deleted"}, NULL},
     {"JobResultsDeleted", 200, "The results are deleted; the job stays, with results_deleted_at.", NULL, NULL, {JSON}, {"Job"}, NULL},
-    {"ResultPage", 200, "A page of results.", "X-Total-Count X-Job-Id X-Job-Status", NULL, {JSON}, {"ResultPage"}, NULL},
+    {"ResultPage", 200, "A page of results. A finished job's page (up to 2,000 rows) is sent from memory with an ETag, gzip-compressed when accepted; other pages are streamed.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary Content-Encoding", NULL, {JSON}, {"ResultPage"}, NULL},
+    {"NotModified", 304, "The page named by If-None-Match is still the page: no body.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary", NULL, {NULL}, {NULL}, NULL},
     {"ResultExport", 200, "Every matching result, streamed (chunked on HTTP/1.1) in constant memory; CSV unless format=jsonl. A store failure mid-way cuts the body off, so a short download is never a complete-looking one.", "Content-Disposition X-Job-Id X-Job-Status", NULL, {CSV, NDJSON}, {"ResultCsv", "ResultLines"}, "Result"},
     {"KeyList", 200, "The workspace's keys, revoked ones included.", NULL, NULL, {JSON}, {"KeyList"}, NULL},
     {"KeyCreated", 201, "Created; key is its secret, shown this once.", "Location Cache-Control", NULL, {JSON}, {"KeyCreated"}, NULL},
@@ -255,7 +276,7 @@ static const struct resp_doc responses[] = {
     {"ExpectationFailed", 417, "An Expect header other than 100-continue; the connection is closed.", NULL, "expectation_failed", {NULL}, {NULL}, NULL},
     {"Misdirected", 421, "The Host is not this server.", NULL, "misdirected_request", {NULL}, {NULL}, NULL},
     {"ValidationError", 422, "Well-formed JSON of the wrong shape.", NULL, "validation_error", {NULL}, {NULL}, NULL},
-    {"QueueFull", 429, "Too many jobs are queued; try again when some are done.", NULL, "queue_full", {NULL}, {NULL}, NULL},
+    {"QueueFull", 429, "Too many jobs are queued; try again when some are done.", "Retry-After", "queue_full", {NULL}, {NULL}, NULL},
     {"HeaderTooLarge", 431, "The request head is too large; the connection is closed.", NULL, "header_too_large", {NULL}, {NULL}, NULL},
     {"InternalError", 500, "A bug or a database error; the server log has it under X-Request-Id.", NULL, "internal io_error", {NULL}, {NULL}, NULL},
     {"ScoringFailed", 502, "The job failed (the message says why; details has job_id and how many were scored).", NULL, "scoring_failed", {NULL}, {NULL}, NULL},
@@ -312,6 +333,10 @@ static json_t *response_json(const struct resp_doc *d)
     while (next_word(&list, &w, &n))
         json_object_setn_new(hdrs, w, n, ref("headers", w, n));
     json_t *content = json_object();
+    if (d->codes == NULL && d->type[0] == NULL) {
+        json_decref(content); /* a reply without a body (304) */
+        return json_pack("{s:s, s:o}", "description", d->description, "headers", hdrs);
+    }
     if (d->codes && d->type[0]) {
         /* Either the named body or an Error (a refusal before the handler ran). */
         json_t *either =
@@ -346,7 +371,7 @@ struct op_doc {
     const char *responses;   /* components/responses besides common_responses */
 };
 
-#define RESULTS_PARAMS "Intent MinScore MaxScore Q Sort PageLimit Offset"
+#define RESULTS_PARAMS "Intent MinScore MaxScore Q Sort PageLimit Offset IfNoneMatch AcceptEncoding"
 #define EXPORT_PARAMS  "Format Intent MinScore MaxScore Q"
 #define LIST_PARAMS    "ListLimit Offset"
 #define CREATE_OFFER                                                                               \
@@ -378,10 +403,10 @@ static const struct op_doc ops[] = {
     {"GET", "/jobs", "listJobs", "jobs", NULL, NULL, LIST_PARAMS, "JobList"},
     {"GET", "/jobs/{id}", "getJob", "jobs", NULL, NULL, NULL, "Job NotFound"},
     {"DELETE", "/jobs/{id}", "cancelJob", "jobs", "Cancelling waits (suspended) until the worker has stopped the job, so the reply shows its final state; 409 when it had finished already. purge=1 deletes a finished job and its results (409 while it runs).", NULL, "Purge", "JobStopped BadRequest " DELETE_RESP},
-    {"GET", "/jobs/{id}/results", "listJobResults", "results", NULL, NULL, RESULTS_PARAMS, "ResultPage NotFound PageTooLarge"},
+    {"GET", "/jobs/{id}/results", "listJobResults", "results", NULL, NULL, RESULTS_PARAMS, "ResultPage NotModified NotFound PageTooLarge"},
     {"DELETE", "/jobs/{id}/results", "deleteJobResults", "results", "409 unless the job has finished.", NULL, NULL, "JobResultsDeleted " DELETE_RESP},
     {"GET", "/jobs/{id}/results/export", "exportJobResults", "results", NULL, NULL, EXPORT_PARAMS, "ResultExport NotFound"},
-    {"GET", "/results", "listResults", "results", "409 until something has been scored.", NULL, RESULTS_PARAMS, "ResultPage Conflict PageTooLarge"},
+    {"GET", "/results", "listResults", "results", "409 until something has been scored.", NULL, RESULTS_PARAMS, "ResultPage NotModified Conflict PageTooLarge"},
     {"GET", "/results/export", "exportResults", "results", "409 until something has been scored.", NULL, EXPORT_PARAMS, "ResultExport Conflict"},
     {"GET", "/results/csv", "exportResultsCsv", "results", "The seed API's name for GET /results/export.", NULL, EXPORT_PARAMS, "ResultExport Conflict"},
     {"GET", "/keys", "listKeys", "keys", NULL, NULL, NULL, "KeyList ForbiddenRole"},
@@ -629,8 +654,9 @@ static const char info_description[] =
     "with. Refusals before a request is read (no connection slot, a malformed or oversized "
     "head, a timeout, an unsupported protocol) come with `Connection: close`.\n\n"
     "**Outside the operations.** A path no operation has answers 404 `not_found`; a path "
-    "with another method answers 405 `method_not_allowed` with `Allow` (see x-leadscore-"
-    "unrouted). HEAD is answered wherever GET is, without the body. OPTIONS on any path "
+    "with another method answers 405 `method_not_allowed` with `Allow`; a POST, PUT, PATCH or "
+    "DELETE from a foreign Origin answers 403 `forbidden_origin` before any of that (see "
+    "x-leadscore-unrouted). HEAD is answered wherever GET is, without the body. OPTIONS on any path "
     "answers 204 with `Allow` (a CORS preflight from an origin in LEADSCORE_CORS_ORIGINS also "
     "gets the Access-Control-Allow-* headers; any other origin 403 `forbidden_origin`). "
     "Replies to an allowed origin carry `Access-Control-Allow-Origin`, `Vary: Origin` and "
@@ -683,7 +709,10 @@ static json_t *unrouted(void)
 {
     json_t *unknown = responses_map(unrouted_responses);
     json_object_set_new(unknown, "404", ref("responses", "NotFound", 8));
+    /* A state-changing request from a foreign origin is refused before routing. */
+    json_object_set_new(unknown, "403", ref("responses", "Forbidden", 9));
     json_t *other = responses_map(unrouted_responses);
+    json_object_set_new(other, "403", ref("responses", "Forbidden", 9));
     json_object_set_new(other, "405",
                         allow_response(405,
                                        "The path exists, but not with this method; Allow "

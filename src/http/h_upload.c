@@ -287,5 +287,8 @@ int ls_h_upload_end(struct ls_req *req)
                              (json_int_t)id, "count", (json_int_t)st.accepted, "rejected",
                              (json_int_t)st.rejected, "errors", u->errors, "encoding",
                              st.is_cp1252 ? "windows-1252" : "utf-8", "filename", u->filename);
-    return ls_reply_json(req, LS_HTTP_CREATED, body);
+    char loc[48];
+    snprintf(loc, sizeof(loc), "/uploads/%lld", (long long)id);
+    const char *headers[] = {"Location", loc, NULL};
+    return ls_reply_json_hdr(req, LS_HTTP_CREATED, body, headers);
 }

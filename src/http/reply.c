@@ -288,5 +288,15 @@ int ls_reply_err(struct ls_req *req, const struct ls_err *err, json_t *details)
         else if (status != LS_HTTP_BAD_GATEWAY && status != LS_HTTP_GATEWAY_TIMEOUT)
             msg = "internal error; see the server log";
     }
+    if (err->code == LS_EBUSY) {
+        /* A full queue drains: say when to come back (RFC 9110 section 10.2.3). */
+        const char *hdr[] = {"Retry-After", "5", NULL};
+        json_t *body = json_object();
+        json_object_set_new(body, "error", ls_json_text(msg, strlen(msg)));
+        json_object_set_new(body, "code", json_string(ls_status_name(err->code)));
+        if (details)
+            json_object_set_new(body, "details", details);
+        return ls_reply_json_hdr(req, status, body, hdr);
+    }
     return ls_reply_error(req, status, ls_status_name(err->code), msg, details);
 }

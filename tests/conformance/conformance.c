@@ -184,7 +184,7 @@ static size_t mismatches(json_t *rec)
     "\"ai\":{\"provider\":\"offline\",\"model\":\"\",\"status\":\"ok\"}}"
 #define RESULT_HDRS                                                                                \
     "{\"x-request-id\":\"a\",\"x-total-count\":\"1\",\"x-job-id\":\"1\","                          \
-    "\"x-job-status\":\"succeeded\"}"
+    "\"x-job-status\":\"succeeded\",\"cache-control\":\"private, no-cache\"}"
 
 /* Against the served document: right answers pass, and each kind of wrong one is caught. */
 static void test_conformance__wrong_responses_are_rejected(void **state)

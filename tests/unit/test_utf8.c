@@ -32,9 +32,9 @@ static void test_utf8__sanitize(void **state)
     } cases[] = {
         {"plain", "plain"},
         {"caf\xc3\xa9", "caf\xc3\xa9"},
-        {"cut \xc3", "cut "},                   /* a character cut at the end is dropped */
+        {"cut \xc3", "cut "}, /* a character cut at the end is dropped */
         {"cut \xe2\x82", "cut "},
-        {"stray \xff here", "stray ? here"},    /* a stray byte becomes ? */
+        {"stray \xff here", "stray ? here"},     /* a stray byte becomes ? */
         {"near '\\u0\xc3' x", "near '\\u0?' x"}, /* jansson's error text, cut mid-character */
         {"\x80\x80", "??"},
     };
