@@ -142,12 +142,13 @@ asan:
 
 # ThreadSanitizer over the tests that run threads: the HTTP server (its I/O threads,
 # the job worker and watcher), the model client and the store pool. 0 reports or it fails.
-TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store
+# The fake model server is a test double on libmicrohttpd: it runs uninstrumented.
+TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store test_results
 tsan: deps
-	@$(MAKE) --no-print-directory MODE=tsan -j2 build/tsan/leadscore build/tsan/tests/fake_llm \
-		$(TSAN_TESTS:%=build/tsan/tests/%)
+	@$(MAKE) --no-print-directory MODE=tsan -j2 build/tsan/leadscore $(TSAN_TESTS:%=build/tsan/tests/%)
+	@$(MAKE) --no-print-directory MODE=debug -j2 build/debug/tests/fake_llm
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $${TSAN_OPTIONS:-}" \
-		LEADSCORE_BIN=build/tsan/leadscore FAKE_LLM_BIN=build/tsan/tests/fake_llm \
+		LEADSCORE_BIN=build/tsan/leadscore FAKE_LLM_BIN=build/debug/tests/fake_llm \
 		tests/run-tests $(TSAN_TESTS:%=build/tsan/tests/%)
 
 test-bins: $(LEADSCORE) $(TEST_BINS)

@@ -212,7 +212,7 @@ int ls_cmd_serve(int argc, char **argv)
     srv = ls_server_start(&app, &err);
     if (srv == NULL)
         goto fail;
-    app.server = srv;
+    atomic_store(&app.server, srv);
     if (ls_keys_any(keys))
         ls_log(LS_LOG_INFO, "auth.mode", "mode=keys detail=%s",
                "every route but GET /healthz needs an API key");

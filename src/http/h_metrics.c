@@ -18,7 +18,8 @@ int ls_h_metrics(struct ls_req *req)
     struct ls_err err = {0};
     ls_store_jobs_counts(app->store, &g.jobs_queued, &g.jobs_running, NULL);
     g.queue_depth = g.jobs_queued;
-    g.connections_open = app->server ? ls_server_connections(app->server) : 0;
+    struct ls_server *srv = atomic_load(&app->server);
+    g.connections_open = srv ? ls_server_connections(srv) : 0;
     g.uptime_s = (ls_now_ms() - app->started_ms) / 1000;
     g.version = LS_VERSION;
     g.store_healthy = ls_store_health(app->store, &err) == LS_OK;
