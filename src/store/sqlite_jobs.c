@@ -132,6 +132,8 @@ int ls_sq_job_find_resumable(struct ls_store *base, const struct ls_job *like, i
 int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
+    if (job->owner != 0 && job->owner != s->instance)
+        return ls_err_set(err, LS_EINVAL, "a job can only be created claimed by this process");
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
         return err ? err->code : LS_EUNAVAILABLE;
@@ -146,6 +148,7 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
         sqlite3_bind_int64(st, 4, job->created_ms);
         ls_sq_bind_cstr(st, 5, job->provider);
         ls_sq_bind_cstr(st, 6, job->model);
+        sqlite3_bind_int64(st, 7, job->owner);
         rc = ls_sq_step_done(c, st, "creating a job", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) == 0)

@@ -347,8 +347,12 @@ int ls_store_current(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t
 
 /*
  * Creates a queued job from job->workspace/offer_id/upload_id/provider/model/
- * created_ms and makes it the workspace's latest; fills the rest.
- * LS_ENOTFOUND when the offer or upload is not in the workspace.
+ * created_ms and makes it the workspace's latest; fills the rest. With
+ * job->owner set to ls_store_instance(st) the job is created already claimed
+ * (running, owned by this instance, started at created_ms), so that no other
+ * process can take it before this one runs it (`leadscore score` beside a
+ * server). LS_ENOTFOUND when the offer or upload is not in the workspace,
+ * LS_EINVAL when owner names another instance.
  */
 int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err);
 /* A job of ws (0: of any workspace, for the runner). LS_ENOTFOUND when unknown. */
@@ -376,7 +380,9 @@ int ls_store_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct l
 /*
  * Ends a job this instance owns with job->status, finished_ms and error, and
  * releases it. Only a running job changes: a cancel written meanwhile by
- * anyone stays. LS_OK either way.
+ * anyone stays. A job with fewer results than leads never becomes
+ * succeeded: asked to, it ends failed, saying how many have one. LS_OK
+ * either way (read the job back for the status stored).
  */
 int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
 /* Releases a job this instance owns without ending it (shutdown): another may resume it. */
@@ -396,6 +402,10 @@ int ls_store_jobs_counts(struct ls_store *st, int64_t *queued, int64_t *running,
  * Deletes a finished job with its results, or only its results
  * (results_only: the job stays, with results_deleted_ms set).
  * LS_ECONFLICT while it is queued or running.
+ *
+ * Whenever a result goes (here, with its upload, or by retention), the
+ * verdict it put in the cache goes with it: the cache keeps no model text
+ * about leads whose results were deleted.
  */
 int ls_store_job_delete(struct ls_store *st, int64_t ws, int64_t id, bool results_only,
                         int64_t now_ms, struct ls_err *err);
@@ -410,8 +420,10 @@ int ls_store_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_i
 
 /*
  * Stores n results of job, adds delta to its counters and keeps the new
- * model verdicts in the workspace's verdict cache, in one transaction;
- * *status_after is the job's status after it (a cancel may have come).
+ * model verdicts (rows with a cache_key) in the workspace's verdict cache,
+ * in one transaction; *status_after is the job's status after it (a cancel
+ * may have come). A cached verdict lives no longer than the result row that
+ * stored it (see ls_store_job_delete).
  */
 int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
                          const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
