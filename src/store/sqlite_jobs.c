@@ -137,7 +137,16 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
         return err ? err->code : LS_EUNAVAILABLE;
+    int64_t queued = 0;
     int rc = ls_sq_begin(s, c, false, err);
+    /* The cap is checked inside the insert's IMMEDIATE transaction: no other writer between. */
+    if (rc == LS_OK && job->owner == 0 && s->opt.max_queued_jobs > 0)
+        rc = ls_sq_in_txn(c, ST_JOBS_QUEUED, 0, 0, true, &queued, "counting queued jobs", err);
+    if (rc == LS_OK && job->owner == 0 && s->opt.max_queued_jobs > 0 &&
+        queued >= s->opt.max_queued_jobs)
+        rc = ls_err_set(err, LS_EBUSY,
+                        "the job queue is full (%lld jobs waiting); try again when some are done",
+                        (long long)queued);
     sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_JOB_INSERT, err);
     if (rc == LS_OK && st == NULL)
         rc = err ? err->code : LS_EIO;

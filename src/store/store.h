@@ -128,6 +128,9 @@ struct ls_result_cursor {
 
 struct ls_store_options {
     int64_t max_bytes; /* database size cap (LS_ENOSPACE above it); 0: none */
+    /* Jobs that may wait queued, counted over every process on the store
+     * (ls_store_job_create answers LS_EBUSY at the cap); 0: no cap. */
+    int64_t max_queued_jobs;
 };
 
 struct ls_store_upload;
@@ -352,7 +355,9 @@ int ls_store_current(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t
  * (running, owned by this instance, started at created_ms), so that no other
  * process can take it before this one runs it (`leadscore score` beside a
  * server). LS_ENOTFOUND when the offer or upload is not in the workspace,
- * LS_EINVAL when owner names another instance.
+ * LS_EINVAL when owner names another instance, LS_EBUSY when a queued job
+ * would go over the store's max_queued_jobs (the count and the insert are
+ * one transaction, so concurrent creators never overshoot it).
  */
 int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err);
 /* A job of ws (0: of any workspace, for the runner). LS_ENOTFOUND when unknown. */

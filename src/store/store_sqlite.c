@@ -425,6 +425,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOBS_COUNTS] = "SELECT coalesce(sum(status = 'queued'), 0), "
                        "coalesce(sum(status = 'running'), 0) FROM jobs "
                        "WHERE status IN ('queued', 'running')",
+    [ST_JOBS_QUEUED] = "SELECT count(*) FROM jobs WHERE status = 'queued'",
     [ST_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1 AND workspace_id = ?2 AND status IN " FINAL
                       " AND (owner = 0 OR NOT ls_alive(owner))",
     [ST_JOB_RESULTS_DELETE] = "DELETE FROM results WHERE job_id = ?1",

@@ -683,20 +683,61 @@ static void test_multi__recovers_every_unfinished_job(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
-/* The queue has a cap (LEADSCORE_MAX_QUEUED_JOBS): above it, 429 JSON queue_full. */
+struct submitter {
+    struct srv *s;
+    long status;
+    char code[32];
+};
+
+static void *post_job(void *arg)
+{
+    struct submitter *sub = arg;
+    struct resp r;
+    if (h_http(sub->s, "POST", "/jobs", NULL, NULL, 0, &r) == 0) {
+        sub->status = r.status;
+        json_t *j = h_json(&r);
+        snprintf(sub->code, sizeof(sub->code), "%s", str(j, "code"));
+        json_decref(j);
+    }
+    h_resp_free(&r);
+    return NULL;
+}
+
+/*
+ * The queue has a cap (LEADSCORE_MAX_QUEUED_JOBS): above it, 429 JSON
+ * queue_full - exactly at the cap even for a burst of concurrent submits.
+ */
 static void test_multi__queue_full_is_429(void **state)
 {
     (void)state;
+    enum { BURST = 12 };
     h_fake_config(&h_fake, "{\"latency_ms\": 2000}");
-    const char *env[] = {"LEADSCORE_MAX_QUEUED_JOBS=2", "LEADSCORE_AI_CONCURRENCY=1", NULL};
+    const char *env[] = {"LEADSCORE_MAX_QUEUED_JOBS=2", "LEADSCORE_AI_CONCURRENCY=1",
+                         "LEADSCORE_THREADS=8", NULL};
     struct srv s;
     start(&s, "queue-full.db", env);
     json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "queue-full.csv", 20, "Q");
     json_decref(call(&s, "POST", "/jobs", NULL, 202));
     assert_true(log_wait(&s, "event=job.start job=1 ", 10000)); /* running, not queued */
-    json_decref(call(&s, "POST", "/jobs", NULL, 202));
-    json_decref(call(&s, "POST", "/jobs", NULL, 202));
+    pthread_t t[BURST];
+    struct submitter sub[BURST];
+    for (int i = 0; i < BURST; i++) {
+        sub[i] = (struct submitter){.s = &s};
+        pthread_create(&t[i], NULL, post_job, &sub[i]);
+    }
+    int accepted = 0, full = 0;
+    for (int i = 0; i < BURST; i++) {
+        pthread_join(t[i], NULL);
+        accepted += sub[i].status == 202;
+        full += sub[i].status == 429 && strcmp(sub[i].code, "queue_full") == 0;
+    }
+    if (accepted != 2 || full != BURST - 2) {
+        print_error("a burst of %d submits with room for 2: %d accepted, %d queue_full\n", BURST,
+                    accepted, full);
+        fail();
+    }
+    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
     json_t *j = call(&s, "POST", "/jobs", NULL, 429);
     assert_string_equal(str(j, "code"), "queue_full");
     assert_non_null(strstr(str(j, "error"), "queue is full"));
@@ -704,8 +745,10 @@ static void test_multi__queue_full_is_429(void **state)
     j = call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
     assert_string_equal(str(j, "code"), "queue_full");
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs"), 3);
-    json_decref(call(&s, "DELETE", "/jobs/3", NULL, 200));
+    int64_t last = sql_int(s.db, "SELECT max(id) FROM jobs");
+    char path[32];
+    snprintf(path, sizeof(path), "/jobs/%lld", (long long)last);
+    json_decref(call(&s, "DELETE", path, NULL, 200));
     json_decref(call(&s, "POST", "/jobs", NULL, 202)); /* room again */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }

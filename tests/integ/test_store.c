@@ -777,6 +777,74 @@ static void test_store__each_job_claimed_by_one_process(void **state)
     ls_store_close(st);
 }
 
+enum { CAP = 5, CAP_TRIES = 6 };
+
+/* Child: tries CAP_TRIES queued jobs on a store capped at CAP; reports how many it got. */
+static int cap_child(int in, int out)
+{
+    int64_t offer = recv_i64(in), upload = recv_i64(in);
+    char p[600];
+    struct ls_err err = {0};
+    db_path(p, sizeof(p), "cap.db");
+    struct ls_store_options opt = {.max_queued_jobs = CAP};
+    struct ls_store *st = ls_store_open_sqlite(p, &opt, &err);
+    if (st == NULL)
+        return 10;
+    int64_t got = 0;
+    for (int i = 0; i < CAP_TRIES; i++) {
+        struct ls_job job = {
+            .workspace = 1, .offer_id = offer, .upload_id = upload, .created_ms = 1};
+        int rc = ls_store_job_create(st, &job, &err);
+        if (rc == LS_OK)
+            got++;
+        else if (rc != LS_EBUSY || strstr(err.msg, "queue is full") == NULL)
+            return 11;
+    }
+    send_i64(out, got);
+    ls_store_close(st);
+    return 0;
+}
+
+/*
+ * The queue's cap holds across processes: four of them creating jobs at
+ * once on a store capped at 5 get 5 in all; a job created claimed (running
+ * at once) is not queued and not capped.
+ */
+static void test_store__queue_cap_holds_across_processes(void **state)
+{
+    (void)state;
+    struct child c[4];
+    for (int i = 0; i < 4; i++)
+        child_start(&c[i], cap_child);
+    struct ls_store *st = open_store("cap.db");
+    int64_t o, u;
+    fixture(st, 2, &o, &u);
+    for (int i = 0; i < 4; i++) {
+        send_i64(c[i].to, o);
+        send_i64(c[i].to, u);
+    }
+    int64_t total = 0;
+    for (int i = 0; i < 4; i++) {
+        total += recv_i64(c[i].from);
+        assert_int_equal(child_wait(&c[i]), 0);
+    }
+    assert_int_equal(total, CAP);
+    assert_int_equal(sql_int("cap.db", "SELECT count(*) FROM jobs WHERE status = 'queued'"), CAP);
+    ls_store_close(st);
+    char p[600];
+    struct ls_err err = {0};
+    db_path(p, sizeof(p), "cap.db");
+    struct ls_store_options opt = {.max_queued_jobs = CAP};
+    st = ls_store_open_sqlite(p, &opt, &err);
+    assert_non_null(st);
+    struct ls_job job = {.workspace = 1, .offer_id = o, .upload_id = u, .created_ms = 1};
+    assert_int_equal(ls_store_job_create(st, &job, &err), LS_EBUSY);
+    job = (struct ls_job){.workspace = 1, .offer_id = o, .upload_id = u, .created_ms = 1};
+    job.owner = ls_store_instance(st);
+    assert_int_equal(ls_store_job_create(st, &job, &err), LS_OK);
+    ls_store_close(st);
+}
+
 /* A job created claimed (`leadscore score`) can never be taken by another process first. */
 static void test_store__job_created_claimed_is_not_claimable(void **state)
 {
@@ -1231,6 +1299,7 @@ int main(void)
         cmocka_unit_test(test_store__rows_reference_their_upload),
         cmocka_unit_test(test_store__each_job_claimed_by_one_process),
         cmocka_unit_test(test_store__job_created_claimed_is_not_claimable),
+        cmocka_unit_test(test_store__queue_cap_holds_across_processes),
         cmocka_unit_test(test_store__cancel_from_another_process_is_kept),
         cmocka_unit_test(test_store__counters_add_up_across_processes),
         cmocka_unit_test(test_store__succeeded_needs_every_result),
