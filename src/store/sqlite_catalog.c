@@ -242,7 +242,8 @@ int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_
         rc = ls_sq_in_txn(c, ST_OFFER_IN_USE, id, 0, true, &busy, "checking an offer", err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
-                        "offer %lld is used by a queued or running job: cancel it first",
+                        "offer %lld is used by a queued or running job: cancel it and wait for it "
+                        "to stop",
                         (long long)id);
     if (rc == LS_OK)
         rc = ls_sq_in_txn(c, ST_OFFER_DELETE, id, ws, false, &gone, "deleting an offer", err);
@@ -666,7 +667,8 @@ int ls_sq_upload_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls
         rc = ls_sq_in_txn(c, ST_UPLOAD_IN_USE, id, 0, true, &busy, "checking an upload", err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
-                        "upload %lld is used by a queued or running job: cancel it first",
+                        "upload %lld is used by a queued or running job: cancel it and wait for it "
+                        "to stop",
                         (long long)id);
     /* The cascade takes its leads, rejected rows, finished jobs and their results. */
     if (rc == LS_OK)

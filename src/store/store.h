@@ -295,7 +295,8 @@ int ls_store_offers_list(struct ls_store *st, int64_t ws, int limit, int offset,
                          ls_store_offer_fn cb, void *ud, int64_t *total, struct ls_err *err);
 /*
  * Deletes an offer. Finished jobs that used it keep their results (their
- * offer_id becomes 0). LS_ECONFLICT when a queued or running job uses it.
+ * offer_id becomes 0). LS_ECONFLICT when a queued or running job uses it, or
+ * one a live process still runs (cancelled, but not yet stopped).
  */
 int ls_store_offer_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
 
@@ -338,7 +339,8 @@ int ls_store_upload_leads(struct ls_store *st, int64_t ws, int64_t id, int limit
                           ls_store_row_fn cb, void *ud, struct ls_err *err);
 /*
  * Deletes an upload with its leads and rejected rows, and every finished job
- * on it with its results. LS_ECONFLICT when a queued or running job uses it.
+ * on it with its results. LS_ECONFLICT when a queued or running job uses it,
+ * or one a live process still runs (cancelled, but not yet stopped).
  */
 int ls_store_upload_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
 
@@ -465,8 +467,9 @@ int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
 
 /*
  * Deletes uploads committed before before_ms with their leads, and finished
- * jobs created before it with their results (a queued or running job keeps
- * what it uses). Deleted rows are overwritten and their space reused.
+ * jobs created before it with their results (a queued or running job, or
+ * one a live process still runs, keeps what it uses). Deleted rows are
+ * overwritten and their space reused.
  */
 int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                    struct ls_err *err);

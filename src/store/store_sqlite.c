@@ -342,8 +342,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                        "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
     [ST_OFFERS_COUNT] = "SELECT count(*) FROM offers WHERE workspace_id = ?1",
     [ST_OFFER_GET] = "SELECT body FROM offers WHERE id = ?1 AND workspace_id = ?2",
+    /*
+     * In use: by a job that is queued or running, or that a live worker
+     * still owns (cancelled elsewhere, not yet noticed: it is still writing).
+     */
     [ST_OFFER_IN_USE] = "SELECT count(*) FROM jobs WHERE offer_id = ?1 AND "
-                        "status IN ('queued', 'running')",
+                        "(status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
     [ST_OFFER_DELETE] = "DELETE FROM offers WHERE id = ?1 AND workspace_id = ?2",
     [ST_UPLOAD_INSERT] = "INSERT INTO uploads(workspace_id, created_ms, filename, status, "
                          "content_hash, owner) VALUES (?1, ?2, ?3, 'loading', ?4, ?5)",
@@ -371,7 +375,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPLOAD_TOUCH] = "SELECT count(*) FROM uploads WHERE id = ?1 AND owner = ?2 AND "
                         "status = 'loading'",
     [ST_UPLOAD_IN_USE] = "SELECT count(*) FROM jobs WHERE upload_id = ?1 AND "
-                         "status IN ('queued', 'running')",
+                         "(status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
     [ST_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND "
                          "status = 'ready'",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "

@@ -932,6 +932,40 @@ static void test_store__cancel_from_another_process_is_kept(void **state)
     ls_store_close(st);
 }
 
+/*
+ * A job cancelled by another process is final at once, but its worker may
+ * still be writing until it notices: until it lets go, the job's upload and
+ * offer stay, whether asked for by a delete or by retention - the worker's
+ * next batch must not find its job gone.
+ */
+static void test_store__inputs_of_a_stopping_job_stay(void **state)
+{
+    (void)state;
+    struct ls_store *a = open_store("stopping.db"); /* runs the job */
+    struct ls_store *b = open_store("stopping.db"); /* another process */
+    struct ls_err err = {0};
+    int64_t o, u;
+    fixture(a, 6, &o, &u);
+    struct ls_job job = new_job(a, o, u);
+    assert_int_equal(ls_store_job_claim(a, job.id, 1, &job, &err), LS_OK);
+    assert_int_equal(ls_store_job_cancel(b, 1, job.id, 2, &err), LS_OK);
+    assert_int_equal(ls_store_upload_delete(b, 1, u, &err), LS_ECONFLICT);
+    assert_int_equal(ls_store_offer_delete(b, 1, o, &err), LS_ECONFLICT);
+    struct ls_purge_stats ps = {0};
+    assert_int_equal(ls_store_purge(b, ls_now_ms() + 60000, &ps, &err), LS_OK);
+    assert_int_equal(ps.uploads + ps.jobs, 0);
+    enum ls_job_status after = LS_JOB_RUNNING;
+    assert_int_equal(put_results(a, &job, 0, 6, NULL, NULL, &after), LS_OK); /* its last batch */
+    assert_int_equal(after, LS_JOB_CANCELLED);
+    job.status = LS_JOB_CANCELLED;
+    assert_int_equal(ls_store_job_finish(a, &job, &err), LS_OK); /* lets go */
+    assert_int_equal(ls_store_offer_delete(b, 1, o, &err), LS_OK);
+    assert_int_equal(ls_store_upload_delete(b, 1, u, &err), LS_OK);
+    assert_int_equal(sql_int("stopping.db", "SELECT count(*) FROM results"), 0);
+    ls_store_close(a);
+    ls_store_close(b);
+}
+
 enum { COUNT_PUTS = 40 };
 
 /* Child: COUNT_PUTS one-row batches for idx base.. of the job it is told. */
@@ -1301,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_store__job_created_claimed_is_not_claimable),
         cmocka_unit_test(test_store__queue_cap_holds_across_processes),
         cmocka_unit_test(test_store__cancel_from_another_process_is_kept),
+        cmocka_unit_test(test_store__inputs_of_a_stopping_job_stay),
         cmocka_unit_test(test_store__counters_add_up_across_processes),
         cmocka_unit_test(test_store__succeeded_needs_every_result),
         cmocka_unit_test(test_store__cache_trim_evicts_least_recently_used),
