@@ -1235,6 +1235,40 @@ static void test_store__deleted_results_take_their_verdicts(void **state)
     ls_store_close(st);
 }
 
+/*
+ * Upgrading a database of schema 5: verdicts cached before results knew
+ * their keys cannot be traced to their leads, so they go; the results keep
+ * their rows and learn to take their verdicts with them.
+ */
+static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("upgrade.db");
+    int64_t o, u;
+    fixture(st, 2, &o, &u);
+    struct ls_job job = new_job(st, o, u);
+    unsigned char keys[2][32];
+    make_keys(keys, 2, 0x77);
+    assert_int_equal(put_results(st, &job, 0, 2, (const unsigned char(*)[32])keys, NULL, NULL),
+                     LS_OK);
+    ls_store_close(st);
+    /* Back to schema 5 as an older leadscore left it. */
+    assert_int_equal(sql_exec("upgrade.db", "DROP TRIGGER results_verdict_gone;"
+                                            "DROP TRIGGER jobs_verdicts_gone;"
+                                            "ALTER TABLE results DROP COLUMN cache_key;"
+                                            "PRAGMA user_version = 5"),
+                     SQLITE_OK);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
+    st = open_store("upgrade.db");
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 6);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 0);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM results"), 2);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE type = "
+                                           "'trigger'"),
+                     2);
+    ls_store_close(st);
+}
+
 /* ---- a job whose provider leaves leads unanswered ---- */
 
 struct holey {
@@ -1341,6 +1375,7 @@ int main(void)
         cmocka_unit_test(test_store__cache_trim_evicts_least_recently_used),
         cmocka_unit_test(test_store__purge_keeps_what_active_jobs_use),
         cmocka_unit_test(test_store__deleted_results_take_their_verdicts),
+        cmocka_unit_test(test_store__upgrade_forgets_untraceable_verdicts),
         cmocka_unit_test(test_store__job_with_unanswered_leads_never_succeeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
