@@ -528,6 +528,69 @@ static void test_multi__two_servers_run_each_job_once(void **state)
 }
 
 /*
+ * A sync POST /score on a busy server whose job the other server runs is
+ * answered as soon as that job is done: completion is noticed across
+ * processes, not only for jobs run here.
+ */
+static void test_multi__sync_score_run_by_the_other_server(void **state)
+{
+    (void)state;
+    h_fake_config(&h_fake, "{\"latency_ms\": 200}");
+    const char *env[] = {"LEADSCORE_AI_CONCURRENCY=1", NULL};
+    struct srv a, b;
+    start(&a, "sync-other.db", env);
+    start(&b, "sync-other.db", env);
+    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    upload(&a, "sync-long.csv", 300, "Long"); /* 30 requests one at a time: 6 s */
+    json_decref(call(&a, "POST", "/jobs", NULL, 202));
+    assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
+    int64_t small = upload(&a, "sync-small.csv", 10, "Small");
+    char body[64];
+    snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)small);
+    int64_t t0 = now_ms();
+    json_t *j = call(&a, "POST", "/score", body, 200);
+    int64_t ms = now_ms() - t0;
+    assert_int_equal(num(j, "job_id"), 2);
+    assert_int_equal(num(j, "scored"), 10);
+    json_decref(j);
+    assert_true(log_wait(&b, "event=job.start job=2 ", 100));
+    assert_true(ms < 4000); /* long before job 1, which a runs, is done */
+    j = call(&a, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(str(j, "status"), "running");
+    json_decref(j);
+    assert_int_equal(h_srv_stop(&a, SIGKILL), 128 + SIGKILL);
+    assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
+}
+
+/*
+ * A server shut down with SIGTERM releases its job, and the other server
+ * on the file resumes it at once: it ends with one result per lead.
+ */
+static void test_multi__released_job_resumed_by_the_other_server(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    h_fake_config(&h_fake, "{\"latency_ms\": 200}");
+    const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
+    struct srv a, b;
+    start(&a, "handoff.db", env);
+    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    upload(&a, "handoff.csv", N, "H");
+    json_decref(call(&a, "POST", "/jobs", NULL, 202));
+    assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
+    start(&b, "handoff.db", env);
+    assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
+    assert_true(log_wait(&b, "event=job.start job=1 ", 5000));
+    json_t *j = wait_job(&b, "/jobs/1", 30000);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    json_decref(j);
+    assert_int_equal(sql_int(b.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(sql_int(b.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
+}
+
+/*
  * `leadscore score --db` resuming a job that a live server runs is refused,
  * saying why; once that server is killed -9, the same command resumes the
  * job and finishes it with one result per lead.
@@ -833,6 +896,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_multi__slow_upload_beside_cli, h_fake_each),
         cmocka_unit_test_setup(test_multi__upload_row_removed_is_409, h_fake_each),
         cmocka_unit_test_setup(test_multi__two_servers_run_each_job_once, h_fake_each),
+        cmocka_unit_test_setup(test_multi__sync_score_run_by_the_other_server, h_fake_each),
+        cmocka_unit_test_setup(test_multi__released_job_resumed_by_the_other_server, h_fake_each),
         cmocka_unit_test_setup(test_multi__cli_resume_refused_while_a_server_runs_it, h_fake_each),
         cmocka_unit_test_setup(test_multi__cancel_from_another_server, h_fake_each),
         cmocka_unit_test_setup(test_multi__recovers_every_unfinished_job, h_fake_each),
