@@ -43,6 +43,7 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     out->n.intents[LS_INTENT_LOW] = sqlite3_column_int64(st, 22);
     out->owner = sqlite3_column_int64(st, 23);
     out->results_deleted_ms = sqlite3_column_int64(st, 24);
+    out->error_code = sqlite3_column_int(st, 25);
 }
 
 struct job_args {
@@ -232,6 +233,8 @@ int ls_sq_job_finish(struct ls_store *base, const struct ls_job *job, struct ls_
         sqlite3_bind_int64(st, 3, job->finished_ms);
         ls_sq_bind_cstr(st, 4, job->error);
         sqlite3_bind_int64(st, 5, s->instance);
+        sqlite3_bind_int(st, 6, job->status == LS_JOB_FAILED ? job->error_code : LS_OK);
+        sqlite3_bind_int(st, 7, LS_EINTERNAL);
         rc = ls_sq_step_done(c, st, "finishing a job", err);
     }
     /* A job cancelled meanwhile keeps its cancel; only the ownership is let go. */

@@ -72,6 +72,7 @@ struct ls_job {
     char provider[32];
     char model[128];
     char error[LS_ERR_MSG_MAX];
+    int error_code; /* why it failed (enum ls_status, e.g. LS_ENOSPACE), LS_OK unless failed */
 };
 
 struct ls_offer_info {
@@ -385,11 +386,11 @@ int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, 
 int ls_store_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_job *out,
                        struct ls_err *err);
 /*
- * Ends a job this instance owns with job->status, finished_ms and error, and
- * releases it. Only a running job changes: a cancel written meanwhile by
- * anyone stays. A job with fewer results than leads never becomes
- * succeeded: asked to, it ends failed, saying how many have one. LS_OK
- * either way (read the job back for the status stored).
+ * Ends a job this instance owns with job->status, finished_ms, error and
+ * error_code (kept for a failed job only), and releases it. Only a running job changes: a cancel
+ * written meanwhile by anyone stays. A job with fewer results than leads never becomes succeeded:
+ * asked to, it ends failed (LS_EINTERNAL), saying how many have one. LS_OK either way (read the job
+ * back for the status stored).
  */
 int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
 /* Releases a job this instance owns without ending it (shutdown): another may resume it. */

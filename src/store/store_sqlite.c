@@ -268,6 +268,13 @@ static const char *const migrations[] = {
     "    (SELECT cache_key FROM results WHERE job_id = old.id AND cache_key IS NOT NULL);"
     "END;"
     "DELETE FROM verdicts;",
+
+    /*
+     * 7: why a job failed, as an enum ls_status, beside its message: a
+     * store that filled up or went away while the job stored results is a
+     * storage error for the client that waited (507/503), not a model one.
+     */
+    "ALTER TABLE jobs ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -276,7 +283,7 @@ static const char *const migrations[] = {
     "id, workspace_id, coalesce(offer_id, 0), upload_id, status, created_ms, started_ms, "         \
     "finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries, "              \
     "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low, owner, "       \
-    "results_deleted_ms"
+    "results_deleted_ms, error_code"
 
 #define KEY_COLS                                                                                   \
     "k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, k.last_used_ms, "               \
@@ -414,11 +421,12 @@ static const char *const stmt_sql[ST_COUNT] = {
      * every lead, whatever the caller counted; fewer make the job failed.
      */
     [ST_JOB_FINISH] =
-        "UPDATE jobs SET (status, error) = (SELECT CASE WHEN ?2 = 'succeeded' AND n < total "
-        "THEN 'failed' ELSE ?2 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN 'only ' || n "
-        "|| ' of ' || total || ' leads have a result; start a new job to score the rest' ELSE ?4 "
-        "END FROM (SELECT count(*) AS n FROM results WHERE job_id = ?1)), finished_ms = ?3, "
-        "owner = 0 WHERE id = ?1 AND owner = ?5 AND status = 'running'",
+        "UPDATE jobs SET (status, error, error_code) = (SELECT CASE WHEN ?2 = 'succeeded' AND "
+        "n < total THEN 'failed' ELSE ?2 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN "
+        "'only ' || n || ' of ' || total || ' leads have a result; start a new job to score the "
+        "rest' ELSE ?4 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN ?7 ELSE ?6 END FROM "
+        "(SELECT count(*) AS n FROM results WHERE job_id = ?1)), finished_ms = ?3, owner = 0 "
+        "WHERE id = ?1 AND owner = ?5 AND status = 'running'",
     [ST_JOB_RELEASE] = "UPDATE jobs SET owner = 0 WHERE id = ?1 AND owner = ?2",
     [ST_JOB_CANCEL] = "UPDATE jobs SET status = 'cancelled', finished_ms = ?3, "
                       "error = 'cancelled on request' WHERE id = ?1 AND workspace_id = ?2 AND "

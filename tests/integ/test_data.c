@@ -770,6 +770,35 @@ static void test_data__db_size_cap_is_507(void **state)
 }
 
 /*
+ * The size cap reached while a job stores its results: POST /score answers
+ * 507 storage_unavailable (logged with the request id), not 502
+ * scoring_failed - the model did nothing wrong - and what was scored is kept.
+ */
+static void test_data__db_full_while_scoring_is_507(void **state)
+{
+    (void)state;
+    const char *env[] = {"LEADSCORE_DB_MAX_MB=1", NULL};
+    struct srv s;
+    start(&s, "full-scoring.db", env);
+    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    struct csv_opts o = {.n = 2500, .tag = "Full", .bio_len = 100};
+    upload_ok(&s, "full.csv", &o); /* fits; its results will not */
+    json_t *j = call_h(&s, "POST", "/score", NULL, 507, "full-score-1");
+    assert_string_equal(str(j, "code"), "storage_unavailable");
+    assert_non_null(strstr(str(j, "error"), "full"));
+    json_int_t scored = num(json_object_get(j, "details"), "scored");
+    assert_int_equal(num(json_object_get(j, "details"), "job_id"), 1);
+    json_decref(j);
+    assert_true(log_has(&s, "event=http.error req=full-score-1 status=507"));
+    j = call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(str(j, "status"), "failed");
+    assert_int_equal(num(j, "done"), scored);
+    json_decref(j);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), scored);
+}
+
+/*
  * The database file deleted while the server runs: writes answer 503
  * storage_unavailable (logged with the request id), and /healthz reports
  * the store unhealthy (503) within about a second.
@@ -829,6 +858,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_data__retention_at_start, h_fake_each),
         cmocka_unit_test_setup(test_data__cache_cap_at_start, h_fake_each),
         cmocka_unit_test_setup(test_data__db_size_cap_is_507, h_fake_each),
+        cmocka_unit_test_setup(test_data__db_full_while_scoring_is_507, h_fake_each),
         cmocka_unit_test_setup(test_data__deleted_db_file_is_503_and_unhealthy, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);

@@ -1042,6 +1042,7 @@ static void test_store__succeeded_needs_every_result(void **state)
     assert_int_equal(ls_store_job_get(st, 1, job.id, &back, &err), LS_OK);
     assert_int_equal(back.status, LS_JOB_FAILED);
     assert_non_null(strstr(back.error, "only 3 of 5 leads have a result"));
+    assert_int_equal(back.error_code, LS_EINTERNAL);
     assert_int_equal(back.owner, 0);
 
     struct ls_job whole = new_job(st, o, u);
@@ -1052,6 +1053,7 @@ static void test_store__succeeded_needs_every_result(void **state)
     assert_int_equal(ls_store_job_get(st, 1, whole.id, &back, &err), LS_OK);
     assert_int_equal(back.status, LS_JOB_SUCCEEDED);
     assert_string_equal(back.error, "");
+    assert_int_equal(back.error_code, LS_OK);
     ls_store_close(st);
 }
 
@@ -1238,7 +1240,8 @@ static void test_store__deleted_results_take_their_verdicts(void **state)
 /*
  * Upgrading a database of schema 5: verdicts cached before results knew
  * their keys cannot be traced to their leads, so they go; the results keep
- * their rows and learn to take their verdicts with them.
+ * their rows and learn to take their verdicts with them; jobs get an
+ * error code.
  */
 static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
 {
@@ -1256,11 +1259,13 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
     assert_int_equal(sql_exec("upgrade.db", "DROP TRIGGER results_verdict_gone;"
                                             "DROP TRIGGER jobs_verdicts_gone;"
                                             "ALTER TABLE results DROP COLUMN cache_key;"
+                                            "ALTER TABLE jobs DROP COLUMN error_code;"
                                             "PRAGMA user_version = 5"),
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 6);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 7);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM jobs WHERE error_code = 0"), 1);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM results"), 2);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE type = "
@@ -1345,8 +1350,12 @@ static void test_store__job_with_unanswered_leads_never_succeeds(void **state)
         snprintf(q, sizeof(q), "SELECT count(*) FROM results WHERE job_id = %lld",
                  (long long)job.id);
         assert_int_equal(sql_int("holey.db", q), cases[i].done);
-        if (cases[i].want == LS_JOB_FAILED)
+        if (cases[i].want == LS_JOB_FAILED) {
             assert_non_null(strstr(job.error, "only 30 of 40 leads have a result"));
+            assert_int_equal(job.error_code, LS_EUPSTREAM); /* the model left them unanswered */
+        } else {
+            assert_int_equal(job.error_code, LS_OK);
+        }
     }
     ls_rules_free(rules);
     ls_store_close(st);
