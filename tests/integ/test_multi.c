@@ -448,6 +448,34 @@ static void test_multi__upload_row_removed_is_409(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* kill -9 of a server mid-upload: its rows are still in the file, and its next start removes them.
+ */
+static void test_multi__killed_mid_upload_cleaned_at_next_start(void **state)
+{
+    (void)state;
+    struct srv s;
+    start(&s, "killed-upload.db", NULL);
+    size_t len;
+    char *csv = csv_of(6000, "Killed", &len);
+    int fd = raw_connect(s.port);
+    char head[256];
+    int hl = snprintf(head, sizeof(head),
+                      "POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
+                      "Content-Length: %zu\r\n\r\n",
+                      len);
+    raw_send(fd, head, (size_t)hl);
+    raw_send(fd, csv, len / 5 * 4);
+    free(csv);
+    assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    close(fd);
+    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 4096); /* left behind */
+    start(&s, "killed-upload.db", NULL);
+    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 /* ---- 1f: two servers, one file ----------------------------------------------------- */
 
 /* The job ids in a server log's job.start lines, as flags in seen[id]. */
@@ -895,6 +923,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_multi__slow_upload_beside_cli, h_fake_each),
         cmocka_unit_test_setup(test_multi__upload_row_removed_is_409, h_fake_each),
+        cmocka_unit_test_setup(test_multi__killed_mid_upload_cleaned_at_next_start, h_fake_each),
         cmocka_unit_test_setup(test_multi__two_servers_run_each_job_once, h_fake_each),
         cmocka_unit_test_setup(test_multi__sync_score_run_by_the_other_server, h_fake_each),
         cmocka_unit_test_setup(test_multi__released_job_resumed_by_the_other_server, h_fake_each),
