@@ -355,6 +355,8 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
                 (long long)job_id, (long long)job->n.done, (long long)job->total);
         return 0;
     }
+    /* Created already ours: a server on the same --db must not take it first. */
+    job->owner = ls_store_instance(store);
     if (ls_store_job_create(store, job, &err) != LS_OK)
         goto fail;
     return 0;

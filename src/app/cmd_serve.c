@@ -169,7 +169,8 @@ int ls_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct ls_store_options sopt = {.max_bytes = (int64_t)cfg.db_max_mb * 1024 * 1024};
+    struct ls_store_options sopt = {.max_bytes = (int64_t)cfg.db_max_mb * 1024 * 1024,
+                                    .max_queued_jobs = cfg.max_queued_jobs};
     store = ls_store_open_sqlite(cfg.db, &sopt, &err);
     if (store == NULL)
         goto fail;
@@ -185,7 +186,7 @@ int ls_cmd_serve(int argc, char **argv)
         rc = LS_EXIT_USAGE;
         goto fail;
     }
-    runner = ls_runner_new(store, provider, rules, cfg.max_queued_jobs);
+    runner = ls_runner_new(store, provider, rules);
     cache = ls_results_cache_new((size_t)cfg.results_cache_mb * 1024 * 1024);
     struct ls_app app = {
         .store = store,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys/log.h"
 
 static json_t *counts_json(const struct ls_job *job)
 {
@@ -31,6 +32,28 @@ static json_t *stats_json(const struct ls_job *job)
                      (json_int_t)n->output_tokens);
 }
 
+/*
+ * The job stopped because the store filled up or could not be written: that
+ * is the store's 507/503 storage_unavailable, not the model's 502. The
+ * results stored until then are kept (GET /jobs/{id} shows how many).
+ */
+static int storage_failed(struct ls_req *req, const struct ls_job *job)
+{
+    unsigned status = ls_http_status_for(job->error_code);
+    /* REQ-HTTP-5XX: the cause goes to the log with the request id. */
+    ls_log(LS_LOG_ERROR, "http.error", "req=%s status=%u code=%s job=%lld error=%s", req->id,
+           status, ls_status_name(job->error_code), (long long)job->id, job->error);
+    char msg[300];
+    snprintf(msg, sizeof(msg), "scoring stopped: %s; the %lld leads scored until then are kept",
+             job->error_code == LS_ENOSPACE
+                 ? "the database is full (disk space or LEADSCORE_DB_MAX_MB)"
+                 : "the database cannot be written right now",
+             (long long)job->n.done);
+    return ls_reply_error(
+        req, status, ls_status_name(job->error_code), msg,
+        json_pack("{s:I, s:I}", "job_id", (json_int_t)job->id, "scored", (json_int_t)job->n.done));
+}
+
 static int finished(struct ls_req *req, int64_t job_id)
 {
     struct ls_job job;
@@ -48,6 +71,8 @@ static int finished(struct ls_req *req, int64_t job_id)
         return ls_reply_json(req, LS_HTTP_OK, body);
     }
     case LS_JOB_FAILED:
+        if (job.error_code == LS_ENOSPACE || job.error_code == LS_EUNAVAILABLE)
+            return storage_failed(req, &job);
         snprintf(msg, sizeof(msg), "scoring failed: %.250s", job.error);
         return ls_reply_error(req, LS_HTTP_BAD_GATEWAY, "scoring_failed", msg,
                               json_pack("{s:I, s:I}", "job_id", (json_int_t)job.id, "scored",

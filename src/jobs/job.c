@@ -291,9 +291,11 @@ static void lead_done(void *ud, const struct ls_ai_item *item, const struct ls_a
     finish(run, h, &o->verdict, LS_AI_OK, NULL);
 }
 
-static void set_terminal(struct ls_job *job, enum ls_job_status status, const char *error)
+/* code: why a failed job failed (an enum ls_status); LS_OK for the other endings. */
+static void set_terminal(struct ls_job *job, enum ls_job_status status, int code, const char *error)
 {
     job->status = status;
+    job->error_code = code;
     job->finished_ms = ls_now_ms();
     snprintf(job->error, sizeof(job->error), "%s", error ? error : "");
 }
@@ -321,25 +323,25 @@ static void decide(struct run *run, int prc, const struct ls_err *perr, bool *re
     struct ls_job *job = run->job;
     *release = false;
     if (run->fatal) {
-        set_terminal(job, LS_JOB_FAILED, run->fatal_err.msg);
+        set_terminal(job, LS_JOB_FAILED, run->fatal, run->fatal_err.msg);
     } else if (prc == LS_ECANCELLED || run->halted) {
         /* What classify returned decides: a stop that comes after the last lead was
          * judged does not turn a finished job into a cancelled one. */
         if (!run->halted && env->stop_is_shutdown && atomic_load(env->stop_is_shutdown))
             *release = true; /* resumes at the next start, here or in another process */
         else
-            set_terminal(job, LS_JOB_CANCELLED, "cancelled on request");
+            set_terminal(job, LS_JOB_CANCELLED, LS_OK, "cancelled on request");
     } else if (prc != LS_OK) {
-        set_terminal(job, LS_JOB_FAILED, perr->msg);
+        set_terminal(job, LS_JOB_FAILED, prc, perr->msg);
     } else if (job->n.done < job->total) {
         /* REQ-JOB-COMPLETE: never "succeeded" with leads that have no result. */
         char msg[160];
         snprintf(msg, sizeof(msg),
                  "only %lld of %lld leads have a result; start a new job to score the rest",
                  (long long)job->n.done, (long long)job->total);
-        set_terminal(job, LS_JOB_FAILED, msg);
+        set_terminal(job, LS_JOB_FAILED, LS_EUPSTREAM, msg); /* the model left them unanswered */
     } else {
-        set_terminal(job, LS_JOB_SUCCEEDED, NULL);
+        set_terminal(job, LS_JOB_SUCCEEDED, LS_OK, NULL);
     }
 }
 
@@ -361,7 +363,7 @@ int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct 
     bool release = false;
     if (job->offer_id == 0 ||
         ls_store_offer_get(env->store, job->workspace, job->offer_id, &offer, &oerr) != LS_OK) {
-        set_terminal(job, LS_JOB_FAILED,
+        set_terminal(job, LS_JOB_FAILED, job->offer_id ? oerr.code : LS_ENOTFOUND,
                      job->offer_id ? oerr.msg : "the job's offer has been deleted");
         goto end;
     }

@@ -33,7 +33,6 @@ struct watcher {
 
 struct ls_runner {
     struct ls_job_env env;
-    int max_queued;
     pthread_t worker, watcher;
     bool started;
     pthread_mutex_t mu;
@@ -185,7 +184,7 @@ static void *watcher_main(void *arg)
 }
 
 struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *provider,
-                                const struct ls_rules *rules, int max_queued)
+                                const struct ls_rules *rules)
 {
     struct ls_runner *r = ls_xcalloc(1, sizeof(*r));
     pthread_mutex_init(&r->mu, NULL);
@@ -193,7 +192,6 @@ struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *prov
     pthread_cond_init(&r->wcv, NULL);
     atomic_init(&r->stop, false);
     atomic_init(&r->stop_shutdown, false);
-    r->max_queued = max_queued;
     r->env.store = store;
     r->env.provider = provider;
     r->env.rules = rules;
@@ -225,14 +223,6 @@ int ls_runner_start(struct ls_runner *r, struct ls_err *err)
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
                      struct ls_job *job, struct ls_err *err)
 {
-    int64_t queued = 0, running = 0;
-    int rc = ls_store_jobs_counts(r->env.store, &queued, &running, err);
-    if (rc)
-        return rc;
-    if (r->max_queued > 0 && queued >= r->max_queued)
-        return ls_err_set(err, LS_EBUSY,
-                          "the job queue is full (%lld jobs waiting); try again when some are done",
-                          (long long)queued);
     memset(job, 0, sizeof(*job));
     job->workspace = ws;
     job->offer_id = offer_id;
@@ -240,7 +230,7 @@ int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t 
     job->created_ms = ls_now_ms();
     snprintf(job->provider, sizeof(job->provider), "%s", r->env.provider->name);
     snprintf(job->model, sizeof(job->model), "%s", r->env.provider->model);
-    rc = ls_store_job_create(r->env.store, job, err);
+    int rc = ls_store_job_create(r->env.store, job, err); /* LS_EBUSY at the queue's cap */
     if (rc)
         return rc;
     pthread_mutex_lock(&r->mu);

@@ -17,18 +17,20 @@ struct ls_runner;
 typedef void (*ls_runner_done_fn)(void *ud, int64_t job_id);
 
 /*
- * Owned: ls_runner_free. store, provider and rules are borrowed. max_queued
- * caps the jobs waiting in the store (ls_runner_submit answers LS_EBUSY above).
+ * Owned: ls_runner_free. store, provider and rules are borrowed. The cap on
+ * waiting jobs is the store's (struct ls_store_options.max_queued_jobs): the
+ * store counts and inserts in one transaction, so no burst of submits, from
+ * this process or others, goes over it.
  */
 struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *provider,
-                                const struct ls_rules *rules, int max_queued);
+                                const struct ls_rules *rules);
 
 /* Starts the worker and watcher threads. */
 int ls_runner_start(struct ls_runner *r, struct ls_err *err);
 
 /*
  * Creates a queued job in workspace ws for (offer, upload) and wakes the
- * worker; *job is the stored job. LS_EBUSY when the queue is full.
+ * worker; *job is the stored job. LS_EBUSY when the store's queue is full.
  */
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
                      struct ls_job *job, struct ls_err *err);

@@ -242,7 +242,8 @@ int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_
         rc = ls_sq_in_txn(c, ST_OFFER_IN_USE, id, 0, true, &busy, "checking an offer", err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
-                        "offer %lld is used by a queued or running job: cancel it first",
+                        "offer %lld is used by a queued or running job: cancel it and wait for it "
+                        "to stop",
                         (long long)id);
     if (rc == LS_OK)
         rc = ls_sq_in_txn(c, ST_OFFER_DELETE, id, ws, false, &gone, "deleting an offer", err);
@@ -501,18 +502,31 @@ void ls_sq_upload_abort(struct ls_store_upload *base)
          * fails, the rows stay 'loading' under a dead owner once this process
          * ends, and the next start of any instance removes them.
          */
-        sqlite3_stmt *st = NULL;
-        if (ls_sq_begin(s, c, false, NULL) == LS_OK &&
-            sqlite3_prepare_v2(c->db,
-                               "DELETE FROM uploads WHERE id = ?1 AND owner = ?2 AND "
-                               "status = 'loading'",
-                               -1, &st, NULL) == SQLITE_OK) {
-            struct owned_upload a = {up->id, s->instance};
-            bind_owned(st, &a);
-            if (sqlite3_step(st) == SQLITE_DONE)
-                ls_sq_commit(c, NULL);
+        /*
+         * The second statement takes rows whose upload row someone removed
+         * without the cascade (the sqlite3 shell has foreign keys off): ids
+         * are never reused, so rows under this id can only be this upload's.
+         */
+        static const char *const sql[] = {
+            "DELETE FROM uploads WHERE id = ?1 AND owner = ?2 AND status = 'loading'",
+            "DELETE FROM leads WHERE upload_id = ?1 AND NOT EXISTS "
+            "(SELECT 1 FROM uploads WHERE id = ?1)",
+            "DELETE FROM upload_errors WHERE upload_id = ?1 AND NOT EXISTS "
+            "(SELECT 1 FROM uploads WHERE id = ?1)",
+        };
+        bool ok = ls_sq_begin(s, c, false, NULL) == LS_OK;
+        for (size_t i = 0; i < LS_ARRAY_LEN(sql) && ok; i++) {
+            sqlite3_stmt *st = NULL;
+            ok = sqlite3_prepare_v2(c->db, sql[i], -1, &st, NULL) == SQLITE_OK;
+            if (ok) {
+                struct owned_upload a = {up->id, s->instance};
+                bind_owned(st, &a);
+                ok = sqlite3_step(st) == SQLITE_DONE;
+            }
+            sqlite3_finalize(st);
         }
-        sqlite3_finalize(st);
+        if (ok)
+            ls_sq_commit(c, NULL);
         ls_sq_rollback(c);
         ls_sq_release(s, c);
     }
@@ -653,7 +667,8 @@ int ls_sq_upload_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls
         rc = ls_sq_in_txn(c, ST_UPLOAD_IN_USE, id, 0, true, &busy, "checking an upload", err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
-                        "upload %lld is used by a queued or running job: cancel it first",
+                        "upload %lld is used by a queued or running job: cancel it and wait for it "
+                        "to stop",
                         (long long)id);
     /* The cascade takes its leads, rejected rows, finished jobs and their results. */
     if (rc == LS_OK)

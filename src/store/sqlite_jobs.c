@@ -43,6 +43,7 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     out->n.intents[LS_INTENT_LOW] = sqlite3_column_int64(st, 22);
     out->owner = sqlite3_column_int64(st, 23);
     out->results_deleted_ms = sqlite3_column_int64(st, 24);
+    out->error_code = sqlite3_column_int(st, 25);
 }
 
 struct job_args {
@@ -132,10 +133,21 @@ int ls_sq_job_find_resumable(struct ls_store *base, const struct ls_job *like, i
 int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
+    if (job->owner != 0 && job->owner != s->instance)
+        return ls_err_set(err, LS_EINVAL, "a job can only be created claimed by this process");
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
         return err ? err->code : LS_EUNAVAILABLE;
+    int64_t queued = 0;
     int rc = ls_sq_begin(s, c, false, err);
+    /* The cap is checked inside the insert's IMMEDIATE transaction: no other writer between. */
+    if (rc == LS_OK && job->owner == 0 && s->opt.max_queued_jobs > 0)
+        rc = ls_sq_in_txn(c, ST_JOBS_QUEUED, 0, 0, true, &queued, "counting queued jobs", err);
+    if (rc == LS_OK && job->owner == 0 && s->opt.max_queued_jobs > 0 &&
+        queued >= s->opt.max_queued_jobs)
+        rc = ls_err_set(err, LS_EBUSY,
+                        "the job queue is full (%lld jobs waiting); try again when some are done",
+                        (long long)queued);
     sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_JOB_INSERT, err);
     if (rc == LS_OK && st == NULL)
         rc = err ? err->code : LS_EIO;
@@ -146,6 +158,7 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
         sqlite3_bind_int64(st, 4, job->created_ms);
         ls_sq_bind_cstr(st, 5, job->provider);
         ls_sq_bind_cstr(st, 6, job->model);
+        sqlite3_bind_int64(st, 7, job->owner);
         rc = ls_sq_step_done(c, st, "creating a job", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) == 0)
@@ -220,6 +233,8 @@ int ls_sq_job_finish(struct ls_store *base, const struct ls_job *job, struct ls_
         sqlite3_bind_int64(st, 3, job->finished_ms);
         ls_sq_bind_cstr(st, 4, job->error);
         sqlite3_bind_int64(st, 5, s->instance);
+        sqlite3_bind_int(st, 6, job->status == LS_JOB_FAILED ? job->error_code : LS_OK);
+        sqlite3_bind_int(st, 7, LS_EINTERNAL);
         rc = ls_sq_step_done(c, st, "finishing a job", err);
     }
     /* A job cancelled meanwhile keeps its cancel; only the ownership is let go. */

@@ -20,11 +20,15 @@ static const char purge_jobs[] = "DELETE FROM jobs WHERE created_ms < ?1 AND sta
 static const char count_results[] =
     "SELECT count(*) FROM results WHERE job_id IN (SELECT id FROM jobs WHERE created_ms < ?1 "
     "AND status IN " FINAL " AND (owner = 0 OR NOT ls_alive(owner)))";
-/* Old uploads that no active or recent job uses (their leads and jobs go with them). */
+/*
+ * Old uploads that no active or recent job uses (their leads and jobs go with
+ * them); a job a live worker still owns is active, whatever its status says.
+ */
 static const char purge_uploads[] =
     "DELETE FROM uploads WHERE status = 'ready' AND committed_ms < ?1 AND NOT EXISTS "
     "(SELECT 1 FROM jobs j WHERE j.upload_id = uploads.id AND "
-    "(j.status IN ('queued', 'running') OR j.created_ms >= ?1))";
+    "(j.status IN ('queued', 'running') OR j.created_ms >= ?1 OR "
+    "(j.owner != 0 AND ls_alive(j.owner))))";
 static const char fix_current[] =
     "UPDATE workspaces SET "
     "current_offer = CASE WHEN current_offer IN (SELECT id FROM offers) THEN current_offer "

@@ -46,6 +46,12 @@ static int result_insert(struct conn *c, sqlite3_stmt *st, int64_t job_id,
     ls_sq_bind_cstr(st, 13, r->model);
     sqlite3_bind_int(st, 14, (int)r->status);
     ls_sq_bind_cstr(st, 15, r->ai_error);
+    /* The verdict this row stores goes when the row goes (migration 6). The
+     * statement is reused row after row: bind NULL, never leave the last key. */
+    if (r->cache_key)
+        sqlite3_bind_blob(st, 16, r->cache_key, 32, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 16);
     int step = sqlite3_step(st);
     return step == SQLITE_DONE ? LS_OK : ls_sq_fail(c->db, step, "storing results", err);
 }

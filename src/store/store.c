@@ -40,13 +40,15 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Calls the op and records how long it took; "not found" is an answer, not an error. */
+/* Calls the op and records how long it took; "not found", "conflict" and "queue full" are
+ * answers, not errors of the store. */
 #define TIMED(op, st, ...)                                                                         \
     do {                                                                                           \
         double t0_ = now_s();                                                                      \
         int rc_ = (st)->ops->op((st), __VA_ARGS__);                                                \
         ls_metrics_store_op(#op, now_s() - t0_,                                                    \
-                            rc_ >= 0 || rc_ == LS_ENOTFOUND || rc_ == LS_ECONFLICT);               \
+                            rc_ >= 0 || rc_ == LS_ENOTFOUND || rc_ == LS_ECONFLICT ||              \
+                                rc_ == LS_EBUSY);                                                  \
         return rc_;                                                                                \
     } while (0)
 

@@ -72,6 +72,7 @@ struct ls_job {
     char provider[32];
     char model[128];
     char error[LS_ERR_MSG_MAX];
+    int error_code; /* why it failed (enum ls_status, e.g. LS_ENOSPACE), LS_OK unless failed */
 };
 
 struct ls_offer_info {
@@ -128,6 +129,9 @@ struct ls_result_cursor {
 
 struct ls_store_options {
     int64_t max_bytes; /* database size cap (LS_ENOSPACE above it); 0: none */
+    /* Jobs that may wait queued, counted over every process on the store
+     * (ls_store_job_create answers LS_EBUSY at the cap); 0: no cap. */
+    int64_t max_queued_jobs;
 };
 
 struct ls_store_upload;
@@ -292,7 +296,8 @@ int ls_store_offers_list(struct ls_store *st, int64_t ws, int limit, int offset,
                          ls_store_offer_fn cb, void *ud, int64_t *total, struct ls_err *err);
 /*
  * Deletes an offer. Finished jobs that used it keep their results (their
- * offer_id becomes 0). LS_ECONFLICT when a queued or running job uses it.
+ * offer_id becomes 0). LS_ECONFLICT when a queued or running job uses it, or
+ * one a live process still runs (cancelled, but not yet stopped).
  */
 int ls_store_offer_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
 
@@ -335,7 +340,8 @@ int ls_store_upload_leads(struct ls_store *st, int64_t ws, int64_t id, int limit
                           ls_store_row_fn cb, void *ud, struct ls_err *err);
 /*
  * Deletes an upload with its leads and rejected rows, and every finished job
- * on it with its results. LS_ECONFLICT when a queued or running job uses it.
+ * on it with its results. LS_ECONFLICT when a queued or running job uses it,
+ * or one a live process still runs (cancelled, but not yet stopped).
  */
 int ls_store_upload_delete(struct ls_store *st, int64_t ws, int64_t id, struct ls_err *err);
 
@@ -347,8 +353,14 @@ int ls_store_current(struct ls_store *st, int64_t ws, int64_t *offer_id, int64_t
 
 /*
  * Creates a queued job from job->workspace/offer_id/upload_id/provider/model/
- * created_ms and makes it the workspace's latest; fills the rest.
- * LS_ENOTFOUND when the offer or upload is not in the workspace.
+ * created_ms and makes it the workspace's latest; fills the rest. With
+ * job->owner set to ls_store_instance(st) the job is created already claimed
+ * (running, owned by this instance, started at created_ms), so that no other
+ * process can take it before this one runs it (`leadscore score` beside a
+ * server). LS_ENOTFOUND when the offer or upload is not in the workspace,
+ * LS_EINVAL when owner names another instance, LS_EBUSY when a queued job
+ * would go over the store's max_queued_jobs (the count and the insert are
+ * one transaction, so concurrent creators never overshoot it).
  */
 int ls_store_job_create(struct ls_store *st, struct ls_job *job, struct ls_err *err);
 /* A job of ws (0: of any workspace, for the runner). LS_ENOTFOUND when unknown. */
@@ -374,9 +386,11 @@ int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, 
 int ls_store_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_job *out,
                        struct ls_err *err);
 /*
- * Ends a job this instance owns with job->status, finished_ms and error, and
- * releases it. Only a running job changes: a cancel written meanwhile by
- * anyone stays. LS_OK either way.
+ * Ends a job this instance owns with job->status, finished_ms, error and
+ * error_code (kept for a failed job only), and releases it. Only a running job changes: a cancel
+ * written meanwhile by anyone stays. A job with fewer results than leads never becomes succeeded:
+ * asked to, it ends failed (LS_EINTERNAL), saying how many have one. LS_OK either way (read the job
+ * back for the status stored).
  */
 int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
 /* Releases a job this instance owns without ending it (shutdown): another may resume it. */
@@ -396,6 +410,10 @@ int ls_store_jobs_counts(struct ls_store *st, int64_t *queued, int64_t *running,
  * Deletes a finished job with its results, or only its results
  * (results_only: the job stays, with results_deleted_ms set).
  * LS_ECONFLICT while it is queued or running.
+ *
+ * Whenever a result goes (here, with its upload, or by retention), the
+ * verdict it put in the cache goes with it: the cache keeps no model text
+ * about leads whose results were deleted.
  */
 int ls_store_job_delete(struct ls_store *st, int64_t ws, int64_t id, bool results_only,
                         int64_t now_ms, struct ls_err *err);
@@ -410,8 +428,10 @@ int ls_store_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_i
 
 /*
  * Stores n results of job, adds delta to its counters and keeps the new
- * model verdicts in the workspace's verdict cache, in one transaction;
- * *status_after is the job's status after it (a cancel may have come).
+ * model verdicts (rows with a cache_key) in the workspace's verdict cache,
+ * in one transaction; *status_after is the job's status after it (a cancel
+ * may have come). A cached verdict lives no longer than the result row that
+ * stored it (see ls_store_job_delete).
  */
 int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
                          const struct ls_job_counts *delta, const struct ls_result *rows, size_t n,
@@ -448,8 +468,9 @@ int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
 
 /*
  * Deletes uploads committed before before_ms with their leads, and finished
- * jobs created before it with their results (a queued or running job keeps
- * what it uses). Deleted rows are overwritten and their space reused.
+ * jobs created before it with their results (a queued or running job, or
+ * one a live process still runs, keeps what it uses). Deleted rows are
+ * overwritten and their space reused.
  */
 int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                    struct ls_err *err);

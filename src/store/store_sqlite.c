@@ -244,6 +244,37 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_status ON jobs(status, id);"
     "CREATE INDEX results_rank ON results(job_id, rank);"
     "CREATE INDEX verdicts_lru ON verdicts(used_ms);",
+
+    /*
+     * 6: a cached verdict goes with the result it was first stored with. Its
+     * reasoning is text a model wrote about a lead (it may quote the lead),
+     * so deleting a job's results, a job or an upload - or retention doing it
+     * - must not leave that text in the cache. A result row remembers the
+     * cache key of the verdict it stored; the triggers delete that verdict
+     * with the row, whichever way the row goes (directly, or by the cascade
+     * from its job or upload: the BEFORE trigger on jobs runs while the job,
+     * and so its workspace, still exists). Verdicts stored before this
+     * migration cannot be traced to their leads: they are dropped (a cache,
+     * so this costs at most some model calls again).
+     */
+    "ALTER TABLE results ADD COLUMN cache_key BLOB;"
+    "CREATE TRIGGER results_verdict_gone AFTER DELETE ON results "
+    "  WHEN old.cache_key IS NOT NULL BEGIN"
+    "  DELETE FROM verdicts WHERE key = old.cache_key AND"
+    "    workspace_id = (SELECT workspace_id FROM jobs WHERE id = old.job_id);"
+    "END;"
+    "CREATE TRIGGER jobs_verdicts_gone BEFORE DELETE ON jobs BEGIN"
+    "  DELETE FROM verdicts WHERE workspace_id = old.workspace_id AND key IN"
+    "    (SELECT cache_key FROM results WHERE job_id = old.id AND cache_key IS NOT NULL);"
+    "END;"
+    "DELETE FROM verdicts;",
+
+    /*
+     * 7: why a job failed, as an enum ls_status, beside its message: a
+     * store that filled up or went away while the job stored results is a
+     * storage error for the client that waited (507/503), not a model one.
+     */
+    "ALTER TABLE jobs ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -252,7 +283,7 @@ static const char *const migrations[] = {
     "id, workspace_id, coalesce(offer_id, 0), upload_id, status, created_ms, started_ms, "         \
     "finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries, "              \
     "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low, owner, "       \
-    "results_deleted_ms"
+    "results_deleted_ms, error_code"
 
 #define KEY_COLS                                                                                   \
     "k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, k.last_used_ms, "               \
@@ -318,8 +349,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                        "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
     [ST_OFFERS_COUNT] = "SELECT count(*) FROM offers WHERE workspace_id = ?1",
     [ST_OFFER_GET] = "SELECT body FROM offers WHERE id = ?1 AND workspace_id = ?2",
+    /*
+     * In use: by a job that is queued or running, or that a live worker
+     * still owns (cancelled elsewhere, not yet noticed: it is still writing).
+     */
     [ST_OFFER_IN_USE] = "SELECT count(*) FROM jobs WHERE offer_id = ?1 AND "
-                        "status IN ('queued', 'running')",
+                        "(status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
     [ST_OFFER_DELETE] = "DELETE FROM offers WHERE id = ?1 AND workspace_id = ?2",
     [ST_UPLOAD_INSERT] = "INSERT INTO uploads(workspace_id, created_ms, filename, status, "
                          "content_hash, owner) VALUES (?1, ?2, ?3, 'loading', ?4, ?5)",
@@ -347,14 +382,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPLOAD_TOUCH] = "SELECT count(*) FROM uploads WHERE id = ?1 AND owner = ?2 AND "
                         "status = 'loading'",
     [ST_UPLOAD_IN_USE] = "SELECT count(*) FROM jobs WHERE upload_id = ?1 AND "
-                         "status IN ('queued', 'running')",
+                         "(status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
     [ST_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND "
                          "status = 'ready'",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "
                        "location, bio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* ?7: 0 for a queued job, or this instance for one created already claimed. */
     [ST_JOB_INSERT] =
-        "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, total, "
-        "provider, model) SELECT ?1, ?2, ?3, 'queued', ?4, u.accepted, ?5, ?6 FROM uploads u "
+        "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, started_ms, "
+        "total, provider, model, owner) SELECT ?1, ?2, ?3, "
+        "CASE WHEN ?7 = 0 THEN 'queued' ELSE 'running' END, ?4, CASE WHEN ?7 = 0 THEN 0 ELSE "
+        "?4 END, u.accepted, ?5, ?6, ?7 FROM uploads u "
         "JOIN offers o ON o.id = ?2 AND o.workspace_id = ?1 "
         "WHERE u.id = ?3 AND u.workspace_id = ?1 AND u.status = 'ready'",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
@@ -378,8 +416,17 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "n_high = n_high + ?10, n_medium = n_medium + ?11, n_low = n_low + ?12 "
                         "WHERE id = ?1",
     [ST_JOB_STATUS] = "SELECT status FROM jobs WHERE id = ?1",
-    [ST_JOB_FINISH] = "UPDATE jobs SET status = ?2, finished_ms = ?3, error = ?4, owner = 0 "
-                      "WHERE id = ?1 AND owner = ?5 AND status = 'running'",
+    /*
+     * REQ-JOB-COMPLETE, at the last step: "succeeded" needs a result for
+     * every lead, whatever the caller counted; fewer make the job failed.
+     */
+    [ST_JOB_FINISH] =
+        "UPDATE jobs SET (status, error, error_code) = (SELECT CASE WHEN ?2 = 'succeeded' AND "
+        "n < total THEN 'failed' ELSE ?2 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN "
+        "'only ' || n || ' of ' || total || ' leads have a result; start a new job to score the "
+        "rest' ELSE ?4 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN ?7 ELSE ?6 END FROM "
+        "(SELECT count(*) AS n FROM results WHERE job_id = ?1)), finished_ms = ?3, owner = 0 "
+        "WHERE id = ?1 AND owner = ?5 AND status = 'running'",
     [ST_JOB_RELEASE] = "UPDATE jobs SET owner = 0 WHERE id = ?1 AND owner = ?2",
     [ST_JOB_CANCEL] = "UPDATE jobs SET status = 'cancelled', finished_ms = ?3, "
                       "error = 'cancelled on request' WHERE id = ?1 AND workspace_id = ?2 AND "
@@ -390,6 +437,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOBS_COUNTS] = "SELECT coalesce(sum(status = 'queued'), 0), "
                        "coalesce(sum(status = 'running'), 0) FROM jobs "
                        "WHERE status IN ('queued', 'running')",
+    [ST_JOBS_QUEUED] = "SELECT count(*) FROM jobs WHERE status = 'queued'",
     [ST_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1 AND workspace_id = ?2 AND status IN " FINAL
                       " AND (owner = 0 OR NOT ls_alive(owner))",
     [ST_JOB_RESULTS_DELETE] = "DELETE FROM results WHERE job_id = ?1",
@@ -402,8 +450,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "ORDER BY l.idx LIMIT ?4",
     [ST_RESULT_INSERT] = "INSERT OR REPLACE INTO results(job_id, idx, rank, role_pts, "
                          "industry_pts, complete_pts, rule_score, intent, ai_score, score, "
-                         "reasoning, provider, model, status, error) VALUES (?1, ?2, ?3, ?4, "
-                         "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                         "reasoning, provider, model, status, error, cache_key) VALUES (?1, ?2, "
+                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE workspace_id = ?1 AND "
                        "key = ?2",
     [ST_VERDICT_PUT] = "INSERT INTO verdicts(workspace_id, key, intent, reasoning, created_ms, "
