@@ -76,6 +76,8 @@ endif
 # scripts/install-deps is silent and quick when everything is installed.
 deps:
 	@pkg-config --exists $(PKGS) cmocka libpq && test -f /usr/include/csv.h \
+		&& command -v promtool >/dev/null && command -v clang >/dev/null \
+		&& test -x tests/openapi/node_modules/.bin/redocly \
 		|| scripts/install-deps
 
 # ---- build ---------------------------------------------------------------

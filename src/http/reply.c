@@ -269,34 +269,44 @@ int ls_reply_error(struct ls_req *req, unsigned status, const char *code, const 
                    json_t *details)
 {
     const char *hdr[] = {"WWW-Authenticate", "Bearer realm=\"leadscore\"", NULL};
+    if (status >= 500) /* REQ-HTTP-5XX: every 5xx is in the log with its request id, once */
+        ls_log(LS_LOG_ERROR, "http.error", "req=%s status=%u code=%s error=%s", req->id, status,
+               code, msg);
     return ls_reply_json_hdr(req, status, error_body(code, msg, details),
                              status == LS_HTTP_UNAUTHORIZED ? hdr : NULL);
 }
 
 int ls_reply_err(struct ls_req *req, const struct ls_err *err, json_t *details)
 {
-    unsigned status = ls_http_status_for(err->code);
-    const char *msg = err->msg[0] ? err->msg : ls_strerror(err->code);
+    /* An error that says "success" is a bug of the caller: never send {"error":"success"}. */
+    int code = err->code == LS_OK ? LS_EINTERNAL : err->code;
+    unsigned status = ls_http_status_for(code);
+    const char *msg = err->msg[0] ? err->msg : ls_strerror(code);
     if (status >= 500) {
-        /* REQ-HTTP-5XX: the cause goes to the log with the request id, once, here. */
+        /* The cause goes to the log with the request id; the client gets a safe message. */
         ls_log(LS_LOG_ERROR, "http.error", "req=%s status=%u code=%s error=%s", req->id, status,
-               ls_status_name(err->code), msg);
-        if (err->code == LS_ENOSPACE)
+               ls_status_name(code), msg);
+        if (code == LS_ENOSPACE)
             msg = "the database is full (disk space or LEADSCORE_DB_MAX_MB); nothing was stored";
-        else if (err->code == LS_EUNAVAILABLE)
+        else if (code == LS_EUNAVAILABLE)
             msg = "the database cannot be written right now; nothing was stored";
         else if (status != LS_HTTP_BAD_GATEWAY && status != LS_HTTP_GATEWAY_TIMEOUT)
             msg = "internal error; see the server log";
     }
-    if (err->code == LS_EBUSY) {
+    if (code == LS_EBUSY) {
         /* A full queue drains: say when to come back (RFC 9110 section 10.2.3). */
         const char *hdr[] = {"Retry-After", "5", NULL};
         json_t *body = json_object();
         json_object_set_new(body, "error", ls_json_text(msg, strlen(msg)));
-        json_object_set_new(body, "code", json_string(ls_status_name(err->code)));
+        json_object_set_new(body, "code", json_string(ls_status_name(code)));
         if (details)
             json_object_set_new(body, "details", details);
         return ls_reply_json_hdr(req, status, body, hdr);
     }
-    return ls_reply_error(req, status, ls_status_name(err->code), msg, details);
+    if (status >= 500) {
+        /* Logged above with the cause; sent without logging the safe message again. */
+        json_t *body = error_body(ls_status_name(code), msg, details);
+        return ls_reply_json(req, status, body);
+    }
+    return ls_reply_error(req, status, ls_status_name(code), msg, details);
 }

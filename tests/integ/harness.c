@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 extern char **environ;
 
@@ -241,16 +242,45 @@ static json_t *header_object(const char *raw)
     return o;
 }
 
+/* A gzip body decoded (owned: free), or NULL when it does not decode within the cap. */
+static char *gunzip(const char *in, size_t len, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 15 + 16) != Z_OK)
+        return NULL;
+    char *out = malloc(RECORD_BODY_MAX + 1);
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = RECORD_BODY_MAX;
+    int rc = inflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 json_t *h_record_json(const char *method, const char *path, const struct resp *r)
 {
     json_t *headers = header_object(r->headers);
     const char *ct = json_string_value(json_object_get(headers, "content-type"));
     const char *te = json_string_value(json_object_get(headers, "transfer-encoding"));
+    const char *ce = json_string_value(json_object_get(headers, "content-encoding"));
     json_t *line = json_pack("{s:s, s:s, s:i, s:s?, s:b}", "method", method, "path", path, "status",
                              (int)r->status, "content_type", ct, "streamed",
                              te && strcasecmp(te, "chunked") == 0);
     json_object_set_new(line, "headers", headers);
-    json_t *body = r->len <= RECORD_BODY_MAX ? json_stringn(r->body, r->len) : NULL;
+    /* A gzip body is recorded as what it encodes: the schema is about that. */
+    size_t plain_len = 0;
+    char *plain = ce && strcasecmp(ce, "gzip") == 0 ? gunzip(r->body, r->len, &plain_len) : NULL;
+    json_t *body = plain                       ? json_stringn(plain, plain_len)
+                   : r->len <= RECORD_BODY_MAX ? json_stringn(r->body, r->len)
+                                               : NULL;
+    free(plain);
     json_object_set_new(line, "body", body ? body : json_null());
     json_object_set_new(line, "body_len", json_integer((json_int_t)r->len));
     if (body == NULL)

@@ -116,8 +116,10 @@ static void test_observe__live_scrape_after_real_traffic(void **state)
     }
     char *m = scrape(&s);
     promtool_accepts(m);
-    has_sample(m, "leadscore_http_requests_total{route=\"/jobs/{id}\",method=\"GET\",status=\"200\"} 1");
-    has_sample(m, "leadscore_http_requests_total{route=\"/jobs/{id}\",method=\"GET\",status=\"404\"} 1");
+    has_sample(
+        m, "leadscore_http_requests_total{route=\"/jobs/{id}\",method=\"GET\",status=\"200\"} 1");
+    has_sample(
+        m, "leadscore_http_requests_total{route=\"/jobs/{id}\",method=\"GET\",status=\"404\"} 1");
     has_sample(m, "leadscore_http_requests_total{route=\"unmatched\"");
     has_sample(m, "leadscore_http_request_duration_seconds_bucket{route=\"/score\"");
     has_sample(m, "leadscore_uploads_total{result=\"ok\"} 1");

@@ -149,8 +149,7 @@ static size_t items_of(const struct resp *r, json_t *out)
     assert_true(json_is_array(a));
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v)
-        json_array_append(out, v);
+    json_array_foreach(a, i, v) json_array_append(out, v);
     size_t n = json_array_size(a);
     json_decref(a);
     return n;
