@@ -11,8 +11,9 @@
 #include "sys/log.h"
 #include "sys/sys.h"
 
-#define TRIM_EVERY_MS  60000
-#define PURGE_EVERY_MS 3600000
+#define HEAP_EVERY_MS  5000    /* heap given back to the system */
+#define TRIM_EVERY_MS  60000   /* the verdict cache's cap */
+#define PURGE_EVERY_MS 3600000 /* retention */
 #define DAY_MS         86400000LL
 
 struct ls_housekeeping {
@@ -56,28 +57,48 @@ void ls_housekeeping_round(struct ls_store *store, int retention_days, int64_t c
         trim(store, cache_max_rows);
 }
 
+/*
+ * Gives freed heap back to the system. The I/O threads allocate and free
+ * replies of every size from their own malloc arenas, and glibc keeps the
+ * free pages between live blocks: under bench/load's mixed load RSS climbed
+ * by 16 MB a minute with a trim once a minute, and stayed flat with one every
+ * 5 s. malloc_trim(0) costs a few milliseconds on this thread, taking each
+ * arena's lock in turn.
+ */
+static void heap_trim(void)
+{
+    int64_t t0 = ls_mono_ms();
+    struct mallinfo2 a = mallinfo2();
+    malloc_trim(0);
+    struct mallinfo2 b = mallinfo2();
+    ls_log(LS_LOG_DEBUG, "heap.trim",
+           "ms=%lld in_use=%zu held_before=%zu held_after=%zu mmapped=%zu",
+           (long long)(ls_mono_ms() - t0), a.uordblks, a.arena, b.arena, b.hblkhd);
+}
+
 static void *main_loop(void *arg)
 {
     struct ls_housekeeping *hk = arg;
-    int64_t last_purge = ls_mono_ms();
+    int64_t last_purge = ls_mono_ms(), last_trim = last_purge;
     pthread_mutex_lock(&hk->mu);
     while (!hk->stop) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += TRIM_EVERY_MS / 1000;
+        ts.tv_sec += HEAP_EVERY_MS / 1000;
         pthread_cond_timedwait(&hk->cv, &hk->mu, &ts);
         if (hk->stop)
             break;
         pthread_mutex_unlock(&hk->mu);
-        if (hk->cache_max_rows > 0)
+        int64_t now = ls_mono_ms();
+        if (hk->cache_max_rows > 0 && now - last_trim >= TRIM_EVERY_MS) {
             trim(hk->store, hk->cache_max_rows);
-        /* Give freed heap back to the system: after a burst of large replies the
-         * I/O threads' arenas would otherwise keep it for good. */
-        malloc_trim(0);
-        if (hk->retention_days > 0 && ls_mono_ms() - last_purge >= PURGE_EVERY_MS) {
-            purge(hk->store, hk->retention_days);
-            last_purge = ls_mono_ms();
+            last_trim = now;
         }
+        if (hk->retention_days > 0 && now - last_purge >= PURGE_EVERY_MS) {
+            purge(hk->store, hk->retention_days);
+            last_purge = now;
+        }
+        heap_trim();
         pthread_mutex_lock(&hk->mu);
     }
     pthread_mutex_unlock(&hk->mu);
