@@ -239,7 +239,7 @@ int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_
     int64_t busy = 0, gone = 0;
     int rc = ls_sq_begin(s, c, false, err);
     if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_OFFER_IN_USE, id, 0, true, &busy, "checking an offer", err);
+        rc = ls_sq_in_txn(c, ST_OFFER_IN_USE, id, ws, true, &busy, "checking an offer", err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
                         "offer %lld is used by a queued or running job: cancel it and wait for it "
@@ -664,7 +664,7 @@ int ls_sq_upload_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls
     int64_t busy = 0, gone = 0;
     int rc = ls_sq_begin(s, c, false, err);
     if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_UPLOAD_IN_USE, id, 0, true, &busy, "checking an upload", err);
+        rc = ls_sq_in_txn(c, ST_UPLOAD_IN_USE, id, ws, true, &busy, "checking an upload", err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
                         "upload %lld is used by a queued or running job: cancel it and wait for it "

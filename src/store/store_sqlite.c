@@ -352,9 +352,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     /*
      * In use: by a job that is queued or running, or that a live worker
      * still owns (cancelled elsewhere, not yet noticed: it is still writing).
+     * Only the caller's workspace is asked: another's id must answer 404, not
+     * tell by a 409 that it exists and is busy.
      */
-    [ST_OFFER_IN_USE] = "SELECT count(*) FROM jobs WHERE offer_id = ?1 AND "
-                        "(status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
+    [ST_OFFER_IN_USE] = "SELECT count(*) FROM jobs WHERE offer_id = ?1 AND workspace_id = ?2 "
+                        "AND (status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
     [ST_OFFER_DELETE] = "DELETE FROM offers WHERE id = ?1 AND workspace_id = ?2",
     [ST_UPLOAD_INSERT] = "INSERT INTO uploads(workspace_id, created_ms, filename, status, "
                          "content_hash, owner) VALUES (?1, ?2, ?3, 'loading', ?4, ?5)",
@@ -381,8 +383,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "VALUES (?1, ?2, ?3, ?4)",
     [ST_UPLOAD_TOUCH] = "SELECT count(*) FROM uploads WHERE id = ?1 AND owner = ?2 AND "
                         "status = 'loading'",
-    [ST_UPLOAD_IN_USE] = "SELECT count(*) FROM jobs WHERE upload_id = ?1 AND "
-                         "(status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
+    [ST_UPLOAD_IN_USE] =
+        "SELECT count(*) FROM jobs WHERE upload_id = ?1 AND workspace_id = ?2 "
+        "AND (status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
     [ST_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND "
                          "status = 'ready'",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "

@@ -1738,6 +1738,64 @@ static void test_auth__workspaces_isolate_data(void **state)
     free(b);
 }
 
+/*
+ * A loopback socket that takes connections and never answers: a model server
+ * behind it keeps a job running for as long as a test needs. Returns the fd
+ * (close it when done) and its port in *port.
+ */
+static int mute_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fd, 64), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/*
+ * An offer or upload that another workspace's running job uses is 404 to
+ * this workspace, like any id it does not own - a 409 would tell that it
+ * exists and is busy.
+ */
+static void test_auth__busy_ids_of_other_workspaces_are_404(void **state)
+{
+    (void)state;
+    char db[600];
+    h_path(db, sizeof(db), "busy-ws.db");
+    char *a = key_new(db, "A", "admin", NULL);
+    char *b = key_new(db, "B", "admin", NULL);
+    int port;
+    int mute = mute_listener(&port);
+    char base[80];
+    snprintf(base, sizeof(base), "OPENAI_BASE_URL=http://127.0.0.1:%d/v1", port);
+    const char *env[] = {"LEADSCORE_AI_PROVIDER=openai", base, "OPENAI_MODEL=m",
+                         "LEADSCORE_AI_TIMEOUT_MS=60000", NULL};
+    struct srv s;
+    start(&s, "busy-ws.db", NULL, env);
+    json_t *j = expect(&s, a, "POST", "/offers", h_example_offer(), 201);
+    int64_t offer = num(j, "offer_id");
+    json_decref(j);
+    char *csv = leads_csv("Busy", 3);
+    int64_t up = upload(&s, a, csv);
+    free(csv);
+    json_decref(expect(&s, a, "POST", "/jobs", "{}", 202));
+    char p[2][64];
+    snprintf(p[0], sizeof(p[0]), "/offers/%lld", (long long)offer);
+    snprintf(p[1], sizeof(p[1]), "/uploads/%lld", (long long)up);
+    for (int i = 0; i < 2; i++) {
+        expect_error(&s, a, "DELETE", p[i], NULL, NULL, 409, "conflict"); /* A's own: busy */
+        expect_error(&s, b, "DELETE", p[i], NULL, NULL, 404, "not_found");
+    }
+    stop(&s);
+    close(mute);
+    free(a);
+    free(b);
+}
+
 struct walk {
     const struct srv *s;
     const char *key;
@@ -2455,6 +2513,7 @@ int main(void)
         T(test_auth__roles_gate_every_route),
         T(test_auth__roles_with_data),
         T(test_auth__workspaces_isolate_data),
+        T(test_auth__busy_ids_of_other_workspaces_are_404),
         T(test_auth__current_is_per_workspace),
         T(test_auth__keys_over_http),
         T(test_auth__foreign_origin_refused),
