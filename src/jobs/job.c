@@ -31,6 +31,7 @@
 #define FLUSH_ROWS 512
 #define FLUSH_MS   500
 #define PASSES_MAX 3 /* walks over the pending leads before a job with gaps fails */
+#define END_TRIES  5 /* writes of a job's end before its claim is given back */
 
 /* A lead handed to the provider: its fields, rule score and cache key in one block. */
 struct held {
@@ -345,6 +346,33 @@ static void decide(struct run *run, int prc, const struct ls_err *perr, bool *re
     }
 }
 
+/*
+ * Writes how the run ended: the final status, or for a job to resume
+ * elsewhere, the release of its claim. A busy or full store can refuse one
+ * write, so it is tried END_TRIES times, 50 ms to 0.8 s apart (not while
+ * shutting down: the next start takes the job up). If it still fails, the
+ * claim is given back so that the job does not stay "running" for good; if
+ * even that fails, the worker claims it again (ST_JOB_CLAIMABLE).
+ */
+static int write_end(const struct ls_job_env *env, struct ls_job *job, bool release,
+                     struct ls_err *err)
+{
+    int rc = LS_OK;
+    for (int i = 0; i < END_TRIES; i++) {
+        if (i)
+            ls_sleep_ms(50 << (i - 1));
+        rc = release ? ls_store_job_release(env->store, job->id, err)
+                     : ls_store_job_finish(env->store, job, err); /* only if still running */
+        if (rc == LS_OK || (env->stop_is_shutdown && atomic_load(env->stop_is_shutdown)))
+            break;
+        ls_log(LS_LOG_WARN, "job.end_retry", "job=%lld try=%d error=%s", (long long)job->id, i + 1,
+               err ? err->msg : "");
+    }
+    if (rc != LS_OK && !release)
+        ls_store_job_release(env->store, job->id, NULL);
+    return rc;
+}
+
 int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct ls_err *err)
 {
     struct ls_offer offer = {0};
@@ -383,10 +411,7 @@ int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct 
     }
     decide(&run, prc, &perr, &release);
 end:
-    if (release)
-        rc = ls_store_job_release(env->store, id, err);
-    else
-        rc = ls_store_job_finish(env->store, job, err); /* only if still running */
+    rc = write_end(env, job, release, err);
     if (rc == LS_OK)
         rc = ls_store_job_get(env->store, 0, id, job, err);
     if (rc == LS_OK && ls_job_status_final(job->status) && !release)

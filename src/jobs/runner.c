@@ -102,13 +102,22 @@ static void *worker_main(void *arg)
             if (job.n.done)
                 ls_log(LS_LOG_INFO, "job.resume", "job=%lld done=%lld", (long long)job.id,
                        (long long)job.n.done);
-            if (ls_job_run_claimed(&r->env, &job, &err) != LS_OK)
+            int jrc = ls_job_run_claimed(&r->env, &job, &err);
+            if (jrc != LS_OK)
                 ls_log(LS_LOG_ERROR, "job.error", "job=%lld error=%s", (long long)job.id, err.msg);
             pthread_mutex_lock(&r->mu);
             r->current = 0;
             pthread_mutex_unlock(&r->mu);
-            fire(r, job.id);
+            /* After an error the job may not have ended in the store: the watcher
+             * answers its waiters once it has. */
+            if (jrc == LS_OK)
+                fire(r, job.id);
             pthread_mutex_lock(&r->mu);
+            if (jrc != LS_OK && !r->stopping) { /* a failing store: not in a tight loop */
+                struct timespec ts;
+                deadline_after(&ts, POLL_MS);
+                pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+            }
             continue;
         }
         if (rc == LS_OK) { /* claimed while stopping: give it back at once */
@@ -134,10 +143,13 @@ static void *worker_main(void *arg)
 /* Which watched jobs have stopped (in this process or another), and cancels from elsewhere. */
 static void watch_round(struct ls_runner *r)
 {
-    int64_t ids[64];
-    size_t n = 0;
+    /* Every watched job, each once (waiters are bounded by the connection cap). */
+    size_t n = 0, cap = 0;
     pthread_mutex_lock(&r->mu);
-    for (struct watcher *w = r->watchers; w && n < LS_ARRAY_LEN(ids); w = w->next) {
+    for (struct watcher *w = r->watchers; w; w = w->next)
+        cap++;
+    int64_t *ids = ls_xmalloc((cap ? cap : 1) * sizeof(*ids));
+    for (struct watcher *w = r->watchers; w; w = w->next) {
         bool dup = false;
         for (size_t i = 0; i < n && !dup; i++)
             dup = ids[i] == w->job_id;
@@ -152,6 +164,7 @@ static void watch_round(struct ls_runner *r)
             ls_store_job_stopped(r->env.store, ids[i], &stopped, NULL) == LS_OK && stopped)
             fire(r, ids[i]);
     }
+    free(ids);
     if (current) {
         /* A cancel written by another process reaches the running job here at the latest. */
         struct ls_job job = {0};

@@ -187,7 +187,8 @@ int ls_sq_job_claim(struct ls_store *base, int64_t id, int64_t now_ms, struct ls
     /* The choice and the claim are one IMMEDIATE transaction: no other writer in between. */
     int rc = ls_sq_begin(s, c, false, err);
     if (rc == LS_OK && id == 0)
-        rc = ls_sq_in_txn(c, ST_JOB_CLAIMABLE, 0, 0, true, &id, "finding a job to run", err);
+        rc = ls_sq_in_txn(c, ST_JOB_CLAIMABLE, s->instance, 0, true, &id, "finding a job to run",
+                          err);
     if (rc == LS_OK && id) {
         sqlite3_stmt *st = ls_sq_stmt(c, ST_JOB_CLAIM, err);
         rc = st ? LS_OK : LS_EIO;

@@ -378,7 +378,9 @@ int ls_store_job_find_resumable(struct ls_store *st, const struct ls_job *like, 
                                 struct ls_err *err);
 /*
  * Claims a job for this instance: job id, or when id is 0 the oldest queued
- * job or running job whose owner is dead. The claimed job becomes running,
+ * job, or running job whose owner is dead or is this instance (its final
+ * write failed; call with id 0 only from the one worker that runs jobs, while
+ * it runs none). The claimed job becomes running,
  * owned by this instance, and *out holds it. LS_ENOTFOUND when there is
  * nothing to claim (id 0) or the job is finished, LS_ECONFLICT when a live
  * instance owns it.

@@ -406,8 +406,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOB_RESUMABLE] = "SELECT id FROM jobs WHERE workspace_id = ?5 AND offer_id = ?1 AND "
                          "upload_id = ?2 AND provider = ?3 AND model = ?4 AND "
                          "status IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+    /*
+     * ?1 is this instance: a running job it owns while its worker looks for
+     * work is one whose final write failed (a full or locked store); it is
+     * taken up again rather than left running for good.
+     */
     [ST_JOB_CLAIMABLE] = "SELECT id FROM jobs WHERE status IN ('queued', 'running') AND "
-                         "(owner = 0 OR NOT ls_alive(owner)) ORDER BY id LIMIT 1",
+                         "(owner = 0 OR owner = ?1 OR NOT ls_alive(owner)) ORDER BY id LIMIT 1",
     [ST_JOB_CLAIM] = "UPDATE jobs SET owner = ?2, status = 'running', "
                      "started_ms = CASE WHEN started_ms = 0 THEN ?3 ELSE started_ms END "
                      "WHERE id = ?1 AND status IN ('queued', 'running') AND "

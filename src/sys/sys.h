@@ -14,6 +14,9 @@ int64_t ls_now_ms(void);
 /* Monotonic milliseconds, for durations and deadlines. */
 int64_t ls_mono_ms(void);
 
+/* Sleeps ms milliseconds (restarted after a signal). */
+void ls_sleep_ms(int ms);
+
 /* Fills buf with n bytes from the kernel's CSPRNG (getrandom); aborts if unavailable. */
 void ls_random_bytes(void *buf, size_t n);
 
