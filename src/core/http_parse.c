@@ -328,7 +328,8 @@ int ls_http_framing_read(const struct ls_http_head *h, struct ls_http_framing *f
     if (ex) {
         if (!token_is(ex->value, ex->value_len, "100-continue"))
             return fail(e, 417, "expectation_failed", "only \"Expect: 100-continue\" is supported");
-        f->expect_continue = true;
+        /* RFC 9110 section 10.1.1: an HTTP/1.0 client gets no 1xx; it is ignored. */
+        f->expect_continue = h->minor == 1;
     }
     return 0;
 }

@@ -169,10 +169,15 @@ static void page_headers(struct ls_resp *resp, const struct ls_job *job, int64_t
 
 static int send_cached(struct ls_req *req, const struct ls_job *job, struct ls_cached_page *pg)
 {
-    bool unchanged = not_modified(req, pg->etag);
+    /* The gzip form is another representation: another strong validator (RFC 9110 8.8.3). */
+    char etag[LS_ETAG_MAX + 4];
+    size_t el = strlen(pg->etag);
+    snprintf(etag, sizeof(etag), "%.*s%s\"", (int)(el ? el - 1 : 0), pg->etag,
+             pg->gzip ? "-gz" : "");
+    bool unchanged = not_modified(req, etag);
     struct ls_resp *resp = ls_resp_new(unchanged ? LS_HTTP_NOT_MODIFIED : LS_HTTP_OK);
     page_headers(resp, job, pg->total);
-    ls_resp_header(resp, "ETag", pg->etag);
+    ls_resp_header(resp, "ETag", etag);
     ls_resp_header(resp, "Cache-Control", "private, no-cache");
     ls_resp_header(resp, "Vary", "Accept-Encoding, Authorization");
     if (unchanged) {
@@ -318,11 +323,19 @@ static int results_page(struct ls_req *req, const struct ls_job *job,
 
 struct stream {
     struct ls_export *exp;
+    struct ls_buf first; /* the first piece, read before the status line is sent */
+    bool first_sent, first_last;
 };
 
 static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
 {
     struct stream *s = ud;
+    if (!s->first_sent) {
+        s->first_sent = true;
+        ls_buf_add(out, s->first.data ? s->first.data : "", s->first.len);
+        ls_buf_release(&s->first);
+        return s->first_last ? LS_STREAM_END : LS_STREAM_MORE;
+    }
     int rc = ls_export_next(s->exp, out, err);
     if (rc < 0)
         return rc;
@@ -333,15 +346,28 @@ static void stream_free(void *ud)
 {
     struct stream *s = ud;
     ls_export_free(s->exp);
+    ls_buf_release(&s->first);
     free(s);
 }
 
-/* Streams every matching result; CSV unless ?format=jsonl. */
+/*
+ * Streams every matching result; CSV unless ?format=jsonl. The first piece
+ * is read before anything is sent, so that a store that fails at once is a
+ * JSON error, not a 200 with an empty body.
+ */
 static int send_export(struct ls_req *req, const struct ls_job *job,
                        const struct ls_results_query *q, enum ls_export_format format)
 {
     struct stream *s = ls_xcalloc(1, sizeof(*s));
     s->exp = ls_export_new(req->app->store, job, q, format);
+    ls_buf_init(&s->first, SIZE_MAX);
+    struct ls_err err = {0};
+    int rc = ls_export_next(s->exp, &s->first, &err);
+    if (rc < 0) {
+        stream_free(s);
+        return ls_reply_err(req, &err, NULL);
+    }
+    s->first_last = rc == 0;
     struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
     bool csv = format == LS_EXPORT_CSV;
     ls_resp_header(resp, "Content-Disposition",

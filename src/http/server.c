@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -49,8 +50,9 @@
 
 #define READ_CHUNK     (64 * 1024)
 #define OUT_HIGH_WATER (64 * 1024) /* stream output buffered before waiting for the socket */
-#define KEEP_BUF_BYTES                                                                             \
-    (16 * 1024) /* a connection's buffer larger than this is freed between requests */
+/* A connection's buffer larger than this is freed between requests. */
+#define KEEP_BUF_BYTES (16 * 1024)
+#define FD_RESERVE     64 /* descriptors kept for other than client connections */
 #define LINGER_MS      2000
 #define LINGER_BYTES   (8u << 20)
 #define TICK_MS        100
@@ -130,6 +132,9 @@ struct ls_server {
     struct worker *workers;
     atomic_bool accepting;
     atomic_bool stop;
+    int max_conns; /* the connection cap the open-file limit allows */
+    pthread_mutex_t spare_mu;
+    int spare_fd;        /* held open to be given up when accept hits the file limit */
     atomic_int open;     /* connections holding a slot */
     atomic_int requests; /* requests between head and reply done */
     pthread_mutex_t ip_mu;
@@ -500,6 +505,10 @@ static void conn_flush(struct ls_conn *c)
 {
     for (;;) {
         if (c->streaming && pump_stream(c) != 0) {
+            /* A reset, not a FIN: an HTTP/1.0 body ends at the close, so a plain close
+             * would make the cut body look complete. */
+            struct linger lg = {1, 0};
+            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
             conn_close(c);
             return;
         }
@@ -998,6 +1007,44 @@ static void refuse(struct worker *w, int fd, const char *code, const char *msg)
     reply_raw(c, 503, code, msg);
 }
 
+/*
+ * accept failed for want of a file descriptor. The connection stays in the
+ * backlog and the listening socket stays readable, so returning would spin
+ * every I/O thread; instead the spare descriptor is given up, the connection
+ * taken, told 503 in one non-blocking write, and closed.
+ */
+static void shed_one(struct ls_server *s)
+{
+    pthread_mutex_lock(&s->spare_mu);
+    int fd = -1;
+    if (s->spare_fd >= 0) {
+        close(s->spare_fd);
+        s->spare_fd = -1;
+        fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    }
+    if (fd >= 0) {
+#define BUSY_BODY                                                                                  \
+    "{\"error\":\"the server has run out of file descriptors; try again later\","                  \
+    "\"code\":\"server_busy\"}\n"
+        char busy[384], id[17];
+        ls_random_hex(id, 8);
+        int n = snprintf(busy, sizeof(busy),
+                         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %zu\r\nConnection: close\r\nRetry-After: 1\r\n"
+                         "X-Request-Id: %s\r\n\r\n%s",
+                         sizeof(BUSY_BODY) - 1, id, BUSY_BODY);
+#undef BUSY_BODY
+        ssize_t w = send(fd, busy, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        (void)w; /* best effort: the client sees the reply or a closed connection */
+        close(fd);
+        ls_metrics_http_refused("busy");
+    }
+    s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pthread_mutex_unlock(&s->spare_mu);
+    if (fd < 0)
+        ls_sleep_ms(10); /* no spare to give up: at least do not spin */
+}
+
 static void on_accept(struct worker *w)
 {
     struct ls_server *s = w->srv;
@@ -1005,14 +1052,17 @@ static void on_accept(struct worker *w)
         struct sockaddr_storage ss, ls;
         socklen_t sl = sizeof(ss), ll = sizeof(ls);
         int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN, or another thread took it; EMFILE: try at the next wakeup */
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                shed_one(s);
+            return; /* EAGAIN, or another thread took it */
+        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         unsigned char ip[16];
         char peer[INET6_ADDRSTRLEN];
         addr_text(&ss, peer, sizeof(peer), ip);
-        if (atomic_fetch_add(&s->open, 1) >= s->app->cfg.max_connections) {
+        if (atomic_fetch_add(&s->open, 1) >= s->max_conns) {
             atomic_fetch_sub(&s->open, 1);
             refuse(w, fd, "server_busy", "the server has no connection slot left; try again later");
             continue;
@@ -1180,6 +1230,34 @@ static int listen_on(struct ls_server *s, const struct ls_http_config *cfg, stru
     return LS_OK;
 }
 
+/*
+ * The connection cap the open-file limit allows: the soft limit is raised
+ * toward the hard one to fit LEADSCORE_MAX_CONNECTIONS plus FD_RESERVE for
+ * the store, the model client and refused connections; where the hard limit
+ * is lower, the cap is lowered, and the log says so.
+ */
+static int fd_budget(int want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return want;
+    rlim_t need = (rlim_t)want + FD_RESERVE;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur >= need)
+        return want;
+    int cap = rl.rlim_cur > FD_RESERVE + 8 ? (int)(rl.rlim_cur - FD_RESERVE) : 8;
+    ls_log(
+        LS_LOG_WARN, "server.fd_limit",
+        "open_files=%llu max_connections=%d msg=\"the open-file limit lowers the connection cap; "
+        "raise it with ulimit -n\"",
+        (unsigned long long)rl.rlim_cur, cap);
+    return cap;
+}
+
 struct ls_server *ls_server_start(struct ls_app *app, struct ls_err *err)
 {
     struct ls_server *s = ls_xcalloc(1, sizeof(*s));
@@ -1190,7 +1268,13 @@ struct ls_server *ls_server_start(struct ls_app *app, struct ls_err *err)
     atomic_init(&s->open, 0);
     atomic_init(&s->requests, 0);
     pthread_mutex_init(&s->ip_mu, NULL);
+    pthread_mutex_init(&s->spare_mu, NULL);
+    s->max_conns = fd_budget(app->cfg.max_connections);
+    s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (listen_on(s, &app->cfg, err) != LS_OK) {
+        if (s->spare_fd >= 0)
+            close(s->spare_fd);
+        pthread_mutex_destroy(&s->spare_mu);
         pthread_mutex_destroy(&s->ip_mu);
         free(s);
         return NULL;
@@ -1283,6 +1367,9 @@ void ls_server_stop(struct ls_server *srv)
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     pthread_mutex_destroy(&srv->ip_mu);
+    pthread_mutex_destroy(&srv->spare_mu);
+    if (srv->spare_fd >= 0)
+        close(srv->spare_fd);
     free(srv->workers);
     free(srv);
 }

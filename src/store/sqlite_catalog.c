@@ -327,6 +327,8 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
     if (st)
         sqlite3_reset(st);
     sqlite3_stmt *es = rc ? NULL : ls_sq_stmt(c, ST_UPLOAD_ERROR, err);
+    if (rc == LS_OK && es == NULL && up->n_errs)
+        rc = err && err->code ? err->code : LS_EIO; /* never commit without its rejected rows */
     for (size_t i = 0; i < up->n_errs && es && rc == LS_OK; i++) {
         sqlite3_bind_int64(es, 1, up->id);
         sqlite3_bind_int64(es, 2, up->n_errors - (int64_t)up->n_errs + (int64_t)i);

@@ -130,6 +130,22 @@ static void test_results__gzip_is_the_same_page(void **state)
     assert_memory_equal(out, plain.body, plain.len);
     inflateEnd(&z);
     free(out);
+    /* Two representations, two strong validators; each revalidates only itself. */
+    char *e_plain = h_header(&plain, "ETag"), *e_gz = h_header(&gz, "ETag");
+    assert_non_null(e_plain);
+    assert_non_null(e_gz);
+    assert_string_not_equal(e_plain, e_gz);
+    char inm[128];
+    const char *gz_inm[] = {"Accept-Encoding: gzip", inm, NULL};
+    struct resp nm;
+    snprintf(inm, sizeof(inm), "If-None-Match: %s", e_gz);
+    get(&s, "/results?limit=2000", gz_inm, 304, &nm);
+    h_resp_free(&nm);
+    snprintf(inm, sizeof(inm), "If-None-Match: %s", e_plain);
+    get(&s, "/results?limit=2000", gz_inm, 200, &nm); /* the plain one's tag: send the gzip */
+    h_resp_free(&nm);
+    free(e_plain);
+    free(e_gz);
     /* "gzip;q=0" refuses gzip. */
     const char *no[] = {"Accept-Encoding: gzip;q=0", NULL};
     struct resp r;

@@ -6,6 +6,7 @@
  * The real `leadscore serve` listens on 127.0.0.1; "other clients" bind
  * 127.0.0.2 and up. Every read has a deadline and every test an alarm.
  */
+#define _GNU_SOURCE /* prlimit */
 #include "ls_test.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1444,6 +1446,71 @@ static void test_wire__global_cap(void **state)
 }
 
 
+/* CPU time (user + system) of process pid so far, in clock ticks. */
+static long long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (long long)(ut + st);
+}
+
+/*
+ * Out of file descriptors (the server's limit is lowered under it to 48):
+ * connections over what it can hold are answered 503 server_busy or closed,
+ * never left waiting in the backlog, and the I/O threads do not spin on the
+ * listening socket (before: every thread at 100% until a descriptor freed).
+ * Once connections close, it serves again.
+ */
+static void test_wire__out_of_descriptors(void **state)
+{
+    struct srv s;
+    enum { N = 64 };
+    struct conn *c[N];
+    (void)state;
+    srv_start(&s, "nofile.db", NULL);
+    struct rlimit rl = {48, 48};
+    assert_int_equal(prlimit(s.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+    for (int i = 0; i < N; i++)
+        c[i] = conn_must(s.port, "127.0.0.1");
+    sleep_ms(500);
+    long long t0 = cpu_ticks(s.pid);
+    sleep_ms(1000);
+    long long used = cpu_ticks(s.pid) - t0;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (t0 < 0 || used * 4 > hz) /* at most a quarter of a CPU second in one second */
+        fail_msg("the server used %lld of %ld ticks in 1 s out of descriptors", used, hz);
+    /* Every connection is held, or was answered 503 server_busy / closed: none waits unanswered. */
+    int shed = 0;
+    for (int i = 0; i < N; i++) {
+        struct wresp r;
+        if (conn_fill(c[i], now_ms() + 100) <= 0 && c[i]->len == 0)
+            continue; /* held by the server, idle */
+        if (c[i]->len) {
+            read_must("shed connection", c[i], false, &r);
+            expect("shed connection", &r, false, (struct want){503, "server_busy", NULL});
+            resp_free(&r);
+        }
+        shed++;
+    }
+    if (shed == 0)
+        fail_msg("with %d connections and 48 descriptors, none was shed", N);
+    for (int i = 0; i < N; i++)
+        conn_close(c[i]);
+    expect_served_soon(&s, "127.0.0.1");
+    srv_stop(&s);
+}
+
 /* ---- half-close, pipelining, keep-alive, HEAD -------------------------------------- */
 
 #define HC_ROUNDS  300
@@ -1927,6 +1994,7 @@ int main(void)
         WIRE_TEST(test_wire__header_deadline),
         WIRE_TEST(test_wire__slow_clients),
         WIRE_TEST(test_wire__per_ip_cap),
+        WIRE_TEST(test_wire__out_of_descriptors),
         WIRE_TEST(test_wire__global_cap),
         WIRE_TEST(test_wire__half_close),
         WIRE_TEST(test_wire__pipelining),

@@ -184,6 +184,8 @@ static void test_http_parse__framing(void **state)
     assert_int_equal(framing("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n", &f, &e),
                      0);
     assert_true(f.expect_continue);
+    assert_int_equal(framing("POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", &f, &e), 0);
+    assert_false(f.expect_continue); /* no 1xx to HTTP/1.0 */
 
     static const struct {
         const char *req;
