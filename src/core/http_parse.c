@@ -336,8 +336,17 @@ int ls_http_framing_read(const struct ls_http_head *h, struct ls_http_framing *f
 
 /* ---- chunked bodies ---------------------------------------------------- */
 
+/*
+ * Chunked framing is read strictly (RFC 9112 section 7.1): every line ends
+ * in CRLF, a chunk size is followed only by optional whitespace and ";"
+ * extensions, and no control character appears in an extension or a
+ * trailer. A lenient reader and a proxy in front of it can disagree on where
+ * a body ends - a bare LF inside an extension is the known way to smuggle a
+ * request past the proxy - so anything else is a 400.
+ */
 enum {
     C_SIZE,
+    C_SIZE_WS,
     C_EXT,
     C_SIZE_LF,
     C_DATA,
@@ -367,6 +376,13 @@ static int hexval(char ch)
     return -1;
 }
 
+/* A byte that may not appear in chunked framing text: controls but HTAB, and DEL. */
+static bool is_ctl(char ch)
+{
+    unsigned char u = (unsigned char)ch;
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+}
+
 /* The size line ended: data follows, or the trailer after the last chunk. */
 static int size_line_done(struct ls_http_chunked *c, struct ls_http_error *e)
 {
@@ -375,6 +391,11 @@ static int size_line_done(struct ls_http_chunked *c, struct ls_http_error *e)
     c->state = c->left ? C_DATA : C_TRAILER_START;
     c->line_len = 0;
     return 0;
+}
+
+static int bare_lf(struct ls_http_error *e)
+{
+    return bad(e, "malformed chunked body: a line ends in a bare LF, not CRLF");
 }
 
 static int chunk_byte(struct ls_http_chunked *c, char ch, struct ls_http_error *e)
@@ -388,26 +409,50 @@ static int chunk_byte(struct ls_http_chunked *c, char ch, struct ls_http_error *
             c->left = c->left * 16 + (uint64_t)h;
             return 0;
         }
-        if (ch == ';' || ch == ' ' || ch == '\t') {
+        if (c->digits == 0)
+            return bad(e, ch == '\r' || ch == '\n' || ch == ';'
+                              ? "malformed chunked body: a chunk has no size"
+                              : "malformed chunked body: a chunk size is not hexadecimal");
+        if (ch == ';') {
             c->state = C_EXT;
-            return c->digits ? 0 : bad(e, "malformed chunked body: a chunk has no size");
+            return 0;
+        }
+        if (ch == ' ' || ch == '\t') {
+            c->state = C_SIZE_WS;
+            return 0;
         }
         if (ch == '\r') {
             c->state = C_SIZE_LF;
             return 0;
         }
-        if (ch == '\n')
-            return size_line_done(c, e);
-        return bad(e, "malformed chunked body: a chunk size is not hexadecimal");
+        return ch == '\n' ? bare_lf(e)
+                          : bad(e, "malformed chunked body: a chunk size is not hexadecimal");
     }
+    case C_SIZE_WS:
+        if (ch == ' ' || ch == '\t')
+            return 0;
+        if (ch == ';') {
+            c->state = C_EXT;
+            return 0;
+        }
+        if (ch == '\r') {
+            c->state = C_SIZE_LF;
+            return 0;
+        }
+        return bad(e, "malformed chunked body: a chunk size is followed by something other than "
+                      "\";\" and an extension");
     case C_EXT:
         if (++c->line_len > LS_HTTP_CHUNK_LINE_MAX)
             return bad(e, "malformed chunked body: a chunk extension is too long");
-        if (ch == '\r')
+        if (ch == '\r') {
             c->state = C_SIZE_LF;
-        else if (ch == '\n')
-            return size_line_done(c, e);
-        return 0;
+            return 0;
+        }
+        if (ch == '\n')
+            return bare_lf(e);
+        return is_ctl(ch) ? bad(e, "malformed chunked body: a control character in a chunk "
+                                   "extension")
+                          : 0;
     case C_SIZE_LF:
         return ch == '\n' ? size_line_done(c, e)
                           : bad(e, "malformed chunked body: a bare CR in a chunk size line");
@@ -416,12 +461,8 @@ static int chunk_byte(struct ls_http_chunked *c, char ch, struct ls_http_error *
             c->state = C_DATA_LF;
             return 0;
         }
-        if (ch == '\n') {
-            c->state = C_SIZE;
-            c->digits = 0;
-            return 0;
-        }
-        return bad(e, "malformed chunked body: chunk data is not followed by CRLF");
+        return ch == '\n' ? bare_lf(e)
+                          : bad(e, "malformed chunked body: chunk data is not followed by CRLF");
     case C_DATA_LF:
         if (ch != '\n')
             return bad(e, "malformed chunked body: chunk data is not followed by CRLF");
@@ -431,21 +472,23 @@ static int chunk_byte(struct ls_http_chunked *c, char ch, struct ls_http_error *
     case C_TRAILER_START:
         if (ch == '\r') {
             c->state = C_END_LF;
-        } else if (ch == '\n') {
-            c->state = C_DONE;
-        } else {
-            c->state = C_TRAILER;
-            return chunk_byte(c, ch, e);
+            return 0;
         }
-        return 0;
+        if (ch == '\n')
+            return bare_lf(e);
+        c->state = C_TRAILER;
+        return chunk_byte(c, ch, e);
     case C_TRAILER:
         if (++c->line_len > LS_HTTP_TRAILER_MAX)
             return bad(e, "malformed chunked body: the trailer section is too large");
-        if (ch == '\r')
+        if (ch == '\r') {
             c->state = C_TRAILER_LF;
-        else if (ch == '\n')
-            c->state = C_TRAILER_START;
-        return 0;
+            return 0;
+        }
+        if (ch == '\n')
+            return bare_lf(e);
+        return is_ctl(ch) ? bad(e, "malformed chunked body: a control character in the trailer")
+                          : 0;
     case C_TRAILER_LF:
         if (ch != '\n')
             return bad(e, "malformed chunked body: a bare CR in the trailer");

@@ -227,11 +227,28 @@ struct page_stream {
     struct ls_store *store; /* borrowed */
     struct ls_job job;
     struct ls_results_query q;
-    int next_offset, left;
+    int left;
     size_t n;
-    struct ls_buf first; /* the first piece, already encoded */
+    struct ls_result_cursor cursor; /* after the last row sent */
+    struct ls_buf first;            /* the first piece, already encoded */
     bool first_sent, done;
+    bool by_offset; /* reading the first piece, from the page's offset */
 };
+
+/* Keeps where the page stands: the store's keyset walk resumes after this row. */
+static void cursor_set(struct ls_result_cursor *c, enum ls_sort sort, const struct ls_result *res)
+{
+    c->has_last = true;
+    c->score = res->score;
+    c->idx = res->idx;
+    if (sort == LS_SORT_NAME || sort == LS_SORT_COMPANY) {
+        int f = sort == LS_SORT_NAME ? LS_F_NAME : LS_F_COMPANY;
+        free(c->text);
+        c->text = ls_xmalloc(res->lead.len[f] + 1);
+        memcpy(c->text, res->lead.f[f], res->lead.len[f]);
+        c->text[res->lead.len[f]] = '\0';
+    }
+}
 
 static int stream_rows(void *ud, const struct ls_result *res, struct ls_err *err)
 {
@@ -240,21 +257,36 @@ static int stream_rows(void *ud, const struct ls_result *res, struct ls_err *err
     int rc = add_result(&p, res, err);
     ps->first = p.out;
     ps->n = p.n;
+    if (ps->by_offset) /* later pieces: the store advances the cursor itself */
+        cursor_set(&ps->cursor, ps->q.sort, res);
     return rc;
 }
 
-/* Reads the next piece of the page into ps->first (its buffer is reused). */
+/*
+ * Reads the next piece of the page into ps->first (its buffer is reused).
+ * The first piece starts at the page's offset; every later one after the
+ * last row sent (a keyset walk), so that a page of a running job, read in
+ * pieces while results arrive, never repeats a row or skips one it would
+ * have had.
+ */
 static int read_piece(struct page_stream *ps, int64_t *total, struct ls_err *err)
 {
     struct ls_results_query piece = ps->q;
-    piece.offset = ps->next_offset;
     piece.limit = ps->left < STREAM_ROWS ? ps->left : STREAM_ROWS;
     size_t before = ps->n;
-    int rc = ls_store_results_query(ps->store, &ps->job, &piece, stream_rows, ps, total, err);
+    int rc;
+    if (!ps->cursor.has_last) {
+        ps->by_offset = true;
+        rc = ls_store_results_query(ps->store, &ps->job, &piece, stream_rows, ps, total, err);
+        ps->by_offset = false;
+    } else {
+        int n = ls_store_results_page(ps->store, &ps->job, &ps->q, &ps->cursor, piece.limit,
+                                      stream_rows, ps, err);
+        rc = n < 0 ? n : LS_OK;
+    }
     if (rc)
         return rc;
     int got = (int)(ps->n - before);
-    ps->next_offset += got;
     ps->left -= got;
     if (got < piece.limit)
         ps->left = 0; /* the end of the matching rows */
@@ -283,6 +315,7 @@ static int page_next(void *ud, struct ls_buf *out, struct ls_err *err)
 static void page_stream_free(void *ud)
 {
     struct page_stream *ps = ud;
+    ls_result_cursor_clear(&ps->cursor);
     ls_buf_release(&ps->first);
     free(ps);
 }
@@ -294,7 +327,6 @@ static int streamed_page(struct ls_req *req, const struct ls_job *job,
     ps->store = req->app->store;
     ps->job = *job;
     ps->q = *q;
-    ps->next_offset = q->offset;
     ps->left = q->limit;
     ls_buf_init(&ps->first, PAGE_MAX);
     ls_buf_addc(&ps->first, '[');

@@ -81,7 +81,8 @@ struct ls_conn {
     /* input: unread bytes are in[in_pos, in.len) */
     struct ls_buf in;
     size_t in_pos;
-    size_t scanned; /* head bytes already searched for a line end */
+    size_t scanned;      /* head bytes already searched for a line end */
+    bool target_checked; /* parsed once past LS_HTTP_TARGET_MAX: the target fits */
     bool peer_eof;
     int64_t head_start; /* when the current head began (first byte), 0 before */
     int64_t deadline;   /* when the current state times out, 0 for none */
@@ -655,6 +656,7 @@ static void finish_request(struct ls_conn *c)
     c->st = C_HEAD;
     c->head_start = 0;
     c->scanned = 0;
+    c->target_checked = false;
     c->deadline = ms_after(w->srv->app->cfg.idle_timeout_ms);
     set_events(c, c->peer_eof ? 0 : EPOLLIN | EPOLLRDHUP);
     if ((c->in.len > c->in_pos || c->peer_eof) && !c->pending) {
@@ -708,6 +710,7 @@ static void start_request(struct ls_conn *c, const struct ls_http_head *h)
     c->req = req;
     c->in_pos += h->head_len;
     c->scanned = 0;
+    c->target_checked = false;
     atomic_fetch_add(&s->requests, 1);
     ls_random_hex(req->id, 8);
 }
@@ -773,8 +776,10 @@ static bool read_head(struct ls_conn *c)
     const char *from = c->in.data + c->in_pos + c->scanned;
     bool line = memchr(from, '\n', avail - c->scanned) != NULL;
     c->scanned = avail;
-    if (!line && avail < cfg->max_head && !c->peer_eof && avail <= LS_HTTP_TARGET_MAX + 16)
-        return false;
+    bool past_target = avail > LS_HTTP_TARGET_MAX + 16;
+    if (!line && avail < cfg->max_head && !c->peer_eof && (!past_target || c->target_checked))
+        return false; /* past the target limit it is parsed once, for a 414 */
+    c->target_checked = c->target_checked || past_target;
     struct ls_http_head h;
     struct ls_http_error e;
     int rc = ls_http_parse_head(c->in.data + c->in_pos, avail, cfg->max_head, &h, &e);

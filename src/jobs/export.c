@@ -47,6 +47,9 @@ int ls_export_json_close(struct ls_buf *out, size_t n)
 
 void ls_export_free(struct ls_export *e)
 {
+    if (e == NULL)
+        return;
+    ls_result_cursor_clear(&e->cursor);
     free(e);
 }
 

@@ -85,7 +85,10 @@ enum stmt_id {
     ST_JOB_RESULTS_MARK,
     ST_LEADS_PENDING,
     ST_RESULT_INSERT,
-    ST_RESULTS_PAGE,
+    ST_RESULTS_PAGE, /* keyset pages, in enum ls_sort order */
+    ST_RESULTS_PAGE_SCORE_ASC,
+    ST_RESULTS_PAGE_NAME,
+    ST_RESULTS_PAGE_COMPANY,
     ST_RESULTS_SCORE_DESC, /* the four sorts of a results query, in enum ls_sort order */
     ST_RESULTS_SCORE_ASC,
     ST_RESULTS_NAME,

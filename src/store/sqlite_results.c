@@ -164,7 +164,7 @@ struct results_args {
     int n;
 };
 
-/* ?1..?6: the RESULTS_FROM filters; ?7, ?8: the page. */
+/* ?1..?6: the RESULTS_FROM filters; ?7, ?8 (and ?9, ?10 for a keyset page): the page. */
 static void bind_results(sqlite3_stmt *st, const void *args)
 {
     const struct results_args *a = args;
@@ -181,8 +181,18 @@ static void bind_results(sqlite3_stmt *st, const void *args)
     sqlite3_bind_int(st, 5, q->max_score);
     ls_sq_bind_cstr(st, 6, q->q);
     if (a->cursor) {
-        sqlite3_bind_int64(st, 7, a->after_rank);
+        const struct ls_result_cursor *cur = a->cursor;
+        if (q->sort == LS_SORT_NAME || q->sort == LS_SORT_COMPANY)
+            ls_sq_bind_cstr(st, 7, cur->text ? cur->text : "");
+        else if (q->sort == LS_SORT_SCORE_ASC)
+            sqlite3_bind_int(st, 7, cur->score);
+        else
+            sqlite3_bind_int64(st, 7, a->after_rank);
         sqlite3_bind_int(st, 8, a->limit);
+        if (sqlite3_bind_parameter_count(st) >= 10) {
+            sqlite3_bind_int64(st, 9, cur->idx);
+            sqlite3_bind_int(st, 10, cur->has_last);
+        }
     } else {
         sqlite3_bind_int(st, 7, a->limit);
         sqlite3_bind_int(st, 8, a->offset);
@@ -195,9 +205,18 @@ static int result_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     struct ls_result r;
     result_cols(st, &r);
     if (a->cursor) {
-        a->cursor->has_last = true;
-        a->cursor->score = r.score;
-        a->cursor->idx = r.idx;
+        struct ls_result_cursor *cur = a->cursor;
+        cur->has_last = true;
+        cur->score = r.score;
+        cur->idx = r.idx;
+        enum ls_sort sort = a->q ? a->q->sort : LS_SORT_SCORE_DESC;
+        if (sort == LS_SORT_NAME || sort == LS_SORT_COMPANY) {
+            int f = sort == LS_SORT_NAME ? LS_F_NAME : LS_F_COMPANY;
+            free(cur->text);
+            cur->text = ls_xmalloc(r.lead.len[f] + 1);
+            memcpy(cur->text, r.lead.f[f], r.lead.len[f]);
+            cur->text[r.lead.len[f]] = '\0';
+        }
     }
     a->n++;
     return a->cb(a->ud, &r, err);
@@ -210,8 +229,9 @@ int ls_sq_results_page(struct ls_store *base, const struct ls_job *job,
     struct results_args a = {
         .job = job, .q = filter, .limit = limit, .cursor = cursor, .cb = cb, .ud = ud};
     a.after_rank = cursor->has_last ? rank_of(cursor->score, cursor->idx) : -1;
-    int rc = ls_sq_each_row((struct sq_store *)base, ST_RESULTS_PAGE, bind_results, &a, result_row,
-                            &a, "reading results", err);
+    enum ls_sort sort = filter ? filter->sort : LS_SORT_SCORE_DESC;
+    int rc = ls_sq_each_row((struct sq_store *)base, (enum stmt_id)(ST_RESULTS_PAGE + sort),
+                            bind_results, &a, result_row, &a, "reading results", err);
     return rc ? rc : a.n;
 }
 

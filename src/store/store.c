@@ -4,6 +4,7 @@
  */
 #include "store.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -295,6 +296,12 @@ int ls_store_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (
                           size_t n, struct ls_verdict *out, bool *found, struct ls_err *err)
 {
     TIMED(verdicts_get, st, ws, keys, n, out, found, err);
+}
+
+void ls_result_cursor_clear(struct ls_result_cursor *c)
+{
+    free(c->text);
+    memset(c, 0, sizeof(*c));
 }
 
 int ls_store_results_page(struct ls_store *st, const struct ls_job *job,

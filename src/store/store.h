@@ -121,11 +121,16 @@ typedef int (*ls_store_row_fn)(void *ud, int64_t idx, int64_t line, const struct
 typedef int (*ls_store_result_fn)(void *ud, const struct ls_result *r, struct ls_err *err);
 
 /* Where a keyset page of results starts: after (score, idx), or at the top. */
+/* Where a keyset walk over results stands: the last row it delivered. */
 struct ls_result_cursor {
     bool has_last;
     int score;
     int64_t idx;
+    char *text; /* owned (ls_result_cursor_clear): its name or company, for those sorts */
 };
+
+/* Frees what the cursor holds and empties it. */
+void ls_result_cursor_clear(struct ls_result_cursor *c);
 
 struct ls_store_options {
     int64_t max_bytes; /* database size cap (LS_ENOSPACE above it); 0: none */
@@ -447,11 +452,13 @@ int ls_store_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (
                           size_t n, struct ls_verdict *out, bool *found, struct ls_err *err);
 
 /*
- * Calls cb for up to limit results of the job after *cursor, by score
- * descending then upload order, and advances *cursor: a keyset walk that
- * costs the same at any depth. filter (may be NULL) narrows the rows by
- * intent, score and text; its sort and paging are ignored. Returns the number
- * of rows delivered (>= 0) or an error.
+ * Calls cb for up to limit results of the job after *cursor, in the order of
+ * filter's sort (score descending when filter is NULL; ties in upload
+ * order), and advances *cursor: a keyset walk that costs the same at any
+ * depth and never delivers a row twice, even while the job adds rows.
+ * filter (may be NULL) narrows the rows by intent, score and text; its limit
+ * and offset are ignored. Returns the number of rows delivered (>= 0) or an
+ * error.
  */
 int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
                           const struct ls_results_query *filter, struct ls_result_cursor *cursor,

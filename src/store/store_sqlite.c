@@ -467,7 +467,22 @@ static const char *const stmt_sql[ST_COUNT] = {
                        "DO UPDATE SET intent = excluded.intent, reasoning = excluded.reasoning, "
                        "used_ms = excluded.used_ms",
     [ST_VERDICT_USED] = "UPDATE verdicts SET used_ms = ?3 WHERE workspace_id = ?1 AND key = ?2",
+    /*
+     * Keyset pages: the rows after the cursor (?10 = 0: from the start), ?7
+     * the last row's key (rank, score or text), ?9 its idx, ?8 the limit.
+     * Rows stored meanwhile before the cursor are not seen, and none is seen
+     * twice: a page of a running job read in pieces stays a set of rows.
+     */
     [ST_RESULTS_PAGE] = RESULTS_SELECT " AND r.rank > ?7 ORDER BY r.rank LIMIT ?8",
+    [ST_RESULTS_PAGE_SCORE_ASC] =
+        RESULTS_SELECT " AND (?10 = 0 OR r.score > ?7 OR (r.score = ?7 AND r.idx > ?9)) "
+                       "ORDER BY r.score, r.idx LIMIT ?8",
+    [ST_RESULTS_PAGE_NAME] = RESULTS_SELECT
+    " AND (?10 = 0 OR l.name > ?7 COLLATE NOCASE OR (l.name = ?7 COLLATE NOCASE AND "
+    "r.idx > ?9)) ORDER BY l.name COLLATE NOCASE, r.idx LIMIT ?8",
+    [ST_RESULTS_PAGE_COMPANY] = RESULTS_SELECT
+    " AND (?10 = 0 OR l.company > ?7 COLLATE NOCASE OR (l.company = ?7 COLLATE NOCASE AND "
+    "r.idx > ?9)) ORDER BY l.company COLLATE NOCASE, r.idx LIMIT ?8",
     [ST_RESULTS_SCORE_DESC] = RESULTS_SELECT " ORDER BY r.rank LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_SCORE_ASC] = RESULTS_SELECT " ORDER BY r.score, r.idx LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_NAME] = RESULTS_SELECT " ORDER BY l.name COLLATE NOCASE, r.idx LIMIT ?7 OFFSET ?8",

@@ -176,7 +176,8 @@ static void test_results__big_pages_stream_the_same_rows(void **state)
     (void)state;
     struct srv s;
     start_scored(&s, "stream.db");
-    static const char *const queries[] = {"", "&sort=name", "&intent=Low,Medium", "&q=lead%2001"};
+    static const char *const queries[] = {
+        "", "&sort=name", "&sort=company", "&sort=score", "&intent=Low,Medium", "&q=lead%2001"};
     for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
         char path[200];
         snprintf(path, sizeof(path), "/results?limit=3000%s", queries[k]);

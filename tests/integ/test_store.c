@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -418,6 +419,103 @@ static int put_results(struct ls_store *st, const struct ls_job *job, int64_t fi
     }
     struct ls_job_counts d = {.done = n, .intents[LS_INTENT_HIGH] = n};
     return ls_store_results_put(st, job, delta ? delta : &d, rows, (size_t)n, after, &err);
+}
+
+/* n results from idx first, with scores spread over 0..100 and ties. */
+static void put_scored(struct ls_store *st, const struct ls_job *job, int64_t first, int n)
+{
+    struct ls_err err = {0};
+    struct ls_result rows[16];
+    assert_true(n <= 16);
+    memset(rows, 0, sizeof(rows));
+    for (int i = 0; i < n; i++) {
+        rows[i].idx = first + i;
+        rows[i].score = (int)((first + i) * 37 % 11) * 10;
+        rows[i].intent = LS_INTENT_MEDIUM;
+        rows[i].reasoning = "r";
+        rows[i].provider = "test";
+        rows[i].model = "";
+    }
+    struct ls_job_counts d = {.done = n, .intents[LS_INTENT_MEDIUM] = n};
+    assert_int_equal(ls_store_results_put(st, job, &d, rows, (size_t)n, NULL, &err), LS_OK);
+}
+
+struct walked {
+    int n;
+    int64_t idx[128];
+    int score[128];
+    char name[128][16];
+};
+
+static int walk_row(void *ud, const struct ls_result *r, struct ls_err *err)
+{
+    (void)err;
+    struct walked *w = ud;
+    assert_true(w->n < 128);
+    w->idx[w->n] = r->idx;
+    w->score[w->n] = r->score;
+    snprintf(w->name[w->n], sizeof(w->name[0]), "%.*s", (int)r->lead.len[LS_F_NAME],
+             r->lead.f[LS_F_NAME]);
+    w->n++;
+    return LS_OK;
+}
+
+/* Whether row i comes strictly before row j in sort's order. */
+static bool walk_before(const struct walked *w, int i, int j, enum ls_sort sort)
+{
+    int c = 0;
+    if (sort == LS_SORT_SCORE_DESC)
+        c = w->score[j] - w->score[i];
+    else if (sort == LS_SORT_SCORE_ASC)
+        c = w->score[i] - w->score[j];
+    else if (sort == LS_SORT_NAME)
+        c = strcasecmp(w->name[i], w->name[j]);
+    return c < 0 || (c == 0 && w->idx[i] < w->idx[j]);
+}
+
+/*
+ * The keyset walk in every sort, with results stored between its pages (a
+ * running job read page by page): no row twice, every row that was there
+ * before the walk began, and the order kept.
+ */
+static void test_store__keyset_walk_while_rows_arrive(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("walk.db");
+    int64_t offer_id, upload_id;
+    fixture(st, 60, &offer_id, &upload_id);
+    for (int sort = LS_SORT_SCORE_DESC; sort <= LS_SORT_COMPANY; sort++) {
+        struct ls_job job = new_job(st, offer_id, upload_id);
+        put_scored(st, &job, 0, 10);
+        struct ls_results_query q;
+        ls_results_query_default(&q);
+        q.sort = (enum ls_sort)sort;
+        struct ls_result_cursor cur = {0};
+        struct walked w = {0};
+        struct ls_err err = {0};
+        int next = 10, n;
+        while ((n = ls_store_results_page(st, &job, &q, &cur, 7, walk_row, &w, &err)) > 0 ||
+               next < 60) {
+            assert_true(n >= 0);
+            if (next < 60) {
+                put_scored(st, &job, next, 10);
+                next += 10;
+            }
+        }
+        ls_result_cursor_clear(&cur);
+        bool seen[60] = {false};
+        for (int i = 0; i < w.n; i++) {
+            assert_true(w.idx[i] >= 0 && w.idx[i] < 60);
+            if (seen[w.idx[i]])
+                fail_msg("sort %d: row %lld delivered twice", sort, (long long)w.idx[i]);
+            seen[w.idx[i]] = true;
+            if (i && !walk_before(&w, i - 1, i, (enum ls_sort)sort))
+                fail_msg("sort %d: rows %d and %d out of order", sort, i - 1, i);
+        }
+        for (int i = 0; i < 10; i++)
+            assert_true(seen[i]);
+    }
+    ls_store_close(st);
 }
 
 /* ---- a child process, started before the parent opens anything ---- */
@@ -1367,6 +1465,7 @@ int main(void)
         cmocka_unit_test(test_store__upload_visible_only_after_commit),
         cmocka_unit_test(test_store__crash_mid_upload_leaves_nothing),
         cmocka_unit_test(test_store__results_page_in_rank_order),
+        cmocka_unit_test(test_store__keyset_walk_while_rows_arrive),
         cmocka_unit_test(test_store__results_query),
         cmocka_unit_test(test_store__unopenable_path_is_an_error),
         cmocka_unit_test(test_store__live_upload_survives_another_open),

@@ -261,7 +261,9 @@ static void test_http_parse__chunked_bodies(void **state)
     }
     char out[64];
     size_t n, used;
-    assert_int_equal(dechunk("3\nabc\n0\n\n", 3, out, &n, &used), 1); /* bare LF accepted */
+    /* Whitespace before an extension is allowed (BWS), as is an empty trailer. */
+    assert_int_equal(dechunk("3 ;a=\"b c\"\r\nabc\r\n0\t\r\n\r\n", 3, out, &n, &used), 1);
+    assert_memory_equal(out, "abc", 3);
     static const char *const bad[] = {
         "zz\r\n",
         "\r\n",
@@ -269,9 +271,28 @@ static void test_http_parse__chunked_bodies(void **state)
         "1000000000000000\r\n",
         "5\rx",
         "0\r\nTrailer\rx\r\n\r\n",
+        /* Strict framing: no bare LF anywhere, nothing but ";" after a size. */
+        "3\nabc\r\n0\r\n\r\n",
+        "3\r\nabc\n0\r\n\r\n",
+        "3\r\nabc\r\n0\r\n\n",
+        "3\r\nabc\r\n0\r\nT: x\n\r\n",
+        "2;\nxx\r\n0\r\n\r\n", /* the "funky chunks" desync */
+        "2 x\r\nxx\r\n0\r\n\r\n",
+        "2;a\x01\r\nxx\r\n0\r\n\r\n",
+        "2;a\x7f\r\nxx\r\n0\r\n\r\n",
+        "0\r\nT: \x1b\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(dechunk(bad[i], 2, out, &n, &used), -1);
+    /* A NUL in an extension (strlen would stop at it: fed with its length). */
+    static const char nul[] = "2;a\0b\r\nxx\r\n0\r\n\r\n";
+    struct ls_http_chunked c;
+    struct ls_http_error e;
+    char buf[sizeof(nul)];
+    memcpy(buf, nul, sizeof(nul));
+    ls_http_chunked_init(&c);
+    assert_int_equal(ls_http_chunked_feed(&c, buf, sizeof(nul) - 1, buf, &n, &used, &e), -1);
+    assert_int_equal(e.status, 400);
     /* An endless extension is refused. */
     char ext[2100] = "5;";
     memset(ext + 2, 'e', 2000);
