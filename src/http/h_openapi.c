@@ -110,7 +110,8 @@ static const struct {
      "'private, no-store','private, no-cache']}}"},
     {"ETag",
      "{'required':false,'description':'A finished job\\u0027s page: its validator, for "
-     "If-None-Match (then 304).','schema':{'type':'string','pattern':'^\\\"[0-9a-f]{32}\\\"$'}}"},
+     "If-None-Match (then 304). The gzip form has its own, ending in -gz.','schema':{'type':"
+     "'string','pattern':'^\\\"[0-9a-f]{32}(-gz)?\\\"$'}}"},
     {"Vary", "{'required':false,'description':'The reply depends on these request headers.',"
              "'schema':{'type':'string'}}"},
     {"Content-Encoding",
