@@ -50,15 +50,15 @@ static void test_scrub__table(void **state)
         {"no secret here", "no secret here"},
         {"", ""},
         /* Key shapes, configured or not. */
-        {"key AIzaSyA1234567890abcdefghijklmnopqrstu ok", "key [redacted] ok"},
+        {"key AIza-your-key-here-placeholder-0000 ok", "key [redacted] ok"},
         {"key AIza12345678901234567890123456789 ok", "key AIza12345678901234567890123456789 ok"},
-        {"sk-proj-abcdefghijklmnopqrstuvwx.", "[redacted]."},
-        {"sk-abcdefghijklmnopqrs", "sk-abcdefghijklmnopqrs"}, /* 19 after the prefix */
+        {"sk-proj-your-key-here-placeholder.", "[redacted]."},
+        {"sk-your-key-here-12345", "sk-your-key-here-12345"}, /* 19 after the prefix */
         {"\"lsk_ZYXWVUTSRQPONMLKJIHG\"", "\"[redacted]\""},
         {"lsk_ZYXWVUTSRQPONMLKJIH", "lsk_ZYXWVUTSRQPONMLKJIH"},
         {"lsk_ZYXWVUTSRQ-PONMLKJIHG", "lsk_ZYXWVUTSRQ-PONMLKJIHG"},         /* no dash in ours */
         {"task-management-and-reporting", "task-management-and-reporting"}, /* not a word start */
-        {"key=sk-abcdefghijklmnopqrstuvwx", "key=[redacted]"},
+        {"key=sk-your-key-here-placeholder", "key=[redacted]"},
         {"x9lsk_ZYXWVUTSRQPONMLKJIHG", "x9lsk_ZYXWVUTSRQPONMLKJIHG"},
         /* UTF-8 around a secret stays whole. */
         {"clé: " KEY " — fin", "clé: [redacted] — fin"},
