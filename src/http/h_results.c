@@ -235,21 +235,6 @@ struct page_stream {
     bool by_offset; /* reading the first piece, from the page's offset */
 };
 
-/* Keeps where the page stands: the store's keyset walk resumes after this row. */
-static void cursor_set(struct ls_result_cursor *c, enum ls_sort sort, const struct ls_result *res)
-{
-    c->has_last = true;
-    c->score = res->score;
-    c->idx = res->idx;
-    if (sort == LS_SORT_NAME || sort == LS_SORT_COMPANY) {
-        int f = sort == LS_SORT_NAME ? LS_F_NAME : LS_F_COMPANY;
-        free(c->text);
-        c->text = ls_xmalloc(res->lead.len[f] + 1);
-        memcpy(c->text, res->lead.f[f], res->lead.len[f]);
-        c->text[res->lead.len[f]] = '\0';
-    }
-}
-
 static int stream_rows(void *ud, const struct ls_result *res, struct ls_err *err)
 {
     struct page_stream *ps = ud;
@@ -258,7 +243,7 @@ static int stream_rows(void *ud, const struct ls_result *res, struct ls_err *err
     ps->first = p.out;
     ps->n = p.n;
     if (ps->by_offset) /* later pieces: the store advances the cursor itself */
-        cursor_set(&ps->cursor, ps->q.sort, res);
+        ls_result_cursor_set(&ps->cursor, ps->q.sort, res);
     return rc;
 }
 

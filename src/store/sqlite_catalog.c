@@ -230,25 +230,35 @@ int ls_sq_in_txn(struct conn *c, enum stmt_id id, int64_t a, int64_t b, bool is_
     return LS_OK;
 }
 
-int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_err *err)
+/*
+ * Deletes offer or upload id of ws (what names it, in_use and del are its
+ * statements) unless a queued or running job uses it: LS_ECONFLICT then,
+ * LS_ENOTFOUND when ws has no such row. One transaction, then a checkpoint so
+ * that the deleted text leaves the WAL too.
+ */
+static int delete_unused(struct ls_store *base, int64_t ws, int64_t id, const char *what,
+                         enum stmt_id in_use, enum stmt_id del, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)
         return err ? err->code : LS_EUNAVAILABLE;
     int64_t busy = 0, gone = 0;
+    char doing[40];
     int rc = ls_sq_begin(s, c, false, err);
+    snprintf(doing, sizeof(doing), "checking an %s", what);
     if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_OFFER_IN_USE, id, ws, true, &busy, "checking an offer", err);
+        rc = ls_sq_in_txn(c, in_use, id, ws, true, &busy, doing, err);
     if (rc == LS_OK && busy)
         rc = ls_err_set(err, LS_ECONFLICT,
-                        "offer %lld is used by a queued or running job: cancel it and wait for it "
+                        "%s %lld is used by a queued or running job: cancel it and wait for it "
                         "to stop",
-                        (long long)id);
-    if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_OFFER_DELETE, id, ws, false, &gone, "deleting an offer", err);
+                        what, (long long)id);
+    snprintf(doing, sizeof(doing), "deleting an %s", what);
+    if (rc == LS_OK) /* an upload's cascade takes its leads, rejected rows, jobs and results */
+        rc = ls_sq_in_txn(c, del, id, ws, false, &gone, doing, err);
     if (rc == LS_OK && gone == 0)
-        rc = ls_err_set(err, LS_ENOTFOUND, "offer %lld not found", (long long)id);
+        rc = ls_err_set(err, LS_ENOTFOUND, "%s %lld not found", what, (long long)id);
     if (rc == LS_OK)
         rc = ls_sq_in_txn(c, ST_WS_FIX, ws, 0, false, NULL, "updating the current state", err);
     if (rc == LS_OK)
@@ -258,6 +268,11 @@ int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_
     if (rc == LS_OK)
         ls_sq_checkpoint(s);
     return rc;
+}
+
+int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_err *err)
+{
+    return delete_unused(base, ws, id, "offer", ST_OFFER_IN_USE, ST_OFFER_DELETE, err);
 }
 
 /* ---- uploads ------------------------------------------------------------------- */
@@ -659,31 +674,5 @@ int ls_sq_upload_leads(struct ls_store *base, int64_t ws, int64_t id, int limit,
 
 int ls_sq_upload_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_err *err)
 {
-    struct sq_store *s = (struct sq_store *)base;
-    struct conn *c = ls_sq_acquire(s, err);
-    if (c == NULL)
-        return err ? err->code : LS_EUNAVAILABLE;
-    int64_t busy = 0, gone = 0;
-    int rc = ls_sq_begin(s, c, false, err);
-    if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_UPLOAD_IN_USE, id, ws, true, &busy, "checking an upload", err);
-    if (rc == LS_OK && busy)
-        rc = ls_err_set(err, LS_ECONFLICT,
-                        "upload %lld is used by a queued or running job: cancel it and wait for it "
-                        "to stop",
-                        (long long)id);
-    /* The cascade takes its leads, rejected rows, finished jobs and their results. */
-    if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_UPLOAD_DELETE, id, ws, false, &gone, "deleting an upload", err);
-    if (rc == LS_OK && gone == 0)
-        rc = ls_err_set(err, LS_ENOTFOUND, "upload %lld not found", (long long)id);
-    if (rc == LS_OK)
-        rc = ls_sq_in_txn(c, ST_WS_FIX, ws, 0, false, NULL, "updating the current state", err);
-    if (rc == LS_OK)
-        rc = ls_sq_commit(c, err);
-    ls_sq_rollback(c);
-    ls_sq_release(s, c);
-    if (rc == LS_OK)
-        ls_sq_checkpoint(s);
-    return rc;
+    return delete_unused(base, ws, id, "upload", ST_UPLOAD_IN_USE, ST_UPLOAD_DELETE, err);
 }

@@ -204,20 +204,8 @@ static int result_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     struct results_args *a = ud;
     struct ls_result r;
     result_cols(st, &r);
-    if (a->cursor) {
-        struct ls_result_cursor *cur = a->cursor;
-        cur->has_last = true;
-        cur->score = r.score;
-        cur->idx = r.idx;
-        enum ls_sort sort = a->q ? a->q->sort : LS_SORT_SCORE_DESC;
-        if (sort == LS_SORT_NAME || sort == LS_SORT_COMPANY) {
-            int f = sort == LS_SORT_NAME ? LS_F_NAME : LS_F_COMPANY;
-            free(cur->text);
-            cur->text = ls_xmalloc(r.lead.len[f] + 1);
-            memcpy(cur->text, r.lead.f[f], r.lead.len[f]);
-            cur->text[r.lead.len[f]] = '\0';
-        }
-    }
+    if (a->cursor)
+        ls_result_cursor_set(a->cursor, a->q ? a->q->sort : LS_SORT_SCORE_DESC, &r);
     a->n++;
     return a->cb(a->ud, &r, err);
 }

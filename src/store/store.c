@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/xalloc.h"
 #include "sys/metrics.h"
 
 static const char *const job_status_names[] = {
@@ -296,6 +297,20 @@ int ls_store_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (
                           size_t n, struct ls_verdict *out, bool *found, struct ls_err *err)
 {
     TIMED(verdicts_get, st, ws, keys, n, out, found, err);
+}
+
+void ls_result_cursor_set(struct ls_result_cursor *c, enum ls_sort sort, const struct ls_result *r)
+{
+    c->has_last = true;
+    c->score = r->score;
+    c->idx = r->idx;
+    if (sort == LS_SORT_NAME || sort == LS_SORT_COMPANY) {
+        int f = sort == LS_SORT_NAME ? LS_F_NAME : LS_F_COMPANY;
+        free(c->text);
+        c->text = ls_xmalloc(r->lead.len[f] + 1);
+        memcpy(c->text, r->lead.f[f], r->lead.len[f]);
+        c->text[r->lead.len[f]] = '\0';
+    }
 }
 
 void ls_result_cursor_clear(struct ls_result_cursor *c)

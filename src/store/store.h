@@ -129,6 +129,9 @@ struct ls_result_cursor {
     char *text; /* owned (ls_result_cursor_clear): its name or company, for those sorts */
 };
 
+/* Moves the cursor to r, a row of a walk in sort's order (r is borrowed). */
+void ls_result_cursor_set(struct ls_result_cursor *c, enum ls_sort sort, const struct ls_result *r);
+
 /* Frees what the cursor holds and empties it. */
 void ls_result_cursor_clear(struct ls_result_cursor *c);
 
