@@ -171,6 +171,22 @@ int h_srv_start(struct srv *s, const char *db, const char *const *env)
     return -1;
 }
 
+int h_srv_start_fake(struct srv *s, const char *name, const char *const *extra)
+{
+    char base[128], db[600];
+    const char *env[24];
+    size_t n = 0;
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
+    env[n++] = base;
+    env[n++] = "GEMINI_API_KEY=your-key-here";
+    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
+    for (size_t i = 0; extra && extra[i] && n < 23; i++)
+        env[n++] = extra[i];
+    env[n] = NULL;
+    h_path(db, sizeof(db), name);
+    return h_srv_start(s, db, env);
+}
+
 int h_srv_stop(struct srv *s, int sig)
 {
     if (s->pid <= 0)

@@ -30,6 +30,11 @@ void h_path(char *out, size_t cap, const char *name);
  * Returns 0 or -1 (the log is printed).
  */
 int h_srv_start(struct srv *s, const char *db, const char *const *env);
+/*
+ * h_srv_start on database name in h_tmpdir(), with the provider set to
+ * Gemini at the fake (h_fake), plus extra "KEY=value" entries (may be NULL).
+ */
+int h_srv_start_fake(struct srv *s, const char *name, const char *const *extra);
 
 /* Sends sig and waits; returns the exit status (or 128+signal). */
 int h_srv_stop(struct srv *s, int sig);

@@ -20,18 +20,7 @@
 /* A server on the fake Gemini (so jobs take as long as the fake's latency says). */
 static void start(struct srv *s, const char *name, const char *const *extra)
 {
-    static char base[128], db[600];
-    const char *env[12];
-    size_t n = 0;
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
-    env[n++] = base;
-    env[n++] = "GEMINI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    for (size_t i = 0; extra && extra[i] && n < 11; i++)
-        env[n++] = extra[i];
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
 static json_t *get(struct srv *s, const char *path, long want)

@@ -42,19 +42,6 @@ static char *unconst(const char *s)
     return (char *)(uintptr_t)s;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* True when needle[0..m) occurs in hay[0..n). */
 static bool has_bytes(const char *hay, size_t n, const char *needle, size_t m)
 {
@@ -238,14 +225,14 @@ static void exec_leadscore(const char *bin, const char *const *argv, const char 
 /* The exit status of pid (128 + signal) once it ends within ms, or -1. */
 static int wait_exit(pid_t pid, int ms)
 {
-    int64_t end = mono_ms() + ms;
+    int64_t end = ls_mono_ms() + ms;
     do {
         int st = 0;
         if (waitpid(pid, &st, WNOHANG) == pid)
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         if (ms)
-            sleep_ms(10);
-    } while (mono_ms() < end);
+            ls_sleep_ms(10);
+    } while (ls_mono_ms() < end);
     return -1;
 }
 
@@ -273,7 +260,7 @@ static int serve(struct srv *s, const char *host, const char *db, const char *co
     if (pid == 0)
         exec_leadscore(bin, argv, env, s->log, s->log);
     live_set(0, pid);
-    for (int64_t end = mono_ms() + BOUND_MS; mono_ms() < end; sleep_ms(20)) {
+    for (int64_t end = ls_mono_ms() + BOUND_MS; ls_mono_ms() < end; ls_sleep_ms(20)) {
         char *log = h_read_file(s->log, NULL);
         const char *p = log ? strstr(log, "event=server.listening") : NULL;
         p = p ? strstr(p, " port=") : NULL;
@@ -761,21 +748,21 @@ static void test_auth__cli_key_protects_running_server(void **state)
     struct srv s;
     start(&s, "cli-protects.db", NULL, NULL);
     check(&s, NULL, "GET", "/offers", NULL, 200);
-    int64_t t0 = mono_ms();
+    int64_t t0 = ls_mono_ms();
     char *key = key_new(s.db, "default", "admin", NULL);
-    int64_t created = mono_ms();
+    int64_t created = ls_mono_ms();
     long status = 200;
-    while (status == 200 && mono_ms() - created < 1500) {
+    while (status == 200 && ls_mono_ms() - created < 1500) {
         struct resp r;
         send_req(&s, NULL, "GET", "/offers", NULL, NULL, &r);
         status = r.status;
         h_resp_free(&r);
         if (status == 200)
-            sleep_ms(20);
+            ls_sleep_ms(20);
     }
     if (status != 401)
         fail_msg("still open %lld ms after the key was created (%lld ms to create it)",
-                 (long long)(mono_ms() - created), (long long)(created - t0));
+                 (long long)(ls_mono_ms() - created), (long long)(created - t0));
     all_routes_need_a_key(&s);
     check(&s, key, "GET", "/offers", NULL, 200);
     stop(&s);
@@ -836,7 +823,7 @@ static void test_auth__revoking_every_key_stays_protected(void **state)
     h_resp_free(&r);
     check(&s, key, "DELETE", path, NULL, 200);
     all_routes_need_a_key(&s);
-    sleep_ms(1100); /* past any cached answer */
+    ls_sleep_ms(1100); /* past any cached answer */
     all_routes_need_a_key(&s);
     stop(&s);
     free(key);
@@ -1273,17 +1260,17 @@ static void test_auth__revoked_by_cli_within_1500ms(void **state)
     start(&s, "revoke-cli.db", NULL, NULL);
     check(&s, key, "GET", "/offers", NULL, 200);
     assert_int_equal(key_revoke_cli(db, id), 0);
-    int64_t revoked = mono_ms();
+    int64_t revoked = ls_mono_ms();
     struct resp r = {0};
     for (;;) {
         send_req(&s, key, "GET", "/offers", NULL, NULL, &r);
-        if (r.status != 200 || mono_ms() - revoked > 1500)
+        if (r.status != 200 || ls_mono_ms() - revoked > 1500)
             break;
         h_resp_free(&r);
-        sleep_ms(20);
+        ls_sleep_ms(20);
     }
     if (r.status != 401)
-        fail_msg("the revoked key still works after %lld ms", (long long)(mono_ms() - revoked));
+        fail_msg("the revoked key still works after %lld ms", (long long)(ls_mono_ms() - revoked));
     assert_non_null(strstr(r.body, "revoked"));
     h_resp_free(&r);
     expect_error(&s, key, "GET", "/healthz", NULL, NULL, 401, "unauthorized");
@@ -1337,7 +1324,7 @@ static void test_auth__revoked_by_http_at_once(void **state)
         pthread_t t[2];
         for (int i = 0; i < 2; i++)
             pthread_create(&t[i], NULL, hammer_run, &h);
-        sleep_ms(round % 5 * 3);
+        ls_sleep_ms(round % 5 * 3);
         check(&s, admin, "DELETE", path, NULL, 200);
         struct resp r;
         send_req(&s, key, "GET", "/offers", NULL, NULL, &r);
@@ -1629,7 +1616,7 @@ static void test_auth__roles_with_data(void **state)
 /* Polls GET path (a job) as key until it is no longer queued or running, for up to 10 s. */
 static void wait_job(const struct srv *s, const char *key, const char *path)
 {
-    for (int64_t end = mono_ms() + 10000; mono_ms() < end; sleep_ms(20)) {
+    for (int64_t end = ls_mono_ms() + 10000; ls_mono_ms() < end; ls_sleep_ms(20)) {
         json_t *j = expect(s, key, "GET", path, NULL, 200);
         bool busy =
             strcmp(str(j, "status"), "queued") == 0 || strcmp(str(j, "status"), "running") == 0;
@@ -2386,7 +2373,7 @@ static void test_auth__secrets_stay_out_of_logs_and_replies(void **state)
         snprintf(longer, sizeof(longer), "%sabc", keys[1]);
         check(&s, longer, "GET", "/offers", NULL, 401);
     }
-    sleep_ms(1100); /* the CLI's revocation has reached the server */
+    ls_sleep_ms(1100); /* the CLI's revocation has reached the server */
     check(&s, keys[0], "GET", "/offers", NULL, 401);
     stop(&s);
 

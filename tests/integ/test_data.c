@@ -22,38 +22,14 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sys/sys.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* A server on the fake Gemini; extra is a NULL-terminated "K=v" list (may be NULL). */
 static void start(struct srv *s, const char *name, const char *const *extra)
 {
-    static char base[128];
-    char db[600];
-    const char *env[16];
-    size_t n = 0;
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
-    env[n++] = base;
-    env[n++] = "GEMINI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        env[n++] = extra[i];
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
 /* The first column of sql's first row as text (owned: free), on a connection of its own. */
@@ -210,7 +186,7 @@ static int64_t upload_ok(struct srv *s, const char *name, const struct csv_opts 
 
 static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
 {
-    for (int64_t end = now_ms() + timeout_ms; now_ms() < end; sleep_ms(50)) {
+    for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
         json_t *j = call(s, "GET", path, NULL, 200);
         const char *st = str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
@@ -231,7 +207,7 @@ static bool log_has(const struct srv *s, const char *needle)
 
 static bool log_wait(const struct srv *s, const char *needle, int ms)
 {
-    for (int64_t end = now_ms() + ms; now_ms() < end; sleep_ms(20)) {
+    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
         if (log_has(s, needle))
             return true;
     }
@@ -472,13 +448,13 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
     assert_true(raw_send(fd, csv, len));
     free(csv);
     bool written = false;
-    for (int64_t end = now_ms() + 10000; !written && now_ms() < end; sleep_ms(20))
+    for (int64_t end = ls_mono_ms() + 10000; !written && ls_mono_ms() < end; ls_sleep_ms(20))
         written = sql_int(s.db, "SELECT count(*) FROM leads") >= 4096;
     assert_true(written);
     assert_true(sql_int(s.db, "SELECT count(*) FROM upload_errors") > 0);
     close(fd);
     bool clean = false;
-    for (int64_t end = now_ms() + 2000; !clean && now_ms() < end; sleep_ms(20))
+    for (int64_t end = ls_mono_ms() + 2000; !clean && ls_mono_ms() < end; ls_sleep_ms(20))
         clean = sql_int(s.db, "SELECT count(*) FROM leads") == 0;
     assert_true(clean);
     assert_no_upload_rows(s.db, "a client that disconnected");
@@ -815,7 +791,7 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     assert_string_equal(str(j, "status"), "ok");
     json_decref(j);
     assert_int_equal(unlink(s.db), 0);
-    int64_t t0 = now_ms();
+    int64_t t0 = ls_mono_ms();
     j = call_h(&s, "POST", "/offers", h_example_offer(), 503, "deleted-offer-1");
     assert_string_equal(str(j, "code"), "storage_unavailable");
     json_decref(j);
@@ -827,7 +803,7 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     h_resp_free(&r);
     json_decref(call(&s, "POST", "/jobs", NULL, 503));
     bool unhealthy = false;
-    while (!unhealthy && now_ms() - t0 < 3000) {
+    while (!unhealthy && ls_mono_ms() - t0 < 3000) {
         assert_int_equal(h_http(&s, "GET", "/healthz", NULL, NULL, 0, &r), 0);
         j = h_json(&r);
         unhealthy = r.status == 503 && strcmp(str(j, "status"), "unhealthy") == 0 &&
@@ -835,9 +811,9 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
         json_decref(j);
         h_resp_free(&r);
         if (!unhealthy)
-            sleep_ms(50);
+            ls_sleep_ms(50);
     }
-    int64_t ms = now_ms() - t0;
+    int64_t ms = ls_mono_ms() - t0;
     assert_true(unhealthy);
     assert_true(ms <= 1500);
     h_srv_stop(&s, SIGTERM);

@@ -23,38 +23,14 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sys/sys.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* A server on the fake Gemini; extra is a NULL-terminated "K=v" list (may be NULL). */
 static void start(struct srv *s, const char *name, const char *const *extra)
 {
-    static char base[128];
-    char db[600];
-    const char *env[16];
-    size_t n = 0;
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
-    env[n++] = base;
-    env[n++] = "GEMINI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    for (size_t i = 0; extra && extra[i] && n < 15; i++)
-        env[n++] = extra[i];
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
 /* One integer from sql on the database file, on a connection of its own. */
@@ -98,7 +74,7 @@ static int sql_exec(const char *db_path, const char *sql)
 /* Waits up to ms for sql to give at least want. */
 static bool sql_wait(const char *db_path, const char *sql, int64_t want, int ms)
 {
-    for (int64_t end = now_ms() + ms; now_ms() < end; sleep_ms(20)) {
+    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
         if (sql_int(db_path, "%s", sql) >= want)
             return true;
     }
@@ -173,7 +149,7 @@ static int64_t upload(struct srv *s, const char *name, int n, const char *tag)
 /* Polls GET path until the job is no longer queued or running. */
 static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
 {
-    for (int64_t end = now_ms() + timeout_ms; now_ms() < end; sleep_ms(50)) {
+    for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
         json_t *j = call(s, "GET", path, NULL, 200);
         const char *st = str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
@@ -187,7 +163,7 @@ static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
 /* Waits until the server's log holds needle. */
 static bool log_wait(const struct srv *s, const char *needle, int ms)
 {
-    for (int64_t end = now_ms() + ms; now_ms() < end; sleep_ms(20)) {
+    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
         char *log = h_srv_log(s);
         bool found = log && strstr(log, needle);
         free(log);
@@ -575,9 +551,9 @@ static void test_multi__sync_score_run_by_the_other_server(void **state)
     int64_t small = upload(&a, "sync-small.csv", 10, "Small");
     char body[64];
     snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)small);
-    int64_t t0 = now_ms();
+    int64_t t0 = ls_mono_ms();
     json_t *j = call(&a, "POST", "/score", body, 200);
-    int64_t ms = now_ms() - t0;
+    int64_t ms = ls_mono_ms() - t0;
     assert_int_equal(num(j, "job_id"), 2);
     assert_int_equal(num(j, "scored"), 10);
     json_decref(j);
@@ -706,15 +682,15 @@ static void test_multi__cancel_from_another_server(void **state)
     json_decref(call(&a, "POST", "/jobs", NULL, 202));
     assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
-    int64_t t0 = now_ms();
+    int64_t t0 = ls_mono_ms();
     json_t *j = call(&b, "DELETE", "/jobs/1", NULL, 200);
-    assert_true(now_ms() - t0 < 5000);
+    assert_true(ls_mono_ms() - t0 < 5000);
     assert_string_equal(str(j, "status"), "cancelled");
     json_int_t done = num(j, "done");
     assert_true(done > 0 && done < 400);
     json_decref(j);
     assert_true(log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
-    sleep_ms(700); /* time for any late progress update to arrive */
+    ls_sleep_ms(700); /* time for any late progress update to arrive */
     j = call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(str(j, "status"), "cancelled");
     assert_int_equal(num(j, "done"), done);
@@ -724,7 +700,7 @@ static void test_multi__cancel_from_another_server(void **state)
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
     start(&a, "cancel-two.db", env);
-    sleep_ms(1200); /* longer than the worker's poll */
+    ls_sleep_ms(1200); /* longer than the worker's poll */
     j = call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(str(j, "status"), "cancelled");
     assert_int_equal(num(j, "done"), done);
@@ -856,7 +832,7 @@ static void *post_score(void *arg)
 {
     struct scorer *sc = arg;
     h_http(sc->s, "POST", "/score", NULL, NULL, 0, &sc->r);
-    sc->at = now_ms();
+    sc->at = ls_mono_ms();
     return NULL;
 }
 
@@ -880,10 +856,10 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
     pthread_t t;
     pthread_create(&t, NULL, post_score, &sc);
     assert_true(sql_wait(s.db, "SELECT count(*) FROM results", 1, 20000));
-    sleep_ms(200); /* and the next requests are in flight */
-    int64_t t0 = now_ms();
+    ls_sleep_ms(200); /* and the next requests are in flight */
+    int64_t t0 = ls_mono_ms();
     int rc = h_srv_stop(&s, SIGTERM);
-    int64_t exit_ms = now_ms() - t0;
+    int64_t exit_ms = ls_mono_ms() - t0;
     pthread_join(t, NULL);
     int64_t reply_ms = sc.at - t0;
     assert_int_equal(rc, 0);

@@ -1155,12 +1155,6 @@ static void test_store__succeeded_needs_every_result(void **state)
     ls_store_close(st);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void make_keys(unsigned char (*keys)[32], int n, unsigned char salt)
 {
     for (int i = 0; i < n; i++) {
@@ -1183,7 +1177,7 @@ static void test_store__cache_trim_evicts_least_recently_used(void **state)
     for (int i = 0; i < 4; i++) { /* stored in order 0, 1, 2, 3 */
         assert_int_equal(
             put_results(st, &job, i, 1, (const unsigned char(*)[32])keys[i], NULL, NULL), LS_OK);
-        sleep_ms(3);
+        ls_sleep_ms(3);
     }
     struct ls_verdict v[4];
     bool found[4];

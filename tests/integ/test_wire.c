@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "sys/sys.h"
 
 #define TEST_BUDGET_S 150   /* the alarm: no test may take longer */
 #define CONNECT_MS    2000  /* a loopback connect that takes longer failed */
@@ -49,19 +50,6 @@
 
 
 /* ---- clock and byte buffers ---------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 struct sb {
     char *p; /* owned, NUL-terminated */
@@ -277,10 +265,10 @@ static void srv_stop(struct srv *s)
         fail_msg("the server died during the test (wait status 0x%x)", (unsigned)status);
     }
     kill(pid, SIGTERM);
-    for (int64_t end = now_ms() + 10000; got == 0 && now_ms() < end;) {
+    for (int64_t end = ls_mono_ms() + 10000; got == 0 && ls_mono_ms() < end;) {
         got = waitpid(pid, &status, WNOHANG);
         if (got == 0)
-            sleep_ms(20);
+            ls_sleep_ms(20);
     }
     if (got != pid) {
         kill(pid, SIGKILL);
@@ -387,7 +375,7 @@ static struct conn *conn_must(int port, const char *src)
 static int conn_send(struct conn *c, const void *data, size_t len)
 {
     const char *p = data;
-    int64_t deadline = now_ms() + SEND_MS;
+    int64_t deadline = ls_mono_ms() + SEND_MS;
     while (len > 0) {
         ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
         if (n > 0) {
@@ -397,7 +385,7 @@ static int conn_send(struct conn *c, const void *data, size_t len)
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return -1;
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - ls_mono_ms();
         if (left <= 0)
             return -1;
         struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
@@ -415,7 +403,7 @@ static int conn_sends(struct conn *c, const char *s)
 static int conn_fill(struct conn *c, int64_t deadline)
 {
     while (!c->is_eof) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - ls_mono_ms();
         struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
         if (left <= 0)
             return -1;
@@ -638,7 +626,7 @@ static int resp_body(struct wresp *r, struct conn *c, size_t at, size_t cl, int6
  */
 static int resp_read(struct conn *c, int timeout_ms, bool is_head, struct wresp *r)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = ls_mono_ms() + timeout_ms;
     const char *end = NULL;
     size_t cl = 0, used = 0;
     memset(r, 0, sizeof(*r));
@@ -741,7 +729,7 @@ static bool check_resp(const struct wresp *r, bool is_head, const struct want *w
 static bool check_closed(struct conn *c, int timeout_ms, char *why, size_t cap)
 {
     char esc[200];
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = ls_mono_ms() + timeout_ms;
     for (;;) {
         if (c->len > 0) {
             escape_bytes(c->buf, c->len < 100 ? c->len : 100, esc, sizeof(esc));
@@ -805,7 +793,7 @@ static int64_t healthz_ms(int port, const char *src, int timeout_ms, char *why, 
     char req[128];
     struct wresp r = {0};
     struct want w = {200, NULL, NULL};
-    int64_t t0 = now_ms(), ms = -1;
+    int64_t t0 = ls_mono_ms(), ms = -1;
     struct conn *c = conn_open(port, src, 0);
     snprintf(req, sizeof(req), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", port);
     if (c == NULL)
@@ -815,7 +803,7 @@ static int64_t healthz_ms(int port, const char *src, int timeout_ms, char *why, 
     else if (resp_read(c, timeout_ms, false, &r) != 0)
         why_set(why, cap, "from %s: %s", src, r.why);
     else if (check_resp(&r, false, &w, why, cap))
-        ms = now_ms() - t0;
+        ms = ls_mono_ms() - t0;
     resp_free(&r);
     conn_close(c);
     return ms;
@@ -1083,7 +1071,7 @@ static void check_chunked_offer(const struct srv *s, const char *te)
         sb_addf(&chunk, "%zx\r\n", cut[i + 1] - cut[i]);
         sb_add(&chunk, offer + cut[i], cut[i + 1] - cut[i]);
         sb_add(&chunk, "\r\n", 2);
-        sleep_ms(30);
+        ls_sleep_ms(30);
         send_take("chunk", c, &chunk);
     }
     assert_int_equal(conn_sends(c, "0\r\n\r\n"), 0);
@@ -1265,12 +1253,12 @@ static void test_wire__expect(void **state)
 /* Waits until c has bytes or closes, trickling one byte every 200 ms if is_trickle. */
 static int64_t wait_answer(struct conn *c, bool is_trickle, int max_ms)
 {
-    int64_t t0 = now_ms();
-    while (c->len == 0 && !c->is_eof && now_ms() - t0 < max_ms) {
-        if (conn_fill(c, now_ms() + 200) < 0 && is_trickle)
+    int64_t t0 = ls_mono_ms();
+    while (c->len == 0 && !c->is_eof && ls_mono_ms() - t0 < max_ms) {
+        if (conn_fill(c, ls_mono_ms() + 200) < 0 && is_trickle)
             (void)conn_sends(c, "a");
     }
-    return now_ms() - t0;
+    return ls_mono_ms() - t0;
 }
 
 /* Issue #7: request line and headers must arrive within LEADSCORE_HEADER_TIMEOUT_MS: a
@@ -1284,7 +1272,7 @@ static void test_wire__header_deadline(void **state)
     (void)state;
     srv_start(&s, "deadline.db", env);
     struct conn *c = conn_must(s.port, NULL);
-    sleep_ms(500);
+    ls_sleep_ms(500);
     expand(&req, RAW(PIPE), s.port);
     send_take("request after 500 ms", c, &req);
     read_must("request after 500 ms of quiet", c, false, &r);
@@ -1355,7 +1343,7 @@ static void test_wire__slow_clients(void **state)
         if (ms < 0)
             n_failed++;
         worst = ms > worst ? ms : worst;
-        sleep_ms(100);
+        ls_sleep_ms(100);
     }
     print_message("GET /healthz with %d slow connections open: max %lld ms, %d failed\n", N_SLOW,
                   (long long)worst, n_failed);
@@ -1387,7 +1375,7 @@ static void expect_refused(const struct srv *s, const char *src, const char *cod
 static void expect_served_soon(const struct srv *s, const char *src)
 {
     char why[600] = "";
-    for (int64_t end = now_ms() + 2000; now_ms() < end; sleep_ms(50)) {
+    for (int64_t end = ls_mono_ms() + 2000; ls_mono_ms() < end; ls_sleep_ms(50)) {
         if (healthz_ms(s->port, src, 1000, why, sizeof(why)) >= 0)
             return;
     }
@@ -1407,7 +1395,7 @@ static void test_wire__per_ip_cap(void **state)
     srv_start(&s, "perip.db", env);
     for (int i = 0; i < 8; i++)
         idle[i] = conn_must(s.port, "127.0.0.1");
-    sleep_ms(300); /* let the server accept all eight first */
+    ls_sleep_ms(300); /* let the server accept all eight first */
     expect_refused(&s, "127.0.0.1", "too_many_connections");
     if (healthz_ms(s.port, "127.0.0.2", READ_MS, why, sizeof(why)) < 0)
         fail_msg("127.0.0.2 with 127.0.0.1 at its cap: %s", why);
@@ -1436,7 +1424,7 @@ static void test_wire__global_cap(void **state)
     srv_start(&s, "global.db", env);
     for (int i = 0; i < 8; i++)
         idle[i] = conn_must(s.port, i % 2 ? "127.0.0.1" : "127.0.0.3");
-    sleep_ms(300);
+    ls_sleep_ms(300);
     expect_refused(&s, "127.0.0.2", "server_busy");
     conn_close(idle[0]);
     expect_served_soon(&s, "127.0.0.2");
@@ -1483,9 +1471,9 @@ static void test_wire__out_of_descriptors(void **state)
     assert_int_equal(prlimit(s.pid, RLIMIT_NOFILE, &rl, NULL), 0);
     for (int i = 0; i < N; i++)
         c[i] = conn_must(s.port, "127.0.0.1");
-    sleep_ms(500);
+    ls_sleep_ms(500);
     long long t0 = cpu_ticks(s.pid);
-    sleep_ms(1000);
+    ls_sleep_ms(1000);
     long long used = cpu_ticks(s.pid) - t0;
     long hz = sysconf(_SC_CLK_TCK);
     if (t0 < 0 || used * 4 > hz) /* at most a quarter of a CPU second in one second */
@@ -1494,7 +1482,7 @@ static void test_wire__out_of_descriptors(void **state)
     int shed = 0;
     for (int i = 0; i < N; i++) {
         struct wresp r;
-        if (conn_fill(c[i], now_ms() + 100) <= 0 && c[i]->len == 0)
+        if (conn_fill(c[i], ls_mono_ms() + 100) <= 0 && c[i]->len == 0)
             continue; /* held by the server, idle */
         if (c[i]->len) {
             read_must("shed connection", c[i], false, &r);
@@ -1627,14 +1615,15 @@ static void test_wire__half_close(void **state)
     run.port = s.port;
     run.job_id = seed_scored(&s, csv);
     pthread_mutex_init(&run.mu, NULL);
-    int64_t t0 = now_ms();
+    int64_t t0 = ls_mono_ms();
     for (int i = 0; i < HC_THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, hc_worker, &run), 0);
     for (int i = 0; i < HC_THREADS; i++)
         pthread_join(th[i], NULL);
     pthread_mutex_destroy(&run.mu);
     print_message("half-close: %d rounds in %lld ms, %d replies lost, %d wrong\n", HC_ROUNDS,
-                  (long long)(now_ms() - t0), atomic_load(&run.n_lost), atomic_load(&run.n_bad));
+                  (long long)(ls_mono_ms() - t0), atomic_load(&run.n_lost),
+                  atomic_load(&run.n_bad));
     for (int k = 0; k < 4; k++)
         print_message("  %s: %d of %d lost\n", hc_kinds[k], atomic_load(&run.n_lost_kind[k]),
                       HC_ROUNDS / 4);
@@ -1916,23 +1905,23 @@ static void test_wire__slow_reader(void **state)
     expand(&req, RAW("GET /results/export HTTP/1.1\r\nHost: {H}\r\n\r\n"), s.port);
     send_take("export", c, &req);
     /* Its first bytes (what the small receive buffer holds): the export has begun. */
-    for (int64_t end = now_ms() + READ_MS; c->len < 16 && !c->is_eof && now_ms() < end;)
+    for (int64_t end = ls_mono_ms() + READ_MS; c->len < 16 && !c->is_eof && ls_mono_ms() < end;)
         (void)conn_fill(c, end);
     if (strncmp(c->buf ? c->buf : "", "HTTP/1.1 200 ", 13) != 0)
         fail_msg("GET /results/export: no 200 within %d ms (%zu bytes)", READ_MS, c->len);
     n_read = c->len;
-    last_read = now_ms();
+    last_read = ls_mono_ms();
     for (int round = 0; round < 20 && n_failed < 3; round++) {
-        if (now_ms() - last_read >= 1000) { /* 1 KB a second */
+        if (ls_mono_ms() - last_read >= 1000) { /* 1 KB a second */
             ssize_t got = recv(c->fd, chunk, sizeof(chunk), 0);
             n_read += got > 0 ? (size_t)got : 0;
-            last_read = now_ms();
+            last_read = ls_mono_ms();
         }
         int64_t ms = healthz_ms(s.port, "127.0.0.2", 1000, why, sizeof(why));
         if (ms < 0)
             n_failed++;
         worst = ms > worst ? ms : worst;
-        sleep_ms(100);
+        ls_sleep_ms(100);
     }
     print_message("GET /healthz beside a 1 KB/s export reader: max %lld ms, %d failed, %zu "
                   "export bytes read\n",
