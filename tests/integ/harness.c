@@ -2,15 +2,18 @@
 #define _DEFAULT_SOURCE
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -632,4 +635,62 @@ int h_fake_each(void **state)
     (void)state;
     h_fake_reset(&h_fake);
     return 0;
+}
+
+/* ---- raw sockets ---- */
+
+int h_raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+bool h_raw_send(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+long h_raw_reply(int fd, char **body)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    char *end = NULL;
+    long clen = -1;
+    for (;;) {
+        if (end && clen >= 0 && n >= (size_t)(end + 4 - buf) + (size_t)clen)
+            break;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+        ssize_t got = recv(fd, buf + n, cap - n, 0);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+        buf[n] = '\0';
+        if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+            const char *cl = strstr(buf, "Content-Length: ");
+            clen = cl && cl < end ? atol(cl + 16) : 0;
+        }
+    }
+    buf[n] = '\0';
+    long status = strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atol(buf + 9) : -1;
+    *body = strdup(end ? end + 4 : "");
+    free(buf);
+    return status;
 }

@@ -103,6 +103,15 @@ const char *h_repo(void);
 const char *h_example_offer(void);
 
 
+/* ---- raw sockets, for requests sent in pieces ---- */
+
+/* A connection to 127.0.0.1:port; -1 when it cannot be made. */
+int h_raw_connect(int port);
+/* Sends all of p; false once the server has stopped reading (it replied and closed). */
+bool h_raw_send(int fd, const char *p, size_t len);
+/* Reads one reply (framed by Content-Length); its status, *body the body (owned: free). */
+long h_raw_reply(int fd, char **body);
+
 /* ---- the fake model server (tests/integ/fake_llm.c, from $FAKE_LLM_BIN) ---- */
 
 struct fake {

@@ -218,56 +218,9 @@ static bool log_wait(const struct srv *s, const char *needle, int ms)
 
 static int raw_connect(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    int fd = h_raw_connect(port);
+    assert_true(fd >= 0);
     return fd;
-}
-
-/* Sends what it can; false once the server has stopped reading (it replied and closed). */
-static bool raw_send(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static long raw_reply(int fd, char **body)
-{
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    char *end = NULL;
-    long clen = -1;
-    for (;;) {
-        if (end && clen >= 0 && n >= (size_t)(end + 4 - buf) + (size_t)clen)
-            break;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-        }
-        ssize_t got = recv(fd, buf + n, cap - n, 0);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        buf[n] = '\0';
-        if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-            const char *cl = strstr(buf, "Content-Length: ");
-            clen = cl && cl < end ? atol(cl + 16) : 0;
-        }
-    }
-    buf[n] = '\0';
-    long status = strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atol(buf + 9) : -1;
-    *body = strdup(end ? end + 4 : "");
-    free(buf);
-    return status;
 }
 
 /* How often needle occurs in the file's bytes (0 when the file does not exist). */
@@ -444,8 +397,8 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
                       "POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
                       "Content-Length: %zu\r\n\r\n",
                       len * 2);
-    assert_true(raw_send(fd, head, (size_t)hl));
-    assert_true(raw_send(fd, csv, len));
+    assert_true(h_raw_send(fd, head, (size_t)hl));
+    assert_true(h_raw_send(fd, csv, len));
     free(csv);
     bool written = false;
     for (int64_t end = ls_mono_ms() + 10000; !written && ls_mono_ms() < end; ls_sleep_ms(20))
@@ -470,20 +423,20 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
     hl = snprintf(head, sizeof(head),
                   "POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
                   "Transfer-Encoding: chunked\r\n\r\n");
-    assert_true(raw_send(fd, head, (size_t)hl));
+    assert_true(h_raw_send(fd, head, (size_t)hl));
     bool open_conn = true;
     for (size_t off = 0; off < len && open_conn; off += 16384) {
         size_t n = len - off < 16384 ? len - off : 16384;
         char ch[32];
         int cl = snprintf(ch, sizeof(ch), "%zx\r\n", n);
-        open_conn =
-            raw_send(fd, ch, (size_t)cl) && raw_send(fd, csv + off, n) && raw_send(fd, "\r\n", 2);
+        open_conn = h_raw_send(fd, ch, (size_t)cl) && h_raw_send(fd, csv + off, n) &&
+                    h_raw_send(fd, "\r\n", 2);
     }
     if (open_conn)
-        raw_send(fd, "0\r\n\r\n", 5);
+        h_raw_send(fd, "0\r\n\r\n", 5);
     free(csv);
     char *reply = NULL;
-    long status = raw_reply(fd, &reply);
+    long status = h_raw_reply(fd, &reply);
     close(fd);
     if (status != 413 || strstr(reply, "too_large") == NULL) {
         print_error("chunked over the limit: %ld %s\n", status, reply);

@@ -177,54 +177,14 @@ static bool log_wait(const struct srv *s, const char *needle, int ms)
 
 static int raw_connect(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    int fd = h_raw_connect(port);
+    assert_true(fd >= 0);
     return fd;
 }
 
 static void raw_send(int fd, const char *p, size_t len)
 {
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        assert_true(n > 0);
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Reads one reply; returns its status, *body the body (owned: free). */
-static long raw_reply(int fd, char **body)
-{
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    char *end = NULL;
-    long clen = -1;
-    for (;;) {
-        if (end && clen >= 0 && n >= (size_t)(end + 4 - buf) + (size_t)clen)
-            break;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-        }
-        ssize_t got = recv(fd, buf + n, cap - n, 0);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        buf[n] = '\0';
-        if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
-            const char *cl = strstr(buf, "Content-Length: ");
-            clen = cl && cl < end ? atol(cl + 16) : 0;
-        }
-    }
-    buf[n] = '\0';
-    long status = strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atol(buf + 9) : -1;
-    *body = strdup(end ? end + 4 : "");
-    free(buf);
-    return status;
+    assert_true(h_raw_send(fd, p, len));
 }
 
 /* ---- a CLI run in the background ---- */
@@ -337,7 +297,7 @@ static void test_multi__slow_upload_beside_cli(void **state)
 
     raw_send(fd, csv + cut, len - cut);
     char *body = NULL;
-    long status = raw_reply(fd, &body);
+    long status = h_raw_reply(fd, &body);
     close(fd);
     free(csv);
     if (status != 201) {
@@ -402,7 +362,7 @@ static void test_multi__upload_row_removed_is_409(void **state)
     assert_int_equal(sql_exec(s.db, "PRAGMA foreign_keys=ON; DELETE FROM uploads"), SQLITE_OK);
     raw_send(fd, csv + cut, len - cut);
     char *body = NULL;
-    long status = raw_reply(fd, &body);
+    long status = h_raw_reply(fd, &body);
     close(fd);
     free(csv);
     json_error_t je;
