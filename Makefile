@@ -45,7 +45,10 @@ CORE_SRC := $(wildcard src/core/*.c)
 SHELL_SRC := $(wildcard src/sys/*.c src/auth/*.c src/store/*.c src/llm/*.c src/http/*.c src/jobs/*.c) \
 	$(filter-out src/app/main.c,$(wildcard src/app/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
-SHELL_OBJ := $(SHELL_SRC:%.c=$(B)/%.o)
+# The dashboard (web/) is embedded by tools/embed_web.c into one generated C file.
+WEB_FILES := $(wildcard web/* web/js/*.js)
+WEB_C := build/gen/web_assets.c
+SHELL_OBJ := $(SHELL_SRC:%.c=$(B)/%.o) $(B)/gen/web_assets.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -82,6 +85,20 @@ deps:
 
 # ---- build ---------------------------------------------------------------
 $(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+build/gen/embed_web: tools/embed_web.c src/core/sha256.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(CC) $(WARN) -O1 -Isrc -o $@ $^ -lz
+
+$(WEB_C): build/gen/embed_web $(WEB_FILES)
+	@echo "  EMBED   web/"
+	@build/gen/embed_web web $@.tmp && mv $@.tmp $@
+
+$(B)/gen/web_assets.o: $(WEB_C)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@

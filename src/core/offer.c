@@ -165,3 +165,18 @@ void ls_offer_digest(const struct ls_offer *o, unsigned char out[LS_OFFER_DIGEST
     ls_sha256_final(&c, out);
     free(canon);
 }
+
+bool ls_offer_err_field(const char *msg, char *out, size_t cap)
+{
+    size_t n = strcspn(msg, " ");
+    if (n == 0 || n >= cap || strncmp(msg, "offer ", 6) == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = msg[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '[' || c == ']'))
+            return false;
+    }
+    memcpy(out, msg, n);
+    out[n] = '\0';
+    return true;
+}

@@ -35,6 +35,13 @@ struct ls_offer {
  */
 int ls_offer_parse(const char *text, size_t len, struct ls_offer *out, struct ls_err *err);
 
+/*
+ * The field an LS_ESCHEMA message of ls_offer_parse is about ("name",
+ * "value_props", "value_props[2]"), copied to out; false when it is about
+ * the offer as a whole. Every such message starts with the field's path.
+ */
+bool ls_offer_err_field(const char *msg, char *out, size_t cap);
+
 /* Same as ls_offer_parse for an already decoded value (borrowed). */
 int ls_offer_from_json(const json_t *j, struct ls_offer *out, struct ls_err *err);
 

@@ -24,8 +24,11 @@ int ls_h_offer_create(struct ls_req *req)
         return ls_reply_error(req, LS_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", msg,
                               NULL);
     }
-    if (ls_offer_parse(ls_buf_str(&req->body), req->body.len, &offer, &err) != LS_OK)
-        return ls_reply_err(req, &err, NULL);
+    if (ls_offer_parse(ls_buf_str(&req->body), req->body.len, &offer, &err) != LS_OK) {
+        char field[64];
+        bool named = err.code == LS_ESCHEMA && ls_offer_err_field(err.msg, field, sizeof(field));
+        return ls_reply_err(req, &err, named ? json_pack("{s:s}", "field", field) : NULL);
+    }
     if (ls_store_offer_put(req->app->store, req->auth.workspace, &offer, ls_now_ms(), &id, &err) !=
         LS_OK) {
         r = ls_reply_err(req, &err, NULL);

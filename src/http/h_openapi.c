@@ -106,17 +106,27 @@ static const struct {
     {"Cache-Control",
      "{'required':true,'description':'no-store: the reply holds a secret (a new key) or a page "
      "of a job still running; private, no-cache: a finished job\\u0027s page, which may be kept "
-     "and revalidated with its ETag.','schema':{'type':'string','enum':['no-store',"
-     "'private, no-store','private, no-cache']}}"},
+     "and revalidated with its ETag; no-cache: a dashboard page; public, max-age=31536000, "
+     "immutable: a dashboard file at its content-hashed name.','schema':{'type':'string',"
+     "'enum':['no-store','private, no-store','private, no-cache','no-cache',"
+     "'public, max-age=31536000, immutable']}}"},
     {"ETag",
      "{'required':false,'description':'A finished job\\u0027s page: its validator, for "
-     "If-None-Match (then 304). The gzip form has its own, ending in -gz.','schema':{'type':"
-     "'string','pattern':'^\\\"[0-9a-f]{32}(-gz)?\\\"$'}}"},
+     "If-None-Match (then 304); also a dashboard file\\u0027s. The gzip form has its own, ending in -gz.','schema':{'type':"
+     "'string','pattern':'^\\\"([0-9a-f]{24}|[0-9a-f]{32})(-gz)?\\\"$'}}"},
     {"Vary", "{'required':false,'description':'The reply depends on these request headers.',"
              "'schema':{'type':'string'}}"},
     {"Content-Encoding",
      "{'required':false,'description':'gzip when the request accepted it (Accept-Encoding) and "
-     "the page is a finished job\\u0027s.','schema':{'type':'string','const':'gzip'}}"},
+     "the page is a finished job\\u0027s, or a dashboard file.','schema':{'type':'string','const':'gzip'}}"},
+    {"Content-Security-Policy",
+     "{'required':true,'description':'Only this server\\u0027s own scripts and styles; no inline "
+     "script or style attribute, no framing.','schema':{'type':'string','pattern':'^default-src "
+     "\\u0027self\\u0027; script-src \\u0027self\\u0027; style-src \\u0027self\\u0027;.*"
+     "frame-ancestors \\u0027none\\u0027$'}}"},
+    {"X-Content-Type-Options", "{'required':true,'schema':{'type':'string','const':'nosniff'}}"},
+    {"Referrer-Policy", "{'required':true,'schema':{'type':'string','const':'no-referrer'}}"},
+    {"X-Frame-Options", "{'required':true,'schema':{'type':'string','const':'DENY'}}"},
     {"Retry-After", "{'required':true,'description':'Seconds to wait before trying again.',"
                     "'schema':{'type':'integer','minimum':1}}"},
 };
@@ -143,6 +153,10 @@ static const struct {
     {"UploadId", ID_PARAM("upload")},
     {"JobId", ID_PARAM("job")},
     {"KeyId", ID_PARAM("key")},
+    {"AssetName",
+     "{'name':'name','in':'path','required':true,'description':'A file name as the page names "
+     "it: stem, content hash, extension.','schema':{'type':'string','pattern':"
+     "'^[a-z0-9-]+\\\\.[0-9a-f]{12}\\\\.[a-z0-9]+$'}}"},
     {"ListLimit",
      "{'name':'limit','in':'query','required':false,'description':'Items per page. " STRICT_INT
      "','schema':{'type':'integer','minimum':1,'maximum':1000,'default':100}}"},
@@ -218,6 +232,10 @@ static const struct {
 #define CSV    "text/csv; charset=utf-8"
 #define NDJSON "application/x-ndjson"
 #define PROM   "text/plain; version=0.0.4; charset=utf-8"
+#define HTML   "text/html; charset=utf-8"
+#define WEB_HEADERS                                                                                 \
+    "Content-Security-Policy X-Content-Type-Options Referrer-Policy X-Frame-Options Cache-Control " \
+    "Vary"
 
 struct resp_doc {
     const char *name; /* its components/responses key */
@@ -225,8 +243,8 @@ struct resp_doc {
     const char *description;
     const char *headers;   /* components/headers besides X-Request-Id (always sent) */
     const char *codes;     /* an error: the codes its Error body may carry */
-    const char *type[2];   /* media types of a success body */
-    const char *schema[2]; /* their components/schemas; "A|B": one of A and B */
+    const char *type[4];   /* media types of a success body */
+    const char *schema[4]; /* their components/schemas; "A|B": one of A and B */
     const char *lines;     /* application/x-ndjson: the schema of each line */
 };
 
@@ -257,6 +275,10 @@ static const struct resp_doc responses[] = {
     {"ResultExport", 200, "Every matching result, streamed (chunked on HTTP/1.1) in constant memory; CSV unless format=jsonl. A store failure mid-way cuts the body off, so a short download is never a complete-looking one.", "Content-Disposition X-Job-Id X-Job-Status", NULL, {CSV, NDJSON}, {"ResultCsv", "ResultLines"}, "Result"},
     {"KeyList", 200, "The workspace's keys, revoked ones included.", NULL, NULL, {JSON}, {"KeyList"}, NULL},
     {"KeyCreated", 201, "Created; key is its secret, shown this once.", "Location Cache-Control", NULL, {JSON}, {"KeyCreated"}, NULL},
+    {"DashboardPage", 200, "The dashboard's page; its scripts and styles are named by content hash.", WEB_HEADERS " ETag Content-Encoding", NULL, {HTML}, {"DashboardText"}, NULL},
+    {"DashboardFile", 200, "The file, cached for good (its name changes with its content).", WEB_HEADERS " ETag Content-Encoding", NULL, {"text/javascript; charset=utf-8", "text/css; charset=utf-8", "image/svg+xml"}, {"DashboardText", "DashboardText", "DashboardText"}, NULL},
+    {"DashboardNotModified", 304, "The file named by If-None-Match is still the file: no body.", WEB_HEADERS " ETag", NULL, {NULL}, {NULL}, NULL},
+    {"DashboardNotFound", 404, "No such dashboard file: the dashboard's not-found page.", WEB_HEADERS, NULL, {HTML}, {"DashboardText"}, NULL},
     {"KeyRevoked", 200, "Revoked.", NULL, NULL, {JSON}, {"Deleted"}, NULL},
     /* errors */
     {"BadRequest", 400, "The request is malformed, or a query parameter or path id is wrong.", NULL, "bad_request invalid", {NULL}, {NULL}, NULL},
@@ -346,7 +368,7 @@ static json_t *response_json(const struct resp_doc *d)
     } else if (d->codes) {
         json_object_set_new(content, JSON, json_pack("{s:o}", "schema", coded_error(d->codes)));
     } else {
-        for (size_t i = 0; i < 2 && d->type[i]; i++) {
+        for (size_t i = 0; i < LS_ARRAY_LEN(d->type) && d->type[i]; i++) {
             json_t *media = json_pack("{s:o}", "schema", schema_for(d->schema[i]));
             /* OpenAPI 3.2 calls it itemSchema; 3.1 needs the extension. */
             if (d->lines && strcmp(d->type[i], NDJSON) == 0)
@@ -385,6 +407,8 @@ struct op_doc {
 
 /* clang-format off */
 static const struct op_doc ops[] = {
+    {"GET", "/", "getDashboard", "dashboard", "Public: the page holds no data (it asks the API, behind the API's access rules). Served with a strict Content-Security-Policy.", NULL, NULL, "DashboardPage DashboardNotModified"},
+    {"GET", "/assets/{name}", "getDashboardFile", "dashboard", "Public. A name not embedded in this build gets the dashboard's not-found page.", NULL, NULL, "DashboardFile DashboardNotModified DashboardNotFound"},
     {"GET", "/healthz", "getHealth", "service", "Public. 503 with the same body (status unhealthy) when the database cannot be written.", NULL, NULL, "Health HealthUnavailable"},
     {"GET", "/openapi.json", "getOpenApi", "service", "Public. Built from the route table, so it lists exactly the operations served.", NULL, NULL, "OpenApi"},
     {"GET", "/metrics", "getMetrics", "service", "Public when LEADSCORE_METRICS_PUBLIC=1. Counts requests, jobs and model calls; holds no workspace's data.", NULL, NULL, "Metrics"},
@@ -447,7 +471,7 @@ static json_t *op_params(const struct ls_route *rt, const struct op_doc *d, cons
             undocumented(op, "it documents a query parameter the route does not take");
         json_array_append_new(params, ref("parameters", w, n));
     }
-    list = rt->query;
+    list = rt->query && strcmp(rt->query, "*") == 0 ? NULL : rt->query; /* "*": any, ignored */
     while (next_word(&list, &w, &n)) {
         bool found = false;
         const char *l2 = d->params, *w2;
@@ -603,10 +627,8 @@ static json_t *path_param(const char *pattern)
     static const struct {
         const char *prefix, *param;
     } by_prefix[] = {
-        {"/offers/", "OfferId"},
-        {"/uploads/", "UploadId"},
-        {"/jobs/", "JobId"},
-        {"/keys/", "KeyId"},
+        {"/offers/", "OfferId"}, {"/uploads/", "UploadId"}, {"/jobs/", "JobId"},
+        {"/keys/", "KeyId"},     {"/assets/", "AssetName"},
     };
     const char *open = strchr(pattern, '{');
     if (open == NULL)
@@ -654,8 +676,9 @@ static const char info_description[] =
     "(schema Error); `code` is one of ErrorCode. Each operation lists every status it answers "
     "with. Refusals before a request is read (no connection slot, a malformed or oversized "
     "head, a timeout, an unsupported protocol) come with `Connection: close`.\n\n"
-    "**Outside the operations.** A path no operation has answers 404 `not_found`; a path "
-    "with another method answers 405 `method_not_allowed` with `Allow`; a POST, PUT, PATCH or "
+    "**Outside the operations.** A path no operation has answers 404 `not_found` (except a "
+    "browser's GET asking for text/html outside the API's paths, which gets the "
+    "dashboard's not-found page); a path with another method answers 405 `method_not_allowed` with `Allow`; a POST, PUT, PATCH or "
     "DELETE from a foreign Origin answers 403 `forbidden_origin` before any of that (see "
     "x-leadscore-unrouted). HEAD is answered wherever GET is, without the body. OPTIONS on any path "
     "answers 204 with `Allow` (a CORS preflight from an origin in LEADSCORE_CORS_ORIGINS also "
@@ -709,7 +732,20 @@ static json_t *allow_response(unsigned status, const char *description, const ch
 static json_t *unrouted(void)
 {
     json_t *unknown = responses_map(unrouted_responses);
-    json_object_set_new(unknown, "404", ref("responses", "NotFound", 8));
+    /* A browser's GET for text/html outside the API's paths gets the dashboard's page. */
+    struct resp_doc nf = {"",
+                          404,
+                          "No such path: a JSON not_found, or the dashboard's not-found page for a "
+                          "browser's GET outside the API's paths.",
+                          NULL,
+                          "not_found",
+                          {NULL},
+                          {NULL},
+                          NULL};
+    json_t *not_found = response_json(&nf);
+    json_object_set_new(json_object_get(not_found, "content"), HTML,
+                        json_pack("{s:o}", "schema", ref("schemas", "DashboardText", 13)));
+    json_object_set_new(unknown, "404", not_found);
     /* A state-changing request from a foreign origin is refused before routing. */
     json_object_set_new(unknown, "403", ref("responses", "Forbidden", 9));
     json_t *other = responses_map(unrouted_responses);

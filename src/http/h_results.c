@@ -127,38 +127,6 @@ static size_t page_key(const struct ls_job *job, const struct ls_results_query *
     return w;
 }
 
-/* Accept-Encoding names gzip with a non-zero q (RFC 9110 section 12.5.3). */
-static bool accepts_gzip(const struct ls_req *req)
-{
-    const char *v = ls_req_header(req, "Accept-Encoding");
-    for (const char *p = v; p && *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ",");
-        if ((n >= 4 && strncasecmp(p, "gzip", 4) == 0 && (n == 4 || p[4] == ';' || p[4] == ' ')) ||
-            (n >= 1 && p[0] == '*' && (n == 1 || p[1] == ';'))) {
-            const char *qv = memchr(p, ';', n);
-            const char *qs = qv ? strstr(qv, "q=") : NULL;
-            return qs == NULL || qs >= p + n || strtod(qs + 2, NULL) > 0;
-        }
-        p += n;
-    }
-    return false;
-}
-
-/* If-None-Match holds etag (or *). */
-static bool not_modified(const struct ls_req *req, const char *etag)
-{
-    const char *v = ls_req_header(req, "If-None-Match");
-    if (v == NULL)
-        return false;
-    if (strstr(v, etag) != NULL)
-        return true;
-    while (*v == ' ')
-        v++;
-    return v[0] == '*';
-}
-
 static void page_headers(struct ls_resp *resp, const struct ls_job *job, int64_t total)
 {
     char t[24];
@@ -174,7 +142,7 @@ static int send_cached(struct ls_req *req, const struct ls_job *job, struct ls_c
     size_t el = strlen(pg->etag);
     snprintf(etag, sizeof(etag), "%.*s%s\"", (int)(el ? el - 1 : 0), pg->etag,
              pg->gzip ? "-gz" : "");
-    bool unchanged = not_modified(req, etag);
+    bool unchanged = ls_req_not_modified(req, etag);
     struct ls_resp *resp = ls_resp_new(unchanged ? LS_HTTP_NOT_MODIFIED : LS_HTTP_OK);
     page_headers(resp, job, pg->total);
     ls_resp_header(resp, "ETag", etag);
@@ -199,7 +167,7 @@ static int cached_page(struct ls_req *req, const struct ls_job *job,
 {
     char key[512];
     size_t klen = page_key(job, q, key, sizeof(key));
-    bool gz = accepts_gzip(req);
+    bool gz = ls_req_accepts_gzip(req);
     struct ls_cached_page pg = {0};
     if (ls_results_cache_get(req->app->cache, key, klen, gz, &pg))
         return send_cached(req, job, &pg);

@@ -203,6 +203,8 @@ struct ls_resp *ls_resp_new(unsigned status);
 void ls_resp_header(struct ls_resp *r, const char *name, const char *value);
 /* Body from a malloc'd buffer (taken) with its content type (copied). */
 void ls_resp_body_take(struct ls_resp *r, const char *type, char *data, size_t len);
+/* Body from bytes in static storage (borrowed: they outlive every reply). */
+void ls_resp_body_static(struct ls_resp *r, const char *type, const void *data, size_t len);
 /* Body from a blob (takes one reference). */
 void ls_resp_body_blob(struct ls_resp *r, const char *type, struct ls_blob *b);
 /* Streamed body; release(ud) is called when the reply is done or abandoned. */
@@ -260,6 +262,10 @@ const char *ls_req_query(const struct ls_req *req, const char *name);
 bool ls_req_content_type_is(const struct ls_req *req, const char *type);
 /* True when the request carries a body (Content-Length > 0 or chunked). */
 bool ls_req_has_body(const struct ls_req *req);
+/* True when Accept-Encoding names gzip (or *) with a non-zero q (RFC 9110 12.5.3). */
+bool ls_req_accepts_gzip(const struct ls_req *req);
+/* True when If-None-Match names etag (quoted, as sent in ETag) or is "*". */
+bool ls_req_not_modified(const struct ls_req *req, const char *etag);
 
 /*
  * Suspends the request until the job runner is done with job_id (finished,
@@ -318,6 +324,12 @@ bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset,
 bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, int *r);
 
 int ls_h_health(struct ls_req *req);
+int ls_h_web_index(struct ls_req *req);
+int ls_h_web_asset(struct ls_req *req);
+/* The dashboard's not-found page (404, HTML). */
+int ls_web_not_found(struct ls_req *req);
+/* True when an unknown path should get that page: a browser's GET outside the API's paths. */
+bool ls_web_wants_page(const struct ls_req *req);
 int ls_h_openapi(struct ls_req *req);
 int ls_h_metrics(struct ls_req *req);
 int ls_h_offer_create(struct ls_req *req);

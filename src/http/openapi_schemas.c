@@ -355,6 +355,9 @@ static const struct {
     {"ResultLines",
      "{'type':'string','contentMediaType':'application/x-ndjson','description':'One Result "
      "object per line, each line ended by LF.'}"},
+    {"DashboardText",
+     "{'type':'string','description':'A file of the dashboard, embedded in the binary at build "
+     "time'}"},
     {"MetricsText",
      "{'type':'string','description':'The Prometheus text exposition format 0.0.4'}"},
     {"Key",

@@ -74,6 +74,14 @@ void ls_resp_body_take(struct ls_resp *r, const char *type, char *data, size_t l
     r->mem_len = len;
 }
 
+void ls_resp_body_static(struct ls_resp *r, const char *type, const void *data, size_t len)
+{
+    set_type(r, type);
+    r->kind = LS_RB_STATIC;
+    r->stat = data;
+    r->stat_len = len;
+}
+
 void ls_resp_body_blob(struct ls_resp *r, const char *type, struct ls_blob *b)
 {
     set_type(r, type);
@@ -103,6 +111,8 @@ int64_t ls_resp_length(const struct ls_resp *r)
         return 0;
     case LS_RB_MEM:
         return (int64_t)r->mem_len;
+    case LS_RB_STATIC:
+        return (int64_t)r->stat_len;
     case LS_RB_BLOB:
         return (int64_t)r->blob->len;
     case LS_RB_STREAM:

@@ -54,6 +54,38 @@ bool ls_req_has_body(const struct ls_req *req)
     return req->framing.body != LS_HTTP_BODY_NONE;
 }
 
+/* Accept-Encoding names gzip with a non-zero q (RFC 9110 section 12.5.3). */
+bool ls_req_accepts_gzip(const struct ls_req *req)
+{
+    const char *v = ls_req_header(req, "Accept-Encoding");
+    for (const char *p = v; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        if ((n >= 4 && strncasecmp(p, "gzip", 4) == 0 && (n == 4 || p[4] == ';' || p[4] == ' ')) ||
+            (n >= 1 && p[0] == '*' && (n == 1 || p[1] == ';'))) {
+            const char *qv = memchr(p, ';', n);
+            const char *qs = qv ? strstr(qv, "q=") : NULL;
+            return qs == NULL || qs >= p + n || strtod(qs + 2, NULL) > 0;
+        }
+        p += n;
+    }
+    return false;
+}
+
+/* If-None-Match holds etag (or *). */
+bool ls_req_not_modified(const struct ls_req *req, const char *etag)
+{
+    const char *v = ls_req_header(req, "If-None-Match");
+    if (v == NULL)
+        return false;
+    if (strstr(v, etag) != NULL)
+        return true;
+    while (*v == ' ')
+        v++;
+    return v[0] == '*';
+}
+
 static void resume_on_done(void *ud, int64_t job_id)
 {
     (void)job_id;
@@ -297,6 +329,8 @@ static void preflight(struct ls_req *req, const char *allow)
 static bool query_allowed(struct ls_req *req)
 {
     const char *doc = req->route->query ? req->route->query : "";
+    if (strcmp(doc, "*") == 0)
+        return true; /* the dashboard page: links may carry anything (utm_source=...) */
     for (size_t i = 0; i < req->n_query; i++) {
         const char *k = req->query[i].key;
         size_t kl = strlen(k);
@@ -338,6 +372,10 @@ static void route_missing(struct ls_req *req, const char *allow)
     char path[200];
     snprintf(path, sizeof(path), "%.*s", (int)(req->path_len < 180 ? req->path_len : 180),
              req->path);
+    if (allow[0] == '\0' && ls_web_wants_page(req)) {
+        ls_web_not_found(req);
+        return;
+    }
     if (allow[0] == '\0') {
         snprintf(msg, sizeof(msg), "no such endpoint: %s %s", req->method, path);
         ls_reply_error(req, LS_HTTP_NOT_FOUND, "not_found", msg, NULL);

@@ -7,7 +7,7 @@
 
 #include "http/http.h"
 
-enum ls_resp_body { LS_RB_NONE, LS_RB_MEM, LS_RB_BLOB, LS_RB_STREAM };
+enum ls_resp_body { LS_RB_NONE, LS_RB_MEM, LS_RB_STATIC, LS_RB_BLOB, LS_RB_STREAM };
 
 struct ls_resp {
     unsigned status;
@@ -16,6 +16,8 @@ struct ls_resp {
     enum ls_resp_body kind;
     char *mem; /* owned (LS_RB_MEM) */
     size_t mem_len;
+    const char *stat; /* borrowed, static storage (LS_RB_STATIC) */
+    size_t stat_len;
     struct ls_blob *blob; /* one reference owned (LS_RB_BLOB) */
     ls_stream_fn fn;      /* LS_RB_STREAM */
     void *ud;

@@ -14,6 +14,11 @@
 /* clang-format off */
 static const struct ls_route routes[] = {
     /* method  pattern  summary  query  request body  ok status  ok type  least role  body mode  handlers */
+    {"GET",    "/", "The dashboard (HTML; any query is ignored)", "*", LS_DOC_NONE, 200,
+     "text/html", LS_ROLE_NONE, LS_BODY_NONE, ls_h_web_index, NULL, NULL, NULL},
+    {"GET",    "/assets/{name}", "A dashboard file at its content-hashed name (cached for good)",
+     NULL, LS_DOC_NONE, 200, "text/javascript", LS_ROLE_NONE, LS_BODY_NONE, ls_h_web_asset, NULL,
+     NULL, NULL},
     {"GET",    "/healthz", "Liveness, version, AI provider and model, store health", NULL, LS_DOC_NONE,
      200, JSON, LS_ROLE_NONE, LS_BODY_NONE, ls_h_health, NULL, NULL, NULL},
     {"GET",    "/openapi.json", "This API as an OpenAPI 3.1 document", NULL, LS_DOC_NONE, 200, JSON,

@@ -575,6 +575,9 @@ void ls_conn_reply(struct ls_conn *c, struct ls_resp *r)
         if (r->kind == LS_RB_MEM) {
             c->body = r->mem;
             c->body_len = r->mem_len;
+        } else if (r->kind == LS_RB_STATIC) {
+            c->body = r->stat;
+            c->body_len = r->stat_len;
         } else if (r->kind == LS_RB_BLOB) {
             c->body = r->blob->data;
             c->body_len = r->blob->len;

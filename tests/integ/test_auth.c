@@ -617,17 +617,20 @@ static size_t routes_documented(const struct srv *s, struct route *out, size_t c
             }
             r->path[w] = '\0';
             bool read = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-            r->least = strcmp(pattern, "/healthz") == 0 || strcmp(pattern, "/openapi.json") == 0 ? 0
-                       : strncmp(pattern, "/keys", 5) == 0                                       ? 3
-                       : read                                                                    ? 1
-                              : 2;
+            r->least = strcmp(pattern, "/healthz") == 0 || strcmp(pattern, "/openapi.json") == 0 ||
+                               strcmp(pattern, "/") == 0 || strncmp(pattern, "/assets/", 8) == 0
+                           ? 0
+                       : strncmp(pattern, "/keys", 5) == 0 ? 3
+                       : read                              ? 1
+                                                           : 2;
         }
     }
     json_decref(doc);
     return n;
 }
 
-/* Every documented route but /healthz and /openapi.json answers 401 without a key. */
+/* Every documented route but /healthz, /openapi.json and the dashboard's files answers 401
+ * without a key. */
 static void all_routes_need_a_key(const struct srv *s)
 {
     struct route rt[64];

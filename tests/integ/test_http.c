@@ -195,6 +195,17 @@ static void test_http__readme_flow(void **state)
     stop(&s);
 }
 
+/* details.field of a 422 names the field at fault (NULL: none, the offer as a whole). */
+static void expect_field(const struct resp *r, const char *field)
+{
+    json_t *j = h_json(r);
+    const char *got = json_string_value(json_object_get(json_object_get(j, "details"), "field"));
+    if (field == NULL)
+        assert_null(got);
+    else
+        assert_string_equal(got ? got : "(none)", field);
+    json_decref(j);
+}
 static void test_http__offer_errors(void **state)
 {
     (void)state;
@@ -209,12 +220,22 @@ static void test_http__offer_errors(void **state)
                     "{\"name\": \"n\", \"value_props\": [\"a\"], \"ideal_use_cases\": \"x\"}", &r),
         0);
     expect_error(&r, 422, "validation_error", "ideal_use_cases must be an array of strings");
+    expect_field(&r, "ideal_use_cases");
     h_resp_free(&r);
     assert_int_equal(h_post_json(&s, "/offer", "{\"value_props\": [\"a\"]}", &r), 0);
     expect_error(&r, 422, "validation_error", "name is required");
+    expect_field(&r, "name"); /* the dashboard shows the message next to this field */
+    h_resp_free(&r);
+    assert_int_equal(h_post_json(&s, "/offer",
+                                 "{\"name\": \"n\", \"value_props\": [\"a\", \" \"], "
+                                 "\"ideal_use_cases\": [\"b\"]}",
+                                 &r),
+                     0);
+    expect_field(&r, "value_props[1]");
     h_resp_free(&r);
     assert_int_equal(h_post_json(&s, "/offer", "[]", &r), 0);
     expect_error(&r, 422, "validation_error", "offer must be a JSON object");
+    expect_field(&r, NULL);
     h_resp_free(&r);
     const char *text[] = {"Content-Type: text/plain", NULL};
     assert_int_equal(h_http(&s, "POST", "/offer", text, offer_json, strlen(offer_json), &r), 0);

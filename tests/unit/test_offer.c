@@ -31,30 +31,32 @@ static void test_offer__errors_name_the_field(void **state)
         const char *json;
         int code;
         const char *msg;
+        const char *field; /* what ls_offer_err_field names, NULL: the offer as a whole */
     } cases[] = {
-        {"{\"name\": \"x\",", LS_EPARSE, "invalid JSON at line 1, column 13"},
-        {"[1]", LS_ESCHEMA, "offer must be a JSON object"},
+        {"{\"name\": \"x\",", LS_EPARSE, "invalid JSON at line 1, column 13", NULL},
+        {"[1]", LS_ESCHEMA, "offer must be a JSON object", NULL},
         {"{\"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
-         "name is required (a non-empty string)"},
+         "name is required (a non-empty string)", "name"},
         {"{\"name\": 5, \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
-         "name must be a non-empty string"},
+         "name must be a non-empty string", "name"},
         {"{\"name\": \"  \", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
-         "name must be a non-empty string"},
+         "name must be a non-empty string", "name"},
         {"{\"name\": \"n\", \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
-         "value_props is required (an array of strings)"},
+         "value_props is required (an array of strings)", "value_props"},
         {"{\"name\": \"n\", \"value_props\": \"a\", \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
-         "value_props must be an array of strings"},
+         "value_props must be an array of strings", "value_props"},
         {"{\"name\": \"n\", \"value_props\": [], \"ideal_use_cases\": [\"b\"]}", LS_ESCHEMA,
-         "value_props must have at least one element"},
+         "value_props must have at least one element", "value_props"},
         {"{\"name\": \"n\", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\", 3]}", LS_ESCHEMA,
-         "ideal_use_cases must be an array of strings (element 1 is not a string)"},
+         "ideal_use_cases must be an array of strings (element 1 is not a string)",
+         "ideal_use_cases"},
         {"{\"name\": \"n\", \"value_props\": [\"a\", \"\"], \"ideal_use_cases\": [\"b\"]}",
-         LS_ESCHEMA, "value_props[1] must be a non-empty string"},
+         LS_ESCHEMA, "value_props[1] must be a non-empty string", "value_props[1]"},
         {"{\"name\": \"n\", \"value_props\": [\"a\"], \"ideal_use_cases\": [\"b\"], "
          "\"icp_industries\": \"SaaS\"}",
-         LS_ESCHEMA, "icp_industries must be an array of strings"},
-        {"{\"name\": \"a\", \"name\": \"b\"}", LS_EPARSE, "duplicate object key"},
-        {"", LS_EPARSE, "invalid JSON"},
+         LS_ESCHEMA, "icp_industries must be an array of strings", "icp_industries"},
+        {"{\"name\": \"a\", \"name\": \"b\"}", LS_EPARSE, "duplicate object key", NULL},
+        {"", LS_EPARSE, "invalid JSON", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ls_offer o = {0};
@@ -62,6 +64,13 @@ static void test_offer__errors_name_the_field(void **state)
         int rc = ls_offer_parse(cases[i].json, strlen(cases[i].json), &o, &err);
         if (rc != cases[i].code || strstr(err.msg, cases[i].msg) == NULL) {
             print_error("case %zu: rc %d msg '%s'\n", i, rc, err.msg);
+            fail();
+        }
+        char field[64];
+        bool named = ls_offer_err_field(err.msg, field, sizeof(field));
+        if (cases[i].code == LS_ESCHEMA &&
+            (named != (cases[i].field != NULL) || (named && strcmp(field, cases[i].field) != 0))) {
+            print_error("case %zu: field '%s'\n", i, named ? field : "(none)");
             fail();
         }
         ls_offer_release(&o);
