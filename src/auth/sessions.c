@@ -26,10 +26,10 @@
 struct slot {
     unsigned char hash[LS_SHA256_LEN];
     bool used;
-    bool found;                     /* the store had the session */
-    uint64_t key_gen, own_gen;      /* the generations it was read under */
-    int64_t checked_ms;             /* monotonic */
-    int64_t expires_ms;             /* wall clock */
+    bool found;                /* the store had the session */
+    uint64_t key_gen, own_gen; /* the generations it was read under */
+    int64_t checked_ms;        /* monotonic */
+    int64_t expires_ms;        /* wall clock */
     struct ls_key_info key;
 };
 
@@ -115,8 +115,7 @@ static const struct slot *find(struct ls_sessions *s, const unsigned char *hash,
     for (int i = 0; i < CACHE_SLOTS; i++) {
         const struct slot *e = &s->slots[i];
         if (e->used && e->key_gen == key_gen && e->own_gen == own_gen &&
-            now - e->checked_ms < LS_KEYS_CACHE_MS &&
-            memcmp(e->hash, hash, LS_SHA256_LEN) == 0)
+            now - e->checked_ms < LS_KEYS_CACHE_MS && memcmp(e->hash, hash, LS_SHA256_LEN) == 0)
             return e;
     }
     return NULL;
@@ -145,8 +144,7 @@ int ls_sessions_verify(struct ls_sessions *s, const char *token, size_t len,
                        struct ls_key_info *key, int64_t *expires_ms, struct ls_err *err)
 {
     if (!well_formed(token, len))
-        return ls_err_set(err, LS_EUNAUTHORIZED,
-                          "the session cookie is malformed: sign in again");
+        return ls_err_set(err, LS_EUNAUTHORIZED, "the session cookie is malformed: sign in again");
     unsigned char hash[LS_SHA256_LEN];
     hash_of(token, len, hash);
     int64_t now = ls_mono_ms();

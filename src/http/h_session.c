@@ -35,8 +35,7 @@ static bool cookie_secure(const struct ls_req *req)
 
 static json_t *workspace_json(const struct ls_req *req)
 {
-    const char *name =
-        req->auth.open ? DEFAULT_WORKSPACE_NAME : req->auth.key.workspace_name;
+    const char *name = req->auth.open ? DEFAULT_WORKSPACE_NAME : req->auth.key.workspace_name;
     return json_pack("{s:I, s:o}", "id", (json_int_t)req->auth.workspace, "name",
                      ls_json_text(name, strlen(name)));
 }
@@ -169,6 +168,5 @@ int ls_h_session_delete(struct ls_req *req)
     snprintf(cookie, sizeof(cookie), "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
              LS_SESSION_COOKIE, cookie_secure(req) ? "; Secure" : "");
     const char *headers[] = {"Set-Cookie", cookie, "Cache-Control", "no-store", NULL};
-    return ls_reply_json_hdr(req, LS_HTTP_OK, json_pack("{s:s}", "message", "signed out"),
-                             headers);
+    return ls_reply_json_hdr(req, LS_HTTP_OK, json_pack("{s:s}", "message", "signed out"), headers);
 }

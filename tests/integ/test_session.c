@@ -91,9 +91,8 @@ static void req(const struct srv *s, const char *method, const char *path, const
 }
 
 /* A request that must answer want; its JSON body (new reference) when it has one. */
-static json_t *expect(const struct srv *s, const char *method, const char *path,
-                      const char *token, const char *key, const char *const *more,
-                      const char *body, long want)
+static json_t *expect(const struct srv *s, const char *method, const char *path, const char *token,
+                      const char *key, const char *const *more, const char *body, long want)
 {
     struct resp r;
     req(s, method, path, token, key, more, body, &r);
@@ -355,9 +354,8 @@ static void test_session__settings_checked_at_start(void **state)
     char db[600];
     h_path(db, sizeof(db), "settings.db");
     static const char *const bad[] = {
-        "LEADSCORE_SESSION_HOURS=0",    "LEADSCORE_SESSION_HOURS=8761",
-        "LEADSCORE_SESSION_HOURS=12h",  "LEADSCORE_SESSION_HOURS=-1",
-        "LEADSCORE_COOKIE_SECURE=yes",  "LEADSCORE_COOKIE_SECURE=2",
+        "LEADSCORE_SESSION_HOURS=0",  "LEADSCORE_SESSION_HOURS=8761", "LEADSCORE_SESSION_HOURS=12h",
+        "LEADSCORE_SESSION_HOURS=-1", "LEADSCORE_COOKIE_SECURE=yes",  "LEADSCORE_COOKIE_SECURE=2",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *env[] = {bad[i], "LEADSCORE_AI_PROVIDER=offline", NULL};
@@ -409,12 +407,9 @@ static void test_session__bad_sign_ins(void **state)
     static const struct {
         const char *body, *field;
     } shapes[] = {
-        {"{}", "key"},
-        {"{\"key\":null}", "key"},
-        {"{\"key\":52}", "key"},
-        {"{\"key\":[\"lsk_\"]}", "key"},
-        {"[]", "key"},
-        {"{\"key\":\"lsk_x\",\"role\":\"admin\"}", "role"},
+        {"{}", "key"},           {"{\"key\":null}", "key"},
+        {"{\"key\":52}", "key"}, {"{\"key\":[\"lsk_\"]}", "key"},
+        {"[]", "key"},           {"{\"key\":\"lsk_x\",\"role\":\"admin\"}", "role"},
     };
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
         struct resp r;
@@ -538,8 +533,8 @@ static void test_session__sign_out(void **state)
     sign_in(&s, key, NULL, &b);
     json_decref(expect(&s, "GET", "/results", a.token, NULL, NULL, NULL, 409));
     /* A cookie-authenticated DELETE is held to the origin rule too. */
-    free(expect_error(&s, "DELETE", "/session", a.token, NULL, NULL, NULL, 403,
-                      "forbidden_origin"));
+    free(
+        expect_error(&s, "DELETE", "/session", a.token, NULL, NULL, NULL, 403, "forbidden_origin"));
     json_decref(expect(&s, "GET", "/session", a.token, NULL, NULL, NULL, 200));
     char origin[64];
     origin_of(&s, origin, sizeof(origin));
@@ -738,9 +733,9 @@ static void test_session__open_mode(void **state)
     assert_int_equal(r.status, 409);
     assert_null(h_header(&r, "Set-Cookie"));
     json_t *j = h_json(&r);
-    json_t *want = json_pack("{s:s, s:s}", "error",
-                             "this server is open (no API keys); no sign-in is needed", "code",
-                             "open_mode");
+    json_t *want =
+        json_pack("{s:s, s:s}", "error", "this server is open (no API keys); no sign-in is needed",
+                  "code", "open_mode");
     assert_true(json_equal(j, want));
     json_decref(want);
     json_decref(j);
