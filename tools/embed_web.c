@@ -21,10 +21,10 @@
 
 #include "core/sha256.h"
 
-#define MAX_FILES   64
-#define GZ_BUDGET   (250 * 1000) /* issue #8: all assets together at most 250 KB gzip */
-#define HASH_HEX    12           /* in URLs: 48 bits tell builds apart */
-#define ETAG_HEX    24
+#define MAX_FILES 64
+#define GZ_BUDGET (250 * 1000) /* issue #8: all assets together at most 250 KB gzip */
+#define HASH_HEX  12           /* in URLs: 48 bits tell builds apart */
+#define ETAG_HEX  24
 
 struct file {
     char name[128]; /* "index.html", "app.js" */
@@ -214,9 +214,13 @@ static const char *content_type(const char *name)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"}, {".svg", "image/svg+xml"},
-        {".png", "image/png"}, {".ico", "image/x-icon"}, {".woff2", "font/woff2"},
+        {".html", "text/html; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
         {".txt", "text/plain; charset=utf-8"},
     };
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)

@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 #include "auth/keys.h"
+#include "auth/sessions.h"
 #include "http/http.h"
 #include "http/results_cache.h"
 #include "jobs/housekeeping.h"
@@ -134,6 +135,7 @@ static void fill_http_config(struct ls_http_config *h, const struct ls_config *c
         .allowed_hosts = cfg->allowed_hosts,
         .no_auth = cfg->no_auth,
         .metrics_public = cfg->metrics_public,
+        .cookie_secure = cfg->cookie_secure,
         .csv = cfg->csv,
     };
 }
@@ -147,6 +149,7 @@ int ls_cmd_serve(int argc, char **argv)
     struct ls_provider *provider = NULL;
     struct ls_runner *runner = NULL;
     struct ls_keys *keys = NULL;
+    struct ls_sessions *sessions = NULL;
     struct ls_housekeeping *hk = NULL;
     struct ls_results_cache *cache = NULL;
     struct ls_server *srv = NULL;
@@ -180,6 +183,7 @@ int ls_cmd_serve(int argc, char **argv)
         rc = refuse_open(&cfg);
         goto out;
     }
+    sessions = ls_sessions_new(store, keys, (int64_t)cfg.session_hours * 3600 * 1000);
     rules = ls_rules_new(ls_rules_default_config());
     provider = ls_app_provider(&cfg, rules, &err);
     if (provider == NULL) {
@@ -194,6 +198,7 @@ int ls_cmd_serve(int argc, char **argv)
         .provider = provider,
         .rules = rules,
         .keys = keys,
+        .sessions = sessions,
         .cache = cache,
         .started_ms = ls_now_ms(),
     };
@@ -253,6 +258,7 @@ out:
     ls_runner_free(runner);
     ls_provider_free(provider);
     ls_rules_free(rules);
+    ls_sessions_free(sessions);
     ls_keys_free(keys);
     ls_results_cache_free(cache);
     ls_store_close(store);

@@ -170,6 +170,12 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
         snprintf(c->allowed_hosts, sizeof(c->allowed_hosts), "%s", v);
     if ((v = ls_env("LEADSCORE_METRICS_PUBLIC")))
         c->metrics_public = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+    if ((v = ls_env("LEADSCORE_COOKIE_SECURE"))) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+            return ls_err_set(err, LS_EINVAL, "LEADSCORE_COOKIE_SECURE must be 0 or 1 (got \"%s\")",
+                              v);
+        c->cookie_secure = v[0] == '1';
+    }
     static const struct {
         const char *name;
         long long min, max, dflt;
@@ -196,6 +202,7 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
         {"LEADSCORE_DB_MAX_MB", 0, 100000000, 0, offsetof(struct ls_config, db_max_mb), 'l'},
         {"LEADSCORE_RESULTS_CACHE_MB", 0, 1000000, 64, offsetof(struct ls_config, results_cache_mb),
          'l'},
+        {"LEADSCORE_SESSION_HOURS", 1, 8760, 12, offsetof(struct ls_config, session_hours), 'i'},
     };
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
         n = limits[i].dflt;

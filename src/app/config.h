@@ -27,6 +27,8 @@ struct ls_config {
     char allowed_hosts[1024];
     bool metrics_public;
     bool no_auth;
+    int session_hours;     /* LEADSCORE_SESSION_HOURS: how long a dashboard sign-in lasts */
+    bool cookie_secure;    /* LEADSCORE_COOKIE_SECURE=1: the session cookie is always Secure */
     int retention_days;    /* 0: keep everything */
     long cache_max_rows;   /* 0: no cap */
     long db_max_mb;        /* 0: no cap */

@@ -80,6 +80,11 @@ static uint64_t generation(const struct ls_keys *k)
                                 memory_order_acquire);
 }
 
+uint64_t ls_keys_generation(const struct ls_keys *k)
+{
+    return generation(k);
+}
+
 static const struct slot *local_find(const struct ls_keys *k, const char *token, int64_t now)
 {
     uint64_t gen = generation(k);
@@ -136,7 +141,7 @@ int ls_keys_issue(struct ls_store *store, int64_t ws, int role, const char *name
     return ls_store_key_create(store, info, hash, &info->id, err);
 }
 
-static bool well_formed(const char *t, size_t len)
+bool ls_keys_well_formed(const char *t, size_t len)
 {
     if (len != LS_KEY_LEN || memcmp(t, LS_KEY_PREFIX, 4) != 0)
         return false;
@@ -171,7 +176,7 @@ static int answer(const struct slot *s, struct ls_key_info *info, struct ls_err 
 int ls_keys_verify(struct ls_keys *k, const char *token, size_t len, struct ls_key_info *info,
                    struct ls_err *err)
 {
-    if (!well_formed(token, len))
+    if (!ls_keys_well_formed(token, len))
         return ls_err_set(err, LS_EUNAUTHORIZED, "the API key is not valid");
     int64_t now = ls_mono_ms();
     const struct slot *ls = local_find(k, token, now);

@@ -61,4 +61,14 @@ bool ls_keys_any(struct ls_keys *k);
 /* Forgets every cached answer (after this process created or revoked a key). */
 void ls_keys_changed(struct ls_keys *k);
 
+/*
+ * A counter bumped by every ls_keys_changed: an answer about a key read
+ * while it held another value may be used once but must not be kept (the
+ * session cache follows it, so a revocation here ends sessions at once).
+ */
+uint64_t ls_keys_generation(const struct ls_keys *k);
+
+/* True when token[0..len) has the shape of a key ("lsk_" and 48 lowercase hex digits). */
+bool ls_keys_well_formed(const char *token, size_t len);
+
 #endif

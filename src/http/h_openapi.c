@@ -104,7 +104,8 @@ static const struct {
      "{'required':true,'description':'Prefer: respond-async was honoured (RFC 7240).',"
      "'schema':{'type':'string','const':'respond-async'}}"},
     {"Cache-Control",
-     "{'required':true,'description':'no-store: the reply holds a secret (a new key) or a page "
+     "{'required':true,'description':'no-store: the reply holds a secret (a new key, a "
+     "session cookie), says who the caller is (GET /session), or is a page "
      "of a job still running; private, no-cache: a finished job\\u0027s page, which may be kept "
      "and revalidated with its ETag; no-cache: a dashboard page; public, max-age=31536000, "
      "immutable: a dashboard file at its content-hashed name.','schema':{'type':'string',"
@@ -129,6 +130,13 @@ static const struct {
     {"X-Frame-Options", "{'required':true,'schema':{'type':'string','const':'DENY'}}"},
     {"Retry-After", "{'required':true,'description':'Seconds to wait before trying again.',"
                     "'schema':{'type':'integer','minimum':1}}"},
+    {"Set-Cookie",
+     "{'required':true,'description':'The ls_session cookie: on sign-in its token (64 hex "
+     "digits, the only place it is ever shown) and lifetime (LEADSCORE_SESSION_HOURS); on "
+     "sign-out empty with Max-Age=0. HttpOnly and SameSite=Strict always; Secure when "
+     "LEADSCORE_COOKIE_SECURE=1 or the request has X-Forwarded-Proto: https.',"
+     "'schema':{'type':'string','pattern':'^ls_session=([0-9a-f]{64}; Path=/; Max-Age=[1-9][0-9]*|"
+     "; Path=/; Max-Age=0); HttpOnly; SameSite=Strict(; Secure)?$'}}"},
 };
 
 #define ID_PARAM(what)                                                                             \
@@ -224,6 +232,8 @@ static const struct {
      "'content':{'application/json':{'schema':{'$ref':'#/components/schemas/JobRequest'}}}}"},
     {"KeyRequest", "{'required':true,'content':{'application/json':{"
                    "'schema':{'$ref':'#/components/schemas/KeyRequest'}}}}"},
+    {"SessionRequest", "{'required':true,'content':{'application/json':{"
+                       "'schema':{'$ref':'#/components/schemas/SessionRequest'}}}}"},
 };
 
 /* ---- responses ------------------------------------------------------------------------ */
@@ -280,6 +290,9 @@ static const struct resp_doc responses[] = {
     {"DashboardNotModified", 304, "The file named by If-None-Match is still the file: no body.", WEB_HEADERS " ETag", NULL, {NULL}, {NULL}, NULL},
     {"DashboardNotFound", 404, "No such dashboard file: the dashboard's not-found page.", WEB_HEADERS, NULL, {HTML}, {"DashboardText"}, NULL},
     {"KeyRevoked", 200, "Revoked.", NULL, NULL, {JSON}, {"Deleted"}, NULL},
+    {"SessionCreated", 201, "Signed in: Set-Cookie carries the session; it acts as the key (role, workspace) until expires_at, sign-out, or the key's revocation.", "Set-Cookie Cache-Control", NULL, {JSON}, {"SessionCreated"}, NULL},
+    {"SessionInfo", 200, "Who the request authenticates as.", "Cache-Control", NULL, {JSON}, {"SessionInfo"}, NULL},
+    {"SignedOut", 200, "Signed out (also when there was no session): the cookie is cleared.", "Set-Cookie Cache-Control", NULL, {JSON}, {"SignedOut"}, NULL},
     /* errors */
     {"BadRequest", 400, "The request is malformed, or a query parameter or path id is wrong.", NULL, "bad_request invalid", {NULL}, {NULL}, NULL},
     {"BadJson", 400, "The request is malformed, a query parameter is wrong, or the JSON body is not well-formed.", NULL, "bad_request invalid parse_error", {NULL}, {NULL}, NULL},
@@ -290,6 +303,7 @@ static const struct resp_doc responses[] = {
     {"NotFound", 404, "No such resource (or, outside every operation, no such endpoint).", NULL, "not_found", {NULL}, {NULL}, NULL},
     {"RequestTimeout", 408, "The request head or body stopped arriving; the connection is closed.", NULL, "request_timeout", {NULL}, {NULL}, NULL},
     {"Conflict", 409, "The current state does not allow it.", NULL, "conflict", {NULL}, {NULL}, NULL},
+    {"OpenMode", 409, "The server is open (no API keys): no sign-in is needed.", NULL, "open_mode", {NULL}, {NULL}, NULL},
     {"ScoreConflict", 409, "Nothing to score yet, or the job was cancelled while the request waited.", NULL, "conflict cancelled", {NULL}, {NULL}, NULL},
     {"TooLarge", 413, "The body is over 1 MiB.", NULL, "too_large", {NULL}, {NULL}, NULL},
     {"UploadTooLarge", 413, "The upload is over the size or the row limit; nothing of it is kept.", NULL, "too_large too_many_rows", {NULL}, {NULL}, NULL},
@@ -437,6 +451,9 @@ static const struct op_doc ops[] = {
     {"GET", "/keys", "listKeys", "keys", NULL, NULL, NULL, "KeyList ForbiddenRole"},
     {"POST", "/keys", "createKey", "keys", "The first key ends open mode at once.", "KeyRequest", NULL, "KeyCreated BadJson Forbidden TooLarge UnsupportedMediaType ValidationError InsufficientStorage"},
     {"DELETE", "/keys/{id}", "revokeKey", "keys", "409 when it is revoked already.", NULL, NULL, "KeyRevoked " DELETE_RESP},
+    {"POST", "/session", "signIn", "session", "For the browser dashboard: the key is sent once, in the body, and never echoed; a wrong, malformed or revoked one is 401. Any ls_session cookie the request carries is ignored.", "SessionRequest", NULL, "SessionCreated BadJson Forbidden OpenMode TooLarge UnsupportedMediaType InsufficientStorage"},
+    {"GET", "/session", "getSession", "session", "Cheap (no store access while the answer is cached): the dashboard asks it first to decide whether to show the sign-in form.", NULL, NULL, "SessionInfo"},
+    {"DELETE", "/session", "signOut", "session", "Idempotent: 200 also without a cookie or with one that is unknown or expired. With a valid cookie it is a cookie-authenticated request, so it needs Origin of this server or Sec-Fetch-Site: same-origin.", NULL, NULL, "SignedOut Forbidden InsufficientStorage"},
 };
 /* clang-format on */
 
@@ -617,7 +634,14 @@ static json_t *components(void)
             "exists and the server listens on loopback only (or runs with --no-auth), a request "
             "without Authorization acts as an admin of the default workspace; GET /healthz "
             "says which mode is on (auth). A key that is sent is always checked, even in open "
-            "mode and on public operations.'}}"));
+            "mode and on public operations.'},"
+            "'ls_session':{'type':'apiKey','in':'cookie','name':'ls_session','description':'The "
+            "session cookie a browser gets from POST /session (HttpOnly, SameSite=Strict; Secure "
+            "behind HTTPS). It acts as the key it was signed in with, until it expires "
+            "(LEADSCORE_SESSION_HOURS), is signed out (DELETE /session) or the key is revoked. "
+            "Authorization wins when both are sent. A POST, PUT, PATCH or DELETE it "
+            "authenticates must carry Origin of this server or Sec-Fetch-Site: same-origin "
+            "(else 403 forbidden_origin). A stale cookie is ignored on public operations.'}}"));
     return c;
 }
 
@@ -770,18 +794,19 @@ int ls_h_openapi(struct ls_req *req)
 {
     json_t *comps = components();
     json_t *doc = json_pack(
-        "{s:s, s:{s:s, s:s, s:s, s:{s:s}}, s:[{s:s, s:s}], s:[{s:[]}], s:[{s:s, s:s}, {s:s, "
-        "s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}",
+        "{s:s, s:{s:s, s:s, s:s, s:{s:s}}, s:[{s:s, s:s}], s:[{s:[]}, {s:[]}], s:[{s:s, s:s}, "
+        "{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}",
         "openapi", "3.1.0", "info", "title", "leadscore", "version", LS_VERSION, "description",
         info_description, "contact", "name", "leadscore maintainers", "servers", "url",
         "http://127.0.0.1:5000", "description", "make run (leadscore serve)", "security",
-        "bearerAuth", "tags", "name", "service", "description",
+        "bearerAuth", "ls_session", "tags", "name", "service", "description",
         "Health, this document and the metrics", "name", "offers", "description",
         "The offers leads are scored against", "name", "uploads", "description",
         "Leads CSV uploads and their leads", "name", "jobs", "description",
         "Scoring jobs: start, follow, cancel", "name", "results", "description",
         "Scored leads: pages and exports", "name", "keys", "description",
-        "API keys of the caller's workspace");
+        "API keys of the caller's workspace", "name", "session", "description",
+        "Dashboard sign-in: the ls_session cookie");
     json_object_set_new(doc, "paths", paths(json_object_get(comps, "parameters")));
     json_object_set_new(doc, "components", comps);
     json_object_set_new(doc, "x-leadscore-unrouted", unrouted());

@@ -17,9 +17,9 @@
 #include "web_assets.h"
 
 /* Also in the README (Dashboard) and checked by tests/integ/test_web.c. */
-#define CSP                                                                                      \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "            \
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "               \
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
 
 static const struct ls_web_asset *find(const char *path)
@@ -43,9 +43,10 @@ static int send_asset(struct ls_req *req, const struct ls_web_asset *a, unsigned
     ls_resp_header(resp, "X-Content-Type-Options", "nosniff");
     ls_resp_header(resp, "Referrer-Policy", "no-referrer");
     ls_resp_header(resp, "X-Frame-Options", "DENY");
-    ls_resp_header(resp, "Cache-Control", status != LS_HTTP_OK ? "no-store"
-                                          : a->immutable       ? "public, max-age=31536000, immutable"
-                                                               : "no-cache");
+    ls_resp_header(resp, "Cache-Control",
+                   status != LS_HTTP_OK ? "no-store"
+                   : a->immutable       ? "public, max-age=31536000, immutable"
+                                        : "no-cache");
     ls_resp_header(resp, "Vary", "Accept-Encoding");
     if (status == LS_HTTP_OK)
         ls_resp_header(resp, "ETag", etag);

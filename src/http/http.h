@@ -74,10 +74,12 @@ struct ls_http_config {
     const char *allowed_hosts; /* borrowed; comma-separated extra Host names, or "" */
     bool no_auth;              /* --no-auth: open even off loopback */
     bool metrics_public;       /* GET /metrics without a key */
+    bool cookie_secure;        /* the session cookie is always Secure (behind HTTPS) */
     struct ls_csv_limits csv;
 };
 
 struct ls_keys;
+struct ls_sessions;
 struct ls_results_cache;
 struct ls_server;
 
@@ -88,6 +90,7 @@ struct ls_app {
     struct ls_provider *provider;
     const struct ls_rules *rules;
     struct ls_keys *keys;           /* API keys and the open/protected decision */
+    struct ls_sessions *sessions;   /* signed-in browsers (the ls_session cookie) */
     struct ls_results_cache *cache; /* encoded pages of finished jobs */
     struct ls_server *server;       /* set once listening (for the connection gauge) */
     struct ls_http_config cfg;
@@ -99,8 +102,11 @@ struct ls_app {
 struct ls_auth {
     int64_t workspace; /* the only workspace this request may see */
     enum ls_role role;
-    int64_t key_id; /* 0 in open mode */
-    bool open;      /* no keys: open mode */
+    int64_t key_id;         /* 0 in open mode */
+    bool open;              /* no keys: open mode */
+    bool session;           /* authenticated by the ls_session cookie (not by Authorization) */
+    int64_t expires_ms;     /* the session's end (0 unless session) */
+    struct ls_key_info key; /* the key (or the session's key); zero in open mode */
 };
 
 struct ls_req;
@@ -109,7 +115,7 @@ struct ls_conn;
 enum ls_body_mode { LS_BODY_NONE, LS_BODY_BUFFER, LS_BODY_STREAM };
 
 /* What GET /openapi.json says of a route's request body. */
-enum ls_doc_body { LS_DOC_NONE, LS_DOC_OFFER, LS_DOC_CSV, LS_DOC_JOB, LS_DOC_KEY };
+enum ls_doc_body { LS_DOC_NONE, LS_DOC_OFFER, LS_DOC_CSV, LS_DOC_JOB, LS_DOC_KEY, LS_DOC_SESSION };
 
 struct ls_route {
     const char *method;
@@ -356,6 +362,9 @@ int ls_h_job_results_export(struct ls_req *req);
 int ls_h_keys_list(struct ls_req *req);
 int ls_h_key_create(struct ls_req *req);
 int ls_h_key_delete(struct ls_req *req);
+int ls_h_session_create(struct ls_req *req);
+int ls_h_session_get(struct ls_req *req);
+int ls_h_session_delete(struct ls_req *req);
 
 /* ---- the server (server.c) ---- */
 

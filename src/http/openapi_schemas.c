@@ -55,19 +55,23 @@ static const struct ls_openapi_code codes[] = {
     {"invalid_multipart", "400",
      "the multipart body is malformed, nested, or has more than one file part"},
     {"unauthorized", "401",
-     "no key where one is needed, a malformed Authorization header, or a "
-     "key that is not valid or has been revoked"},
+     "no key where one is needed, a malformed Authorization header, a "
+     "key that is not valid or has been revoked, or a session cookie that is malformed, "
+     "unknown, signed out, expired or of a revoked key"},
     {"forbidden", "403",
      "the key's role is below the one the operation needs (details.role, details.required)"},
     {"forbidden_origin", "403",
      "a state-changing request (or a preflight) from a browser origin that is not this server "
-     "and not in LEADSCORE_CORS_ORIGINS"},
+     "and not in LEADSCORE_CORS_ORIGINS, or a state-changing request signed in by cookie "
+     "without Origin of this server or Sec-Fetch-Site: same-origin"},
     {"not_found", "404", "no such endpoint, or no offer, upload, job or key with that id"},
     {"method_not_allowed", "405", "the path exists but not with this method (see Allow)"},
     {"request_timeout", "408", "the request head or body stopped arriving"},
     {"conflict", "409",
      "the state does not allow it: nothing to score yet, nothing scored yet, a job that is "
      "still running or already finished, a key already revoked"},
+    {"open_mode", "409",
+     "POST /session on a server that is open (no API keys): no sign-in is needed"},
     {"cancelled", "409", "the job POST /score waited for was cancelled (details.job_id)"},
     {"too_large", "413",
      "the body is over its limit (JSON 1 MiB, upload LEADSCORE_MAX_UPLOAD_MB), or a page of "
@@ -380,6 +384,31 @@ static const struct {
      "'properties':{'total':" COUNT ",'items':{'type':'array','items':" REF("Key") "}}}"},
     {"Deleted",
      "{" OBJ "'required':['message','id'],'properties':{'message':" TEXT ",'id':" ID "}}"},
+    {"Workspace", "{" OBJ "'required':['id','name'],'properties':{'id':" ID ",'name':" TEXT "}}"},
+    {"SessionRequest",
+     "{" OBJ "'required':['key'],'properties':{'key':{'type':'string','description':'An API "
+     "key (lsk_ and 48 hex digits); it is never echoed'}}}"},
+    {"SessionCreated",
+     "{" OBJ "'required':['message','role','workspace','expires_at'],"
+     "'properties':{'message':{'type':'string','const':'signed in'},'role':" ROLE ","
+     "'workspace':" REF("Workspace") ",'expires_at':" TIME "}}"},
+    {"SessionInfo",
+     "{" OBJ "'required':['auth','role','workspace','expires_at','key'],"
+     "'description':'Who the request authenticates as.',"
+     "'properties':{'auth':{'type':'string','enum':['open','session','key'],'description':"
+     "'open: no keys, no sign-in needed; session: the ls_session cookie; key: an "
+     "Authorization header'},'role':" ROLE ",'workspace':" REF(
+         "Workspace") ","
+                      "'expires_at':{'type':['string','null'],'format':'date-time','description':'The "
+                      "session\\u0027s end; null unless auth is session'},"
+                      "'key':{'oneOf':[{'type':'null'},{" OBJ "'required':['id','prefix','name'],"
+                      "'properties':{'id':" ID
+                      ",'prefix':{'type':'string','pattern':'^lsk_[0-9a-f]{8}$'},"
+                      "'name':" TEXT
+                      "}}],'description':'The key (or the key the session was signed in "
+                      "with); null in open mode'}}}"},
+    {"SignedOut", "{" OBJ "'required':['message'],'properties':{'message':{'type':'string','const':"
+                  "'signed out'}}}"},
 };
 
 json_t *ls_openapi_schemas(void)

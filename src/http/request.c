@@ -4,7 +4,9 @@
  * The checks run in a fixed order, each answering with its own JSON error:
  * the target (400), the Host (421, against DNS rebinding), CORS preflights,
  * the Origin of state-changing requests (403, against cross-site requests,
- * whatever the method), the route (404, 405), access (401, 403), the query
+ * whatever the method), the route (404, 405), access (401, 403; a request
+ * signed in by cookie that changes state must also come from this origin:
+ * 403, against CSRF), the query
  * parameters (400: only the ones the route documents, each once, numbers
  * strict), then the body rules (415, 413). Nothing of the body is read
  * before all of them passed.
@@ -323,6 +325,30 @@ static void preflight(struct ls_req *req, const char *allow)
     ls_reply(req, r);
 }
 
+/*
+ * CSRF: a browser attaches the session cookie by itself, so a request it
+ * authenticates must show that this server's own page sent it. SameSite=
+ * Strict already keeps the cookie off cross-site requests; this holds also
+ * for a browser that ignores SameSite, and for a same-site sibling
+ * (another port or subdomain) that is not this origin. Bearer keys are never
+ * attached by a browser, and keep the Origin rule above.
+ */
+static bool session_same_origin(struct ls_req *req, const char *origin)
+{
+    if (!req->auth.session || !state_changing(req->method))
+        return true;
+    const char *site = ls_req_header(req, "Sec-Fetch-Site");
+    if ((origin && own_origin(req, origin)) || (site && strcasecmp(site, "same-origin") == 0))
+        return true;
+    char msg[320];
+    snprintf(msg, sizeof(msg),
+             "a cookie-authenticated %s must come from this server's own page: send Origin of "
+             "this server or Sec-Fetch-Site: same-origin (got Origin %.100s)",
+             req->method, origin ? origin : "none");
+    ls_reply_error(req, LS_HTTP_FORBIDDEN, "forbidden_origin", msg, NULL);
+    return false;
+}
+
 /* ---- query parameters -------------------------------------------------------------------- */
 
 /* Only the parameters the route documents, each at most once. */
@@ -476,7 +502,7 @@ void ls_request_begin(struct ls_req *req)
         route_missing(req, allow);
         return;
     }
-    if (!ls_auth_request(req))
+    if (!ls_auth_request(req) || !session_same_origin(req, origin))
         return;
     if (!query_allowed(req) || !body_type_ok(req) || !body_size_ok(req))
         return;

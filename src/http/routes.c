@@ -82,6 +82,14 @@ static const struct ls_route routes[] = {
      NULL, LS_DOC_KEY, 201, JSON, LS_ROLE_ADMIN, LS_BODY_BUFFER, ls_h_key_create, NULL, NULL, NULL},
     {"DELETE", "/keys/{id}", "Revoke an API key", NULL, LS_DOC_NONE, 200, JSON, LS_ROLE_ADMIN,
      LS_BODY_NONE, ls_h_key_delete, NULL, NULL, NULL},
+    {"POST",   "/session", "Sign in with an API key: the server sets the ls_session cookie",
+     NULL, LS_DOC_SESSION, 201, JSON, LS_ROLE_NONE, LS_BODY_BUFFER, ls_h_session_create, NULL,
+     NULL, NULL},
+    {"GET",    "/session", "Who this request is signed in as: open mode, a session or a key",
+     NULL, LS_DOC_NONE, 200, JSON, LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_session_get, NULL, NULL,
+     NULL},
+    {"DELETE", "/session", "Sign out: end the session and clear its cookie", NULL, LS_DOC_NONE,
+     200, JSON, LS_ROLE_NONE, LS_BODY_NONE, ls_h_session_delete, NULL, NULL, NULL},
 };
 /* clang-format on */
 

@@ -22,8 +22,8 @@ struct ls_web_asset {
     size_t len;
     const unsigned char *gz; /* the same bytes gzip-compressed */
     size_t gz_len;
-    const char *etag;    /* strong validator of the identity form, quoted */
-    bool immutable;      /* hashed URL: cache for a year */
+    const char *etag; /* strong validator of the identity form, quoted */
+    bool immutable;   /* hashed URL: cache for a year */
 };
 
 /* All embedded files (static storage). */

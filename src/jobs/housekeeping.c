@@ -1,4 +1,7 @@
-/* housekeeping.c - retention and the verdict cache's cap, on a thread of their own. */
+/*
+ * housekeeping.c - retention, the verdict cache's cap and ended sessions, on
+ * a thread of their own.
+ */
 #include "housekeeping.h"
 
 #include <malloc.h>
@@ -49,8 +52,20 @@ static void trim(struct ls_store *store, int64_t max_rows)
                (long long)max_rows);
 }
 
+/* Sessions that expired, or whose key was revoked, are refused already; this removes them. */
+static void sessions_expire(struct ls_store *store)
+{
+    int64_t n = 0;
+    struct ls_err err = {0};
+    if (ls_store_sessions_expire(store, ls_now_ms(), &n, &err) != LS_OK)
+        ls_log(LS_LOG_ERROR, "sessions.expire_error", "error=%s", err.msg);
+    else if (n)
+        ls_log(LS_LOG_INFO, "sessions.expired", "removed=%lld", (long long)n);
+}
+
 void ls_housekeeping_round(struct ls_store *store, int retention_days, int64_t cache_max_rows)
 {
+    sessions_expire(store);
     if (retention_days > 0)
         purge(store, retention_days);
     if (cache_max_rows > 0)
@@ -90,8 +105,10 @@ static void *main_loop(void *arg)
             break;
         pthread_mutex_unlock(&hk->mu);
         int64_t now = ls_mono_ms();
-        if (hk->cache_max_rows > 0 && now - last_trim >= TRIM_EVERY_MS) {
-            trim(hk->store, hk->cache_max_rows);
+        if (now - last_trim >= TRIM_EVERY_MS) {
+            if (hk->cache_max_rows > 0)
+                trim(hk->store, hk->cache_max_rows);
+            sessions_expire(hk->store);
             last_trim = now;
         }
         if (hk->retention_days > 0 && now - last_purge >= PURGE_EVERY_MS) {

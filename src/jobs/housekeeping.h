@@ -3,7 +3,8 @@
  * retention (LEADSCORE_RETENTION_DAYS: finished uploads, jobs and results
  * older than that are deleted, at start and then hourly) and the verdict
  * cache's size cap (LEADSCORE_CACHE_MAX_ROWS, least recently used first,
- * every minute). Either is off when its setting is 0.
+ * every minute). Either is off when its setting is 0. Sessions that have
+ * expired or whose key is revoked are deleted at start and every minute.
  */
 #ifndef LS_JOBS_HOUSEKEEPING_H
 #define LS_JOBS_HOUSEKEEPING_H

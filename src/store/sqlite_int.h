@@ -44,6 +44,10 @@ enum stmt_id {
     ST_KEY_GET,
     ST_KEYS_ACTIVE,
     ST_KEY_TOUCH,
+    ST_SESSION_INSERT,
+    ST_SESSION_LOOKUP,
+    ST_SESSION_DELETE,
+    ST_SESSIONS_EXPIRE,
     ST_OFFER_INSERT,
     ST_OFFER_GET,
     ST_OFFER_FIND,
@@ -205,6 +209,12 @@ int ls_sq_key_revoke(struct ls_store *st, int64_t workspace, int64_t id, int64_t
                      struct ls_err *err);
 int ls_sq_keys_active(struct ls_store *st, int64_t *n, struct ls_err *err);
 int ls_sq_key_touch(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_err *err);
+int ls_sq_session_create(struct ls_store *st, const unsigned char *hash, int64_t key_id,
+                         int64_t now_ms, int64_t expires_ms, struct ls_err *err);
+int ls_sq_session_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *key,
+                         int64_t *expires_ms, struct ls_err *err);
+int ls_sq_session_delete(struct ls_store *st, const unsigned char *hash, struct ls_err *err);
+int ls_sq_sessions_expire(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err);
 
 /* sqlite_catalog.c */
 int ls_sq_set_current(struct conn *c, enum stmt_id which, int64_t ws, int64_t id,

@@ -1,4 +1,7 @@
-/* sqlite_keys.c - workspaces and API keys (stored as SHA-256 hashes, never in clear). */
+/*
+ * sqlite_keys.c - workspaces, API keys and the sessions signed in with them
+ * (keys and session tokens are stored as SHA-256 hashes, never in clear).
+ */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -228,4 +231,81 @@ int ls_sq_key_touch(struct ls_store *base, int64_t id, int64_t now_ms, struct ls
     struct touch_args a = {id, now_ms};
     return ls_sq_write((struct sq_store *)base, ST_KEY_TOUCH, bind_touch, &a, NULL,
                        "recording a key's use", err);
+}
+
+/* ---- sessions ---------------------------------------------------------------------------- */
+
+struct session_args {
+    const unsigned char *hash;
+    int64_t key_id, now, expires;
+};
+
+static void bind_session(sqlite3_stmt *st, const void *args)
+{
+    const struct session_args *a = args;
+    sqlite3_bind_blob(st, 1, a->hash, LS_SHA256_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->key_id);
+    sqlite3_bind_int64(st, 3, a->now);
+    sqlite3_bind_int64(st, 4, a->expires);
+}
+
+int ls_sq_session_create(struct ls_store *base, const unsigned char *hash, int64_t key_id,
+                         int64_t now_ms, int64_t expires_ms, struct ls_err *err)
+{
+    struct session_args a = {hash, key_id, now_ms, expires_ms};
+    return ls_sq_write((struct sq_store *)base, ST_SESSION_INSERT, bind_session, &a, NULL,
+                       "storing a session", err);
+}
+
+struct one_session {
+    struct ls_key_info *key;
+    int64_t expires_ms;
+    bool found;
+};
+
+static int one_session_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    struct one_session *o = ud;
+    key_cols(st, o->key);
+    o->expires_ms = sqlite3_column_int64(st, 9);
+    o->found = true;
+    return LS_OK;
+}
+
+int ls_sq_session_lookup(struct ls_store *base, const unsigned char *hash, struct ls_key_info *key,
+                         int64_t *expires_ms, struct ls_err *err)
+{
+    struct ls_key_info k;
+    struct one_session o = {&k, 0, false};
+    int rc = ls_sq_each_row((struct sq_store *)base, ST_SESSION_LOOKUP, bind_hash, hash,
+                            one_session_row, &o, "looking up a session", err);
+    if (rc == LS_OK && !o.found)
+        return ls_err_set(err, LS_ENOTFOUND, "no such session");
+    if (rc == LS_OK) {
+        *key = k;
+        *expires_ms = o.expires_ms;
+    }
+    return rc;
+}
+
+int ls_sq_session_delete(struct ls_store *base, const unsigned char *hash, struct ls_err *err)
+{
+    return ls_sq_write((struct sq_store *)base, ST_SESSION_DELETE, bind_hash, hash, NULL,
+                       "deleting a session", err);
+}
+
+static void bind_now(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
+}
+
+int ls_sq_sessions_expire(struct ls_store *base, int64_t now_ms, int64_t *n, struct ls_err *err)
+{
+    int changes = 0;
+    int rc = ls_sq_write((struct sq_store *)base, ST_SESSIONS_EXPIRE, bind_now, &now_ms, &changes,
+                         "deleting ended sessions", err);
+    if (rc == LS_OK && n)
+        *n = changes;
+    return rc;
 }

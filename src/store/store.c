@@ -343,3 +343,25 @@ int ls_store_cache_trim(struct ls_store *st, int64_t max_rows, int64_t *evicted,
 {
     TIMED(cache_trim, st, max_rows, evicted, err);
 }
+
+int ls_store_session_create(struct ls_store *st, const unsigned char *hash, int64_t key_id,
+                            int64_t now_ms, int64_t expires_ms, struct ls_err *err)
+{
+    TIMED(session_create, st, hash, key_id, now_ms, expires_ms, err);
+}
+
+int ls_store_session_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *key,
+                            int64_t *expires_ms, struct ls_err *err)
+{
+    TIMED(session_lookup, st, hash, key, expires_ms, err);
+}
+
+int ls_store_session_delete(struct ls_store *st, const unsigned char *hash, struct ls_err *err)
+{
+    TIMED(session_delete, st, hash, err);
+}
+
+int ls_store_sessions_expire(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err)
+{
+    TIMED(sessions_expire, st, now_ms, n, err);
+}

@@ -1,5 +1,5 @@
 /*
- * store.h - durable storage of workspaces, API keys, offers, uploads,
+ * store.h - durable storage of workspaces, API keys, sessions, offers, uploads,
  * leads, jobs, results and the verdict cache.
  *
  * The store is a table of operations (struct ls_store_ops, like SQLite's
@@ -233,6 +233,13 @@ struct ls_store_ops {
     int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                  struct ls_err *err);
     int (*cache_trim)(struct ls_store *st, int64_t max_rows, int64_t *evicted, struct ls_err *err);
+
+    int (*session_create)(struct ls_store *st, const unsigned char *hash, int64_t key_id,
+                          int64_t now_ms, int64_t expires_ms, struct ls_err *err);
+    int (*session_lookup)(struct ls_store *st, const unsigned char *hash, struct ls_key_info *key,
+                          int64_t *expires_ms, struct ls_err *err);
+    int (*session_delete)(struct ls_store *st, const unsigned char *hash, struct ls_err *err);
+    int (*sessions_expire)(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err);
 };
 
 /* Every store handle starts with its ops table ... */
@@ -287,6 +294,23 @@ int ls_store_key_revoke(struct ls_store *st, int64_t workspace, int64_t id, int6
 int ls_store_keys_active(struct ls_store *st, int64_t *n, struct ls_err *err);
 /* Records that key id was used at now_ms. */
 int ls_store_key_touch(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_err *err);
+
+/* ---- sessions (a signed-in browser; see auth/sessions.h) ---- */
+
+/* Stores a session of key_id (hash: the token's SHA-256, 32 bytes) that ends at expires_ms. */
+int ls_store_session_create(struct ls_store *st, const unsigned char *hash, int64_t key_id,
+                            int64_t now_ms, int64_t expires_ms, struct ls_err *err);
+/*
+ * The session with this hash: its key (revoked or not) in *key and its end
+ * in *expires_ms. LS_ENOTFOUND when none (signed out, expired and removed,
+ * or never issued).
+ */
+int ls_store_session_lookup(struct ls_store *st, const unsigned char *hash, struct ls_key_info *key,
+                            int64_t *expires_ms, struct ls_err *err);
+/* Deletes the session with this hash; LS_OK also when there is none. */
+int ls_store_session_delete(struct ls_store *st, const unsigned char *hash, struct ls_err *err);
+/* Deletes sessions that ended by now_ms or whose key is revoked; *n (may be NULL) how many. */
+int ls_store_sessions_expire(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err);
 
 /* ---- offers ---- */
 

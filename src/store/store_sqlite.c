@@ -275,6 +275,21 @@ static const char *const migrations[] = {
      * storage error for the client that waited (507/503), not a model one.
      */
     "ALTER TABLE jobs ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
+
+    /*
+     * 8: dashboard sessions. A browser signs in with a key once and then
+     * sends a cookie; only the token's SHA-256 is kept. A session acts as
+     * its key (role, workspace) and ends with it: the cascade covers a key
+     * that is deleted, and lookups refuse a revoked one.
+     */
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  key_id INTEGER NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,"
+    "  created_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX sessions_key ON sessions(key_id);"
+    "CREATE INDEX sessions_expiry ON sessions(expires_ms);",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -341,6 +356,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "(?2 = 0 OR workspace_id = ?2) AND revoked_ms = 0",
     [ST_KEYS_ACTIVE] = "SELECT count(*) FROM api_keys WHERE revoked_ms = 0",
     [ST_KEY_TOUCH] = "UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1",
+    [ST_SESSION_INSERT] = "INSERT INTO sessions(hash, key_id, created_ms, expires_ms) "
+                          "VALUES (?1, ?2, ?3, ?4)",
+    /* The key's columns first (as KEY_COLS reads them), then the session's expiry. */
+    [ST_SESSION_LOOKUP] = "SELECT k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, "
+                          "k.last_used_ms, k.revoked_ms, w.name, s.expires_ms FROM sessions s "
+                          "JOIN api_keys k ON k.id = s.key_id "
+                          "JOIN workspaces w ON w.id = k.workspace_id WHERE s.hash = ?1",
+    [ST_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?1",
+    [ST_SESSIONS_EXPIRE] = "DELETE FROM sessions WHERE expires_ms <= ?1 OR key_id IN "
+                           "(SELECT id FROM api_keys WHERE revoked_ms != 0)",
     [ST_OFFER_INSERT] = "INSERT INTO offers(workspace_id, created_ms, name, body, content_hash) "
                         "VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_OFFER_FIND] = "SELECT id FROM offers WHERE workspace_id = ?1 AND content_hash = ?2 "
@@ -1007,6 +1032,10 @@ static const struct ls_store_ops sqlite_ops = {
     .results_query = ls_sq_results_query,
     .purge = ls_sq_purge,
     .cache_trim = ls_sq_cache_trim,
+    .session_create = ls_sq_session_create,
+    .session_lookup = ls_sq_session_lookup,
+    .session_delete = ls_sq_session_delete,
+    .sessions_expire = ls_sq_sessions_expire,
 };
 
 struct ls_store *ls_store_open_sqlite(const char *path, const struct ls_store_options *opt,

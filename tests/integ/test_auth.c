@@ -617,8 +617,12 @@ static size_t routes_documented(const struct srv *s, struct route *out, size_t c
             }
             r->path[w] = '\0';
             bool read = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+            /* Signing in and out and the dashboard's files (issue #8) need no key; GET
+             * /session is a read. */
+            bool sign = strcmp(pattern, "/session") == 0 && !read;
+            bool web = strcmp(pattern, "/") == 0 || strncmp(pattern, "/assets/", 8) == 0;
             r->least = strcmp(pattern, "/healthz") == 0 || strcmp(pattern, "/openapi.json") == 0 ||
-                               strcmp(pattern, "/") == 0 || strncmp(pattern, "/assets/", 8) == 0
+                               sign || web
                            ? 0
                        : strncmp(pattern, "/keys", 5) == 0 ? 3
                        : read                              ? 1

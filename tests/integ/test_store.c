@@ -1348,7 +1348,8 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                      LS_OK);
     ls_store_close(st);
     /* Back to schema 5 as an older leadscore left it. */
-    assert_int_equal(sql_exec("upgrade.db", "DROP TRIGGER results_verdict_gone;"
+    assert_int_equal(sql_exec("upgrade.db", "DROP TABLE sessions;"
+                                            "DROP TRIGGER results_verdict_gone;"
                                             "DROP TRIGGER jobs_verdicts_gone;"
                                             "ALTER TABLE results DROP COLUMN cache_key;"
                                             "ALTER TABLE jobs DROP COLUMN error_code;"
@@ -1356,7 +1357,8 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 7);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 8);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM jobs WHERE error_code = 0"), 1);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM results"), 2);

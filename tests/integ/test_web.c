@@ -15,9 +15,9 @@
 #include "harness.h"
 #include "http/web_assets.h"
 
-#define CSP                                                                                      \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "            \
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "               \
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
 
 static struct srv srv;
@@ -105,10 +105,8 @@ static void test_web__content_types(void **state)
     static const struct {
         const char *name, *type;
     } want[] = {
-        {"index.html", "text/html; charset=utf-8"},
-        {"app.js", "text/javascript; charset=utf-8"},
-        {"app.css", "text/css; charset=utf-8"},
-        {"favicon.svg", "image/svg+xml"},
+        {"index.html", "text/html; charset=utf-8"}, {"app.js", "text/javascript; charset=utf-8"},
+        {"app.css", "text/css; charset=utf-8"},     {"favicon.svg", "image/svg+xml"},
         {"404.html", "text/html; charset=utf-8"},
     };
     for (size_t i = 0; i < LS_ARRAY_LEN(want); i++) {
@@ -210,8 +208,7 @@ static void test_web__not_found(void **state)
     const char *browser[] = {"Accept: text/html,application/xhtml+xml,*/*;q=0.8", NULL};
     const struct ls_web_asset *nf = asset_named("404.html");
     assert_non_null(nf);
-    const char *html_paths[] = {"/nope", "/dashboard/x", "/assets/app.000000000000.js",
-                                "/assets/"};
+    const char *html_paths[] = {"/nope", "/dashboard/x", "/assets/app.000000000000.js", "/assets/"};
     for (size_t i = 0; i < LS_ARRAY_LEN(html_paths); i++) {
         struct resp r;
         assert_int_equal(h_http(&srv, "GET", html_paths[i], browser, NULL, 0, &r), 0);
@@ -234,15 +231,14 @@ static void test_web__not_found(void **state)
         const char *path;
         const char *const *headers;
     } json_cases[] = {
-        {"/nope", NULL},             /* curl: Accept */
-        {"/jobs/9/nope", browser},   /* under an API path */
-        {"/results/x/y", browser},   /* under an API path */
-        {"/offers/1/2/3", browser},  /* under an API path */
+        {"/nope", NULL},            /* curl: Accept */
+        {"/jobs/9/nope", browser},  /* under an API path */
+        {"/results/x/y", browser},  /* under an API path */
+        {"/offers/1/2/3", browser}, /* under an API path */
     };
     for (size_t i = 0; i < LS_ARRAY_LEN(json_cases); i++) {
-        assert_int_equal(h_http(&srv, "GET", json_cases[i].path, json_cases[i].headers, NULL, 0,
-                                &r),
-                         0);
+        assert_int_equal(
+            h_http(&srv, "GET", json_cases[i].path, json_cases[i].headers, NULL, 0, &r), 0);
         assert_int_equal(r.status, 404);
         assert_header(&r, "Content-Type", "application/json");
         json_t *j = h_json(&r);
@@ -271,8 +267,8 @@ static void test_web__protected_server(void **state)
     (void)state;
     char db[512];
     h_path(db, sizeof(db), "web-keys.db");
-    const char *argv[] = {"keys", "create", "--db", db, "--workspace", "w", "--role", "viewer",
-                          NULL};
+    const char *argv[] = {"keys", "create", "--db",   db,  "--workspace",
+                          "w",    "--role", "viewer", NULL};
     char *out = NULL, *err = NULL;
     assert_int_equal(h_run_cli(argv, NULL, &out, &err), 0);
     free(out);
