@@ -9,6 +9,9 @@
 #include "sys/sys.h"
 
 /* Score descending, then upload order, as one ascending integer. */
+#define RANK_IDX_MAX ((INT64_C(1) << 40) - 1)
+
+/* Score descending, then upload order: one integer, so a score range is a rank range. */
 static int64_t rank_of(int score, int64_t idx)
 {
     return ((int64_t)(100 - score) << 40) | idx;
@@ -180,6 +183,8 @@ static void bind_results(sqlite3_stmt *st, const void *args)
     sqlite3_bind_int(st, 4, q->min_score);
     sqlite3_bind_int(st, 5, q->max_score);
     ls_sq_bind_cstr(st, 6, q->q);
+    sqlite3_bind_int64(st, 11, rank_of(q->max_score, 0));
+    sqlite3_bind_int64(st, 12, rank_of(q->min_score, RANK_IDX_MAX));
     if (a->cursor) {
         const struct ls_result_cursor *cur = a->cursor;
         if (q->sort == LS_SORT_NAME || q->sort == LS_SORT_COMPANY)
@@ -189,7 +194,7 @@ static void bind_results(sqlite3_stmt *st, const void *args)
         else
             sqlite3_bind_int64(st, 7, a->after_rank);
         sqlite3_bind_int(st, 8, a->limit);
-        if (sqlite3_bind_parameter_count(st) >= 10) {
+        if (sqlite3_bind_parameter_name(st, 10) != NULL) { /* a keyset page by score or text */
             sqlite3_bind_int64(st, 9, cur->idx);
             sqlite3_bind_int(st, 10, cur->has_last);
         }
@@ -241,10 +246,13 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
         /* Not counting a million rows to learn what the job knows. */
         *total = job->results_deleted_ms ? 0 : job->n.done;
     } else {
-        rc = ls_sq_scalar(s, ST_RESULTS_COUNT, bind_results, &a, total, "counting results", err);
+        rc = ls_sq_scalar(s, q->q[0] ? ST_RESULTS_COUNT : ST_RESULTS_COUNT_RULES, bind_results, &a,
+                          total, "counting results", err);
         if (rc)
             return rc;
     }
-    return ls_sq_each_row(s, (enum stmt_id)(ST_RESULTS_SCORE_DESC + q->sort), bind_results, &a,
-                          result_row, &a, "reading results", err);
+    enum stmt_id page = (enum stmt_id)(ST_RESULTS_SCORE_DESC + q->sort);
+    if (q->sort == LS_SORT_SCORE_DESC && q->q[0] == '\0' && q->offset > 0)
+        page = ST_RESULTS_SCORE_DESC_SEEK;
+    return ls_sq_each_row(s, page, bind_results, &a, result_row, &a, "reading results", err);
 }

@@ -290,6 +290,19 @@ static const char *const migrations[] = {
     "  expires_ms INTEGER NOT NULL);"
     "CREATE INDEX sessions_key ON sessions(key_id);"
     "CREATE INDEX sessions_expiry ON sessions(expires_ms);",
+
+    /*
+     * 9: a million results paged from the dashboard (issue #8). The rank
+     * index also holds the intent, so counting or skipping rows under an
+     * intent and score filter reads the index alone (a score range is a
+     * rank range); leads by name and by company, so a page sorted by them
+     * reads that page, not every row.
+     */
+    "DROP INDEX results_rank;"
+    "CREATE INDEX results_rank ON results(job_id, rank, intent);"
+    "CREATE INDEX leads_name ON leads(upload_id, name COLLATE NOCASE);"
+    "CREATE INDEX leads_company ON leads(upload_id, company COLLATE NOCASE);"
+    "CREATE INDEX results_score ON results(job_id, score);",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -309,18 +322,32 @@ static const char *const migrations[] = {
 /*
  * Results joined with their leads, narrowed by the filters of a results
  * query: ?1 job, ?2 upload, ?3 intent bit mask, ?4..?5 score range, ?6
- * lowercased text ('' for any). Filters are bound values with neutral
- * defaults, so one statement serves every combination.
+ * lowercased text ('' for any), ?11..?12 the score range as a rank range
+ * (rank orders by score, so the range is a seek in the rank index).
+ * Filters are bound values with neutral defaults, so one statement serves
+ * every combination.
  */
-#define RESULTS_FROM                                                                               \
-    "FROM results r JOIN leads l ON l.upload_id = ?2 AND l.idx = r.idx "                           \
-    "WHERE r.job_id = ?1 AND ((?3 >> r.intent) & 1) AND r.score BETWEEN ?4 AND ?5 AND "            \
+#define RULES_WHERE "r.job_id = ?1 AND r.rank BETWEEN ?11 AND ?12 AND ((?3 >> r.intent) & 1)"
+#define RESULTS_FILTER                                                                             \
+    " AND r.score BETWEEN ?4 AND ?5 AND "                                                          \
     "(?6 = '' OR instr(lower(l.name), ?6) > 0 OR instr(lower(l.company), ?6) > 0 OR "              \
     "instr(lower(l.role), ?6) > 0)"
-#define RESULTS_SELECT                                                                             \
+#define RESULTS_FROM                                                                               \
+    "FROM results r JOIN leads l ON l.upload_id = ?2 AND l.idx = r.idx WHERE " RULES_WHERE         \
+        RESULTS_FILTER
+#define RESULT_COLS                                                                                \
     "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, l.location, r.role_pts, "        \
     "r.industry_pts, r.complete_pts, r.rule_score, r.intent, r.ai_score, r.score, r.reasoning, "   \
-    "r.provider, r.model, r.status, r.error " RESULTS_FROM
+    "r.provider, r.model, r.status, r.error "
+#define RESULTS_SELECT RESULT_COLS RESULTS_FROM
+/*
+ * Sorted by a lead's name or company: the leads, in that index's order,
+ * drive (CROSS JOIN keeps SQLite from starting at the rank range instead
+ * and sorting every row), so a page reads about a page of rows.
+ */
+#define RESULTS_SELECT_BY_LEAD                                                                     \
+    RESULT_COLS "FROM leads l CROSS JOIN results r ON r.job_id = ?1 AND r.idx = l.idx "            \
+                "WHERE l.upload_id = ?2 AND " RULES_WHERE RESULTS_FILTER
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -502,18 +529,25 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESULTS_PAGE_SCORE_ASC] =
         RESULTS_SELECT " AND (?10 = 0 OR r.score > ?7 OR (r.score = ?7 AND r.idx > ?9)) "
                        "ORDER BY r.score, r.idx LIMIT ?8",
-    [ST_RESULTS_PAGE_NAME] = RESULTS_SELECT
+    [ST_RESULTS_PAGE_NAME] = RESULTS_SELECT_BY_LEAD
     " AND (?10 = 0 OR l.name > ?7 COLLATE NOCASE OR (l.name = ?7 COLLATE NOCASE AND "
-    "r.idx > ?9)) ORDER BY l.name COLLATE NOCASE, r.idx LIMIT ?8",
-    [ST_RESULTS_PAGE_COMPANY] = RESULTS_SELECT
+    "l.idx > ?9)) ORDER BY l.name COLLATE NOCASE, l.idx LIMIT ?8",
+    [ST_RESULTS_PAGE_COMPANY] = RESULTS_SELECT_BY_LEAD
     " AND (?10 = 0 OR l.company > ?7 COLLATE NOCASE OR (l.company = ?7 COLLATE NOCASE AND "
-    "r.idx > ?9)) ORDER BY l.company COLLATE NOCASE, r.idx LIMIT ?8",
+    "l.idx > ?9)) ORDER BY l.company COLLATE NOCASE, l.idx LIMIT ?8",
     [ST_RESULTS_SCORE_DESC] = RESULTS_SELECT " ORDER BY r.rank LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_SCORE_ASC] = RESULTS_SELECT " ORDER BY r.score, r.idx LIMIT ?7 OFFSET ?8",
-    [ST_RESULTS_NAME] = RESULTS_SELECT " ORDER BY l.name COLLATE NOCASE, r.idx LIMIT ?7 OFFSET ?8",
+    [ST_RESULTS_NAME] =
+        RESULTS_SELECT_BY_LEAD " ORDER BY l.name COLLATE NOCASE, l.idx LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_COMPANY] =
-        RESULTS_SELECT " ORDER BY l.company COLLATE NOCASE, r.idx LIMIT ?7 OFFSET ?8",
+        RESULTS_SELECT_BY_LEAD " ORDER BY l.company COLLATE NOCASE, l.idx LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_COUNT] = "SELECT count(*) " RESULTS_FROM,
+    /* Without text to find, the leads are not needed: the rank index alone answers. */
+    [ST_RESULTS_COUNT_RULES] = "SELECT count(*) FROM results r WHERE " RULES_WHERE,
+    /* By score without text: the offset is skipped in the rank index, then one page is read. */
+    [ST_RESULTS_SCORE_DESC_SEEK] =
+        RESULTS_SELECT " AND r.rank >= (SELECT r.rank FROM results r WHERE " RULES_WHERE
+                       " ORDER BY r.rank LIMIT 1 OFFSET ?8) ORDER BY r.rank LIMIT ?7",
 };
 
 /* ---- errors -------------------------------------------------------------- */

@@ -1349,6 +1349,9 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
     ls_store_close(st);
     /* Back to schema 5 as an older leadscore left it. */
     assert_int_equal(sql_exec("upgrade.db", "DROP TABLE sessions;"
+                                            "DROP INDEX leads_name; DROP INDEX leads_company;"
+                                            "DROP INDEX results_score; DROP INDEX results_rank;"
+                                            "CREATE INDEX results_rank ON results(job_id, rank);"
                                             "DROP TRIGGER results_verdict_gone;"
                                             "DROP TRIGGER jobs_verdicts_gone;"
                                             "ALTER TABLE results DROP COLUMN cache_key;"
@@ -1357,8 +1360,12 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 8);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 9);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
+    assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                           "('leads_name', 'leads_company', 'results_score') OR "
+                                           "sql LIKE '%results(job_id, rank, intent)%'"),
+                     4);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM jobs WHERE error_code = 0"), 1);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM results"), 2);
