@@ -309,6 +309,23 @@ static const struct {
                          "left at the rate so far'},"
                          "'error':{'type':'string','description':'Why it failed'},"
                          "'results_deleted_at':" TIME "}}"},
+    {"JobEventStream",
+     "{'type':'string','contentMediaType':'text/event-stream','pattern':'^retry: 2000\\n\\n',"
+     "'description':'Server-Sent Events (the HTML standard): blocks of field lines ended by an "
+     "empty line, each line ended by LF. Each event is described by x-itemSchema.'}"},
+    {"JobEvent",
+     "{'description':'One event as an object of its fields (retry as a number, data as the "
+     "JSON it holds): the retry block first, then job events, then the end event.',"
+     "'oneOf':[{" OBJ "'required':['retry'],'properties':{'retry':{'type':'integer',"
+     "'const':2000,'description':'Milliseconds an EventSource waits before reconnecting'}}},"
+     "{" OBJ "'required':['event','id','data'],'properties':{'event':{'type':'string',"
+     "'const':'job'},'id':{'type':'string','pattern':'^[1-9][0-9]*$','description':'1, 2, ... "
+     "on this stream'},'data':" REF(
+         "Job") "}},"
+                "{" OBJ "'required':['event','data'],'properties':{'event':{'type':'string',"
+                "'const':'end'},'data':{" OBJ
+                "'required':['status'],'properties':{'status':{'type':"
+                "'string','enum':['succeeded','failed','cancelled']}}}}}]}"},
     {"JobList",
      "{" OBJ "'required':['total','items'],"
      "'properties':{'total':" COUNT ",'items':{'type':'array','items':" REF("Job") "}}}"},
