@@ -250,7 +250,7 @@ struct resp_doc {
     const char *type[4];   /* media types of a success body */
     const char *schema[4]; /* their components/schemas; "A|B": one of A and B */
     const char *lines;     /* application/x-ndjson: the schema of each line; text/event-stream:
-                              of each event */
+                              set (the event schema is ls_openapi_job_event_schema's) */
 };
 
 /* clang-format off */
@@ -377,9 +377,11 @@ static json_t *response_json(const struct resp_doc *d)
         for (size_t i = 0; i < LS_ARRAY_LEN(d->type) && d->type[i]; i++) {
             json_t *media = json_pack("{s:o}", "schema", schema_for(d->schema[i]));
             /* OpenAPI 3.2 calls it itemSchema; 3.1 needs the extension. */
-            if (d->lines && (strcmp(d->type[i], NDJSON) == 0 || strcmp(d->type[i], SSE) == 0))
+            if (d->lines && strcmp(d->type[i], NDJSON) == 0)
                 json_object_set_new(media, "x-itemSchema",
                                     ref("schemas", d->lines, strlen(d->lines)));
+            else if (d->lines && strcmp(d->type[i], SSE) == 0)
+                json_object_set_new(media, "x-itemSchema", ls_openapi_job_event_schema());
             json_object_set_new(content, d->type[i], media);
         }
     }

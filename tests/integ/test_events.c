@@ -108,9 +108,9 @@ static struct sse *sse_open(const struct srv *srv, const char *path, const char 
     s->fd = h_raw_connect(srv->port);
     assert_true(s->fd >= 0);
     char req[512];
-    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%s\r\n",
-                     path, srv->port, key ? "Authorization: Bearer " : "", key ? key : "",
-                     key ? "\r\n" : "");
+    int n =
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s%s%s\r\n", path,
+                 srv->port, key ? "Authorization: Bearer " : "", key ? key : "", key ? "\r\n" : "");
     assert_true(h_raw_send(s->fd, req, (size_t)n));
     int64_t until = ls_mono_ms() + 10000;
     while (!s->head_done && !s->eof && ls_mono_ms() < until)
@@ -387,8 +387,8 @@ static void test_events__running_job_streams_progress_until_end(void **state)
         prev = ev;
     }
     assert_true(ended);
-    print_message("%d job events, done %lld -> %lld in %d rises\n", n_job,
-                  (long long)first_done, (long long)last_done, n_rises);
+    print_message("%d job events, done %lld -> %lld in %d rises\n", n_job, (long long)first_done,
+                  (long long)last_done, n_rises);
     assert_true(n_job >= 3);
     assert_true(first_done < 20);
     assert_int_equal(last_done, 20);
@@ -455,7 +455,7 @@ static void test_events__access_and_not_found(void **state)
     char *keys[3];
     const char *specs[3][2] = {{"A", "admin"}, {"A", "viewer"}, {"B", "admin"}};
     for (int i = 0; i < 3; i++) {
-        const char *argv[] = {"keys",     "create", "--db",     db, "--workspace",
+        const char *argv[] = {"keys",      "create", "--db",      db,  "--workspace",
                               specs[i][0], "--role", specs[i][1], NULL};
         char *err = NULL;
         assert_int_equal(h_run_cli(argv, NULL, &keys[i], &err), 0);
