@@ -107,10 +107,13 @@ static const struct {
      "{'required':true,'description':'no-store: the reply holds a secret (a new key, a "
      "session cookie), says who the caller is (GET /session), or is a page "
      "of a job still running; private, no-cache: a finished job\\u0027s page, which may be kept "
-     "and revalidated with its ETag; no-cache: a dashboard page; public, max-age=31536000, "
-     "immutable: a dashboard file at its content-hashed name.','schema':{'type':'string',"
-     "'enum':['no-store','private, no-store','private, no-cache','no-cache',"
+     "and revalidated with its ETag; no-cache: a dashboard page or an event stream; public, "
+     "max-age=31536000, immutable: a dashboard file at its content-hashed name.','schema':"
+     "{'type':'string','enum':['no-store','private, no-store','private, no-cache','no-cache',"
      "'public, max-age=31536000, immutable']}}"},
+    {"X-Accel-Buffering",
+     "{'required':true,'description':'no: a proxy (nginx) must pass each event on at once, "
+     "not buffer the stream.','schema':{'type':'string','const':'no'}}"},
     {"ETag",
      "{'required':false,'description':'A finished job\\u0027s page: its validator, for "
      "If-None-Match (then 304); also a dashboard file\\u0027s. The gzip form has its own, ending in -gz.','schema':{'type':"
@@ -242,6 +245,7 @@ static const struct {
 #define CSV    "text/csv; charset=utf-8"
 #define NDJSON "application/x-ndjson"
 #define PROM   "text/plain; version=0.0.4; charset=utf-8"
+#define SSE    "text/event-stream"
 #define HTML   "text/html; charset=utf-8"
 #define WEB_HEADERS                                                                                 \
     "Content-Security-Policy X-Content-Type-Options Referrer-Policy X-Frame-Options Cache-Control " \
@@ -255,7 +259,8 @@ struct resp_doc {
     const char *codes;     /* an error: the codes its Error body may carry */
     const char *type[4];   /* media types of a success body */
     const char *schema[4]; /* their components/schemas; "A|B": one of A and B */
-    const char *lines;     /* application/x-ndjson: the schema of each line */
+    const char *lines;     /* application/x-ndjson: the schema of each line; text/event-stream:
+                              set (the event schema is ls_openapi_job_event_schema's) */
 };
 
 /* clang-format off */
@@ -279,6 +284,7 @@ static const struct resp_doc responses[] = {
     {"JobList", 200, "A page of jobs, newest first.", NULL, NULL, {JSON}, {"JobList"}, NULL},
     {"Job", 200, "The job now.", NULL, NULL, {JSON}, {"Job"}, NULL},
     {"JobStopped", 200, "Cancelled: the job once it has stopped (finished results are kept). With purge=1: the job and its results are deleted.", NULL, NULL, {JSON}, {"Job|Deleted"}, NULL},
+    {"JobEvents", 200, "Server-Sent Events, streamed (chunked on HTTP/1.1, else until the close): first retry: 2000, then at once a job event, then one whenever the job's progress changes and at least once a second while it runs. Each job event carries id: (1, 2, ... on this stream) and data: the Job as GET /jobs/{id} answers it, on one line. Once the job is final (succeeded, failed, cancelled) its last job event is followed by an end event, data: {\"status\": ...}, and the stream ends. A server shutting down ends the stream without an end event, so an EventSource reconnects.", "Cache-Control X-Accel-Buffering", NULL, {SSE}, {"JobEventStream"}, "JobEvent"},
     {"JobResultsDeleted", 200, "The results are deleted; the job stays, with results_deleted_at.", NULL, NULL, {JSON}, {"Job"}, NULL},
     {"ResultPage", 200, "A page of results. A finished job's page (up to 2,000 rows) is sent from memory with an ETag, gzip-compressed when accepted; other pages are streamed.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary Content-Encoding", NULL, {JSON}, {"ResultPage"}, NULL},
     {"NotModified", 304, "The page named by If-None-Match is still the page: no body.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary", NULL, {NULL}, {NULL}, NULL},
@@ -388,6 +394,8 @@ static json_t *response_json(const struct resp_doc *d)
             if (d->lines && strcmp(d->type[i], NDJSON) == 0)
                 json_object_set_new(media, "x-itemSchema",
                                     ref("schemas", d->lines, strlen(d->lines)));
+            else if (d->lines && strcmp(d->type[i], SSE) == 0)
+                json_object_set_new(media, "x-itemSchema", ls_openapi_job_event_schema());
             json_object_set_new(content, d->type[i], media);
         }
     }
@@ -442,6 +450,7 @@ static const struct op_doc ops[] = {
     {"GET", "/jobs", "listJobs", "jobs", NULL, NULL, LIST_PARAMS, "JobList"},
     {"GET", "/jobs/{id}", "getJob", "jobs", NULL, NULL, NULL, "Job NotFound"},
     {"DELETE", "/jobs/{id}", "cancelJob", "jobs", "Cancelling waits (suspended) until the worker has stopped the job, so the reply shows its final state; 409 when it had finished already. purge=1 deletes a finished job and its results (409 while it runs).", NULL, "Purge", "JobStopped BadRequest " DELETE_RESP},
+    {"GET", "/jobs/{id}/events", "watchJob", "jobs", "For a browser's EventSource or curl -N. Each open stream holds a connection (LEADSCORE_MAX_CONNECTIONS_PER_IP applies); it is not cut by the idle or I/O timeouts while the client reads. A job that has finished gets its job event and the end event at once.", NULL, NULL, "JobEvents NotFound"},
     {"GET", "/jobs/{id}/results", "listJobResults", "results", NULL, NULL, RESULTS_PARAMS, "ResultPage NotModified NotFound PageTooLarge"},
     {"DELETE", "/jobs/{id}/results", "deleteJobResults", "results", "409 unless the job has finished.", NULL, NULL, "JobResultsDeleted " DELETE_RESP},
     {"GET", "/jobs/{id}/results/export", "exportJobResults", "results", NULL, NULL, EXPORT_PARAMS, "ResultExport NotFound"},

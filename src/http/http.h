@@ -216,6 +216,13 @@ void ls_resp_body_blob(struct ls_resp *r, const char *type, struct ls_blob *b);
 /* Streamed body; release(ud) is called when the reply is done or abandoned. */
 void ls_resp_body_stream(struct ls_resp *r, const char *type, ls_stream_fn fn, void *ud,
                          void (*release)(void *ud));
+/*
+ * Marks a streamed body live: it waits for events with no end the client
+ * waits for (Server-Sent Events). While it waits, the client closing its
+ * side ends it at once rather than at the next write, so a browser tab that
+ * goes away frees its connection slot promptly.
+ */
+void ls_resp_live(struct ls_resp *r);
 /* Closes the connection after this reply. */
 void ls_resp_close(struct ls_resp *r);
 /* Frees r (for callers that built one and then did not send it). */
@@ -354,6 +361,7 @@ int ls_h_job_create(struct ls_req *req);
 int ls_h_jobs_list(struct ls_req *req);
 int ls_h_job_get(struct ls_req *req);
 int ls_h_job_cancel(struct ls_req *req);
+int ls_h_job_events(struct ls_req *req);
 int ls_h_job_results_delete(struct ls_req *req);
 int ls_h_results(struct ls_req *req);
 int ls_h_results_export(struct ls_req *req);

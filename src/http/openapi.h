@@ -30,4 +30,7 @@ const struct ls_openapi_code *ls_openapi_codes(size_t *n);
 /* components/schemas: every request and response body. New reference. */
 json_t *ls_openapi_schemas(void);
 
+/* The schema of one Server-Sent Event of GET /jobs/{id}/events (x-itemSchema). New reference. */
+json_t *ls_openapi_job_event_schema(void);
+
 #endif

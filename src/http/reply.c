@@ -99,6 +99,11 @@ void ls_resp_body_stream(struct ls_resp *r, const char *type, ls_stream_fn fn, v
     r->release = release;
 }
 
+void ls_resp_live(struct ls_resp *r)
+{
+    r->live = true;
+}
+
 void ls_resp_close(struct ls_resp *r)
 {
     r->close = true;

@@ -23,6 +23,7 @@ struct ls_resp {
     void *ud;
     void (*release)(void *ud);
     bool close;
+    bool live; /* a stream that ends when the client leaves (ls_resp_live) */
 };
 
 /* Bytes of the body when it is known (MEM, BLOB, NONE); -1 for a stream. */

@@ -522,8 +522,9 @@ static void conn_flush(struct ls_conn *c)
                                       c->body_len - c->body_pos};
         if (n == 0) {
             if (c->streaming && !c->stream_done) {
-                /* Waiting for the stream to have more. */
-                set_events(c, 0);
+                /* Waiting for the stream to have more. A live one watches for the client
+                 * leaving (a FIN), which otherwise shows only when a later write fails. */
+                set_events(c, c->resp->live && !c->peer_eof ? EPOLLRDHUP : 0);
                 c->deadline = 0;
                 return;
             }
@@ -1167,6 +1168,11 @@ static void *worker_main(void *arg)
             struct ls_conn *c = ev[i].data.ptr;
             if (c->fd < 0)
                 continue;
+            if (c->st == C_WRITE && c->streaming && c->resp->live &&
+                (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+                conn_close(c); /* the client of a live stream (events) has left */
+                continue;
+            }
             if (ev[i].events & EPOLLOUT && c->st == C_WRITE) {
                 conn_flush(c);
                 continue;

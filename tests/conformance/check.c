@@ -208,6 +208,79 @@ static void check_lines(const json_t *doc, const json_t *item_schema, const char
     }
 }
 
+/* One Server-Sent Events block as an object of its fields (new reference); NULL with why. */
+static json_t *event_object(const char *p, size_t len, char *why, size_t cap)
+{
+    json_t *o = json_object();
+    for (const char *end = p + len; p < end;) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+        const char *colon = memchr(p, ':', n);
+        if (colon == p) { /* a comment line */
+            p += n + 1;
+            continue;
+        }
+        size_t nl = colon ? (size_t)(colon - p) : n;
+        const char *v = colon ? colon + 1 : p + n;
+        if (v < p + n && *v == ' ')
+            v++; /* one space after the colon is not part of the value */
+        size_t vl = (size_t)(p + n - v);
+        char name[32];
+        snprintf(name, sizeof(name), "%.*s", (int)nl, p);
+        json_t *val = NULL;
+        json_int_t num;
+        char text[32];
+        snprintf(text, sizeof(text), "%.*s", (int)(vl < 31 ? vl : 31), v);
+        if (strcmp(name, "data") == 0) {
+            json_error_t je;
+            val = json_loadb(v, vl, JSON_DECODE_ANY, &je);
+            if (val == NULL) {
+                snprintf(why, cap, "data is not JSON: %s", je.text);
+                json_decref(o);
+                return NULL;
+            }
+        } else if (strcmp(name, "retry") == 0 && vl < 31 && strict_int(text, &num)) {
+            val = json_integer(num);
+        } else {
+            val = json_stringn(v, vl);
+        }
+        if (json_object_get(o, name)) {
+            snprintf(why, cap, "field %s twice in one event", name);
+            json_decref(val);
+            json_decref(o);
+            return NULL;
+        }
+        json_object_set_new(o, name, val);
+        p += n + 1;
+    }
+    return o;
+}
+
+/* text/event-stream: each event (a block ended by an empty line) against item_schema. */
+static void check_events(const json_t *doc, const json_t *item_schema, const char *body,
+                         const json_t *rec, struct cf_report *rep)
+{
+    size_t n = 0;
+    for (const char *p = body; *p;) {
+        const char *end = strstr(p, "\n\n");
+        char what[48];
+        snprintf(what, sizeof(what), "event %zu", ++n);
+        if (end == NULL) {
+            bad(rep, rec, "%s does not end with an empty line", what);
+            return;
+        }
+        char why[200] = "";
+        json_t *v = event_object(p, (size_t)(end - p), why, sizeof(why));
+        struct cf_errs e = {0};
+        if (v == NULL)
+            bad(rep, rec, "%s: %s", what, why);
+        else if (!cf_schema_validate(doc, item_schema, v, &e))
+            bad_errs(rep, rec, what, &e);
+        json_decref(v);
+        p = end + 2;
+    }
+}
+
 static void check_body(const json_t *doc, const json_t *resp, const json_t *rec, bool is_head,
                        struct cf_report *rep)
 {
@@ -253,7 +326,9 @@ static void check_body(const json_t *doc, const json_t *resp, const json_t *rec,
     if (!cf_schema_validate(doc, schema, body, &e))
         bad_errs(rep, rec, "body", &e);
     const json_t *items = json_object_get(media, "x-itemSchema");
-    if (items)
+    if (items && strcmp(key, "text/event-stream") == 0)
+        check_events(doc, items, json_string_value(body), rec, rep);
+    else if (items)
         check_lines(doc, items, json_string_value(body), rec, rep);
 }
 

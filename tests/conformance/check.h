@@ -5,7 +5,8 @@
  * count), the Content-Type one of that response's media types, each
  * required header present, and every header and body must fit its schema
  * (JSON bodies as JSON, application/x-ndjson line by line against
- * x-itemSchema, text as a string).
+ * x-itemSchema, text/event-stream event by event against it, text as a
+ * string).
  */
 #ifndef LS_TEST_CONFORMANCE_CHECK_H
 #define LS_TEST_CONFORMANCE_CHECK_H

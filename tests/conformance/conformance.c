@@ -241,6 +241,35 @@ static void test_conformance__wrong_responses_are_rejected(void **state)
     /* A CSV export without its header row. */
     assert_true(mismatches(record_of("GET", "/results/export", 200, "text/csv; charset=utf-8", exp,
                                      "Ava,CEO\r\n")) > 0);
+    /* An event stream: retry, a Job, end; then each kind of wrong event. */
+    const char *sse = "{\"x-request-id\":\"a\",\"cache-control\":\"no-cache\","
+                      "\"x-accel-buffering\":\"no\"}";
+    static const struct {
+        const char *body;
+        bool ok;
+    } streams[] = {
+        {"retry: 2000\n\nevent: job\nid: 1\ndata: " JOB "\n\n", true},
+        {"retry: 2000\n\nevent: job\nid: 1\ndata: " JOB
+         "\n\nevent: end\ndata: {\"status\":\"cancelled\"}\n\n",
+         true},
+        {"event: job\nid: 1\ndata: " JOB "\n\n", false}, /* no retry first */
+        {"retry: 2000\n\nevent: job\nid: 1\ndata: {\"id\":1}\n\n", false},
+        {"retry: 2000\n\nevent: job\ndata: " JOB "\n\n", false},      /* no id */
+        {"retry: 2000\n\nevent: job\nid: 1\ndata: " JOB "\n", false}, /* unended */
+        {"retry: 2000\n\nevent: end\ndata: {\"status\":\"running\"}\n\n", false},
+        {"retry: 2000\n\nevent: tick\ndata: {}\n\n", false},
+    };
+    for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+        size_t n = mismatches(
+            record_of("GET", "/jobs/1/events", 200, "text/event-stream", sse, streams[i].body));
+        if ((n == 0) != streams[i].ok) {
+            print_error("event stream %zu: %zu mismatches, want %s\n", i, n,
+                        streams[i].ok ? "none" : "some");
+            fail();
+        }
+    }
+    assert_true(mismatches(record_of("GET", "/jobs/1/events", 200, "text/event-stream", RID,
+                                     "retry: 2000\n\n")) > 0); /* headers missing */
 }
 
 /* ---- the document itself --------------------------------------------------------------- */
