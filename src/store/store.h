@@ -30,6 +30,7 @@
 #include "core/offer.h"
 #include "core/query.h"
 #include "core/result.h"
+#include "core/summary.h"
 #include "core/verdict.h"
 
 struct ls_store;
@@ -229,6 +230,8 @@ struct ls_store_ops {
     int (*results_query)(struct ls_store *st, const struct ls_job *job,
                          const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                          int64_t *total, struct ls_err *err);
+    int (*results_hist)(struct ls_store *st, const struct ls_job *job, const char *text,
+                        struct ls_score_hist *out, struct ls_err *err);
 
     int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                  struct ls_err *err);
@@ -475,6 +478,16 @@ int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
 int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
                            const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                            int64_t *total, struct ls_err *err);
+
+/*
+ * The job's results counted by intent and score into *out (which it
+ * overwrites): every result, or with text (lowercased, NUL-terminated; NULL
+ * or "" for any) those whose name, company or role contain it, as a results
+ * query's q. Intent and score filters are for the caller to apply
+ * (ls_summary_of). One aggregate query; without text the leads are not read.
+ */
+int ls_store_results_hist(struct ls_store *st, const struct ls_job *job, const char *text,
+                          struct ls_score_hist *out, struct ls_err *err);
 
 /* ---- retention ---- */
 

@@ -275,6 +275,20 @@ static const char *const migrations[] = {
      * storage error for the client that waited (507/503), not a model one.
      */
     "ALTER TABLE jobs ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
+
+    /*
+     * 8: what each rule factor matched (issue #8's "factors"), kept with the
+     * result because results outlive their offer: the role term, the ICP or
+     * adjacent entry or family name, the kinds (enum ls_role_kind,
+     * ls_industry_match, ls_adjacent_via) and the empty fields (bit per enum
+     * ls_field). NULL in rows stored before: those read with matched null.
+     */
+    "ALTER TABLE results ADD COLUMN role_kind INTEGER;"
+    "ALTER TABLE results ADD COLUMN role_term TEXT;"
+    "ALTER TABLE results ADD COLUMN industry_match INTEGER;"
+    "ALTER TABLE results ADD COLUMN adjacent_via INTEGER;"
+    "ALTER TABLE results ADD COLUMN industry_term TEXT;"
+    "ALTER TABLE results ADD COLUMN missing_fields INTEGER;",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -305,7 +319,8 @@ static const char *const migrations[] = {
 #define RESULTS_SELECT                                                                             \
     "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, l.location, r.role_pts, "        \
     "r.industry_pts, r.complete_pts, r.rule_score, r.intent, r.ai_score, r.score, r.reasoning, "   \
-    "r.provider, r.model, r.status, r.error " RESULTS_FROM
+    "r.provider, r.model, r.status, r.error, r.role_kind, r.role_term, r.industry_match, "         \
+    "r.adjacent_via, r.industry_term, r.missing_fields " RESULTS_FROM
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -458,8 +473,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "ORDER BY l.idx LIMIT ?4",
     [ST_RESULT_INSERT] = "INSERT OR REPLACE INTO results(job_id, idx, rank, role_pts, "
                          "industry_pts, complete_pts, rule_score, intent, ai_score, score, "
-                         "reasoning, provider, model, status, error, cache_key) VALUES (?1, ?2, "
-                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                         "reasoning, provider, model, status, error, cache_key, role_kind, "
+                         "role_term, industry_match, adjacent_via, industry_term, missing_fields) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                         "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE workspace_id = ?1 AND "
                        "key = ?2",
     [ST_VERDICT_PUT] = "INSERT INTO verdicts(workspace_id, key, intent, reasoning, created_ms, "
@@ -489,6 +506,15 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESULTS_COMPANY] =
         RESULTS_SELECT " ORDER BY l.company COLLATE NOCASE, r.idx LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_COUNT] = "SELECT count(*) " RESULTS_FROM,
+    /*
+     * Result counts by intent and score (issue #8's summary): every row of
+     * the job, without touching the leads; or, with ?3..?6, the rows a
+     * results query matches.
+     */
+    [ST_RESULTS_HIST] = "SELECT intent, score, count(*) FROM results WHERE job_id = ?1 "
+                        "GROUP BY intent, score",
+    [ST_RESULTS_HIST_Q] = "SELECT r.intent, r.score, count(*) " RESULTS_FROM
+                          " GROUP BY r.intent, r.score",
 };
 
 /* ---- errors -------------------------------------------------------------- */
@@ -1005,6 +1031,7 @@ static const struct ls_store_ops sqlite_ops = {
     .verdicts_get = ls_sq_verdicts_get,
     .results_page = ls_sq_results_page,
     .results_query = ls_sq_results_query,
+    .results_hist = ls_sq_results_hist,
     .purge = ls_sq_purge,
     .cache_trim = ls_sq_cache_trim,
 };

@@ -62,7 +62,7 @@ static const char *const store_ops[] = {"instance",      "health",        "works
                                         "job_claim",     "job_finish",    "job_release",
                                         "job_cancel",    "job_stopped",   "jobs_counts",
                                         "job_delete",    "leads_pending", "results_put",
-                                        "verdicts_get",  "results_page",  "results_query",
+                                        "verdicts_get",  "results_page",  "results_query", "results_hist",
                                         "purge",         "cache_trim",    "other"};
 
 #define N_PROVIDERS LS_ARRAY_LEN(providers)
