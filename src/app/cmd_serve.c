@@ -15,6 +15,7 @@
 #include "auth/keys.h"
 #include "http/http.h"
 #include "http/results_cache.h"
+#include "http/summary_cache.h"
 #include "jobs/housekeeping.h"
 #include "sys/log.h"
 #include "sys/metrics.h"
@@ -149,6 +150,7 @@ int ls_cmd_serve(int argc, char **argv)
     struct ls_keys *keys = NULL;
     struct ls_housekeeping *hk = NULL;
     struct ls_results_cache *cache = NULL;
+    struct ls_summary_cache *summaries = NULL;
     struct ls_server *srv = NULL;
     int rc = LS_EXIT_SOFTWARE;
 
@@ -188,6 +190,7 @@ int ls_cmd_serve(int argc, char **argv)
     }
     runner = ls_runner_new(store, provider, rules);
     cache = ls_results_cache_new((size_t)cfg.results_cache_mb * 1024 * 1024);
+    summaries = ls_summary_cache_new();
     struct ls_app app = {
         .store = store,
         .runner = runner,
@@ -195,6 +198,7 @@ int ls_cmd_serve(int argc, char **argv)
         .rules = rules,
         .keys = keys,
         .cache = cache,
+        .summaries = summaries,
         .started_ms = ls_now_ms(),
     };
     atomic_init(&app.stopping, false);
@@ -255,6 +259,7 @@ out:
     ls_rules_free(rules);
     ls_keys_free(keys);
     ls_results_cache_free(cache);
+    ls_summary_cache_free(summaries);
     ls_store_close(store);
     return rc;
 }

@@ -97,7 +97,7 @@ static const char *industry_why(const struct ls_result *r)
     enum ls_industry_match m = r->industry_match;
     enum ls_adjacent_via via = r->adjacent_via;
     if (!r->has_factors) {
-        m = r->industry_points == 0  ? LS_IND_NONE
+        m = r->industry_points == 0    ? LS_IND_NONE
             : r->industry_points >= 20 ? LS_IND_EXACT
                                        : LS_IND_ADJACENT;
         via = LS_ADJ_NONE;

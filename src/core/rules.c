@@ -22,8 +22,8 @@ struct ls_rules {
 };
 
 struct ls_rules_offer {
-    const struct ls_rules *r;        /* borrowed */
-    const struct ls_offer *offer;    /* borrowed: the matched entries' text */
+    const struct ls_rules *r;     /* borrowed */
+    const struct ls_offer *offer; /* borrowed: the matched entries' text */
     struct ls_phraseset *icp;     /* ICP entries, value = entry index */
     struct ls_phraseset *icp_sig; /* significant ICP tokens, value = entry index */
     uint32_t *icp_fam;            /* owned; family mask per ICP entry */

@@ -513,8 +513,8 @@ static const char *const stmt_sql[ST_COUNT] = {
      */
     [ST_RESULTS_HIST] = "SELECT intent, score, count(*) FROM results WHERE job_id = ?1 "
                         "GROUP BY intent, score",
-    [ST_RESULTS_HIST_Q] = "SELECT r.intent, r.score, count(*) " RESULTS_FROM
-                          " GROUP BY r.intent, r.score",
+    [ST_RESULTS_HIST_Q] =
+        "SELECT r.intent, r.score, count(*) " RESULTS_FROM " GROUP BY r.intent, r.score",
 };
 
 /* ---- errors -------------------------------------------------------------- */

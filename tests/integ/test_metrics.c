@@ -545,21 +545,29 @@ static void record_everything(void)
     static const long model[] = {0, 200, 400, 401, 403, 404, 408, 429, 500, 502, 503, 504, 418};
     static const char *const prov[] = {"offline", "gemini", "openai", "x"};
     static const char *const ai[] = {"ok", "cached", "fallback", "blocked", "x"};
-    static const char *const ops[] = {"instance",      "health",        "workspace_ensure",
-                                      "key_create",    "key_lookup",    "keys_list",
-                                      "key_revoke",    "keys_active",   "key_touch",
-                                      "offer_put",     "offer_get",     "offer_find",
-                                      "offers_list",   "offer_delete",  "upload_begin",
-                                      "upload_add",    "upload_reject", "upload_commit",
-                                      "upload_abort",  "upload_get",    "upload_find",
-                                      "uploads_list",  "upload_errors", "upload_leads",
-                                      "upload_delete", "current",       "job_create",
-                                      "job_get",       "jobs_list",     "job_find_resumable",
-                                      "job_claim",     "job_finish",    "job_release",
-                                      "job_cancel",    "job_stopped",   "jobs_counts",
-                                      "job_delete",    "leads_pending", "results_put",
-                                      "verdicts_get",  "results_page",  "results_query", "results_hist",
-                                      "purge",         "cache_trim",    "x"};
+    static const char *const ops[] = {"instance",         "health",
+                                      "workspace_ensure", "key_create",
+                                      "key_lookup",       "keys_list",
+                                      "key_revoke",       "keys_active",
+                                      "key_touch",        "offer_put",
+                                      "offer_get",        "offer_find",
+                                      "offers_list",      "offer_delete",
+                                      "upload_begin",     "upload_add",
+                                      "upload_reject",    "upload_commit",
+                                      "upload_abort",     "upload_get",
+                                      "upload_find",      "uploads_list",
+                                      "upload_errors",    "upload_leads",
+                                      "upload_delete",    "current",
+                                      "job_create",       "job_get",
+                                      "jobs_list",        "job_find_resumable",
+                                      "job_claim",        "job_finish",
+                                      "job_release",      "job_cancel",
+                                      "job_stopped",      "jobs_counts",
+                                      "job_delete",       "leads_pending",
+                                      "results_put",      "verdicts_get",
+                                      "results_page",     "results_query",
+                                      "results_hist",     "purge",
+                                      "cache_trim",       "x"};
     for (int r = -1; r < LS_METRICS_ROUTES_MAX; r++) {
         for (size_t s = 0; s < LS_ARRAY_LEN(http); s++)
             ls_metrics_http_request(r, http[s], 1e-4 * (double)s, 100, 1000);
