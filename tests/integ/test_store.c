@@ -1467,8 +1467,8 @@ static void test_store__results_keep_their_factors_and_old_rows_still_read(void 
     assert_true(got.industry_term_null);
     assert_int_equal(got.r.role_points, 20);
     /* The fixture's leads have a name and a role only: the rest are missing. */
-    assert_int_equal(got.r.missing, (1u << LS_F_COMPANY) | (1u << LS_F_INDUSTRY) |
-                                        (1u << LS_F_LOCATION));
+    assert_int_equal(got.r.missing,
+                     (1u << LS_F_COMPANY) | (1u << LS_F_INDUSTRY) | (1u << LS_F_LOCATION));
     ls_store_close(st);
 }
 
