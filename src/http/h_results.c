@@ -421,7 +421,8 @@ static bool export_format(struct ls_req *req, enum ls_export_format *format, int
  * The job's histogram by intent and score for q's text. A finished job's
  * whole histogram is computed once and kept (summary_cache.c), so a filter
  * change is a walk over 303 counts; with text, or for a job still adding
- * results, it is one aggregate query each time.
+ * results, it is one aggregate query each time (with text, over the rows the
+ * whole filter matches).
  */
 static int job_hist(struct ls_req *req, const struct ls_job *job, const struct ls_results_query *q,
                     struct ls_score_hist *h, struct ls_err *err)
@@ -430,7 +431,7 @@ static int job_hist(struct ls_req *req, const struct ls_job *job, const struct l
     bool keep = cache && ls_job_status_final(job->status) && q->q[0] == '\0';
     if (keep && ls_summary_cache_get(cache, job, h))
         return LS_OK;
-    int rc = ls_store_results_hist(req->app->store, job, q->q, h, err);
+    int rc = ls_store_results_hist(req->app->store, job, q, h, err);
     if (rc == LS_OK && keep)
         ls_summary_cache_put(cache, job, h);
     return rc;

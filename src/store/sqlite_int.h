@@ -278,8 +278,9 @@ int ls_sq_results_page(struct ls_store *st, const struct ls_job *job,
 int ls_sq_results_query(struct ls_store *st, const struct ls_job *job,
                         const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                         int64_t *total, struct ls_err *err);
-int ls_sq_results_hist(struct ls_store *st, const struct ls_job *job, const char *text,
-                       struct ls_score_hist *out, struct ls_err *err);
+int ls_sq_results_hist(struct ls_store *st, const struct ls_job *job,
+                       const struct ls_results_query *filter, struct ls_score_hist *out,
+                       struct ls_err *err);
 
 /* sqlite_purge.c */
 int ls_sq_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,

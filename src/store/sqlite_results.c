@@ -285,25 +285,13 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
 
 /* ---- summaries (issue #8) ---- */
 
-struct hist_args {
-    const struct ls_job *job;
-    const char *text;
-};
-
 static void bind_hist(sqlite3_stmt *st, const void *args)
 {
-    const struct hist_args *a = args;
-    struct ls_results_query all;
-    ls_results_query_default(&all);
-    sqlite3_bind_int64(st, 1, a->job->id);
+    const struct results_args *a = args;
     if (sqlite3_bind_parameter_count(st) < 2)
-        return;
-    /* Only the text narrows here: the caller applies intent and score to the histogram. */
-    sqlite3_bind_int64(st, 2, a->job->upload_id);
-    sqlite3_bind_int(st, 3, (int)all.intents);
-    sqlite3_bind_int(st, 4, all.min_score);
-    sqlite3_bind_int(st, 5, all.max_score);
-    ls_sq_bind_cstr(st, 6, a->text);
+        sqlite3_bind_int64(st, 1, a->job->id);
+    else
+        bind_results(st, a); /* ?7 and ?8 are not in the statement: binding them is a no-op */
 }
 
 static int hist_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
@@ -314,14 +302,20 @@ static int hist_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     return LS_OK;
 }
 
-int ls_sq_results_hist(struct ls_store *base, const struct ls_job *job, const char *text,
-                       struct ls_score_hist *out, struct ls_err *err)
+int ls_sq_results_hist(struct ls_store *base, const struct ls_job *job,
+                       const struct ls_results_query *filter, struct ls_score_hist *out,
+                       struct ls_err *err)
 {
-    struct hist_args a = {.job = job, .text = text ? text : ""};
+    struct results_args a = {.job = job, .q = filter};
     struct ls_score_hist h;
     memset(&h, 0, sizeof(h));
-    /* Without text the leads are not joined: one pass over the job's own rows. */
-    enum stmt_id id = a.text[0] ? ST_RESULTS_HIST_Q : ST_RESULTS_HIST;
+    /*
+     * Without text the leads are not joined: one pass over the job's own rows,
+     * whatever the filter (the histogram answers it). With text the whole
+     * filter goes to SQL, so intent and score, cheap to test, spare most rows
+     * the text search.
+     */
+    enum stmt_id id = filter && filter->q[0] ? ST_RESULTS_HIST_Q : ST_RESULTS_HIST;
     int rc = ls_sq_each_row((struct sq_store *)base, id, bind_hist, &a, hist_row, &h,
                             "summarising results", err);
     if (rc == LS_OK)

@@ -1486,6 +1486,13 @@ static void test_store__results_hist(void **state)
     struct ls_score_hist h;
     memset(&h, 0xff, sizeof(h)); /* overwritten, not added to */
     assert_int_equal(ls_store_results_hist(st, &job, NULL, &h, &err), LS_OK);
+    /* Without text the filter does not narrow the histogram: ls_summary_of does. */
+    struct ls_score_hist h2;
+    struct ls_results_query high;
+    ls_results_query_default(&high);
+    high.intents = 1u << LS_INTENT_HIGH;
+    assert_int_equal(ls_store_results_hist(st, &job, &high, &h2, &err), LS_OK);
+    assert_memory_equal(&h, &h2, sizeof(h));
     struct ls_results_query all;
     ls_results_query_default(&all);
     struct ls_summary s;
@@ -1509,10 +1516,21 @@ static void test_store__results_hist(void **state)
             in_bins += s.bins[b].count;
         assert_int_equal(in_bins, total);
     }
-    /* With text: only the matching rows ("lead 1" is in Lead 1 and Lead 10..15). */
-    assert_int_equal(ls_store_results_hist(st, &job, "lead 1", &h, &err), LS_OK);
+    /* With text: only the rows the whole filter matches ("lead 1": Lead 1, Lead 10..15). */
+    struct ls_results_query text = all;
+    snprintf(text.q, sizeof(text.q), "lead 1");
+    assert_int_equal(ls_store_results_hist(st, &job, &text, &h, &err), LS_OK);
     ls_summary_of(&h, &all, &s);
     assert_int_equal(s.total, 7);
+    text.min_score = 50;
+    assert_int_equal(ls_store_results_hist(st, &job, &text, &h, &err), LS_OK);
+    ls_summary_of(&h, &all, &s); /* the store narrowed it already */
+    int64_t want = 0;
+    for (int i = 0; i < 16; i++) {
+        bool has = i == 1 || i >= 10;
+        want += has && (i * 37 % 11) * 10 >= 50; /* put_scored's scores */
+    }
+    assert_int_equal(s.total, want);
     ls_store_close(st);
 }
 
