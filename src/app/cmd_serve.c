@@ -16,6 +16,7 @@
 #include "auth/sessions.h"
 #include "http/http.h"
 #include "http/results_cache.h"
+#include "http/summary_cache.h"
 #include "jobs/housekeeping.h"
 #include "sys/log.h"
 #include "sys/metrics.h"
@@ -152,6 +153,7 @@ int ls_cmd_serve(int argc, char **argv)
     struct ls_sessions *sessions = NULL;
     struct ls_housekeeping *hk = NULL;
     struct ls_results_cache *cache = NULL;
+    struct ls_summary_cache *summaries = NULL;
     struct ls_server *srv = NULL;
     int rc = LS_EXIT_SOFTWARE;
 
@@ -192,6 +194,7 @@ int ls_cmd_serve(int argc, char **argv)
     }
     runner = ls_runner_new(store, provider, rules);
     cache = ls_results_cache_new((size_t)cfg.results_cache_mb * 1024 * 1024);
+    summaries = ls_summary_cache_new();
     struct ls_app app = {
         .store = store,
         .runner = runner,
@@ -200,6 +203,7 @@ int ls_cmd_serve(int argc, char **argv)
         .keys = keys,
         .sessions = sessions,
         .cache = cache,
+        .summaries = summaries,
         .started_ms = ls_now_ms(),
     };
     atomic_init(&app.stopping, false);
@@ -261,6 +265,7 @@ out:
     ls_sessions_free(sessions);
     ls_keys_free(keys);
     ls_results_cache_free(cache);
+    ls_summary_cache_free(summaries);
     ls_store_close(store);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -42,6 +43,113 @@ void ls_result_combine(struct ls_result *r, const struct ls_rule_score *rs,
     r->ai_score = ls_intent_points(v->intent);
     r->score = r->rule_score + r->ai_score;
     r->reasoning = v->reasoning;
+    r->has_factors = true;
+    r->role_kind = rs->role_kind;
+    r->industry_match = rs->industry_match;
+    r->adjacent_via = rs->adjacent_via;
+    r->missing = rs->missing;
+    r->role_term = rs->role_term;
+    r->industry_term = rs->industry_term;
+}
+
+unsigned ls_result_missing_of(const struct ls_result *r)
+{
+    unsigned m = 0;
+    for (int f = 0; f < LS_F_BIO; f++) {
+        if (r->lead.len[f] == 0)
+            m |= 1u << f;
+    }
+    if (m == 0 && r->completeness_points == 0)
+        m = 1u << LS_F_BIO;
+    return m;
+}
+
+/* ---- factors (issue #8) -------------------------------------------------- */
+
+/* The role's kind as stored, or for an old row as its points tell it (NULL: cannot tell). */
+static const char *role_why(const struct ls_result *r)
+{
+    if (r->lead.len[LS_F_ROLE] == 0)
+        return "no role given";
+    enum ls_role_kind k = r->role_kind;
+    if (!r->has_factors) {
+        if (r->role_points == 0)
+            return "not a decision-maker or influencer role";
+        k = r->role_points >= 20 ? LS_ROLE_DECISION : LS_ROLE_INFLUENCER;
+    }
+    switch (k) {
+    case LS_ROLE_DECISION:
+        return "decision-maker role";
+    case LS_ROLE_INFLUENCER:
+        return "influencer role";
+    case LS_ROLE_EXCLUDED:
+        return "junior or support role: no points";
+    case LS_ROLE_OTHER:
+        break;
+    }
+    return "no decision-maker or influencer term";
+}
+
+static const char *industry_why(const struct ls_result *r)
+{
+    if (r->lead.len[LS_F_INDUSTRY] == 0)
+        return "no industry given";
+    enum ls_industry_match m = r->industry_match;
+    enum ls_adjacent_via via = r->adjacent_via;
+    if (!r->has_factors) {
+        m = r->industry_points == 0    ? LS_IND_NONE
+            : r->industry_points >= 20 ? LS_IND_EXACT
+                                       : LS_IND_ADJACENT;
+        via = LS_ADJ_NONE;
+    }
+    switch (m) {
+    case LS_IND_EXACT:
+        return "matches the ideal customer profile exactly";
+    case LS_IND_ADJACENT:
+        return via == LS_ADJ_TOKEN    ? "adjacent to the ideal customer profile (a shared word)"
+               : via == LS_ADJ_FAMILY ? "adjacent to the ideal customer profile (the same family)"
+               : via == LS_ADJ_LIST   ? "one of the offer's adjacent industries"
+                                      : "adjacent to the ideal customer profile";
+    case LS_IND_NONE:
+        break;
+    }
+    return "outside the ideal customer profile";
+}
+
+/* Appends one factor's object up to its "why" value. */
+static int factor(struct ls_buf *b, const char *name, int points, const char *matched)
+{
+    int rc = ls_buf_printf(b, "{\"factor\":\"%s\",\"points\":%d,\"matched\":", name, points);
+    rc |= matched ? ls_json_cstr(b, matched) : ls_buf_adds(b, "null");
+    rc |= ls_buf_adds(b, ",\"why\":");
+    return rc;
+}
+
+static int factors_json(const struct ls_result *r, struct ls_buf *b)
+{
+    int rc = ls_buf_adds(b, ",\"factors\":[");
+    rc |= factor(b, "role", r->role_points, r->has_factors ? r->role_term : NULL);
+    rc |= ls_json_cstr(b, role_why(r));
+    rc |= ls_buf_adds(b, "},");
+    rc |= factor(b, "industry", r->industry_points, r->has_factors ? r->industry_term : NULL);
+    rc |= ls_json_cstr(b, industry_why(r));
+    rc |= ls_buf_adds(b, "},");
+    rc |= factor(b, "completeness", r->completeness_points, NULL);
+    if (r->missing == 0) {
+        rc |= ls_json_cstr(b, "all six fields present");
+    } else {
+        /* "missing: location, linkedin_bio": six names of at most 12 bytes fit. */
+        char why[128];
+        size_t w = (size_t)snprintf(why, sizeof(why), "missing:");
+        for (int f = 0; f < LS_F_COUNT; f++) {
+            if (r->missing & (1u << f))
+                w += (size_t)snprintf(why + w, sizeof(why) - w, "%s %s",
+                                      w > sizeof("missing:") - 1 ? "," : "", ls_field_names[f]);
+        }
+        rc |= ls_json_cstr(b, why);
+    }
+    rc |= ls_buf_adds(b, "}]");
+    return rc;
 }
 
 static int field(struct ls_buf *b, const struct ls_result *r, enum ls_field f)
@@ -69,9 +177,11 @@ int ls_result_json(const struct ls_result *r, struct ls_buf *b)
     rc |= field(b, r, LS_F_LOCATION);
     rc |= ls_buf_printf(b,
                         ",\"rule_score\":%d,\"ai_score\":%d,\"breakdown\":{\"role\":%d,"
-                        "\"industry\":%d,\"completeness\":%d},\"ai\":{\"provider\":",
+                        "\"industry\":%d,\"completeness\":%d}",
                         r->rule_score, r->ai_score, r->role_points, r->industry_points,
                         r->completeness_points);
+    rc |= factors_json(r, b);
+    rc |= ls_buf_adds(b, ",\"ai\":{\"provider\":");
     rc |= ls_json_cstr(b, r->provider ? r->provider : "");
     rc |= ls_buf_adds(b, ",\"model\":");
     rc |= ls_json_cstr(b, r->model ? r->model : "");

@@ -7,6 +7,7 @@
 #ifndef LS_CORE_RESULT_H
 #define LS_CORE_RESULT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -42,14 +43,41 @@ struct ls_result {
     /* Borrowed; LS_SHA256_LEN bytes, or NULL. When set, the store also keeps
      * this verdict in the verdict cache under this key. */
     const unsigned char *cache_key;
+    /*
+     * What the rule factors matched (issue #8), for "factors". has_factors is
+     * false for a row stored before they were kept (store migration 8): its
+     * factors are then told from the points alone, with matched null.
+     */
+    bool has_factors;
+    enum ls_role_kind role_kind;
+    enum ls_industry_match industry_match;
+    enum ls_adjacent_via adjacent_via;
+    unsigned missing;          /* bit (1 << enum ls_field) per empty field, always set */
+    const char *role_term;     /* borrowed; NULL when none matched (or not known) */
+    const char *industry_term; /* borrowed; NULL when none matched (or not known) */
 };
 
 /* Fills the score fields of r from the rule parts and the verdict (borrowed). */
 void ls_result_combine(struct ls_result *r, const struct ls_rule_score *rs,
                        const struct ls_verdict *v);
 
-/* Appends r as one JSON object (no trailing newline). LS_OK or LS_ELIMIT. */
+/*
+ * Appends r as one JSON object (no trailing newline). LS_OK or LS_ELIMIT.
+ * Besides the points ("breakdown") it has "factors": one object per rule
+ * factor, in the order role, industry, completeness, each {"factor",
+ * "points", "matched" (the rules' term, ICP or adjacent entry, or family
+ * that matched; null when none), "why" (plain English; for completeness the
+ * missing fields, "missing: location, linkedin_bio")}.
+ */
 int ls_result_json(const struct ls_result *r, struct ls_buf *out);
+
+/*
+ * The missing-field mask of a row stored before the mask was kept: the
+ * empty fields among those the row carries (every one but the bio), or the
+ * bio alone when the row lost its completeness points with all of those
+ * present. r's lead fields and completeness_points are read.
+ */
+unsigned ls_result_missing_of(const struct ls_result *r);
 
 /* The CSV export's header line, CRLF-terminated. */
 int ls_result_csv_header(struct ls_buf *out);

@@ -23,6 +23,7 @@ struct ls_rules {
 
 struct ls_rules_offer {
     const struct ls_rules *r;     /* borrowed */
+    const struct ls_offer *offer; /* borrowed: the matched entries' text */
     struct ls_phraseset *icp;     /* ICP entries, value = entry index */
     struct ls_phraseset *icp_sig; /* significant ICP tokens, value = entry index */
     uint32_t *icp_fam;            /* owned; family mask per ICP entry */
@@ -110,6 +111,7 @@ struct ls_rules_offer *ls_rules_offer_new(const struct ls_rules *r, const struct
     struct ls_tokens *t = ls_xmalloc(sizeof(*t));
     const struct ls_strlist *icp = ls_offer_icp(offer);
     ro->r = r;
+    ro->offer = offer;
     ro->icp = ls_phraseset_new();
     ro->icp_sig = ls_phraseset_new();
     ro->n_icp = icp->n;
@@ -146,26 +148,41 @@ void ls_rules_offer_free(struct ls_rules_offer *ro)
     free(ro);
 }
 
-static enum ls_role_kind role_kind(const struct ls_rules *r, const struct ls_tokens *t)
+/*
+ * The role's kind, and in *term the configured term that decided it (a
+ * phrase's value is its index in the config list, see set_of), or NULL.
+ */
+static enum ls_role_kind role_kind(const struct ls_rules *r, const struct ls_tokens *t,
+                                   const char **term)
 {
+    const struct ls_rules_config *cfg = r->cfg;
     struct ls_phrase_match m;
+    *term = NULL;
     /* REQ-RULE-ROLE: the first rule that applies wins. */
     for (size_t i = 0; i < t->n; i++) {
-        if (ls_phraseset_has_token(r->excluded, t, i))
+        if (ls_phraseset_has_token(r->excluded, t, i)) {
+            if (ls_phraseset_find(r->excluded, t, i, &m))
+                *term = cfg->excluded_roles[m.value];
             return LS_ROLE_EXCLUDED;
+        }
     }
-    if (ls_phraseset_find(r->decision, t, 0, &m))
+    if (ls_phraseset_find(r->decision, t, 0, &m)) {
+        *term = cfg->decision_roles[m.value];
         return LS_ROLE_DECISION;
-    if (ls_phraseset_find(r->influencer, t, 0, &m))
+    }
+    if (ls_phraseset_find(r->influencer, t, 0, &m)) {
+        *term = cfg->influencer_roles[m.value];
         return LS_ROLE_INFLUENCER;
+    }
     return LS_ROLE_OTHER;
 }
 
 enum ls_role_kind ls_rules_role_kind(const struct ls_rules *r, const char *role, size_t len)
 {
     struct ls_tokens t;
+    const char *term;
     ls_tokenize(role, len, &t);
-    return role_kind(r, &t);
+    return role_kind(r, &t, &term);
 }
 
 /* Index of a phrase of set equal to the whole of t, or -1. */
@@ -191,15 +208,17 @@ static int shared_token(const struct ls_rules *r, const struct ls_phraseset *sig
     return -1;
 }
 
-static void industry(const struct ls_rules_offer *ro, const struct ls_tokens *t,
-                     struct ls_rule_score *out)
+static void industry(const struct ls_rules_offer *ro, const struct ls_offer *offer,
+                     const struct ls_tokens *t, struct ls_rule_score *out)
 {
+    const struct ls_strlist *icp = ls_offer_icp(offer);
     const struct ls_rules *r = ro->r;
     int idx;
     out->industry_match = LS_IND_NONE;
     out->adjacent_via = LS_ADJ_NONE;
     out->icp_entry = -1;
     out->family = -1;
+    out->industry_term = NULL;
     if (t->n == 0)
         return;
     /* REQ-RULE-IND-EXACT: exact beats any adjacent entry, whatever the order. */
@@ -207,6 +226,7 @@ static void industry(const struct ls_rules_offer *ro, const struct ls_tokens *t,
     if (idx >= 0) {
         out->industry_match = LS_IND_EXACT;
         out->icp_entry = idx;
+        out->industry_term = icp->v[idx];
         return;
     }
     idx = shared_token(r, ro->icp_sig, t);
@@ -214,6 +234,7 @@ static void industry(const struct ls_rules_offer *ro, const struct ls_tokens *t,
         out->industry_match = LS_IND_ADJACENT;
         out->adjacent_via = LS_ADJ_TOKEN;
         out->icp_entry = idx;
+        out->industry_term = icp->v[idx];
         return;
     }
     int first;
@@ -222,6 +243,7 @@ static void industry(const struct ls_rules_offer *ro, const struct ls_tokens *t,
         out->industry_match = LS_IND_ADJACENT;
         out->adjacent_via = LS_ADJ_FAMILY;
         out->family = __builtin_ctz(mask);
+        out->industry_term = r->cfg->families[out->family].name;
         for (size_t i = 0; i < ro->n_icp; i++) {
             if (ro->icp_fam[i] & (1u << out->family)) {
                 out->icp_entry = (int)i;
@@ -237,6 +259,7 @@ static void industry(const struct ls_rules_offer *ro, const struct ls_tokens *t,
         out->industry_match = LS_IND_ADJACENT;
         out->adjacent_via = LS_ADJ_LIST;
         out->icp_entry = idx;
+        out->industry_term = offer->adjacent_industries.v[idx];
     }
 }
 
@@ -247,25 +270,26 @@ void ls_rules_eval(const struct ls_rules_offer *ro, const struct ls_lead *lead,
     struct ls_tokens t;
 
     ls_tokenize(lead->f[LS_F_ROLE], lead->len[LS_F_ROLE], &t);
-    out->role_kind = role_kind(ro->r, &t);
+    out->role_kind = role_kind(ro->r, &t, &out->role_term);
     out->role = out->role_kind == LS_ROLE_DECISION     ? cfg->points_decision
                 : out->role_kind == LS_ROLE_INFLUENCER ? cfg->points_influencer
                                                        : 0;
 
     ls_tokenize(lead->f[LS_F_INDUSTRY], lead->len[LS_F_INDUSTRY], &t);
-    industry(ro, &t, out);
+    industry(ro, ro->offer, &t, out);
     out->industry = out->industry_match == LS_IND_EXACT      ? cfg->points_exact
                     : out->industry_match == LS_IND_ADJACENT ? cfg->points_adjacent
                                                              : 0;
 
     /* REQ-RULE-COMPLETE: every field non-empty after trimming. */
-    bool complete = true;
-    for (int f = 0; f < LS_F_COUNT && complete; f++) {
+    out->missing = 0;
+    for (int f = 0; f < LS_F_COUNT; f++) {
         const char *s = lead->f[f];
         size_t len = lead->len[f];
         ls_text_trim(&s, &len);
-        complete = len > 0;
+        if (len == 0)
+            out->missing |= 1u << f;
     }
-    out->completeness = complete ? cfg->points_complete : 0;
+    out->completeness = out->missing == 0 ? cfg->points_complete : 0;
     out->total = out->role + out->industry + out->completeness;
 }

@@ -39,6 +39,10 @@ struct ls_rules_config {
 /* The built-in configuration (static storage; borrowed). */
 const struct ls_rules_config *ls_rules_default_config(void);
 
+/*
+ * The three enums below are stored with each result (store migration 8):
+ * append new values only, never renumber.
+ */
 enum ls_role_kind { LS_ROLE_OTHER, LS_ROLE_EXCLUDED, LS_ROLE_INFLUENCER, LS_ROLE_DECISION };
 
 enum ls_industry_match { LS_IND_NONE, LS_IND_ADJACENT, LS_IND_EXACT };
@@ -54,6 +58,13 @@ struct ls_rule_score {
     enum ls_adjacent_via adjacent_via;
     int icp_entry; /* index into ls_offer_icp(), or into adjacent_industries for LS_ADJ_LIST; -1 */
     int family;    /* family index for LS_ADJ_FAMILY, else -1 */
+    /* What each factor matched, for the result's "factors" (issue #8). */
+    const char *role_term;     /* borrowed from the config: the excluded, decision or
+                                  influencer term that decided role_kind; NULL for OTHER */
+    const char *industry_term; /* borrowed from the offer (the ICP or adjacent_industries
+                                  entry) or the config (the family name for LS_ADJ_FAMILY);
+                                  NULL for LS_IND_NONE */
+    unsigned missing;          /* bit (1 << enum ls_field) per field empty after trimming */
 };
 
 /* Compiled global rules. Owned: ls_rules_free. Read-only after creation. */

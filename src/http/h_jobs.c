@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/jsonx.h"
+#include "summary_cache.h"
 #include "sys/sys.h"
 
 #define PAGE_DEFAULT 100
@@ -182,6 +183,7 @@ int ls_h_job_cancel(struct ls_req *req)
         if (ls_store_job_delete(req->app->store, req->auth.workspace, id, false, ls_now_ms(),
                                 &err) != LS_OK)
             return ls_reply_err(req, &err, NULL);
+        ls_summary_cache_drop(req->app->summaries, id);
         return ls_reply_json(
             req, LS_HTTP_OK,
             json_pack("{s:s, s:I}", "message", "job and results deleted", "id", (json_int_t)id));

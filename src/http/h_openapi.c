@@ -106,7 +106,7 @@ static const struct {
     {"Cache-Control",
      "{'required':true,'description':'no-store: the reply holds a secret (a new key, a "
      "session cookie), says who the caller is (GET /session), or is a page "
-     "of a job still running; private, no-cache: a finished job\\u0027s page, which may be kept "
+     "of a job still running or a summary; private, no-cache: a finished job\\u0027s page, which may be kept "
      "and revalidated with its ETag; no-cache: a dashboard page or an event stream; public, "
      "max-age=31536000, immutable: a dashboard file at its content-hashed name.','schema':"
      "{'type':'string','enum':['no-store','private, no-store','private, no-cache','no-cache',"
@@ -288,6 +288,7 @@ static const struct resp_doc responses[] = {
     {"JobResultsDeleted", 200, "The results are deleted; the job stays, with results_deleted_at.", NULL, NULL, {JSON}, {"Job"}, NULL},
     {"ResultPage", 200, "A page of results. A finished job's page (up to 2,000 rows) is sent from memory with an ETag, gzip-compressed when accepted; other pages are streamed.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary Content-Encoding", NULL, {JSON}, {"ResultPage"}, NULL},
     {"NotModified", 304, "The page named by If-None-Match is still the page: no body.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary", NULL, {NULL}, {NULL}, NULL},
+    {"ResultSummary", 200, "Counts by intent and the score distribution of the results the filter matches (total: as X-Total-Count of GET /results with the same filter). Ten bins, the last 90-100.", "Cache-Control", NULL, {JSON}, {"ResultSummary"}, NULL},
     {"ResultExport", 200, "Every matching result, streamed (chunked on HTTP/1.1) in constant memory; CSV unless format=jsonl. A store failure mid-way cuts the body off, so a short download is never a complete-looking one.", "Content-Disposition X-Job-Id X-Job-Status", NULL, {CSV, NDJSON}, {"ResultCsv", "ResultLines"}, "Result"},
     {"KeyList", 200, "The workspace's keys, revoked ones included.", NULL, NULL, {JSON}, {"KeyList"}, NULL},
     {"KeyCreated", 201, "Created; key is its secret, shown this once.", "Location Cache-Control", NULL, {JSON}, {"KeyCreated"}, NULL},
@@ -418,7 +419,12 @@ struct op_doc {
 
 #define RESULTS_PARAMS "Intent MinScore MaxScore Q Sort PageLimit Offset IfNoneMatch AcceptEncoding"
 #define EXPORT_PARAMS  "Format Intent MinScore MaxScore Q"
-#define LIST_PARAMS    "ListLimit Offset"
+#define SUMMARY_PARAMS "Intent MinScore MaxScore Q"
+#define SUMMARY_DESC                                                                               \
+    "Filters as GET /results. A finished job's counts by intent and score are kept in memory "     \
+    "after the first request, so changing intent, min_score or max_score reads no rows; q, or a "  \
+    "job still running, is one aggregate query."
+#define LIST_PARAMS "ListLimit Offset"
 #define CREATE_OFFER                                                                               \
     "OfferCreated BadJson Forbidden TooLarge UnsupportedMediaType ValidationError "                \
     "InsufficientStorage"
@@ -454,6 +460,8 @@ static const struct op_doc ops[] = {
     {"GET", "/jobs/{id}/results", "listJobResults", "results", NULL, NULL, RESULTS_PARAMS, "ResultPage NotModified NotFound PageTooLarge"},
     {"DELETE", "/jobs/{id}/results", "deleteJobResults", "results", "409 unless the job has finished.", NULL, NULL, "JobResultsDeleted " DELETE_RESP},
     {"GET", "/jobs/{id}/results/export", "exportJobResults", "results", NULL, NULL, EXPORT_PARAMS, "ResultExport NotFound"},
+    {"GET", "/jobs/{id}/results/summary", "summarizeJobResults", "results", SUMMARY_DESC, NULL, SUMMARY_PARAMS, "ResultSummary NotFound"},
+    {"GET", "/results/summary", "summarizeResults", "results", SUMMARY_DESC " 409 until something has been scored.", NULL, SUMMARY_PARAMS, "ResultSummary Conflict"},
     {"GET", "/results", "listResults", "results", "409 until something has been scored.", NULL, RESULTS_PARAMS, "ResultPage NotModified Conflict PageTooLarge"},
     {"GET", "/results/export", "exportResults", "results", "409 until something has been scored.", NULL, EXPORT_PARAMS, "ResultExport Conflict"},
     {"GET", "/results/csv", "exportResultsCsv", "results", "The seed API's name for GET /results/export.", NULL, EXPORT_PARAMS, "ResultExport Conflict"},

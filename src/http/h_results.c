@@ -16,6 +16,7 @@
 #include "core/xalloc.h"
 #include "jobs/export.h"
 #include "results_cache.h"
+#include "summary_cache.h"
 #include "sys/log.h"
 #include "sys/sys.h"
 
@@ -380,6 +381,54 @@ static bool export_format(struct ls_req *req, enum ls_export_format *format, int
     return true;
 }
 
+/* ---- the summary (issue #8) ------------------------------------------------------------ */
+
+#define SUMMARY_MAX 4096 /* ten bins of small numbers */
+
+/*
+ * The job's histogram by intent and score for q's text. A finished job's
+ * whole histogram is computed once and kept (summary_cache.c), so a filter
+ * change is a walk over 303 counts; with text, or for a job still adding
+ * results, it is one aggregate query each time (with text, over the rows the
+ * whole filter matches).
+ */
+static int job_hist(struct ls_req *req, const struct ls_job *job, const struct ls_results_query *q,
+                    struct ls_score_hist *h, struct ls_err *err)
+{
+    struct ls_summary_cache *cache = req->app->summaries;
+    bool keep = cache && ls_job_status_final(job->status) && q->q[0] == '\0';
+    if (keep && ls_summary_cache_get(cache, job, h))
+        return LS_OK;
+    int rc = ls_store_results_hist(req->app->store, job, q, h, err);
+    if (rc == LS_OK && keep)
+        ls_summary_cache_put(cache, job, h);
+    return rc;
+}
+
+static int send_summary(struct ls_req *req, const struct ls_job *job,
+                        const struct ls_results_query *q)
+{
+    struct ls_score_hist h;
+    struct ls_summary s;
+    struct ls_err err = {0};
+    if (job_hist(req, job, q, &h, &err) != LS_OK)
+        return ls_reply_err(req, &err, NULL);
+    ls_summary_of(&h, q, &s);
+    struct ls_buf b;
+    ls_buf_init(&b, SUMMARY_MAX);
+    if (ls_summary_json(&s, job->id, ls_job_status_name(job->status), &b) != LS_OK) {
+        ls_buf_release(&b);
+        ls_err_set(&err, LS_EINTERNAL, "the summary is larger than %d bytes", SUMMARY_MAX);
+        return ls_reply_err(req, &err, NULL);
+    }
+    size_t len;
+    char *body = ls_buf_steal(&b, &len);
+    struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
+    ls_resp_header(resp, "Cache-Control", "private, no-store");
+    ls_resp_body_take(resp, "application/json", body, len);
+    return ls_reply(req, resp);
+}
+
 /* ---- routes (parameters are checked before anything is looked up) ---------------------- */
 
 int ls_h_results(struct ls_req *req)
@@ -400,6 +449,26 @@ int ls_h_job_results(struct ls_req *req)
     if (!parse_query(req, &q, &r) || !path_job(req, &job, &r))
         return r;
     return results_page(req, &job, &q);
+}
+
+int ls_h_results_summary(struct ls_req *req)
+{
+    struct ls_job job;
+    struct ls_results_query q;
+    int r;
+    if (!parse_query(req, &q, &r) || !latest_job(req, &job, &r))
+        return r;
+    return send_summary(req, &job, &q);
+}
+
+int ls_h_job_results_summary(struct ls_req *req)
+{
+    struct ls_job job;
+    struct ls_results_query q;
+    int r;
+    if (!parse_query(req, &q, &r) || !path_job(req, &job, &r))
+        return r;
+    return send_summary(req, &job, &q);
 }
 
 int ls_h_results_export(struct ls_req *req)
@@ -434,6 +503,8 @@ int ls_h_job_results_delete(struct ls_req *req)
     if (ls_store_job_delete(req->app->store, req->auth.workspace, job.id, true, ls_now_ms(),
                             &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
+    /* The key (results_deleted_ms) has changed already; this frees the entry now. */
+    ls_summary_cache_drop(req->app->summaries, job.id);
     if (ls_store_job_get(req->app->store, req->auth.workspace, job.id, &job, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     return ls_reply_json(req, LS_HTTP_OK, ls_view_job(&job, ls_now_ms()));

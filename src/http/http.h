@@ -89,10 +89,11 @@ struct ls_app {
     struct ls_runner *runner;
     struct ls_provider *provider;
     const struct ls_rules *rules;
-    struct ls_keys *keys;           /* API keys and the open/protected decision */
-    struct ls_sessions *sessions;   /* signed-in browsers (the ls_session cookie) */
-    struct ls_results_cache *cache; /* encoded pages of finished jobs */
-    struct ls_server *server;       /* set once listening (for the connection gauge) */
+    struct ls_keys *keys;               /* API keys and the open/protected decision */
+    struct ls_sessions *sessions;       /* signed-in browsers (the ls_session cookie) */
+    struct ls_results_cache *cache;     /* encoded pages of finished jobs */
+    struct ls_summary_cache *summaries; /* finished jobs' score histograms; may be NULL */
+    struct ls_server *server;           /* set once listening (for the connection gauge) */
     struct ls_http_config cfg;
     int64_t started_ms;
     atomic_bool stopping; /* set when the server is shutting down */
@@ -367,6 +368,8 @@ int ls_h_results(struct ls_req *req);
 int ls_h_results_export(struct ls_req *req);
 int ls_h_job_results(struct ls_req *req);
 int ls_h_job_results_export(struct ls_req *req);
+int ls_h_results_summary(struct ls_req *req);
+int ls_h_job_results_summary(struct ls_req *req);
 int ls_h_keys_list(struct ls_req *req);
 int ls_h_key_create(struct ls_req *req);
 int ls_h_key_delete(struct ls_req *req);

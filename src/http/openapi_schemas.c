@@ -334,6 +334,17 @@ static const struct {
      "they add up to rule_score.','properties':{'role':{'type':'integer','enum':[0,10,20]},"
      "'industry':{'type':'integer','enum':[0,10,20]},"
      "'completeness':{'type':'integer','enum':[0,10]}}}"},
+    {"Factor",
+     "{" OBJ "'required':['factor','points','matched','why'],'description':'One rule factor: "
+     "its points (as in breakdown), what the rules matched and why it scored so.',"
+     "'properties':{'factor':{'type':'string','enum':['role','industry','completeness']},"
+     "'points':{'type':'integer','enum':[0,10,20]},"
+     "'matched':{'type':['string','null'],'description':'role: the term that matched (head, "
+     "manager, intern...); industry: the ideal customer profile entry, adjacent_industries "
+     "entry or industry family; null when nothing matched, always for completeness, and for "
+     "results scored before factors were kept'},"
+     "'why':{'type':'string','minLength':1,'description':'Plain English; for completeness the "
+     "missing fields (missing: location, linkedin_bio)'}}}"},
     {"AiVerdict",
      "{" OBJ "'required':['provider','model','status'],"
      "'properties':{'provider':" TEXT ",'model':" TEXT ","
@@ -342,7 +353,7 @@ static const struct {
      "'error':{'type':'string','description':'Why it fell back'}}}"},
     {"Result",
      "{" OBJ "'required':['name','role','company','intent','score','reasoning','industry',"
-     "'location','rule_score','ai_score','breakdown','ai'],"
+     "'location','rule_score','ai_score','breakdown','factors','ai'],"
      "'description':'A scored lead: score = rule_score + ai_score.',"
      "'properties':{'name':" TEXT ",'role':" TEXT ",'company':" TEXT ","
      "'intent':{'type':'string','enum':['High','Medium','Low']},"
@@ -350,10 +361,29 @@ static const struct {
      "'industry':" TEXT ",'location':" TEXT ","
      "'rule_score':{'type':'integer','minimum':0,'maximum':50},"
      "'ai_score':{'type':'integer','enum':[10,30,50],'description':'High 50, Medium 30, Low "
-     "10'},'breakdown':" REF("Breakdown") ",'ai':" REF("AiVerdict") "}}"},
+     "10'},'breakdown':" REF(
+         "Breakdown") ",'factors':{'type':'array','minItems':3,'maxItems':3,"
+                      "'items':" REF(
+                          "Factor") ",'description':'role, industry, completeness: the breakdown "
+                                    "explained'},'ai':" REF("AiVerdict") "}}"},
     {"ResultPage",
      "{'type':'array','items':" REF("Result") ",'description':'One page, by score descending "
                                               "then upload order unless sorted otherwise'}"},
+    {"SummaryBin",
+     "{" OBJ "'required':['min','max','count','High','Medium','Low'],'description':'Results "
+     "with min <= score <= max; count = High + Medium + Low.','properties':{"
+     "'min':{'type':'integer','enum':[0,10,20,30,40,50,60,70,80,90]},"
+     "'max':{'type':'integer','enum':[9,19,29,39,49,59,69,79,89,100]},"
+     "'count':" COUNT ",'High':" COUNT ",'Medium':" COUNT ",'Low':" COUNT "}}"},
+    {"ResultSummary",
+     "{" OBJ "'required':['job_id','job_status','total','counts','bins'],"
+     "'properties':{'job_id':" ID ",'job_status':{'type':'string','enum':['queued','running',"
+     "'succeeded','failed','cancelled']},'total':{'type':'integer','minimum':0,'description':"
+     "'Results matching the filter: the sum of counts, and of the counts of the bins'},"
+     "'counts':" REF(
+         "IntentCounts") ",'bins':{'type':'array','minItems':10,'maxItems':10,"
+                         "'items':" REF(
+                             "SummaryBin") ",'description':'0-9, 10-19, ..., 80-89, 90-100'}}}"},
     {"ResultCsv",
      "{'type':'string','contentMediaType':'text/csv','pattern':'^name,role,company,intent,score,"
      "reasoning,industry,location,rule_score,ai_score,role_points,industry_points,completeness_"

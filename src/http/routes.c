@@ -10,6 +10,7 @@
 #define JSON      "application/json"
 #define RESULTS_Q "intent min_score max_score q sort limit offset"
 #define EXPORT_Q  "format intent min_score max_score q"
+#define SUMMARY_Q "intent min_score max_score q"
 
 /* clang-format off */
 static const struct ls_route routes[] = {
@@ -72,11 +73,17 @@ static const struct ls_route routes[] = {
     {"GET",    "/jobs/{id}/results/export", "All of a job's results as CSV or JSON lines, streamed",
      EXPORT_Q, LS_DOC_NONE, 200, "text/csv", LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_job_results_export,
      NULL, NULL, NULL},
+    {"GET",    "/jobs/{id}/results/summary", "A job's results by intent and in ten score bins, for a filter",
+     SUMMARY_Q, LS_DOC_NONE, 200, JSON, LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_job_results_summary,
+     NULL, NULL, NULL},
     {"GET",    "/results", "The latest job's results, filtered, sorted and paged", RESULTS_Q,
      LS_DOC_NONE, 200, JSON, LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_results, NULL, NULL, NULL},
     {"GET",    "/results/export", "All of the latest job's results as CSV or JSON lines, streamed",
      EXPORT_Q, LS_DOC_NONE, 200, "text/csv", LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_results_export,
      NULL, NULL, NULL},
+    {"GET",    "/results/summary", "The latest job's results by intent and in ten score bins, for a filter",
+     SUMMARY_Q, LS_DOC_NONE, 200, JSON, LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_results_summary, NULL,
+     NULL, NULL},
     {"GET",    "/results/csv", "Alias of /results/export", EXPORT_Q, LS_DOC_NONE, 200, "text/csv",
      LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_results_export, NULL, NULL, NULL},
     {"GET",    "/keys", "The API keys of the caller's workspace (never their secrets)", NULL,

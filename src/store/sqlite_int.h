@@ -100,6 +100,8 @@ enum stmt_id {
     ST_RESULTS_COUNT,
     ST_RESULTS_COUNT_RULES,
     ST_RESULTS_SCORE_DESC_SEEK,
+    ST_RESULTS_HIST,
+    ST_RESULTS_HIST_Q,
     ST_VERDICT_GET,
     ST_VERDICT_PUT,
     ST_VERDICT_USED,
@@ -288,6 +290,9 @@ int ls_sq_results_page(struct ls_store *st, const struct ls_job *job,
 int ls_sq_results_query(struct ls_store *st, const struct ls_job *job,
                         const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                         int64_t *total, struct ls_err *err);
+int ls_sq_results_hist(struct ls_store *st, const struct ls_job *job,
+                       const struct ls_results_query *filter, struct ls_score_hist *out,
+                       struct ls_err *err);
 
 /* sqlite_purge.c */
 int ls_sq_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,

@@ -30,6 +30,15 @@ static int verdict_put(struct conn *c, int64_t ws, const struct ls_result *r, st
     return ls_sq_step_done(c, st, "storing a cached verdict", err);
 }
 
+/* Binds s, or NULL when s is NULL (not ""): null means nothing matched. */
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        ls_sq_bind_cstr(st, i, s);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 static int result_insert(struct conn *c, sqlite3_stmt *st, int64_t job_id,
                          const struct ls_result *r, struct ls_err *err)
 {
@@ -55,6 +64,13 @@ static int result_insert(struct conn *c, sqlite3_stmt *st, int64_t job_id,
         sqlite3_bind_blob(st, 16, r->cache_key, 32, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, 16);
+    /* What the factors matched (migration 8); the texts may be NULL (none matched). */
+    sqlite3_bind_int(st, 17, (int)r->role_kind);
+    bind_opt_text(st, 18, r->role_term);
+    sqlite3_bind_int(st, 19, (int)r->industry_match);
+    sqlite3_bind_int(st, 20, (int)r->adjacent_via);
+    bind_opt_text(st, 21, r->industry_term);
+    sqlite3_bind_int(st, 22, (int)r->missing);
     int step = sqlite3_step(st);
     return step == SQLITE_DONE ? LS_OK : ls_sq_fail(c->db, step, "storing results", err);
 }
@@ -132,6 +148,12 @@ int ls_sq_results_put(struct ls_store *base, const struct ls_job *job,
     return rc;
 }
 
+/* Column text, or NULL for SQL NULL; borrowed until the next step or reset. */
+static const char *col_opt_text(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : ls_sq_col_text(st, i);
+}
+
 /* Reads a RESULTS_SELECT row; strings are borrowed until the next step. */
 static void result_cols(sqlite3_stmt *st, struct ls_result *r)
 {
@@ -154,6 +176,18 @@ static void result_cols(sqlite3_stmt *st, struct ls_result *r)
     r->model = ls_sq_col_text(st, 16);
     r->status = (enum ls_ai_status)sqlite3_column_int(st, 17);
     r->ai_error = ls_sq_col_text(st, 18);
+    /* A row stored before migration 8 has NULL factors: told from its points. */
+    r->has_factors = sqlite3_column_type(st, 19) != SQLITE_NULL;
+    if (r->has_factors) {
+        r->role_kind = (enum ls_role_kind)sqlite3_column_int(st, 19);
+        r->role_term = col_opt_text(st, 20);
+        r->industry_match = (enum ls_industry_match)sqlite3_column_int(st, 21);
+        r->adjacent_via = (enum ls_adjacent_via)sqlite3_column_int(st, 22);
+        r->industry_term = col_opt_text(st, 23);
+        r->missing = (unsigned)sqlite3_column_int(st, 24);
+    } else {
+        r->missing = ls_result_missing_of(r);
+    }
 }
 
 struct results_args {
@@ -255,4 +289,44 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
     if (q->sort == LS_SORT_SCORE_DESC && q->q[0] == '\0' && q->offset > 0)
         page = ST_RESULTS_SCORE_DESC_SEEK;
     return ls_sq_each_row(s, page, bind_results, &a, result_row, &a, "reading results", err);
+}
+
+/* ---- summaries (issue #8) ---- */
+
+static void bind_hist(sqlite3_stmt *st, const void *args)
+{
+    const struct results_args *a = args;
+    if (sqlite3_bind_parameter_count(st) < 2)
+        sqlite3_bind_int64(st, 1, a->job->id);
+    else
+        bind_results(st, a); /* ?7 and ?8 are not in the statement: binding them is a no-op */
+}
+
+static int hist_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    ls_score_hist_add(ud, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                      sqlite3_column_int64(st, 2));
+    return LS_OK;
+}
+
+int ls_sq_results_hist(struct ls_store *base, const struct ls_job *job,
+                       const struct ls_results_query *filter, struct ls_score_hist *out,
+                       struct ls_err *err)
+{
+    struct results_args a = {.job = job, .q = filter};
+    struct ls_score_hist h;
+    memset(&h, 0, sizeof(h));
+    /*
+     * Without text the leads are not joined: one pass over the job's own rows,
+     * whatever the filter (the histogram answers it). With text the whole
+     * filter goes to SQL, so intent and score, cheap to test, spare most rows
+     * the text search.
+     */
+    enum stmt_id id = filter && filter->q[0] ? ST_RESULTS_HIST_Q : ST_RESULTS_HIST;
+    int rc = ls_sq_each_row((struct sq_store *)base, id, bind_hist, &a, hist_row, &h,
+                            "summarising results", err);
+    if (rc == LS_OK)
+        *out = h;
+    return rc;
 }

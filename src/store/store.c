@@ -333,6 +333,13 @@ int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
     TIMED(results_query, st, job, q, cb, ud, total, err);
 }
 
+int ls_store_results_hist(struct ls_store *st, const struct ls_job *job,
+                          const struct ls_results_query *filter, struct ls_score_hist *out,
+                          struct ls_err *err)
+{
+    TIMED(results_hist, st, job, filter, out, err);
+}
+
 int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                    struct ls_err *err)
 {

@@ -30,6 +30,7 @@
 #include "core/offer.h"
 #include "core/query.h"
 #include "core/result.h"
+#include "core/summary.h"
 #include "core/verdict.h"
 
 struct ls_store;
@@ -229,6 +230,9 @@ struct ls_store_ops {
     int (*results_query)(struct ls_store *st, const struct ls_job *job,
                          const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                          int64_t *total, struct ls_err *err);
+    int (*results_hist)(struct ls_store *st, const struct ls_job *job,
+                        const struct ls_results_query *filter, struct ls_score_hist *out,
+                        struct ls_err *err);
 
     int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                  struct ls_err *err);
@@ -499,6 +503,19 @@ int ls_store_results_page(struct ls_store *st, const struct ls_job *job,
 int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
                            const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                            int64_t *total, struct ls_err *err);
+
+/*
+ * The job's results counted by intent and score into *out (which it
+ * overwrites). When filter (may be NULL) has text (q), only the rows the
+ * whole filter matches - text, intents and score range, as a results query
+ * - are counted; otherwise every result is, and narrowing by intent and
+ * score is the caller's (ls_summary_of, which applied again to a filtered
+ * histogram changes nothing). One aggregate query; without text the leads
+ * are not read. Sort, limit and offset are ignored.
+ */
+int ls_store_results_hist(struct ls_store *st, const struct ls_job *job,
+                          const struct ls_results_query *filter, struct ls_score_hist *out,
+                          struct ls_err *err);
 
 /* ---- retention ---- */
 

@@ -292,11 +292,26 @@ static const char *const migrations[] = {
     "CREATE INDEX sessions_expiry ON sessions(expires_ms);",
 
     /*
-     * 9: a million results paged from the dashboard (issue #8). The rank
+     * 9: what each rule factor matched (issue #8's "factors"), kept with the
+     * result because results outlive their offer: the role term, the ICP or
+     * adjacent entry or family name, the kinds (enum ls_role_kind,
+     * ls_industry_match, ls_adjacent_via) and the empty fields (bit per enum
+     * ls_field). NULL in rows stored before: those read with matched null.
+     */
+    "ALTER TABLE results ADD COLUMN role_kind INTEGER;"
+    "ALTER TABLE results ADD COLUMN role_term TEXT;"
+    "ALTER TABLE results ADD COLUMN industry_match INTEGER;"
+    "ALTER TABLE results ADD COLUMN adjacent_via INTEGER;"
+    "ALTER TABLE results ADD COLUMN industry_term TEXT;"
+    "ALTER TABLE results ADD COLUMN missing_fields INTEGER;",
+
+    /*
+     * 10: a million results paged from the dashboard (issue #8). The rank
      * index also holds the intent, so counting or skipping rows under an
      * intent and score filter reads the index alone (a score range is a
-     * rank range); leads by name and by company, so a page sorted by them
-     * reads that page, not every row.
+     * rank range); results by score then upload order (the index appends
+     * idx), and leads by name and by company, so a page sorted by one of
+     * them reads that page, not every row.
      */
     "DROP INDEX results_rank;"
     "CREATE INDEX results_rank ON results(job_id, rank, intent);"
@@ -338,7 +353,8 @@ static const char *const migrations[] = {
 #define RESULT_COLS                                                                                \
     "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, l.location, r.role_pts, "        \
     "r.industry_pts, r.complete_pts, r.rule_score, r.intent, r.ai_score, r.score, r.reasoning, "   \
-    "r.provider, r.model, r.status, r.error "
+    "r.provider, r.model, r.status, r.error, r.role_kind, r.role_term, r.industry_match, "         \
+    "r.adjacent_via, r.industry_term, r.missing_fields "
 #define RESULTS_SELECT RESULT_COLS RESULTS_FROM
 /*
  * Sorted by a lead's name or company: the leads, in that index's order,
@@ -510,8 +526,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "ORDER BY l.idx LIMIT ?4",
     [ST_RESULT_INSERT] = "INSERT OR REPLACE INTO results(job_id, idx, rank, role_pts, "
                          "industry_pts, complete_pts, rule_score, intent, ai_score, score, "
-                         "reasoning, provider, model, status, error, cache_key) VALUES (?1, ?2, "
-                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                         "reasoning, provider, model, status, error, cache_key, role_kind, "
+                         "role_term, industry_match, adjacent_via, industry_term, missing_fields) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                         "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     [ST_VERDICT_GET] = "SELECT intent, reasoning FROM verdicts WHERE workspace_id = ?1 AND "
                        "key = ?2",
     [ST_VERDICT_PUT] = "INSERT INTO verdicts(workspace_id, key, intent, reasoning, created_ms, "
@@ -548,6 +566,15 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESULTS_SCORE_DESC_SEEK] =
         RESULTS_SELECT " AND r.rank >= (SELECT r.rank FROM results r WHERE " RULES_WHERE
                        " ORDER BY r.rank LIMIT 1 OFFSET ?8) ORDER BY r.rank LIMIT ?7",
+    /*
+     * Result counts by intent and score (issue #8's summary): every row of
+     * the job, without touching the leads; or, with ?3..?6, the rows a
+     * results query matches.
+     */
+    [ST_RESULTS_HIST] = "SELECT intent, score, count(*) FROM results WHERE job_id = ?1 "
+                        "GROUP BY intent, score",
+    [ST_RESULTS_HIST_Q] =
+        "SELECT r.intent, r.score, count(*) " RESULTS_FROM " GROUP BY r.intent, r.score",
 };
 
 /* ---- errors -------------------------------------------------------------- */
@@ -1064,6 +1091,7 @@ static const struct ls_store_ops sqlite_ops = {
     .verdicts_get = ls_sq_verdicts_get,
     .results_page = ls_sq_results_page,
     .results_query = ls_sq_results_query,
+    .results_hist = ls_sq_results_hist,
     .purge = ls_sq_purge,
     .cache_trim = ls_sq_cache_trim,
     .session_create = ls_sq_session_create,

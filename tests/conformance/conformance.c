@@ -181,6 +181,9 @@ static size_t mismatches(json_t *rec)
     "{\"name\":\"Ava\",\"role\":\"CEO\",\"company\":\"F\",\"intent\":\"High\",\"score\":90,"       \
     "\"reasoning\":\"r\",\"industry\":\"SaaS\",\"location\":\"NY\",\"rule_score\":40,"             \
     "\"ai_score\":50,\"breakdown\":{\"role\":20,\"industry\":10,\"completeness\":10},"             \
+    "\"factors\":[{\"factor\":\"role\",\"points\":20,\"matched\":\"ceo\",\"why\":\"w\"},"          \
+    "{\"factor\":\"industry\",\"points\":10,\"matched\":\"software\",\"why\":\"w\"},"              \
+    "{\"factor\":\"completeness\",\"points\":10,\"matched\":null,\"why\":\"w\"}],"                 \
     "\"ai\":{\"provider\":\"offline\",\"model\":\"\",\"status\":\"ok\"}}"
 #define RESULT_HDRS                                                                                \
     "{\"x-request-id\":\"a\",\"x-total-count\":\"1\",\"x-job-id\":\"1\","                          \

@@ -1533,12 +1533,15 @@ static void test_auth__roles_with_data(void **state)
     snprintf(p[4], 80, "/jobs/%lld/results", (long long)ids[2]);
     snprintf(p[5], 80, "/jobs/%lld/results/export", (long long)ids[2]);
     snprintf(p[6], 80, "/keys/%lld", (long long)viewer_id);
+    snprintf(p[7], 80, "/jobs/%lld/results/summary", (long long)ids[2]);
     const char *reads[] = {p[0],
                            p[1],
                            p[2],
                            p[3],
                            p[4],
                            p[5],
+                           p[7],
+                           "/results/summary",
                            "/offers",
                            "/uploads",
                            "/jobs",

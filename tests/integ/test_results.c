@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/err.h"
 #include "harness.h"
 
 #define N_LEADS 3500
@@ -241,6 +242,277 @@ static void test_results__deleted_results_are_never_served_from_memory(void **st
     h_srv_stop(&s, SIGTERM);
 }
 
+/* ---- the summary and the factors (issue #8) ---------------------------------------- */
+
+static int64_t total_count(const struct resp *r)
+{
+    char *t = h_header(r, "X-Total-Count");
+    assert_non_null(t);
+    int64_t n = strtoll(t, NULL, 10);
+    free(t);
+    return n;
+}
+
+static int64_t int_of(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+/* GET path?query; its summary, checked for shape and sums (owned: json_decref). */
+static json_t *summary(const struct srv *s, const char *path, const char *query)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "%s%s%s", path, query[0] ? "?" : "", query);
+    struct resp r;
+    get(s, url, NULL, 200, &r);
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    assert_non_null(j);
+    json_t *bins = json_object_get(j, "bins");
+    assert_int_equal(json_array_size(bins), 10);
+    int64_t total = int_of(j, "total"), in_bins = 0, by[3] = {0};
+    static const char *const names[] = {"High", "Medium", "Low"};
+    for (size_t b = 0; b < 10; b++) {
+        json_t *bin = json_array_get(bins, b);
+        assert_int_equal(int_of(bin, "min"), 10 * (int64_t)b);
+        assert_int_equal(int_of(bin, "max"), b == 9 ? 100 : 10 * (int64_t)b + 9);
+        int64_t sum = 0;
+        for (int i = 0; i < 3; i++) {
+            sum += int_of(bin, names[i]);
+            by[i] += int_of(bin, names[i]);
+        }
+        assert_int_equal(int_of(bin, "count"), sum);
+        in_bins += sum;
+    }
+    assert_int_equal(in_bins, total);
+    json_t *counts = json_object_get(j, "counts");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(int_of(counts, names[i]), by[i]);
+    return j;
+}
+
+/* X-Total-Count of GET /results?query&limit=1. */
+static int64_t results_total(const struct srv *s, const char *query)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "/results?%s%slimit=1", query, query[0] ? "&" : "");
+    struct resp r;
+    get(s, url, NULL, 200, &r);
+    int64_t n = total_count(&r);
+    h_resp_free(&r);
+    return n;
+}
+
+/*
+ * The summary of every filter agrees with /results: total with X-Total-Count
+ * of the same filter, each intent's count with the filter narrowed to it;
+ * the bins add up to the total, from memory (no q) or from the store (q),
+ * and both routes give the same body.
+ */
+static void test_results__summary_agrees_with_the_pages(void **state)
+{
+    (void)state;
+    struct srv s;
+    start_scored(&s, "summary.db");
+    static const char *const filters[] = {"",
+                                          "intent=High",
+                                          "intent=low,MEDIUM",
+                                          "min_score=40&max_score=79",
+                                          "intent=Medium&min_score=30",
+                                          "max_score=39",
+                                          "q=lead%20001",
+                                          "q=head&intent=High&min_score=60",
+                                          "q=nobody-has-this"};
+    static const char *const intents[] = {"High", "Medium", "Low"};
+    int64_t all = 0;
+    for (size_t f = 0; f < LS_ARRAY_LEN(filters); f++) {
+        json_t *a = summary(&s, "/results/summary", filters[f]);
+        json_t *b = summary(&s, "/jobs/1/results/summary", filters[f]);
+        assert_true(json_equal(a, b));
+        assert_int_equal(int_of(a, "job_id"), 1);
+        assert_string_equal(json_string_value(json_object_get(a, "job_status")), "succeeded");
+        int64_t total = int_of(a, "total");
+        assert_int_equal(total, results_total(&s, filters[f]));
+        if (f == 0)
+            all = total;
+        /* Each intent's count, as /results counts it, where the filter has no intent. */
+        if (strstr(filters[f], "intent=") == NULL) {
+            for (int i = 0; i < 3; i++) {
+                char q[300];
+                snprintf(q, sizeof(q), "%s%sintent=%s", filters[f], filters[f][0] ? "&" : "",
+                         intents[i]);
+                assert_int_equal(int_of(json_object_get(a, "counts"), intents[i]),
+                                 results_total(&s, q));
+            }
+        }
+        json_decref(a);
+        json_decref(b);
+    }
+    assert_int_equal(all, N_LEADS);
+    /* A filter change from memory is the same answer as the first. */
+    json_t *x = summary(&s, "/results/summary", "intent=High");
+    json_t *y = summary(&s, "/results/summary", "intent=High");
+    assert_true(json_equal(x, y));
+    json_decref(x);
+    json_decref(y);
+    h_srv_stop(&s, SIGTERM);
+}
+
+static void expect_400(const struct srv *s, const char *path, const char *param)
+{
+    struct resp r;
+    get(s, path, NULL, 400, &r);
+    json_t *j = h_json(&r);
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "invalid");
+    if (param)
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(j, "details"), "parameter")), param);
+    json_decref(j);
+    h_resp_free(&r);
+}
+
+/* The parameters /results refuses, it refuses; and what it does not take (sort, limit). */
+static void test_results__summary_refuses_bad_parameters(void **state)
+{
+    (void)state;
+    struct srv s;
+    char db[600];
+    h_path(db, sizeof(db), "summary-errors.db");
+    assert_int_equal(h_srv_start(&s, db, NULL), 0);
+    struct resp r;
+    /* Nothing scored yet: 409 as /results. */
+    get(&s, "/results/summary", NULL, 409, &r);
+    h_resp_free(&r);
+    get(&s, "/jobs/1/results/summary", NULL, 404, &r);
+    h_resp_free(&r);
+    expect_400(&s, "/jobs/0/results/summary", NULL);
+    expect_400(&s, "/jobs/x/results/summary", NULL);
+    static const char *const bad[] = {"/results/summary?intent=Hot",
+                                      "/results/summary?min_score=101",
+                                      "/results/summary?max_score=-1",
+                                      "/results/summary?min_score=05",
+                                      "/results/summary?min_score=60&max_score=50",
+                                      "/results/summary?sort=name",
+                                      "/results/summary?limit=10",
+                                      "/results/summary?offset=1",
+                                      "/results/summary?intent=High&intent=Low",
+                                      "/results/summary?format=csv"};
+    static const char *const param[] = {NULL,   NULL,    NULL,     NULL,     NULL,
+                                        "sort", "limit", "offset", "intent", "format"};
+    for (size_t i = 0; i < LS_ARRAY_LEN(bad); i++)
+        expect_400(&s, bad[i], param[i]);
+    /* The parameters both take are refused in the same words (one parser, query.c). */
+    for (size_t i = 0; i < 5; i++) {
+        char page[200];
+        snprintf(page, sizeof(page), "/results?%s", strchr(bad[i], '?') + 1);
+        struct resp a, b;
+        get(&s, bad[i], NULL, 400, &a);
+        get(&s, page, NULL, 400, &b);
+        json_t *ja = h_json(&a), *jb = h_json(&b);
+        assert_true(json_equal(ja, jb));
+        json_decref(ja);
+        json_decref(jb);
+        h_resp_free(&a);
+        h_resp_free(&b);
+    }
+    char longq[300] = "/results/summary?q=";
+    memset(longq + strlen(longq), 'a', 201);
+    expect_400(&s, longq, NULL);
+    h_srv_stop(&s, SIGTERM);
+}
+
+/* After DELETE /jobs/{id}/results the summary is empty at once; after a purge, 404. */
+static void test_results__summary_forgets_deleted_results(void **state)
+{
+    (void)state;
+    struct srv s;
+    start_scored(&s, "summary-delete.db");
+    json_t *j = summary(&s, "/jobs/1/results/summary", ""); /* now in memory */
+    assert_int_equal(int_of(j, "total"), N_LEADS);
+    json_decref(j);
+    j = summary(&s, "/jobs/1/results/summary", "intent=High");
+    assert_true(int_of(j, "total") > 0);
+    json_decref(j);
+    struct resp r;
+    assert_int_equal(h_http(&s, "DELETE", "/jobs/1/results", NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    h_resp_free(&r);
+    static const char *const filters[] = {"", "intent=High", "min_score=50", "q=lead"};
+    for (size_t f = 0; f < LS_ARRAY_LEN(filters); f++) {
+        j = summary(&s, "/jobs/1/results/summary", filters[f]);
+        assert_int_equal(int_of(j, "total"), 0);
+        assert_int_equal(results_total(&s, filters[f]), 0);
+        json_decref(j);
+    }
+    assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    h_resp_free(&r);
+    get(&s, "/jobs/1/results/summary", NULL, 404, &r);
+    h_resp_free(&r);
+    h_srv_stop(&s, SIGTERM);
+}
+
+/*
+ * Every result, in the pages and the JSON lines export, explains its
+ * breakdown: three factors with the breakdown's points; the CSV export's
+ * columns stay as they were.
+ */
+static void test_results__results_carry_factors(void **state)
+{
+    (void)state;
+    struct srv s;
+    start_scored(&s, "factors.db");
+    struct resp r;
+    get(&s, "/results?limit=40", NULL, 200, &r);
+    json_t *page = h_json(&r);
+    h_resp_free(&r);
+    get(&s, "/results/export?format=jsonl", NULL, 200, &r);
+    json_error_t e;
+    json_t *line = json_loadb(r.body, strcspn(r.body, "\n"), 0, &e);
+    assert_non_null(line);
+    h_resp_free(&r);
+    json_array_insert_new(page, 0, line);
+    static const char *const names[] = {"role", "industry", "completeness"};
+    size_t i;
+    json_t *res;
+    bool seen_head = false;
+    json_array_foreach(page, i, res)
+    {
+        json_t *bd = json_object_get(res, "breakdown");
+        json_t *f = json_object_get(res, "factors");
+        assert_int_equal(json_array_size(f), 3);
+        for (size_t k = 0; k < 3; k++) {
+            json_t *o = json_array_get(f, k);
+            assert_string_equal(json_string_value(json_object_get(o, "factor")), names[k]);
+            assert_int_equal(int_of(o, "points"), int_of(bd, names[k]));
+            assert_true(json_is_string(json_object_get(o, "why")));
+        }
+        /* The fixture's roles: "Head of Growth" matches the term "head". */
+        const char *role = json_string_value(json_object_get(res, "role"));
+        json_t *m = json_object_get(json_array_get(f, 0), "matched");
+        if (strcmp(role, "Head of Growth") == 0) {
+            assert_string_equal(json_string_value(m), "head");
+            seen_head = true;
+        } else if (strcmp(role, "Analyst") == 0) {
+            assert_true(json_is_null(m));
+        }
+        /* Every field is present in the fixture. */
+        assert_string_equal(json_string_value(json_object_get(json_array_get(f, 2), "why")),
+                            "all six fields present");
+    }
+    assert_true(seen_head);
+    json_decref(page);
+    get(&s, "/results/export", NULL, 200, &r);
+    const char *hdr = "name,role,company,intent,score,reasoning,industry,location,rule_score,"
+                      "ai_score,role_points,industry_points,completeness_points\r\n";
+    assert_true(strncmp(r.body, hdr, strlen(hdr)) == 0);
+    assert_null(strstr(r.body, "factors"));
+    h_resp_free(&r);
+    h_srv_stop(&s, SIGTERM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +520,10 @@ int main(void)
         cmocka_unit_test(test_results__gzip_is_the_same_page),
         cmocka_unit_test(test_results__big_pages_stream_the_same_rows),
         cmocka_unit_test(test_results__deleted_results_are_never_served_from_memory),
+        cmocka_unit_test(test_results__summary_agrees_with_the_pages),
+        cmocka_unit_test(test_results__summary_refuses_bad_parameters),
+        cmocka_unit_test(test_results__summary_forgets_deleted_results),
+        cmocka_unit_test(test_results__results_carry_factors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1356,11 +1356,17 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                                             "DROP TRIGGER jobs_verdicts_gone;"
                                             "ALTER TABLE results DROP COLUMN cache_key;"
                                             "ALTER TABLE jobs DROP COLUMN error_code;"
+                                            "ALTER TABLE results DROP COLUMN role_kind;"
+                                            "ALTER TABLE results DROP COLUMN role_term;"
+                                            "ALTER TABLE results DROP COLUMN industry_match;"
+                                            "ALTER TABLE results DROP COLUMN adjacent_via;"
+                                            "ALTER TABLE results DROP COLUMN industry_term;"
+                                            "ALTER TABLE results DROP COLUMN missing_fields;"
                                             "PRAGMA user_version = 5"),
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 9);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 10);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
                                            "('leads_name', 'leads_company', 'results_score') OR "
@@ -1372,6 +1378,172 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE type = "
                                            "'trigger'"),
                      2);
+    ls_store_close(st);
+}
+
+struct one_result {
+    int n;
+    struct ls_result r;
+    char role_term[32], industry_term[64];
+    bool role_term_null, industry_term_null;
+};
+
+static int keep_first(void *ud, const struct ls_result *r, struct ls_err *err)
+{
+    (void)err;
+    struct one_result *o = ud;
+    if (o->n++ == 0) {
+        o->r = *r;
+        o->role_term_null = r->role_term == NULL;
+        o->industry_term_null = r->industry_term == NULL;
+        snprintf(o->role_term, sizeof(o->role_term), "%s", r->role_term ? r->role_term : "");
+        snprintf(o->industry_term, sizeof(o->industry_term), "%s",
+                 r->industry_term ? r->industry_term : "");
+    }
+    return LS_OK;
+}
+
+static void read_first(struct ls_store *st, const struct ls_job *job, struct one_result *o)
+{
+    struct ls_err err = {0};
+    struct ls_results_query q;
+    ls_results_query_default(&q);
+    memset(o, 0, sizeof(*o));
+    assert_int_equal(ls_store_results_query(st, job, &q, keep_first, o, NULL, &err), LS_OK);
+    assert_int_equal(o->n, 1);
+}
+
+/*
+ * Issue #8: what the rule factors matched is stored with the result and
+ * read back as it was (a NULL term stays NULL); a result stored before
+ * schema 8 reads without factors (has_factors false), its missing fields
+ * told from its lead and points.
+ */
+static void test_store__results_keep_their_factors_and_old_rows_still_read(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("factors.db");
+    int64_t o, u;
+    fixture(st, 2, &o, &u);
+    struct ls_job job = new_job(st, o, u);
+    struct ls_result row = {.idx = 0,
+                            .role_points = 20,
+                            .industry_points = 10,
+                            .completeness_points = 0,
+                            .rule_score = 30,
+                            .intent = LS_INTENT_LOW,
+                            .ai_score = 10,
+                            .score = 40,
+                            .reasoning = "r",
+                            .provider = "test",
+                            .model = "",
+                            .has_factors = true,
+                            .role_kind = LS_ROLE_DECISION,
+                            .industry_match = LS_IND_ADJACENT,
+                            .adjacent_via = LS_ADJ_FAMILY,
+                            .missing = 1u << LS_F_BIO,
+                            .role_term = "head",
+                            .industry_term = NULL};
+    struct ls_job_counts d = {.done = 1, .intents[LS_INTENT_LOW] = 1};
+    struct ls_err err = {0};
+    assert_int_equal(ls_store_results_put(st, &job, &d, &row, 1, NULL, &err), LS_OK);
+    struct one_result got;
+    read_first(st, &job, &got);
+    assert_true(got.r.has_factors);
+    assert_int_equal(got.r.role_kind, LS_ROLE_DECISION);
+    assert_int_equal(got.r.industry_match, LS_IND_ADJACENT);
+    assert_int_equal(got.r.adjacent_via, LS_ADJ_FAMILY);
+    assert_int_equal(got.r.missing, 1u << LS_F_BIO);
+    assert_string_equal(got.role_term, "head");
+    assert_false(got.role_term_null);
+    assert_true(got.industry_term_null);
+    ls_store_close(st);
+
+    /* Back to schema 7, as leadscore left it before issue #8 (the row keeps its points). */
+    assert_int_equal(sql_exec("factors.db", "DROP TABLE sessions;"
+                                            "DROP INDEX leads_name; DROP INDEX leads_company;"
+                                            "DROP INDEX results_score; DROP INDEX results_rank;"
+                                            "CREATE INDEX results_rank ON results(job_id, rank);"
+                                            "ALTER TABLE results DROP COLUMN role_kind;"
+                                            "ALTER TABLE results DROP COLUMN role_term;"
+                                            "ALTER TABLE results DROP COLUMN industry_match;"
+                                            "ALTER TABLE results DROP COLUMN adjacent_via;"
+                                            "ALTER TABLE results DROP COLUMN industry_term;"
+                                            "ALTER TABLE results DROP COLUMN missing_fields;"
+                                            "PRAGMA user_version = 7"),
+                     SQLITE_OK);
+    st = open_store("factors.db");
+    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 10);
+    read_first(st, &job, &got);
+    assert_false(got.r.has_factors);
+    assert_true(got.role_term_null);
+    assert_true(got.industry_term_null);
+    assert_int_equal(got.r.role_points, 20);
+    /* The fixture's leads have a name and a role only: the rest are missing. */
+    assert_int_equal(got.r.missing,
+                     (1u << LS_F_COMPANY) | (1u << LS_F_INDUSTRY) | (1u << LS_F_LOCATION));
+    ls_store_close(st);
+}
+
+/* Issue #8: the histogram by intent and score, of every result or of those q's text matches. */
+static void test_store__results_hist(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("hist.db");
+    int64_t o, u;
+    fixture(st, 16, &o, &u);
+    struct ls_job job = new_job(st, o, u);
+    put_scored(st, &job, 0, 16);
+    struct ls_err err = {0};
+    assert_int_equal(ls_store_job_get(st, 1, job.id, &job, &err), LS_OK); /* its counts now */
+    struct ls_score_hist h;
+    memset(&h, 0xff, sizeof(h)); /* overwritten, not added to */
+    assert_int_equal(ls_store_results_hist(st, &job, NULL, &h, &err), LS_OK);
+    /* Without text the filter does not narrow the histogram: ls_summary_of does. */
+    struct ls_score_hist h2;
+    struct ls_results_query high;
+    ls_results_query_default(&high);
+    high.intents = 1u << LS_INTENT_HIGH;
+    assert_int_equal(ls_store_results_hist(st, &job, &high, &h2, &err), LS_OK);
+    assert_memory_equal(&h, &h2, sizeof(h));
+    struct ls_results_query all;
+    ls_results_query_default(&all);
+    struct ls_summary s;
+    ls_summary_of(&h, &all, &s);
+    assert_int_equal(s.total, 16);
+    /* Against the rows themselves, filter by filter. */
+    static const struct ls_query_args cases[] = {
+        {0}, {.intent = "High"}, {.min_score = "30", .max_score = "69"}, {.intent = "Low,Medium"}};
+    for (size_t i = 0; i < LS_ARRAY_LEN(cases); i++) {
+        struct ls_results_query q;
+        assert_int_equal(ls_results_query_parse(&cases[i], &q, &err), LS_OK);
+        struct names c = {0};
+        int64_t total = -1;
+        q.limit = 100;
+        assert_int_equal(ls_store_results_query(st, &job, &q, collect_names, &c, &total, &err),
+                         LS_OK);
+        ls_summary_of(&h, &q, &s);
+        assert_int_equal(s.total, total);
+        int64_t in_bins = 0;
+        for (int b = 0; b < LS_SUMMARY_BINS; b++)
+            in_bins += s.bins[b].count;
+        assert_int_equal(in_bins, total);
+    }
+    /* With text: only the rows the whole filter matches ("lead 1": Lead 1, Lead 10..15). */
+    struct ls_results_query text = all;
+    snprintf(text.q, sizeof(text.q), "lead 1");
+    assert_int_equal(ls_store_results_hist(st, &job, &text, &h, &err), LS_OK);
+    ls_summary_of(&h, &all, &s);
+    assert_int_equal(s.total, 7);
+    text.min_score = 50;
+    assert_int_equal(ls_store_results_hist(st, &job, &text, &h, &err), LS_OK);
+    ls_summary_of(&h, &all, &s); /* the store narrowed it already */
+    int64_t want = 0;
+    for (int i = 0; i < 16; i++) {
+        bool has = i == 1 || i >= 10;
+        want += has && (i * 37 % 11) * 10 >= 50; /* put_scored's scores */
+    }
+    assert_int_equal(s.total, want);
     ls_store_close(st);
 }
 
@@ -1470,6 +1642,8 @@ int main(void)
         cmocka_unit_test(test_store__results_page_in_rank_order),
         cmocka_unit_test(test_store__keyset_walk_while_rows_arrive),
         cmocka_unit_test(test_store__results_query),
+        cmocka_unit_test(test_store__results_keep_their_factors_and_old_rows_still_read),
+        cmocka_unit_test(test_store__results_hist),
         cmocka_unit_test(test_store__unopenable_path_is_an_error),
         cmocka_unit_test(test_store__live_upload_survives_another_open),
         cmocka_unit_test(test_store__killed_upload_removed_by_next_open),

@@ -36,19 +36,19 @@ static void test_result__json_keys_in_order(void **state)
     json_error_t e;
     json_t *j = json_loadb(b.data, b.len, 0, &e);
     assert_non_null(j);
-    const char *want[] = {"name",       "role",      "company",   "intent",
-                          "score",      "reasoning", "industry",  "location",
-                          "rule_score", "ai_score",  "breakdown", "ai"};
+    const char *want[] = {"name",      "role",     "company",  "intent",     "score",
+                          "reasoning", "industry", "location", "rule_score", "ai_score",
+                          "breakdown", "factors",  "ai"};
     size_t i = 0;
     const char *key;
     json_t *val;
     json_object_foreach(j, key, val)
     {
         (void)val;
-        assert_true(i < 12);
+        assert_true(i < 13);
         assert_string_equal(key, want[i++]);
     }
-    assert_int_equal(i, 12);
+    assert_int_equal(i, 13);
     assert_string_equal(json_string_value(json_object_get(j, "name")), "Zoë \"Z\" Ångström");
     assert_int_equal(json_integer_value(json_object_get(j, "score")), 90);
     assert_int_equal(json_integer_value(json_object_get(j, "ai_score")), 50);
@@ -312,10 +312,140 @@ static void test_result__csv_row_round_trips(void **state)
     ls_buf_release(&b);
 }
 
+/* The factors of r as JSON (owned: json_decref). */
+static json_t *factors_of(const struct ls_result *r)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    assert_int_equal(ls_result_json(r, &b), LS_OK);
+    json_error_t e;
+    json_t *j = json_loadb(b.data, b.len, 0, &e);
+    assert_non_null(j);
+    ls_buf_release(&b);
+    json_t *f = json_incref(json_object_get(j, "factors"));
+    json_decref(j);
+    assert_true(json_is_array(f));
+    assert_int_equal(json_array_size(f), 3);
+    return f;
+}
+
+/* factor i is {name, points, matched (NULL: null), why}. */
+static void assert_factor(const json_t *f, size_t i, const char *name, int points,
+                          const char *matched, const char *why)
+{
+    json_t *o = json_array_get(f, i);
+    assert_int_equal(json_object_size(o), 4);
+    assert_string_equal(json_string_value(json_object_get(o, "factor")), name);
+    assert_int_equal(json_integer_value(json_object_get(o, "points")), points);
+    json_t *m = json_object_get(o, "matched");
+    if (matched)
+        assert_string_equal(json_string_value(m), matched);
+    else
+        assert_true(json_is_null(m));
+    assert_string_equal(json_string_value(json_object_get(o, "why")), why);
+}
+
+/*
+ * Issue #8: factors explain the breakdown, one per rule factor, with the
+ * same points; a row from before they were kept (has_factors false) is told
+ * from its points, with matched null.
+ */
+static void test_result__factors_explain_the_breakdown(void **state)
+{
+    (void)state;
+    struct ls_verdict v;
+    struct ls_result r = sample(&v);
+    struct ls_rule_score rs = {.role = 20,
+                               .industry = 10,
+                               .completeness = 0,
+                               .total = 30,
+                               .role_kind = LS_ROLE_DECISION,
+                               .industry_match = LS_IND_ADJACENT,
+                               .adjacent_via = LS_ADJ_TOKEN,
+                               .role_term = "head",
+                               .industry_term = "B2B SaaS mid-market",
+                               .missing = (1u << LS_F_LOCATION) | (1u << LS_F_BIO)};
+    ls_result_combine(&r, &rs, &v);
+    json_t *f = factors_of(&r);
+    assert_factor(f, 0, "role", 20, "head", "decision-maker role");
+    assert_factor(f, 1, "industry", 10, "B2B SaaS mid-market",
+                  "adjacent to the ideal customer profile (a shared word)");
+    assert_factor(f, 2, "completeness", 0, NULL, "missing: location, linkedin_bio");
+    json_decref(f);
+
+    /* Every kind of match has its own words. */
+    static const struct {
+        enum ls_role_kind role;
+        enum ls_industry_match ind;
+        enum ls_adjacent_via via;
+        const char *role_why, *ind_why;
+    } kinds[] = {
+        {LS_ROLE_INFLUENCER, LS_IND_EXACT, LS_ADJ_NONE, "influencer role",
+         "matches the ideal customer profile exactly"},
+        {LS_ROLE_EXCLUDED, LS_IND_ADJACENT, LS_ADJ_FAMILY, "junior or support role: no points",
+         "adjacent to the ideal customer profile (the same family)"},
+        {LS_ROLE_OTHER, LS_IND_ADJACENT, LS_ADJ_LIST, "no decision-maker or influencer term",
+         "one of the offer's adjacent industries"},
+        {LS_ROLE_OTHER, LS_IND_NONE, LS_ADJ_NONE, "no decision-maker or influencer term",
+         "outside the ideal customer profile"},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        r.role_kind = kinds[i].role;
+        r.industry_match = kinds[i].ind;
+        r.adjacent_via = kinds[i].via;
+        r.missing = 0;
+        f = factors_of(&r);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "why")),
+                            kinds[i].role_why);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(f, 1), "why")),
+                            kinds[i].ind_why);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(f, 2), "why")),
+                            "all six fields present");
+        json_decref(f);
+    }
+
+    /* Empty fields are said as such, whatever the kinds. */
+    ls_lead_set(&r.lead, LS_F_ROLE, "");
+    ls_lead_set(&r.lead, LS_F_INDUSTRY, "");
+    r.missing = (1u << LS_F_ROLE) | (1u << LS_F_INDUSTRY);
+    f = factors_of(&r);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "why")),
+                        "no role given");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(f, 1), "why")),
+                        "no industry given");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(f, 2), "why")),
+                        "missing: role, industry");
+    json_decref(f);
+
+    /* A row stored before issue #8: the points speak, nothing is claimed as matched. */
+    struct ls_result old = sample(&v);
+    old.has_factors = false;
+    old.role_term = "stale";
+    old.industry_term = "stale";
+    old.completeness_points = 0;
+    old.missing = ls_result_missing_of(&old);
+    assert_int_equal(old.missing, 1u << LS_F_BIO); /* the five fields it carries are there */
+    f = factors_of(&old);
+    assert_factor(f, 0, "role", 20, NULL, "decision-maker role");
+    assert_factor(f, 1, "industry", 10, NULL, "adjacent to the ideal customer profile");
+    assert_factor(f, 2, "completeness", 0, NULL, "missing: linkedin_bio");
+    json_decref(f);
+    old.role_points = 0;
+    old.industry_points = 20;
+    ls_lead_set(&old.lead, LS_F_LOCATION, "");
+    old.missing = ls_result_missing_of(&old);
+    f = factors_of(&old);
+    assert_factor(f, 0, "role", 0, NULL, "not a decision-maker or influencer role");
+    assert_factor(f, 1, "industry", 20, NULL, "matches the ideal customer profile exactly");
+    assert_factor(f, 2, "completeness", 0, NULL, "missing: location");
+    json_decref(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_result__json_keys_in_order),
+        cmocka_unit_test(test_result__factors_explain_the_breakdown),
         cmocka_unit_test(test_result__json_escapes_controls_and_bad_utf8),
         cmocka_unit_test(test_result__csv_quoting_and_formula_guard),
         cmocka_unit_test(test_result__csv_cell_is_one_cell_for_any_delimiter),

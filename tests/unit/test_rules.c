@@ -219,6 +219,68 @@ static void test_rules__role_kind(void **state)
     ls_rules_free(r);
 }
 
+/*
+ * Issue #8: each factor records what matched - the configured role term, the
+ * ICP or adjacent_industries entry as the offer wrote it, or the family name
+ * - and the fields that are empty.
+ */
+static void test_rules__factors_record_what_matched(void **state)
+{
+    (void)state;
+    static const char *const icp[] = {"B2B SaaS mid-market", NULL};
+    static const struct {
+        const char *role, *industry;
+        unsigned blank; /* fields besides role and industry left empty */
+        const char *role_term, *industry_term;
+        enum ls_adjacent_via via;
+    } cases[] = {
+        {"Head of Growth", "b2b saas MID-MARKET", 0, "head", "B2B SaaS mid-market", LS_ADJ_NONE},
+        {"Co-Founder & CTO", "Enterprise Software", 0, "co founder", "software", LS_ADJ_FAMILY},
+        {"Executive Assistant to the CEO", "SaaS", 0, "assistant", "B2B SaaS mid-market",
+         LS_ADJ_TOKEN},
+        {"Marketing Manager", "Retail", 0, "manager", NULL, LS_ADJ_NONE},
+        {"Doctor", "Freight Logistics", 0, NULL, "Freight and Logistics", LS_ADJ_LIST},
+        {"", "", (1 << LS_F_LOCATION) | (1 << LS_F_BIO), NULL, NULL, LS_ADJ_NONE},
+    };
+    struct ls_rules *r = ls_rules_new(ls_rules_default_config());
+    struct ls_offer o = make_offer(icp);
+    o.adjacent_industries.n = 1;
+    o.adjacent_industries.v = calloc(1, sizeof(char *));
+    o.adjacent_industries.v[0] = strdup("Freight and Logistics");
+    struct ls_rules_offer *ro = ls_rules_offer_new(r, &o);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct row row = {.role = cases[i].role,
+                          .industry = cases[i].industry,
+                          .blank_mask = (int)cases[i].blank};
+        struct ls_lead lead;
+        struct ls_rule_score s;
+        fill_lead(&lead, &row);
+        ls_rules_eval(ro, &lead, &s);
+        print_message("%s / %s: role_term %s industry_term %s missing %#x\n", cases[i].role,
+                      cases[i].industry, s.role_term ? s.role_term : "(null)",
+                      s.industry_term ? s.industry_term : "(null)", s.missing);
+        if (cases[i].role_term)
+            assert_string_equal(s.role_term, cases[i].role_term);
+        else
+            assert_null(s.role_term);
+        if (cases[i].industry_term)
+            assert_string_equal(s.industry_term, cases[i].industry_term);
+        else
+            assert_null(s.industry_term);
+        assert_int_equal(s.adjacent_via, cases[i].via);
+        unsigned want = cases[i].blank;
+        if (cases[i].role[0] == '\0')
+            want |= 1u << LS_F_ROLE;
+        if (cases[i].industry[0] == '\0')
+            want |= 1u << LS_F_INDUSTRY;
+        assert_int_equal(s.missing, want);
+        assert_int_equal(s.completeness, want ? 0 : 10);
+    }
+    ls_rules_offer_free(ro);
+    ls_offer_release(&o);
+    ls_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_rules__icp_industries_override_use_cases),
         cmocka_unit_test(test_rules__explains_which_entry_matched),
         cmocka_unit_test(test_rules__role_kind),
+        cmocka_unit_test(test_rules__factors_record_what_matched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
