@@ -286,7 +286,9 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
             return rc;
     }
     enum stmt_id page = (enum stmt_id)(ST_RESULTS_SCORE_DESC + q->sort);
-    if (q->sort == LS_SORT_SCORE_DESC && q->q[0] == '\0' && q->offset > 0)
+    if (q->sort == LS_SORT_SCORE_DESC && q->q[0] != '\0')
+        page = ST_RESULTS_SCORE_DESC_TEXT;
+    else if (q->sort == LS_SORT_SCORE_DESC && q->offset > 0)
         page = ST_RESULTS_SCORE_DESC_SEEK;
     return ls_sq_each_row(s, page, bind_results, &a, result_row, &a, "reading results", err);
 }

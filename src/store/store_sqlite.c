@@ -357,13 +357,16 @@ static const char *const migrations[] = {
     "r.adjacent_via, r.industry_term, r.missing_fields "
 #define RESULTS_SELECT RESULT_COLS RESULTS_FROM
 /*
- * Sorted by a lead's name or company: the leads, in that index's order,
- * drive (CROSS JOIN keeps SQLite from starting at the rank range instead
- * and sorting every row), so a page reads about a page of rows.
+ * Sorted by a lead's name or company, or searched for text: the leads drive
+ * (CROSS JOIN keeps SQLite from starting at the rank range instead), in that
+ * index's order, or in upload order for text: one sequential pass over the
+ * upload's leads, each result found by its key, instead of a random read of
+ * a lead for every result in rank order.
  */
-#define RESULTS_SELECT_BY_LEAD                                                                     \
-    RESULT_COLS "FROM leads l CROSS JOIN results r ON r.job_id = ?1 AND r.idx = l.idx "            \
-                "WHERE l.upload_id = ?2 AND " RULES_WHERE RESULTS_FILTER
+#define RESULTS_FROM_LEADS                                                                         \
+    "FROM leads l CROSS JOIN results r ON r.job_id = ?1 AND r.idx = l.idx "                        \
+    "WHERE l.upload_id = ?2 AND " RULES_WHERE RESULTS_FILTER
+#define RESULTS_SELECT_BY_LEAD RESULT_COLS RESULTS_FROM_LEADS
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -559,9 +562,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         RESULTS_SELECT_BY_LEAD " ORDER BY l.name COLLATE NOCASE, l.idx LIMIT ?7 OFFSET ?8",
     [ST_RESULTS_COMPANY] =
         RESULTS_SELECT_BY_LEAD " ORDER BY l.company COLLATE NOCASE, l.idx LIMIT ?7 OFFSET ?8",
-    [ST_RESULTS_COUNT] = "SELECT count(*) " RESULTS_FROM,
+    [ST_RESULTS_COUNT] = "SELECT count(*) " RESULTS_FROM_LEADS, /* with text to find */
     /* Without text to find, the leads are not needed: the rank index alone answers. */
     [ST_RESULTS_COUNT_RULES] = "SELECT count(*) FROM results r WHERE " RULES_WHERE,
+    /* By score with text: the matches are found in the leads, then sorted. */
+    [ST_RESULTS_SCORE_DESC_TEXT] = RESULTS_SELECT_BY_LEAD " ORDER BY r.rank LIMIT ?7 OFFSET ?8",
     /* By score without text: the offset is skipped in the rank index, then one page is read. */
     [ST_RESULTS_SCORE_DESC_SEEK] =
         RESULTS_SELECT " AND r.rank >= (SELECT r.rank FROM results r WHERE " RULES_WHERE
@@ -574,7 +579,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESULTS_HIST] = "SELECT intent, score, count(*) FROM results WHERE job_id = ?1 "
                         "GROUP BY intent, score",
     [ST_RESULTS_HIST_Q] =
-        "SELECT r.intent, r.score, count(*) " RESULTS_FROM " GROUP BY r.intent, r.score",
+        "SELECT r.intent, r.score, count(*) " RESULTS_FROM_LEADS " GROUP BY r.intent, r.score",
 };
 
 /* ---- errors -------------------------------------------------------------- */
