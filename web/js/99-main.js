@@ -1,1 +1,19 @@
-document.getElementById('app').setAttribute('data-ready', '1');
+/* 99-main.js - start: who is this, then the screen the hash names. */
+
+function boot() {
+  loadSession().then(function () {
+    render(true);
+  }, function (e) {
+    if (e.network) return; /* the banner is up; reloadScreen() boots again once the server answers */
+    var main = clear(byId('main'));
+    main.appendChild(el('h1', null, 'leadscore'));
+    main.appendChild(el('p', { class: 'msg error', role: 'alert' }, errText(e)));
+  });
+}
+
+byId('skip').addEventListener('click', function (ev) {
+  ev.preventDefault();
+  byId('main').focus();
+});
+
+boot();
