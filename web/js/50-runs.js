@@ -1,0 +1,300 @@
+/* 50-runs.js - #/runs (start a run, the live list) and #/runs/{id} (one run, live). */
+
+var RUNS_PAGE = 50;
+var FINAL = { succeeded: 1, failed: 1, cancelled: 1 };
+
+route(/^\/runs$/, 'runs', function (ctx) {
+  heading(ctx, 'Runs');
+  var page = Math.max(1, parseInt(ctx.query.get('page'), 10) || 1);
+  ctx.root.appendChild(startRunForm(ctx, Number(ctx.query.get('offer')) || 0, Number(ctx.query.get('upload')) || 0));
+  var listBox = el('section', { class: 'card', 'aria-labelledby': 'runs-h' }, [
+    el('h2', { id: 'runs-h' }, 'All runs'), el('p', { class: 'muted' }, 'Loading…')
+  ]);
+  ctx.root.appendChild(listBox);
+  var tbody = null, pagerBox = el('div'), errBox = el('div', { class: 'msg error', role: 'alert', hidden: true });
+
+  function load() {
+    api('GET', '/jobs' + qs({ limit: RUNS_PAGE, offset: (page - 1) * RUNS_PAGE })).then(function (r) {
+      if (!ctx.live) return;
+      errBox.hidden = true;
+      var d = r.data || {};
+      var items = d.items || [];
+      if (!tbody) {
+        var h2 = listBox.querySelector('h2');
+        clear(listBox).appendChild(h2);
+        listBox.appendChild(el('p', { class: 'muted small' }, 'This list refreshes every 2 seconds.'));
+        var t = table('Runs', ['Run', 'Status', 'Done / total', 'Offer', 'Upload', 'Provider', 'Created'], [], { cls: 'list' });
+        tbody = t.querySelector('tbody');
+        listBox.appendChild(t);
+        listBox.appendChild(pagerBox);
+        listBox.appendChild(errBox);
+      }
+      clear(tbody);
+      if (!items.length) {
+        tbody.appendChild(el('tr', null, el('td', { colspan: 7, class: 'muted' }, 'No runs yet.')));
+      }
+      items.forEach(function (j) {
+        var id = Number(j.id);
+        tbody.appendChild(el('tr', null, [
+          el('td', null, el('a', { href: '#/runs/' + id }, 'Run ' + id)),
+          el('td', null, statusChip(j.status)),
+          el('td', { class: 'num' }, fmtNum(j.done) + ' / ' + fmtNum(j.total)),
+          el('td', null, j.offer_id ? el('a', { href: '#/offers/' + Number(j.offer_id) }, 'Offer ' + j.offer_id) : '-'),
+          el('td', null, j.upload_id ? el('a', { href: '#/leads/' + Number(j.upload_id) }, 'Upload ' + j.upload_id) : '-'),
+          el('td', null, providerText(j)),
+          el('td', null, timeEl(j.created_at))
+        ]));
+      });
+      var pages = Math.max(1, Math.ceil((d.total || 0) / RUNS_PAGE));
+      clear(pagerBox);
+      if (pages > 1) pagerBox.appendChild(pager(page, pages, function (p) { go(hashFor('/runs', { page: p })); }));
+    }, function (e) {
+      if (!ctx.live || e.network) return;
+      if (!tbody) clear(listBox).appendChild(errBox);
+      say(errBox, errText(e), 'error');
+    });
+  }
+  load();
+  ctx.every(2000, load);
+});
+
+function providerText(j) {
+  if (!j.provider) return '-';
+  return j.model ? j.provider + ' / ' + j.model : j.provider;
+}
+
+/* Selects "Offer" and "Upload" (the current ones by default), the provider line, "Start run". */
+function startRunForm(ctx, wantOffer, wantUpload) {
+  var offerSel = el('select', { id: uid('offer'), name: 'offer' }, el('option', { value: '' }, 'Loading…'));
+  var uploadSel = el('select', { id: uid('upload'), name: 'upload' }, el('option', { value: '' }, 'Loading…'));
+  var provider = el('p', { class: 'muted' }, 'Checking the scoring provider…');
+  var btn = el('button', { type: 'submit', class: 'btn primary', disabled: true }, 'Start run');
+  var err = el('p', { class: 'msg error', role: 'alert', hidden: true });
+  var hint = el('p', { class: 'muted', hidden: true });
+  var form = el('form', { class: 'card', 'aria-labelledby': 'start-h' }, [
+    el('h2', { id: 'start-h' }, 'Start a run'),
+    el('div', { class: 'row wrap-row' }, [
+      el('div', { class: 'field' }, [el('label', { for: offerSel.id }, 'Offer'), offerSel]),
+      el('div', { class: 'field' }, [el('label', { for: uploadSel.id }, 'Upload'), uploadSel])
+    ]),
+    provider, hint,
+    el('div', { class: 'actions' }, [btn]), err
+  ]);
+
+  function fill(sel, d, want, label) {
+    clear(sel);
+    var items = (d && d.items) || [];
+    items.forEach(function (x) {
+      var text = label(x);
+      sel.appendChild(el('option', { value: String(x.id) }, text + (x.id === d.current ? ' (current)' : '')));
+    });
+    var pick = want && items.some(function (x) { return x.id === want; }) ? want : (d && d.current) || (items[0] && items[0].id);
+    if (pick) sel.value = String(pick);
+    return items.length;
+  }
+
+  Promise.all([
+    api('GET', '/offers' + qs({ limit: 200 })),
+    api('GET', '/uploads' + qs({ limit: 200 }))
+  ]).then(function (rs) {
+    if (!ctx.live) return;
+    var nOffers = fill(offerSel, rs[0].data, wantOffer, function (o) { return '#' + o.id + ' ' + (o.name || ''); });
+    var nUploads = fill(uploadSel, rs[1].data, wantUpload, function (u) {
+      return '#' + u.id + ' ' + (u.filename || 'upload') + ' (' + plural(u.count, 'lead', 'leads') + ')';
+    });
+    clear(hint);
+    if (!nOffers || !nUploads) {
+      hint.hidden = false;
+      if (!nOffers) hint.appendChild(el('span', null, ['No offer yet: ', el('a', { href: '#/offers' }, 'create an offer'), '. ']));
+      if (!nUploads) hint.appendChild(el('span', null, ['No leads yet: ', el('a', { href: '#/leads' }, 'upload a CSV'), '.']));
+      if (!nOffers) offerSel.appendChild(el('option', { value: '' }, 'No offers'));
+      if (!nUploads) uploadSel.appendChild(el('option', { value: '' }, 'No uploads'));
+    }
+    btn.disabled = !(nOffers && nUploads);
+  }, function (e) {
+    if (!ctx.live) return;
+    say(err, errText(e), 'error');
+  });
+
+  api('GET', '/healthz').then(function (r) {
+    if (!ctx.live) return;
+    var ai = (r.data && r.data.ai) || {};
+    provider.textContent = 'Scoring uses provider ' + (ai.provider || 'unknown') +
+      (ai.model ? ', model ' + ai.model : ai.provider === 'offline' ? ' (the built-in judge, no model)' : ', no model named') + '.';
+  }, function (e) {
+    if (!ctx.live) return;
+    provider.textContent = 'The scoring provider is unknown: ' + errText(e);
+  });
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    err.hidden = true;
+    var body = {};
+    if (offerSel.value) body.offer_id = Number(offerSel.value);
+    if (uploadSel.value) body.upload_id = Number(uploadSel.value);
+    btn.disabled = true;
+    api('POST', '/jobs', body).then(function (r) {
+      btn.disabled = false;
+      var id = r.data && r.data.id;
+      if (id) go('#/runs/' + Number(id));
+    }, function (e) {
+      btn.disabled = false;
+      if (!ctx.live) return;
+      say(err, errText(e), 'error');
+    });
+  });
+  return form;
+}
+
+route(/^\/runs\/(\d+)$/, 'runs', function (ctx) {
+  var id = Number(ctx.params[1]);
+  heading(ctx, 'Run ' + id);
+  ctx.root.appendChild(el('p', null, el('a', { href: '#/runs' }, '← All runs')));
+  var box = el('div', { class: 'card' }, el('p', { class: 'muted' }, 'Loading…'));
+  ctx.root.appendChild(box);
+  var view = null, es = null, poll = null;
+
+  function stopLive() {
+    if (es) { es.close(); es = null; }
+    if (poll) { clearInterval(poll); poll = null; }
+  }
+  ctx.onLeave(stopLive);
+
+  function update(j) {
+    if (!ctx.live || !j) return;
+    if (!view) {
+      clear(box);
+      view = runView(ctx, id, box);
+    }
+    view.update(j);
+    if (FINAL[j.status]) stopLive();
+  }
+
+  function startPolling() {
+    if (poll || !ctx.live) return;
+    poll = setInterval(function () {
+      api('GET', '/jobs/' + id).then(function (r) { update(r.data); }, function (e) {
+        if (!e.network && ctx.live) view && view.problem(errText(e));
+      });
+    }, 1000);
+  }
+
+  function startLive() {
+    if (typeof EventSource !== 'function') { startPolling(); return; }
+    es = new EventSource('/jobs/' + id + '/events');
+    es.addEventListener('job', function (ev) {
+      var j = parseBody(ev.data);
+      if (j) update(j);
+    });
+    es.addEventListener('end', function () { stopLive(); });
+    es.onerror = function () {
+      /* Reconnects would hide a lasting problem: poll instead (it also raises the banner). */
+      if (es) { es.close(); es = null; }
+      startPolling();
+    };
+  }
+
+  api('GET', '/jobs/' + id).then(function (r) {
+    update(r.data);
+    if (ctx.live && r.data && !FINAL[r.data.status]) startLive();
+  }, function (e) {
+    if (!ctx.live) return;
+    clear(box).appendChild(el('p', { class: 'msg error', role: 'alert' }, errText(e)));
+  });
+});
+
+/* The run's detail, built once and updated in place (focus stays where it is). */
+function runView(ctx, id, box) {
+  var status = el('span');
+  var statusLine = el('p', { class: 'status-line', role: 'status' }, ['Status: ', status]);
+  var progId = uid('prog');
+  var prog = el('progress', { id: progId, max: 1, value: 0 });
+  var progText = el('span', { class: 'prog-text' });
+  var rate = el('span'), eta = el('span');
+  var cancelBtn = el('button', { type: 'button', class: 'btn danger' }, 'Cancel run');
+  var cancelErr = el('p', { class: 'msg error', role: 'alert', hidden: true });
+  var failBox = el('div', { class: 'msg error', role: 'alert', hidden: true });
+  var resultsBox = el('p', { hidden: true });
+  var facts = el('div');
+  box.appendChild(statusLine);
+  box.appendChild(el('div', { class: 'progress-row' }, [el('label', { for: progId }, 'Scoring progress'), prog, progText]));
+  box.appendChild(el('p', { class: 'muted' }, ['Rate: ', rate, ' · ETA: ', eta]));
+  box.appendChild(failBox);
+  box.appendChild(resultsBox);
+  box.appendChild(el('div', { class: 'actions' }, [cancelBtn]));
+  box.appendChild(cancelErr);
+  box.appendChild(facts);
+  var last = null;
+
+  cancelBtn.addEventListener('click', function () {
+    cancelBtn.disabled = true;
+    cancelErr.hidden = true;
+    cancelBtn.textContent = 'Cancelling…';
+    api('DELETE', '/jobs/' + id).then(function (r) {
+      cancelBtn.textContent = 'Cancel run';
+      if (r.data && r.data.id) view_update(r.data);
+    }, function (e) {
+      cancelBtn.textContent = 'Cancel run';
+      cancelBtn.disabled = false;
+      say(cancelErr, errText(e), 'error');
+    });
+  });
+
+  function view_update(j) {
+    if (!last || last.status !== j.status) clear(status).appendChild(statusChip(j.status));
+    last = j;
+    var total = Number(j.total) || 0, done = Number(j.done) || 0;
+    prog.max = total || 1;
+    prog.value = Math.min(done, total || 1);
+    if (!total && FINAL[j.status]) prog.value = prog.max;
+    var pct = total ? Math.floor((done / total) * 100) : (FINAL[j.status] ? 100 : 0);
+    progText.textContent = fmtNum(done) + ' / ' + fmtNum(total) + ' leads (' + pct + '%)';
+    var secs = (Number(j.elapsed_ms) || 0) / 1000;
+    rate.textContent = secs > 0 && done > 0 ? (done / secs).toFixed(done / secs >= 10 ? 0 : 1) + ' leads/s' : '-';
+    eta.textContent = FINAL[j.status] ? 'finished' : (j.eta_ms !== null && j.eta_ms !== undefined ? fmtDuration(j.eta_ms) : 'estimating…');
+    var active = j.status === 'queued' || j.status === 'running';
+    cancelBtn.hidden = !active;
+    if (!active) cancelBtn.disabled = true;
+    else if (cancelBtn.textContent === 'Cancel run') cancelBtn.disabled = false;
+
+    if (j.status === 'failed') {
+      clear(failBox);
+      failBox.appendChild(el('strong', null, 'This run failed. '));
+      failBox.appendChild(document.createTextNode(j.error ? String(j.error) : 'The server gave no reason.'));
+      failBox.hidden = false;
+    } else if (j.status === 'cancelled') {
+      say(failBox, 'This run was cancelled' + (j.error ? ': ' + j.error : '.') + ' Results scored before that are kept.', 'info');
+    } else {
+      failBox.hidden = true;
+    }
+    clear(resultsBox);
+    resultsBox.hidden = !(j.status === 'succeeded' || (j.status === 'cancelled' && done > 0));
+    if (!resultsBox.hidden) resultsBox.appendChild(el('a', { href: '#/results/' + id, class: 'btn primary' }, 'View results'));
+
+    var t = j.tokens || {};
+    var c = j.counts || {};
+    clear(facts).appendChild(dl([
+      ['Offer', j.offer_id ? el('a', { href: '#/offers/' + Number(j.offer_id) }, 'Offer ' + j.offer_id) : '-'],
+      ['Upload', j.upload_id ? el('a', { href: '#/leads/' + Number(j.upload_id) }, 'Upload ' + j.upload_id) : '-'],
+      ['Provider', j.provider || '-'],
+      ['Model', j.model || '-'],
+      ['Intent so far', 'High ' + fmtNum(c.High || 0) + ' · Medium ' + fmtNum(c.Medium || 0) + ' · Low ' + fmtNum(c.Low || 0)],
+      ['Failed leads', fmtNum(j.failed)],
+      ['Fallbacks', fmtNum(j.fallbacks)],
+      ['Cache hits', fmtNum(j.cache_hits)],
+      ['Model calls', fmtNum(j.model_calls)],
+      ['Retries', fmtNum(j.retries)],
+      ['Tokens', fmtNum(t.prompt || 0) + ' prompt · ' + fmtNum(t.output || 0) + ' output'],
+      ['Created', timeEl(j.created_at)],
+      ['Started', timeEl(j.started_at)],
+      ['Finished', timeEl(j.finished_at)],
+      ['Elapsed', fmtDuration(j.elapsed_ms)]
+    ]));
+  }
+
+  return {
+    update: view_update,
+    problem: function (text) { say(cancelErr, text, 'error'); },
+    last: function () { return last; }
+  };
+}
