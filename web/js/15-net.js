@@ -2,17 +2,15 @@
  * Any network-level failure raises it; /healthz is then tried every 2 s and,
  * once it answers, the banner goes and the current screen is loaded again. */
 
-var net = { down: false, timer: null, tries: 0 };
+var net = { down: false, timer: null };
 
 function netDown() {
   if (net.down) return;
   net.down = true;
-  net.tries = 0;
   var b = byId('net-banner');
   clear(b);
   b.appendChild(el('strong', null, 'Cannot reach leadscore.'));
-  b.appendChild(document.createTextNode(' Retrying every 2 seconds'));
-  b.appendChild(el('span', { id: 'net-tries' }, ''));
+  b.appendChild(document.createTextNode(' Retrying every 2 seconds; this page reloads itself once the server answers.'));
   b.hidden = false;
   net.timer = setInterval(netProbe, 2000);
 }
@@ -21,11 +19,7 @@ function netProbe() {
   fetch('/healthz', { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' })
     .then(function () {
       netUp();
-    }, function () {
-      net.tries += 1;
-      var t = byId('net-tries');
-      if (t) t.textContent = ' (' + plural(net.tries, 'attempt', 'attempts') + ' so far)…';
-    });
+    }, function () { /* still down: the banner stays, the next probe is in 2 s */ });
 }
 
 function netUp() {
