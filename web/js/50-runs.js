@@ -11,7 +11,7 @@ route(/^\/runs$/, 'runs', function (ctx) {
     el('h2', { id: 'runs-h' }, 'All runs'), el('p', { class: 'muted' }, 'Loading…')
   ]);
   ctx.root.appendChild(listBox);
-  var tbody = null, pagerBox = el('div'), errBox = el('div', { class: 'msg error', role: 'alert', hidden: true });
+  var tbody = null, lastKey = '', pagerBox = el('div'), errBox = el('div', { class: 'msg error', role: 'alert', hidden: true });
 
   function load() {
     api('GET', '/jobs' + qs({ limit: RUNS_PAGE, offset: (page - 1) * RUNS_PAGE })).then(function (r) {
@@ -29,6 +29,10 @@ route(/^\/runs$/, 'runs', function (ctx) {
         listBox.appendChild(pagerBox);
         listBox.appendChild(errBox);
       }
+      var key = JSON.stringify(d);
+      if (key === lastKey) return; /* nothing moved: keep the rows (and the focus in them) */
+      lastKey = key;
+      var focused = tbody.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
       clear(tbody);
       if (!items.length) {
         tbody.appendChild(el('tr', null, el('td', { colspan: 7, class: 'muted' }, 'No runs yet.')));
@@ -45,6 +49,10 @@ route(/^\/runs$/, 'runs', function (ctx) {
           el('td', null, timeEl(j.created_at))
         ]));
       });
+      if (focused) {
+        var again = tbody.querySelector('a[href="' + focused + '"]');
+        if (again) again.focus();
+      }
       var pages = Math.max(1, Math.ceil((d.total || 0) / RUNS_PAGE));
       clear(pagerBox);
       if (pages > 1) pagerBox.appendChild(pager(page, pages, function (p) { go(hashFor('/runs', { page: p })); }));

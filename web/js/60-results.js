@@ -167,6 +167,8 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
         location.replace(hashFor(base, Object.assign({}, f, { page: pages })));
         return;
       }
+      empty.hidden = true;
+      [filters, summary, main].forEach(function (n) { n.hidden = false; });
       showJobLine();
       renderRows(rows, p.offset, total);
       clear(pagerBox).appendChild(pager(f.page, pages, function (n) {
@@ -181,7 +183,7 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
       if (my !== seq || !ctx.live) return;
       tbl.removeAttribute('aria-busy');
       if (e.network) return;
-      if (e.status === 409 && !fixedJob) {
+      if (e.status === 404 || (e.status === 409 && !fixedJob)) {
         showEmpty(e);
         return;
       }
@@ -223,8 +225,12 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
     clear(empty);
     empty.hidden = false;
     empty.className = 'card';
-    empty.appendChild(el('p', null, errText(e)));
-    empty.appendChild(el('p', null, ['Nothing has been scored yet. ', el('a', { href: '#/runs' }, 'Start a run'), '.']));
+    if (e.status === 409) {
+      empty.appendChild(el('p', null, ['Nothing has been scored yet. ', el('a', { href: '#/runs' }, 'Start a run'), ' to see ranked leads here.']));
+    } else {
+      empty.appendChild(el('p', { class: 'msg error', role: 'alert' }, errText(e)));
+      empty.appendChild(el('p', null, el('a', { href: '#/runs' }, 'All runs')));
+    }
   }
 
   function renderRows(rows, offset, total) {
