@@ -177,9 +177,13 @@ function offerForm(ctx, onSaved) {
         l.err.textContent = e.message;
         l.err.hidden = false;
         l.node.setAttribute('aria-invalid', 'true');
-        var target = l.items[0] ? l.items[0].input : l.addBtn;
-        showFieldError(target, l.err, e.message);
-        target.focus();
+        if (l.items[0]) {
+          showFieldError(l.items[0].input, l.err, e.message);
+          l.items[0].input.focus();
+        } else {
+          l.addBtn.setAttribute('aria-describedby', l.err.id);
+          l.addBtn.focus();
+        }
       }
       return;
     }

@@ -157,6 +157,7 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
       if (my !== seq || !ctx.live) return;
       tbl.removeAttribute('aria-busy');
       filterErr.hidden = true;
+      unmarkFilters();
       tableErr.hidden = true;
       var rows = Array.isArray(r.data) ? r.data : [];
       var total = Number(r.headers.get('X-Total-Count')) || 0;
@@ -189,6 +190,7 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
       }
       if (e.status === 400) {
         say(filterErr, errText(e), 'error');
+        markFilter(e);
       } else {
         say(tableErr, errText(e), 'error');
       }
@@ -202,6 +204,28 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
     var busy = openDetail || tbl.contains(document.activeElement) || document.visibilityState !== 'visible';
     if (busy) timer = setTimeout(refreshIfIdle, 2000);
     else load();
+  }
+
+  /* The input a 400 names (details.parameter, or the message's first word) gets the message. */
+  function markFilter(e) {
+    var name = (e.details && e.details.parameter) || String(e.message || '').split(/[^a-z_]/)[0];
+    var byName = { min_score: minIn, max_score: maxIn, q: qIn, intent: intentSel, sort: sortSel };
+    unmarkFilters();
+    filterErr.id = filterErr.id || uid('filter-err');
+    Object.keys(byName).forEach(function (k) {
+      var input = byName[k];
+      if (k === name || (name === 'min_score' && k === 'max_score' && /greater than max_score/.test(e.message))) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', filterErr.id);
+      }
+    });
+  }
+
+  function unmarkFilters() {
+    [minIn, maxIn, qIn, intentSel, sortSel].forEach(function (input) {
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+    });
   }
 
   function showJobLine() {
