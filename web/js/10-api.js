@@ -51,8 +51,7 @@ function api(method, path, body, opts) {
     method: method,
     headers: { Accept: 'application/json' },
     credentials: 'same-origin',
-    cache: 'no-cache',
-    redirect: 'error'
+    cache: 'no-cache'
   };
   if (body !== undefined && body !== null) {
     init.headers['Content-Type'] = 'application/json';

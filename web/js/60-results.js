@@ -302,25 +302,7 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
       clear(counts);
       clear(chartBox).appendChild(el('figcaption', null, 'Score distribution'));
       chartBox.appendChild(el('p', { class: 'muted' }, 'Unavailable: ' + errText(e)));
-      if (e.status === 404) countsFromPages(my);
     });
-  }
-
-  /* A server without the summary route: each intent's count from X-Total-Count. */
-  function countsFromPages(my) {
-    var want = f.intent ? f.intent.split(',') : INTENTS;
-    Promise.all(INTENTS.map(function (k) {
-      if (want.indexOf(k) < 0) return 0;
-      var p = filterParams(f);
-      p.intent = k;
-      p.limit = 1;
-      return api('GET', '/jobs/' + jobId + '/results' + qs(p)).then(function (r) {
-        return Number(r.headers.get('X-Total-Count')) || 0;
-      });
-    })).then(function (ns) {
-      if (my !== seq || !ctx.live) return;
-      showCounts(ns[0] + ns[1] + ns[2], { High: ns[0], Medium: ns[1], Low: ns[2] });
-    }, function () { /* the counts stay away; the table says what matters */ });
   }
 
   function showCounts(total, c) {
