@@ -18,7 +18,7 @@ function showDetail(res, back) {
   ]));
   d.appendChild(dl([
     ['Role', res.role], ['Company', res.company], ['Industry', res.industry], ['Location', res.location],
-    ['Bio', bio === undefined ? el('span', { class: 'muted' }, 'not in this result') : bio]
+    bio === undefined ? null : ['Bio', bio] /* results carry the bio from issue #9 on */
   ]));
 
   d.appendChild(el('h3', null, 'Rule breakdown'));
