@@ -69,14 +69,16 @@ static const char *bearer(const struct ls_req *req, size_t *len, bool *malformed
 }
 
 /*
- * The value of the ls_session cookie (the first one; RFC 6265 section 5.4
- * puts the longest path first, and the server only ever sets Path=/), or
- * NULL. A client may split cookies over several Cookie fields.
+ * The values of the ls_session cookies, in the order sent (RFC 6265 5.4:
+ * longest path first). More than one happens when a page on another port
+ * of the same host, or a sibling subdomain, planted its own: cookies are
+ * not isolated by port. Up to cap are returned; the count of all of them.
  */
-const char *ls_auth_session_cookie(const struct ls_req *req, size_t *len)
+static size_t session_cookies(const struct ls_req *req, const char **vals, size_t *lens, size_t cap)
 {
     static const char name[] = LS_SESSION_COOKIE "=";
     const size_t nl = sizeof(name) - 1;
+    size_t n_found = 0;
     for (size_t i = 0; i < req->head.n_fields; i++) {
         const struct ls_http_field *f = &req->head.fields[i];
         if (f->name_len != 6 || strncasecmp(f->name, "Cookie", 6) != 0)
@@ -89,13 +91,26 @@ const char *ls_auth_session_cookie(const struct ls_req *req, size_t *len)
                 size_t v = n - nl;
                 while (v && p[nl + v - 1] == ' ')
                     v--;
-                *len = v;
-                return p + nl;
+                if (n_found < cap) {
+                    vals[n_found] = p + nl;
+                    lens[n_found] = v;
+                }
+                n_found++;
             }
             p += n;
         }
     }
-    return NULL;
+    return n_found;
+}
+
+const char *ls_auth_session_cookie(const struct ls_req *req, size_t *len)
+{
+    const char *v[1];
+    size_t l[1];
+    if (session_cookies(req, v, l, 1) == 0)
+        return NULL;
+    *len = l[0];
+    return v[0];
 }
 
 /*
@@ -106,15 +121,51 @@ const char *ls_auth_session_cookie(const struct ls_req *req, size_t *len)
  */
 static bool by_session(struct ls_req *req, bool is_public)
 {
-    size_t len = 0;
-    const char *token = ls_auth_session_cookie(req, &len);
-    if (token == NULL)
+    const char *vals[4];
+    size_t lens[4];
+    size_t n = session_cookies(req, vals, lens, LS_ARRAY_LEN(vals));
+    if (n == 0)
         return true;
-    struct ls_key_info k;
+    if (n > LS_ARRAY_LEN(vals))
+        n = LS_ARRAY_LEN(vals);
+    /*
+     * The cookies that verify must all be one session: a planted cookie that
+     * is no good is passed over (it must not lock the user out), and one
+     * that is good but another's must not make the page act in another
+     * workspace, so two different good ones are refused.
+     */
+    struct ls_key_info k = {0};
     int64_t expires = 0;
-    struct ls_err err = {0};
-    int rc = ls_sessions_verify(req->app->sessions, token, len, &k, &expires, &err);
-    if (rc == LS_OK) {
+    struct ls_err err = {0}, first_err = {0};
+    int first_rc = LS_OK;
+    const char *good = NULL;
+    size_t good_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ls_key_info ki;
+        int64_t ei = 0;
+        int rc = ls_sessions_verify(req->app->sessions, vals[i], lens[i], &ki, &ei, &err);
+        if (rc != LS_OK) {
+            if (first_rc == LS_OK) {
+                first_rc = rc;
+                first_err = err;
+            }
+            if (rc != LS_EUNAUTHORIZED)
+                break; /* a store error: no answer about the others either */
+            continue;
+        }
+        if (good && (good_len != lens[i] || memcmp(good, vals[i], good_len) != 0)) {
+            if (is_public)
+                return true;
+            return unauthorized(req, "the request carries two different ls_session cookies "
+                                     "(one was set by another page on this host): sign out "
+                                     "and sign in again");
+        }
+        good = vals[i];
+        good_len = lens[i];
+        k = ki;
+        expires = ei;
+    }
+    if (good && (first_rc == LS_OK || first_rc == LS_EUNAUTHORIZED)) {
         req->auth.workspace = k.workspace;
         req->auth.role = (enum ls_role)k.role;
         req->auth.key_id = k.id;
@@ -125,9 +176,59 @@ static bool by_session(struct ls_req *req, bool is_public)
     }
     if (is_public)
         return true;
-    if (rc == LS_EUNAUTHORIZED)
-        return unauthorized(req, err.msg);
-    ls_reply_err(req, &err, NULL);
+    if (first_rc == LS_EUNAUTHORIZED)
+        return unauthorized(req, first_err.msg);
+    ls_reply_err(req, &first_err, NULL);
+    return false;
+}
+
+void ls_auth_cred_of(const struct ls_req *req, struct ls_auth_cred *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->workspace = req->auth.workspace;
+    out->kind = req->auth.open ? LS_CRED_OPEN : req->auth.session ? LS_CRED_SESSION : LS_CRED_KEY;
+    const char *t = NULL;
+    size_t len = 0;
+    bool malformed;
+    if (out->kind == LS_CRED_KEY)
+        t = bearer(req, &len, &malformed);
+    if (out->kind == LS_CRED_SESSION) {
+        /* by_session let it in by one good session: the cookie that verifies. */
+        const char *vals[4];
+        size_t lens[4];
+        size_t n = session_cookies(req, vals, lens, LS_ARRAY_LEN(vals));
+        for (size_t i = 0; i < n && i < LS_ARRAY_LEN(vals) && t == NULL; i++) {
+            struct ls_key_info k;
+            int64_t e;
+            struct ls_err err = {0};
+            if (ls_sessions_verify(req->app->sessions, vals[i], lens[i], &k, &e, &err) == LS_OK) {
+                t = vals[i];
+                len = lens[i];
+            }
+        }
+    }
+    if (t && len < sizeof(out->token)) {
+        memcpy(out->token, t, len);
+        out->len = len;
+    }
+}
+
+bool ls_auth_cred_valid(struct ls_app *app, const struct ls_auth_cred *cred)
+{
+    struct ls_key_info k;
+    struct ls_err err = {0};
+    int64_t expires = 0;
+    switch (cred->kind) {
+    case LS_CRED_OPEN:
+        return ls_keys_open(app->keys); /* the first key closes the server, streams too */
+    case LS_CRED_KEY:
+        return ls_keys_verify(app->keys, cred->token, cred->len, &k, &err) == LS_OK &&
+               k.workspace == cred->workspace;
+    case LS_CRED_SESSION:
+        return ls_sessions_verify(app->sessions, cred->token, cred->len, &k, &expires, &err) ==
+                   LS_OK &&
+               k.workspace == cred->workspace;
+    }
     return false;
 }
 

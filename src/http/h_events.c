@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "core/xalloc.h"
 #include "sys/sys.h"
 
@@ -30,9 +31,10 @@
 struct events {
     struct ls_app *app; /* borrowed: outlives every request */
     int64_t workspace, job_id;
-    struct ls_job last; /* the job as last sent */
-    uint64_t seq;       /* the id: of the last event */
-    int64_t sent_ms;    /* monotonic time of the last job event */
+    struct ls_auth_cred cred; /* checked again before each event: a sign-out ends the stream */
+    struct ls_job last;       /* the job as last sent */
+    uint64_t seq;             /* the id: of the last event */
+    int64_t sent_ms;          /* monotonic time of the last job event */
     bool started;
 };
 
@@ -77,6 +79,12 @@ static int events_next(void *ud, struct ls_buf *out, struct ls_err *err)
          * retry) to the next server, where the job resumes. */
         if (atomic_load(&ev->app->stopping))
             return LS_STREAM_END;
+        /* Signed out, key revoked, session expired: no more events, and an end event
+         * that tells the page so (an EventSource would otherwise reconnect, to a 401). */
+        if (!ls_auth_cred_valid(ev->app, &ev->cred)) {
+            ls_buf_printf(out, "event: end\ndata: {\"status\":\"unauthorized\"}\n\n");
+            return LS_STREAM_END;
+        }
         int rc = ls_store_job_get(ev->app->store, ev->workspace, ev->job_id, &job, err);
         if (rc != LS_OK)
             return rc; /* cut off: the client sees a broken stream and reconnects */
@@ -109,6 +117,7 @@ int ls_h_job_events(struct ls_req *req)
     ev->app = req->app;
     ev->workspace = req->auth.workspace;
     ev->job_id = id;
+    ls_auth_cred_of(req, &ev->cred);
     struct ls_err err = {0};
     /* Another workspace's job is not found either: 404 before the stream starts. */
     if (ls_store_job_get(req->app->store, ev->workspace, id, &ev->last, &err) != LS_OK) {

@@ -460,7 +460,9 @@ static const char job_event[] =
     "on this stream'},'data':{'$ref':'#/components/schemas/Job'}}},"
     "{" OBJ "'required':['event','data'],'properties':{'event':{'type':'string',"
     "'const':'end'},'data':{" OBJ "'required':['status'],'properties':{'status':{'type':"
-    "'string','enum':['succeeded','failed','cancelled']}}}}}]}";
+    "'string','enum':['succeeded','failed','cancelled','unauthorized'],'description':'The "
+    "job\\u0027s final status, or unauthorized: the credential the stream was opened with "
+    "ended (sign-out, revoked key, expired session)'}}}}}]}";
 
 json_t *ls_openapi_job_event_schema(void)
 {

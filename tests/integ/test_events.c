@@ -572,6 +572,57 @@ static void test_events__cancel_ends_the_stream(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* Revoking the key a stream was opened with ends it (end: unauthorized), as it ends requests. */
+static void test_events__revoked_key_ends_the_stream(void **state)
+{
+    (void)state;
+    char db[600];
+    h_path(db, sizeof(db), "revoke.db");
+    char *keys[2];
+    const char *roles[2] = {"admin", "viewer"};
+    for (int i = 0; i < 2; i++) {
+        const char *argv[] = {"keys", "create", "--db",   db,  "--workspace",
+                              "A",    "--role", roles[i], NULL};
+        char *err = NULL;
+        assert_int_equal(h_run_cli(argv, NULL, &keys[i], &err), 0);
+        keys[i][strcspn(keys[i], "\n")] = '\0';
+        free(err);
+    }
+    struct srv s;
+    h_fake_config(&h_fake, "{\"latency_ms\": 300}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_CONCURRENCY=1", NULL};
+    start(&s, "revoke.db", env);
+    job_of(&s, keys[0], 50);
+    wait_status(&s, keys[0], "running");
+    struct sse *e = sse_open(&s, "/jobs/1/events", keys[1]);
+    struct event ev;
+    expect_start(e, &ev);
+    json_decref(ev.data);
+    json_decref(call(&s, keys[0], "DELETE", "/keys/2", NULL, NULL, 200));
+    int64_t t0 = ls_mono_ms();
+    bool ended = false;
+    while (next_event(e, &ev, 3000)) {
+        bool end = strcmp(ev.name, "end") == 0;
+        if (end)
+            assert_string_equal(str(ev.data, "status"), "unauthorized");
+        json_decref(ev.data);
+        if (end) {
+            ended = true;
+            break;
+        }
+    }
+    assert_true(ended);
+    assert_true(ls_mono_ms() - t0 < 2500); /* within the key cache's second, plus a tick */
+    sse_close(e);
+    json_t *j = call(&s, keys[0], "GET", "/jobs/1", NULL, NULL, 200);
+    assert_string_equal(str(j, "status"), "running"); /* the job goes on; only the stream ended */
+    json_decref(j);
+    for (int i = 0; i < 2; i++)
+        free(keys[i]);
+    h_fake_config(&h_fake, "{\"latency_ms\": 0}");
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 /* SIGTERM with streams open: they end (no end event: a client reconnects) and it exits fast. */
 static void test_events__shutdown_ends_open_streams(void **state)
 {
@@ -614,6 +665,7 @@ int main(void)
         cmocka_unit_test_setup(test_events__access_and_not_found, h_fake_each),
         cmocka_unit_test_setup(test_events__client_leaving_frees_its_slot, h_fake_each),
         cmocka_unit_test_setup(test_events__cancel_ends_the_stream, h_fake_each),
+        cmocka_unit_test_setup(test_events__revoked_key_ends_the_stream, h_fake_each),
         cmocka_unit_test_setup(test_events__shutdown_ends_open_streams, h_fake_each),
     };
     return cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);

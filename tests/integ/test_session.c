@@ -754,6 +754,47 @@ static void test_session__open_mode(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/*
+ * Cookies are not isolated by port: a page on another port of this host can
+ * plant its own ls_session (longer path first). A junk one must not lock the
+ * user out; another workspace's good one must not be acted in.
+ */
+static void test_session__planted_cookies(void **state)
+{
+    (void)state;
+    char db[600];
+    h_path(db, sizeof(db), "planted.db");
+    char *mine = key_new(db, "sales", "viewer", NULL);
+    char *theirs = key_new(db, "attacker", "member", NULL);
+    struct srv s;
+    start(&s, "planted.db", NULL);
+    struct signin a, b;
+    sign_in(&s, mine, NULL, &a);
+    sign_in(&s, theirs, NULL, &b);
+    char junk_first[200], two_good[200], same_twice[200];
+    snprintf(junk_first, sizeof(junk_first), "Cookie: ls_session=zz; ls_session=%s", a.token);
+    snprintf(two_good, sizeof(two_good), "Cookie: ls_session=%s; ls_session=%s", b.token, a.token);
+    snprintf(same_twice, sizeof(same_twice), "Cookie: ls_session=%s", a.token);
+    const char *junk[] = {junk_first, NULL};
+    json_t *j = expect(&s, "GET", "/session", NULL, NULL, junk, NULL, 200);
+    assert_string_equal(str(json_object_get(j, "workspace"), "name"), "sales");
+    json_decref(j);
+    const char *good2[] = {two_good, NULL};
+    char *msg = expect_error(&s, "GET", "/session", NULL, NULL, good2, NULL, 401, "unauthorized");
+    assert_non_null(strstr(msg, "two different ls_session cookies"));
+    free(msg);
+    /* The same session sent twice (in two Cookie fields) is one session. */
+    const char *twice[] = {same_twice, same_twice, NULL};
+    j = expect(&s, "GET", "/session", NULL, NULL, twice, NULL, 200);
+    assert_string_equal(str(json_object_get(j, "workspace"), "name"), "sales");
+    json_decref(j);
+    json_decref(a.body);
+    json_decref(b.body);
+    free(mine);
+    free(theirs);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 int main(void)
 {
     setenv("LS_HTTP_TIMEOUT_S", "60", 0);
@@ -769,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_session__expired_is_refused_and_removed),
         cmocka_unit_test(test_session__stored_only_as_hash),
         cmocka_unit_test(test_session__open_mode),
+        cmocka_unit_test(test_session__planted_cookies),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
