@@ -81,6 +81,7 @@ deps:
 	@pkg-config --exists $(PKGS) cmocka libpq && test -f /usr/include/csv.h \
 		&& command -v promtool >/dev/null && command -v clang >/dev/null \
 		&& test -x tests/openapi/node_modules/.bin/redocly \
+		&& test -x /usr/bin/chromium && test -f tests/ui/node_modules/playwright-core/package.json \
 		|| scripts/install-deps
 
 # ---- build ---------------------------------------------------------------
@@ -142,12 +143,13 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
 TEST_BINS = $(UNIT_BIN) $(INTEG_BIN) $(if $(wildcard tests/integ/fake_llm.c),$(B)/tests/fake_llm) \
 	$(CONFORMANCE_BIN)
 
-# The integration tests record their responses; the conformance binary, last, checks them
-# against the document and runs the OpenAPI lint (its tests count in the summary line).
+# The integration tests record their responses; the dashboard's browser tests (tests/ui/run)
+# follow them; the conformance binary, last, checks the recorded responses against the
+# document and runs the OpenAPI lint (its tests count in the summary line).
 check: $(LEADSCORE) $(TEST_BINS) check-deps
 	@rm -f $(RESPONSE_LOG)
 	@LEADSCORE_BIN=$(LEADSCORE) FAKE_LLM_BIN=$(B)/tests/fake_llm LS_RESPONSE_LOG=$(RESPONSE_LOG) \
-		tests/run-tests $(UNIT_BIN) $(INTEG_BIN) $(CONFORMANCE_BIN)
+		tests/run-tests $(UNIT_BIN) $(INTEG_BIN) tests/ui/run $(CONFORMANCE_BIN)
 
 check-unit: $(UNIT_BIN)
 	@tests/run-tests $(UNIT_BIN)
