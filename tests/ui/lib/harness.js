@@ -74,7 +74,8 @@ let seq = 0;
 
 /*
  * A leadscore server. opts: {db, port (0: any), env: {...}, fake: a Fake (the
- * provider is then Gemini at it), offline: true (LEADSCORE_AI_PROVIDER=offline)}.
+ * provider is then Gemini at it; else offline), prepare: fn(server) run once
+ * before the first start (keys are created there)}.
  */
 class Server {
     constructor(opts = {}) {
@@ -99,6 +100,10 @@ class Server {
     }
 
     async start() {
+        if (this.opts.prepare && !this.prepared) { /* e.g. keys created before it starts */
+            this.prepared = true;
+            await this.opts.prepare(this);
+        }
         const out = fs.openSync(this.logPath, 'a');
         const args = ['serve', '--host', '127.0.0.1', '--port', String(this.port), '--db', this.db];
         /* From the temporary directory, so that no .env of the checkout is read. */
@@ -334,6 +339,7 @@ async function guardedContext(browser, t, opts = {}) {
         isMobile: !!opts.isMobile,
         hasTouch: !!opts.isMobile,
     });
+    context.setDefaultTimeout(10000);
     const problems = t.problems;
     const allow = new Set(opts.allowStatus || []);
     await context.exposeBinding('__lsCspReport', (_src, v) => {
