@@ -3,7 +3,7 @@
  * A long run (200 leads on a slow model) started from the page and cancelled
  * with "Cancel run": the page says cancelled, and so does the API.
  */
-const { genLeads, until } = require('../lib/harness');
+const { exampleOffer, genLeads, until } = require('../lib/harness');
 const ui = require('../lib/ui');
 
 module.exports = {
@@ -13,7 +13,7 @@ module.exports = {
         await fake.config({ latency_ms: 3000 });
         /* 40 model requests of 5 leads, 2 at a time, 3 s each: about a minute unless cancelled. */
         const srv = await t.server({ fake, env: { LEADSCORE_AI_BATCH: '5', LEADSCORE_AI_CONCURRENCY: '2' } });
-        await srv.expect(201, 'POST', '/offers', require('../lib/harness').exampleOffer());
+        await srv.expect(201, 'POST', '/offers', exampleOffer());
         const up = await srv.expect(201, 'POST', '/uploads?filename=two-hundred.csv', genLeads(200));
         t.equal(up.json.count, 200, 'the API stored 200 leads');
 
@@ -21,6 +21,7 @@ module.exports = {
         await page.goto(`${srv.url}/#/runs`);
         await ui.h1(page, 'Runs');
         await ui.waitText(page, /gemini/, 'the provider that will be used (gemini, at the fake)');
+        await t.shot(page, 'runs-start');
         await page.getByRole('button', { name: 'Start run', exact: true }).click();
         await until(() => /^#\/runs\/\d+$/.test(ui.hash(page)), 'the run page (#/runs/{id})');
         const id = Number(ui.hash(page).split('/')[2]);

@@ -24,11 +24,16 @@ function csvField(s) {
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/* Lead i's bio: a payload, marked so that it cannot be mistaken for another field. */
+function bio(i) {
+    return `${P[(i + 2) % P.length]} (bio ${i})`;
+}
+
 function csv() {
     const roles = ['VP of Sales', 'Head of Growth', 'Marketing Manager', 'Software Engineer', 'Founder'];
     const rows = ['name,role,company,industry,location,linkedin_bio'];
     P.forEach((p, i) => rows.push([p, roles[i], P[(i + 1) % P.length], 'B2B SaaS', 'Berlin',
-        P[(i + 2) % P.length]].map(csvField).join(',')));
+        bio(i)].map(csvField).join(',')));
     return rows.join('\n') + '\n';
 }
 
@@ -102,6 +107,7 @@ module.exports = {
         const ups = (await srv.expect(200, 'GET', '/uploads')).json.items;
         t.equal([ups.length, ups[0].count, ups[0].filename], [1, P.length, FILENAME], 'the API stored every lead and the filename');
         await assertLiteral(t, page, 'td, th', P, 'leads preview');
+        await assertLiteral(t, page, 'td, th', P.map((_, i) => bio(i)), 'leads preview (bios)');
         await assertLongCellFits(t, page, preview, 'leads preview');
         await ui.waitText(page, /onload=alert\(1\)>\.csv/, 'the filename, as text');
         await assertSafe(t, page, 'leads');
@@ -141,7 +147,7 @@ module.exports = {
             const r = results[n];
             for (const f of ['name', 'company', 'reasoning'])
                 t.ok(dtext.includes(r[f]), `detail (${who}): the ${f} appears literally`);
-            t.ok(dtext.includes(P[(i + 2) % P.length]), `detail (${who}): the bio appears literally`);
+            t.ok(dtext.includes(bio(i)), `detail (${who}): the bio appears literally`);
             await assertLiteral(t, page, '[role=dialog] *', [P[i]], `detail (${who})`);
             const box = await dialog.evaluate((d) => {
                 const b = d.getBoundingClientRect();

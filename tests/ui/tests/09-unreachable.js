@@ -19,6 +19,7 @@ module.exports = {
         await page.evaluate(() => { window.__lsSamePage = true; });
         const banner = page.getByRole('alert').filter({ hasText: 'Cannot reach leadscore' });
         t.equal(await banner.count(), 0, 'no banner while the server is up');
+        await t.shot(page, 'runs');
 
         await srv.stop();
         await banner.waitFor({ timeout: 10000 });
