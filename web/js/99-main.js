@@ -1,6 +1,12 @@
 /* 99-main.js - start: who is this, then the screen the hash names. */
 
 function boot() {
+  var h = location.hash;
+  if (h === '' || h === '#' || h === '#/') {
+    /* A 401 here is the sign-in's to handle (loadSession); the router asks again after it. */
+    latestJobEarly = api('GET', '/jobs' + qs({ limit: 1 }), null, { allow401: true });
+    latestJobEarly.catch(function () { latestJobEarly = null; });
+  }
   loadSession().then(function () {
     render(true);
   }, function (e) {
