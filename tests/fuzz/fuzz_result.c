@@ -198,7 +198,10 @@ static void check_json(const struct ls_result *r)
     FUZZ_CHECK(ls_utf8_valid(ls_buf_str(&b), b.len));
     json_error_t jerr;
     json_t *j = json_loadb(ls_buf_str(&b), b.len, JSON_REJECT_DUPLICATES, &jerr);
-    FUZZ_CHECK(json_is_object(j) && json_object_size(j) == 12);
+    FUZZ_CHECK(json_is_object(j) && json_object_size(j) == 13);
+    /* One entry per rule factor, whose points are the breakdown's. */
+    const json_t *factors = json_object_get(j, "factors");
+    FUZZ_CHECK(json_is_array(factors) && json_array_size(factors) == 3);
     const struct ls_lead *l = &r->lead;
     check_json_str(j, "name", l->f[LS_F_NAME], l->len[LS_F_NAME]);
     check_json_str(j, "role", l->f[LS_F_ROLE], l->len[LS_F_ROLE]);
