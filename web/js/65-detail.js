@@ -21,7 +21,6 @@ function showDetail(res, back) {
     bio === undefined ? null : ['Bio', bio] /* results carry the bio from issue #9 on */
   ]));
 
-  d.appendChild(el('h3', null, 'Rule breakdown'));
   d.appendChild(table('Rule breakdown (' + fmtNum(res.rule_score) + ' of 50)', ['Factor', 'Points', 'Matched', 'Why'], factorRows(res), { cls: 'narrow-table' }));
 
   d.appendChild(el('h3', null, 'AI verdict'));
