@@ -1020,11 +1020,14 @@ static void refuse(struct worker *w, int fd, const char *code, const char *msg)
  * accept failed for want of a file descriptor. The connection stays in the
  * backlog and the listening socket stays readable, so returning would spin
  * every I/O thread; instead the spare descriptor is given up, the connection
- * taken, told 503 in one non-blocking write, and closed.
+ * taken, told 503 in one non-blocking write, and closed. Called with
+ * spare_mu held: every accept is made under it, so another I/O thread's
+ * accept cannot take the descriptor the spare gave up (which would leave
+ * the server with no spare, shedding nothing until a connection closes).
+ * True when one was shed.
  */
-static void shed_one(struct ls_server *s)
+static bool shed_one_locked(struct ls_server *s)
 {
-    pthread_mutex_lock(&s->spare_mu);
     int fd = -1;
     if (s->spare_fd >= 0) {
         close(s->spare_fd);
@@ -1048,10 +1051,9 @@ static void shed_one(struct ls_server *s)
         close(fd);
         ls_metrics_http_refused("busy");
     }
-    s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pthread_mutex_unlock(&s->spare_mu);
-    if (fd < 0)
-        ls_sleep_ms(10); /* no spare to give up: at least do not spin */
+    if (s->spare_fd < 0)
+        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd >= 0;
 }
 
 static void on_accept(struct worker *w)
@@ -1060,12 +1062,15 @@ static void on_accept(struct worker *w)
     for (int i = 0; i < 32 && atomic_load(&s->accepting); i++) {
         struct sockaddr_storage ss, ls;
         socklen_t sl = sizeof(ss), ll = sizeof(ls);
+        pthread_mutex_lock(&s->spare_mu);
         int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE)
-                shed_one(s);
+        bool out_of_fds = fd < 0 && (errno == EMFILE || errno == ENFILE);
+        bool shed = out_of_fds && shed_one_locked(s);
+        pthread_mutex_unlock(&s->spare_mu);
+        if (out_of_fds && !shed)
+            ls_sleep_ms(10); /* no spare to give up: at least do not spin */
+        if (fd < 0)
             return; /* EAGAIN, or another thread took it */
-        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         unsigned char ip[16];
