@@ -162,6 +162,8 @@ static bool by_session(struct ls_req *req, bool is_public)
         }
         good = vals[i];
         good_len = lens[i];
+        req->auth.token = good;
+        req->auth.token_len = good_len;
         k = ki;
         expires = ei;
     }
@@ -187,26 +189,8 @@ void ls_auth_cred_of(const struct ls_req *req, struct ls_auth_cred *out)
     memset(out, 0, sizeof(*out));
     out->workspace = req->auth.workspace;
     out->kind = req->auth.open ? LS_CRED_OPEN : req->auth.session ? LS_CRED_SESSION : LS_CRED_KEY;
-    const char *t = NULL;
-    size_t len = 0;
-    bool malformed;
-    if (out->kind == LS_CRED_KEY)
-        t = bearer(req, &len, &malformed);
-    if (out->kind == LS_CRED_SESSION) {
-        /* by_session let it in by one good session: the cookie that verifies. */
-        const char *vals[4];
-        size_t lens[4];
-        size_t n = session_cookies(req, vals, lens, LS_ARRAY_LEN(vals));
-        for (size_t i = 0; i < n && i < LS_ARRAY_LEN(vals) && t == NULL; i++) {
-            struct ls_key_info k;
-            int64_t e;
-            struct ls_err err = {0};
-            if (ls_sessions_verify(req->app->sessions, vals[i], lens[i], &k, &e, &err) == LS_OK) {
-                t = vals[i];
-                len = lens[i];
-            }
-        }
-    }
+    const char *t = req->auth.token; /* the cookie that verified, or the bearer key */
+    size_t len = req->auth.token_len;
     if (t && len < sizeof(out->token)) {
         memcpy(out->token, t, len);
         out->len = len;
@@ -261,6 +245,8 @@ bool ls_auth_request(struct ls_req *req)
         req->auth.role = (enum ls_role)k.role;
         req->auth.key_id = k.id;
         req->auth.key = k;
+        req->auth.token = token;
+        req->auth.token_len = len;
     } else if (ls_keys_open(app->keys)) {
         req->auth.role = LS_ROLE_ADMIN;
         req->auth.open = true;

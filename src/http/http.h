@@ -103,10 +103,12 @@ struct ls_app {
 struct ls_auth {
     int64_t workspace; /* the only workspace this request may see */
     enum ls_role role;
-    int64_t key_id;         /* 0 in open mode */
-    bool open;              /* no keys: open mode */
-    bool session;           /* authenticated by the ls_session cookie (not by Authorization) */
-    int64_t expires_ms;     /* the session's end (0 unless session) */
+    int64_t key_id;     /* 0 in open mode */
+    bool open;          /* no keys: open mode */
+    bool session;       /* authenticated by the ls_session cookie (not by Authorization) */
+    int64_t expires_ms; /* the session's end (0 unless session) */
+    const char *token;  /* the key or session token let in (borrowed from the request), or NULL */
+    size_t token_len;
     struct ls_key_info key; /* the key (or the session's key); zero in open mode */
 };
 
