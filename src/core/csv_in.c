@@ -460,6 +460,7 @@ static void on_row(int c, void *ud)
         goto out;
     }
     struct ls_lead lead;
+    ls_lead_clear(&lead);
     bool empty = true;
     for (int f = 0; f < LS_F_COUNT; f++) {
         lead.f[f] = ls_buf_str(&in->val[f]);

@@ -75,6 +75,12 @@ struct ls_csv_stats {
     uint64_t rejected;
     uint64_t lines; /* physical lines read */
     bool is_cp1252; /* at least one field was decoded as Windows-1252 */
+    /* How the file was read (issue #9). */
+    char delimiter;         /* the field delimiter used: ',', ';', '\t' or '|' */
+    char encoding[32];      /* "utf-8", "utf-16le", "utf-16be", "windows-1252", or as asked */
+    uint64_t skipped_lines; /* lines before the header (a preamble such as LinkedIn's Notes) */
+    unsigned missing;       /* bit (1 << enum ls_field) per field the header has no column for */
+    char warning[256];      /* "" or what is in doubt about the encoding, naming ?encoding= */
 };
 void ls_csv_in_stats(const struct ls_csv_in *in, struct ls_csv_stats *out);
 

@@ -1,5 +1,7 @@
 /*
- * lead.h - a lead: the six text fields every upload is mapped onto. Pure.
+ * lead.h - a lead: the six scored text fields every upload is mapped onto,
+ * the three identity fields a CRM joins on, and the upload's other columns
+ * ("extra"), kept in file order. Pure.
  */
 #ifndef LS_CORE_LEAD_H
 #define LS_CORE_LEAD_H
@@ -13,11 +15,19 @@ enum ls_field {
     LS_F_INDUSTRY,
     LS_F_LOCATION,
     LS_F_BIO,
-    LS_F_COUNT
+    LS_F_COUNT, /* the six scored fields: rules, completeness and the prompt read these */
+    /* Identity (issue #9): kept and exported, never scored. */
+    LS_F_EMAIL = LS_F_COUNT,
+    LS_F_LINKEDIN_URL,
+    LS_F_EXTERNAL_ID,
+    LS_F_ALL
 };
 
-/* Canonical column names, indexed by enum ls_field ("name" ... "linkedin_bio"). */
-extern const char *const ls_field_names[LS_F_COUNT];
+/*
+ * Canonical column names, indexed by enum ls_field ("name" ... "linkedin_bio",
+ * "email", "linkedin_url", "external_id").
+ */
+extern const char *const ls_field_names[LS_F_ALL];
 
 /*
  * Field texts are borrowed (from a CSV row, a store row or a test table), are
@@ -25,11 +35,21 @@ extern const char *const ls_field_names[LS_F_COUNT];
  * missing field is "" with length 0, never NULL.
  */
 struct ls_lead {
-    const char *f[LS_F_COUNT];
-    size_t len[LS_F_COUNT];
+    const char *f[LS_F_ALL];
+    size_t len[LS_F_ALL];
+    /*
+     * The upload's columns that are none of the fields above, in file order:
+     * n_extra header names (the same for every lead of an upload) and this
+     * lead's values. All borrowed, like the fields; valid UTF-8 and
+     * NUL-terminated; a value the row lacks is "". NULL when n_extra is 0.
+     */
+    size_t n_extra;
+    const char *const *extra_name;
+    const char *const *extra;
+    const size_t *extra_len;
 };
 
-/* Points every field of lead at "" (an all-empty lead). */
+/* Points every field of lead at "" and clears the extra columns (an all-empty lead). */
 void ls_lead_clear(struct ls_lead *lead);
 
 /* Sets field f to the NUL-terminated s (borrowed). */

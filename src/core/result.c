@@ -329,29 +329,89 @@ int ls_csv_cell(struct ls_buf *b, const char *s, size_t len)
     return rc ? LS_ELIMIT : LS_OK;
 }
 
+static const char *const col_names[LS_COL_BUILTIN] = {
+    "name",
+    "role",
+    "company",
+    "intent",
+    "score",
+    "reasoning",
+    "industry",
+    "location",
+    "rule_score",
+    "ai_score",
+    "role_points",
+    "industry_points",
+    "completeness_points",
+};
+
+const char *ls_col_name(enum ls_col c)
+{
+    return (unsigned)c < LS_COL_BUILTIN ? col_names[c] : "";
+}
+
+static int add_field(struct ls_buf *b, const struct ls_result *r, enum ls_field f)
+{
+    return ls_buf_add(b, r->lead.f[f], r->lead.len[f]);
+}
+
+int ls_result_cell(const struct ls_result *r, enum ls_col c, struct ls_buf *b)
+{
+    switch (c) {
+    case LS_COL_NAME:
+        return add_field(b, r, LS_F_NAME);
+    case LS_COL_ROLE:
+        return add_field(b, r, LS_F_ROLE);
+    case LS_COL_COMPANY:
+        return add_field(b, r, LS_F_COMPANY);
+    case LS_COL_INTENT:
+        return ls_buf_adds(b, ls_intent_name(r->intent));
+    case LS_COL_SCORE:
+        return ls_buf_printf(b, "%d", r->score);
+    case LS_COL_REASONING:
+        return ls_buf_adds(b, r->reasoning ? r->reasoning : "");
+    case LS_COL_INDUSTRY:
+        return add_field(b, r, LS_F_INDUSTRY);
+    case LS_COL_LOCATION:
+        return add_field(b, r, LS_F_LOCATION);
+    case LS_COL_RULE_SCORE:
+        return ls_buf_printf(b, "%d", r->rule_score);
+    case LS_COL_AI_SCORE:
+        return ls_buf_printf(b, "%d", r->ai_score);
+    case LS_COL_ROLE_POINTS:
+        return ls_buf_printf(b, "%d", r->role_points);
+    case LS_COL_INDUSTRY_POINTS:
+        return ls_buf_printf(b, "%d", r->industry_points);
+    case LS_COL_COMPLETENESS_POINTS:
+        return ls_buf_printf(b, "%d", r->completeness_points);
+    case LS_COL_BUILTIN:
+        break;
+    }
+    return LS_OK;
+}
+
 int ls_result_csv_header(struct ls_buf *b)
 {
-    return ls_buf_adds(b,
-                       "name,role,company,intent,score,reasoning,industry,location,"
-                       "rule_score,ai_score,role_points,industry_points,completeness_points\r\n");
+    int rc = 0;
+    for (int c = 0; c < LS_COL_BUILTIN; c++)
+        rc |= ls_buf_printf(b, "%s%s", c ? "," : "", col_names[c]);
+    rc |= ls_buf_adds(b, "\r\n");
+    return rc ? LS_ELIMIT : LS_OK;
 }
 
 int ls_result_csv(const struct ls_result *r, struct ls_buf *b)
 {
+    struct ls_buf cell;
+    ls_buf_init(&cell, SIZE_MAX);
     int rc = 0;
-    const char *reason = r->reasoning ? r->reasoning : "";
-    rc |= ls_csv_cell(b, r->lead.f[LS_F_NAME], r->lead.len[LS_F_NAME]);
-    rc |= ls_buf_addc(b, ',');
-    rc |= ls_csv_cell(b, r->lead.f[LS_F_ROLE], r->lead.len[LS_F_ROLE]);
-    rc |= ls_buf_addc(b, ',');
-    rc |= ls_csv_cell(b, r->lead.f[LS_F_COMPANY], r->lead.len[LS_F_COMPANY]);
-    rc |= ls_buf_printf(b, ",%s,%d,", ls_intent_name(r->intent), r->score);
-    rc |= ls_csv_cell(b, reason, strlen(reason));
-    rc |= ls_buf_addc(b, ',');
-    rc |= ls_csv_cell(b, r->lead.f[LS_F_INDUSTRY], r->lead.len[LS_F_INDUSTRY]);
-    rc |= ls_buf_addc(b, ',');
-    rc |= ls_csv_cell(b, r->lead.f[LS_F_LOCATION], r->lead.len[LS_F_LOCATION]);
-    rc |= ls_buf_printf(b, ",%d,%d,%d,%d,%d\r\n", r->rule_score, r->ai_score, r->role_points,
-                        r->industry_points, r->completeness_points);
+    for (int c = 0; c < LS_COL_BUILTIN; c++) {
+        ls_buf_reset(&cell);
+        rc |= ls_result_cell(r, (enum ls_col)c, &cell);
+        if (c)
+            rc |= ls_buf_addc(b, ',');
+        rc |= ls_csv_cell(b, cell.data ? cell.data : "", cell.len);
+    }
+    rc |= ls_buf_adds(b, "\r\n");
+    ls_buf_release(&cell);
     return rc ? LS_ELIMIT : LS_OK;
 }

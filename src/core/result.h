@@ -79,6 +79,38 @@ int ls_result_json(const struct ls_result *r, struct ls_buf *out);
  */
 unsigned ls_result_missing_of(const struct ls_result *r);
 
+/*
+ * The export's columns. Every format that writes rows of cells (CSV, the
+ * Excel forms) reads a result through ls_result_cell, so they cannot
+ * disagree on what a column holds. LS_COL_BUILTIN columns are today's
+ * default export, in order.
+ */
+enum ls_col {
+    LS_COL_NAME,
+    LS_COL_ROLE,
+    LS_COL_COMPANY,
+    LS_COL_INTENT,
+    LS_COL_SCORE,
+    LS_COL_REASONING,
+    LS_COL_INDUSTRY,
+    LS_COL_LOCATION,
+    LS_COL_RULE_SCORE,
+    LS_COL_AI_SCORE,
+    LS_COL_ROLE_POINTS,
+    LS_COL_INDUSTRY_POINTS,
+    LS_COL_COMPLETENESS_POINTS,
+    LS_COL_BUILTIN
+};
+
+/* The column's header name ("name" ... "completeness_points"). Static. */
+const char *ls_col_name(enum ls_col c);
+
+/*
+ * Appends column c of r to out as plain text: no quoting and no formula
+ * guard (the writer of each format adds its own). LS_OK or LS_ELIMIT.
+ */
+int ls_result_cell(const struct ls_result *r, enum ls_col c, struct ls_buf *out);
+
 /* The CSV export's header line, CRLF-terminated. */
 int ls_result_csv_header(struct ls_buf *out);
 

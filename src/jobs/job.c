@@ -88,6 +88,7 @@ static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead, struct l
         total += lead->len[f] + 1;
     struct held *h = ls_xmalloc(sizeof(*h) + total);
     char *w = h->text;
+    ls_lead_clear(&h->lead); /* scoring reads the six scored fields only */
     for (int f = 0; f < LS_F_COUNT; f++) {
         memcpy(w, lead->f[f], lead->len[f]);
         w[lead->len[f]] = '\0';

@@ -650,6 +650,7 @@ int ls_sq_upload_errors(struct ls_store *base, int64_t ws, int64_t id, int limit
 /* Reads a lead from columns first..first+5 (borrowed until the next step). */
 void ls_sq_lead_cols(sqlite3_stmt *st, int first, struct ls_lead *lead)
 {
+    ls_lead_clear(lead);
     for (int f = 0; f < LS_F_COUNT; f++) {
         lead->f[f] = ls_sq_col_text(st, first + f);
         lead->len[f] = (size_t)sqlite3_column_bytes(st, first + f);
