@@ -16,6 +16,7 @@
 #include "auth/sessions.h"
 #include "http/http.h"
 #include "http/results_cache.h"
+#include "http/search_cache.h"
 #include "http/summary_cache.h"
 #include "jobs/housekeeping.h"
 #include "sys/log.h"
@@ -154,6 +155,7 @@ int ls_cmd_serve(int argc, char **argv)
     struct ls_housekeeping *hk = NULL;
     struct ls_results_cache *cache = NULL;
     struct ls_summary_cache *summaries = NULL;
+    struct ls_search_cache *search = NULL;
     struct ls_server *srv = NULL;
     int rc = LS_EXIT_SOFTWARE;
 
@@ -195,6 +197,7 @@ int ls_cmd_serve(int argc, char **argv)
     runner = ls_runner_new(store, provider, rules);
     cache = ls_results_cache_new((size_t)cfg.results_cache_mb * 1024 * 1024);
     summaries = ls_summary_cache_new();
+    search = ls_search_cache_new(store, (size_t)cfg.search_cache_mb * 1024 * 1024);
     struct ls_app app = {
         .store = store,
         .runner = runner,
@@ -204,6 +207,7 @@ int ls_cmd_serve(int argc, char **argv)
         .sessions = sessions,
         .cache = cache,
         .summaries = summaries,
+        .search = search,
         .started_ms = ls_now_ms(),
     };
     atomic_init(&app.stopping, false);
@@ -266,6 +270,7 @@ out:
     ls_keys_free(keys);
     ls_results_cache_free(cache);
     ls_summary_cache_free(summaries);
+    ls_search_cache_free(search);
     ls_store_close(store);
     return rc;
 }

@@ -202,6 +202,8 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
         {"LEADSCORE_DB_MAX_MB", 0, 100000000, 0, offsetof(struct ls_config, db_max_mb), 'l'},
         {"LEADSCORE_RESULTS_CACHE_MB", 0, 1000000, 64, offsetof(struct ls_config, results_cache_mb),
          'l'},
+        {"LEADSCORE_SEARCH_CACHE_MB", 0, 1000000, 256, offsetof(struct ls_config, search_cache_mb),
+         'l'},
         {"LEADSCORE_SESSION_HOURS", 1, 8760, 12, offsetof(struct ls_config, session_hours), 'i'},
     };
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {

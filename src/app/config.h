@@ -33,6 +33,7 @@ struct ls_config {
     long cache_max_rows;   /* 0: no cap */
     long db_max_mb;        /* 0: no cap */
     long results_cache_mb; /* encoded result pages kept in memory; 0: none */
+    long search_cache_mb;  /* finished jobs' text indexes kept in memory; 0: none */
     struct ls_csv_limits csv;
     int log_level;
     /* AI layer */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/jsonx.h"
+#include "search_cache.h"
 #include "summary_cache.h"
 #include "sys/sys.h"
 
@@ -184,6 +185,7 @@ int ls_h_job_cancel(struct ls_req *req)
                                 &err) != LS_OK)
             return ls_reply_err(req, &err, NULL);
         ls_summary_cache_drop(req->app->summaries, id);
+        ls_search_cache_drop(req->app->search, id);
         return ls_reply_json(
             req, LS_HTTP_OK,
             json_pack("{s:s, s:I}", "message", "job and results deleted", "id", (json_int_t)id));

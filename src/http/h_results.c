@@ -16,6 +16,7 @@
 #include "core/xalloc.h"
 #include "jobs/export.h"
 #include "results_cache.h"
+#include "search_cache.h"
 #include "summary_cache.h"
 #include "sys/log.h"
 #include "sys/sys.h"
@@ -162,6 +163,29 @@ static int send_cached(struct ls_req *req, const struct ls_job *job, struct ls_c
     return ls_reply(req, resp);
 }
 
+/*
+ * A page of a finished job: with text to find, from the job's text index
+ * (search_cache.c), its rows then read from the store by key; otherwise, or
+ * when the index cannot answer, from the store's query.
+ */
+static int query_rows(struct ls_req *req, const struct ls_job *job,
+                      const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
+                      int64_t *total, struct ls_err *err)
+{
+    if (q->q[0] && req->app->search && q->limit > 0) {
+        int64_t *idx = ls_xmalloc((size_t)q->limit * sizeof(*idx));
+        size_t n = 0;
+        int rc =
+            ls_search_cache_query(req->app->search, job, q, total, NULL, idx, (size_t)q->limit, &n);
+        if (rc == LS_OK)
+            rc = ls_store_results_get(req->app->store, job, idx, n, cb, ud, err);
+        free(idx);
+        if (rc != LS_ENOTFOUND)
+            return rc;
+    }
+    return ls_store_results_query(req->app->store, job, q, cb, ud, total, err);
+}
+
 /* A finished job's small page: from the cache, or encoded whole and cached. */
 static int cached_page(struct ls_req *req, const struct ls_job *job,
                        const struct ls_results_query *q)
@@ -176,7 +200,7 @@ static int cached_page(struct ls_req *req, const struct ls_job *job,
     struct ls_err err = {0};
     ls_buf_init(&p.out, PAGE_MAX);
     ls_buf_addc(&p.out, '[');
-    if (ls_store_results_query(req->app->store, job, q, add_result, &p, &pg.total, &err) != LS_OK ||
+    if (query_rows(req, job, q, add_result, &p, &pg.total, &err) != LS_OK ||
         ls_export_json_close(&p.out, p.n) != LS_OK) {
         ls_buf_release(&p.out);
         if (err.code == LS_OK)
@@ -300,6 +324,8 @@ static int streamed_page(struct ls_req *req, const struct ls_job *job,
 static int results_page(struct ls_req *req, const struct ls_job *job,
                         const struct ls_results_query *q)
 {
+    if (q->q[0] == '\0')
+        ls_search_cache_warm(req->app->search, job); /* a search may follow */
     if (ls_job_status_final(job->status) && q->limit <= CACHE_ROWS_MAX)
         return cached_page(req, job, q);
     return streamed_page(req, job, q);
@@ -398,6 +424,10 @@ static int job_hist(struct ls_req *req, const struct ls_job *job, const struct l
     struct ls_summary_cache *cache = req->app->summaries;
     bool keep = cache && ls_job_status_final(job->status) && q->q[0] == '\0';
     if (keep && ls_summary_cache_get(cache, job, h))
+        return LS_OK;
+    int64_t total;
+    size_t n;
+    if (q->q[0] && ls_search_cache_query(req->app->search, job, q, &total, h, NULL, 0, &n) == LS_OK)
         return LS_OK;
     int rc = ls_store_results_hist(req->app->store, job, q, h, err);
     if (rc == LS_OK && keep)
@@ -505,6 +535,7 @@ int ls_h_job_results_delete(struct ls_req *req)
         return ls_reply_err(req, &err, NULL);
     /* The key (results_deleted_ms) has changed already; this frees the entry now. */
     ls_summary_cache_drop(req->app->summaries, job.id);
+    ls_search_cache_drop(req->app->search, job.id);
     if (ls_store_job_get(req->app->store, req->auth.workspace, job.id, &job, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     return ls_reply_json(req, LS_HTTP_OK, ls_view_job(&job, ls_now_ms()));

@@ -93,6 +93,7 @@ struct ls_app {
     struct ls_sessions *sessions;       /* signed-in browsers (the ls_session cookie) */
     struct ls_results_cache *cache;     /* encoded pages of finished jobs */
     struct ls_summary_cache *summaries; /* finished jobs' score histograms; may be NULL */
+    struct ls_search_cache *search;     /* finished jobs' text indexes, for q; may be NULL */
     struct ls_server *server;           /* set once listening (for the connection gauge) */
     struct ls_http_config cfg;
     int64_t started_ms;

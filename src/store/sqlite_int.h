@@ -103,6 +103,10 @@ enum stmt_id {
     ST_RESULTS_SCORE_DESC_TEXT,
     ST_RESULTS_HIST,
     ST_RESULTS_HIST_Q,
+    ST_RESULTS_TEXTS,
+    ST_LEADS_BY_NAME,
+    ST_LEADS_BY_COMPANY,
+    ST_RESULT_GET,
     ST_VERDICT_GET,
     ST_VERDICT_PUT,
     ST_VERDICT_USED,
@@ -294,6 +298,13 @@ int ls_sq_results_query(struct ls_store *st, const struct ls_job *job,
 int ls_sq_results_hist(struct ls_store *st, const struct ls_job *job,
                        const struct ls_results_query *filter, struct ls_score_hist *out,
                        struct ls_err *err);
+
+int ls_sq_results_texts(struct ls_store *st, const struct ls_job *job, ls_store_text_fn cb,
+                        void *ud, struct ls_err *err);
+int ls_sq_leads_order(struct ls_store *st, const struct ls_job *job, enum ls_sort sort,
+                      ls_store_idx_fn cb, void *ud, struct ls_err *err);
+int ls_sq_results_get(struct ls_store *st, const struct ls_job *job, const int64_t *idx, size_t n,
+                      ls_store_result_fn cb, void *ud, struct ls_err *err);
 
 /* sqlite_purge.c */
 int ls_sq_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,

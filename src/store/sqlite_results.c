@@ -332,3 +332,89 @@ int ls_sq_results_hist(struct ls_store *base, const struct ls_job *job,
         *out = h;
     return rc;
 }
+
+/* ---- a finished job's text index (issue #8) ---- */
+
+struct texts_args {
+    const struct ls_job *job;
+    ls_store_text_fn text_cb;
+    ls_store_idx_fn idx_cb;
+    void *ud;
+};
+
+static void bind_job_upload(sqlite3_stmt *st, const void *args)
+{
+    const struct texts_args *a = args;
+    sqlite3_bind_int64(st, 1, a->job->id);
+    sqlite3_bind_int64(st, 2, a->job->upload_id);
+}
+
+static int text_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct texts_args *a = ud;
+    return a->text_cb(a->ud, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+                      sqlite3_column_int(st, 2), ls_sq_col_text(st, 3),
+                      (size_t)sqlite3_column_bytes(st, 3), ls_sq_col_text(st, 4),
+                      (size_t)sqlite3_column_bytes(st, 4), ls_sq_col_text(st, 5),
+                      (size_t)sqlite3_column_bytes(st, 5), err);
+}
+
+int ls_sq_results_texts(struct ls_store *base, const struct ls_job *job, ls_store_text_fn cb,
+                        void *ud, struct ls_err *err)
+{
+    struct texts_args a = {.job = job, .text_cb = cb, .ud = ud};
+    return ls_sq_each_row((struct sq_store *)base, ST_RESULTS_TEXTS, bind_job_upload, &a, text_row,
+                          &a, "reading results for the text index", err);
+}
+
+static void bind_upload(sqlite3_stmt *st, const void *args)
+{
+    const struct texts_args *a = args;
+    sqlite3_bind_int64(st, 1, a->job->upload_id);
+}
+
+static int idx_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    const struct texts_args *a = ud;
+    return a->idx_cb(a->ud, sqlite3_column_int64(st, 0), err);
+}
+
+int ls_sq_leads_order(struct ls_store *base, const struct ls_job *job, enum ls_sort sort,
+                      ls_store_idx_fn cb, void *ud, struct ls_err *err)
+{
+    if (sort != LS_SORT_NAME && sort != LS_SORT_COMPANY)
+        return ls_err_set(err, LS_EINVAL, "leads are listed in name or company order only");
+    struct texts_args a = {.job = job, .idx_cb = cb, .ud = ud};
+    return ls_sq_each_row((struct sq_store *)base,
+                          sort == LS_SORT_NAME ? ST_LEADS_BY_NAME : ST_LEADS_BY_COMPANY,
+                          bind_upload, &a, idx_row, &a, "reading leads in order", err);
+}
+
+int ls_sq_results_get(struct ls_store *base, const struct ls_job *job, const int64_t *idx, size_t n,
+                      ls_store_result_fn cb, void *ud, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return err ? err->code : LS_EUNAVAILABLE;
+    int rc = LS_OK;
+    sqlite3_stmt *st = ls_sq_stmt(c, ST_RESULT_GET, err);
+    if (st == NULL)
+        rc = err ? err->code : LS_EIO;
+    for (size_t i = 0; rc == LS_OK && i < n; i++) {
+        sqlite3_bind_int64(st, 1, job->id);
+        sqlite3_bind_int64(st, 2, job->upload_id);
+        sqlite3_bind_int64(st, 3, idx[i]);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            struct ls_result r;
+            result_cols(st, &r);
+            rc = cb(ud, &r, err);
+        } else if (step != SQLITE_DONE) {
+            rc = ls_sq_fail(c->db, step, "reading results by key", err);
+        }
+        sqlite3_reset(st);
+    }
+    ls_sq_release(s, c);
+    return rc;
+}

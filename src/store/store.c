@@ -340,6 +340,24 @@ int ls_store_results_hist(struct ls_store *st, const struct ls_job *job,
     TIMED(results_hist, st, job, filter, out, err);
 }
 
+int ls_store_results_texts(struct ls_store *st, const struct ls_job *job, ls_store_text_fn cb,
+                           void *ud, struct ls_err *err)
+{
+    TIMED(results_texts, st, job, cb, ud, err);
+}
+
+int ls_store_leads_order(struct ls_store *st, const struct ls_job *job, enum ls_sort sort,
+                         ls_store_idx_fn cb, void *ud, struct ls_err *err)
+{
+    TIMED(leads_order, st, job, sort, cb, ud, err);
+}
+
+int ls_store_results_get(struct ls_store *st, const struct ls_job *job, const int64_t *idx,
+                         size_t n, ls_store_result_fn cb, void *ud, struct ls_err *err)
+{
+    TIMED(results_get, st, job, idx, n, cb, ud, err);
+}
+
 int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                    struct ls_err *err)
 {

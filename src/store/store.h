@@ -121,6 +121,16 @@ typedef int (*ls_store_row_fn)(void *ud, int64_t idx, int64_t line, const struct
 /* Called once per result row; r and its strings are borrowed for the call only. */
 typedef int (*ls_store_result_fn)(void *ud, const struct ls_result *r, struct ls_err *err);
 
+/*
+ * Called once per result with its lead's searchable text (issue #8's text
+ * index): the strings are borrowed for the call only.
+ */
+typedef int (*ls_store_text_fn)(void *ud, int64_t idx, int intent, int score, const char *name,
+                                size_t name_len, const char *company, size_t company_len,
+                                const char *role, size_t role_len, struct ls_err *err);
+/* Called once per lead idx, in the order asked for. */
+typedef int (*ls_store_idx_fn)(void *ud, int64_t idx, struct ls_err *err);
+
 /* Where a keyset page of results starts: after (score, idx), or at the top. */
 /* Where a keyset walk over results stands: the last row it delivered. */
 struct ls_result_cursor {
@@ -233,6 +243,12 @@ struct ls_store_ops {
     int (*results_hist)(struct ls_store *st, const struct ls_job *job,
                         const struct ls_results_query *filter, struct ls_score_hist *out,
                         struct ls_err *err);
+    int (*results_texts)(struct ls_store *st, const struct ls_job *job, ls_store_text_fn cb,
+                         void *ud, struct ls_err *err);
+    int (*leads_order)(struct ls_store *st, const struct ls_job *job, enum ls_sort sort,
+                       ls_store_idx_fn cb, void *ud, struct ls_err *err);
+    int (*results_get)(struct ls_store *st, const struct ls_job *job, const int64_t *idx, size_t n,
+                       ls_store_result_fn cb, void *ud, struct ls_err *err);
 
     int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                  struct ls_err *err);
@@ -516,6 +532,25 @@ int ls_store_results_query(struct ls_store *st, const struct ls_job *job,
 int ls_store_results_hist(struct ls_store *st, const struct ls_job *job,
                           const struct ls_results_query *filter, struct ls_score_hist *out,
                           struct ls_err *err);
+
+/*
+ * Every result of the job with its lead's name, company and role, in upload
+ * order (idx ascending): what a text index of a finished job is built from.
+ */
+int ls_store_results_texts(struct ls_store *st, const struct ls_job *job, ls_store_text_fn cb,
+                           void *ud, struct ls_err *err);
+
+/*
+ * The idx of every lead of the job's upload in the order of sort
+ * (LS_SORT_NAME or LS_SORT_COMPANY: the text case-insensitively, as results
+ * queries sort, then idx). Leads without a result are listed too.
+ */
+int ls_store_leads_order(struct ls_store *st, const struct ls_job *job, enum ls_sort sort,
+                         ls_store_idx_fn cb, void *ud, struct ls_err *err);
+
+/* The job's results with these idx (n of them), in that order; an idx with none is skipped. */
+int ls_store_results_get(struct ls_store *st, const struct ls_job *job, const int64_t *idx,
+                         size_t n, ls_store_result_fn cb, void *ud, struct ls_err *err);
 
 /* ---- retention ---- */
 

@@ -580,6 +580,20 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "GROUP BY intent, score",
     [ST_RESULTS_HIST_Q] =
         "SELECT r.intent, r.score, count(*) " RESULTS_FROM_LEADS " GROUP BY r.intent, r.score",
+    /*
+     * A finished job's text index (issue #8): one pass over the upload's
+     * leads in order, each result found by its key; the leads in name and
+     * company order (their indexes, walked); and the rows of a page by key.
+     */
+    [ST_RESULTS_TEXTS] = "SELECT r.idx, r.intent, r.score, l.name, l.company, l.role "
+                         "FROM leads l CROSS JOIN results r ON r.job_id = ?1 AND r.idx = l.idx "
+                         "WHERE l.upload_id = ?2 ORDER BY l.idx",
+    [ST_LEADS_BY_NAME] =
+        "SELECT idx FROM leads WHERE upload_id = ?1 ORDER BY name COLLATE NOCASE, idx",
+    [ST_LEADS_BY_COMPANY] =
+        "SELECT idx FROM leads WHERE upload_id = ?1 ORDER BY company COLLATE NOCASE, idx",
+    [ST_RESULT_GET] = RESULT_COLS "FROM results r JOIN leads l ON l.upload_id = ?2 AND "
+                                  "l.idx = r.idx WHERE r.job_id = ?1 AND r.idx = ?3",
 };
 
 /* ---- errors -------------------------------------------------------------- */
@@ -1097,6 +1111,9 @@ static const struct ls_store_ops sqlite_ops = {
     .results_page = ls_sq_results_page,
     .results_query = ls_sq_results_query,
     .results_hist = ls_sq_results_hist,
+    .results_texts = ls_sq_results_texts,
+    .leads_order = ls_sq_leads_order,
+    .results_get = ls_sq_results_get,
     .purge = ls_sq_purge,
     .cache_trim = ls_sq_cache_trim,
     .session_create = ls_sq_session_create,
