@@ -234,16 +234,17 @@ static int64_t mark(const struct ls_textidx *x, const struct ls_results_query *q
 }
 
 struct walk {
-    const uint64_t *bits;
-    size_t skip, want; /* matches to pass over, then to take */
+    const struct ls_results_query *q;
+    const uint64_t *bits; /* the rows matching q's text; NULL: q has none */
+    size_t skip, want;    /* matches to pass over, then to take */
     int64_t *page;
     size_t n;
 };
 
-/* Takes position p if it is marked; false once the page is full. */
+/* Takes position p if it matches; false once the page is full. */
 static bool visit(const struct ls_textidx *x, struct walk *w, uint32_t p)
 {
-    if (!((w->bits[p / 64] >> (p % 64)) & 1u))
+    if (w->bits ? !((w->bits[p / 64] >> (p % 64)) & 1u) : !kept(x, w->q, p))
         return true;
     if (w->skip) {
         w->skip--;
@@ -263,16 +264,28 @@ int ls_textidx_query(const struct ls_textidx *x, const struct ls_results_query *
         if (order == NULL)
             return LS_ENOTFOUND;
     }
-    if (!x->finished || q->q[0] == '\0')
+    if (!x->finished)
         return LS_EINVAL;
     if (hist)
         memset(hist, 0, sizeof(*hist));
-    uint64_t *bits = ls_xcalloc(x->n / 64 + 1, sizeof(*bits));
-    *total = mark(x, q, bits, hist);
+    uint64_t *bits = NULL;
+    if (q->q[0]) {
+        bits = ls_xcalloc(x->n / 64 + 1, sizeof(*bits));
+        *total = mark(x, q, bits, hist);
+    } else {
+        *total = 0;
+        for (size_t p = 0; p < x->n; p++) {
+            if (!kept(x, q, p))
+                continue;
+            (*total)++;
+            if (hist)
+                ls_score_hist_add(hist, x->intent[p], x->score[p], 1);
+        }
+    }
     size_t want = q->limit > 0 ? (size_t)q->limit : 0;
     if (want > cap)
         want = cap;
-    struct walk w = {bits, q->offset > 0 ? (size_t)q->offset : 0, want, page, 0};
+    struct walk w = {q, bits, q->offset > 0 ? (size_t)q->offset : 0, want, page, 0};
     if (want && (int64_t)w.skip < *total) {
         bool more = true;
         if (order) {

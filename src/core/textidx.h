@@ -65,7 +65,9 @@ size_t ls_textidx_bytes(const struct ls_textidx *x);
  * would: *total the rows matching, hist (may be NULL) those rows by intent
  * and score, and page[0..*n) the idx of the rows from q->offset, at most
  * q->limit and at most cap of them, in q's order. page may be NULL when cap
- * is 0. LS_ENOTFOUND when q's sort has no order here (see finish).
+ * is 0. q without text is every row its intents and score range keep (deep
+ * offsets and filtered sorts then cost a walk of memory too). LS_ENOTFOUND
+ * when q's sort has no order here (see finish).
  */
 int ls_textidx_query(const struct ls_textidx *x, const struct ls_results_query *q, int64_t *total,
                      struct ls_score_hist *hist, int64_t *page, size_t cap, size_t *n);

@@ -164,19 +164,20 @@ static int send_cached(struct ls_req *req, const struct ls_job *job, struct ls_c
 }
 
 /*
- * A page of a finished job: with text to find, from the job's text index
- * (search_cache.c), its rows then read from the store by key; otherwise, or
- * when the index cannot answer, from the store's query.
+ * A page of a finished job from its text index (search_cache.c), the rows
+ * then read from the store by key: with text to find, the index is built
+ * if need be (the store would read every lead); without, it answers once it
+ * is ready (deep offsets, filtered sorts). Otherwise from the store's query.
  */
 static int query_rows(struct ls_req *req, const struct ls_job *job,
                       const struct ls_results_query *q, ls_store_result_fn cb, void *ud,
                       int64_t *total, struct ls_err *err)
 {
-    if (q->q[0] && req->app->search && q->limit > 0) {
+    if (req->app->search && q->limit > 0) {
         int64_t *idx = ls_xmalloc((size_t)q->limit * sizeof(*idx));
         size_t n = 0;
-        int rc =
-            ls_search_cache_query(req->app->search, job, q, total, NULL, idx, (size_t)q->limit, &n);
+        int rc = ls_search_cache_query(req->app->search, job, q, q->q[0] != '\0', total, NULL, idx,
+                                       (size_t)q->limit, &n);
         if (rc == LS_OK)
             rc = ls_store_results_get(req->app->store, job, idx, n, cb, ud, err);
         free(idx);
@@ -427,7 +428,8 @@ static int job_hist(struct ls_req *req, const struct ls_job *job, const struct l
         return LS_OK;
     int64_t total;
     size_t n;
-    if (q->q[0] && ls_search_cache_query(req->app->search, job, q, &total, h, NULL, 0, &n) == LS_OK)
+    if (q->q[0] &&
+        ls_search_cache_query(req->app->search, job, q, true, &total, h, NULL, 0, &n) == LS_OK)
         return LS_OK;
     int rc = ls_store_results_hist(req->app->store, job, q, h, err);
     if (rc == LS_OK && keep)

@@ -102,9 +102,9 @@ struct build {
     enum ls_sort sort;
 };
 
-static int add_text(void *ud, int64_t idx, int intent, int score, const char *name,
-                    size_t name_len, const char *company, size_t company_len, const char *role,
-                    size_t role_len, struct ls_err *err)
+static int add_text(void *ud, int64_t idx, int intent, int score, const char *name, size_t name_len,
+                    const char *company, size_t company_len, const char *role, size_t role_len,
+                    struct ls_err *err)
 {
     struct build *b = ud;
     if (atomic_load(&b->c->stopping))
@@ -129,8 +129,7 @@ static int add_order(void *ud, int64_t idx, struct ls_err *err)
 static struct ls_textidx *build(struct ls_search_cache *c, const struct ls_job *job,
                                 struct ls_err *err)
 {
-    struct build b = {c, ls_textidx_new((size_t)(job->n.done > 0 ? job->n.done : 0)),
-                      LS_SORT_NAME};
+    struct build b = {c, ls_textidx_new((size_t)(job->n.done > 0 ? job->n.done : 0)), LS_SORT_NAME};
     int rc = ls_store_results_texts(c->store, job, add_text, &b, err);
     if (rc == LS_OK)
         rc = ls_store_leads_order(c->store, job, LS_SORT_NAME, add_order, &b, err);
@@ -255,14 +254,25 @@ static bool usable(const struct ls_search_cache *c, const struct ls_job *job)
 /* ---- queries ----------------------------------------------------------------- */
 
 int ls_search_cache_query(struct ls_search_cache *c, const struct ls_job *job,
-                          const struct ls_results_query *q, int64_t *total,
+                          const struct ls_results_query *q, bool build, int64_t *total,
                           struct ls_score_hist *hist, int64_t *page, size_t cap, size_t *n)
 {
     *n = 0;
-    if (!usable(c, job) || q->q[0] == '\0' || !ls_utf8_valid(q->q, strlen(q->q)))
+    if (!usable(c, job) || !ls_utf8_valid(q->q, strlen(q->q)))
         return LS_ENOTFOUND;
     struct key k = key_of(job);
     pthread_mutex_lock(&c->mu);
+    if (!build) {
+        struct entry *r = NULL;
+        for (size_t i = 0; i < MAX_ENTRIES && r == NULL; i++) {
+            if (c->e[i].state == READY && !c->e[i].dropped && key_equal(&c->e[i].key, &k))
+                r = &c->e[i];
+        }
+        if (r == NULL) {
+            pthread_mutex_unlock(&c->mu);
+            return LS_ENOTFOUND;
+        }
+    }
     bool mine;
     struct entry *e = slot_locked(c, &k, &mine);
     if (e && mine) {

@@ -17,6 +17,7 @@
 #ifndef LS_HTTP_SEARCH_CACHE_H
 #define LS_HTTP_SEARCH_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,16 +40,16 @@ struct ls_search_cache *ls_search_cache_new(struct ls_store *store, size_t max_b
 void ls_search_cache_free(struct ls_search_cache *c);
 
 /*
- * Answers q (which has text) for job (borrowed, as it is now) from its index,
- * building it first when needed (the caller waits; a build already under way
- * is waited for): *total, hist (may be NULL) and page[0..*n) as
- * ls_textidx_query gives them. LS_ENOTFOUND when the index cannot answer -
- * the job is not finished, q has no text or is not valid UTF-8, the index
- * does not fit or could not be built, or c is NULL - and the caller asks
- * the store instead.
+ * Answers q for job (borrowed, as it is now) from its index: *total, hist
+ * (may be NULL) and page[0..*n) as ls_textidx_query gives them. With build,
+ * an index not held yet is built first (the caller waits; a build already
+ * under way is waited for); without, only an index that is ready answers.
+ * LS_ENOTFOUND when the index cannot answer - the job is not finished, q's
+ * text is not valid UTF-8, the index is not ready (without build), does not
+ * fit or could not be built, or c is NULL - and the caller asks the store.
  */
 int ls_search_cache_query(struct ls_search_cache *c, const struct ls_job *job,
-                          const struct ls_results_query *q, int64_t *total,
+                          const struct ls_results_query *q, bool build, int64_t *total,
                           struct ls_score_hist *hist, int64_t *page, size_t cap, size_t *n);
 
 /*

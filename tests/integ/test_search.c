@@ -4,8 +4,9 @@
  *
  * Two servers share one database: A with the text index (the default), B
  * with LEADSCORE_SEARCH_CACHE_MB=0, so every search of B is the store's SQL.
- * For every combination of text, sort, intent and score filter and page,
- * both must send the same bytes, the same X-Total-Count and the same
+ * For every combination of text (none too: A's index then answers deep
+ * pages and filtered sorts), sort, intent and score filter and page, both
+ * must send the same bytes, the same X-Total-Count and the same
  * summary. The leads mix upper and lower case, non-ASCII letters (which
  * SQLite's lower() leaves alone), punctuation and words that span fields.
  */
@@ -28,11 +29,11 @@ static void write_leads(const char *path)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, "name,role,company,industry,location,linkedin_bio\n");
-    static const char *const first[] = {"Ava",  "AVA",    "Zoë",   "Élodie", "Jonas", "Ana",
-                                        "Mia",  "O'Brien", "Ömer", "Straße", "Kim",   "ava-lyn"};
+    static const char *const first[] = {"Ava", "AVA",     "Zoë",  "Élodie", "Jonas", "Ana",
+                                        "Mia", "O'Brien", "Ömer", "Straße", "Kim",   "ava-lyn"};
     static const char *const last[] = {"Patel", "Müller", "KIM", "Okafor", "de la Cruz", "Ng"};
-    static const char *const roles[] = {"CEO",          "Head of Growth", "head of DATA",
-                                        "VP Sales",     "Analyst",        "Ingénieur",
+    static const char *const roles[] = {"CEO",           "Head of Growth",   "head of DATA",
+                                        "VP Sales",      "Analyst",          "Ingénieur",
                                         "Founder & CEO", "Marketing Manager"};
     static const char *const companies[] = {"FlowMetrics", "ACME GmbH", "ÀLa Carte",
                                             "Straße AG",   "Heady Inc", "Bright, Labs"};
@@ -97,8 +98,8 @@ static void same(const char *path)
     char *ta = h_header(&ra, "X-Total-Count"), *tb = h_header(&rb, "X-Total-Count");
     if ((ta == NULL) != (tb == NULL) || (ta && strcmp(ta, tb) != 0) || ra.len != rb.len ||
         memcmp(ra.body, rb.body, ra.len) != 0) {
-        print_error("GET %s differs:\n index: %s %.400s\n store: %s %.400s\n", path,
-                    ta ? ta : "-", ra.body, tb ? tb : "-", rb.body);
+        print_error("GET %s differs:\n index: %s %.400s\n store: %s %.400s\n", path, ta ? ta : "-",
+                    ra.body, tb ? tb : "-", rb.body);
         fail();
     }
     free(ta);
@@ -156,18 +157,19 @@ static void test_search__index_answers_as_the_store_does(void **state)
         assert_int_equal(f[i].rc, 0);
     }
 
-    static const char *const texts[] = {"AVA",    "ava-",  "%C3%B6", "%C3%96mer", "stra%C3%9Fe",
-                                        "%C3%A9", "e",     "o'b",    "ead%20of",  "%20ceo",
-                                        "zzz",    "7%20",  "%2C",    "laB"};
+    static const char *const texts[] = {"", /* no text: the index answers once it is ready */
+                                        "AVA",    "%C3%B6", "%C3%96mer", "stra%C3%9Fe",
+                                        "%C3%A9", "e",      "o'b",       "ead%20of",
+                                        "zzz",    "7%20",   "%2C",       "laB"};
     static const char *const sorts[] = {"", "&sort=score", "&sort=name", "&sort=company"};
-    static const char *const filters[] = {"", "&intent=High",
-                                          "&intent=Low,Medium&min_score=20&max_score=70",
-                                          "&min_score=95", "&max_score=55", "&intent=High&min_score=70&max_score=85"};
-    static const char *const pages[] = {"&limit=30", "&limit=7&offset=13"};
+    static const char *const filters[] = {"", "&intent=Low,Medium&min_score=20&max_score=70",
+                                          "&max_score=55",
+                                          "&intent=High&min_score=70&max_score=85"};
+    static const char *const pages[] = {"&limit=7&offset=13", "&limit=5&offset=9000"};
     char path[400];
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         for (size_t s = 0; s < 4; s++) {
-            for (size_t fl = 0; fl < 6; fl++) {
+            for (size_t fl = 0; fl < 4; fl++) {
                 for (size_t p = 0; p < 2; p++) {
                     snprintf(path, sizeof(path), "/results?q=%s%s%s%s", texts[i], sorts[s],
                              filters[fl], pages[p]);
@@ -177,11 +179,10 @@ static void test_search__index_answers_as_the_store_does(void **state)
         }
         snprintf(path, sizeof(path), "/results?q=%s&limit=2000&offset=100", texts[i]);
         same(path);
-        for (size_t fl = 0; fl < 6; fl++) {
+        for (size_t fl = 0; fl < 4; fl++) {
             snprintf(path, sizeof(path), "/results/summary?q=%s%s", texts[i], filters[fl]);
             same(path);
-            snprintf(path, sizeof(path), "/jobs/1/results/summary?q=%s%s", texts[i],
-                     filters[fl]);
+            snprintf(path, sizeof(path), "/jobs/1/results/summary?q=%s%s", texts[i], filters[fl]);
             same(path);
         }
     }

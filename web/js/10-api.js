@@ -44,9 +44,34 @@ function parseBody(text) {
   }
 }
 
+/*
+ * GETs started before the screen that needs them (boot asks for the first
+ * screen's data beside /session): the next api('GET', path) takes the
+ * answer, once, when it is under EARLY_MS old. A failed one is asked again,
+ * so a 401 or an outage is handled exactly as without it.
+ */
+var EARLY_MS = 10000;
+var early = {};
+
+function prefetch(path) {
+  if (early[path]) return;
+  var p = api('GET', path, null, { allow401: true, fresh: true });
+  p.catch(function () {});
+  early[path] = { at: Date.now(), p: p };
+}
+
 /* opts: {allow401: true} leaves a 401 to the caller (sign-in). */
 function api(method, path, body, opts) {
   opts = opts || {};
+  var pre = method === 'GET' && !opts.fresh ? early[path] : null;
+  if (pre) {
+    delete early[path];
+    if (Date.now() - pre.at < EARLY_MS) {
+      return pre.p.catch(function () {
+        return api(method, path, body, opts);
+      });
+    }
+  }
   var init = {
     method: method,
     headers: { Accept: 'application/json' },

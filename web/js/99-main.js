@@ -7,6 +7,10 @@ function boot() {
     latestJobEarly = api('GET', '/jobs' + qs({ limit: 1 }), null, { allow401: true });
     latestJobEarly.catch(function () { latestJobEarly = null; });
   }
+  if (h === '' || h === '#' || h === '#/' || h === '#/results') {
+    /* The first page of the latest results, as the results screen asks for it. */
+    prefetch('/results' + qs({ limit: RESULTS_PAGE, offset: 0 }));
+  }
   loadSession().then(function () {
     render(true);
   }, function (e) {
