@@ -255,6 +255,7 @@ static void set_fatal(struct ls_csv_in *in, int code, const char *msg)
         return;
     in->fatal = code;
     ls_err_set(&in->fatal_err, code, "%s", msg);
+    ls_utf8_sanitize(in->fatal_err.msg); /* header names cut by the length limit */
 }
 
 static void set_warning(struct ls_csv_in *in, const char *msg)
@@ -352,8 +353,9 @@ static void field_too_long(struct ls_csv_in *in, const char *what)
     if (in->row_bad)
         return;
     in->row_bad = true;
-    snprintf(in->row_msg, sizeof(in->row_msg), "field \"%.60s\" is longer than the %zu-byte limit",
-             what, in->lim.max_field);
+    int n = (int)ls_utf8_clip(what, strlen(what), 60); /* a header name: never cut a character */
+    snprintf(in->row_msg, sizeof(in->row_msg), "field \"%.*s\" is longer than the %zu-byte limit",
+             n, what, in->lim.max_field);
 }
 
 static void header_field(struct ls_csv_in *in, const char *data, size_t len)
