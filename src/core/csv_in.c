@@ -776,9 +776,35 @@ static void overlong_line(struct ls_csv_in *in)
     }
 }
 
+/*
+ * line_len for frame's chunk, linear in the chunk: the next LF and the next CR
+ * are found once and kept until p passes them (*lf, *cr: NULL at first, end
+ * when there is none). line_len looks for the LF first and then for a CR
+ * before it, so in a CR-only file each line scanned to the chunk's end.
+ */
+static size_t next_line(const char *p, const char *end, const char **lf, const char **cr)
+{
+    if (*lf == NULL || *lf < p) {
+        const char *x = memchr(p, '\n', (size_t)(end - p));
+        *lf = x ? x : end;
+    }
+    if (*cr == NULL || *cr < p) {
+        const char *x = memchr(p, '\r', (size_t)(end - p));
+        *cr = x ? x : end;
+    }
+    if (*cr < *lf) {
+        if (*cr + 1 < end)
+            return (size_t)(*cr - p) + ((*cr)[1] == '\n' ? 2 : 1);
+        return 0; /* a CR at the end: its LF may come next */
+    }
+    return *lf < end ? (size_t)(*lf - p) + 1 : 0;
+}
+
 /* Stage 3: frames UTF-8 (or Windows-1252) text into lines and parses them. */
 static void frame(struct ls_csv_in *in, const char *p, size_t len)
 {
+    const char *const end = p + len;
+    const char *lf = NULL, *cr = NULL;
     while (len && !in->fatal) {
         size_t n;
         bool done; /* p[0..n) ends the current line */
@@ -788,7 +814,7 @@ static void frame(struct ls_csv_in *in, const char *p, size_t len)
             n = p[0] == '\n' ? 1 : 0;
             done = true;
         } else {
-            n = line_len(p, len, false);
+            n = next_line(p, end, &lf, &cr);
             done = n > 0;
             if (!done) {
                 n = len;
