@@ -142,7 +142,7 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     if ((rc = env_int("LEADSCORE_THREADS", 1, 256, &n, err)))
         return rc;
     c->threads = (int)n;
-    n = 50;
+    n = (long long)(c->max_upload / (1024 * 1024));
     if ((rc = env_int("LEADSCORE_MAX_UPLOAD_MB", 1, 1 << 20, &n, err)))
         return rc;
     c->max_upload = (size_t)n * 1024 * 1024;

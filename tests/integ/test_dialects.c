@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -210,6 +212,41 @@ static void test_dialects__bad_parameters_and_headers(void **state)
     h_resp_free(&r);
 }
 
+/*
+ * The default upload limit is 512 MiB, so 1,000,000 ordinary rows fit (about 150 MiB
+ * as UTF-8, 300 MiB as UTF-16): a body one byte over it is refused from its
+ * Content-Length alone, one of exactly 512 MiB is not.
+ */
+static void test_dialects__default_upload_limit(void **state)
+{
+    (void)state;
+    static const char *const lengths[] = {"536870913", "536870912"};
+    for (int i = 0; i < 2; i++) {
+        int fd = h_raw_connect(srv.port);
+        assert_true(fd >= 0);
+        char head[256];
+        int n = snprintf(head, sizeof(head),
+                         "POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
+                         "Content-Length: %s\r\n\r\nname,company\nAva,Acme\n",
+                         lengths[i]);
+        assert_true(h_raw_send(fd, head, (size_t)n));
+        if (i == 0) {
+            char *body = NULL;
+            assert_int_equal(h_raw_reply(fd, &body), 413);
+            assert_non_null(strstr(body, "the 536870912-byte limit"));
+            free(body);
+        } else {
+            /* Accepted so far: the server waits for the rest of the body. */
+            struct timeval tv = {.tv_sec = 0, .tv_usec = 300000};
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(fd, &rd);
+            assert_int_equal(select(fd + 1, &rd, NULL, NULL, &tv), 0);
+        }
+        close(fd);
+    }
+}
+
 /* ---- leadscore score -------------------------------------------------------------- */
 
 static int cli(const char *file, const char *opt, const char *val, char **out, char **err)
@@ -267,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_dialects__missing_columns_reported),
         cmocka_unit_test(test_dialects__multipart_utf16),
         cmocka_unit_test(test_dialects__bad_parameters_and_headers),
+        cmocka_unit_test(test_dialects__default_upload_limit),
         cmocka_unit_test(test_dialects__cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
