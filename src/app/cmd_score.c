@@ -19,6 +19,7 @@
 
 #include "app/app.h"
 #include "app/progress.h"
+#include "core/decode.h"
 #include "core/sha256.h"
 #include "core/xalloc.h"
 #include "jobs/export.h"
@@ -32,12 +33,16 @@
 
 static const char usage_text[] =
     "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|json] [--db PATH]\n"
-    "                       [--workspace NAME]\n"
+    "                       [--workspace NAME] [--delimiter D] [--encoding NAME]\n"
     "\n"
     "Scores every lead in a CSV against an offer and prints the ranked results.\n"
     "\n"
     "  --offer FILE    offer JSON: {\"name\", \"value_props\": [...], \"ideal_use_cases\": [...]}\n"
-    "  --leads FILE    leads CSV (name, role, company, industry, location, linkedin_bio)\n"
+    "  --leads FILE    leads CSV (name, and role or company; industry, location, linkedin_bio,\n"
+    "                  email, linkedin_url, external_id optional; CRM export headers work)\n"
+    "  --delimiter D   , ; | or tab (default: detected from the header)\n"
+    "  --encoding E    the file's encoding, any iconv name: macintosh, shift_jis, ... (default:\n"
+    "                  UTF-8, UTF-16 or Windows-1252, detected)\n"
     "  --out FILE      write results here instead of standard output\n"
     "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
     "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
@@ -52,6 +57,8 @@ static const char usage_text[] =
 
 struct opts {
     const char *offer, *leads, *out, *db, *workspace;
+    char delimiter;       /* --delimiter, 0 to detect */
+    const char *encoding; /* --encoding (borrowed from argv), NULL to detect */
     int64_t ws;
     enum ls_export_format format;
     struct ls_config *cfg;
@@ -64,12 +71,30 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"out", required_argument, NULL, 'O'},         {"format", required_argument, NULL, 'f'},
         {"db", required_argument, NULL, 'd'},          {"help", no_argument, NULL, 'h'},
         {"ai-provider", required_argument, NULL, 'a'}, {"ai-model", required_argument, NULL, 'm'},
-        {"workspace", required_argument, NULL, 'w'},   {NULL, 0, NULL, 0},
+        {"workspace", required_argument, NULL, 'w'},   {"delimiter", required_argument, NULL, 'D'},
+        {"encoding", required_argument, NULL, 'E'},    {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
+    struct ls_err err = {0};
     while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'D':
+            if (ls_csv_delimiter_parse(optarg, &o->delimiter, &err) != LS_OK) {
+                fprintf(stderr, "leadscore score: --delimiter: %s\n", err.msg);
+                return LS_EXIT_USAGE;
+            }
+            break;
+        case 'E': {
+            struct ls_decoder *d = ls_decoder_new(optarg, &err);
+            if (d == NULL) {
+                fprintf(stderr, "leadscore score: --encoding: %s\n", err.msg);
+                return LS_EXIT_USAGE;
+            }
+            ls_decoder_free(d);
+            o->encoding = optarg;
+            break;
+        }
         case 'w':
             o->workspace = optarg;
             break;
@@ -174,10 +199,30 @@ static void on_reject(void *ud, uint64_t line, const char *msg)
 }
 
 /* Streams the CSV into a new upload; exit status on failure. */
+/* What a reply's missing_columns and warnings say, on stderr (issue #9). */
+static void print_reading(const char *path, const struct ls_csv_stats *st)
+{
+    char names[128] = "";
+    size_t w = 0;
+    for (int f = 0; f < LS_F_COUNT; f++) {
+        if (st->missing & (1u << f))
+            w += (size_t)snprintf(names + w, sizeof(names) - w, "%s%s", w ? ", " : "",
+                                  ls_field_names[f]);
+    }
+    if (w)
+        fprintf(stderr,
+                "leadscore score: %s: warning: missing_columns: %s (read as empty, so those leads "
+                "score lower on completeness)\n",
+                path, names);
+    if (st->warning[0])
+        fprintf(stderr, "leadscore score: %s: warning: %s\n", path, st->warning);
+}
+
 static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config *cfg,
-                      const char *path, const unsigned char *hash, int64_t *upload_id,
+                      const struct opts *o, const unsigned char *hash, int64_t *upload_id,
                       struct ls_csv_stats *stats)
 {
+    const char *path = o->leads;
     struct ls_err err = {0};
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -195,7 +240,7 @@ static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config
     struct ls_csv_in *csv = ls_csv_in_new(&cfg->csv, on_lead, on_reject, &in);
     char *chunk = ls_xmalloc(READ_CHUNK);
     size_t n;
-    int rc = LS_OK;
+    int rc = ls_csv_in_set_dialect(csv, o->delimiter, o->encoding, &err); /* checked: LS_OK */
     while (rc == LS_OK && (n = fread(chunk, 1, READ_CHUNK, f)) > 0)
         rc = ls_csv_in_feed(csv, chunk, n, &err);
     if (rc == LS_OK && ferror(f))
@@ -212,11 +257,17 @@ static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config
         rc = ls_store_upload_commit(up, stats, upload_id, &err);
     }
     if (rc == LS_OK)
+        print_reading(path, stats);
+    if (rc == LS_OK)
         return 0;
     ls_store_upload_abort(in.up);
-    /* Header problems are on line 1; row problems carry their own line. */
+    /* Header problems are on the header's line; row problems carry their own line. */
     bool header = strstr(err.msg, "column") != NULL;
-    fprintf(stderr, "leadscore score: %s: %s%s\n", path, header ? "line 1: " : "", err.msg);
+    if (header)
+        fprintf(stderr, "leadscore score: %s: line %llu: %s\n", path,
+                (unsigned long long)stats->skipped_lines + 1, err.msg);
+    else
+        fprintf(stderr, "leadscore score: %s: %s\n", path, err.msg);
     return rc == LS_EIO && strncmp(err.msg, "read error", 10) != 0 ? LS_EXIT_SOFTWARE
                                                                    : LS_EXIT_DATAERR;
 }
@@ -335,8 +386,7 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
         memset(stats, 0, sizeof(*stats));
         stats->accepted = (uint64_t)u.accepted;
         stats->rejected = (uint64_t)u.rejected;
-    } else if ((rc = load_leads(store, o->ws, cfg, o->leads, o->db ? hash : NULL, &upload_id,
-                                stats))) {
+    } else if ((rc = load_leads(store, o->ws, cfg, o, o->db ? hash : NULL, &upload_id, stats))) {
         return rc;
     }
     memset(job, 0, sizeof(*job));

@@ -121,7 +121,7 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     snprintf(c->db, sizeof(c->db), "./leadscore.db");
     c->threads = 4;
     c->max_json = 1024 * 1024;
-    c->max_upload = 50 * 1024 * 1024;
+    c->max_upload = 512 * 1024 * 1024; /* a 1,000,000-row file of ordinary rows is ~150-300 MiB */
     c->cache_max_rows = 1000000;
     ls_csv_limits_default(&c->csv);
     c->log_level = LS_LOG_INFO;
@@ -142,7 +142,7 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     if ((rc = env_int("LEADSCORE_THREADS", 1, 256, &n, err)))
         return rc;
     c->threads = (int)n;
-    n = 50;
+    n = (long long)(c->max_upload / (1024 * 1024));
     if ((rc = env_int("LEADSCORE_MAX_UPLOAD_MB", 1, 1 << 20, &n, err)))
         return rc;
     c->max_upload = (size_t)n * 1024 * 1024;

@@ -7,12 +7,22 @@
  * size: the whole file is never held.
  *
  * Rules (RFC 4180 via libcsv in strict mode):
- *  - quoted fields may hold commas, quotes ("") and newlines; lines end
- *    with CRLF, LF or a lone CR (classic Mac); a UTF-8 byte order mark is
- *    skipped;
- *  - the first non-blank record is the header; names match case- and
- *    punctuation-insensitively, with aliases (see csv_in.c); extra columns are
- *    ignored; a missing column is a fatal LS_EINVAL;
+ *  - the delimiter is ',', ';', tab or '|': given (ls_csv_in_set_dialect),
+ *    named by an Excel first line "sep=X", or the one that makes the header
+ *    yield the most known columns (',' on a tie);
+ *  - the encoding is given, or UTF-16 LE/BE (a byte order mark, or the NUL
+ *    bytes of UTF-16 ASCII), or else UTF-8 with or without a byte order mark,
+ *    each field that is not valid UTF-8 read as Windows-1252;
+ *  - quoted fields may hold delimiters, quotes ("") and newlines; lines end
+ *    with CRLF, LF or a lone CR (classic Mac);
+ *  - the header is the first line within the first 20 (after "sep=") that
+ *    has the required columns - name (or First Name + Last Name), and role or
+ *    company - so a preamble such as LinkedIn's "Notes:" is skipped; without
+ *    such a line the first non-blank line is the header and the missing
+ *    columns are a fatal LS_EINVAL (ls_csv_in_details); two equally named
+ *    columns for one field are a fatal LS_EINVAL too (csv_header.h has the
+ *    matching rules and aliases); other fields may be missing (read as "");
+ *    every other column is an extra column of the lead;
  *  - a row with more fields than the header is rejected; fewer: the rest empty;
  *  - blank rows (no characters, or only empty fields) are skipped;
  *  - a malformed or unterminated quote rejects the row it starts and parsing
@@ -59,6 +69,21 @@ struct ls_csv_in *ls_csv_in_new(const struct ls_csv_limits *lim, ls_csv_lead_fn 
 void ls_csv_in_free(struct ls_csv_in *in);
 
 /*
+ * Reads a ?delimiter= value: "," ";" "|" "tab", a TAB character or "\t".
+ * LS_OK with *out set, or LS_EINVAL naming the value.
+ */
+int ls_csv_delimiter_parse(const char *s, char *out, struct ls_err *err);
+
+/*
+ * Fixes the dialect instead of detecting it; call before the first feed.
+ * delimiter: ',' ';' '\t' '|', or 0 to detect. encoding (borrowed, may be
+ * NULL or "" to detect): any name iconv knows. LS_EINVAL naming a delimiter or
+ * encoding that cannot be read (ls_decoder_new).
+ */
+int ls_csv_in_set_dialect(struct ls_csv_in *in, char delimiter, const char *encoding,
+                          struct ls_err *err);
+
+/*
  * Parses the next len bytes. Returns LS_OK, or a fatal error that stays set
  * for every later call:
  *   LS_EINVAL - the header lacks required columns (see ls_csv_in_details);
@@ -85,8 +110,16 @@ struct ls_csv_stats {
 void ls_csv_in_stats(const struct ls_csv_in *in, struct ls_csv_stats *out);
 
 /*
- * After a missing-column error: {"missing": [...], "found": [...]}; otherwise
- * NULL. A new reference.
+ * True when the encoding reported is known rather than guessed: it was asked
+ * for, the file has a byte order mark, or every byte was valid UTF-8. False
+ * for Windows-1252 (always a guess) and for UTF-16 inferred without a mark.
+ */
+bool ls_csv_in_encoding_certain(const struct ls_csv_in *in);
+
+/*
+ * After a missing-column error: {"missing": [...], "found": [...]}; after an
+ * ambiguous one: {"ambiguous": [a, b], "field": name, "found": [...]};
+ * otherwise NULL. A new reference.
  */
 json_t *ls_csv_in_details(const struct ls_csv_in *in);
 

@@ -202,6 +202,17 @@ static const struct {
      "{'name':'filename','in':'query','required':false,'description':'The name to record for "
      "a raw text/csv upload (a multipart upload takes the part\\u0027s file name).',"
      "'schema':{'type':'string'}}"},
+    {"Delimiter",
+     "{'name':'delimiter','in':'query','required':false,'description':'The field delimiter, "
+     "instead of detecting it (from an Excel sep= first line, or the one that makes the header "
+     "yield the most known columns, a comma on a tie): , ; | or tab (a TAB character or \\\\t "
+     "also work).','schema':{'type':'string','enum':[',',';','|','tab','\\t','\\\\t']}}"},
+    {"Encoding",
+     "{'name':'encoding','in':'query','required':false,'description':'The file\\u0027s text "
+     "encoding, instead of detecting it (UTF-8, UTF-16 by its byte order mark or NUL bytes, "
+     "else Windows-1252 field by field): any name iconv knows, e.g. macintosh, shift_jis, "
+     "iso-8859-15, utf-16le. An unknown name is a 400.','schema':{'type':'string',"
+     "'maxLength':31,'pattern':'^[A-Za-z0-9._:-]+$','examples':['macintosh']}}"},
     {"IfNoneMatch",
      "{'name':'If-None-Match','in':'header','required':false,'description':'The ETag of a "
      "page already held: 304 when it is still the page.','schema':{'type':'string'}}"},
@@ -222,9 +233,11 @@ static const struct {
     {"OfferInput", "{'required':true,'description':'At most 1 MiB.','content':{'application/json':{"
                    "'schema':{'$ref':'#/components/schemas/OfferInput'}}}}"},
     {"LeadsCsv",
-     "{'required':true,'description':'A leads CSV (RFC 4180; UTF-8 or Windows-1252; a header "
-     "row naming the columns), as multipart field file or as the raw body. Parsed as it "
-     "arrives; at most LEADSCORE_MAX_UPLOAD_MB (50 MiB) and LEADSCORE_MAX_ROWS rows.',"
+     "{'required':true,'description':'A leads CSV (RFC 4180 with , ; tab or | between fields; "
+     "UTF-8, UTF-16, Windows-1252 or any ?encoding=; LF, CRLF or CR line ends; a header row "
+     "naming the columns within the first 20 lines), as multipart field file or as the raw body. "
+     "Parsed as it arrives; at most LEADSCORE_MAX_UPLOAD_MB (512 MiB) and LEADSCORE_MAX_ROWS "
+     "rows.',"
      "'content':{'multipart/form-data':{'schema':{'type':'object','required':['file'],"
      "'properties':{'file':{'type':'string','contentMediaType':'text/csv'}}},"
      "'encoding':{'file':{'contentType':'text/csv, application/octet-stream'}}},"
@@ -303,7 +316,7 @@ static const struct resp_doc responses[] = {
     /* errors */
     {"BadRequest", 400, "The request is malformed, or a query parameter or path id is wrong.", NULL, "bad_request invalid", {NULL}, {NULL}, NULL},
     {"BadJson", 400, "The request is malformed, a query parameter is wrong, or the JSON body is not well-formed.", NULL, "bad_request invalid parse_error", {NULL}, {NULL}, NULL},
-    {"BadUpload", 400, "The request or the CSV is malformed; nothing of the upload is kept.", NULL, "bad_request invalid missing_columns no_leads invalid_csv missing_file invalid_multipart", {NULL}, {NULL}, NULL},
+    {"BadUpload", 400, "The request or the CSV is malformed; nothing of the upload is kept.", NULL, "bad_request invalid missing_columns ambiguous_columns no_leads invalid_csv missing_file invalid_multipart", {NULL}, {NULL}, NULL},
     {"Unauthorized", 401, "A key is needed, or the one sent is malformed, unknown or revoked. An Authorization header is checked wherever it is sent, even on public operations.", "WWW-Authenticate", "unauthorized", {NULL}, {NULL}, NULL},
     {"Forbidden", 403, "The key's role is too low, or a browser origin may not make this request.", NULL, "forbidden forbidden_origin", {NULL}, {NULL}, NULL},
     {"ForbiddenRole", 403, "The key's role is too low.", NULL, "forbidden", {NULL}, {NULL}, NULL},
@@ -445,8 +458,8 @@ static const struct op_doc ops[] = {
     {"GET", "/offers", "listOffers", "offers", NULL, NULL, LIST_PARAMS, "OfferList"},
     {"GET", "/offers/{id}", "getOffer", "offers", NULL, NULL, NULL, "OfferDetail NotFound"},
     {"DELETE", "/offers/{id}", "deleteOffer", "offers", "409 while a queued or running job uses it.", NULL, NULL, "OfferDeleted " DELETE_RESP},
-    {"POST", "/leads/upload", "uploadLeadsSeed", "uploads", "The seed API's name for POST /uploads.", "LeadsCsv", "Filename", CREATE_UPLOAD},
-    {"POST", "/uploads", "createUpload", "uploads", "A problem is answered at once, without reading the rest of the body, and nothing of the upload is kept.", "LeadsCsv", "Filename", CREATE_UPLOAD},
+    {"POST", "/leads/upload", "uploadLeadsSeed", "uploads", "The seed API's name for POST /uploads.", "LeadsCsv", "Filename Delimiter Encoding", CREATE_UPLOAD},
+    {"POST", "/uploads", "createUpload", "uploads", "A problem is answered at once, without reading the rest of the body, and nothing of the upload is kept.", "LeadsCsv", "Filename Delimiter Encoding", CREATE_UPLOAD},
     {"GET", "/uploads", "listUploads", "uploads", NULL, NULL, LIST_PARAMS, "UploadList"},
     {"GET", "/uploads/{id}", "getUpload", "uploads", NULL, NULL, NULL, "UploadDetail NotFound"},
     {"DELETE", "/uploads/{id}", "deleteUpload", "uploads", "409 while a queued or running job uses it.", NULL, NULL, "UploadDeleted " DELETE_RESP},

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/decode.h"
 #include "core/multipart.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
@@ -31,6 +32,8 @@ struct upload {
     bool in_file; /* the multipart reader is inside the "file" part */
     bool failed;  /* a reply was sent; ignore the rest of the body */
     char filename[256];
+    char delimiter;                          /* ?delimiter=, 0 to detect */
+    char encoding[LS_ENCODING_NAME_MAX + 1]; /* ?encoding=, "" to detect */
     uint64_t bytes;
     json_t *errors; /* the first ERRORS_MAX rejected rows */
 };
@@ -66,7 +69,10 @@ static void fail_err(struct upload *u, const struct ls_err *err)
     } else if (err->code == LS_EINVAL) {
         json_t *details = ls_csv_in_details(u->csv);
         bool no_leads = strncmp(err->msg, "no leads found", 14) == 0;
-        const char *code = details ? "missing_columns" : no_leads ? "no_leads" : "invalid_csv";
+        const char *code = details && json_object_get(details, "ambiguous") ? "ambiguous_columns"
+                           : details                                        ? "missing_columns"
+                           : no_leads                                       ? "no_leads"
+                                                                            : "invalid_csv";
         if (no_leads) {
             /* Every row rejected: say why, row by row (the first ERRORS_MAX). */
             struct ls_csv_stats st;
@@ -113,6 +119,11 @@ static int start(struct upload *u)
         return err.code;
     }
     u->csv = ls_csv_in_new(&u->req->app->cfg.csv, on_lead, on_reject, u);
+    /* Checked in ls_h_upload_begin already: this cannot fail. */
+    if (ls_csv_in_set_dialect(u->csv, u->delimiter, u->encoding, &err) != LS_OK) {
+        fail_err(u, &err);
+        return err.code;
+    }
     return LS_OK;
 }
 
@@ -186,7 +197,69 @@ static int on_part_end(void *ud, struct ls_err *err)
     return LS_OK;
 }
 
+/* ---- the reply ------------------------------------------------------------------ */
+
+/*
+ * How the file was read (issue #9): delimiter, encoding_confidence,
+ * skipped_lines, missing_columns (the scored fields with no column: they read
+ * as empty and cost completeness) and warnings (that, and any doubt about the
+ * encoding).
+ */
+static void add_reading(json_t *body, const struct ls_csv_stats *st, bool is_certain)
+{
+    char delim[2] = {st->delimiter, '\0'};
+    json_t *missing = json_array();
+    struct ls_buf names;
+    ls_buf_init(&names, 256);
+    for (int f = 0; f < LS_F_COUNT; f++) {
+        if (!(st->missing & (1u << f)))
+            continue;
+        json_array_append_new(missing, json_string(ls_field_names[f]));
+        ls_buf_printf(&names, "%s%s", names.len ? ", " : "", ls_field_names[f]);
+    }
+    json_t *warnings = json_array();
+    if (names.len) {
+        char w[320];
+        snprintf(w, sizeof(w),
+                 "no column for %s: read as empty, so those leads score lower on completeness",
+                 ls_buf_str(&names));
+        json_array_append_new(warnings, json_string(w));
+    }
+    if (st->warning[0])
+        json_array_append_new(warnings, ls_json_text(st->warning, strlen(st->warning)));
+    ls_buf_release(&names);
+    json_object_set_new(body, "delimiter", json_string(delim));
+    json_object_set_new(body, "encoding_confidence", json_string(is_certain ? "certain" : "guess"));
+    json_object_set_new(body, "skipped_lines", json_integer((json_int_t)st->skipped_lines));
+    json_object_set_new(body, "missing_columns", missing);
+    json_object_set_new(body, "warnings", warnings);
+}
+
 /* ---- the route ------------------------------------------------------------------ */
+
+/* ?delimiter= and ?encoding=, checked before any of the body is read; false after a 400. */
+static bool dialect_ok(struct upload *u)
+{
+    struct ls_err err = {0};
+    const char *d = ls_req_query(u->req, "delimiter");
+    if (d && ls_csv_delimiter_parse(d, &u->delimiter, &err) != LS_OK) {
+        fail(u, LS_HTTP_BAD_REQUEST, "invalid", err.msg,
+             json_pack("{s:s}", "parameter", "delimiter"));
+        return false;
+    }
+    const char *e = ls_req_query(u->req, "encoding");
+    if (e == NULL)
+        return true;
+    struct ls_decoder *dec = ls_decoder_new(e, &err);
+    if (dec == NULL) {
+        fail(u, LS_HTTP_BAD_REQUEST, "invalid", err.msg,
+             json_pack("{s:s}", "parameter", "encoding"));
+        return false;
+    }
+    ls_decoder_free(dec);
+    snprintf(u->encoding, sizeof(u->encoding), "%s", e);
+    return true;
+}
 
 int ls_h_upload_begin(struct ls_req *req)
 {
@@ -196,6 +269,8 @@ int ls_h_upload_begin(struct ls_req *req)
     req->state = u;
     req->cleanup = upload_cleanup;
     struct ls_err err = {0};
+    if (!dialect_ok(u))
+        return LS_OK;
     if (ls_req_content_type_is(req, "multipart/form-data")) {
         char boundary[LS_MULTIPART_BOUNDARY_MAX + 1];
         if (ls_multipart_boundary(ls_req_header(req, "Content-Type"), boundary, sizeof(boundary),
@@ -285,8 +360,9 @@ int ls_h_upload_end(struct ls_req *req)
              (unsigned long long)st.accepted, st.rejected ? ", some rows rejected" : "");
     json_t *body = json_pack("{s:s, s:I, s:I, s:I, s:O, s:s, s:s}", "message", msg, "upload_id",
                              (json_int_t)id, "count", (json_int_t)st.accepted, "rejected",
-                             (json_int_t)st.rejected, "errors", u->errors, "encoding",
-                             st.is_cp1252 ? "windows-1252" : "utf-8", "filename", u->filename);
+                             (json_int_t)st.rejected, "errors", u->errors, "encoding", st.encoding,
+                             "filename", u->filename);
+    add_reading(body, &st, ls_csv_in_encoding_certain(u->csv));
     char loc[48];
     snprintf(loc, sizeof(loc), "/uploads/%lld", (long long)id);
     const char *headers[] = {"Location", loc, NULL};

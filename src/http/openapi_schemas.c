@@ -46,7 +46,11 @@ static const struct ls_openapi_code codes[] = {
      "a query parameter or a path id is wrong, unknown or repeated (details.parameter names it)"},
     {"parse_error", "400", "the JSON body is not well-formed (the message has line and column)"},
     {"missing_columns", "400",
-     "the CSV header lacks a required column (details.missing, details.found)"},
+     "the CSV header lacks a required column: name, and role or company (details.missing, "
+     "details.found)"},
+    {"ambiguous_columns", "400",
+     "two CSV columns name the same field equally, e.g. Email twice (details.ambiguous, "
+     "details.field, details.found)"},
     {"no_leads", "400",
      "the CSV is empty, has no data rows, or every row was rejected (details.rejected, "
      "details.errors)"},
@@ -203,13 +207,16 @@ static const struct {
      "'properties':{"
      "'missing':{'type':'array','items':{'type':'string'},'description':'missing_columns: the "
      "columns not found'},"
-     "'found':{'type':'array','items':{'type':'string'},'description':'missing_columns: the "
-     "header as read'},"
+     "'found':{'type':'array','items':{'type':'string'},'description':'missing_columns, "
+     "ambiguous_columns: the header as read'},"
+     "'ambiguous':{'type':'array','minItems':2,'maxItems':2,'items':{'type':'string'},"
+     "'description':'ambiguous_columns: the two headers (field names the field they claim)'},"
      "'rejected':{'type':'integer','minimum':0,'description':'no_leads: rows rejected'},"
      "'errors':{'type':'array','maxItems':100,'items':" REF(
          "RejectedRow") ",'description':'no_"
                         "leads: the first 100 rejected rows'},"
-                        "'field':{'type':'string','description':'validation_error: the field at fault'},"
+                        "'field':{'type':'string','description':'validation_error: the field at fault; "
+                        "ambiguous_columns: the lead field two columns claim'},"
                         "'parameter':{'type':'string','description':'invalid: the query parameter at fault'},"
                         "'role':" ROLE ",'required':" ROLE ","
                         "'job_id':" ID ",'scored':" COUNT "}}"},
@@ -260,11 +267,29 @@ static const struct {
      "file'},'error':{'type':'string','minLength':1}}}"},
     {"UploadCreated",
      "{" OBJ "'required':['message','upload_id','count','rejected','errors','encoding',"
+     "'encoding_confidence','delimiter','skipped_lines','missing_columns','warnings',"
      "'filename'],'properties':{'message':" TEXT ",'upload_id':" ID ","
      "'count':{'type':'integer','minimum':1,'description':'Leads stored'},"
      "'rejected':" COUNT ",'errors':{'type':'array','maxItems':100,'items':" REF(
          "RejectedRow") ",'description':'The first 100 rejected rows'},"
-                        "'encoding':" ENCODING ",'filename':{'type':'string','maxLength':255}}}"},
+                        "'encoding':{'type':'string','minLength':1,'maxLength':31,'description':'How the file "
+                        "was read: utf-8; utf-16le or utf-16be; windows-1252 when some text was not valid UTF-8; "
+                        "or the ?encoding= asked for, lowercased. Everything stored is UTF-8.',"
+                        "'examples':['utf-8','windows-1252','utf-16le','macintosh']},"
+                        "'encoding_confidence':{'type':'string','enum':['certain','guess'],'description':'certain: "
+                        "asked for with ?encoding=, a byte order mark, or every byte valid UTF-8; guess: "
+                        "Windows-1252, or UTF-16 told from its NUL bytes without a byte order mark'},"
+                        "'delimiter':{'type':'string','enum':[',',';','\\t','|'],'description':'The field "
+                        "delimiter used'},"
+                        "'skipped_lines':{'type':'integer','minimum':0,'maximum':21,'description':'Lines before "
+                        "the header (an Excel sep= line, a preamble such as LinkedIn\\u0027s Notes)'},"
+                        "'missing_columns':{'type':'array','maxItems':5,'items':{'type':'string','enum':["
+                        "'role','company','industry','location','linkedin_bio']},'description':'Scored fields "
+                        "the file has no column for: they read as empty (completeness counts them missing)'},"
+                        "'warnings':{'type':'array','maxItems':2,'items':{'type':'string','minLength':1},"
+                        "'description':'What may be wrong: missing columns, and text that does not look like the "
+                        "encoding it was read as (naming ?encoding=)'},"
+                        "'filename':{'type':'string','maxLength':255}}}"},
     {"Upload", "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at'],"
                "'properties':{" UPLOAD_PROPS "}}"},
     {"UploadDetail",

@@ -2,10 +2,14 @@
  * fuzz_csv_in.c - the streaming CSV reader: the same bytes fed in chunks cut
  * where the input says, and in one piece, must give the same leads (fields and
  * lines), the same rejected rows (line and message), the same stats and the
- * same final status. Small limits, also taken from the input, exercise the
- * field, record and row caps.
+ * same final status, and the same account of how the file was read
+ * (delimiter, encoding, preamble, missing columns, warning). Small limits,
+ * also taken from the input, exercise the field, record and row caps; the
+ * dialect byte fixes the delimiter and the encoding, or leaves them detected.
  *
- * Input: [max_field] [max_row] [rows and stop] [n] [n chunk sizes] CSV bytes...
+ * Input: [max_field] [max_row] [rows and stop] [n] [dialect] [n chunk sizes] CSV bytes...
+ *   dialect: bits 0-2 delimiter (0 detect, then , ; tab |), bits 3-5 encoding
+ *   (0 detect, then utf-16le utf-16be macintosh shift_jis iso-8859-15 utf-8)
  */
 #include <stdbool.h>
 #include <string.h>
@@ -17,8 +21,15 @@
 
 #define STOP_CODE LS_ECANCELLED
 
+static const char delims[8] = {0, ',', ';', '\t', '|', 0, 0, 0};
+static const char *const encodings[8] = {
+    NULL, "utf-16le", "UTF-16BE", "macintosh", "shift_jis", "iso-8859-15", "utf-8", NULL,
+};
+
 struct run {
     struct ls_csv_limits lim;
+    char delim;
+    const char *encoding;
     uint64_t stop_after; /* on_lead fails on this lead (1-based); 0: never */
     struct ls_buf log;   /* every lead and rejection, serialised */
     uint64_t n_leads, n_rejected, last_line;
@@ -34,6 +45,17 @@ static void log_u64(struct run *r, uint64_t v)
     FUZZ_CHECK(ls_buf_add(&r->log, &v, sizeof(v)) == LS_OK);
 }
 
+/* A value as leads carry them: NUL-terminated, no NUL inside, UTF-8, trimmed, capped. */
+static void check_text(struct run *r, const char *s, size_t len)
+{
+    FUZZ_CHECK(s != NULL && strlen(s) == len);
+    FUZZ_CHECK(len <= r->lim.max_field);
+    FUZZ_CHECK(ls_utf8_valid(s, len));
+    FUZZ_CHECK(len == 0 || (!is_space(s[0]) && !is_space(s[len - 1])));
+    log_u64(r, len);
+    FUZZ_CHECK(ls_buf_add(&r->log, s, len) == LS_OK);
+}
+
 static int on_lead(void *ud, const struct ls_lead *lead, uint64_t line, struct ls_err *err)
 {
     struct run *r = ud;
@@ -42,16 +64,19 @@ static int on_lead(void *ud, const struct ls_lead *lead, uint64_t line, struct l
     r->last_line = line;
     FUZZ_CHECK(ls_buf_addc(&r->log, 'L') == LS_OK);
     log_u64(r, line);
-    for (int f = 0; f < LS_F_COUNT; f++) {
-        const char *s = lead->f[f];
-        size_t len = lead->len[f];
-        FUZZ_CHECK(s != NULL && strlen(s) == len); /* NUL-terminated, no NUL inside */
-        FUZZ_CHECK(len <= r->lim.max_field);
-        FUZZ_CHECK(ls_utf8_valid(s, len));
-        FUZZ_CHECK(len == 0 || (!is_space(s[0]) && !is_space(s[len - 1])));
-        empty = empty && len == 0;
-        log_u64(r, len);
-        FUZZ_CHECK(ls_buf_add(&r->log, s, len) == LS_OK);
+    for (int f = 0; f < LS_F_ALL; f++) {
+        check_text(r, lead->f[f], lead->len[f]);
+        empty = empty && lead->len[f] == 0;
+    }
+    log_u64(r, lead->n_extra);
+    for (size_t k = 0; k < lead->n_extra; k++) {
+        const char *name = lead->extra_name[k];
+        FUZZ_CHECK(name != NULL && name[0] != '\0' && ls_utf8_valid(name, strlen(name)));
+        for (size_t j = 0; j < k; j++)
+            FUZZ_CHECK(strcmp(name, lead->extra_name[j]) != 0); /* unique */
+        FUZZ_CHECK(ls_buf_add(&r->log, name, strlen(name) + 1) == LS_OK);
+        check_text(r, lead->extra[k], lead->extra_len[k]);
+        empty = empty && lead->extra_len[k] == 0;
     }
     FUZZ_CHECK(!empty); /* blank rows are skipped */
     r->n_leads++;
@@ -80,6 +105,7 @@ struct outcome {
     struct ls_err err;
     struct ls_csv_stats st;
     json_t *details;
+    bool is_certain;
 };
 
 /* Feeds data in chunks of sizes[0], sizes[1], ... (cycling); n_sizes 0: in one piece. */
@@ -87,6 +113,7 @@ static void parse(struct run *r, const uint8_t *data, size_t len, const uint8_t 
                   size_t n_sizes, struct outcome *o)
 {
     struct ls_csv_in *in = ls_csv_in_new(&r->lim, on_lead, on_reject, r);
+    FUZZ_CHECK(ls_csv_in_set_dialect(in, r->delim, r->encoding, NULL) == LS_OK);
     int first = LS_OK;
     char first_msg[LS_ERR_MSG_MAX] = "";
     size_t off = 0, k = 0;
@@ -109,6 +136,7 @@ static void parse(struct run *r, const uint8_t *data, size_t len, const uint8_t 
     FUZZ_CHECK(first == LS_OK || (o->rc == first && strcmp(o->err.msg, first_msg) == 0));
     ls_csv_in_stats(in, &o->st);
     o->details = ls_csv_in_details(in);
+    o->is_certain = ls_csv_in_encoding_certain(in);
     ls_csv_in_free(in);
 }
 
@@ -123,19 +151,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     uint64_t stop_after = data[2] >> 5;
     size_t n_sizes = data[3] & 7;
-    if (size < 4 + n_sizes)
+    if (size < 5 + n_sizes)
         return 0;
-    const uint8_t *sizes = data + 4;
+    char delim = delims[data[4] & 7];
+    const char *encoding = encodings[(data[4] >> 3) & 7];
+    const uint8_t *sizes = data + 5;
     size_t total = 0;
     for (size_t i = 0; i < n_sizes; i++)
         total += sizes[i];
     if (n_sizes && total == 0)
         return 0; /* zero-length chunks only: no progress */
-    const uint8_t *csv = data + 4 + n_sizes;
-    size_t len = size - 4 - n_sizes;
+    const uint8_t *csv = data + 5 + n_sizes;
+    size_t len = size - 5 - n_sizes;
 
-    struct run one = {.lim = lim, .stop_after = stop_after};
-    struct run cut = {.lim = lim, .stop_after = stop_after};
+    struct run one = {.lim = lim, .delim = delim, .encoding = encoding, .stop_after = stop_after};
+    struct run cut = {.lim = lim, .delim = delim, .encoding = encoding, .stop_after = stop_after};
     ls_buf_init(&one.log, SIZE_MAX);
     ls_buf_init(&cut.log, SIZE_MAX);
     struct outcome a = {0}, b = {0};
@@ -154,6 +184,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                memcmp(ls_buf_str(&one.log), ls_buf_str(&cut.log), one.log.len) == 0);
     FUZZ_CHECK(a.st.accepted == b.st.accepted && a.st.rejected == b.st.rejected);
     FUZZ_CHECK(a.st.lines == b.st.lines && a.st.is_cp1252 == b.st.is_cp1252);
+    FUZZ_CHECK(a.st.delimiter == b.st.delimiter && strcmp(a.st.encoding, b.st.encoding) == 0);
+    FUZZ_CHECK(a.st.skipped_lines == b.st.skipped_lines && a.st.missing == b.st.missing);
+    FUZZ_CHECK(strcmp(a.st.warning, b.st.warning) == 0 && a.is_certain == b.is_certain);
+    FUZZ_CHECK(a.st.is_cp1252 == (strcmp(a.st.encoding, "windows-1252") == 0));
+    FUZZ_CHECK(a.st.skipped_lines <= 21);
+    FUZZ_CHECK(delim == 0 || a.st.delimiter == delim);
     FUZZ_CHECK((a.details == NULL) == (b.details == NULL));
     FUZZ_CHECK(a.details == NULL || json_equal(a.details, b.details));
 

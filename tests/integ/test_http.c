@@ -334,12 +334,13 @@ static void test_http__upload_errors(void **state)
     const char *env[] = {"LEADSCORE_MAX_UPLOAD_MB=1", NULL};
     start(&s, "upload-errors.db", env);
 
-    const char *missing = "Name,Title,Email\nAva,CEO,a@b.c\n";
+    /* Only name, and role or company, are required (issue #9). */
+    const char *missing = "Name,Industry,Email\nAva,SaaS,a@b.c\n";
     upload_text(&s, "missing.csv", missing, strlen(missing), &r);
-    expect_error(&r, 400, "missing_columns", "company, industry, location, linkedin_bio");
+    expect_error(&r, 400, "missing_columns", "role or company");
     json_t *j = h_json(&r);
     json_t *d = json_object_get(j, "details");
-    assert_int_equal(json_array_size(json_object_get(d, "missing")), 4);
+    assert_int_equal(json_array_size(json_object_get(d, "missing")), 2);
     assert_string_equal(json_string_value(json_array_get(json_object_get(d, "found"), 2)), "Email");
     json_decref(j);
     h_resp_free(&r);
