@@ -238,6 +238,17 @@ static const char *str_at(const json_t *obj, const char *key)
     return s ? s : "";
 }
 
+static bool all_digits(const char *s)
+{
+    if (s[0] == '\0')
+        return false;
+    for (; *s; s++) {
+        if (!is_digit(*s))
+            return false;
+    }
+    return true;
+}
+
 /* What the reply is for a caller, from the error's class. */
 static enum ls_llm_kind kind_for_class(enum ls_llm_class c)
 {
@@ -258,9 +269,10 @@ static void error_reply(const char *label, long status, const char *body, size_t
     r->schema_unsupported = r->klass == LS_LLM_CLASS_SCHEMA;
     if (e.retry_after_ms >= 0)
         r->retry_after_ms = e.retry_after_ms;
-    const char *code = e.status[0] ? e.status : e.code;
-    if (strcmp(code, "") != 0 && status >= 100 && strtol(code, NULL, 10) == status)
-        code = ""; /* llama.cpp, OpenRouter: a code that only repeats the status */
+    /* Gemini's canonical status says most; Azure's numeric "status" says nothing new. */
+    const char *code = e.status[0] && !all_digits(e.status) ? e.status : e.code;
+    if (all_digits(code) && strtol(code, NULL, 10) == status)
+        code = ""; /* llama.cpp, vLLM, OpenRouter: a code that only repeats the status */
     set(r, kind_for_class(r->klass), "%s: HTTP %ld%s%s: %s", label, status, code[0] ? " " : "",
         code,
         found ? e.message
