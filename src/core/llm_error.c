@@ -107,8 +107,8 @@ static size_t entity(const char *s, size_t len, const char **text)
 {
     static const struct {
         const char *name, *text;
-    } known[] = {{"&amp;", "&"},  {"&lt;", "<"},   {"&gt;", ">"},  {"&quot;", "\""},
-                 {"&#39;", "'"},  {"&apos;", "'"}, {"&nbsp;", " "}, {"&#x27;", "'"}};
+    } known[] = {{"&amp;", "&"}, {"&lt;", "<"},   {"&gt;", ">"},   {"&quot;", "\""},
+                 {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}, {"&#x27;", "'"}};
     for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
         if (starts_ci(s, len, known[k].name)) {
             *text = known[k].text;
@@ -254,8 +254,8 @@ static bool error_object(const json_t *o, struct ls_llm_error *e)
     const json_t *raw = json_object_get(json_object_get(o, "metadata"), "raw");
     if (json_is_string(msg) && json_is_string(raw)) {
         char both[LS_ERR_MSG_MAX * 2];
-        int n = snprintf(both, sizeof(both), "%s: %s", json_string_value(msg),
-                         json_string_value(raw));
+        int n =
+            snprintf(both, sizeof(both), "%s: %s", json_string_value(msg), json_string_value(raw));
         set_message(e, both, n < 0 ? 0 : (size_t)n >= sizeof(both) ? sizeof(both) - 1 : (size_t)n);
     } else if (json_is_string(msg)) {
         set_message(e, json_string_value(msg), json_string_length(msg));

@@ -67,9 +67,9 @@ bool ls_llm_error_from_json(const struct json_t *root, struct ls_llm_error *e);
 size_t ls_llm_error_text(const char *s, size_t len, char *out, size_t cap);
 
 enum ls_llm_class {
-    LS_LLM_CLASS_TRANSIENT, /* 408, a rate-limit 429, 5xx, overload: retry later */
-    LS_LLM_CLASS_QUOTA,     /* a daily quota, billing, no credits: the run stops */
-    LS_LLM_CLASS_REQUEST,   /* the request as a whole (key, model, a parameter): the run stops */
+    LS_LLM_CLASS_TRANSIENT,    /* 408, a rate-limit 429, 5xx, overload: retry later */
+    LS_LLM_CLASS_QUOTA,        /* a daily quota, billing, no credits: the run stops */
+    LS_LLM_CLASS_REQUEST,      /* the request as a whole (key, model, a parameter): the run stops */
     LS_LLM_CLASS_TOKENS_PARAM, /* "Unsupported parameter: 'max_tokens'": send the other name */
     LS_LLM_CLASS_REASONING,    /* reasoning_effort refused, as a parameter or as a value */
     LS_LLM_CLASS_SCHEMA,       /* response_format json_schema refused: use json_object */

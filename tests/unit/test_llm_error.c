@@ -128,9 +128,8 @@ static const struct {
      "{\"error\":{\"code\":400,\"message\":\"Provider returned error\",\"metadata\":{\"raw\":"
      "\"max_tokens must be at least 1\",\"provider_name\":\"Fireworks\"}}}",
      "Provider returned error: max_tokens must be at least 1", "400", C_REQUEST},
-    {"openrouter credits", 402,
-     "{\"error\":{\"code\":402,\"message\":\"Insufficient credits\"}}", "Insufficient credits",
-     "402", C_QUOTA},
+    {"openrouter credits", 402, "{\"error\":{\"code\":402,\"message\":\"Insufficient credits\"}}",
+     "Insufficient credits", "402", C_QUOTA},
     {"200 with an error", 200,
      "{\"error\":{\"code\":502,\"message\":\"The upstream provider is down.\"}}",
      "The upstream provider is down.", "502", C_TRANSIENT},
@@ -138,8 +137,8 @@ static const struct {
      "{\"error\":{\"code\":401,\"message\":\"No auth credentials found\"}}",
      "No auth credentials found", "401", C_REQUEST},
     {"gateway json", 403, "{\"message\":\"Forbidden\"}", "Forbidden", "", C_REQUEST},
-    {"errors array", 400, "{\"errors\":[{\"message\":\"model is required\"}]}",
-     "model is required", "", C_REQUEST},
+    {"errors array", 400, "{\"errors\":[{\"message\":\"model is required\"}]}", "model is required",
+     "", C_REQUEST},
     {"json of no known shape", 500, "{\"oops\": true}", "{\"oops\": true}", "", C_TRANSIENT},
     {"html", 502,
      "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
@@ -250,8 +249,8 @@ static void test_llm_error__reasoning_fallback(void **state)
     assert_true(ls_llm_reasoning_fallback(
         "low", "Unrecognized request argument supplied: reasoning_effort", out, sizeof(out)));
     assert_string_equal(out, "");
-    assert_false(ls_llm_reasoning_fallback("", "reasoning_effort is not supported", out,
-                                           sizeof(out)));
+    assert_false(
+        ls_llm_reasoning_fallback("", "reasoning_effort is not supported", out, sizeof(out)));
     /* Words the list holds that are no effort are ignored; a quote never closed ends it. */
     assert_true(ls_llm_reasoning_fallback("none", "Supported values are: 'fast', 'medium', 'lo",
                                           out, sizeof(out)));
