@@ -266,7 +266,8 @@ static void error_reply(const char *label, long status, const char *body, size_t
     struct ls_llm_error e;
     bool found = ls_llm_error_read(body, len, &e);
     r->klass = ls_llm_error_classify(status, &e);
-    r->schema_unsupported = r->klass == LS_LLM_CLASS_SCHEMA;
+    /* response_format is an OpenAI-compatible parameter: only that wire can fall back. */
+    r->schema_unsupported = r->klass == LS_LLM_CLASS_SCHEMA && strcmp(label, "openai") == 0;
     if (e.retry_after_ms >= 0)
         r->retry_after_ms = e.retry_after_ms;
     /* Gemini's canonical status says most; Azure's numeric "status" says nothing new. */
