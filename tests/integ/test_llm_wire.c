@@ -62,7 +62,8 @@ static void load(struct srv *s, int n, const char *tag)
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
     char csv[4096];
-    size_t w = (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
+    size_t w =
+        (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
     for (int i = 0; i < n; i++)
         w += (size_t)snprintf(csv + w, sizeof(csv) - w,
                               "Lead %d,%s,Co %d,B2B SaaS,Berlin,Building pipeline (%s)\n", i,
@@ -229,7 +230,8 @@ static void test_llm_wire__request_errors_stop_the_run_with_their_message(void *
     char *out, *err;
     script("e_vllm", 2);
     assert_int_equal(h_run_cli(args, env, &out, &err), 70);
-    contains("cli", err, "scoring failed: openai: HTTP 404: The model `fake-model` does not exist.");
+    contains("cli", err,
+             "scoring failed: openai: HTTP 404: The model `fake-model` does not exist.");
     free(out);
     free(err);
 }
