@@ -113,6 +113,43 @@ static int env_int(const char *name, long long min, long long max, long long *ou
     return LS_OK;
 }
 
+/* True when v is one of the NULL-terminated names. */
+static bool one_of(const char *v, const char *const *names)
+{
+    for (; *names; names++) {
+        if (strcmp(v, *names) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* LEADSCORE_AI_TOKENS_PARAM and LEADSCORE_AI_REASONING: a bad value is a start-up error. */
+static int ai_params(struct ls_config *c, struct ls_err *err)
+{
+    static const char *const tokens[] = {"auto", "max_tokens", "max_completion_tokens", NULL};
+    static const char *const efforts[] = {"none", "minimal", "low", "medium", "high", NULL};
+    const char *v;
+    snprintf(c->ai_tokens_param, sizeof(c->ai_tokens_param), "auto");
+    c->ai_reasoning[0] = '\0';
+    if ((v = ls_env("LEADSCORE_AI_TOKENS_PARAM"))) {
+        if (!one_of(v, tokens))
+            return ls_err_set(err, LS_EINVAL,
+                              "LEADSCORE_AI_TOKENS_PARAM must be auto, max_tokens or "
+                              "max_completion_tokens (got \"%.64s\")",
+                              v);
+        snprintf(c->ai_tokens_param, sizeof(c->ai_tokens_param), "%s", v);
+    }
+    if ((v = ls_env("LEADSCORE_AI_REASONING"))) {
+        if (!one_of(v, efforts))
+            return ls_err_set(err, LS_EINVAL,
+                              "LEADSCORE_AI_REASONING must be none, minimal, low, medium or high "
+                              "(got \"%.64s\")",
+                              v);
+        snprintf(c->ai_reasoning, sizeof(c->ai_reasoning), "%s", v);
+    }
+    return LS_OK;
+}
+
 int ls_config_load(struct ls_config *c, struct ls_err *err)
 {
     memset(c, 0, sizeof(*c));
@@ -220,6 +257,8 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     }
     if ((v = ls_env("LEADSCORE_AI_PROVIDER")))
         snprintf(c->provider, sizeof(c->provider), "%s", v);
+    if ((rc = ai_params(c, err)))
+        return rc;
     static const struct {
         const char *name;
         long long min, max, dflt;

@@ -41,6 +41,11 @@ struct ls_config {
     char model[128];   /* from --ai-model, or GEMINI_MODEL / OPENAI_MODEL */
     int ai_batch, ai_concurrency, ai_rpm, ai_max_retries;
     long ai_tpm, ai_timeout_ms;
+    /* OpenAI-compatible parameters, validated: LEADSCORE_AI_TOKENS_PARAM (auto, max_tokens,
+     * max_completion_tokens) and LEADSCORE_AI_REASONING (none, minimal, low, medium, high;
+     * "": unset) */
+    char ai_tokens_param[24];
+    char ai_reasoning[16];
 };
 
 /* Loads ./.env (if present) so that ls_env sees it. Call once, before threads start. */

@@ -24,6 +24,11 @@ static struct ls_http_provider_config http_config(const struct ls_config *cfg)
     h.max_attempts = cfg->ai_max_retries;
     h.timeout_ms = cfg->ai_timeout_ms;
     h.connect_timeout_ms = cfg->ai_timeout_ms < 10000 ? cfg->ai_timeout_ms : 10000;
+    h.tokens_param = strcmp(cfg->ai_tokens_param, "max_tokens") == 0 ? LS_TOKENS_MAX_TOKENS
+                     : strcmp(cfg->ai_tokens_param, "max_completion_tokens") == 0
+                         ? LS_TOKENS_MAX_COMPLETION
+                         : LS_TOKENS_AUTO;
+    h.reasoning = cfg->ai_reasoning; /* borrowed: ls_provider_http_new copies what it keeps */
     return h;
 }
 

@@ -232,89 +232,122 @@ static void set(struct ls_llm_reply *r, enum ls_llm_kind kind, const char *fmt, 
     ls_utf8_sanitize(r->error); /* service text cut at a byte limit stays valid UTF-8 */
 }
 
-/* Retry on 408, 429, 5xx; everything else that is not 2xx is final. */
-static enum ls_llm_kind kind_for_status(long status)
-{
-    if (status == 408 || status == 429 || status >= 500)
-        return LS_LLM_RETRY;
-    return LS_LLM_FATAL;
-}
-
 static const char *str_at(const json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));
     return s ? s : "";
 }
 
-/* ---- Gemini ------------------------------------------------------------- */
-
-/* Reads google.rpc details: RetryInfo's wait, and whether a quota is per day. */
-static void gemini_details(const json_t *details, struct ls_llm_reply *r, bool *per_day)
+static bool all_digits(const char *s)
 {
-    size_t i;
-    const json_t *d;
-    json_array_foreach(details, i, d)
-    {
-        const char *type = str_at(d, "@type");
-        if (strstr(type, "google.rpc.RetryInfo")) {
-            r->retry_after_ms = ls_llm_parse_duration(str_at(d, "retryDelay"));
-        } else if (strstr(type, "google.rpc.QuotaFailure")) {
-            size_t k;
-            const json_t *v;
-            json_array_foreach(json_object_get(d, "violations"), k, v)
-            {
-                if (strstr(str_at(v, "quotaId"), "PerDay"))
-                    *per_day = true;
-            }
-        }
+    if (s[0] == '\0')
+        return false;
+    for (; *s; s++) {
+        if (!is_digit(*s))
+            return false;
     }
+    return true;
 }
 
-static void gemini_error(long status, const json_t *root, struct ls_llm_reply *r)
+/* What the reply is for a caller, from the error's class. */
+static enum ls_llm_kind kind_for_class(enum ls_llm_class c)
 {
-    const json_t *e = json_object_get(root, "error");
-    if (json_is_array(root)) /* streaming errors come as a one-element array */
-        e = json_object_get(json_array_get(root, 0), "error");
-    const char *msg = str_at(e, "message");
-    const char *st = str_at(e, "status");
-    bool per_day = false;
-    gemini_details(json_object_get(e, "details"), r, &per_day);
-    enum ls_llm_kind kind = kind_for_status(status);
-    /* A daily quota, or a model with no quota at all, will not recover by retrying. */
-    if (status == 429 && (per_day || strstr(msg, "limit: 0") || strstr(msg, "per day")))
-        kind = LS_LLM_FATAL;
-    set(r, kind, "gemini: HTTP %ld%s%s: %s", status, st[0] ? " " : "", st,
-        msg[0] ? msg : "no error message");
+    return c == LS_LLM_CLASS_TRANSIENT ? LS_LLM_RETRY : LS_LLM_FATAL;
 }
+
+/*
+ * An error reply of any shape: the service's message (or the first characters
+ * of a text or HTML body), classified. label is the wire's name; the code
+ * shown is Gemini's status or error.code.
+ */
+static void error_reply(const char *label, long status, const char *body, size_t len,
+                        struct ls_llm_reply *r)
+{
+    struct ls_llm_error e;
+    bool found = ls_llm_error_read(body, len, &e);
+    r->klass = ls_llm_error_classify(status, &e);
+    /* response_format is an OpenAI-compatible parameter: only that wire can fall back. */
+    r->schema_unsupported = r->klass == LS_LLM_CLASS_SCHEMA && strcmp(label, "openai") == 0;
+    if (e.retry_after_ms >= 0)
+        r->retry_after_ms = e.retry_after_ms;
+    /* Gemini's canonical status says most; Azure's numeric "status" says nothing new. */
+    const char *code = e.status[0] && !all_digits(e.status) ? e.status : e.code;
+    if (all_digits(code) && strtol(code, NULL, 10) == status)
+        code = ""; /* llama.cpp, vLLM, OpenRouter: a code that only repeats the status */
+    set(r, kind_for_class(r->klass), "%s: HTTP %ld%s%s: %s", label, status, code[0] ? " " : "",
+        code,
+        found ? e.message
+        : len ? "no error message"
+              : "empty reply");
+}
+
+/* An error object inside a 2xx reply (OpenRouter and others fail mid-generation so). */
+static bool error_in_ok(const char *label, long status, const json_t *root, struct ls_llm_reply *r)
+{
+    const json_t *err = json_object_get(root, "error");
+    if (json_is_array(root) && json_is_object(json_array_get(root, 0)))
+        err = json_object_get(json_array_get(root, 0), "error");
+    if (err == NULL || json_is_null(err))
+        return false;
+    struct ls_llm_error e;
+    ls_llm_error_from_json(root, &e);
+    r->klass = ls_llm_error_classify(status, &e);
+    set(r, kind_for_class(r->klass), "%s: HTTP %ld carrying an error%s%s: %s", label, status,
+        e.code[0] ? " " : "", e.code, e.message[0] ? e.message : "no message");
+    return true;
+}
+
+/* Adds answer text to r without its reasoning; false (r set) when nothing is left. */
+static bool add_answer(const char *label, const char *s, size_t len, struct ls_llm_reply *r)
+{
+    int rc = ls_llm_strip_think(s, len, &r->text);
+    if (rc == LS_ELIMIT) {
+        set(r, LS_LLM_BAD_ANSWER, "%s: answer is longer than %zu bytes", label, r->text.max);
+        return false;
+    }
+    if (rc == LS_EPARSE) {
+        set(r, LS_LLM_BAD_ANSWER, "%s: the reply is all reasoning (a <think> block never closed)",
+            label);
+        return false;
+    }
+    return true;
+}
+
+/* ---- Gemini ------------------------------------------------------------- */
 
 static void gemini_usage(const json_t *root, struct ls_llm_reply *r)
 {
     const json_t *u = json_object_get(root, "usageMetadata");
     r->prompt_tokens = json_integer_value(json_object_get(u, "promptTokenCount"));
-    r->output_tokens = json_integer_value(json_object_get(u, "candidatesTokenCount")) +
-                       json_integer_value(json_object_get(u, "thoughtsTokenCount"));
+    r->reasoning_tokens = json_integer_value(json_object_get(u, "thoughtsTokenCount"));
+    /* candidatesTokenCount leaves the thoughts out; they are billed as output. */
+    r->output_tokens =
+        json_integer_value(json_object_get(u, "candidatesTokenCount")) + r->reasoning_tokens;
 }
 
 void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_llm_reply *r)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    json_t *root = NULL;
     if (status < 200 || status > 299) {
-        if (root)
-            gemini_error(status, root, r);
-        else
-            set(r, kind_for_status(status), "gemini: HTTP %ld with a non-JSON body", status);
+        error_reply("gemini", status, body, len, r);
         goto out;
     }
+    root = json_loadb(body, len, 0, &jerr);
     if (root == NULL) {
         set(r, LS_LLM_BAD_ANSWER, "gemini: reply is not JSON (%s)", jerr.text);
         goto out;
     }
+    if (error_in_ok("gemini", status, root, r))
+        goto out;
     gemini_usage(root, r);
-    const char *block = str_at(json_object_get(root, "promptFeedback"), "blockReason");
+    const json_t *feedback = json_object_get(root, "promptFeedback");
+    const char *block = str_at(feedback, "blockReason");
+    const char *block_msg = str_at(feedback, "blockReasonMessage");
     const json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
     if (block[0]) {
-        set(r, LS_LLM_BAD_ANSWER, "gemini blocked the prompt: %s", block);
+        set(r, LS_LLM_BAD_ANSWER, "gemini blocked the prompt: %s%s%s", block,
+            block_msg[0] ? ": " : "", block_msg);
         goto out;
     }
     if (cand == NULL) {
@@ -322,9 +355,10 @@ void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_ll
         goto out;
     }
     const char *finish = str_at(cand, "finishReason");
+    const char *finish_msg = str_at(cand, "finishMessage");
     if (strcmp(finish, "STOP") != 0) {
-        set(r, LS_LLM_BAD_ANSWER, "gemini stopped early: finishReason %s",
-            finish[0] ? finish : "missing");
+        set(r, LS_LLM_BAD_ANSWER, "gemini stopped early: finishReason %s%s%s",
+            finish[0] ? finish : "missing", finish_msg[0] ? ": " : "", finish_msg);
         goto out;
     }
     size_t i;
@@ -335,10 +369,8 @@ void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_ll
             continue; /* thought summaries are not the answer */
         const json_t *t = json_object_get(part, "text");
         if (json_is_string(t) &&
-            ls_buf_add(&r->text, json_string_value(t), json_string_length(t)) != LS_OK) {
-            set(r, LS_LLM_BAD_ANSWER, "gemini answer is longer than %zu bytes", r->text.max);
+            !add_answer("gemini", json_string_value(t), json_string_length(t), r))
             goto out;
-        }
     }
     if (r->text.len == 0)
         set(r, LS_LLM_BAD_ANSWER, "gemini returned no text");
@@ -350,60 +382,35 @@ out:
 
 /* ---- OpenAI-compatible --------------------------------------------------- */
 
-/* error.code is a string (OpenAI), an integer (llama.cpp, OpenRouter) or null (Ollama). */
-static void code_text(const json_t *code, char *out, size_t cap)
+static void openai_usage(const json_t *root, struct ls_llm_reply *r)
 {
-    if (json_is_string(code))
-        snprintf(out, cap, "%s", json_string_value(code));
-    else if (json_is_integer(code))
-        snprintf(out, cap, "%lld", (long long)json_integer_value(code));
-    else
-        out[0] = '\0';
-}
-
-static void openai_error(long status, const json_t *root, struct ls_llm_reply *r)
-{
-    const json_t *e = json_object_get(root, "error");
-    const char *msg = json_is_string(e) ? json_string_value(e) : str_at(e, "message");
-    char code[64];
-    code_text(json_object_get(e, "code"), code, sizeof(code));
-    const char *type = str_at(e, "type");
-    enum ls_llm_kind kind = kind_for_status(status);
-    if (status == 429 &&
-        (strcmp(code, "insufficient_quota") == 0 || strcmp(type, "insufficient_quota") == 0))
-        kind = LS_LLM_FATAL; /* billing, not rate: retrying cannot help */
-    if (status == 400 && (strstr(msg, "json_schema") || strstr(msg, "response_format")))
-        r->schema_unsupported = true;
-    set(r, kind, "openai: HTTP %ld%s%s: %s", status, code[0] ? " " : "", code,
-        msg && msg[0] ? msg : "no error message");
+    const json_t *u = json_object_get(root, "usage");
+    r->prompt_tokens = json_integer_value(json_object_get(u, "prompt_tokens"));
+    r->output_tokens = json_integer_value(json_object_get(u, "completion_tokens"));
+    r->reasoning_tokens = json_integer_value(
+        json_object_get(json_object_get(u, "completion_tokens_details"), "reasoning_tokens"));
+    /* OpenAI counts reasoning inside completion_tokens. A server whose completion count
+     * is below its reasoning count cannot have, and left them out: add them. */
+    if (r->reasoning_tokens > r->output_tokens)
+        r->output_tokens += r->reasoning_tokens;
 }
 
 void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_llm_reply *r)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    json_t *root = NULL;
     if (status < 200 || status > 299) {
-        if (root)
-            openai_error(status, root, r);
-        else
-            set(r, kind_for_status(status), "openai: HTTP %ld with a non-JSON body", status);
+        error_reply("openai", status, body, len, r);
         goto out;
     }
+    root = json_loadb(body, len, 0, &jerr);
     if (root == NULL) {
         set(r, LS_LLM_BAD_ANSWER, "openai: reply is not JSON (%s)", jerr.text);
         goto out;
     }
-    const json_t *e = json_object_get(root, "error");
-    if (e && !json_is_null(e)) {
-        /* OpenRouter and others report failures inside a 200. */
-        const char *msg = json_is_string(e) ? json_string_value(e) : str_at(e, "message");
-        set(r, LS_LLM_BAD_ANSWER, "openai: HTTP 200 carrying an error: %s",
-            msg && msg[0] ? msg : "no message");
+    if (error_in_ok("openai", status, root, r))
         goto out;
-    }
-    const json_t *u = json_object_get(root, "usage");
-    r->prompt_tokens = json_integer_value(json_object_get(u, "prompt_tokens"));
-    r->output_tokens = json_integer_value(json_object_get(u, "completion_tokens"));
+    openai_usage(root, r);
     const json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
     if (choice == NULL) {
         set(r, LS_LLM_BAD_ANSWER, "openai: reply has no choices");
@@ -416,22 +423,69 @@ void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_ll
         set(r, LS_LLM_BAD_ANSWER, "openai: the model refused: %s", refusal);
         goto out;
     }
+    /* reasoning_content (DeepSeek, vLLM, llama.cpp) and reasoning (Ollama, OpenRouter)
+     * hold the model's thinking, never the answer: they are not read. */
+    bool reasoned = json_is_string(json_object_get(msg, "reasoning_content")) ||
+                    json_is_string(json_object_get(msg, "reasoning")) || r->reasoning_tokens > 0;
     if (finish[0] && strcmp(finish, "stop") != 0) {
-        set(r, LS_LLM_BAD_ANSWER, "openai: stopped early: finish_reason %s", finish);
+        set(r, LS_LLM_BAD_ANSWER, "openai: stopped early: finish_reason %s%s", finish,
+            strcmp(finish, "length") == 0 && reasoned ? " (reasoning used up the tokens)" : "");
         goto out;
     }
     const json_t *content = json_object_get(msg, "content");
     if (!json_is_string(content) || json_string_length(content) == 0) {
-        set(r, LS_LLM_BAD_ANSWER, "openai: reply has no content");
+        set(r, LS_LLM_BAD_ANSWER, "openai: reply has no content%s",
+            reasoned ? " (only reasoning)" : "");
         goto out;
     }
-    if (ls_buf_add(&r->text, json_string_value(content), json_string_length(content)) != LS_OK) {
-        set(r, LS_LLM_BAD_ANSWER, "openai: answer is longer than %zu bytes", r->text.max);
+    if (!add_answer("openai", json_string_value(content), json_string_length(content), r))
+        goto out;
+    if (r->text.len == 0) {
+        set(r, LS_LLM_BAD_ANSWER, "openai: reply has no content after its reasoning");
         goto out;
     }
     r->kind = LS_LLM_OK;
 out:
     json_decref(root);
+}
+
+/* ---- reasoning ------------------------------------------------------------ */
+
+static const char *find(const char *s, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(s + i, needle, n) == 0)
+            return s + i;
+    }
+    return NULL;
+}
+
+int ls_llm_strip_think(const char *text, size_t len, struct ls_buf *out)
+{
+    static const char open_tag[] = "<think>", close_tag[] = "</think>";
+    const char *p = text, *end = text + len;
+    const char *first_open = find(p, len, open_tag);
+    const char *first_close = find(p, len, close_tag);
+    /* Reasoning whose <think> was in the prompt (Qwen3, DeepSeek-R1 templates). */
+    if (first_close && (first_open == NULL || first_close < first_open))
+        p = first_close + sizeof(close_tag) - 1;
+    bool kept = false;
+    while (p < end) {
+        const char *o = find(p, (size_t)(end - p), open_tag);
+        const char *stop = o ? o : end;
+        if (ls_buf_add(out, p, (size_t)(stop - p)) != LS_OK)
+            return LS_ELIMIT;
+        for (const char *q = p; q < stop && !kept; q++)
+            kept = !(*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t');
+        if (o == NULL)
+            break;
+        const char *c = find(o, (size_t)(end - o), close_tag);
+        if (c == NULL) /* never closed: the rest is reasoning */
+            return kept ? LS_OK : LS_EPARSE;
+        p = c + sizeof(close_tag) - 1;
+    }
+    return LS_OK;
 }
 
 /* ---- answers ------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "llm_error.h"
 #include "verdict.h"
 
 enum ls_llm_kind {
@@ -30,19 +31,39 @@ struct ls_llm_reply {
     enum ls_llm_kind kind;
     struct ls_buf text;     /* the answer text for LS_LLM_OK (init by ls_llm_reply_init) */
     int64_t retry_after_ms; /* the service's own wait hint, -1 when it gave none */
-    int64_t prompt_tokens, output_tokens;
+    /* Output tokens include reasoning (thought) tokens; reasoning_tokens is their share. */
+    int64_t prompt_tokens, output_tokens, reasoning_tokens;
     bool schema_unsupported;    /* OpenAI-compatible: json_schema was rejected */
+    enum ls_llm_class klass;    /* for an error reply (RETRY, FATAL): what kind of failure */
     char error[LS_ERR_MSG_MAX]; /* why, for anything but LS_LLM_OK */
 };
 
 void ls_llm_reply_init(struct ls_llm_reply *r, size_t max_text);
 void ls_llm_reply_release(struct ls_llm_reply *r);
 
+/*
+ * Both readers take the service's message from an error body of any shape
+ * (core/llm_error.h), classify it into r->klass and r->kind, and put it in
+ * r->error as "<wire>: HTTP <status>[ <code>]: <message>". An answer text
+ * has its reasoning removed (ls_llm_strip_think); reasoning fields
+ * (reasoning_content, reasoning, Gemini thought parts) are never read as the
+ * answer.
+ */
+
 /* Gemini generateContent: status and body (borrowed) -> r. */
 void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_llm_reply *r);
 
 /* OpenAI chat/completions: status and body (borrowed) -> r. */
 void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_llm_reply *r);
+
+/*
+ * Appends text[0..len) to out without its reasoning: every <think>...</think>
+ * block, and everything up to a first </think> that no <think> opened (chat
+ * templates that open the block in the prompt). Returns LS_OK, LS_EPARSE when
+ * nothing but reasoning is left (a <think> never closed), or LS_ELIMIT when
+ * out is full.
+ */
+int ls_llm_strip_think(const char *text, size_t len, struct ls_buf *out);
 
 /*
  * Wait hints. Each returns milliseconds in [0, LS_LLM_HINT_CEIL_MS] - a longer

@@ -179,13 +179,13 @@ int ls_prompt_gemini_body(const struct ls_prompt *p, bool thinking_off, struct l
     return rc ? LS_ELIMIT : LS_OK;
 }
 
-int ls_prompt_openai_body(const struct ls_prompt *p, const char *model, bool json_object,
-                          struct ls_buf *out)
+int ls_prompt_openai_body(const struct ls_prompt *p, const char *model,
+                          const struct ls_prompt_openai_opts *opts, struct ls_buf *out)
 {
     struct ls_buf user;
     ls_buf_init(&user, out->max);
     int rc = ls_prompt_user_text(p, &user);
-    if (json_object) /* JSON mode needs the shape spelled out in the prompt */
+    if (opts->json_object) /* JSON mode needs the shape spelled out in the prompt */
         rc |= ls_buf_adds(&user, "\nReply with a JSON object {\"results\": [{\"id\": ..., "
                                  "\"intent\": \"High\"|\"Medium\"|\"Low\", \"reasoning\": ...}]}.");
     rc |= ls_buf_adds(out, "{\"model\":");
@@ -194,9 +194,15 @@ int ls_prompt_openai_body(const struct ls_prompt *p, const char *model, bool jso
     rc |= ls_json_cstr(out, ls_prompt_system);
     rc |= ls_buf_adds(out, "},{\"role\":\"user\",\"content\":");
     rc |= ls_json_str(out, ls_buf_str(&user), user.len);
-    rc |= ls_buf_printf(out, "}],\"temperature\":0,\"max_tokens\":%d,\"response_format\":",
+    rc |= ls_buf_printf(out, "}],\"temperature\":0,\"%s\":%d",
+                        opts->max_completion_tokens ? "max_completion_tokens" : "max_tokens",
                         ls_prompt_max_tokens(p->n));
-    if (json_object)
+    if (opts->reasoning && opts->reasoning[0]) {
+        rc |= ls_buf_adds(out, ",\"reasoning_effort\":");
+        rc |= ls_json_cstr(out, opts->reasoning);
+    }
+    rc |= ls_buf_adds(out, ",\"response_format\":");
+    if (opts->json_object)
         rc |= ls_buf_adds(out, "{\"type\":\"json_object\"}}");
     else
         rc |= ls_buf_printf(out,
@@ -205,4 +211,28 @@ int ls_prompt_openai_body(const struct ls_prompt *p, const char *model, bool jso
                             openai_schema);
     ls_buf_release(&user);
     return rc ? LS_ELIMIT : LS_OK;
+}
+
+/* model names the family when it is the whole name or followed by '-' (a variant or a date). */
+static bool is_family(const char *model, const char *family)
+{
+    size_t n = strlen(family);
+    return strncmp(model, family, n) == 0 && (model[n] == '\0' || model[n] == '-');
+}
+
+const char *ls_prompt_default_reasoning(const char *model)
+{
+    /* A provider prefix ("openai/gpt-5-mini" on OpenRouter) does not change the model. */
+    const char *slash = strrchr(model, '/');
+    if (slash)
+        model = slash + 1;
+    static const char *const o_series[] = {"o1", "o3", "o4"};
+    for (size_t i = 0; i < LS_ARRAY_LEN(o_series); i++) {
+        if (is_family(model, o_series[i]))
+            return "low";
+    }
+    /* gpt-5 reasons at medium unless told; gpt-5.1 and later default to none. */
+    if (is_family(model, "gpt-5"))
+        return "minimal";
+    return NULL;
 }

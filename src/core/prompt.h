@@ -69,13 +69,30 @@ int ls_prompt_user_text(const struct ls_prompt *p, struct ls_buf *out);
  */
 int ls_prompt_gemini_body(const struct ls_prompt *p, bool thinking_off, struct ls_buf *out);
 
+/* How an OpenAI-compatible server wants its parameters (learnt from its refusals). */
+struct ls_prompt_openai_opts {
+    bool json_object;           /* response_format json_object instead of json_schema */
+    bool max_completion_tokens; /* the output cap as max_completion_tokens, not max_tokens */
+    const char *reasoning;      /* borrowed: reasoning_effort to send; NULL or "": none */
+};
+
 /*
  * An OpenAI chat/completions body: system and user messages, temperature 0,
- * max_tokens, and response_format json_schema (strict; an object with a
- * "results" array) or, when json_object, {"type": "json_object"}.
+ * the output cap (max_tokens or max_completion_tokens), reasoning_effort when
+ * opts says so, and response_format json_schema (strict; an object with a
+ * "results" array) or, when opts->json_object, {"type": "json_object"}.
  */
-int ls_prompt_openai_body(const struct ls_prompt *p, const char *model, bool json_object,
-                          struct ls_buf *out);
+int ls_prompt_openai_body(const struct ls_prompt *p, const char *model,
+                          const struct ls_prompt_openai_opts *opts, struct ls_buf *out);
+
+/*
+ * The reasoning_effort to send when none is configured: the lowest a model
+ * that reasons by default accepts (OpenAI's o1/o3/o4 families: "low"; gpt-5,
+ * gpt-5-mini, gpt-5-nano: "minimal"), else NULL (not sent: gpt-5.1 and later
+ * default to none, other models do not reason or take no such parameter).
+ * model is borrowed; the result is static.
+ */
+const char *ls_prompt_default_reasoning(const char *model);
 
 /* Output tokens to allow for n leads. */
 int ls_prompt_max_tokens(size_t n);

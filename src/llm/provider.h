@@ -79,6 +79,13 @@ struct ls_provider *ls_provider_offline_new(const struct ls_rules *rules);
 
 enum ls_wire { LS_WIRE_GEMINI, LS_WIRE_OPENAI };
 
+/* OpenAI-compatible: the name the output cap is sent under (LEADSCORE_AI_TOKENS_PARAM). */
+enum ls_tokens_param {
+    LS_TOKENS_AUTO,           /* max_tokens; max_completion_tokens once the server refuses it */
+    LS_TOKENS_MAX_TOKENS,     /* always max_tokens (Ollama, llama.cpp, vLLM, older models) */
+    LS_TOKENS_MAX_COMPLETION, /* always max_completion_tokens (OpenAI's reasoning models) */
+};
+
 struct ls_http_provider_config {
     enum ls_wire wire;
     const char
@@ -93,6 +100,11 @@ struct ls_http_provider_config {
     long timeout_ms;     /* per request */
     long connect_timeout_ms;
     size_t max_body; /* bytes of one request body; 0: 4 MiB. A batch over it is halved. */
+    enum ls_tokens_param tokens_param; /* OpenAI-compatible only */
+    /* OpenAI-compatible reasoning_effort (none|minimal|low|medium|high); NULL or "": the
+     * lowest for a model known to reason by default (ls_prompt_default_reasoning), else
+     * not sent. A value the server refuses is lowered to the lowest it lists, or dropped. */
+    const char *reasoning;
 };
 
 /*

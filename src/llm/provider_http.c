@@ -15,6 +15,12 @@
  * model, a daily quota) end the whole run with the service's message. Every
  * string from the service is scrubbed of the key (core/scrub.h) before it
  * leaves.
+ *
+ * Refusals of a parameter are learnt, not fatal, where another form exists:
+ * json_schema -> json_object, max_tokens -> max_completion_tokens (tokens
+ * param auto), a reasoning_effort value -> the lowest the server lists, or
+ * none. Each is learnt once; the request that met it is sent again without
+ * counting as an attempt, and what was learnt holds for the provider's life.
  */
 #include "provider.h"
 
@@ -49,7 +55,10 @@ struct http_provider {
     struct ls_provider base;
     struct ls_http_provider_config cfg; /* strings owned */
     char url[1200];
-    bool json_object; /* OpenAI-compatible server rejected json_schema */
+    bool json_object;           /* OpenAI-compatible server rejected json_schema */
+    bool max_completion_tokens; /* the output cap goes as max_completion_tokens */
+    char reasoning[16];         /* reasoning_effort sent; "": none */
+    int reasoning_changes;      /* refusals of reasoning_effort learnt from (at most 2) */
     bool thinking_off;
     bool is_https;
     const char *secrets[1]; /* borrowed from cfg: what scrub() takes out of service text */
@@ -62,6 +71,9 @@ struct req {
     size_t n;
     int attempt;     /* requests sent so far */
     int bad_answers; /* answers that did not validate (single leads only) */
+    /* The form the last body was built in: a refusal of a form learnt since is no news. */
+    bool sent_json_object, sent_max_completion_tokens;
+    char sent_reasoning[16];
     int64_t not_before;
     long est_tokens;
     CURL *easy;
@@ -221,9 +233,17 @@ static int build(struct engine *e, struct req *r)
     }
     struct ls_prompt prompt = {e->offer, pl, r->n, nonce};
     ls_buf_reset(&r->body);
+    r->sent_json_object = p->json_object;
+    r->sent_max_completion_tokens = p->max_completion_tokens;
+    snprintf(r->sent_reasoning, sizeof(r->sent_reasoning), "%s", p->reasoning);
     int rc = p->cfg.wire == LS_WIRE_GEMINI
                  ? ls_prompt_gemini_body(&prompt, p->thinking_off, &r->body)
-                 : ls_prompt_openai_body(&prompt, p->cfg.model, p->json_object, &r->body);
+                 : ls_prompt_openai_body(&prompt, p->cfg.model,
+                                         &(struct ls_prompt_openai_opts){
+                                             .json_object = p->json_object,
+                                             .max_completion_tokens = p->max_completion_tokens,
+                                             .reasoning = p->reasoning},
+                                         &r->body);
     r->est_tokens = ls_prompt_estimate_tokens(r->body.len, r->n);
     return rc;
 }
@@ -443,6 +463,60 @@ static void answered(struct engine *e, struct req *r, const struct ls_llm_reply 
     bad_single(e, r);
 }
 
+/*
+ * REQ-AI-OPENAI: a refused parameter that has another form. Returns true when
+ * p now sends that form (the request is worth sending again), false when
+ * there is none or it was tried already (the refusal ends the run).
+ */
+static bool learn_refusal(struct http_provider *p, const struct req *r,
+                          const struct ls_llm_reply *reply)
+{
+    switch (reply->klass) {
+    case LS_LLM_CLASS_SCHEMA:
+        if (!r->sent_json_object && p->json_object)
+            return true; /* sent before another request taught it */
+        if (p->json_object)
+            return false;
+        ls_log(LS_LOG_WARN, "llm.json_object",
+               "provider=openai model=%s reason=\"json_schema rejected\"", p->cfg.model);
+        p->json_object = true;
+        return true;
+    case LS_LLM_CLASS_TOKENS_PARAM:
+        if (!r->sent_max_completion_tokens && p->max_completion_tokens)
+            return true;
+        if (p->cfg.tokens_param != LS_TOKENS_AUTO || p->max_completion_tokens)
+            return false;
+        ls_log(LS_LOG_WARN, "llm.tokens_param",
+               "provider=openai model=%s param=max_completion_tokens reason=\"max_tokens "
+               "rejected\"",
+               p->cfg.model);
+        p->max_completion_tokens = true;
+        return true;
+    case LS_LLM_CLASS_REASONING: {
+        char next[sizeof(p->reasoning)];
+        if (strcmp(r->sent_reasoning, p->reasoning) != 0)
+            return true;
+        /* Lower to what the server lists, then (if that is refused too) drop it: twice at
+         * most, so that a server that refuses every form cannot keep the run going. */
+        bool changed = ls_llm_reasoning_fallback(p->reasoning, reply->error, next, sizeof(next));
+        if (p->reasoning_changes == 1) {
+            next[0] = '\0';
+            changed = p->reasoning[0] != '\0';
+        }
+        if (!changed || p->reasoning_changes >= 2)
+            return false;
+        ls_log(LS_LOG_WARN, "llm.reasoning",
+               "provider=openai model=%s reasoning_effort=%s was=%s reason=\"refused\"",
+               p->cfg.model, next[0] ? next : "(none)", p->reasoning[0] ? p->reasoning : "(none)");
+        snprintf(p->reasoning, sizeof(p->reasoning), "%s", next);
+        p->reasoning_changes++;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 /* A response header's value (borrowed from easy), or NULL. */
 static const char *header_value(CURL *easy, const char *name)
 {
@@ -559,11 +633,8 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         schedule_retry(e, r, hint, status == 429);
         break;
     case LS_LLM_FATAL:
-        if (reply.schema_unsupported && e->p->cfg.wire == LS_WIRE_OPENAI && !e->p->json_object) {
-            /* REQ-AI-OPENAI: fall back from json_schema to json_object, once. */
-            ls_log(LS_LOG_WARN, "llm.json_object",
-                   "provider=openai model=%s reason=\"json_schema rejected\"", e->p->cfg.model);
-            e->p->json_object = true;
+        if (e->p->cfg.wire == LS_WIRE_OPENAI && learn_refusal(e->p, r, &reply)) {
+            /* The same request again, in the form the server takes: not an attempt. */
             r->attempt--;
             e->usage->retries++;
             push_ready(e, r);
@@ -830,7 +901,13 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     } else {
         snprintf(p->url, sizeof(p->url), "%.*s/chat/completions", (int)bl, p->cfg.base_url);
         p->base.name = "openai";
+        p->max_completion_tokens = cfg->tokens_param == LS_TOKENS_MAX_COMPLETION;
+        const char *effort = cfg->reasoning && cfg->reasoning[0]
+                                 ? cfg->reasoning
+                                 : ls_prompt_default_reasoning(p->cfg.model);
+        snprintf(p->reasoning, sizeof(p->reasoning), "%s", effort ? effort : "");
     }
+    p->cfg.reasoning = NULL; /* not kept: p->reasoning is the value in use */
     p->base.ops = &http_ops;
     p->base.model = p->cfg.model;
     p->base.cacheable = true;

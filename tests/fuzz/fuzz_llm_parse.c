@@ -5,6 +5,11 @@
  * message that is NUL-terminated UTF-8 whenever something failed, text only
  * for a 2xx, and verdicts with a known label and a clean, non-empty reasoning.
  *
+ * The error reader on the same bytes: a NUL-terminated UTF-8 message of at
+ * most its buffer, a plain-text excerpt of at most LS_LLM_ERROR_TEXT_MAX
+ * characters, a known class; and the <think> stripper: never longer than
+ * its input.
+ *
  * Input: [status] [text cap] [ids] body...
  */
 #include <stdbool.h>
@@ -106,6 +111,42 @@ static void check_envelope(envelope_fn fn, bool is_openai, long status, size_t m
     ls_llm_reply_release(&r);
 }
 
+static void check_error(long status, const char *body, size_t len)
+{
+    struct ls_llm_error e;
+    bool found = ls_llm_error_read(body, len, &e);
+    FUZZ_CHECK(memchr(e.message, '\0', sizeof(e.message)) != NULL);
+    FUZZ_CHECK(found == (e.message[0] != '\0'));
+    FUZZ_CHECK(ls_utf8_valid(e.message, strlen(e.message)));
+    FUZZ_CHECK(e.retry_after_ms >= -1 && e.retry_after_ms <= LS_LLM_HINT_CEIL_MS);
+    const char *fields[] = {e.code, e.status, e.type, e.param};
+    for (size_t i = 0; i < LS_ARRAY_LEN(fields); i++)
+        FUZZ_CHECK(ls_utf8_valid(fields[i], strlen(fields[i])));
+    enum ls_llm_class c = ls_llm_error_classify(status, &e);
+    FUZZ_CHECK(c >= LS_LLM_CLASS_TRANSIENT && c <= LS_LLM_CLASS_CONTENT);
+    FUZZ_CHECK(strcmp(ls_llm_class_name(c), "unknown") != 0);
+
+    char text[LS_ERR_MSG_MAX];
+    size_t n = ls_llm_error_text(body, len, text, sizeof(text));
+    FUZZ_CHECK(n < sizeof(text) && strlen(text) == n && ls_utf8_valid(text, n));
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+    FUZZ_CHECK(chars <= LS_LLM_ERROR_TEXT_MAX);
+    FUZZ_CHECK(n == 0 || (text[0] != ' ' && text[n - 1] != ' '));
+
+    char next[16];
+    ls_llm_reasoning_fallback(e.message, e.message, next, sizeof(next));
+    FUZZ_CHECK(memchr(next, '\0', sizeof(next)) != NULL);
+
+    struct ls_buf b;
+    ls_buf_init(&b, len + 1);
+    int rc = ls_llm_strip_think(body, len, &b);
+    FUZZ_CHECK(rc == LS_OK || rc == LS_EPARSE);
+    FUZZ_CHECK(b.len <= len);
+    ls_buf_release(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 3)
@@ -119,5 +160,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_envelope(ls_llm_gemini_reply, false, status, max_text, body, len, n);
     check_envelope(ls_llm_openai_reply, true, status, max_text, body, len, n);
     check_answer(body, len, n);
+    check_error(status, body, len);
     return 0;
 }

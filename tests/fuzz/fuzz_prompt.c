@@ -229,7 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(ls_prompt_gemini_body(&p, data[0] & 8, &body) == 0, "the Gemini body did not build");
     check_body(&body, ls_buf_str(&user), true);
     ls_buf_reset(&body);
-    check(ls_prompt_openai_body(&p, "fuzz-model", data[0] & 16, &body) == 0,
+    struct ls_prompt_openai_opts opts = {.json_object = data[0] & 16,
+                                         .max_completion_tokens = data[0] & 32,
+                                         .reasoning = data[0] & 64 ? "low" : NULL};
+    check(ls_prompt_openai_body(&p, "fuzz-model", &opts, &body) == 0,
           "the OpenAI body did not build");
     check_body(&body, ls_buf_str(&user), false);
     ls_buf_release(&body);

@@ -18,6 +18,21 @@
  *                          "headers": {"Retry-After": "1e400", ...}, "echo_key",
  *                          "script": ["429", "block", ...]}  (merged into the config)
  *
+ * "reject_max_tokens": OpenAI's reasoning models - a request with max_tokens gets
+ * the 400 "Unsupported parameter: 'max_tokens' ..." (max_completion_tokens is
+ * taken). "reasoning_values": ["low", ...] - a request whose reasoning_effort is
+ * not listed gets the 400 "Unsupported value: 'reasoning_effort' ... Supported
+ * values are: ..."; [] - any reasoning_effort gets "Unsupported parameter";
+ * null (the default) - anything goes.
+ *
+ * Script entries beyond the plain statuses: the error bodies of the servers
+ * that speak these wire formats ("e_openai", "e_gemini_array", "e_vllm",
+ * "e_mistral", "e_fastapi", "e_fastapi_str", "e_ollama", "e_llamacpp",
+ * "e_llamacpp_content", "e_llamacpp_loading", "e_html", "e_html_403",
+ * "e_text", "e_200_401", "e_azure_filter": see fixtures[]), reasoning
+ * replies on the OpenAI wire ("think", "think_open", "think_only",
+ * "reasoning_content"), and Gemini's "block_msg", "finish_msg", "thoughts".
+ *
  * "headers" are sent verbatim on every error reply in place of the fake's own
  * (so tests can send hostile wait hints); "retry_delay" is Gemini's RetryInfo.
  * "echo_key" makes it a careless service: the request's key (x-goog-api-key or
@@ -61,10 +76,12 @@ static struct {
     char api_key[256];
     char retry_delay[32]; /* Gemini RetryInfo for scripted 429s */
     bool reject_json_schema;
-    bool echo_key;       /* put the request's key into error messages and reasonings */
-    char bad_marker[64]; /* prospects whose role holds this get the label "Hot" */
-    json_t *script;      /* array of behaviours for the next requests */
-    json_t *headers;     /* object: sent verbatim on every error reply, instead of our own */
+    bool reject_max_tokens;   /* the model takes max_completion_tokens only */
+    json_t *reasoning_values; /* reasoning_effort values taken; NULL: any */
+    bool echo_key;            /* put the request's key into error messages and reasonings */
+    char bad_marker[64];      /* prospects whose role holds this get the label "Hot" */
+    json_t *script;           /* array of behaviours for the next requests */
+    json_t *headers;          /* object: sent verbatim on every error reply, instead of our own */
 } cfg;
 
 static struct {
@@ -97,6 +114,9 @@ static void reset_locked(void)
     cfg.api_key[0] = '\0';
     snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "0.2s");
     cfg.reject_json_schema = false;
+    cfg.reject_max_tokens = false;
+    json_decref(cfg.reasoning_values);
+    cfg.reasoning_values = NULL;
     cfg.echo_key = false;
     cfg.bad_marker[0] = '\0';
     json_decref(cfg.script);
@@ -148,7 +168,9 @@ static bool take_token_locked(int64_t *wait_ms)
 
 struct reply {
     unsigned status;
-    json_t *body; /* owned */
+    json_t *body;      /* owned */
+    const char *raw;   /* static: sent as it is instead of body (text, HTML, arrays) */
+    const char *ctype; /* static: raw's Content-Type */
     char hdr_name[REPLY_HEADERS][32];
     char hdr_value[REPLY_HEADERS][128];
     bool hang_up; /* close the connection without a reply */
@@ -188,6 +210,76 @@ static json_t *openai_error(const char *msg, const char *type, const char *code)
 {
     return json_pack("{s:{s:s, s:s, s:n, s:s?}}", "error", "message", msg, "type", type, "param",
                      "code", code);
+}
+
+/*
+ * Error bodies as the servers send them (messages from their docs and from
+ * replies quoted in public bug reports; the shapes are the point).
+ */
+static const struct {
+    const char *name;
+    unsigned status;
+    const char *ctype;
+    const char *body;
+} fixtures[] = {
+    {"e_openai", 404, "application/json",
+     "{\"error\":{\"message\":\"The model `fake-model` does not exist or you do not have access "
+     "to it.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"model_not_found\"}}"},
+    /* Gemini's OpenAI-compatible endpoint wraps its errors in an array. */
+    {"e_gemini_array", 400, "application/json",
+     "[{\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\","
+     "\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/"
+     "google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\",\"domain\":\"googleapis.com\"}]}}]"},
+    {"e_vllm", 404, "application/json",
+     "{\"object\":\"error\",\"message\":\"The model `fake-model` does not exist.\",\"type\":"
+     "\"NotFoundError\",\"param\":null,\"code\":404}"},
+    {"e_mistral", 400, "application/json",
+     "{\"object\":\"error\",\"message\":\"Invalid model: fake-model\",\"type\":"
+     "\"invalid_model\",\"param\":null,\"code\":\"1500\"}"},
+    {"e_fastapi", 422, "application/json",
+     "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"model\"],\"msg\":\"Field "
+     "required\",\"input\":{}}]}"},
+    {"e_fastapi_str", 401, "application/json", "{\"detail\":\"Invalid API key\"}"},
+    {"e_ollama", 404, "application/json",
+     "{\"error\":\"model \\\"fake-model\\\" not found, try pulling it first\"}"},
+    {"e_llamacpp", 400, "application/json",
+     "{\"error\":{\"code\":400,\"message\":\"the request exceeds the available context size, "
+     "try increasing it\",\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":9000,"
+     "\"n_ctx\":4096}}"},
+    {"e_llamacpp_content", 400, "application/json", "{\"content\":\"Invalid grammar\"}"},
+    {"e_llamacpp_loading", 503, "application/json",
+     "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}"},
+    {"e_html", 502, "text/html",
+     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad "
+     "Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n"},
+    {"e_html_403", 403, "text/html; charset=UTF-8",
+     "<!DOCTYPE html><html><head><title>Attention Required!</title><style>body{margin:0}"
+     "</style><script>window.x='<b>';</script></head><body><h1>Sorry, you have been "
+     "blocked</h1><p>You are unable to access this API &amp; its models.</p></body></html>"},
+    {"e_text", 401, "text/plain", "Unauthorized\n"},
+    /* OpenRouter fails inside a 200, with the status in error.code. */
+    {"e_200_401", 200, "application/json",
+     "{\"error\":{\"code\":401,\"message\":\"No auth credentials found\"}}"},
+    {"e_azure_filter", 400, "application/json",
+     "{\"error\":{\"message\":\"The response was filtered due to the prompt triggering Azure "
+     "OpenAI's content management policy. Please modify your prompt and retry.\",\"type\":null,"
+     "\"param\":\"prompt\",\"code\":\"content_filter\",\"status\":400,\"innererror\":{\"code\":"
+     "\"ResponsibleAIPolicyViolation\",\"content_filter_result\":{\"hate\":{\"filtered\":true,"
+     "\"severity\":\"high\"}}}}}"},
+};
+
+/* The fixture named behaviour, as the reply; false when there is none. */
+static bool fixture_reply(const char *behaviour, struct reply *r)
+{
+    for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+        if (strcmp(behaviour, fixtures[i].name) == 0) {
+            r->status = fixtures[i].status;
+            r->raw = fixtures[i].body;
+            r->ctype = fixtures[i].ctype;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- reading the data block --------------------------------------------- */
@@ -497,6 +589,21 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
                             "PROHIBITED_CONTENT", "usageMetadata", usage, "modelVersion", model));
         return;
     }
+    if (strcmp(behaviour, "block_msg") == 0) {
+        reply_set(r, 200,
+                  json_pack("{s:{s:s, s:s}, s:o, s:s}", "promptFeedback", "blockReason", "OTHER",
+                            "blockReasonMessage", "The prompt was blocked due to unknown reasons.",
+                            "usageMetadata", usage, "modelVersion", model));
+        return;
+    }
+    if (strcmp(behaviour, "finish_msg") == 0) {
+        reply_set(r, 200,
+                  json_pack("{s:[{s:s, s:s, s:i}], s:o}", "candidates", "finishReason",
+                            "PROHIBITED_CONTENT", "finishMessage",
+                            "Response stopped due to prohibited content.", "index", 0,
+                            "usageMetadata", usage));
+        return;
+    }
     if (strcmp(behaviour, "safety") == 0) {
         reply_set(r, 200,
                   json_pack("{s:[{s:s, s:i, s:[{s:s, s:s, s:b}]}], s:o}", "candidates",
@@ -519,6 +626,8 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
     char *answer = answer_text(items, false, behaviour);
     json_object_set_new(usage, "candidatesTokenCount",
                         json_integer((json_int_t)strlen(answer) / 4));
+    if (strcmp(behaviour, "thoughts") == 0) /* a thinking model: thoughts billed as output */
+        json_object_set_new(usage, "thoughtsTokenCount", json_integer(1000));
     const char *finish = strcmp(behaviour, "max_tokens") == 0 ? "MAX_TOKENS" : "STOP";
     reply_set(r, 200,
               json_pack("{s:[{s:{s:s, s:[{s:s}]}, s:s, s:i}], s:o, s:s, s:s}", "candidates",
@@ -584,6 +693,51 @@ static void openai(json_t *req, const char *auth, const char *echo, const char *
                                "invalid_request_error", NULL));
         return;
     }
+    if (cfg.reject_max_tokens && json_object_get(req, "max_tokens")) {
+        /* The exact refusal of OpenAI's reasoning models. */
+        json_t *e = openai_error("Unsupported parameter: 'max_tokens' is not supported with this "
+                                 "model. Use 'max_completion_tokens' instead.",
+                                 "invalid_request_error", "unsupported_parameter");
+        json_object_set_new(json_object_get(e, "error"), "param", json_string("max_tokens"));
+        reply_set(r, 400, e);
+        return;
+    }
+    const char *effort = json_string_value(json_object_get(req, "reasoning_effort"));
+    if (cfg.reasoning_values && json_object_get(req, "reasoning_effort")) {
+        bool taken = false;
+        char list[200] = "";
+        size_t i, n = json_array_size(cfg.reasoning_values);
+        json_t *v;
+        json_array_foreach(cfg.reasoning_values, i, v)
+        {
+            const char *name = or (json_string_value(v), "");
+            taken = taken || (effort && strcmp(effort, name) == 0);
+            size_t w = strlen(list);
+            snprintf(list + w, sizeof(list) - w, "%s'%s'",
+                     i == 0       ? ""
+                     : i + 1 == n ? ", and "
+                                  : ", ",
+                     name);
+        }
+        if (!taken) {
+            char msg[400];
+            if (n == 0)
+                snprintf(msg, sizeof(msg),
+                         "Unsupported parameter: 'reasoning_effort' is not supported with this "
+                         "model.");
+            else
+                snprintf(msg, sizeof(msg),
+                         "Unsupported value: 'reasoning_effort' does not support '%.40s' with "
+                         "this model. Supported values are: %s.",
+                         effort ? effort : "", list);
+            json_t *e = openai_error(msg, "invalid_request_error",
+                                     n == 0 ? "unsupported_parameter" : "unsupported_value");
+            json_object_set_new(json_object_get(e, "error"), "param",
+                                json_string("reasoning_effort"));
+            reply_set(r, 400, e);
+            return;
+        }
+    }
     if (strcmp(behaviour, "error_200") == 0) {
         reply_set(r, 200,
                   json_pack("{s:{s:i, s:s}}", "error", "code", 502, "message",
@@ -602,21 +756,50 @@ static void openai(json_t *req, const char *auth, const char *echo, const char *
     }
     json_t *items = answer_items(prospects, behaviour, echo);
     char *answer = answer_text(items, true, behaviour);
+    json_int_t reasoning_tokens = 0;
+    if (strncmp(behaviour, "think", 5) == 0) {
+        /* DeepSeek-R1 / Qwen3 behind llama.cpp or Ollama: the thinking inside content, with
+         * a decoy answer in it. think_open: the template opened the block in the prompt;
+         * think_only: the model ran out before closing it. */
+        char *with = malloc(strlen(answer) + 300);
+        const char *thought = "The prospect may be {\"results\":[{\"id\":\"zz\",\"intent\":"
+                              "\"High\"}]}; let me check the role.";
+        if (strcmp(behaviour, "think_open") == 0)
+            sprintf(with, "%s\n</think>\n\n%s", thought, answer);
+        else if (strcmp(behaviour, "think_only") == 0)
+            sprintf(with, "<think>%s", thought);
+        else
+            sprintf(with, "<think>\n%s\n</think>\n\n%s", thought, answer);
+        free(answer);
+        answer = with;
+        reasoning_tokens = 30;
+    }
     json_t *message =
         json_pack("{s:s, s:s, s:n}", "role", "assistant", "content", answer, "refusal");
+    if (strcmp(behaviour, "reasoning_content") == 0) {
+        /* vLLM / DeepSeek: the thinking beside the answer, never the answer. */
+        json_object_set_new(message, "reasoning_content",
+                            json_string("{\"results\":[]} would be wrong; the role decides."));
+        reasoning_tokens = 500;
+    }
     const char *finish = strcmp(behaviour, "max_tokens") == 0 ? "length" : "stop";
     if (strcmp(behaviour, "refusal") == 0) {
         json_object_set_new(message, "content", json_null());
         json_object_set_new(message, "refusal", json_string("I can't help with that."));
     }
+    /* OpenAI counts reasoning inside completion_tokens and breaks it out in the details. */
+    json_int_t completion = (json_int_t)(strlen(answer) / 4) + reasoning_tokens;
+    json_t *usage = json_pack("{s:I, s:I, s:I}", "prompt_tokens", (json_int_t)(req_len / 4),
+                              "completion_tokens", completion, "total_tokens",
+                              (json_int_t)(req_len / 4) + completion);
+    if (reasoning_tokens)
+        json_object_set_new(usage, "completion_tokens_details",
+                            json_pack("{s:I}", "reasoning_tokens", reasoning_tokens));
     reply_set(r, 200,
-              json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:o, s:n, s:s}], s:{s:I, s:I, s:I}}", "id",
+              json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:o, s:n, s:s}], s:o}", "id",
                         "chatcmpl-fake", "object", "chat.completion", "created", 1795935600,
                         "model", model, "choices", "index", 0, "message", message, "logprobs",
-                        "finish_reason", finish, "usage", "prompt_tokens",
-                        (json_int_t)(req_len / 4), "completion_tokens",
-                        (json_int_t)(strlen(answer) / 4), "total_tokens",
-                        (json_int_t)(req_len / 4 + strlen(answer) / 4)));
+                        "finish_reason", finish, "usage", usage));
     free(answer);
     json_decref(items);
     json_decref(prospects);
@@ -641,6 +824,12 @@ static void configure(json_t *c)
         snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "%s", or (json_string_value(v), ""));
     if ((v = json_object_get(c, "reject_json_schema")))
         cfg.reject_json_schema = json_is_true(v);
+    if ((v = json_object_get(c, "reject_max_tokens")))
+        cfg.reject_max_tokens = json_is_true(v);
+    if ((v = json_object_get(c, "reasoning_values"))) {
+        json_decref(cfg.reasoning_values);
+        cfg.reasoning_values = json_is_array(v) ? json_copy(v) : NULL;
+    }
     if ((v = json_object_get(c, "echo_key")))
         cfg.echo_key = json_is_true(v);
     if ((v = json_object_get(c, "bad_marker")))
@@ -666,10 +855,16 @@ struct conn_state {
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *body,
                                  const struct reply *r)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=UTF-8");
+    struct MHD_Response *resp;
+    if (r && r->raw) {
+        resp = MHD_create_response_from_buffer(strlen(r->raw), (void *)(uintptr_t)r->raw,
+                                               MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, "Content-Type", r->ctype);
+    } else {
+        char *text = json_dumps(body, JSON_COMPACT);
+        resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, "Content-Type", "application/json; charset=UTF-8");
+    }
     for (int i = 0; r && i < REPLY_HEADERS; i++)
         if (r->hdr_name[i][0])
             MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
@@ -791,6 +986,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
                                      "invalid_request_error", NULL));
     } else if (strcmp(behaviour, "close") == 0) {
         r.hang_up = true;
+    } else if (fixture_reply(behaviour, &r)) {
+        /* a server's error body, whichever wire asked */
     } else if (is_gemini) {
         char model[200];
         const char *m = url + 15;

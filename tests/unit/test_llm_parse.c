@@ -123,7 +123,7 @@ static void test_llm_parse__gemini_errors(void **state)
          "[{\"error\":{\"code\":504,\"message\":\"deadline\",\"status\":"
          "\"DEADLINE_EXCEEDED\"}}]",
          LS_LLM_RETRY, "DEADLINE_EXCEEDED"},
-        {502, "<html>bad gateway</html>", LS_LLM_RETRY, "non-JSON"},
+        {502, "<html>bad gateway</html>", LS_LLM_RETRY, "gemini: HTTP 502: bad gateway"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         r = gemini(cases[i].status, cases[i].body);
@@ -154,8 +154,10 @@ static void test_llm_parse__openai(void **state)
         enum ls_llm_kind kind;
         const char *msg;
     } cases[] = {
-        {200, "{\"error\":{\"code\":502,\"message\":\"upstream down\"}}", LS_LLM_BAD_ANSWER,
-         "HTTP 200 carrying an error: upstream down"},
+        {200, "{\"error\":{\"code\":502,\"message\":\"upstream down\"}}", LS_LLM_RETRY,
+         "HTTP 200 carrying an error 502: upstream down"},
+        {200, "{\"error\":{\"code\":401,\"message\":\"No auth credentials found\"}}", LS_LLM_FATAL,
+         "HTTP 200 carrying an error 401: No auth credentials found"},
         {200,
          "{\"choices\":[{\"message\":{\"content\":\"{\\\"res\"},\"finish_reason\":\"length\"}]}",
          LS_LLM_BAD_ANSWER, "finish_reason length"},
@@ -177,7 +179,7 @@ static void test_llm_parse__openai(void **state)
          "\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}",
          LS_LLM_FATAL, "Incorrect API key"},
         {400, "{\"error\":{\"code\":400,\"message\":\"bad\",\"type\":\"invalid_request_error\"}}",
-         LS_LLM_FATAL, "HTTP 400 400: bad"},
+         LS_LLM_FATAL, "openai: HTTP 400: bad"},
         {404, "{\"error\":\"model \\\"x\\\" not found, try pulling it first\"}", LS_LLM_FATAL,
          "try pulling it first"},
         {503, "{\"error\":{\"message\":\"server busy\",\"type\":\"api_error\",\"code\":null}}",
@@ -495,6 +497,127 @@ static void test_llm_parse__messages_are_utf8(void **state)
     assert_true(ok);
 }
 
+/* <think> blocks: removed wherever they are; a reply that is only reasoning has no answer. */
+static void test_llm_parse__think_blocks_stripped(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int rc;
+        const char *out;
+    } cases[] = {
+        {"<think>The lead is a CEO, {\"intent\":\"Low\"}?</think>\n{\"results\":[]}", LS_OK,
+         "\n{\"results\":[]}"},
+        {"Okay, the user wants JSON.\n</think>\n\n{\"results\":[]}", LS_OK, "\n\n{\"results\":[]}"},
+        {"<think>a</think>[1,<think>b</think>2]", LS_OK, "[1,2]"},
+        {"[1,2]<think>trailing thoughts never closed", LS_OK, "[1,2]"},
+        {"  <think>never closed {\"results\":[]}", LS_EPARSE, "  "},
+        {"<think></think>", LS_OK, ""},
+        {"no reasoning at all", LS_OK, "no reasoning at all"},
+        {"</think>", LS_OK, ""},
+        {"a</think>b</think>c", LS_OK, "b</think>c"}, /* only the first stray close opens it */
+        {"<think>x</thin", LS_EPARSE, ""},
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(cases); i++) {
+        struct ls_buf b;
+        ls_buf_init(&b, 4096);
+        int rc = ls_llm_strip_think(cases[i].in, strlen(cases[i].in), &b);
+        if (rc != cases[i].rc || strcmp(ls_buf_str(&b), cases[i].out) != 0) {
+            print_error("case %zu: rc %d, \"%s\"\n", i, rc, ls_buf_str(&b));
+            fail();
+        }
+        ls_buf_release(&b);
+    }
+    struct ls_buf small;
+    ls_buf_init(&small, 4);
+    assert_int_equal(ls_llm_strip_think("<think>x</think>12345", 21, &small), LS_ELIMIT);
+    ls_buf_release(&small);
+}
+
+#define ANSWER "{\\\"results\\\":[{\\\"id\\\":\\\"a\\\",\\\"intent\\\":\\\"High\\\"}]}"
+
+/*
+ * Reasoning replies as DeepSeek-R1 / Qwen3 behind llama.cpp, Ollama and vLLM
+ * send them: the thinking in <think> inside content, or in reasoning_content /
+ * reasoning beside it. Only the answer is read; reasoning tokens count as output.
+ */
+static void test_llm_parse__openai_reasoning_replies(void **state)
+{
+    (void)state;
+    struct ls_llm_reply r =
+        openai(200, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"<think>Maybe "
+                    "{\\\"results\\\":[]}.</think>" ANSWER "\"},\"finish_reason\":\"stop\"}],"
+                    "\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":250}}");
+    assert_int_equal(r.kind, LS_LLM_OK);
+    assert_string_equal(ls_buf_str(&r.text), "{\"results\":[{\"id\":\"a\",\"intent\":\"High\"}]}");
+    ls_llm_reply_release(&r);
+
+    r = openai(200, "{\"choices\":[{\"message\":{\"content\":\"" ANSWER
+                    "\",\"reasoning_content\":\"{\\\"results\\\":[\\\"decoy\\\"]}\"},"
+                    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,"
+                    "\"completion_tokens\":240,\"completion_tokens_details\":{"
+                    "\"reasoning_tokens\":200}}}");
+    assert_int_equal(r.kind, LS_LLM_OK);
+    assert_null(strstr(ls_buf_str(&r.text), "decoy"));
+    assert_int_equal(r.output_tokens, 240); /* OpenAI: reasoning is inside completion_tokens */
+    assert_int_equal(r.reasoning_tokens, 200);
+    ls_llm_reply_release(&r);
+
+    /* A server that counts reasoning apart: completion below reasoning cannot include it. */
+    r = openai(200, "{\"choices\":[{\"message\":{\"content\":\"" ANSWER "\"},"
+                    "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":40,"
+                    "\"completion_tokens_details\":{\"reasoning_tokens\":200}}}");
+    assert_int_equal(r.output_tokens, 240);
+    ls_llm_reply_release(&r);
+
+    r = openai(200, "{\"choices\":[{\"message\":{\"content\":\"\",\"reasoning\":\"thinking\"},"
+                    "\"finish_reason\":\"stop\"}]}");
+    assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+    assert_non_null(strstr(r.error, "no content (only reasoning)"));
+    ls_llm_reply_release(&r);
+
+    r = openai(200, "{\"choices\":[{\"message\":{\"content\":null,\"reasoning_content\":\"t\"},"
+                    "\"finish_reason\":\"length\"}],\"usage\":{\"completion_tokens\":256,"
+                    "\"completion_tokens_details\":{\"reasoning_tokens\":256}}}");
+    assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+    assert_non_null(strstr(r.error, "finish_reason length (reasoning used up the tokens)"));
+    assert_int_equal(r.output_tokens, 256);
+    ls_llm_reply_release(&r);
+
+    r = openai(200, "{\"choices\":[{\"message\":{\"content\":\"<think>the answer would be "
+                    "High\"},\"finish_reason\":\"stop\"}]}");
+    assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+    assert_non_null(strstr(r.error, "all reasoning"));
+    ls_llm_reply_release(&r);
+
+    /* Gemini: thought tokens are billed as output. */
+    r = gemini(200, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"[]\"}]},"
+                    "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":10,"
+                    "\"candidatesTokenCount\":5,\"thoughtsTokenCount\":300}}");
+    assert_int_equal(r.output_tokens, 305);
+    assert_int_equal(r.reasoning_tokens, 300);
+    ls_llm_reply_release(&r);
+}
+#undef ANSWER
+
+/* Gemini's own words for a block or an early stop reach the error. */
+static void test_llm_parse__gemini_block_and_finish_messages(void **state)
+{
+    (void)state;
+    struct ls_llm_reply r =
+        gemini(200, "{\"promptFeedback\":{\"blockReason\":\"OTHER\",\"blockReasonMessage\":"
+                    "\"The prompt was blocked due to unknown reasons.\"}}");
+    assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+    assert_string_equal(r.error, "gemini blocked the prompt: OTHER: The prompt was blocked due to "
+                                 "unknown reasons.");
+    ls_llm_reply_release(&r);
+    r = gemini(200, "{\"candidates\":[{\"finishReason\":\"PROHIBITED_CONTENT\",\"finishMessage\":"
+                    "\"Response stopped due to prohibited content.\",\"index\":0}]}");
+    assert_string_equal(r.error, "gemini stopped early: finishReason PROHIBITED_CONTENT: Response "
+                                 "stopped due to prohibited content.");
+    ls_llm_reply_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +631,9 @@ int main(void)
         cmocka_unit_test(test_llm_parse__answer_invalid_items),
         cmocka_unit_test(test_llm_parse__answer_duplicate_ids),
         cmocka_unit_test(test_llm_parse__messages_are_utf8),
+        cmocka_unit_test(test_llm_parse__think_blocks_stripped),
+        cmocka_unit_test(test_llm_parse__openai_reasoning_replies),
+        cmocka_unit_test(test_llm_parse__gemini_block_and_finish_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

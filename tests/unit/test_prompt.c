@@ -142,6 +142,58 @@ static void test_prompt__gemini_body_shape(void **state)
     drop(fx);
 }
 
+/* The output cap under the name the server takes, and reasoning_effort only when asked. */
+static void test_prompt__openai_tokens_and_reasoning(void **state)
+{
+    (void)state;
+    struct fixture *fx = make();
+    struct ls_prompt p = {&fx->offer, fx->pl, 2, NONCE};
+    struct ls_prompt_openai_opts opts = {.max_completion_tokens = true, .reasoning = "minimal"};
+    struct ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    assert_int_equal(ls_prompt_openai_body(&p, "gpt-5-nano", &opts, &b), LS_OK);
+    json_error_t e;
+    json_t *j = json_loadb(b.data, b.len, 0, &e);
+    assert_non_null(j);
+    assert_null(json_object_get(j, "max_tokens"));
+    assert_int_equal(json_integer_value(json_object_get(j, "max_completion_tokens")),
+                     ls_prompt_max_tokens(2));
+    assert_string_equal(json_string_value(json_object_get(j, "reasoning_effort")), "minimal");
+    json_decref(j);
+    ls_buf_release(&b);
+    opts.reasoning = ""; /* dropped after a refusal: not sent at all */
+    ls_buf_init(&b, 1 << 20);
+    assert_int_equal(ls_prompt_openai_body(&p, "gpt-5-nano", &opts, &b), LS_OK);
+    assert_null(strstr(b.data, "reasoning_effort"));
+    ls_buf_release(&b);
+    drop(fx);
+
+    static const struct {
+        const char *model, *want;
+    } cases[] = {
+        {"gpt-5", "minimal"},
+        {"gpt-5-mini", "minimal"},
+        {"gpt-5-nano-2025-08-07", "minimal"},
+        {"openai/gpt-5-mini", "minimal"},
+        {"o3", "low"},
+        {"o4-mini", "low"},
+        {"o1-2024-12-17", "low"},
+        {"gpt-5.1", NULL},
+        {"gpt-5.2-mini", NULL},
+        {"gpt-4o-mini", NULL},
+        {"gpt-4.1-nano", NULL},
+        {"llama3.1", NULL},
+        {"o", NULL},
+        {"o30", NULL},
+        {"deepseek-r1", NULL},
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(cases); i++) {
+        const char *got = ls_prompt_default_reasoning(cases[i].model);
+        if (cases[i].want == NULL ? got != NULL : got == NULL || strcmp(got, cases[i].want) != 0)
+            fail_msg("%s: got %s", cases[i].model, got ? got : "NULL");
+    }
+}
+
 static void test_prompt__openai_body_shape(void **state)
 {
     (void)state;
@@ -149,7 +201,8 @@ static void test_prompt__openai_body_shape(void **state)
     struct ls_prompt p = {&fx->offer, fx->pl, 2, NONCE};
     struct ls_buf b;
     ls_buf_init(&b, 1 << 20);
-    assert_int_equal(ls_prompt_openai_body(&p, "gpt-4o-mini", false, &b), LS_OK);
+    struct ls_prompt_openai_opts schema = {0}, jo = {.json_object = true};
+    assert_int_equal(ls_prompt_openai_body(&p, "gpt-4o-mini", &schema, &b), LS_OK);
     json_error_t e;
     json_t *j = json_loadb(b.data, b.len, 0, &e);
     assert_non_null(j);
@@ -169,11 +222,14 @@ static void test_prompt__openai_body_shape(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(js, "schema"), "type")),
                         "object");
     assert_int_equal(json_number_value(json_object_get(j, "temperature")), 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "max_tokens")), ls_prompt_max_tokens(2));
+    assert_null(json_object_get(j, "max_completion_tokens"));
+    assert_null(json_object_get(j, "reasoning_effort"));
     json_decref(data);
     json_decref(j);
     ls_buf_release(&b);
     ls_buf_init(&b, 1 << 20);
-    assert_int_equal(ls_prompt_openai_body(&p, "llama3", true, &b), LS_OK);
+    assert_int_equal(ls_prompt_openai_body(&p, "llama3", &jo, &b), LS_OK);
     j = json_loadb(b.data, b.len, 0, &e);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(j, "response_format"), "type")),
@@ -363,7 +419,8 @@ static void test_prompt__injection_bodies_are_json(void **state)
             struct ls_prompt p = {&fx->offer, pl, 3, NONCE};
             struct ls_buf b;
             ls_buf_init(&b, 1 << 20);
-            assert_int_equal(wire ? ls_prompt_openai_body(&p, "m", false, &b)
+            struct ls_prompt_openai_opts opts = {0};
+            assert_int_equal(wire ? ls_prompt_openai_body(&p, "m", &opts, &b)
                                   : ls_prompt_gemini_body(&p, true, &b),
                              LS_OK);
             json_t *j = json_loadb(b.data, b.len, 0, &e);
@@ -392,6 +449,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prompt__gemini_body_shape),
         cmocka_unit_test(test_prompt__openai_body_shape),
+        cmocka_unit_test(test_prompt__openai_tokens_and_reasoning),
         cmocka_unit_test(test_prompt__ids),
         cmocka_unit_test(test_prompt__injection_stays_in_its_record),
         cmocka_unit_test(test_prompt__injection_bodies_are_json),
