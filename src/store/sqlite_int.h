@@ -68,6 +68,8 @@ enum stmt_id {
     ST_UPLOAD_IN_USE,
     ST_UPLOAD_DELETE,
     ST_LEAD_INSERT,
+    ST_LEAD_DUP,
+    ST_UPLOAD_EXTRA,
     ST_JOB_INSERT,
     ST_JOB_GET,
     ST_JOB_GET_WS,
