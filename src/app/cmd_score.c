@@ -31,15 +31,19 @@
 #define REJECTS_SHOWN 20
 
 static const char usage_text[] =
-    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|json] [--db PATH]\n"
-    "                       [--workspace NAME]\n"
+    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|csv-excel|json]\n"
+    "                       [--columns LIST] [--dedupe mark|drop] [--db PATH] [--workspace NAME]\n"
     "\n"
     "Scores every lead in a CSV against an offer and prints the ranked results.\n"
     "\n"
     "  --offer FILE    offer JSON: {\"name\", \"value_props\": [...], \"ideal_use_cases\": [...]}\n"
     "  --leads FILE    leads CSV (name, role, company, industry, location, linkedin_bio)\n"
     "  --out FILE      write results here instead of standard output\n"
-    "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
+    "  --format F      json (as GET /results, the default), csv (as GET /results/export) or\n"
+    "                  csv-excel (UTF-8 BOM, CRLF, the file's own delimiter)\n"
+    "  --columns LIST  the CSV columns, as ?columns= of GET /results/export\n"
+    "  --dedupe MODE   mark (the default: repeated rows scored once, marked duplicate_of)\n"
+    "                  or drop (repeated rows left out)\n"
     "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
     "  --workspace W   the store's workspace to keep it in (default: default)\n"
     "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
@@ -52,6 +56,8 @@ static const char usage_text[] =
 
 struct opts {
     const char *offer, *leads, *out, *db, *workspace;
+    const char *columns; /* --columns, or NULL: the default */
+    bool drop_duplicates;
     int64_t ws;
     enum ls_export_format format;
     struct ls_config *cfg;
@@ -64,7 +70,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"out", required_argument, NULL, 'O'},         {"format", required_argument, NULL, 'f'},
         {"db", required_argument, NULL, 'd'},          {"help", no_argument, NULL, 'h'},
         {"ai-provider", required_argument, NULL, 'a'}, {"ai-model", required_argument, NULL, 'm'},
-        {"workspace", required_argument, NULL, 'w'},   {NULL, 0, NULL, 0},
+        {"workspace", required_argument, NULL, 'w'},   {"columns", required_argument, NULL, 'c'},
+        {"dedupe", required_argument, NULL, 'D'},      {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -72,6 +79,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
         switch (c) {
         case 'w':
             o->workspace = optarg;
+            break;
+        case 'c':
+            o->columns = optarg;
+            break;
+        case 'D':
+            if (strcmp(optarg, "mark") != 0 && strcmp(optarg, "drop") != 0) {
+                fprintf(stderr, "leadscore score: --dedupe must be mark or drop (got '%s')\n",
+                        optarg);
+                return LS_EXIT_USAGE;
+            }
+            o->drop_duplicates = strcmp(optarg, "drop") == 0;
             break;
         case 'a':
             snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
@@ -96,8 +114,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 o->format = LS_EXPORT_JSON;
             } else if (strcmp(optarg, "csv") == 0) {
                 o->format = LS_EXPORT_CSV;
+            } else if (strcmp(optarg, "csv-excel") == 0) {
+                o->format = LS_EXPORT_CSV_EXCEL;
             } else {
-                fprintf(stderr, "leadscore score: --format must be csv or json (got '%s')\n",
+                fprintf(stderr,
+                        "leadscore score: --format must be csv, csv-excel or json (got '%s')\n",
                         optarg);
                 return LS_EXIT_USAGE;
             }
@@ -175,8 +196,8 @@ static void on_reject(void *ud, uint64_t line, const char *msg)
 
 /* Streams the CSV into a new upload; exit status on failure. */
 static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config *cfg,
-                      const char *path, const unsigned char *hash, int64_t *upload_id,
-                      struct ls_csv_stats *stats)
+                      const char *path, const unsigned char *hash, bool drop_duplicates,
+                      int64_t *upload_id, struct ls_csv_stats *stats)
 {
     struct ls_err err = {0};
     FILE *f = fopen(path, "rb");
@@ -192,6 +213,7 @@ static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
+    in.up->drop_duplicates = drop_duplicates;
     struct ls_csv_in *csv = ls_csv_in_new(&cfg->csv, on_lead, on_reject, &in);
     char *chunk = ls_xmalloc(READ_CHUNK);
     size_t n;
@@ -238,8 +260,8 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
     struct ls_export *e = ls_export_new(store, job, NULL, o->format);
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
-    int rc;
-    while ((rc = ls_export_next(e, &b, &err)) > 0) {
+    int rc = ls_export_prepare(e, o->columns, &err); /* checked before scoring: see prepare() */
+    while (rc == LS_OK && (rc = ls_export_next(e, &b, &err)) > 0) {
         if (b.len >= 64 * 1024) {
             fwrite(b.data, 1, b.len, f);
             ls_buf_reset(&b);
@@ -306,6 +328,20 @@ static int hash_file(const char *path, unsigned char out[LS_SHA256_LEN])
     return 0;
 }
 
+/* --columns against the file's own headers, before any lead is scored. */
+static int check_columns(struct ls_store *store, const struct opts *o, int64_t upload_id)
+{
+    struct ls_job like = {.workspace = o->ws, .upload_id = upload_id};
+    struct ls_err err = {0};
+    struct ls_export *e = ls_export_new(store, &like, NULL, o->format);
+    int rc = ls_export_prepare(e, o->columns, &err);
+    ls_export_free(e);
+    if (rc == LS_OK)
+        return 0;
+    fprintf(stderr, "leadscore score: --columns: %s\n", err.msg);
+    return rc == LS_EINVAL ? LS_EXIT_USAGE : LS_EXIT_SOFTWARE;
+}
+
 /*
  * The offer, upload and job of this run. With --db, the same offer, the same
  * file and the same provider find the run an earlier invocation left
@@ -332,13 +368,16 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
         struct ls_upload_info u;
         if (ls_store_upload_get(store, o->ws, upload_id, &u, &err) != LS_OK)
             goto fail;
+        ls_upload_info_release(&u);
         memset(stats, 0, sizeof(*stats));
         stats->accepted = (uint64_t)u.accepted;
         stats->rejected = (uint64_t)u.rejected;
-    } else if ((rc = load_leads(store, o->ws, cfg, o->leads, o->db ? hash : NULL, &upload_id,
-                                stats))) {
+    } else if ((rc = load_leads(store, o->ws, cfg, o->leads, o->db ? hash : NULL,
+                                o->drop_duplicates, &upload_id, stats))) {
         return rc;
     }
+    if (o->columns && (rc = check_columns(store, o, upload_id)))
+        return rc;
     memset(job, 0, sizeof(*job));
     job->workspace = o->ws;
     job->offer_id = offer_id;

@@ -28,8 +28,9 @@ struct upload {
     struct ls_store_upload *up;
     struct ls_multipart *mp;
     bool saw_file;
-    bool in_file; /* the multipart reader is inside the "file" part */
-    bool failed;  /* a reply was sent; ignore the rest of the body */
+    bool in_file;         /* the multipart reader is inside the "file" part */
+    bool failed;          /* a reply was sent; ignore the rest of the body */
+    bool drop_duplicates; /* ?dedupe=drop (issue #9) */
     char filename[256];
     uint64_t bytes;
     json_t *errors; /* the first ERRORS_MAX rejected rows */
@@ -112,6 +113,7 @@ static int start(struct upload *u)
         fail_err(u, &err);
         return err.code;
     }
+    u->up->drop_duplicates = u->drop_duplicates;
     u->csv = ls_csv_in_new(&u->req->app->cfg.csv, on_lead, on_reject, u);
     return LS_OK;
 }
@@ -196,6 +198,19 @@ int ls_h_upload_begin(struct ls_req *req)
     req->state = u;
     req->cleanup = upload_cleanup;
     struct ls_err err = {0};
+    const char *dedupe = ls_req_query(req, "dedupe");
+    if (dedupe && strcmp(dedupe, "drop") != 0 && strcmp(dedupe, "mark") != 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "dedupe must be mark (keep duplicates, marked) or drop (leave them out); got "
+                 "\"%.40s\"",
+                 dedupe);
+        ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg,
+                       json_pack("{s:s}", "parameter", "dedupe"));
+        u->failed = true;
+        return LS_OK;
+    }
+    u->drop_duplicates = dedupe && strcmp(dedupe, "drop") == 0;
     if (ls_req_content_type_is(req, "multipart/form-data")) {
         char boundary[LS_MULTIPART_BOUNDARY_MAX + 1];
         if (ls_multipart_boundary(ls_req_header(req, "Content-Type"), boundary, sizeof(boundary),
@@ -277,6 +292,12 @@ int ls_h_upload_end(struct ls_req *req)
         ls_metrics_upload(false, 0, 0);
         return ls_reply_err(req, &err, NULL);
     }
+    /* What was stored: with dedupe=drop, fewer than were accepted (issue #9). */
+    struct ls_upload_info info = {.accepted = (int64_t)st.accepted};
+    if (ls_store_upload_get(req->app->store, req->auth.workspace, id, &info, &err) != LS_OK)
+        info.accepted = (int64_t)st.accepted; /* committed all the same: report what was read */
+    ls_upload_info_release(&info);
+    st.accepted = (uint64_t)info.accepted;
     ls_metrics_upload(true, st.accepted, st.rejected);
     ls_log(LS_LOG_INFO, "upload.stored", "req=%s upload=%lld accepted=%llu rejected=%llu", req->id,
            (long long)id, (unsigned long long)st.accepted, (unsigned long long)st.rejected);
@@ -287,6 +308,7 @@ int ls_h_upload_end(struct ls_req *req)
                              (json_int_t)id, "count", (json_int_t)st.accepted, "rejected",
                              (json_int_t)st.rejected, "errors", u->errors, "encoding",
                              st.is_cp1252 ? "windows-1252" : "utf-8", "filename", u->filename);
+    json_object_set_new(body, "duplicates", json_integer((json_int_t)info.duplicates));
     char loc[48];
     snprintf(loc, sizeof(loc), "/uploads/%lld", (long long)id);
     const char *headers[] = {"Location", loc, NULL};

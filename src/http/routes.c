@@ -9,7 +9,7 @@
 
 #define JSON      "application/json"
 #define RESULTS_Q "intent min_score max_score q sort limit offset"
-#define EXPORT_Q  "format intent min_score max_score q"
+#define EXPORT_Q  "format columns intent min_score max_score q"
 #define SUMMARY_Q "intent min_score max_score q"
 
 /* clang-format off */
@@ -36,10 +36,10 @@ static const struct ls_route routes[] = {
      LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_offer_get, NULL, NULL, NULL},
     {"DELETE", "/offers/{id}", "Delete an offer (finished jobs keep their results)", NULL,
      LS_DOC_NONE, 200, JSON, LS_ROLE_MEMBER, LS_BODY_NONE, ls_h_offer_delete, NULL, NULL, NULL},
-    {"POST",   "/leads/upload", "Upload a leads CSV and make it the current lead set", "filename",
+    {"POST",   "/leads/upload", "Upload a leads CSV and make it the current lead set", "filename dedupe",
      LS_DOC_CSV, 201, JSON, LS_ROLE_MEMBER, LS_BODY_STREAM, NULL, ls_h_upload_begin,
      ls_h_upload_chunk, ls_h_upload_end},
-    {"POST",   "/uploads", "Upload a leads CSV and make it the current lead set", "filename",
+    {"POST",   "/uploads", "Upload a leads CSV and make it the current lead set", "filename dedupe",
      LS_DOC_CSV, 201, JSON, LS_ROLE_MEMBER, LS_BODY_STREAM, NULL, ls_h_upload_begin,
      ls_h_upload_chunk, ls_h_upload_end},
     {"GET",    "/uploads", "List uploads, newest first", "limit offset", LS_DOC_NONE, 200, JSON,
