@@ -261,7 +261,7 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
     int rc = ls_export_prepare(e, o->columns, &err); /* checked before scoring: see prepare() */
-    while (rc == LS_OK && (rc = ls_export_next(e, &b, &err)) > 0) {
+    while (rc >= 0 && (rc = ls_export_next(e, &b, &err)) > 0) {
         if (b.len >= 64 * 1024) {
             fwrite(b.data, 1, b.len, f);
             ls_buf_reset(&b);
