@@ -169,6 +169,19 @@ static int field(struct ls_buf *b, const struct ls_result *r, enum ls_field f)
     return ls_json_str(b, r->lead.f[f], r->lead.len[f]);
 }
 
+/*
+ * A header the file repeats: an object takes each key once, so the first
+ * column of that name is the one "extra" shows (the export has them all).
+ */
+static bool repeated_name(const struct ls_lead *l, size_t i)
+{
+    for (size_t k = 0; k < i; k++) {
+        if (strcmp(l->extra_name[k], l->extra_name[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Issue #9: what the row came with, so that a CRM can join the result back. */
 static int identity_json(const struct ls_result *r, struct ls_buf *b)
 {
@@ -189,9 +202,13 @@ static int identity_json(const struct ls_result *r, struct ls_buf *b)
     rc |= ls_buf_adds(b, ",\"linkedin_bio\":");
     rc |= field(b, r, LS_F_BIO);
     rc |= ls_buf_adds(b, ",\"extra\":{");
+    bool first = true;
     for (size_t i = 0; i < r->lead.n_extra; i++) {
-        if (i)
+        if (repeated_name(&r->lead, i))
+            continue;
+        if (!first)
             rc |= ls_buf_addc(b, ',');
+        first = false;
         rc |= ls_json_cstr(b, r->lead.extra_name[i]);
         rc |= ls_buf_addc(b, ':');
         rc |= ls_json_str(b, r->lead.extra[i], r->lead.extra_len[i]);

@@ -82,7 +82,8 @@ void ls_result_combine(struct ls_result *r, const struct ls_rule_score *rs,
  * After the seed's keys and "ai" come the lead's identity (issue #9):
  * "lead_id" (string; null when upload_id is 0), "line", "email",
  * "linkedin_url", "external_id", "linkedin_bio", "extra" (an object of the
- * upload's other columns, original header -> value, in file order) and
+ * upload's other columns, original header -> value, in file order; of a
+ * header the file repeats, the first column) and
  * "duplicate_of" (the lead_id of the earlier row this one repeats, or null).
  * Besides the points ("breakdown") it has "factors": one object per rule
  * factor, in the order role, industry, completeness, each {"factor",
