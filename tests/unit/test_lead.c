@@ -27,10 +27,16 @@ static void test_lead__dup_key_table(void **state)
         /* Inner spaces of an email are kept: it is not the same address. */
         {"Ann", "Acme", "ann @example.com", "e:ann @example.com"},
         /* No email: name and company, each trimmed, folded, spaces collapsed. */
-        {"  Jane   DOE ", "Acme\tInc", "", "n:jane doe\x1f" "acme inc"},
-        {"jane doe", "ACME INC", "   ", "n:jane doe\x1f" "acme inc"},
+        {"  Jane   DOE ", "Acme\tInc", "",
+         "n:jane doe\x1f"
+         "acme inc"},
+        {"jane doe", "ACME INC", "   ",
+         "n:jane doe\x1f"
+         "acme inc"},
         /* Non-ASCII letters are compared as they are. */
-        {"Zoë", "Ørsted", "", "n:zoë\x1f" "Ørsted"},
+        {"Zoë", "Ørsted", "",
+         "n:zoë\x1f"
+         "Ørsted"},
         /* No email and no company (or no name): never a duplicate. */
         {"Jane Doe", "", "", NULL},
         {"", "Acme", "", NULL},
