@@ -293,7 +293,6 @@ struct sq_upload {
     int64_t ws;
     int64_t id;
     int64_t next_idx;
-    int64_t n_dups;    /* rows that repeat an earlier one (marked or dropped) */
     char *extra_names; /* owned; the extra column names as a JSON array, NULL: none */
     int64_t n_errors;
     struct pending_lead *rows; /* owned; UPLOAD_BATCH entries */
@@ -332,26 +331,11 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
     sqlite3_stmt *st = rc ? NULL : ls_sq_stmt(c, ST_LEAD_INSERT, err);
     if (rc == LS_OK && st == NULL)
         rc = err ? err->code : LS_EIO;
-    int64_t idx = up->next_idx, dups = up->n_dups;
     for (size_t i = 0; i < up->n_rows && rc == LS_OK; i++) {
         const struct pending_lead *p = &up->rows[i];
-        /*
-         * Issue #9: the first earlier row with the same key, found in the
-         * index (this transaction sees the rows it stored before it), so the
-         * marking costs one lookup per row and no memory per row.
-         */
-        int64_t first = 0;
-        if (p->has_key)
-            rc = ls_sq_in_txn(c, ST_LEAD_DUP, up->id, p->key, true, &first, "finding duplicates",
-                              err);
-        if (rc)
-            break;
-        dups += first != 0;
-        if (first && up->base.drop_duplicates)
-            continue; /* left out: the idx stays dense */
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, up->id);
-        sqlite3_bind_int64(st, 2, idx++);
+        sqlite3_bind_int64(st, 2, up->next_idx + (int64_t)i);
         sqlite3_bind_int64(st, 3, p->line);
         for (int f = 0; f < LS_F_ALL; f++) {
             if (f >= LS_F_COUNT && p->len[f] == 0)
@@ -369,10 +353,7 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
             sqlite3_bind_int64(st, 14, p->key);
         else
             sqlite3_bind_null(st, 14);
-        if (first)
-            sqlite3_bind_int64(st, 15, first - 1);
-        else
-            sqlite3_bind_null(st, 15);
+        sqlite3_bind_null(st, 15); /* duplicate_of: marked at commit */
         int step = sqlite3_step(st);
         if (step != SQLITE_DONE)
             rc = ls_sq_fail(c->db, step, "storing leads", err);
@@ -394,8 +375,7 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
     ls_sq_rollback(c);
     ls_sq_release(up->s, c);
     if (rc == LS_OK) {
-        up->next_idx = idx;
-        up->n_dups = dups;
+        up->next_idx += (int64_t)up->n_rows;
         up->n_rows = 0;
         ls_buf_reset(&up->text);
         for (size_t i = 0; i < up->n_errs; i++)
@@ -536,11 +516,19 @@ int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats 
     rc = ls_sq_begin(up->s, c, false, err);
     if (rc)
         goto out;
+    /* Issue #9: duplicates, marked (and with drop_duplicates, left out) in the commit. */
+    int64_t dups = 0, dropped = 0;
+    rc = ls_sq_in_txn(c, ST_LEADS_MARK_DUPS, up->id, 0, false, &dups, "marking duplicates", err);
+    if (rc == LS_OK && dups && up->base.drop_duplicates)
+        rc = ls_sq_in_txn(c, ST_LEADS_DROP_DUPS, up->id, 0, false, &dropped,
+                          "leaving duplicates out", err);
+    if (rc)
+        goto out;
     sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_READY, err);
     rc = st ? LS_OK : LS_EIO;
     if (rc == LS_OK) {
         sqlite3_bind_int64(st, 1, up->id);
-        sqlite3_bind_int64(st, 2, up->next_idx); /* = accepted, less the dropped duplicates */
+        sqlite3_bind_int64(st, 2, up->next_idx - dropped); /* the leads stored */
         sqlite3_bind_int64(st, 3, (int64_t)stats->rejected);
         /* A reader that does not say (before issue #9) read UTF-8 or Windows-1252. */
         ls_sq_bind_cstr(st, 4,
@@ -556,7 +544,8 @@ int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats 
         ls_sq_bind_cstr(st, 10, stats->warning);
         if (up->extra_names)
             ls_sq_bind_cstr(st, 11, up->extra_names);
-        sqlite3_bind_int64(st, 12, up->n_dups);
+        sqlite3_bind_int64(st, 12, dups);
+        sqlite3_bind_int64(st, 13, dropped);
         rc = ls_sq_step_done(c, st, "finishing the upload", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) != 1)

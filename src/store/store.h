@@ -287,9 +287,11 @@ struct ls_store {
 struct ls_store_upload {
     struct ls_store *st; /* borrowed */
     /*
-     * Set by the caller before the first lead (issue #9, ?dedupe=drop): a
-     * row that repeats an earlier one is left out instead of being stored
-     * with duplicate_of. Either way it is counted in the upload's duplicates.
+     * Set by the caller before the commit (issue #9, ?dedupe=drop): a row
+     * that repeats an earlier one is left out instead of being kept with
+     * duplicate_of. Either way it is counted in the upload's duplicates.
+     * The other leads keep their idx (and lead_id), so the upload's idx then
+     * has gaps; accepted counts the leads kept.
      */
     bool drop_duplicates;
 };

@@ -324,11 +324,13 @@ static const char *const migrations[] = {
      * (NULL: none), its other columns as a JSON array of strings in the
      * upload's column order (NULL: none), the hash of its duplicate key
      * (ls_lead_dup_hash; NULL: no key) and the idx of the earlier lead it
-     * repeats (NULL: none). The partial index finds an earlier lead with
-     * the same key as each row is stored, so marking duplicates needs no
-     * memory per row. An upload keeps how it was read and the names of its
-     * extra columns (a JSON array, file order; NULL: none). Rows stored
-     * before read as having none of these.
+     * repeats (NULL: none), marked by one sorting pass at commit
+     * (ST_LEADS_MARK_DUPS). Not by an index on the key: its random keys
+     * rewrite most of the index's pages at every batch commit, which tripled
+     * the cost of storing a million leads. An upload keeps how it was read,
+     * the names of its extra columns (a JSON array, file order; NULL: none),
+     * its duplicates and how many of them were left out (dropped: its idx
+     * then has gaps). Rows stored before read as having none of these.
      */
     "ALTER TABLE leads ADD COLUMN email TEXT;"
     "ALTER TABLE leads ADD COLUMN linkedin_url TEXT;"
@@ -336,13 +338,13 @@ static const char *const migrations[] = {
     "ALTER TABLE leads ADD COLUMN extra TEXT;"
     "ALTER TABLE leads ADD COLUMN dup_key INTEGER;"
     "ALTER TABLE leads ADD COLUMN duplicate_of INTEGER;"
-    "CREATE INDEX leads_dup ON leads(upload_id, dup_key) WHERE dup_key IS NOT NULL;"
     "ALTER TABLE uploads ADD COLUMN delimiter TEXT NOT NULL DEFAULT ',';"
     "ALTER TABLE uploads ADD COLUMN skipped_lines INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE uploads ADD COLUMN missing_fields INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE uploads ADD COLUMN warning TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE uploads ADD COLUMN extra_columns TEXT;"
-    "ALTER TABLE uploads ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;",
+    "ALTER TABLE uploads ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE uploads ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -471,14 +473,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPLOAD_ERRORS] = "SELECT line, error FROM upload_errors WHERE upload_id = ?1 AND "
                          "EXISTS (SELECT 1 FROM uploads WHERE id = ?1 AND workspace_id = ?4) "
                          "ORDER BY seq LIMIT ?2",
-    /* idx runs 0..accepted-1 within an upload, so an offset is a key range, not a scan. */
+    /*
+     * idx runs 0..accepted-1 within an upload, so an offset is a key range,
+     * not a scan - unless duplicates were left out (dropped > 0): then the
+     * offset is counted in the primary key.
+     */
     [ST_UPLOAD_LEADS] = "SELECT idx, line, name, role, company, industry, location, bio "
-                        "FROM leads WHERE upload_id = ?1 AND idx >= ?3 AND EXISTS (SELECT 1 "
-                        "FROM uploads WHERE id = ?1 AND workspace_id = ?4) ORDER BY idx LIMIT ?2",
+                        "FROM leads WHERE upload_id = ?1 AND idx >= CASE WHEN (SELECT dropped "
+                        "FROM uploads WHERE id = ?1) = 0 THEN ?3 ELSE (SELECT idx FROM leads "
+                        "WHERE upload_id = ?1 ORDER BY idx LIMIT 1 OFFSET ?3) END AND EXISTS "
+                        "(SELECT 1 FROM uploads WHERE id = ?1 AND workspace_id = ?4) ORDER BY "
+                        "idx LIMIT ?2",
     [ST_UPLOAD_READY] = "UPDATE uploads SET status = 'ready', accepted = ?2, rejected = ?3, "
                         "encoding = ?4, owner = 0, committed_ms = ?5, delimiter = ?7, "
                         "skipped_lines = ?8, missing_fields = ?9, warning = ?10, "
-                        "extra_columns = ?11, duplicates = ?12 "
+                        "extra_columns = ?11, duplicates = ?12, dropped = ?13 "
                         "WHERE id = ?1 AND status = 'loading' AND owner = ?6",
     [ST_UPLOAD_GET] = "SELECT " UPLOAD_COLS
                       " FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND status = 'ready'",
@@ -495,9 +504,18 @@ static const char *const stmt_sql[ST_COUNT] = {
                        "location, bio, email, linkedin_url, external_id, extra, dup_key, "
                        "duplicate_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
                        "?13, ?14, ?15)",
-    /* The first lead of upload ?1 with duplicate key ?2, as idx + 1; 0 when none. */
-    [ST_LEAD_DUP] = "SELECT coalesce(min(idx) + 1, 0) FROM leads WHERE upload_id = ?1 AND "
-                    "dup_key = ?2",
+    /*
+     * Issue #9, at commit: each lead of upload ?1 whose key an earlier lead
+     * has gets that first lead's idx. One pass over the upload in key order
+     * (SQLite's sorter spills to temporary files, so memory stays bounded),
+     * then a key lookup per duplicate; the changes are the duplicates.
+     */
+    [ST_LEADS_MARK_DUPS] =
+        "UPDATE leads SET duplicate_of = d.first FROM (SELECT idx, first FROM (SELECT idx, "
+        "min(idx) OVER (PARTITION BY dup_key) AS first FROM leads WHERE upload_id = ?1 AND "
+        "dup_key IS NOT NULL) WHERE first < idx) AS d WHERE leads.upload_id = ?1 AND "
+        "leads.idx = d.idx",
+    [ST_LEADS_DROP_DUPS] = "DELETE FROM leads WHERE upload_id = ?1 AND duplicate_of IS NOT NULL",
     /* ?7: 0 for a queued job, or this instance for one created already claimed. */
     [ST_JOB_INSERT] =
         "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, started_ms, "

@@ -265,12 +265,27 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     parse_csv(r.body, r.len, ',', &t);
     h_resp_free(&r);
     /* The 13 columns of before, the 5 identity columns, then the extra columns in file order. */
-    static const char *const head[] = {
-        "name",        "role",         "company",     "intent",          "score",
-        "reasoning",   "industry",     "location",    "rule_score",      "ai_score",
-        "role_points", "industry_points", "completeness_points", "lead_id", "line",
-        "email",       "linkedin_url", "external_id", "Lead Source",     "Owner; Team",
-        "Notes"};
+    static const char *const head[] = {"name",
+                                       "role",
+                                       "company",
+                                       "intent",
+                                       "score",
+                                       "reasoning",
+                                       "industry",
+                                       "location",
+                                       "rule_score",
+                                       "ai_score",
+                                       "role_points",
+                                       "industry_points",
+                                       "completeness_points",
+                                       "lead_id",
+                                       "line",
+                                       "email",
+                                       "linkedin_url",
+                                       "external_id",
+                                       "Lead Source",
+                                       "Owner; Team",
+                                       "Notes"};
     assert_int_equal(t.n_cells[0], 21);
     for (int c = 0; c < 21; c++)
         assert_string_equal(t.cell[0][c], head[c]);
@@ -592,10 +607,25 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     assert_int_equal(json_integer_value(json_object_get(u, "count")), 4);
     assert_int_equal(json_integer_value(json_object_get(u, "duplicates")), 2);
     json_decref(u);
+    /* The leads kept keep their idx (so their lead_id): pages count the leads, not the gaps. */
+    char leads_path[96];
+    snprintf(leads_path, sizeof(leads_path), "%s/leads?limit=2&offset=2", path);
+    json_t *lp = get_json(&s, leads_path, 200);
+    assert_int_equal(json_integer_value(json_object_get(lp, "total")), 4);
+    json_t *items = json_object_get(lp, "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "idx")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "idx")), 5);
+    json_decref(lp);
+    snprintf(leads_path, sizeof(leads_path), "%s/leads?offset=4", path);
+    lp = get_json(&s, leads_path, 200);
+    assert_int_equal(json_array_size(json_object_get(lp, "items")), 0);
+    json_decref(lp);
     score(&s);
     page = get_json(&s, "/results?limit=100", 200);
     assert_int_equal(json_array_size(page), 4);
-    json_array_foreach(page, i, res) assert_true(json_is_null(json_object_get(res, "duplicate_of")));
+    json_array_foreach(page, i, res)
+        assert_true(json_is_null(json_object_get(res, "duplicate_of")));
     json_decref(page);
 
     /* The seed route takes it too; a bad value is a 400 naming the parameter. */
@@ -618,9 +648,9 @@ static void test_identity__cli_columns_csv_excel_and_dedupe(void **state)
     h_write_file(leads, dup_csv, sizeof(dup_csv) - 1);
     snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
     const char *env[] = {"LEADSCORE_AI_PROVIDER=offline", NULL};
-    const char *argv[] = {"score",     "--offer",   offer,        "--leads",
-                          leads,       "--format",  "csv-excel",  "--columns",
-                          "name,line,lead_id", "--dedupe", "drop", NULL};
+    const char *argv[] = {"score",    "--offer",   offer,       "--leads",           leads,
+                          "--format", "csv-excel", "--columns", "name,line,lead_id", "--dedupe",
+                          "drop",     NULL};
     char *out = NULL, *err = NULL;
     assert_int_equal(h_run_cli(argv, env, &out, &err), 0);
     assert_memory_equal(out, "\xEF\xBB\xBFname,line,lead_id\r\n", 22);
@@ -690,19 +720,20 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     char path[600];
     h_path(path, sizeof(path), "v10.db");
     assert_int_equal(
-        sql_exec(path,
-                 "DROP INDEX leads_dup;"
-                 "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"
-                 "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"
-                 "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"
-                 "ALTER TABLE uploads DROP COLUMN delimiter;"
-                 "ALTER TABLE uploads DROP COLUMN skipped_lines;"
-                 "ALTER TABLE uploads DROP COLUMN missing_fields;"
-                 "ALTER TABLE uploads DROP COLUMN warning;"
-                 "ALTER TABLE uploads DROP COLUMN extra_columns;"
-                 "ALTER TABLE uploads DROP COLUMN duplicates;"
-                 "UPDATE results SET status = 0 WHERE status = 3;"
-                 "PRAGMA user_version = 10"),
+        sql_exec(
+            path,
+            "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"
+            "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"
+            "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"
+            "ALTER TABLE uploads DROP COLUMN delimiter;"
+            "ALTER TABLE uploads DROP COLUMN skipped_lines;"
+            "ALTER TABLE uploads DROP COLUMN missing_fields;"
+            "ALTER TABLE uploads DROP COLUMN warning;"
+            "ALTER TABLE uploads DROP COLUMN extra_columns;"
+            "ALTER TABLE uploads DROP COLUMN duplicates;"
+            "ALTER TABLE uploads DROP COLUMN dropped;"
+            "UPDATE results SET status = 0 WHERE status = 3;"
+            "PRAGMA user_version = 10"),
         SQLITE_OK);
 
     struct ls_err err = {0};

@@ -355,17 +355,17 @@ static int64_t sql_int(const char *name, const char *sql)
     return v;
 }
 
-/* Runs sql on the file through a connection of its own; the SQLite result code. */
 /* Undoes migration 11 (issue #9), for the tests that take a store back to an older schema. */
 #define UNDO_11                                                                                    \
-    "DROP INDEX leads_dup;"                                                                        \
     "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"             \
     "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"              \
     "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"           \
     "ALTER TABLE uploads DROP COLUMN delimiter; ALTER TABLE uploads DROP COLUMN skipped_lines;"    \
     "ALTER TABLE uploads DROP COLUMN missing_fields; ALTER TABLE uploads DROP COLUMN warning;"     \
-    "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"
+    "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"   \
+    "ALTER TABLE uploads DROP COLUMN dropped;"
 
+/* Runs sql on the file through a connection of its own; the SQLite result code. */
 static int sql_exec(const char *name, const char *sql)
 {
     char p[600];
