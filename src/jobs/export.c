@@ -82,8 +82,12 @@ int ls_export_prepare(struct ls_export *e, const char *columns, struct ls_err *e
     }
     if (columns) {
         rc = ls_cols_parse(&e->cols, columns, strlen(columns), e->extra_name, n, err);
-        if (rc)
+        if (rc) { /* as before the call: it may be made again */
+            free(e->extra_name);
+            e->extra_name = NULL;
+            ls_upload_info_release(&e->upload);
             return rc;
+        }
     } else {
         ls_cols_default(&e->cols, e->extra_name, n);
     }

@@ -35,9 +35,10 @@
 
 /* A lead handed to the provider: its fields, rule score and cache key in one block. */
 struct held {
-    int64_t idx;                   /* position in the upload */
-    bool is_dup;                   /* repeats an earlier lead (issue #9): its verdict is reused, */
-    struct ls_verdict dup_verdict; /* this one, with no model call */
+    int64_t idx; /* position in the upload */
+    /* Issue #9: the lead repeats an earlier one of its upload, whose verdict it takes. */
+    bool is_dup;
+    struct ls_verdict dup_verdict;
     struct ls_lead lead;
     struct ls_rule_score rs;
     unsigned char key[LS_SHA256_LEN];
@@ -61,7 +62,6 @@ struct run {
     struct held *page[PAGE];
     size_t page_n, page_pos;
     size_t page_seen; /* leads the store returned for the page, deferred ones included */
-    int64_t deferred; /* duplicates left for the next pass (their original had no result yet) */
     bool exhausted;
     /* verdict cache (for providers whose verdicts are worth keeping) */
     bool use_cache;
@@ -96,7 +96,6 @@ static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead,
          * cancelled: the lead stays pending, and the next pass finds the
          * original's result and reuses it. Never a second model call.
          */
-        run->deferred++;
         return LS_OK;
     }
     size_t total = 0;
