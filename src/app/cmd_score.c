@@ -32,8 +32,9 @@
 #define REJECTS_SHOWN 20
 
 static const char usage_text[] =
-    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|json] [--db PATH]\n"
-    "                       [--workspace NAME] [--delimiter D] [--encoding NAME]\n"
+    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|csv-excel|json]\n"
+    "                       [--columns LIST] [--dedupe mark|drop] [--db PATH] [--workspace NAME]\n"
+    "                       [--delimiter D] [--encoding NAME]\n"
     "\n"
     "Scores every lead in a CSV against an offer and prints the ranked results.\n"
     "\n"
@@ -44,7 +45,11 @@ static const char usage_text[] =
     "  --encoding E    the file's encoding, any iconv name: macintosh, shift_jis, ... (default:\n"
     "                  UTF-8, UTF-16 or Windows-1252, detected)\n"
     "  --out FILE      write results here instead of standard output\n"
-    "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
+    "  --format F      json (as GET /results, the default), csv (as GET /results/export) or\n"
+    "                  csv-excel (UTF-8 BOM, CRLF, the file's own delimiter)\n"
+    "  --columns LIST  the CSV columns, as ?columns= of GET /results/export\n"
+    "  --dedupe MODE   mark (the default: repeated rows scored once, marked duplicate_of)\n"
+    "                  or drop (repeated rows left out)\n"
     "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
     "  --workspace W   the store's workspace to keep it in (default: default)\n"
     "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
@@ -59,6 +64,8 @@ struct opts {
     const char *offer, *leads, *out, *db, *workspace;
     char delimiter;       /* --delimiter, 0 to detect */
     const char *encoding; /* --encoding (borrowed from argv), NULL to detect */
+    const char *columns;  /* --columns, or NULL: the default */
+    bool drop_duplicates;
     int64_t ws;
     enum ls_export_format format;
     struct ls_config *cfg;
@@ -72,7 +79,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"db", required_argument, NULL, 'd'},          {"help", no_argument, NULL, 'h'},
         {"ai-provider", required_argument, NULL, 'a'}, {"ai-model", required_argument, NULL, 'm'},
         {"workspace", required_argument, NULL, 'w'},   {"delimiter", required_argument, NULL, 'D'},
-        {"encoding", required_argument, NULL, 'E'},    {NULL, 0, NULL, 0},
+        {"encoding", required_argument, NULL, 'E'},    {"columns", required_argument, NULL, 'c'},
+        {"dedupe", required_argument, NULL, 'U'},      {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -98,6 +106,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'w':
             o->workspace = optarg;
             break;
+        case 'c':
+            o->columns = optarg;
+            break;
+        case 'U':
+            if (strcmp(optarg, "mark") != 0 && strcmp(optarg, "drop") != 0) {
+                fprintf(stderr, "leadscore score: --dedupe must be mark or drop (got '%s')\n",
+                        optarg);
+                return LS_EXIT_USAGE;
+            }
+            o->drop_duplicates = strcmp(optarg, "drop") == 0;
+            break;
         case 'a':
             snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
             break;
@@ -121,8 +140,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 o->format = LS_EXPORT_JSON;
             } else if (strcmp(optarg, "csv") == 0) {
                 o->format = LS_EXPORT_CSV;
+            } else if (strcmp(optarg, "csv-excel") == 0) {
+                o->format = LS_EXPORT_CSV_EXCEL;
             } else {
-                fprintf(stderr, "leadscore score: --format must be csv or json (got '%s')\n",
+                fprintf(stderr,
+                        "leadscore score: --format must be csv, csv-excel or json (got '%s')\n",
                         optarg);
                 return LS_EXIT_USAGE;
             }
@@ -237,6 +259,7 @@ static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
+    in.up->drop_duplicates = o->drop_duplicates;
     struct ls_csv_in *csv = ls_csv_in_new(&cfg->csv, on_lead, on_reject, &in);
     char *chunk = ls_xmalloc(READ_CHUNK);
     size_t n;
@@ -289,8 +312,8 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
     struct ls_export *e = ls_export_new(store, job, NULL, o->format);
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
-    int rc;
-    while ((rc = ls_export_next(e, &b, &err)) > 0) {
+    int rc = ls_export_prepare(e, o->columns, &err); /* checked before scoring: see prepare() */
+    while (rc >= 0 && (rc = ls_export_next(e, &b, &err)) > 0) {
         if (b.len >= 64 * 1024) {
             fwrite(b.data, 1, b.len, f);
             ls_buf_reset(&b);
@@ -357,6 +380,20 @@ static int hash_file(const char *path, unsigned char out[LS_SHA256_LEN])
     return 0;
 }
 
+/* --columns against the file's own headers, before any lead is scored. */
+static int check_columns(struct ls_store *store, const struct opts *o, int64_t upload_id)
+{
+    struct ls_job like = {.workspace = o->ws, .upload_id = upload_id};
+    struct ls_err err = {0};
+    struct ls_export *e = ls_export_new(store, &like, NULL, o->format);
+    int rc = ls_export_prepare(e, o->columns, &err);
+    ls_export_free(e);
+    if (rc == LS_OK)
+        return 0;
+    fprintf(stderr, "leadscore score: --columns: %s\n", err.msg);
+    return rc == LS_EINVAL ? LS_EXIT_USAGE : LS_EXIT_SOFTWARE;
+}
+
 /*
  * The offer, upload and job of this run. With --db, the same offer, the same
  * file and the same provider find the run an earlier invocation left
@@ -383,12 +420,15 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
         struct ls_upload_info u;
         if (ls_store_upload_get(store, o->ws, upload_id, &u, &err) != LS_OK)
             goto fail;
+        ls_upload_info_release(&u);
         memset(stats, 0, sizeof(*stats));
         stats->accepted = (uint64_t)u.accepted;
         stats->rejected = (uint64_t)u.rejected;
     } else if ((rc = load_leads(store, o->ws, cfg, o, o->db ? hash : NULL, &upload_id, stats))) {
         return rc;
     }
+    if (o->columns && (rc = check_columns(store, o, upload_id)))
+        return rc;
     memset(job, 0, sizeof(*job));
     job->workspace = o->ws;
     job->offer_id = offer_id;

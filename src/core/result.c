@@ -4,11 +4,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "jsonx.h"
+#include "text.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 const char *ls_ai_status_name(enum ls_ai_status s)
 {
@@ -19,6 +22,8 @@ const char *ls_ai_status_name(enum ls_ai_status s)
         return "cached";
     case LS_AI_FALLBACK:
         return "fallback";
+    case LS_AI_DUPLICATE:
+        return "duplicate";
     }
     return "ok";
 }
@@ -29,7 +34,14 @@ enum ls_ai_status ls_ai_status_parse(const char *s)
         return LS_AI_CACHED;
     if (s && strcmp(s, "fallback") == 0)
         return LS_AI_FALLBACK;
+    if (s && strcmp(s, "duplicate") == 0)
+        return LS_AI_DUPLICATE;
     return LS_AI_OK;
+}
+
+void ls_lead_id(char out[LS_LEAD_ID_MAX], int64_t upload_id, int64_t idx)
+{
+    snprintf(out, LS_LEAD_ID_MAX, "%lld-%lld", (long long)upload_id, (long long)idx);
 }
 
 void ls_result_combine(struct ls_result *r, const struct ls_rule_score *rs,
@@ -157,6 +169,60 @@ static int field(struct ls_buf *b, const struct ls_result *r, enum ls_field f)
     return ls_json_str(b, r->lead.f[f], r->lead.len[f]);
 }
 
+/*
+ * A header the file repeats: an object takes each key once, so the first
+ * column of that name is the one "extra" shows (the export has them all).
+ */
+static bool repeated_name(const struct ls_lead *l, size_t i)
+{
+    for (size_t k = 0; k < i; k++) {
+        if (strcmp(l->extra_name[k], l->extra_name[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Issue #9: what the row came with, so that a CRM can join the result back. */
+static int identity_json(const struct ls_result *r, struct ls_buf *b)
+{
+    char id[LS_LEAD_ID_MAX];
+    int rc = ls_buf_adds(b, ",\"lead_id\":");
+    if (r->upload_id) {
+        ls_lead_id(id, r->upload_id, r->idx);
+        rc |= ls_json_cstr(b, id);
+    } else {
+        rc |= ls_buf_adds(b, "null");
+    }
+    rc |= ls_buf_printf(b, ",\"line\":%lld,\"email\":", (long long)r->line);
+    rc |= field(b, r, LS_F_EMAIL);
+    rc |= ls_buf_adds(b, ",\"linkedin_url\":");
+    rc |= field(b, r, LS_F_LINKEDIN_URL);
+    rc |= ls_buf_adds(b, ",\"external_id\":");
+    rc |= field(b, r, LS_F_EXTERNAL_ID);
+    rc |= ls_buf_adds(b, ",\"linkedin_bio\":");
+    rc |= field(b, r, LS_F_BIO);
+    rc |= ls_buf_adds(b, ",\"extra\":{");
+    bool first = true;
+    for (size_t i = 0; i < r->lead.n_extra; i++) {
+        if (repeated_name(&r->lead, i))
+            continue;
+        if (!first)
+            rc |= ls_buf_addc(b, ',');
+        first = false;
+        rc |= ls_json_cstr(b, r->lead.extra_name[i]);
+        rc |= ls_buf_addc(b, ':');
+        rc |= ls_json_str(b, r->lead.extra[i], r->lead.extra_len[i]);
+    }
+    rc |= ls_buf_adds(b, "},\"duplicate_of\":");
+    if (r->is_duplicate && r->upload_id) {
+        ls_lead_id(id, r->upload_id, r->original_idx);
+        rc |= ls_json_cstr(b, id);
+    } else {
+        rc |= ls_buf_adds(b, "null");
+    }
+    return rc;
+}
+
 int ls_result_json(const struct ls_result *r, struct ls_buf *b)
 {
     int rc = 0;
@@ -191,7 +257,9 @@ int ls_result_json(const struct ls_result *r, struct ls_buf *b)
         rc |= ls_buf_adds(b, ",\"error\":");
         rc |= ls_json_cstr(b, r->ai_error);
     }
-    rc |= ls_buf_adds(b, "}}");
+    rc |= ls_buf_adds(b, "}");
+    rc |= identity_json(r, b);
+    rc |= ls_buf_adds(b, "}");
     return rc ? LS_ELIMIT : LS_OK;
 }
 
@@ -329,7 +397,7 @@ int ls_csv_cell(struct ls_buf *b, const char *s, size_t len)
     return rc ? LS_ELIMIT : LS_OK;
 }
 
-static const char *const col_names[LS_COL_BUILTIN] = {
+static const char *const col_names[LS_COL_STD] = {
     "name",
     "role",
     "company",
@@ -343,11 +411,16 @@ static const char *const col_names[LS_COL_BUILTIN] = {
     "role_points",
     "industry_points",
     "completeness_points",
+    "lead_id",
+    "line",
+    "email",
+    "linkedin_url",
+    "external_id",
 };
 
 const char *ls_col_name(enum ls_col c)
 {
-    return (unsigned)c < LS_COL_BUILTIN ? col_names[c] : "";
+    return (unsigned)c < LS_COL_STD ? col_names[c] : "";
 }
 
 static int add_field(struct ls_buf *b, const struct ls_result *r, enum ls_field f)
@@ -384,9 +457,27 @@ int ls_result_cell(const struct ls_result *r, enum ls_col c, struct ls_buf *b)
         return ls_buf_printf(b, "%d", r->industry_points);
     case LS_COL_COMPLETENESS_POINTS:
         return ls_buf_printf(b, "%d", r->completeness_points);
-    case LS_COL_BUILTIN:
+    case LS_COL_LEAD_ID: {
+        char id[LS_LEAD_ID_MAX];
+        if (r->upload_id == 0)
+            return LS_OK;
+        ls_lead_id(id, r->upload_id, r->idx);
+        return ls_buf_adds(b, id);
+    }
+    case LS_COL_LINE:
+        return r->line ? ls_buf_printf(b, "%lld", (long long)r->line) : LS_OK;
+    case LS_COL_EMAIL:
+        return add_field(b, r, LS_F_EMAIL);
+    case LS_COL_LINKEDIN_URL:
+        return add_field(b, r, LS_F_LINKEDIN_URL);
+    case LS_COL_EXTERNAL_ID:
+        return add_field(b, r, LS_F_EXTERNAL_ID);
+    default:
         break;
     }
+    size_t x = (size_t)c - LS_COL_EXTRA;
+    if ((int)c >= LS_COL_EXTRA && x < r->lead.n_extra)
+        return ls_buf_add(b, r->lead.extra[x], r->lead.extra_len[x]);
     return LS_OK;
 }
 
@@ -409,6 +500,116 @@ int ls_result_csv(const struct ls_result *r, struct ls_buf *b)
         rc |= ls_result_cell(r, (enum ls_col)c, &cell);
         if (c)
             rc |= ls_buf_addc(b, ',');
+        rc |= ls_csv_cell(b, cell.data ? cell.data : "", cell.len);
+    }
+    rc |= ls_buf_adds(b, "\r\n");
+    ls_buf_release(&cell);
+    return rc ? LS_ELIMIT : LS_OK;
+}
+
+/* ---- export columns (issue #9) -------------------------------------------- */
+
+void ls_cols_default(struct ls_cols *c, const char *const *extra_name, size_t n_extra)
+{
+    c->n = LS_COL_STD + n_extra;
+    c->col = ls_xmalloc(c->n * sizeof(*c->col));
+    for (size_t i = 0; i < c->n; i++)
+        c->col[i] = (enum ls_col)i; /* LS_COL_EXTRA + k follows LS_COL_EXTERNAL_ID */
+    c->n_extra = n_extra;
+    c->extra_name = extra_name;
+}
+
+void ls_cols_release(struct ls_cols *c)
+{
+    free(c->col);
+    c->col = NULL;
+    c->n = 0;
+}
+
+/* The column called name[0..len): built-in names first; -1 when none. */
+static int col_find(const char *name, size_t len, const char *const *extra_name, size_t n_extra)
+{
+    for (int i = 0; i < LS_COL_STD; i++) {
+        if (strlen(col_names[i]) == len && memcmp(col_names[i], name, len) == 0)
+            return i;
+    }
+    for (size_t i = 0; i < n_extra; i++) {
+        if (strlen(extra_name[i]) == len && memcmp(extra_name[i], name, len) == 0)
+            return LS_COL_EXTRA + (int)i;
+    }
+    return -1;
+}
+
+int ls_cols_parse(struct ls_cols *c, const char *spec, size_t len, const char *const *extra_name,
+                  size_t n_extra, struct ls_err *err)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++)
+        cap += spec[i] == ',';
+    c->n = 0;
+    c->col = ls_xmalloc(cap * sizeof(*c->col));
+    c->n_extra = n_extra;
+    c->extra_name = extra_name;
+    size_t at = 0;
+    while (at <= len) {
+        const char *comma = memchr(spec + at, ',', len - at);
+        size_t end = comma ? (size_t)(comma - spec) : len;
+        const char *name = spec + at;
+        size_t n = end - at;
+        ls_text_trim(&name, &n);
+        if (n) {
+            int k = col_find(name, n, extra_name, n_extra);
+            if (k < 0) {
+                ls_cols_release(c);
+                return ls_err_set(err, LS_EINVAL,
+                                  "unknown column \"%.*s\" in columns: use the export's column "
+                                  "names (name ... external_id) or a header of the uploaded file",
+                                  (int)ls_utf8_clip(name, n, 80), name);
+            }
+            c->col[c->n++] = (enum ls_col)k;
+        }
+        at = end + 1;
+    }
+    if (c->n == 0) {
+        ls_cols_release(c);
+        return ls_err_set(err, LS_EINVAL, "columns is empty: name at least one column");
+    }
+    return LS_OK;
+}
+
+const char *ls_cols_name(const struct ls_cols *c, size_t i)
+{
+    enum ls_col k = c->col[i];
+    if ((int)k < LS_COL_EXTRA)
+        return col_names[k];
+    size_t x = (size_t)k - LS_COL_EXTRA;
+    return x < c->n_extra ? c->extra_name[x] : "";
+}
+
+int ls_result_csv_head(const struct ls_cols *cols, const struct ls_csv_dialect *d, struct ls_buf *b)
+{
+    int rc = d->bom ? ls_buf_adds(b, "\xEF\xBB\xBF") : 0;
+    for (size_t i = 0; i < cols->n; i++) {
+        if (i)
+            rc |= ls_buf_addc(b, d->delimiter);
+        const char *name = ls_cols_name(cols, i);
+        rc |= ls_csv_cell(b, name, strlen(name)); /* a header is file text too: guarded */
+    }
+    rc |= ls_buf_adds(b, "\r\n");
+    return rc ? LS_ELIMIT : LS_OK;
+}
+
+int ls_result_csv_row(const struct ls_result *r, const struct ls_cols *cols,
+                      const struct ls_csv_dialect *d, struct ls_buf *b)
+{
+    struct ls_buf cell;
+    ls_buf_init(&cell, SIZE_MAX);
+    int rc = 0;
+    for (size_t i = 0; i < cols->n; i++) {
+        ls_buf_reset(&cell);
+        rc |= ls_result_cell(r, cols->col[i], &cell);
+        if (i)
+            rc |= ls_buf_addc(b, d->delimiter);
         rc |= ls_csv_cell(b, cell.data ? cell.data : "", cell.len);
     }
     rc |= ls_buf_adds(b, "\r\n");

@@ -195,9 +195,24 @@ static const struct {
      "(ties in upload order); score: ascending; name, company: alphabetical.',"
      "'schema':{'type':'string','enum':['-score','score','name','company'],'default':'-score'}}"},
     {"Format",
-     "{'name':'format','in':'query','required':false,'description':'csv (text/csv) or jsonl "
-     "(application/x-ndjson, one Result per line).','schema':{'type':'string','enum':['csv',"
-     "'jsonl'],'default':'csv'}}"},
+     "{'name':'format','in':'query','required':false,'description':'csv (text/csv), csv-excel "
+     "(text/csv for Excel: a UTF-8 BOM, CRLF, and the delimiter the upload was read with) or "
+     "jsonl (application/x-ndjson, one Result per line).','schema':{'type':'string','enum':["
+     "'csv','csv-excel','jsonl'],'default':'csv'}}"},
+    {"Columns",
+     "{'name':'columns','in':'query','required':false,'description':'The CSV columns, in order: "
+     "a comma-separated list of column names (name, role, company, intent, score, reasoning, "
+     "industry, location, rule_score, ai_score, role_points, industry_points, "
+     "completeness_points, lead_id, line, email, linkedin_url, external_id) and original "
+     "headers of the upload\\u0027s extra columns. An unknown name is a 400 naming it. "
+     "Default: all of them, extra columns last in file order.','schema':{'type':'string',"
+     "'examples':['external_id,email,score,intent']}}"},
+    {"Dedupe",
+     "{'name':'dedupe','in':'query','required':false,'description':'mark: a row repeating an "
+     "earlier one (same email; with no email, same name and company) is stored with "
+     "duplicate_of and scored once, reusing the verdict; drop: it is left out. Either way it "
+     "is counted in duplicates.','schema':{'type':'string','enum':['mark','drop'],"
+     "'default':'mark'}}"},
     {"Filename",
      "{'name':'filename','in':'query','required':false,'description':'The name to record for "
      "a raw text/csv upload (a multipart upload takes the part\\u0027s file name).',"
@@ -431,7 +446,7 @@ struct op_doc {
 };
 
 #define RESULTS_PARAMS "Intent MinScore MaxScore Q Sort PageLimit Offset IfNoneMatch AcceptEncoding"
-#define EXPORT_PARAMS  "Format Intent MinScore MaxScore Q"
+#define EXPORT_PARAMS  "Format Columns Intent MinScore MaxScore Q"
 #define SUMMARY_PARAMS "Intent MinScore MaxScore Q"
 #define SUMMARY_DESC                                                                               \
     "Filters as GET /results. A finished job's counts by intent and score are kept in memory "     \
@@ -458,8 +473,8 @@ static const struct op_doc ops[] = {
     {"GET", "/offers", "listOffers", "offers", NULL, NULL, LIST_PARAMS, "OfferList"},
     {"GET", "/offers/{id}", "getOffer", "offers", NULL, NULL, NULL, "OfferDetail NotFound"},
     {"DELETE", "/offers/{id}", "deleteOffer", "offers", "409 while a queued or running job uses it.", NULL, NULL, "OfferDeleted " DELETE_RESP},
-    {"POST", "/leads/upload", "uploadLeadsSeed", "uploads", "The seed API's name for POST /uploads.", "LeadsCsv", "Filename Delimiter Encoding", CREATE_UPLOAD},
-    {"POST", "/uploads", "createUpload", "uploads", "A problem is answered at once, without reading the rest of the body, and nothing of the upload is kept.", "LeadsCsv", "Filename Delimiter Encoding", CREATE_UPLOAD},
+    {"POST", "/leads/upload", "uploadLeadsSeed", "uploads", "The seed API's name for POST /uploads.", "LeadsCsv", "Filename Delimiter Encoding Dedupe", CREATE_UPLOAD},
+    {"POST", "/uploads", "createUpload", "uploads", "A problem is answered at once, without reading the rest of the body, and nothing of the upload is kept.", "LeadsCsv", "Filename Delimiter Encoding Dedupe", CREATE_UPLOAD},
     {"GET", "/uploads", "listUploads", "uploads", NULL, NULL, LIST_PARAMS, "UploadList"},
     {"GET", "/uploads/{id}", "getUpload", "uploads", NULL, NULL, NULL, "UploadDetail NotFound"},
     {"DELETE", "/uploads/{id}", "deleteUpload", "uploads", "409 while a queued or running job uses it.", NULL, NULL, "UploadDeleted " DELETE_RESP},

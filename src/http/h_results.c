@@ -375,14 +375,21 @@ static int send_export(struct ls_req *req, const struct ls_job *job,
     s->exp = ls_export_new(req->app->store, job, q, format);
     ls_buf_init(&s->first, SIZE_MAX);
     struct ls_err err = {0};
-    int rc = ls_export_next(s->exp, &s->first, &err);
+    int rc = ls_export_prepare(s->exp, ls_req_query(req, "columns"), &err);
+    if (rc == LS_EINVAL) {
+        stream_free(s);
+        return ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", err.msg,
+                              json_pack("{s:s}", "parameter", "columns"));
+    }
+    if (rc == LS_OK)
+        rc = ls_export_next(s->exp, &s->first, &err);
     if (rc < 0) {
         stream_free(s);
         return ls_reply_err(req, &err, NULL);
     }
     s->first_last = rc == 0;
     struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
-    bool csv = format == LS_EXPORT_CSV;
+    bool csv = format == LS_EXPORT_CSV || format == LS_EXPORT_CSV_EXCEL;
     ls_resp_header(resp, "Content-Disposition",
                    csv ? "attachment; filename=lead_scores.csv"
                        : "attachment; filename=lead_scores.jsonl");
@@ -397,11 +404,13 @@ static bool export_format(struct ls_req *req, enum ls_export_format *format, int
     const char *f = ls_req_query(req, "format");
     if (f == NULL || strcmp(f, "csv") == 0) {
         *format = LS_EXPORT_CSV;
+    } else if (strcmp(f, "csv-excel") == 0) {
+        *format = LS_EXPORT_CSV_EXCEL;
     } else if (strcmp(f, "jsonl") == 0) {
         *format = LS_EXPORT_JSONL;
     } else {
         char msg[120];
-        snprintf(msg, sizeof(msg), "format must be csv or jsonl (got \"%.40s\")", f);
+        snprintf(msg, sizeof(msg), "format must be csv, csv-excel or jsonl (got \"%.40s\")", f);
         *r = ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg, NULL);
         return false;
     }

@@ -29,8 +29,9 @@ struct upload {
     struct ls_store_upload *up;
     struct ls_multipart *mp;
     bool saw_file;
-    bool in_file; /* the multipart reader is inside the "file" part */
-    bool failed;  /* a reply was sent; ignore the rest of the body */
+    bool in_file;         /* the multipart reader is inside the "file" part */
+    bool failed;          /* a reply was sent; ignore the rest of the body */
+    bool drop_duplicates; /* ?dedupe=drop (issue #9) */
     char filename[256];
     char delimiter;                          /* ?delimiter=, 0 to detect */
     char encoding[LS_ENCODING_NAME_MAX + 1]; /* ?encoding=, "" to detect */
@@ -118,6 +119,7 @@ static int start(struct upload *u)
         fail_err(u, &err);
         return err.code;
     }
+    u->up->drop_duplicates = u->drop_duplicates;
     u->csv = ls_csv_in_new(&u->req->app->cfg.csv, on_lead, on_reject, u);
     /* Checked in ls_h_upload_begin already: this cannot fail. */
     if (ls_csv_in_set_dialect(u->csv, u->delimiter, u->encoding, &err) != LS_OK) {
@@ -271,6 +273,19 @@ int ls_h_upload_begin(struct ls_req *req)
     struct ls_err err = {0};
     if (!dialect_ok(u))
         return LS_OK;
+    const char *dedupe = ls_req_query(req, "dedupe");
+    if (dedupe && strcmp(dedupe, "drop") != 0 && strcmp(dedupe, "mark") != 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "dedupe must be mark (keep duplicates, marked) or drop (leave them out); got "
+                 "\"%.40s\"",
+                 dedupe);
+        ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg,
+                       json_pack("{s:s}", "parameter", "dedupe"));
+        u->failed = true;
+        return LS_OK;
+    }
+    u->drop_duplicates = dedupe && strcmp(dedupe, "drop") == 0;
     if (ls_req_content_type_is(req, "multipart/form-data")) {
         char boundary[LS_MULTIPART_BOUNDARY_MAX + 1];
         if (ls_multipart_boundary(ls_req_header(req, "Content-Type"), boundary, sizeof(boundary),
@@ -352,6 +367,12 @@ int ls_h_upload_end(struct ls_req *req)
         ls_metrics_upload(false, 0, 0);
         return ls_reply_err(req, &err, NULL);
     }
+    /* What was stored: with dedupe=drop, fewer than were accepted (issue #9). */
+    struct ls_upload_info info = {.accepted = (int64_t)st.accepted};
+    if (ls_store_upload_get(req->app->store, req->auth.workspace, id, &info, &err) != LS_OK)
+        info.accepted = (int64_t)st.accepted; /* committed all the same: report what was read */
+    ls_upload_info_release(&info);
+    st.accepted = (uint64_t)info.accepted;
     ls_metrics_upload(true, st.accepted, st.rejected);
     ls_log(LS_LOG_INFO, "upload.stored", "req=%s upload=%lld accepted=%llu rejected=%llu", req->id,
            (long long)id, (unsigned long long)st.accepted, (unsigned long long)st.rejected);
@@ -363,6 +384,7 @@ int ls_h_upload_end(struct ls_req *req)
                              (json_int_t)st.rejected, "errors", u->errors, "encoding", st.encoding,
                              "filename", u->filename);
     add_reading(body, &st, ls_csv_in_encoding_certain(u->csv));
+    json_object_set_new(body, "duplicates", json_integer((json_int_t)info.duplicates));
     char loc[48];
     snprintf(loc, sizeof(loc), "/uploads/%lld", (long long)id);
     const char *headers[] = {"Location", loc, NULL};

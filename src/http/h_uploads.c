@@ -13,11 +13,40 @@
 
 static json_t *upload_json(const struct ls_upload_info *u)
 {
-    return json_pack("{s:I, s:o, s:I, s:I, s:s, s:o}", "id", (json_int_t)u->id, "filename",
-                     ls_json_text(u->filename, strlen(u->filename)), "count",
-                     (json_int_t)u->accepted, "rejected", (json_int_t)u->rejected, "encoding",
-                     u->is_cp1252 ? "windows-1252" : "utf-8", "created_at",
-                     ls_view_time(u->created_ms));
+    json_t *o = json_pack("{s:I, s:o, s:I, s:I, s:o, s:o}", "id", (json_int_t)u->id, "filename",
+                          ls_json_text(u->filename, strlen(u->filename)), "count",
+                          (json_int_t)u->accepted, "rejected", (json_int_t)u->rejected, "encoding",
+                          ls_json_text(u->encoding, strlen(u->encoding)), "created_at",
+                          ls_view_time(u->created_ms));
+    /* Issue #9: how the file was read and what it held besides the known fields. */
+    char delim[2] = {u->delimiter ? u->delimiter : ',', '\0'};
+    json_t *missing = json_array(), *warnings = json_array();
+    /* As the upload's 201 said: the scored fields without a column, and what that costs. */
+    char names[128] = "";
+    for (int f = 0; f < LS_F_COUNT; f++) {
+        if (!(u->missing & (1u << f)))
+            continue;
+        json_array_append_new(missing, json_string(ls_field_names[f]));
+        size_t w = strlen(names);
+        snprintf(names + w, sizeof(names) - w, "%s%s", w ? ", " : "", ls_field_names[f]);
+    }
+    if (names[0]) {
+        char m[256];
+        snprintf(m, sizeof(m),
+                 "no column for %s: read as empty, so those leads score lower on completeness",
+                 names);
+        json_array_append_new(warnings, json_string(m));
+    }
+    if (u->warning[0])
+        json_array_append_new(warnings, ls_json_text(u->warning, strlen(u->warning)));
+    json_object_set_new(o, "delimiter", json_string(delim));
+    json_object_set_new(o, "skipped_lines", json_integer((json_int_t)u->skipped_lines));
+    json_object_set_new(o, "missing_columns", missing);
+    json_object_set_new(o, "warnings", warnings);
+    json_object_set_new(o, "extra_columns",
+                        u->extra_columns ? json_deep_copy(u->extra_columns) : json_array());
+    json_object_set_new(o, "duplicates", json_integer((json_int_t)u->duplicates));
+    return o;
 }
 
 static int add_upload(void *ud, const struct ls_upload_info *u, struct ls_err *err)
@@ -69,9 +98,11 @@ int ls_h_upload_get(struct ls_req *req)
     if (ls_store_upload_errors(req->app->store, req->auth.workspace, id, ERRORS_SHOWN, add_reject,
                                errors, &err)) {
         json_decref(errors);
+        ls_upload_info_release(&u);
         return ls_reply_err(req, &err, NULL);
     }
     json_t *body = upload_json(&u);
+    ls_upload_info_release(&u);
     json_object_set_new(body, "errors", errors);
     return ls_reply_json(req, LS_HTTP_OK, body);
 }
@@ -99,6 +130,7 @@ int ls_h_upload_leads(struct ls_req *req)
     struct ls_err err = {0};
     if (ls_store_upload_get(req->app->store, req->auth.workspace, id, &u, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
+    ls_upload_info_release(&u); /* only its count is needed */
     json_t *items = json_array();
     if (ls_store_upload_leads(req->app->store, req->auth.workspace, id, limit, offset, add_lead,
                               items, &err)) {

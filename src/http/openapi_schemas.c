@@ -155,8 +155,10 @@ static json_t *error_code_schema(void)
 #define TIME_OR_NULL "{'type':['string','null'],'format':'date-time'}"
 #define TEXT_LIST    "{'type':'array','items':{'type':'string'}}"
 #define ENCODING                                                                                   \
-    "{'type':'string','enum':['utf-8','windows-1252'],'description':'How the file was read: "      \
-    "UTF-8, or Windows-1252 when it was not valid UTF-8 (everything stored is UTF-8)'}"
+    "{'type':'string','minLength':1,'maxLength':31,'description':'How the file was read: utf-8; "  \
+    "utf-16le or utf-16be; windows-1252 when some text was not valid UTF-8; or the ?encoding= "    \
+    "asked for, lowercased. Everything stored is UTF-8.','examples':['utf-8','windows-1252',"      \
+    "'utf-16le','macintosh']}"
 #define ROLE "{'type':'string','enum':['viewer','member','admin']}"
 #define OBJ  "'type':'object','additionalProperties':false,"
 
@@ -174,7 +176,38 @@ static json_t *error_code_schema(void)
     "file name, or ?filename= of a raw text/csv upload (control characters as _)'},"               \
     "'count':{'type':'integer','minimum':0,'description':'Leads stored'},"                         \
     "'rejected':{'type':'integer','minimum':0,'description':'Rows rejected'},"                     \
-    "'encoding':" ENCODING ",'created_at':" TIME
+    "'encoding':" ENCODING ",'created_at':" TIME "," UPLOAD_READ_PROPS
+
+/* How the file was read and what it held besides the known fields (issue #9). */
+#define UPLOAD_READ_PROPS                                                                          \
+    "'delimiter':{'type':'string','enum':[',',';','\\t','|'],'description':'The field "            \
+    "delimiter the file was read with (csv-excel exports use it)'},"                               \
+    "'skipped_lines':{'type':'integer','minimum':0,'description':'Lines before the header (a "     \
+    "preamble)'},'missing_columns':{'type':'array','items':{'type':'string','enum':['name',"       \
+    "'role','company','industry','location','linkedin_bio','email','linkedin_url',"                \
+    "'external_id']},'description':'Known fields the file had no column for (read as empty)'},"    \
+    "'warnings':{'type':'array','items':{'type':'string','minLength':1},'description':'What is "   \
+    "in doubt about how the file was read (the encoding)'},'extra_columns':{'type':'array',"       \
+    "'items':{'type':'string'},'description':'The file\\u0027s other columns, original headers "   \
+    "in file order: kept with each lead as extra, and exported after the named columns'},"         \
+    "'duplicates':" DUPLICATES
+#define DUPLICATES                                                                                 \
+    "{'type':'integer','minimum':0,'description':'Rows that repeat an earlier row of the file "    \
+    "(the same email, trimmed and case-insensitive; with no email the same name and company): "    \
+    "stored with duplicate_of and scored once, or with dedupe=drop left out (and not in count)'}"
+
+/* What a result keeps of its row, so that it joins back to the CRM (issue #9). */
+#define LEAD_ID                                                                                     \
+    "{'type':'string','pattern':'^[1-9][0-9]*-(0|[1-9][0-9]*)$','description':'<upload id>-<idx>: " \
+    "unique within the workspace, stable while the upload lives'}"
+#define RESULT_IDENTITY                                                                            \
+    "'lead_id':" LEAD_ID ",'line':{'type':'integer','minimum':0,'description':'The line of the "   \
+    "file its row started on (0: stored before lines were kept)'},'email':" TEXT ","               \
+    "'linkedin_url':" TEXT ",'external_id':{'type':'string','description':'The CRM record id'},"   \
+    "'linkedin_bio':" TEXT ",'extra':{'type':'object','additionalProperties':{'type':'string'},"   \
+    "'description':'The upload\\u0027s other columns, original header to value, in file order'},"  \
+    "'duplicate_of':{'oneOf':[" LEAD_ID ",{'type':'null'}],'description':'The lead_id of the "     \
+    "earlier row this one repeats (then ai.status is duplicate), or null'}"
 
 #define COUNTS_PROPS                                                                               \
     "'fallbacks':{'type':'integer','minimum':0,'description':'Leads given the offline verdict "    \
@@ -268,7 +301,8 @@ static const struct {
     {"UploadCreated",
      "{" OBJ "'required':['message','upload_id','count','rejected','errors','encoding',"
      "'encoding_confidence','delimiter','skipped_lines','missing_columns','warnings',"
-     "'filename'],'properties':{'message':" TEXT ",'upload_id':" ID ","
+     "'filename','duplicates'],'properties':{'message':" TEXT ",'upload_id':" ID ","
+     "'duplicates':" DUPLICATES ","
      "'count':{'type':'integer','minimum':1,'description':'Leads stored'},"
      "'rejected':" COUNT ",'errors':{'type':'array','maxItems':100,'items':" REF(
          "RejectedRow") ",'description':'The first 100 rejected rows'},"
@@ -290,10 +324,13 @@ static const struct {
                         "'description':'What may be wrong: missing columns, and text that does not look like the "
                         "encoding it was read as (naming ?encoding=)'},"
                         "'filename':{'type':'string','maxLength':255}}}"},
-    {"Upload", "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at'],"
+    {"Upload", "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at',"
+               "'delimiter','skipped_lines','missing_columns','warnings','extra_columns',"
+               "'duplicates'],"
                "'properties':{" UPLOAD_PROPS "}}"},
     {"UploadDetail",
-     "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at','errors'],"
+     "{" OBJ "'required':['id','filename','count','rejected','encoding','created_at','errors',"
+     "'delimiter','skipped_lines','missing_columns','warnings','extra_columns','duplicates'],"
      "'properties':{" UPLOAD_PROPS ",'errors':{'type':'array','maxItems':100,'items':" REF(
          "RejectedRow") ",'description':'The first 100 rejected rows'}}}"},
     {"UploadList",
@@ -373,12 +410,14 @@ static const struct {
     {"AiVerdict",
      "{" OBJ "'required':['provider','model','status'],"
      "'properties':{'provider':" TEXT ",'model':" TEXT ","
-     "'status':{'type':'string','enum':['ok','cached','fallback'],'description':'fallback: the "
-     "model failed and the offline judge answered'},"
+     "'status':{'type':'string','enum':['ok','cached','fallback','duplicate'],'description':"
+     "'fallback: the model failed and the offline judge answered; duplicate: the lead repeats "
+     "an earlier one of its upload (duplicate_of), whose verdict is reused with no model call'},"
      "'error':{'type':'string','description':'Why it fell back'}}}"},
     {"Result",
      "{" OBJ "'required':['name','role','company','intent','score','reasoning','industry',"
-     "'location','rule_score','ai_score','breakdown','factors','ai'],"
+     "'location','rule_score','ai_score','breakdown','factors','ai','lead_id','line','email',"
+     "'linkedin_url','external_id','linkedin_bio','extra','duplicate_of'],"
      "'description':'A scored lead: score = rule_score + ai_score.',"
      "'properties':{'name':" TEXT ",'role':" TEXT ",'company':" TEXT ","
      "'intent':{'type':'string','enum':['High','Medium','Low']},"
@@ -390,7 +429,7 @@ static const struct {
          "Breakdown") ",'factors':{'type':'array','minItems':3,'maxItems':3,"
                       "'items':" REF(
                           "Factor") ",'description':'role, industry, completeness: the breakdown "
-                                    "explained'},'ai':" REF("AiVerdict") "}}"},
+                                    "explained'},'ai':" REF("AiVerdict") "," RESULT_IDENTITY "}}"},
     {"ResultPage",
      "{'type':'array','items':" REF("Result") ",'description':'One page, by score descending "
                                               "then upload order unless sorted otherwise'}"},
@@ -410,11 +449,14 @@ static const struct {
                          "'items':" REF(
                              "SummaryBin") ",'description':'0-9, 10-19, ..., 80-89, 90-100'}}}"},
     {"ResultCsv",
-     "{'type':'string','contentMediaType':'text/csv','pattern':'^name,role,company,intent,score,"
-     "reasoning,industry,location,rule_score,ai_score,role_points,industry_points,completeness_"
-     "points\\r\\n','description':'RFC 4180 with CRLF line ends and this header row. A cell "
-     "starting with =, +, -, @, tab or CR gets a leading apostrophe so spreadsheets show it as "
-     "text.'}"},
+     "{'type':'string','contentMediaType':'text/csv','pattern':'^(\\uFEFF)?[^\\r\\n]+\\r\\n',"
+     "'description':'RFC 4180 with CRLF line ends and a header row. By default the columns are "
+     "name,role,company,intent,score,reasoning,industry,location,rule_score,ai_score,"
+     "role_points,industry_points,completeness_points,lead_id,line,email,linkedin_url,"
+     "external_id, then the upload\\u0027s extra columns in file order; columns= chooses them. "
+     "format=csv-excel starts with a UTF-8 BOM and uses the delimiter the upload was read "
+     "with. A cell starting with =, +, -, @, tab or CR gets a leading apostrophe so "
+     "spreadsheets show it as text.'}"},
     {"ResultLines",
      "{'type':'string','contentMediaType':'application/x-ndjson','description':'One Result "
      "object per line, each line ended by LF.'}"},

@@ -9,9 +9,9 @@
 
 #define JSON      "application/json"
 #define RESULTS_Q "intent min_score max_score q sort limit offset"
-#define EXPORT_Q  "format intent min_score max_score q"
+#define EXPORT_Q  "format columns intent min_score max_score q"
 #define SUMMARY_Q "intent min_score max_score q"
-#define UPLOAD_Q  "filename delimiter encoding"
+#define UPLOAD_Q  "filename delimiter encoding dedupe"
 
 /* clang-format off */
 static const struct ls_route routes[] = {

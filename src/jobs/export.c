@@ -2,6 +2,7 @@
 #include "export.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 
@@ -18,6 +19,12 @@ struct ls_export {
     struct ls_result_cursor cursor;
     enum phase phase;
     size_t rows;
+    /* The cell formats' columns (issue #9). */
+    bool prepared;
+    struct ls_upload_info upload; /* owns extra_columns */
+    const char **extra_name;      /* owned array; strings borrowed from upload.extra_columns */
+    struct ls_cols cols;
+    struct ls_csv_dialect dialect;
 };
 
 struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job,
@@ -50,7 +57,51 @@ void ls_export_free(struct ls_export *e)
     if (e == NULL)
         return;
     ls_result_cursor_clear(&e->cursor);
+    ls_cols_release(&e->cols);
+    free(e->extra_name);
+    ls_upload_info_release(&e->upload);
     free(e);
+}
+
+int ls_export_prepare(struct ls_export *e, const char *columns, struct ls_err *err)
+{
+    if (e->prepared)
+        return LS_OK;
+    int rc = ls_store_upload_get(e->store, e->job.workspace, e->job.upload_id, &e->upload, err);
+    if (rc == LS_ENOTFOUND) {
+        memset(&e->upload, 0, sizeof(e->upload)); /* gone meanwhile: its results go with it */
+        e->upload.delimiter = ',';
+    } else if (rc) {
+        return rc;
+    }
+    size_t n = json_array_size(e->upload.extra_columns);
+    e->extra_name = ls_xcalloc(n ? n : 1, sizeof(*e->extra_name));
+    for (size_t i = 0; i < n; i++) {
+        const char *v = json_string_value(json_array_get(e->upload.extra_columns, i));
+        e->extra_name[i] = v ? v : "";
+    }
+    if (columns) {
+        rc = ls_cols_parse(&e->cols, columns, strlen(columns), e->extra_name, n, err);
+        if (rc) { /* as before the call: it may be made again */
+            free(e->extra_name);
+            e->extra_name = NULL;
+            ls_upload_info_release(&e->upload);
+            return rc;
+        }
+    } else {
+        ls_cols_default(&e->cols, e->extra_name, n);
+    }
+    e->dialect.delimiter = e->format == LS_EXPORT_CSV_EXCEL ? e->upload.delimiter : ',';
+    if (e->dialect.delimiter == '\0')
+        e->dialect.delimiter = ',';
+    e->dialect.bom = e->format == LS_EXPORT_CSV_EXCEL;
+    e->prepared = true;
+    return LS_OK;
+}
+
+const struct ls_cols *ls_export_cols(const struct ls_export *e)
+{
+    return e->prepared ? &e->cols : NULL;
 }
 
 struct page_ctx {
@@ -64,7 +115,8 @@ static int add_row(void *ud, const struct ls_result *r, struct ls_err *err)
     struct page_ctx *pc = ud;
     switch (pc->e->format) {
     case LS_EXPORT_CSV:
-        return ls_result_csv(r, pc->out);
+    case LS_EXPORT_CSV_EXCEL:
+        return ls_result_csv_row(r, &pc->e->cols, &pc->e->dialect, pc->out);
     case LS_EXPORT_JSONL: {
         int rc = ls_result_json(r, pc->out);
         return rc ? rc : ls_buf_addc(pc->out, '\n');
@@ -79,13 +131,17 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
 {
     size_t before = out->len;
     switch (e->phase) {
-    case START:
+    case START: {
+        int rc = ls_export_prepare(e, NULL, err);
+        if (rc)
+            return rc;
         e->phase = ROWS;
-        if (e->format == LS_EXPORT_CSV)
-            ls_result_csv_header(out);
+        if (e->format == LS_EXPORT_CSV || e->format == LS_EXPORT_CSV_EXCEL)
+            ls_result_csv_head(&e->cols, &e->dialect, out);
         else if (e->format == LS_EXPORT_JSON)
             ls_buf_addc(out, '[');
         break;
+    }
     case ROWS: {
         struct page_ctx pc = {e, out};
         int n = ls_store_results_page(e->store, &e->job, e->has_filter ? &e->filter : NULL,

@@ -11,7 +11,11 @@
 #include "core/query.h"
 #include "store/store.h"
 
-enum ls_export_format { LS_EXPORT_JSON, LS_EXPORT_CSV, LS_EXPORT_JSONL };
+/*
+ * LS_EXPORT_CSV_EXCEL (issue #9) is CSV as Excel opens it by double-click:
+ * a UTF-8 BOM, CRLF, and the delimiter the upload was read with.
+ */
+enum ls_export_format { LS_EXPORT_JSON, LS_EXPORT_CSV, LS_EXPORT_JSONL, LS_EXPORT_CSV_EXCEL };
 
 struct ls_export;
 
@@ -24,6 +28,19 @@ struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job
                                 const struct ls_results_query *filter,
                                 enum ls_export_format format);
 void ls_export_free(struct ls_export *e);
+
+/*
+ * Reads the job's upload (its extra column names and delimiter) and chooses
+ * the columns of a cell format (CSV, csv-excel): columns is a ?columns=
+ * list (see ls_cols_parse), or NULL for the default (the 13 built-in, the 5
+ * identity columns, then the extra columns in file order). LS_EINVAL naming
+ * an unknown column, or a store error. ls_export_next calls it with NULL
+ * when it was not called.
+ */
+int ls_export_prepare(struct ls_export *e, const char *columns, struct ls_err *err);
+
+/* The export's columns, once prepared (borrowed from e): what a cell writer iterates. */
+const struct ls_cols *ls_export_cols(const struct ls_export *e);
 
 /*
  * Appends the next piece of output to out. Returns > 0 when it appended

@@ -36,6 +36,9 @@
 /* A lead handed to the provider: its fields, rule score and cache key in one block. */
 struct held {
     int64_t idx; /* position in the upload */
+    /* Issue #9: the lead repeats an earlier one of its upload, whose verdict it takes. */
+    bool is_dup;
+    struct ls_verdict dup_verdict;
     struct ls_lead lead;
     struct ls_rule_score rs;
     unsigned char key[LS_SHA256_LEN];
@@ -58,6 +61,7 @@ struct run {
     int64_t after_idx;
     struct held *page[PAGE];
     size_t page_n, page_pos;
+    size_t page_seen; /* leads the store returned for the page, deferred ones included */
     bool exhausted;
     /* verdict cache (for providers whose verdicts are worth keeping) */
     bool use_cache;
@@ -72,17 +76,28 @@ struct run {
     /* What the results waiting in flush[] add to the job's counters: they reach
      * the store (and the job) only with their batch. */
     struct ls_job_counts pending_counts;
-    int64_t by_status[3]; /* results waiting, by enum ls_ai_status, for the metrics */
+    int64_t by_status[4]; /* results waiting, by enum ls_ai_status, for the metrics */
     struct ls_ai_usage usage, usage_flushed;
     bool halted; /* someone cancelled or deleted the job */
     int fatal;
     struct ls_err fatal_err;
 };
 
-static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead, struct ls_err *err)
+static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead,
+                     const struct ls_store_dup *dup, struct ls_err *err)
 {
     (void)err;
     struct run *run = ud;
+    run->page_seen++;
+    run->after_idx = idx;
+    if (dup && !dup->has_verdict) {
+        /*
+         * Its original (an earlier idx) is in flight in this pass, or was
+         * cancelled: the lead stays pending, and the next pass finds the
+         * original's result and reuses it. Never a second model call.
+         */
+        return LS_OK;
+    }
     size_t total = 0;
     for (int f = 0; f < LS_F_COUNT; f++)
         total += lead->len[f] + 1;
@@ -97,16 +112,20 @@ static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead, struct l
         w += lead->len[f] + 1;
     }
     h->idx = idx;
+    h->is_dup = dup != NULL;
+    if (dup)
+        h->dup_verdict = dup->verdict;
     ls_rules_eval(run->ro, &h->lead, &h->rs);
-    if (run->use_cache) {
+    if (run->use_cache && !h->is_dup) {
         struct ls_sha256 c = run->key_base;
         for (int f = 0; f < LS_F_COUNT; f++)
             ls_sha256_field(&c, h->lead.f[f], h->lead.len[f]);
         ls_sha256_final(&c, h->key);
         memcpy(run->keys[run->page_n], h->key, LS_SHA256_LEN);
     }
+    if (h->is_dup)
+        memset(run->keys[run->page_n], 0, LS_SHA256_LEN); /* never looked up: see next_leads */
     run->page[run->page_n++] = h;
-    run->after_idx = idx;
     return LS_OK;
 }
 
@@ -165,8 +184,8 @@ static void flush(struct run *run)
         return;
     }
     counts_add(&run->job->n, &delta); /* the batch and its counts are stored together */
-    static const char *const status_names[] = {"ok", "cached", "fallback"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const status_names[] = {"ok", "cached", "fallback", "duplicate"};
+    for (int i = 0; i < 4; i++) {
         if (run->by_status[i])
             ls_metrics_leads_scored(run->env->provider->name, status_names[i],
                                     (uint64_t)run->by_status[i]);
@@ -221,9 +240,12 @@ static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
 /* Reads the next page of pending leads and looks their verdicts up in the cache. */
 static bool next_page(struct run *run)
 {
-    run->page_n = run->page_pos = 0;
-    int rc = ls_store_leads_pending(run->env->store, run->job->id, run->job->upload_id,
+    int rc = LS_OK;
+    do { /* a page of deferred duplicates only holds nothing: read on */
+        run->page_n = run->page_pos = run->page_seen = 0;
+        rc = ls_store_leads_pending(run->env->store, run->job->id, run->job->upload_id,
                                     run->after_idx, PAGE, take_lead, run, &run->fatal_err);
+    } while (rc == LS_OK && run->page_n == 0 && run->page_seen == PAGE);
     if (rc) {
         run->fatal = rc;
         return false;
@@ -257,6 +279,13 @@ static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
         if (run->page_pos == run->page_n && (run->exhausted || !next_page(run)))
             break;
         struct held *h = run->page[run->page_pos];
+        if (h->is_dup) {
+            /* Issue #9: scored once; the original's verdict, flagged as reused. */
+            struct ls_verdict v = h->dup_verdict;
+            finish(run, h, &v, LS_AI_DUPLICATE, NULL);
+            run->page_pos++;
+            continue;
+        }
         if (run->found[run->page_pos]) {
             /* REQ-AI-CACHE: a verdict already paid for; the provider never sees this lead. */
             run->pending_counts.cache_hits++;

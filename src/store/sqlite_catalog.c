@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonx.h"
 #include "core/sha256.h"
 #include "core/xalloc.h"
 #include "sqlite_int.h"
@@ -279,8 +280,11 @@ int ls_sq_offer_delete(struct ls_store *base, int64_t ws, int64_t id, struct ls_
 
 struct pending_lead {
     int64_t line;
-    size_t off[LS_F_COUNT];
-    size_t len[LS_F_COUNT];
+    size_t off[LS_F_ALL];
+    size_t len[LS_F_ALL];
+    size_t extra_off, extra_len; /* the extra values as a JSON array; extra_len 0: none */
+    bool has_key;
+    int64_t key; /* ls_lead_dup_hash */
 };
 
 struct sq_upload {
@@ -289,6 +293,7 @@ struct sq_upload {
     int64_t ws;
     int64_t id;
     int64_t next_idx;
+    char *extra_names; /* owned; the extra column names as a JSON array, NULL: none */
     int64_t n_errors;
     struct pending_lead *rows; /* owned; UPLOAD_BATCH entries */
     size_t n_rows;
@@ -332,9 +337,23 @@ static int upload_flush(struct sq_upload *up, struct ls_err *err)
         sqlite3_bind_int64(st, 1, up->id);
         sqlite3_bind_int64(st, 2, up->next_idx + (int64_t)i);
         sqlite3_bind_int64(st, 3, p->line);
-        for (int f = 0; f < LS_F_COUNT; f++)
-            sqlite3_bind_text64(st, 4 + f, up->text.data + p->off[f], p->len[f], SQLITE_STATIC,
-                                SQLITE_UTF8); /* text outlives the step */
+        for (int f = 0; f < LS_F_ALL; f++) {
+            if (f >= LS_F_COUNT && p->len[f] == 0)
+                sqlite3_bind_null(st, 4 + f); /* an identity field the row lacks */
+            else
+                sqlite3_bind_text64(st, 4 + f, up->text.data + p->off[f], p->len[f], SQLITE_STATIC,
+                                    SQLITE_UTF8); /* text outlives the step */
+        }
+        if (p->extra_len)
+            sqlite3_bind_text64(st, 13, up->text.data + p->extra_off, p->extra_len, SQLITE_STATIC,
+                                SQLITE_UTF8);
+        else
+            sqlite3_bind_null(st, 13);
+        if (p->has_key)
+            sqlite3_bind_int64(st, 14, p->key);
+        else
+            sqlite3_bind_null(st, 14);
+        sqlite3_bind_null(st, 15); /* duplicate_of: marked at commit */
         int step = sqlite3_step(st);
         if (step != SQLITE_DONE)
             rc = ls_sq_fail(c->db, step, "storing leads", err);
@@ -406,17 +425,51 @@ struct ls_store_upload *ls_sq_upload_begin(struct ls_store *base, int64_t ws, co
     return &up->base;
 }
 
+/* The row's extra values as a JSON array of strings, appended to b. */
+static void extra_json(struct ls_buf *b, const struct ls_lead *lead)
+{
+    ls_buf_addc(b, '[');
+    for (size_t i = 0; i < lead->n_extra; i++) {
+        if (i)
+            ls_buf_addc(b, ',');
+        ls_json_str(b, lead->extra[i], lead->extra_len[i]);
+    }
+    ls_buf_addc(b, ']');
+}
+
+/* The extra column names (the same for every lead of an upload) as an owned JSON array text. */
+static char *names_json(const struct ls_lead *lead)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, SIZE_MAX);
+    ls_buf_addc(&b, '[');
+    for (size_t i = 0; i < lead->n_extra; i++) {
+        if (i)
+            ls_buf_addc(&b, ',');
+        ls_json_cstr(&b, lead->extra_name[i]);
+    }
+    ls_buf_addc(&b, ']');
+    return ls_buf_steal(&b, NULL);
+}
+
 int ls_sq_upload_add(struct ls_store_upload *base, const struct ls_lead *lead, uint64_t line,
                      struct ls_err *err)
 {
     struct sq_upload *up = (struct sq_upload *)base;
     struct pending_lead *p = &up->rows[up->n_rows++];
     p->line = (int64_t)line;
-    for (int f = 0; f < LS_F_COUNT; f++) {
+    for (int f = 0; f < LS_F_ALL; f++) {
         p->off[f] = up->text.len;
         p->len[f] = lead->len[f];
         ls_buf_add(&up->text, lead->f[f], lead->len[f]);
     }
+    p->extra_off = up->text.len;
+    if (lead->n_extra)
+        extra_json(&up->text, lead);
+    p->extra_len = up->text.len - p->extra_off;
+    if (lead->n_extra && up->extra_names == NULL)
+        up->extra_names = names_json(lead);
+    p->has_key = ls_lead_dup_hash(lead, &p->key);
     if (up->n_rows == UPLOAD_BATCH || up->text.len >= UPLOAD_BATCH_MEM)
         return upload_flush(up, err);
     return LS_OK;
@@ -442,6 +495,7 @@ static void upload_free(struct sq_upload *up)
         free(up->errs[i].msg);
     free(up->errs);
     free(up->rows);
+    free(up->extra_names);
     ls_buf_release(&up->text);
     free(up);
 }
@@ -462,15 +516,36 @@ int ls_sq_upload_commit(struct ls_store_upload *base, const struct ls_csv_stats 
     rc = ls_sq_begin(up->s, c, false, err);
     if (rc)
         goto out;
+    /* Issue #9: duplicates, marked (and with drop_duplicates, left out) in the commit. */
+    int64_t dups = 0, dropped = 0;
+    rc = ls_sq_in_txn(c, ST_LEADS_MARK_DUPS, up->id, 0, false, &dups, "marking duplicates", err);
+    if (rc == LS_OK && dups && up->base.drop_duplicates)
+        rc = ls_sq_in_txn(c, ST_LEADS_DROP_DUPS, up->id, 0, false, &dropped,
+                          "leaving duplicates out", err);
+    if (rc)
+        goto out;
     sqlite3_stmt *st = ls_sq_stmt(c, ST_UPLOAD_READY, err);
     rc = st ? LS_OK : LS_EIO;
     if (rc == LS_OK) {
         sqlite3_bind_int64(st, 1, up->id);
-        sqlite3_bind_int64(st, 2, (int64_t)stats->accepted);
+        sqlite3_bind_int64(st, 2, up->next_idx - dropped); /* the leads stored */
         sqlite3_bind_int64(st, 3, (int64_t)stats->rejected);
-        ls_sq_bind_cstr(st, 4, stats->is_cp1252 ? "windows-1252" : "utf-8");
+        /* A reader that does not say (before issue #9) read UTF-8 or Windows-1252. */
+        ls_sq_bind_cstr(st, 4,
+                        stats->encoding[0] ? stats->encoding
+                        : stats->is_cp1252 ? "windows-1252"
+                                           : "utf-8");
         sqlite3_bind_int64(st, 5, ls_now_ms());
         sqlite3_bind_int64(st, 6, up->s->instance);
+        char delim[2] = {stats->delimiter ? stats->delimiter : ',', '\0'};
+        ls_sq_bind_cstr(st, 7, delim);
+        sqlite3_bind_int64(st, 8, (int64_t)stats->skipped_lines);
+        sqlite3_bind_int64(st, 9, (int64_t)stats->missing);
+        ls_sq_bind_cstr(st, 10, stats->warning);
+        if (up->extra_names)
+            ls_sq_bind_cstr(st, 11, up->extra_names);
+        sqlite3_bind_int64(st, 12, dups);
+        sqlite3_bind_int64(st, 13, dropped);
         rc = ls_sq_step_done(c, st, "finishing the upload", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) != 1)
@@ -550,6 +625,7 @@ void ls_sq_upload_abort(struct ls_store_upload *base)
     upload_free(up);
 }
 
+/* Reads an UPLOAD_COLS row; extra_columns is a new reference (NULL: none). */
 static void upload_cols(sqlite3_stmt *st, struct ls_upload_info *u)
 {
     memset(u, 0, sizeof(*u));
@@ -559,6 +635,29 @@ static void upload_cols(sqlite3_stmt *st, struct ls_upload_info *u)
     u->accepted = sqlite3_column_int64(st, 3);
     u->rejected = sqlite3_column_int64(st, 4);
     u->is_cp1252 = strcmp(ls_sq_col_text(st, 5), "windows-1252") == 0;
+    ls_sq_copy_col(st, 5, u->encoding, sizeof(u->encoding));
+    u->delimiter = ls_sq_col_text(st, 6)[0] ? ls_sq_col_text(st, 6)[0] : ',';
+    u->skipped_lines = sqlite3_column_int64(st, 7);
+    u->missing = (unsigned)sqlite3_column_int64(st, 8);
+    ls_sq_copy_col(st, 9, u->warning, sizeof(u->warning));
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+        /* Written by names_json: an array of strings; anything else reads as none. */
+        u->extra_columns =
+            json_loadb(ls_sq_col_text(st, 10), (size_t)sqlite3_column_bytes(st, 10), 0, NULL);
+        if (!json_is_array(u->extra_columns)) {
+            json_decref(u->extra_columns);
+            u->extra_columns = NULL;
+        }
+    }
+    u->duplicates = sqlite3_column_int64(st, 11);
+}
+
+void ls_upload_info_release(struct ls_upload_info *u)
+{
+    if (u == NULL)
+        return;
+    json_decref(u->extra_columns);
+    u->extra_columns = NULL;
 }
 
 struct one_upload {
@@ -599,7 +698,9 @@ static int upload_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     const struct page_args *a = ud;
     struct ls_upload_info u;
     upload_cols(st, &u);
-    return a->cb.upload(a->ud, &u, err);
+    int rc = a->cb.upload(a->ud, &u, err);
+    ls_upload_info_release(&u);
+    return rc;
 }
 
 int ls_sq_uploads_list(struct ls_store *base, int64_t ws, int limit, int offset,

@@ -403,7 +403,15 @@ static int pending_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     const struct pending_args *a = ud;
     struct ls_lead lead;
     ls_sq_lead_cols(st, 1, &lead);
-    return a->cb(a->ud, sqlite3_column_int64(st, 0), &lead, err);
+    if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+        return a->cb(a->ud, sqlite3_column_int64(st, 0), &lead, NULL, err);
+    struct ls_store_dup dup = {.original_idx = sqlite3_column_int64(st, 7)};
+    dup.has_verdict = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    if (dup.has_verdict) {
+        dup.verdict.intent = (enum ls_intent)sqlite3_column_int(st, 8);
+        ls_sq_copy_col(st, 9, dup.verdict.reasoning, sizeof(dup.verdict.reasoning));
+    }
+    return a->cb(a->ud, sqlite3_column_int64(st, 0), &lead, &dup, err);
 }
 
 int ls_sq_leads_pending(struct ls_store *base, int64_t job_id, int64_t upload_id, int64_t after_idx,

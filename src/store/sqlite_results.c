@@ -1,4 +1,5 @@
 /* sqlite_results.c - results: stored in batches, read in pages. */
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,16 +155,104 @@ static const char *col_opt_text(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : ls_sq_col_text(st, i);
 }
 
+/*
+ * The upload's extra columns while its results are read (issue #9): the
+ * names once per walk, each row's values parsed from its JSON array.
+ */
+struct extras {
+    json_t *names;     /* owned; NULL when the upload has none */
+    const char **name; /* owned array; the strings borrowed from names */
+    size_t n;
+    const char **value; /* owned array, n entries; strings borrowed from row */
+    size_t *len;        /* owned array */
+    json_t *row;        /* owned; the current row's values */
+};
+
+static void bind_upload(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
+}
+
+static int extras_names_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
+{
+    (void)err;
+    struct extras *x = ud;
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+        return LS_OK;
+    x->names = json_loadb(ls_sq_col_text(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    return LS_OK;
+}
+
+/* Loads the upload's extra column names; an upload without any (or before migration 11) has none.
+ */
+static int extras_load(struct sq_store *s, int64_t upload_id, struct extras *x, struct ls_err *err)
+{
+    memset(x, 0, sizeof(*x));
+    int rc = ls_sq_each_row(s, ST_UPLOAD_EXTRA, bind_upload, &upload_id, extras_names_row, x,
+                            "reading an upload's columns", err);
+    if (rc || !json_is_array(x->names) || json_array_size(x->names) == 0)
+        return rc;
+    x->n = json_array_size(x->names);
+    x->name = ls_xcalloc(x->n, sizeof(*x->name));
+    x->value = ls_xcalloc(x->n, sizeof(*x->value));
+    x->len = ls_xcalloc(x->n, sizeof(*x->len));
+    for (size_t i = 0; i < x->n; i++) {
+        const char *v = json_string_value(json_array_get(x->names, i));
+        x->name[i] = v ? v : "";
+    }
+    return LS_OK;
+}
+
+static void extras_release(struct extras *x)
+{
+    json_decref(x->names);
+    json_decref(x->row);
+    free(x->name);
+    free(x->value);
+    free(x->len);
+    memset(x, 0, sizeof(*x));
+}
+
+/* Points r's extra columns at this row's values (column 30, a JSON array; "" for any missing). */
+static void extras_row(sqlite3_stmt *st, struct extras *x, struct ls_result *r)
+{
+    if (x->n == 0)
+        return;
+    json_decref(x->row);
+    x->row = NULL;
+    if (sqlite3_column_type(st, 30) != SQLITE_NULL)
+        x->row = json_loadb(ls_sq_col_text(st, 30), (size_t)sqlite3_column_bytes(st, 30), 0, NULL);
+    for (size_t i = 0; i < x->n; i++) {
+        json_t *v = json_array_get(x->row, i); /* NULL when row is not an array, or short */
+        x->value[i] = json_is_string(v) ? json_string_value(v) : "";
+        x->len[i] = json_is_string(v) ? json_string_length(v) : 0;
+    }
+    r->lead.n_extra = x->n;
+    r->lead.extra_name = x->name;
+    r->lead.extra = x->value;
+    r->lead.extra_len = x->len;
+}
+
 /* Reads a RESULTS_SELECT row; strings are borrowed until the next step. */
 static void result_cols(sqlite3_stmt *st, struct ls_result *r)
 {
     memset(r, 0, sizeof(*r));
+    ls_lead_clear(&r->lead);
     r->idx = sqlite3_column_int64(st, 0);
     for (int f = 0; f < LS_F_BIO; f++) {
         r->lead.f[f] = ls_sq_col_text(st, 2 + f);
         r->lead.len[f] = (size_t)sqlite3_column_bytes(st, 2 + f);
     }
-    r->lead.f[LS_F_BIO] = ""; /* results never carry the bio */
+    /* Issue #9: the bio and the identity fields (NULL in rows stored before: ""). */
+    static const int identity[][2] = {
+        {LS_F_BIO, 26}, {LS_F_EMAIL, 27}, {LS_F_LINKEDIN_URL, 28}, {LS_F_EXTERNAL_ID, 29}};
+    for (size_t k = 0; k < LS_ARRAY_LEN(identity); k++) {
+        r->lead.f[identity[k][0]] = ls_sq_col_text(st, identity[k][1]);
+        r->lead.len[identity[k][0]] = (size_t)sqlite3_column_bytes(st, identity[k][1]);
+    }
+    r->line = sqlite3_column_int64(st, 25);
+    r->is_duplicate = sqlite3_column_type(st, 31) != SQLITE_NULL;
+    r->original_idx = r->is_duplicate ? sqlite3_column_int64(st, 31) : 0;
     r->role_points = sqlite3_column_int(st, 7);
     r->industry_points = sqlite3_column_int(st, 8);
     r->completeness_points = sqlite3_column_int(st, 9);
@@ -199,6 +288,7 @@ struct results_args {
     ls_store_result_fn cb;
     void *ud;
     int n;
+    struct extras ex;
 };
 
 /* ?1..?6: the RESULTS_FROM filters; ?7, ?8 (and ?9, ?10 for a keyset page): the page. */
@@ -243,6 +333,8 @@ static int result_row(sqlite3_stmt *st, void *ud, struct ls_err *err)
     struct results_args *a = ud;
     struct ls_result r;
     result_cols(st, &r);
+    r.upload_id = a->job->upload_id;
+    extras_row(st, &a->ex, &r);
     if (a->cursor)
         ls_result_cursor_set(a->cursor, a->q ? a->q->sort : LS_SORT_SCORE_DESC, &r);
     a->n++;
@@ -257,8 +349,11 @@ int ls_sq_results_page(struct ls_store *base, const struct ls_job *job,
         .job = job, .q = filter, .limit = limit, .cursor = cursor, .cb = cb, .ud = ud};
     a.after_rank = cursor->has_last ? rank_of(cursor->score, cursor->idx) : -1;
     enum ls_sort sort = filter ? filter->sort : LS_SORT_SCORE_DESC;
-    int rc = ls_sq_each_row((struct sq_store *)base, (enum stmt_id)(ST_RESULTS_PAGE + sort),
+    int rc = extras_load((struct sq_store *)base, job->upload_id, &a.ex, err);
+    if (rc == LS_OK)
+        rc = ls_sq_each_row((struct sq_store *)base, (enum stmt_id)(ST_RESULTS_PAGE + sort),
                             bind_results, &a, result_row, &a, "reading results", err);
+    extras_release(&a.ex);
     return rc ? rc : a.n;
 }
 
@@ -290,7 +385,11 @@ int ls_sq_results_query(struct ls_store *base, const struct ls_job *job,
         page = ST_RESULTS_SCORE_DESC_TEXT;
     else if (q->sort == LS_SORT_SCORE_DESC && q->offset > 0)
         page = ST_RESULTS_SCORE_DESC_SEEK;
-    return ls_sq_each_row(s, page, bind_results, &a, result_row, &a, "reading results", err);
+    rc = extras_load(s, job->upload_id, &a.ex, err);
+    if (rc == LS_OK)
+        rc = ls_sq_each_row(s, page, bind_results, &a, result_row, &a, "reading results", err);
+    extras_release(&a.ex);
+    return rc;
 }
 
 /* ---- summaries (issue #8) ---- */
@@ -367,7 +466,7 @@ int ls_sq_results_texts(struct ls_store *base, const struct ls_job *job, ls_stor
                           &a, "reading results for the text index", err);
 }
 
-static void bind_upload(sqlite3_stmt *st, const void *args)
+static void bind_texts_upload(sqlite3_stmt *st, const void *args)
 {
     const struct texts_args *a = args;
     sqlite3_bind_int64(st, 1, a->job->upload_id);
@@ -387,17 +486,22 @@ int ls_sq_leads_order(struct ls_store *base, const struct ls_job *job, enum ls_s
     struct texts_args a = {.job = job, .idx_cb = cb, .ud = ud};
     return ls_sq_each_row((struct sq_store *)base,
                           sort == LS_SORT_NAME ? ST_LEADS_BY_NAME : ST_LEADS_BY_COMPANY,
-                          bind_upload, &a, idx_row, &a, "reading leads in order", err);
+                          bind_texts_upload, &a, idx_row, &a, "reading leads in order", err);
 }
 
 int ls_sq_results_get(struct ls_store *base, const struct ls_job *job, const int64_t *idx, size_t n,
                       ls_store_result_fn cb, void *ud, struct ls_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
+    struct extras ex;
+    int rc = extras_load(s, job->upload_id, &ex, err); /* before this walk takes a connection */
+    if (rc)
+        return rc;
     struct conn *c = ls_sq_acquire(s, err);
-    if (c == NULL)
+    if (c == NULL) {
+        extras_release(&ex);
         return err ? err->code : LS_EUNAVAILABLE;
-    int rc = LS_OK;
+    }
     sqlite3_stmt *st = ls_sq_stmt(c, ST_RESULT_GET, err);
     if (st == NULL)
         rc = err ? err->code : LS_EIO;
@@ -409,6 +513,8 @@ int ls_sq_results_get(struct ls_store *base, const struct ls_job *job, const int
         if (step == SQLITE_ROW) {
             struct ls_result r;
             result_cols(st, &r);
+            r.upload_id = job->upload_id;
+            extras_row(st, &ex, &r);
             rc = cb(ud, &r, err);
         } else if (step != SQLITE_DONE) {
             rc = ls_sq_fail(c->db, step, "reading results by key", err);
@@ -416,5 +522,6 @@ int ls_sq_results_get(struct ls_store *base, const struct ls_job *job, const int
         sqlite3_reset(st);
     }
     ls_sq_release(s, c);
+    extras_release(&ex);
     return rc;
 }

@@ -21,6 +21,7 @@
 #ifndef LS_STORE_STORE_H
 #define LS_STORE_STORE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -85,10 +86,28 @@ struct ls_offer_info {
 struct ls_upload_info {
     int64_t id;
     int64_t created_ms;
-    int64_t accepted, rejected;
+    int64_t accepted, rejected; /* accepted: leads stored (dropped duplicates not among them) */
     bool is_cp1252;
     char filename[256];
+    /* How the file was read (issue #9; an upload stored before: ',', "utf-8" or
+     * "windows-1252", and none of the rest). */
+    char delimiter;
+    char encoding[32];
+    int64_t skipped_lines;
+    unsigned missing; /* bit (1 << enum ls_field) per field the file had no column for */
+    char warning[256];
+    int64_t duplicates; /* rows that repeat an earlier one: marked, or left out (dedupe drop) */
+    /*
+     * The upload's extra column names, in file order: a JSON array of
+     * strings, or NULL when none. From ls_store_upload_get: owned (a new
+     * reference), release with ls_upload_info_release. In a listing callback:
+     * borrowed for the call.
+     */
+    json_t *extra_columns;
 };
+
+/* Drops what an ls_upload_info from ls_store_upload_get owns; u may be NULL. */
+void ls_upload_info_release(struct ls_upload_info *u);
 
 enum ls_key_role { LS_KEY_VIEWER = 1, LS_KEY_MEMBER = 2, LS_KEY_ADMIN = 3 };
 
@@ -106,9 +125,22 @@ struct ls_purge_stats {
     int64_t uploads, jobs, results;
 };
 
-/* Called once per lead; lead strings are borrowed for the call only. */
+/*
+ * A pending lead that repeats an earlier one of its upload (issue #9): the
+ * original's idx, and its verdict when it already has a result in the job.
+ */
+struct ls_store_dup {
+    int64_t original_idx;
+    bool has_verdict;
+    struct ls_verdict verdict;
+};
+
+/*
+ * Called once per lead; lead strings are borrowed for the call only. dup
+ * (borrowed for the call) is NULL unless the lead is a duplicate.
+ */
 typedef int (*ls_store_lead_fn)(void *ud, int64_t idx, const struct ls_lead *lead,
-                                struct ls_err *err);
+                                const struct ls_store_dup *dup, struct ls_err *err);
 /* List callbacks: the item is borrowed for the call only; non-zero stops the listing. */
 typedef int (*ls_store_offer_fn)(void *ud, const struct ls_offer_info *o, struct ls_err *err);
 typedef int (*ls_store_upload_fn)(void *ud, const struct ls_upload_info *u, struct ls_err *err);
@@ -270,6 +302,14 @@ struct ls_store {
 /* ... and every upload handle with its store. */
 struct ls_store_upload {
     struct ls_store *st; /* borrowed */
+    /*
+     * Set by the caller before the commit (issue #9, ?dedupe=drop): a row
+     * that repeats an earlier one is left out instead of being kept with
+     * duplicate_of. Either way it is counted in the upload's duplicates.
+     * The other leads keep their idx (and lead_id), so the upload's idx then
+     * has gaps; accepted counts the leads kept.
+     */
+    bool drop_duplicates;
 };
 
 /*

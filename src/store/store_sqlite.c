@@ -318,6 +318,33 @@ static const char *const migrations[] = {
     "CREATE INDEX leads_name ON leads(upload_id, name COLLATE NOCASE);"
     "CREATE INDEX leads_company ON leads(upload_id, company COLLATE NOCASE);"
     "CREATE INDEX results_score ON results(job_id, score);",
+
+    /*
+     * 11: keeping what came in (issue #9). A lead keeps its identity fields
+     * (NULL: none), its other columns as a JSON array of strings in the
+     * upload's column order (NULL: none), the hash of its duplicate key
+     * (ls_lead_dup_hash; NULL: no key) and the idx of the earlier lead it
+     * repeats (NULL: none), marked by one sorting pass at commit
+     * (ST_LEADS_MARK_DUPS). Not by an index on the key: its random keys
+     * rewrite most of the index's pages at every batch commit, which tripled
+     * the cost of storing a million leads. An upload keeps how it was read,
+     * the names of its extra columns (a JSON array, file order; NULL: none),
+     * its duplicates and how many of them were left out (dropped: its idx
+     * then has gaps). Rows stored before read as having none of these.
+     */
+    "ALTER TABLE leads ADD COLUMN email TEXT;"
+    "ALTER TABLE leads ADD COLUMN linkedin_url TEXT;"
+    "ALTER TABLE leads ADD COLUMN external_id TEXT;"
+    "ALTER TABLE leads ADD COLUMN extra TEXT;"
+    "ALTER TABLE leads ADD COLUMN dup_key INTEGER;"
+    "ALTER TABLE leads ADD COLUMN duplicate_of INTEGER;"
+    "ALTER TABLE uploads ADD COLUMN delimiter TEXT NOT NULL DEFAULT ',';"
+    "ALTER TABLE uploads ADD COLUMN skipped_lines INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE uploads ADD COLUMN missing_fields INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE uploads ADD COLUMN warning TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE uploads ADD COLUMN extra_columns TEXT;"
+    "ALTER TABLE uploads ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE uploads ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -333,6 +360,10 @@ static const char *const migrations[] = {
     "k.revoked_ms, w.name FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
 
 #define FINAL "('succeeded', 'failed', 'cancelled')"
+
+#define UPLOAD_COLS                                                                                \
+    "id, created_ms, filename, accepted, rejected, encoding, delimiter, skipped_lines, "           \
+    "missing_fields, warning, extra_columns, duplicates"
 
 /*
  * Results joined with their leads, narrowed by the filters of a results
@@ -354,7 +385,8 @@ static const char *const migrations[] = {
     "SELECT r.idx, r.rank, l.name, l.role, l.company, l.industry, l.location, r.role_pts, "        \
     "r.industry_pts, r.complete_pts, r.rule_score, r.intent, r.ai_score, r.score, r.reasoning, "   \
     "r.provider, r.model, r.status, r.error, r.role_kind, r.role_term, r.industry_match, "         \
-    "r.adjacent_via, r.industry_term, r.missing_fields "
+    "r.adjacent_via, r.industry_term, r.missing_fields, l.line, l.bio, l.email, l.linkedin_url, "  \
+    "l.external_id, l.extra, l.duplicate_of "
 #define RESULTS_SELECT RESULT_COLS RESULTS_FROM
 /*
  * Sorted by a lead's name or company, or searched for text: the leads drive
@@ -433,23 +465,32 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "content_hash, owner) VALUES (?1, ?2, ?3, 'loading', ?4, ?5)",
     [ST_UPLOAD_FIND] = "SELECT id FROM uploads WHERE workspace_id = ?1 AND content_hash = ?2 "
                        "AND status = 'ready' ORDER BY id DESC LIMIT 1",
-    [ST_UPLOADS_LIST] = "SELECT id, created_ms, filename, accepted, rejected, encoding "
-                        "FROM uploads WHERE workspace_id = ?1 AND status = 'ready' "
-                        "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+    [ST_UPLOADS_LIST] =
+        "SELECT " UPLOAD_COLS " FROM uploads WHERE workspace_id = ?1 AND status = 'ready' "
+        "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
     [ST_UPLOADS_COUNT] = "SELECT count(*) FROM uploads WHERE workspace_id = ?1 AND "
                          "status = 'ready'",
     [ST_UPLOAD_ERRORS] = "SELECT line, error FROM upload_errors WHERE upload_id = ?1 AND "
                          "EXISTS (SELECT 1 FROM uploads WHERE id = ?1 AND workspace_id = ?4) "
                          "ORDER BY seq LIMIT ?2",
-    /* idx runs 0..accepted-1 within an upload, so an offset is a key range, not a scan. */
+    /*
+     * idx runs 0..accepted-1 within an upload, so an offset is a key range,
+     * not a scan - unless duplicates were left out (dropped > 0): then the
+     * offset is counted in the primary key.
+     */
     [ST_UPLOAD_LEADS] = "SELECT idx, line, name, role, company, industry, location, bio "
-                        "FROM leads WHERE upload_id = ?1 AND idx >= ?3 AND EXISTS (SELECT 1 "
-                        "FROM uploads WHERE id = ?1 AND workspace_id = ?4) ORDER BY idx LIMIT ?2",
+                        "FROM leads WHERE upload_id = ?1 AND idx >= CASE WHEN (SELECT dropped "
+                        "FROM uploads WHERE id = ?1) = 0 THEN ?3 ELSE (SELECT idx FROM leads "
+                        "WHERE upload_id = ?1 ORDER BY idx LIMIT 1 OFFSET ?3) END AND EXISTS "
+                        "(SELECT 1 FROM uploads WHERE id = ?1 AND workspace_id = ?4) ORDER BY "
+                        "idx LIMIT ?2",
     [ST_UPLOAD_READY] = "UPDATE uploads SET status = 'ready', accepted = ?2, rejected = ?3, "
-                        "encoding = ?4, owner = 0, committed_ms = ?5 "
+                        "encoding = ?4, owner = 0, committed_ms = ?5, delimiter = ?7, "
+                        "skipped_lines = ?8, missing_fields = ?9, warning = ?10, "
+                        "extra_columns = ?11, duplicates = ?12, dropped = ?13 "
                         "WHERE id = ?1 AND status = 'loading' AND owner = ?6",
-    [ST_UPLOAD_GET] = "SELECT id, created_ms, filename, accepted, rejected, encoding "
-                      "FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND status = 'ready'",
+    [ST_UPLOAD_GET] = "SELECT " UPLOAD_COLS
+                      " FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND status = 'ready'",
     [ST_UPLOAD_ERROR] = "INSERT INTO upload_errors(upload_id, seq, line, error) "
                         "VALUES (?1, ?2, ?3, ?4)",
     [ST_UPLOAD_TOUCH] = "SELECT count(*) FROM uploads WHERE id = ?1 AND owner = ?2 AND "
@@ -460,7 +501,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND "
                          "status = 'ready'",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "
-                       "location, bio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                       "location, bio, email, linkedin_url, external_id, extra, dup_key, "
+                       "duplicate_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                       "?13, ?14, ?15)",
+    /*
+     * Issue #9, at commit: each lead of upload ?1 whose key an earlier lead
+     * has gets that first lead's idx. One pass over the upload in key order
+     * (SQLite's sorter spills to temporary files, so memory stays bounded),
+     * then a key lookup per duplicate; the changes are the duplicates.
+     */
+    [ST_LEADS_MARK_DUPS] =
+        "UPDATE leads SET duplicate_of = d.first FROM (SELECT idx, first FROM (SELECT idx, "
+        "min(idx) OVER (PARTITION BY dup_key) AS first FROM leads WHERE upload_id = ?1 AND "
+        "dup_key IS NOT NULL) WHERE first < idx) AS d WHERE leads.upload_id = ?1 AND "
+        "leads.idx = d.idx",
+    [ST_LEADS_DROP_DUPS] = "DELETE FROM leads WHERE upload_id = ?1 AND duplicate_of IS NOT NULL",
     /* ?7: 0 for a queued job, or this instance for one created already claimed. */
     [ST_JOB_INSERT] =
         "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, started_ms, "
@@ -523,10 +578,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOB_RESULTS_MARK] =
         "UPDATE jobs SET results_deleted_ms = ?3 WHERE id = ?1 AND "
         "workspace_id = ?2 AND status IN " FINAL " AND (owner = 0 OR NOT ls_alive(owner))",
-    [ST_LEADS_PENDING] = "SELECT l.idx, l.name, l.role, l.company, l.industry, l.location, l.bio "
-                         "FROM leads l WHERE l.upload_id = ?1 AND l.idx > ?2 AND NOT EXISTS "
+    /*
+     * With a duplicate (issue #9): the original's verdict when it has a
+     * result already (o.intent NULL otherwise), so that it is reused.
+     */
+    [ST_LEADS_PENDING] = "SELECT l.idx, l.name, l.role, l.company, l.industry, l.location, l.bio, "
+                         "l.duplicate_of, o.intent, o.reasoning "
+                         "FROM leads l LEFT JOIN results o ON l.duplicate_of IS NOT NULL AND "
+                         "o.job_id = ?3 AND o.idx = l.duplicate_of "
+                         "WHERE l.upload_id = ?1 AND l.idx > ?2 AND NOT EXISTS "
                          "(SELECT 1 FROM results r WHERE r.job_id = ?3 AND r.idx = l.idx) "
                          "ORDER BY l.idx LIMIT ?4",
+    [ST_UPLOAD_EXTRA] = "SELECT extra_columns FROM uploads WHERE id = ?1",
     [ST_RESULT_INSERT] = "INSERT OR REPLACE INTO results(job_id, idx, rank, role_pts, "
                          "industry_pts, complete_pts, rule_score, intent, ai_score, score, "
                          "reasoning, provider, model, status, error, cache_key, role_kind, "

@@ -44,7 +44,8 @@ _Static_assert(LS_ARRAY_LEN(model_code_names) == N_MODEL_CODES, "one name per mo
 
 /* Each list ends with "other", where every unknown value is counted. */
 static const char *const providers[] = {"offline", "gemini", "openai", "other"};
-static const char *const ai_statuses[] = {"ok", "cached", "fallback", "blocked", "other"};
+static const char *const ai_statuses[] = {"ok",      "cached",    "fallback",
+                                          "blocked", "duplicate", "other"};
 static const char *const refuse_reasons[] = {"busy", "per_ip", "other"};
 static const char *const job_statuses[] = {"succeeded", "failed", "cancelled", "other"};
 

@@ -7,9 +7,15 @@
  * documented formula guard applies. Each text cell also stays one cell when
  * split on ';', '|' or TAB.
  *
- * Input: [intent, status] [role] [industry] [completeness] then ten strings cut
- * at NUL bytes: name, role, company, industry, location, bio, reasoning,
- * provider, model, ai_error.
+ * Issue #9: the JSON carries the identity fields, lead_id, line, the extra
+ * columns and duplicate_of; the default column list (ls_result_csv_row, in
+ * a dialect whose delimiter the input picks) reads back to 13 + 5 + the
+ * extra columns, each text cell guarded.
+ *
+ * Input: [intent, status, duplicate, delimiter] [role] [industry]
+ * [completeness] then seventeen strings cut at NUL bytes: name, role,
+ * company, industry, location, bio, reasoning, provider, model, ai_error,
+ * email, linkedin_url, external_id, and two extra columns' names and values.
  */
 #include <csv.h>
 #include <stdbool.h>
@@ -20,7 +26,7 @@
 #include "core/utf8.h"
 #include "fuzz/fuzz.h"
 
-#define N_STR 10
+#define N_STR 17
 #define CAP   (1u << 20)
 
 /* The text a reader must get back: s itself, or s read as Windows-1252. */
@@ -93,7 +99,7 @@ static bool dangerous(const char *str, size_t len)
 
 struct cells {
     size_t n, rows;
-    struct ls_buf v[16];
+    struct ls_buf v[24];
 };
 
 static void on_cell(void *s, size_t len, void *ud)
@@ -198,7 +204,7 @@ static void check_json(const struct ls_result *r)
     FUZZ_CHECK(ls_utf8_valid(ls_buf_str(&b), b.len));
     json_error_t jerr;
     json_t *j = json_loadb(ls_buf_str(&b), b.len, JSON_REJECT_DUPLICATES, &jerr);
-    FUZZ_CHECK(json_is_object(j) && json_object_size(j) == 13);
+    FUZZ_CHECK(json_is_object(j) && json_object_size(j) == 21);
     /* One entry per rule factor, whose points are the breakdown's. */
     const json_t *factors = json_object_get(j, "factors");
     FUZZ_CHECK(json_is_array(factors) && json_array_size(factors) == 3);
@@ -228,6 +234,30 @@ static void check_json(const struct ls_result *r)
     check_json_str(ai, "status", st, strlen(st));
     if (has_error)
         check_json_str(ai, "error", r->ai_error, strlen(r->ai_error));
+    check_json_str(j, "email", l->f[LS_F_EMAIL], l->len[LS_F_EMAIL]);
+    check_json_str(j, "linkedin_url", l->f[LS_F_LINKEDIN_URL], l->len[LS_F_LINKEDIN_URL]);
+    check_json_str(j, "external_id", l->f[LS_F_EXTERNAL_ID], l->len[LS_F_EXTERNAL_ID]);
+    check_json_str(j, "linkedin_bio", l->f[LS_F_BIO], l->len[LS_F_BIO]);
+    char id[LS_LEAD_ID_MAX];
+    ls_lead_id(id, r->upload_id, r->idx);
+    check_json_str(j, "lead_id", id, strlen(id));
+    check_json_int(j, "line", (int)r->line);
+    if (r->is_duplicate) {
+        ls_lead_id(id, r->upload_id, r->original_idx);
+        check_json_str(j, "duplicate_of", id, strlen(id));
+    } else {
+        FUZZ_CHECK(json_is_null(json_object_get(j, "duplicate_of")));
+    }
+    /* The extra names differ in their first byte, so both are keys, in file order. */
+    const json_t *extra = json_object_get(j, "extra");
+    FUZZ_CHECK(json_is_object(extra) && json_object_size(extra) == l->n_extra);
+    struct ls_buf name;
+    ls_buf_init(&name, CAP);
+    for (size_t x = 0; x < l->n_extra; x++) {
+        as_utf8(l->extra_name[x], strlen(l->extra_name[x]), &name);
+        check_json_str(extra, ls_buf_str(&name), l->extra[x], l->extra_len[x]);
+    }
+    ls_buf_release(&name);
     json_decref(j);
     ls_buf_release(&b);
 }
@@ -280,6 +310,51 @@ static void check_csv(const struct ls_result *r)
     ls_buf_release(&b);
 }
 
+/* The default columns in a dialect: 13 + 5 + the extras, text guarded, one record. */
+static void check_csv_cols(const struct ls_result *r, char delim)
+{
+    const struct ls_lead *l = &r->lead;
+    struct ls_cols cols;
+    ls_cols_default(&cols, l->extra_name, l->n_extra);
+    struct ls_csv_dialect d = {delim, true};
+    struct ls_buf b;
+    ls_buf_init(&b, CAP);
+    FUZZ_CHECK(ls_result_csv_head(&cols, &d, &b) == LS_OK);
+    FUZZ_CHECK(b.len >= 5 && memcmp(b.data, "\xEF\xBB\xBF", 3) == 0);
+    size_t head = b.len;
+    FUZZ_CHECK(ls_result_csv_row(r, &cols, &d, &b) == LS_OK);
+    FUZZ_CHECK(memcmp(b.data + b.len - 2, "\r\n", 2) == 0);
+    FUZZ_CHECK(ls_utf8_valid(b.data, b.len));
+    struct cells c = {0};
+    csv_read(b.data + head, b.len - head, CSV_STRICT | CSV_STRICT_FINI, (unsigned char)delim, &c);
+    FUZZ_CHECK(c.rows == 1 && c.n == LS_COL_STD + l->n_extra);
+    const struct {
+        size_t cell;
+        const char *s;
+        size_t len;
+    } text[] = {
+        {0, l->f[LS_F_NAME], l->len[LS_F_NAME]},
+        {15, l->f[LS_F_EMAIL], l->len[LS_F_EMAIL]},
+        {16, l->f[LS_F_LINKEDIN_URL], l->len[LS_F_LINKEDIN_URL]},
+        {17, l->f[LS_F_EXTERNAL_ID], l->len[LS_F_EXTERNAL_ID]},
+        {18, l->extra[0], l->extra_len[0]},
+        {19, l->extra[1], l->extra_len[1]},
+    };
+    struct ls_buf want;
+    ls_buf_init(&want, CAP);
+    for (size_t i = 0; i < LS_ARRAY_LEN(text); i++) {
+        as_utf8(text[i].s, text[i].len, &want);
+        check_guarded(&c.v[text[i].cell], &want);
+    }
+    char id[LS_LEAD_ID_MAX];
+    ls_lead_id(id, r->upload_id, r->idx);
+    FUZZ_CHECK(equals(&c.v[13], id, strlen(id)));
+    ls_buf_release(&want);
+    cells_release(&c);
+    ls_buf_release(&b);
+    ls_cols_release(&cols);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)
@@ -296,12 +371,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     struct ls_result r = {0};
-    for (int f = 0; f < LS_F_COUNT; f++) {
-        r.lead.f[f] = s[f];
-        r.lead.len[f] = strlen(s[f]);
+    ls_lead_clear(&r.lead);
+    static const int field_str[LS_F_ALL] = {0, 1, 2, 3, 4, 5, 10, 11, 12};
+    for (int f = 0; f < LS_F_ALL; f++) {
+        r.lead.f[f] = s[field_str[f]];
+        r.lead.len[f] = strlen(s[field_str[f]]);
     }
+    /* Two extra columns whose names cannot be equal (a repeated header shows once). */
+    char *names[2];
+    const char *names_c[2];
+    const char *vals[2] = {s[14], s[16]};
+    size_t lens[2] = {strlen(s[14]), strlen(s[16])};
+    for (int x = 0; x < 2; x++) {
+        size_t n = strlen(s[13 + 2 * x]);
+        names[x] = malloc(n + 2);
+        FUZZ_CHECK(names[x] != NULL);
+        names[x][0] = (char)('a' + x);
+        memcpy(names[x] + 1, s[13 + 2 * x], n + 1);
+        names_c[x] = names[x];
+    }
+    r.lead.n_extra = 2;
+    r.lead.extra_name = names_c;
+    r.lead.extra = vals;
+    r.lead.extra_len = lens;
+    r.upload_id = 1 + data[1];
+    r.idx = data[2];
+    r.line = data[3];
+    r.is_duplicate = (data[0] & 0x40) != 0;
+    r.original_idx = data[1] / 2;
     r.intent = (enum ls_intent)(data[0] & 3);
-    r.status = (enum ls_ai_status)((data[0] >> 2) % 3);
+    r.status = (enum ls_ai_status)((data[0] >> 2) % 4);
     r.role_points = data[1] % 21;
     r.industry_points = data[2] % 21;
     r.completeness_points = data[3] % 11;
@@ -315,6 +414,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_json(&r);
     check_csv(&r);
+    static const char delims[] = {',', ';', '\t', '|'};
+    check_csv_cols(&r, delims[(data[0] >> 4) & 3]);
+    free(names[0]);
+    free(names[1]);
     free(text);
     return 0;
 }

@@ -183,7 +183,8 @@ static void test_http__readme_flow(void **state)
     free(ct);
     free(cd);
     const char *hdr = "name,role,company,intent,score,reasoning,industry,location,rule_score,"
-                      "ai_score,role_points,industry_points,completeness_points\r\n";
+                      "ai_score,role_points,industry_points,completeness_points,lead_id,line,"
+                      "email,linkedin_url,external_id\r\n";
     assert_true(strncmp(r.body, hdr, strlen(hdr)) == 0);
     assert_non_null(strstr(r.body, "\r\nAva Patel,Head of Growth,FlowMetrics,High,90,"));
     char *alias_body = strdup(r.body);

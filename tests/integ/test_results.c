@@ -506,7 +506,8 @@ static void test_results__results_carry_factors(void **state)
     json_decref(page);
     get(&s, "/results/export", NULL, 200, &r);
     const char *hdr = "name,role,company,intent,score,reasoning,industry,location,rule_score,"
-                      "ai_score,role_points,industry_points,completeness_points\r\n";
+                      "ai_score,role_points,industry_points,completeness_points,lead_id,line,"
+                      "email,linkedin_url,external_id\r\n";
     assert_true(strncmp(r.body, hdr, strlen(hdr)) == 0);
     assert_null(strstr(r.body, "factors"));
     h_resp_free(&r);

@@ -36,19 +36,24 @@ static void test_result__json_keys_in_order(void **state)
     json_error_t e;
     json_t *j = json_loadb(b.data, b.len, 0, &e);
     assert_non_null(j);
-    const char *want[] = {"name",      "role",     "company",  "intent",     "score",
-                          "reasoning", "industry", "location", "rule_score", "ai_score",
-                          "breakdown", "factors",  "ai"};
+    const char *want[] = {"name",        "role",         "company",     "intent",       "score",
+                          "reasoning",   "industry",     "location",    "rule_score",   "ai_score",
+                          "breakdown",   "factors",      "ai",          "lead_id",      "line",
+                          "email",       "linkedin_url", "external_id", "linkedin_bio", "extra",
+                          "duplicate_of"};
     size_t i = 0;
     const char *key;
     json_t *val;
     json_object_foreach(j, key, val)
     {
         (void)val;
-        assert_true(i < 13);
+        assert_true(i < 21);
         assert_string_equal(key, want[i++]);
     }
-    assert_int_equal(i, 13);
+    assert_int_equal(i, 21);
+    assert_true(json_is_null(json_object_get(j, "lead_id"))); /* upload_id 0: not known */
+    assert_true(json_is_null(json_object_get(j, "duplicate_of")));
+    assert_int_equal(json_object_size(json_object_get(j, "extra")), 0);
     assert_string_equal(json_string_value(json_object_get(j, "name")), "Zoë \"Z\" Ångström");
     assert_int_equal(json_integer_value(json_object_get(j, "score")), 90);
     assert_int_equal(json_integer_value(json_object_get(j, "ai_score")), 50);
@@ -350,6 +355,202 @@ static void assert_factor(const json_t *f, size_t i, const char *name, int point
  * same points; a row from before they were kept (has_factors false) is told
  * from its points, with matched null.
  */
+/* Issue #9: a sample with identity fields and two extra columns. */
+static const char *const x_names[] = {"Lead Source", "=Owner"};
+static const char *const x_vals[] = {"Web \"form\"", "+1 555"};
+static const size_t x_lens[] = {10, 6};
+
+static struct ls_result identity_sample(struct ls_verdict *v)
+{
+    struct ls_result r = sample(v);
+    ls_lead_set(&r.lead, LS_F_EMAIL, "zoe@example.com");
+    ls_lead_set(&r.lead, LS_F_LINKEDIN_URL, "https://www.linkedin.com/in/zoe");
+    ls_lead_set(&r.lead, LS_F_EXTERNAL_ID, "0031x00000AbCdE");
+    ls_lead_set(&r.lead, LS_F_BIO, "Bio; with a semicolon");
+    r.lead.n_extra = 2;
+    r.lead.extra_name = x_names;
+    r.lead.extra = x_vals;
+    r.lead.extra_len = x_lens;
+    r.upload_id = 12;
+    r.idx = 7;
+    r.line = 9;
+    r.is_duplicate = true;
+    r.original_idx = 3;
+    r.status = LS_AI_DUPLICATE;
+    return r;
+}
+
+static void test_result__json_carries_identity(void **state)
+{
+    (void)state;
+    struct ls_verdict v;
+    struct ls_result r = identity_sample(&v);
+    struct ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    assert_int_equal(ls_result_json(&r, &b), LS_OK);
+    json_t *j = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "lead_id")), "12-7");
+    assert_int_equal(json_integer_value(json_object_get(j, "line")), 9);
+    assert_string_equal(json_string_value(json_object_get(j, "email")), "zoe@example.com");
+    assert_string_equal(json_string_value(json_object_get(j, "external_id")), "0031x00000AbCdE");
+    assert_string_equal(json_string_value(json_object_get(j, "linkedin_bio")),
+                        "Bio; with a semicolon");
+    assert_string_equal(json_string_value(json_object_get(j, "duplicate_of")), "12-3");
+    json_t *ai = json_object_get(j, "ai");
+    assert_string_equal(json_string_value(json_object_get(ai, "status")), "duplicate");
+    json_t *extra = json_object_get(j, "extra");
+    assert_int_equal(json_object_size(extra), 2);
+    assert_string_equal(json_string_value(json_object_get(extra, "Lead Source")), "Web \"form\"");
+    assert_string_equal(json_string_value(json_object_get(extra, "=Owner")), "+1 555");
+    /* File order: "Lead Source" comes before "=Owner". */
+    assert_true(strstr(b.data, "\"Lead Source\"") < strstr(b.data, "\"=Owner\""));
+    json_decref(j);
+    ls_buf_release(&b);
+    assert_int_equal(ls_ai_status_parse("duplicate"), LS_AI_DUPLICATE);
+}
+
+static void test_result__cells_of_identity_and_extra_columns(void **state)
+{
+    (void)state;
+    struct ls_verdict v;
+    struct ls_result r = identity_sample(&v);
+    static const struct {
+        enum ls_col c;
+        const char *name, *want;
+    } cases[] = {
+        {LS_COL_LEAD_ID, "lead_id", "12-7"},
+        {LS_COL_LINE, "line", "9"},
+        {LS_COL_EMAIL, "email", "zoe@example.com"},
+        {LS_COL_LINKEDIN_URL, "linkedin_url", "https://www.linkedin.com/in/zoe"},
+        {LS_COL_EXTERNAL_ID, "external_id", "0031x00000AbCdE"},
+        {LS_COL_EXTRA, "", "Web \"form\""},
+        {LS_COL_EXTRA + 1, "", "+1 555"},
+        {LS_COL_EXTRA + 2, "", ""}, /* beyond the row's extras: empty */
+    };
+    struct ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ls_buf_reset(&b);
+        assert_int_equal(ls_result_cell(&r, cases[i].c, &b), LS_OK);
+        assert_string_equal(ls_buf_str(&b), cases[i].want);
+        assert_string_equal(ls_col_name(cases[i].c), cases[i].name);
+    }
+    r.upload_id = 0; /* not known: no lead_id, and no line when 0 */
+    r.line = 0;
+    ls_buf_reset(&b);
+    assert_int_equal(ls_result_cell(&r, LS_COL_LEAD_ID, &b), LS_OK);
+    assert_int_equal(ls_result_cell(&r, LS_COL_LINE, &b), LS_OK);
+    assert_int_equal(b.len, 0);
+    ls_buf_release(&b);
+}
+
+static void test_result__columns_default_and_chosen(void **state)
+{
+    (void)state;
+    struct ls_cols c;
+    ls_cols_default(&c, x_names, 2);
+    assert_int_equal(c.n, 20);
+    assert_string_equal(ls_cols_name(&c, 0), "name");
+    assert_string_equal(ls_cols_name(&c, 12), "completeness_points");
+    assert_string_equal(ls_cols_name(&c, 13), "lead_id");
+    assert_string_equal(ls_cols_name(&c, 17), "external_id");
+    assert_string_equal(ls_cols_name(&c, 18), "Lead Source");
+    assert_string_equal(ls_cols_name(&c, 19), "=Owner");
+    ls_cols_release(&c);
+
+    struct ls_err err = {0};
+    const char *spec = " external_id,Lead Source , score,email";
+    assert_int_equal(ls_cols_parse(&c, spec, strlen(spec), x_names, 2, &err), LS_OK);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(c.col[0], LS_COL_EXTERNAL_ID);
+    assert_int_equal(c.col[1], LS_COL_EXTRA);
+    assert_int_equal(c.col[2], LS_COL_SCORE);
+    assert_int_equal(c.col[3], LS_COL_EMAIL);
+    ls_cols_release(&c);
+
+    /* A built-in name wins over an extra column with the same header. */
+    static const char *const clash[] = {"score"};
+    assert_int_equal(ls_cols_parse(&c, "score", 5, clash, 1, &err), LS_OK);
+    assert_int_equal(c.col[0], LS_COL_SCORE);
+    ls_cols_release(&c);
+
+    assert_int_equal(ls_cols_parse(&c, "name,nope", 9, x_names, 2, &err), LS_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown column \"nope\""));
+    assert_null(c.col);
+    assert_int_equal(ls_cols_parse(&c, "lead source", 11, x_names, 2, &err), LS_EINVAL);
+    assert_int_equal(ls_cols_parse(&c, " , ", 3, x_names, 2, &err), LS_EINVAL);
+    assert_non_null(strstr(err.msg, "columns is empty"));
+}
+
+/* Splits one CSV record (no quoted newlines) on delim with libcsv. */
+struct cells {
+    char v[32][128];
+    int n;
+};
+
+static void on_cell(void *s, size_t len, void *ud)
+{
+    struct cells *c = ud;
+    snprintf(c->v[c->n++], sizeof(c->v[0]), "%.*s", (int)len, (const char *)s);
+}
+
+static void split(const char *line, size_t len, char delim, struct cells *out)
+{
+    struct csv_parser p;
+    memset(out, 0, sizeof(*out));
+    assert_int_equal(csv_init(&p, CSV_STRICT | CSV_APPEND_NULL), 0);
+    csv_set_delim(&p, (unsigned char)delim);
+    assert_int_equal(csv_parse(&p, line, len, on_cell, NULL, out), len);
+    csv_fini(&p, on_cell, NULL, out);
+    csv_free(&p);
+}
+
+static void test_result__csv_dialects_and_chosen_columns(void **state)
+{
+    (void)state;
+    struct ls_verdict v;
+    struct ls_result r = identity_sample(&v);
+    struct ls_cols c;
+    struct ls_err err = {0};
+    const char *spec = "external_id,=Owner,name,email,Lead Source";
+    assert_int_equal(ls_cols_parse(&c, spec, strlen(spec), x_names, 2, &err), LS_OK);
+    struct ls_buf b;
+    ls_buf_init(&b, 1 << 20);
+    struct ls_csv_dialect plain = {',', false};
+    assert_int_equal(ls_result_csv_head(&c, &plain, &b), LS_OK);
+    /* The extra header that starts with = is guarded like any cell. */
+    assert_string_equal(ls_buf_str(&b), "external_id,'=Owner,name,email,Lead Source\r\n");
+    ls_buf_reset(&b);
+    assert_int_equal(ls_result_csv_row(&r, &c, &plain, &b), LS_OK);
+    assert_string_equal(ls_buf_str(&b), "0031x00000AbCdE,'+1 555,\"Zoë \"\"Z\"\" Ångström\","
+                                        "zoe@example.com,\"Web \"\"form\"\"\"\r\n");
+
+    struct ls_csv_dialect excel = {';', true};
+    ls_buf_reset(&b);
+    assert_int_equal(ls_result_csv_head(&c, &excel, &b), LS_OK);
+    assert_memory_equal(b.data,
+                        "\xEF\xBB\xBF"
+                        "external_id;'=Owner;",
+                        23);
+    static const char ds[] = {';', '\t', '|', ','};
+    for (size_t d = 0; d < sizeof(ds); d++) {
+        struct ls_csv_dialect x = {ds[d], true};
+        struct ls_result q = identity_sample(&v);
+        ls_lead_set(&q.lead, LS_F_NAME, "a;b|c\td,e");
+        ls_buf_reset(&b);
+        assert_int_equal(ls_result_csv_row(&q, &c, &x, &b), LS_OK);
+        assert_true(b.len > 2 && memcmp(b.data + b.len - 2, "\r\n", 2) == 0);
+        struct cells cells;
+        split(b.data, b.len - 2, ds[d], &cells);
+        assert_int_equal(cells.n, 5); /* the delimiter inside a cell never splits it */
+        assert_string_equal(cells.v[2], "a;b|c\td,e");
+        assert_string_equal(cells.v[1], "'+1 555");
+    }
+    ls_buf_release(&b);
+    ls_cols_release(&c);
+}
+
 static void test_result__factors_explain_the_breakdown(void **state)
 {
     (void)state;
@@ -450,6 +651,10 @@ int main(void)
         cmocka_unit_test(test_result__csv_quoting_and_formula_guard),
         cmocka_unit_test(test_result__csv_cell_is_one_cell_for_any_delimiter),
         cmocka_unit_test(test_result__csv_row_round_trips),
+        cmocka_unit_test(test_result__json_carries_identity),
+        cmocka_unit_test(test_result__cells_of_identity_and_extra_columns),
+        cmocka_unit_test(test_result__columns_default_and_chosen),
+        cmocka_unit_test(test_result__csv_dialects_and_chosen_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

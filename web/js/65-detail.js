@@ -21,6 +21,8 @@ function showDetail(res, back) {
     bio === undefined ? null : ['Bio', bio] /* results carry the bio from issue #9 on */
   ]));
 
+  identity(d, res);
+
   d.appendChild(table('Rule breakdown (' + fmtNum(res.rule_score) + ' of 50)', ['Factor', 'Points', 'Matched', 'Why'], factorRows(res), { cls: 'narrow-table' }));
 
   d.appendChild(el('h3', null, 'AI verdict'));
@@ -32,7 +34,9 @@ function showDetail(res, back) {
     ['Status', ai.status || '-'],
     ai.error ? ['Fallback error', el('span', { class: 'wrap' }, String(ai.error))] : null
   ]));
-  if (ai.status && ai.status !== 'ok') {
+  if (ai.status === 'duplicate') {
+    d.appendChild(el('p', { class: 'msg info' }, 'This lead repeats lead ' + String(res.duplicate_of || '') + ' of the same upload; that lead\'s verdict was reused, without asking the model again.'));
+  } else if (ai.status && ai.status !== 'ok') {
     d.appendChild(el('p', { class: 'msg info' }, 'The model\'s verdict was not used for this lead; the built-in judge gave this one.'));
   }
 
@@ -71,4 +75,45 @@ function factorRows(res) {
   return ['role', 'industry', 'completeness'].map(function (k) {
     return [FACTOR_NAMES[k], fmtNum(b[k] || 0), el('span', { class: 'muted' }, '-'), el('span', { class: 'muted' }, '-')];
   });
+}
+
+/*
+ * What the row came with (issue #9): its ids, email and profile URL, and the
+ * file's other columns. All of it is lead text, so untrusted: text nodes only,
+ * and the profile URL is a link only when it is plainly a LinkedIn https URL.
+ */
+var LINKEDIN_URL = /^https:\/\/www\.linkedin\.com\/[^\s]*$/;
+
+function profileLink(url) {
+  var s = String(url || '');
+  var ok = LINKEDIN_URL.test(s);
+  if (ok) {
+    try {
+      var u = new URL(s);
+      ok = u.protocol === 'https:' && u.hostname === 'www.linkedin.com' && !u.username && !u.password;
+    } catch (e) {
+      ok = false;
+    }
+  }
+  if (!ok) return el('span', { class: 'wrap' }, s);
+  return el('a', { href: s, class: 'wrap', target: '_blank', rel: 'noopener noreferrer nofollow' }, s);
+}
+
+function identity(d, res) {
+  var rows = [
+    res.email ? ['Email', el('span', { class: 'wrap' }, String(res.email))] : null,
+    res.linkedin_url ? ['LinkedIn', profileLink(res.linkedin_url)] : null,
+    res.external_id ? ['External ID', el('span', { class: 'wrap' }, String(res.external_id))] : null,
+    res.lead_id ? ['Lead ID', String(res.lead_id)] : null,
+    res.line ? ['Line in the file', fmtNum(res.line)] : null,
+    res.duplicate_of ? ['Duplicate of', String(res.duplicate_of)] : null
+  ].filter(Boolean);
+  if (rows.length) d.appendChild(dl(rows));
+  var extra = res.extra && typeof res.extra === 'object' ? res.extra : {};
+  var keys = Object.keys(extra);
+  if (!keys.length) return;
+  d.appendChild(el('h3', null, 'Other columns'));
+  d.appendChild(dl(keys.map(function (k) {
+    return [el('span', { class: 'wrap' }, k), el('span', { class: 'wrap' }, String(extra[k]))];
+  })));
 }
