@@ -6,12 +6,10 @@
  * bytes; a repeated row is marked, counted and scored without a model call,
  * or left out with dedupe=drop; migration 11 keeps old rows readable.
  *
- * The CSV reader does not fill email, linkedin_url, external_id or the
- * extra columns yet (another part of issue #9), so the uploads that need
- * them are written through the store, by the same calls the upload handler
- * makes; the duplicates of a CSV upload (same name and company) go through
- * HTTP. TODO(issue#9): once the reader maps those columns, upload the
- * join-back file through POST /uploads as well.
+ * The join-back upload here is written through the store, by the same calls
+ * the upload handler makes, so that it can hold every kind of value; the
+ * vendors' real export files go through POST /uploads and the CLI in
+ * test_joinback.c. The duplicates of a CSV upload go through HTTP.
  */
 #include "ls_test.h"
 #include <csv.h>
