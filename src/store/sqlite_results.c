@@ -317,6 +317,9 @@ static void bind_results(sqlite3_stmt *st, const void *args)
             sqlite3_bind_int(st, 7, cur->score);
         else
             sqlite3_bind_int64(st, 7, a->after_rank);
+        /* By score: the page starts after the cursor; one lower bound (see RULES_WHERE). */
+        if (q->sort == LS_SORT_SCORE_DESC && a->after_rank + 1 > rank_of(q->max_score, 0))
+            sqlite3_bind_int64(st, 11, a->after_rank + 1);
         sqlite3_bind_int(st, 8, a->limit);
         if (sqlite3_bind_parameter_name(st, 10) != NULL) { /* a keyset page by score or text */
             sqlite3_bind_int64(st, 9, cur->idx);

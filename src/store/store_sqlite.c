@@ -373,7 +373,16 @@ static const char *const migrations[] = {
  * Filters are bound values with neutral defaults, so one statement serves
  * every combination.
  */
-#define RULES_WHERE "r.job_id = ?1 AND r.rank BETWEEN ?11 AND ?12 AND ((?3 >> r.intent) & 1)"
+/*
+ * The rank range has one lower bound: given two (a BETWEEN and a keyset
+ * "rank > ?" or an offset's start), SQLite seeks by one of them and
+ * filters by the other, and a page deep in a million rows then reads every
+ * row before it. So a keyset page's start is bound into ?11 (bind_results)
+ * and an offset's start is the BETWEEN's own lower bound (RULES_WHERE_FROM).
+ */
+#define RULES_WHERE_FROM(lo)                                                                       \
+    "r.job_id = ?1 AND r.rank BETWEEN " lo " AND ?12 AND ((?3 >> r.intent) & 1)"
+#define RULES_WHERE RULES_WHERE_FROM("?11")
 #define RESULTS_FILTER                                                                             \
     " AND r.score BETWEEN ?4 AND ?5 AND "                                                          \
     "(?6 = '' OR instr(lower(l.name), ?6) > 0 OR instr(lower(l.company), ?6) > 0 OR "              \
@@ -631,9 +640,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* By score with text: the matches are found in the leads, then sorted. */
     [ST_RESULTS_SCORE_DESC_TEXT] = RESULTS_SELECT_BY_LEAD " ORDER BY r.rank LIMIT ?7 OFFSET ?8",
     /* By score without text: the offset is skipped in the rank index, then one page is read. */
-    [ST_RESULTS_SCORE_DESC_SEEK] =
-        RESULTS_SELECT " AND r.rank >= (SELECT r.rank FROM results r WHERE " RULES_WHERE
-                       " ORDER BY r.rank LIMIT 1 OFFSET ?8) ORDER BY r.rank LIMIT ?7",
+    [ST_RESULTS_SCORE_DESC_SEEK] = RESULT_COLS
+    "FROM results r JOIN leads l ON l.upload_id = ?2 AND l.idx = r.idx WHERE " RULES_WHERE_FROM(
+        "(SELECT r.rank FROM results r WHERE " RULES_WHERE " ORDER BY r.rank LIMIT 1 OFFSET ?8)")
+        RESULTS_FILTER " ORDER BY r.rank LIMIT ?7",
     /*
      * Result counts by intent and score (issue #8's summary): every row of
      * the job, without touching the leads; or, with ?3..?6, the rows a

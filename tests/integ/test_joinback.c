@@ -123,8 +123,8 @@ static void test_joinback__cli_export_joins_back_to_each_vendor_file(void **stat
         char in[700], out[600];
         input_path(f, in, sizeof(in));
         h_path(out, sizeof(out), "cli-export.csv");
-        const char *argv[] = {"score", "--offer", offer, "--leads", in, "--format", "csv",
-                              "--out", out,     NULL};
+        const char *argv[] = {"score",    "--offer", offer,   "--leads", in,
+                              "--format", "csv",     "--out", out,       NULL};
         const char *env[] = {"LEADSCORE_AI_PROVIDER=offline", NULL};
         char *so = NULL, *se = NULL;
         int rc = h_run_cli(argv, env, &so, &se);
