@@ -31,15 +31,16 @@
 #define REJECTS_SHOWN 20
 
 static const char usage_text[] =
-    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|json] [--db PATH]\n"
-    "                       [--workspace NAME]\n"
+    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format json|csv|xlsx]\n"
+    "                       [--db PATH] [--workspace NAME]\n"
     "\n"
     "Scores every lead in a CSV against an offer and prints the ranked results.\n"
     "\n"
     "  --offer FILE    offer JSON: {\"name\", \"value_props\": [...], \"ideal_use_cases\": [...]}\n"
     "  --leads FILE    leads CSV (name, role, company, industry, location, linkedin_bio)\n"
     "  --out FILE      write results here instead of standard output\n"
-    "  --format F      json (as GET /results, the default) or csv (as GET /results/export)\n"
+    "  --format F      json (as GET /results, the default), csv (as GET /results/export) or\n"
+    "                  xlsx (as GET /results/export?format=xlsx; needs --out or a pipe)\n"
     "  --db PATH       keep the run in this SQLite store (default: a temporary one)\n"
     "  --workspace W   the store's workspace to keep it in (default: default)\n"
     "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
@@ -96,8 +97,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 o->format = LS_EXPORT_JSON;
             } else if (strcmp(optarg, "csv") == 0) {
                 o->format = LS_EXPORT_CSV;
+            } else if (strcmp(optarg, "xlsx") == 0) {
+                o->format = LS_EXPORT_XLSX;
             } else {
-                fprintf(stderr, "leadscore score: --format must be csv or json (got '%s')\n",
+                fprintf(stderr, "leadscore score: --format must be json, csv or xlsx (got '%s')\n",
                         optarg);
                 return LS_EXIT_USAGE;
             }
@@ -116,6 +119,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (o->offer == NULL || o->leads == NULL) {
         fprintf(stderr, "leadscore score: --offer and --leads are required\n\n%s", usage_text);
+        return LS_EXIT_USAGE;
+    }
+    /* Checked before any scoring: a workbook's bytes would garble a terminal. */
+    if (o->format == LS_EXPORT_XLSX && o->out == NULL && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "leadscore score: --format xlsx writes a binary file: give --out FILE "
+                        "or redirect standard output\n");
         return LS_EXIT_USAGE;
     }
     return 0;
@@ -236,6 +245,14 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
         }
     }
     struct ls_export *e = ls_export_new(store, job, NULL, o->format);
+    /* The workbook is built beside its destination: that disk is meant to take it. */
+    char dir[1100] = "";
+    const char *slash = o->out ? strrchr(o->out, '/') : NULL;
+    if (o->out)
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - o->out) : 1, slash ? o->out : ".");
+    if (dir[0] == '\0' && slash)
+        snprintf(dir, sizeof(dir), "/");
+    ls_export_set_dir(e, dir[0] ? dir : NULL);
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
     int rc;

@@ -1,8 +1,9 @@
 /*
- * export.h - a job's results as a stream of JSON, JSON lines or CSV bytes,
- * read from the store page by page by key (constant memory whatever the
- * size). GET /results, the exports and `leadscore score --format json|csv`
- * all use it, so the server and the command line print the same bytes.
+ * export.h - a job's results as a stream of JSON, JSON lines, CSV or XLSX
+ * bytes, read from the store page by page by key (constant memory whatever
+ * the size). GET /results, the exports and `leadscore score --format
+ * json|csv|xlsx` all use it, so the server and the command line print the
+ * same bytes.
  */
 #ifndef LS_JOBS_EXPORT_H
 #define LS_JOBS_EXPORT_H
@@ -11,7 +12,7 @@
 #include "core/query.h"
 #include "store/store.h"
 
-enum ls_export_format { LS_EXPORT_JSON, LS_EXPORT_CSV, LS_EXPORT_JSONL };
+enum ls_export_format { LS_EXPORT_JSON, LS_EXPORT_CSV, LS_EXPORT_JSONL, LS_EXPORT_XLSX };
 
 struct ls_export;
 
@@ -26,8 +27,17 @@ struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job
 void ls_export_free(struct ls_export *e);
 
 /*
+ * LS_EXPORT_XLSX: the directory its workbook is built in (borrowed; must
+ * outlive e), before the first ls_export_next; default $TMPDIR, else /tmp.
+ * The whole workbook is built on the first calls, which append nothing,
+ * and then read back; its files are unlinked at once (export_xlsx.h).
+ */
+void ls_export_set_dir(struct ls_export *e, const char *dir);
+
+/*
  * Appends the next piece of output to out. Returns > 0 when it appended
- * something, 0 at the end, or a negative enum ls_status on a store error.
+ * something or made progress, 0 at the end, or a negative enum ls_status
+ * on a store error (or, for XLSX, a file error: LS_EIO).
  */
 int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err);
 
