@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/app.h"
@@ -257,6 +258,11 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
     ls_buf_init(&b, SIZE_MAX);
     int rc;
     while ((rc = ls_export_next(e, &b, &err)) > 0) {
+        if (rc == LS_EXPORT_WAIT) { /* a workbook being compressed */
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         if (b.len >= 64 * 1024) {
             fwrite(b.data, 1, b.len, f);
             ls_buf_reset(&b);

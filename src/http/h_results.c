@@ -329,6 +329,8 @@ static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
         return rc;
     if (rc == 0)
         return LS_STREAM_END;
+    if (rc == LS_EXPORT_WAIT)
+        return LS_STREAM_WAIT; /* a workbook being compressed on its own thread */
     /* Progress with nothing to send (a page of rows into a workbook): let others go first. */
     return out->len == before ? LS_STREAM_YIELD : LS_STREAM_MORE;
 }
@@ -357,7 +359,8 @@ static const struct {
  * the workbook's start (its files and header), so a directory that cannot
  * take them is a JSON error too. A workbook is a ZIP whose directory comes
  * last: its rows go into it a page per call (each call gives way to the I/O
- * thread's other connections), and only the finished file is sent. The
+ * thread's other connections), it is compressed on a thread of its own
+ * (the stream waits), and only the finished file is sent. The
  * stream is live, so a client that leaves during the build ends it at once.
  */
 static int send_export(struct ls_req *req, const struct ls_job *job,

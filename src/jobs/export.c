@@ -11,8 +11,9 @@
 #define XLSX_PIECE (256 * 1024) /* bytes of the finished workbook per call */
 
 /* XLSX: START opens the workbook and writes the header, ROWS fills it, END
- * writes the file, FILE reads it back. */
-enum phase { START, ROWS, END, FILE_OUT, DONE };
+ * starts compressing it on a thread, FINISHING waits for that, FILE_OUT reads
+ * the file back. */
+enum phase { START, ROWS, END, FINISHING, FILE_OUT, DONE };
 
 struct ls_export {
     struct ls_store *store; /* borrowed */
@@ -178,15 +179,24 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
         break;
     }
     case END:
-        e->phase = e->format == LS_EXPORT_XLSX ? FILE_OUT : DONE;
+        e->phase = e->format == LS_EXPORT_XLSX ? FINISHING : DONE;
         if (e->format == LS_EXPORT_JSON) {
             ls_export_json_close(out, e->rows);
         } else if (e->format == LS_EXPORT_XLSX) {
-            int rc = ls_export_xlsx_finish(e->xl, err);
+            int rc = ls_export_xlsx_finish_start(e->xl, err);
             if (rc)
                 return rc;
         }
         break;
+    case FINISHING: {
+        int rc = ls_export_xlsx_finish_poll(e->xl, err);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            return LS_EXPORT_WAIT;
+        e->phase = FILE_OUT;
+        break;
+    }
     case FILE_OUT: {
         int n = ls_export_xlsx_read(e->xl, out, XLSX_PIECE, err);
         if (n < 0)

@@ -36,9 +36,12 @@ void ls_export_set_dir(struct ls_export *e, const char *dir);
 
 /*
  * Appends the next piece of output to out. Returns > 0 when it appended
- * something or made progress, 0 at the end, or a negative enum ls_status
- * on a store error (or, for XLSX, a file error: LS_EIO).
+ * something or made progress, LS_EXPORT_WAIT when it has nothing yet (an
+ * XLSX workbook being compressed on its own thread: ask again shortly), 0
+ * at the end, or a negative enum ls_status on a store error (or, for XLSX,
+ * a file error: LS_EIO).
  */
+#define LS_EXPORT_WAIT 2
 int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err);
 
 /* The JSON array framing the exporter uses, for callers that page themselves. */

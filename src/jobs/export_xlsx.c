@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,14 @@ struct ls_export_xlsx {
     size_t n_header;
     struct ls_buf text; /* scratch: one cell's text */
     int64_t size, pos;  /* of the finished file */
+    /* ls_export_xlsx_finish_start: the thread that compresses, guarded by mu */
+    pthread_mutex_t mu;
+    bool has_mu, is_finishing, is_abandoned;
+    int finish_rc;
+    struct ls_err finish_err;
 };
+
+static void xlsx_release(struct ls_export_xlsx *x);
 
 static int lxw_fail(struct ls_err *err, const char *what, lxw_error e)
 {
@@ -63,6 +71,8 @@ struct ls_export_xlsx *ls_export_xlsx_new(const char *dir, uint32_t rows_per_she
     x->fd = fd;
     x->dir = ls_xstrdup(dir);
     x->rows_per_sheet = rows_per_sheet ? rows_per_sheet : LS_EXPORT_XLSX_ROWS_MAX;
+    pthread_mutex_init(&x->mu, NULL);
+    x->has_mu = true;
     ls_buf_init(&x->header, SIZE_MAX);
     /* A cell is at most 32,767 UTF-16 units: 4 bytes each at worst, escapes included. */
     ls_buf_init(&x->text, 4 * LS_XLSX_CELL_MAX + 16);
@@ -180,6 +190,61 @@ int ls_export_xlsx_finish(struct ls_export_xlsx *x, struct ls_err *err)
     return LS_OK;
 }
 
+/*
+ * workbook_close compresses the whole sheet (about 20 s for a million rows
+ * on the benchmark machine) in one call that cannot be cut into steps: it
+ * runs on a thread of its own so that no I/O thread waits for it. The
+ * thread touches only x and its files, never the store; when x is freed
+ * meanwhile, the thread frees it when it is done.
+ */
+static void *finish_main(void *arg)
+{
+    struct ls_export_xlsx *x = arg;
+    struct ls_err err = {0};
+    int rc = ls_export_xlsx_finish(x, &err);
+    pthread_mutex_lock(&x->mu);
+    x->finish_rc = rc;
+    x->finish_err = err;
+    x->is_finishing = false;
+    bool abandoned = x->is_abandoned;
+    pthread_mutex_unlock(&x->mu);
+    if (abandoned)
+        xlsx_release(x);
+    return NULL;
+}
+
+int ls_export_xlsx_finish_start(struct ls_export_xlsx *x, struct ls_err *err)
+{
+    if (x->wb == NULL)
+        return ls_err_set(err, LS_EINTERNAL, "xlsx: the workbook was finished already");
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    x->is_finishing = true;
+    int e = pthread_create(&th, &attr, finish_main, x);
+    pthread_attr_destroy(&attr);
+    if (e != 0) {
+        x->is_finishing = false;
+        return ls_err_set(err, LS_EIO, "xlsx: cannot start a thread: %s", strerror(e));
+    }
+    return LS_OK;
+}
+
+int ls_export_xlsx_finish_poll(struct ls_export_xlsx *x, struct ls_err *err)
+{
+    pthread_mutex_lock(&x->mu);
+    bool running = x->is_finishing;
+    int rc = x->finish_rc;
+    struct ls_err e = x->finish_err;
+    pthread_mutex_unlock(&x->mu);
+    if (running)
+        return 1;
+    if (rc && err)
+        *err = e;
+    return rc;
+}
+
 int64_t ls_export_xlsx_size(const struct ls_export_xlsx *x)
 {
     return x->size;
@@ -224,6 +289,19 @@ void ls_export_xlsx_free(struct ls_export_xlsx *x)
 {
     if (x == NULL)
         return;
+    if (x->has_mu) {
+        pthread_mutex_lock(&x->mu);
+        bool finishing = x->is_finishing;
+        x->is_abandoned = finishing;
+        pthread_mutex_unlock(&x->mu);
+        if (finishing)
+            return; /* finish_main frees it */
+    }
+    xlsx_release(x);
+}
+
+static void xlsx_release(struct ls_export_xlsx *x)
+{
     if (x->wb) {
         /*
          * Abandoned before workbook_close: lxw_workbook_free (1.1.4) neither
@@ -247,6 +325,8 @@ void ls_export_xlsx_free(struct ls_export_xlsx *x)
         close(x->fd);
     ls_buf_release(&x->header);
     ls_buf_release(&x->text);
+    if (x->has_mu)
+        pthread_mutex_destroy(&x->mu);
     free(x->dir);
     free(x);
 }

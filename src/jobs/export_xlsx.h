@@ -5,7 +5,8 @@
  * workbook is built into a file first (libxlsxwriter 1.1.4 cannot write to
  * memory), then read back in pieces. Every file is unlinked as soon as it
  * is created, so none is left behind by an error, a client that leaves or a
- * crash. Not thread-safe: one writer per thread.
+ * crash. Not thread-safe (one writer per thread), but for the finishing thread
+ * of ls_export_xlsx_finish_start.
  */
 #ifndef LS_JOBS_EXPORT_XLSX_H
 #define LS_JOBS_EXPORT_XLSX_H
@@ -50,6 +51,18 @@ int ls_export_xlsx_end_row(struct ls_export_xlsx *x, struct ls_err *err);
 
 /* Writes the workbook to its file; cells can no longer be added. LS_OK or LS_EIO. */
 int ls_export_xlsx_finish(struct ls_export_xlsx *x, struct ls_err *err);
+
+/*
+ * ls_export_xlsx_finish on a detached thread of its own, so that a caller
+ * serving others is not held for the compression. Until
+ * ls_export_xlsx_finish_poll says it is done, x may only be polled or freed
+ * (freeing then leaves the thread to free it). LS_OK, or LS_EIO when no
+ * thread can be started.
+ */
+int ls_export_xlsx_finish_start(struct ls_export_xlsx *x, struct ls_err *err);
+
+/* 1 while the finishing thread runs; then its result: LS_OK, or LS_EIO with err set. */
+int ls_export_xlsx_finish_poll(struct ls_export_xlsx *x, struct ls_err *err);
 
 /* The finished file's size in bytes. */
 int64_t ls_export_xlsx_size(const struct ls_export_xlsx *x);

@@ -313,7 +313,9 @@ static void test_xlsx__a_client_that_leaves_leaves_no_file(void **state)
         }
         close(fd);
         wait_export_lines(&big, before);
-        /* The request's log line says the client left. */
+        /* The second's log line says the client left. (The first one's may not: a client
+         * that closes at once can be read as a half-close, and a reply that fits in the
+         * socket's buffers completes.) */
         char *log = h_srv_log(&big);
         char *line = NULL;
         for (char *p = log; (p = strstr(p, "path=/results/export ")) != NULL; p++)
@@ -322,7 +324,8 @@ static void test_xlsx__a_client_that_leaves_leaves_no_file(void **state)
         char *eol = strchr(line, '\n');
         if (eol)
             *eol = '\0';
-        assert_non_null(strstr(line, "aborted=1"));
+        if (i == 1)
+            assert_non_null(strstr(line, "aborted=1"));
         free(log);
         wait_released(&big, big_tmp);
     }
@@ -350,6 +353,23 @@ static void test_xlsx__an_abandoned_writer_leaves_nothing(void **state)
     assert_int_equal(entries(dir), 0); /* every file is unlinked from the start */
     ls_export_xlsx_free(x);
     assert_int_equal(fds_into(getpid(), dir), 0);
+    /* Freed while its finishing thread compresses it: the thread frees it when done. */
+    x = ls_export_xlsx_new(dir, 0, &err);
+    assert_non_null(x);
+    for (int row = 0; row < 20000; row++) {
+        for (int c = 0; c < 5; c++)
+            assert_int_equal(ls_export_xlsx_cell(x, "a longer cell", 13, false, &err), LS_OK);
+        assert_int_equal(ls_export_xlsx_end_row(x, &err), LS_OK);
+    }
+    assert_int_equal(ls_export_xlsx_finish_start(x, &err), LS_OK);
+    ls_export_xlsx_free(x);
+    int64_t end = now_ms() + 20000;
+    while (fds_into(getpid(), dir) > 0 && now_ms() < end) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(fds_into(getpid(), dir), 0);
+    assert_int_equal(entries(dir), 0);
     rmdir(dir);
 }
 
@@ -389,7 +409,14 @@ static void test_xlsx__rows_past_the_sheet_limit_go_on_in_another_sheet(void **s
     }
     fclose(f);
     assert_int_equal(ls_export_xlsx_rows(x), 7);
-    assert_int_equal(ls_export_xlsx_finish(x, &err), LS_OK);
+    /* Compressed on its own thread, as the server does it. */
+    assert_int_equal(ls_export_xlsx_finish_start(x, &err), LS_OK);
+    int rc;
+    while ((rc = ls_export_xlsx_finish_poll(x, &err)) > 0) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(rc, LS_OK);
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
     int n;
