@@ -13,7 +13,7 @@ RUN make clean && make
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libjansson4 libcsv3 libcurl4 libsqlite3-0 libpq5 ca-certificates \
+        libmicrohttpd12 libjansson4 libcsv3 libcurl4 libsqlite3-0 libpq5 libxlsxwriter4 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home-dir /data --shell /usr/sbin/nologin leadscore \
     && mkdir -p /data && chown leadscore /data

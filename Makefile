@@ -12,7 +12,8 @@ B := build/$(MODE)
 VERSION := 0.1.0
 
 CC ?= cc
-PKGS := libmicrohttpd jansson libcurl sqlite3 zlib
+# xlsxwriter: Debian's libxlsxwriter (1.1.4), the XLSX export (src/jobs/export_xlsx.c).
+PKGS := libmicrohttpd jansson libcurl sqlite3 zlib xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -79,6 +80,7 @@ endif
 # scripts/install-deps is silent and quick when everything is installed.
 deps:
 	@pkg-config --exists $(PKGS) cmocka libpq && test -f /usr/include/csv.h \
+		&& test -f /usr/lib/python3/dist-packages/openpyxl/__init__.py \
 		&& command -v promtool >/dev/null && command -v clang >/dev/null \
 		&& test -x tests/openapi/node_modules/.bin/redocly \
 		&& test -x /usr/bin/chromium && test -f tests/ui/node_modules/playwright-core/package.json \

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/app.h"
@@ -32,8 +33,9 @@
 #define REJECTS_SHOWN 20
 
 static const char usage_text[] =
-    "usage: leadscore score --offer FILE --leads FILE [--out FILE] [--format csv|csv-excel|json]\n"
-    "                       [--columns LIST] [--dedupe mark|drop] [--db PATH] [--workspace NAME]\n"
+    "usage: leadscore score --offer FILE --leads FILE [--out FILE]\n"
+    "                       [--format json|csv|csv-excel|xlsx] [--columns LIST]\n"
+    "                       [--dedupe mark|drop] [--db PATH] [--workspace NAME]\n"
     "                       [--delimiter D] [--encoding NAME]\n"
     "\n"
     "Scores every lead in a CSV against an offer and prints the ranked results.\n"
@@ -47,6 +49,7 @@ static const char usage_text[] =
     "  --out FILE      write results here instead of standard output\n"
     "  --format F      json (as GET /results, the default), csv (as GET /results/export) or\n"
     "                  csv-excel (UTF-8 BOM, CRLF, the file's own delimiter)\n"
+    "                  xlsx (as GET /results/export?format=xlsx; needs --out or a pipe)\n"
     "  --columns LIST  the CSV columns, as ?columns= of GET /results/export\n"
     "  --dedupe MODE   mark (the default: repeated rows scored once, marked duplicate_of)\n"
     "                  or drop (repeated rows left out)\n"
@@ -142,10 +145,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 o->format = LS_EXPORT_CSV;
             } else if (strcmp(optarg, "csv-excel") == 0) {
                 o->format = LS_EXPORT_CSV_EXCEL;
+            } else if (strcmp(optarg, "xlsx") == 0) {
+                o->format = LS_EXPORT_XLSX;
             } else {
-                fprintf(stderr,
-                        "leadscore score: --format must be csv, csv-excel or json (got '%s')\n",
-                        optarg);
+                fprintf(
+                    stderr,
+                    "leadscore score: --format must be json, csv, csv-excel or xlsx (got '%s')\n",
+                    optarg);
                 return LS_EXIT_USAGE;
             }
             break;
@@ -163,6 +169,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (o->offer == NULL || o->leads == NULL) {
         fprintf(stderr, "leadscore score: --offer and --leads are required\n\n%s", usage_text);
+        return LS_EXIT_USAGE;
+    }
+    /* Checked before any scoring: a workbook's bytes would garble a terminal. */
+    if (o->format == LS_EXPORT_XLSX && o->out == NULL && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "leadscore score: --format xlsx writes a binary file: give --out FILE "
+                        "or redirect standard output\n");
         return LS_EXIT_USAGE;
     }
     return 0;
@@ -310,10 +322,23 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
         }
     }
     struct ls_export *e = ls_export_new(store, job, NULL, o->format);
+    /* The workbook is built beside its destination: that disk is meant to take it. */
+    char dir[1100] = "";
+    const char *slash = o->out ? strrchr(o->out, '/') : NULL;
+    if (o->out)
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - o->out) : 1, slash ? o->out : ".");
+    if (dir[0] == '\0' && slash)
+        snprintf(dir, sizeof(dir), "/");
+    ls_export_set_dir(e, dir[0] ? dir : NULL);
     struct ls_buf b;
     ls_buf_init(&b, SIZE_MAX);
     int rc = ls_export_prepare(e, o->columns, &err); /* checked before scoring: see prepare() */
     while (rc >= 0 && (rc = ls_export_next(e, &b, &err)) > 0) {
+        if (rc == LS_EXPORT_WAIT) { /* a workbook being compressed */
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         if (b.len >= 64 * 1024) {
             fwrite(b.data, 1, b.len, f);
             ls_buf_reset(&b);

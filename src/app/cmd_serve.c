@@ -212,6 +212,9 @@ int ls_cmd_serve(int argc, char **argv)
     };
     atomic_init(&app.stopping, false);
     fill_http_config(&app.cfg, &cfg);
+    char export_dir[sizeof(cfg.db)];
+    ls_config_export_dir(&cfg, export_dir, sizeof(export_dir));
+    app.cfg.export_dir = export_dir;
     size_t n_routes;
     const struct ls_route *routes = ls_routes_all(&n_routes);
     const char *templates[LS_METRICS_ROUTES_MAX], *methods[LS_METRICS_ROUTES_MAX];

@@ -284,3 +284,17 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     }
     return LS_OK;
 }
+
+void ls_config_export_dir(const struct ls_config *c, char *out, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+    const char *slash = strrchr(c->db, '/');
+    if (tmp && *tmp)
+        snprintf(out, cap, "%s", tmp);
+    else if (slash == NULL)
+        snprintf(out, cap, ".");
+    else if (slash == c->db)
+        snprintf(out, cap, "/");
+    else
+        snprintf(out, cap, "%.*s", (int)(slash - c->db), c->db);
+}

@@ -57,6 +57,14 @@ const char *ls_env(const char *name);
 /* Fills c from defaults, then the environment / .env. LS_EINVAL names a bad variable. */
 int ls_config_load(struct ls_config *c, struct ls_err *err);
 
+/*
+ * Where the server builds XLSX exports: $TMPDIR when set, else the
+ * directory of the database file (".", when its path names none) - the
+ * server can write there, and that disk is the one sized for the data (a
+ * /tmp on tmpfs often is not).
+ */
+void ls_config_export_dir(const struct ls_config *c, char *out, size_t cap);
+
 /* Parses a decimal integer in [min, max]; false when s is not one. */
 bool ls_parse_int(const char *s, long long min, long long max, long long *out);
 

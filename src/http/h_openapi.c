@@ -96,7 +96,7 @@ static const struct {
     {"Content-Disposition",
      "{'required':true,'description':'A download, named after the format.',"
      "'schema':{'type':'string','enum':['attachment; filename=lead_scores.csv',"
-     "'attachment; filename=lead_scores.jsonl']}}"},
+     "'attachment; filename=lead_scores.jsonl','attachment; filename=lead_scores.xlsx']}}"},
     {"WWW-Authenticate",
      "{'required':true,'description':'The scheme to authenticate with (RFC 9110 section "
      "11.6.1).','schema':{'type':'string','const':'Bearer realm=\\'leadscore\\''}}"},
@@ -196,11 +196,12 @@ static const struct {
      "'schema':{'type':'string','enum':['-score','score','name','company'],'default':'-score'}}"},
     {"Format",
      "{'name':'format','in':'query','required':false,'description':'csv (text/csv), csv-excel "
-     "(text/csv for Excel: a UTF-8 BOM, CRLF, and the delimiter the upload was read with) or "
-     "jsonl (application/x-ndjson, one Result per line).','schema':{'type':'string','enum':["
-     "'csv','csv-excel','jsonl'],'default':'csv'}}"},
+     "(text/csv for Excel: a UTF-8 BOM, CRLF, and the delimiter the upload was read with), "
+     "jsonl (application/x-ndjson, one Result per line) or xlsx (an Excel workbook of the "
+     "same columns and rows).','schema':{'type':'string','enum':["
+     "'csv','csv-excel','jsonl','xlsx'],'default':'csv'}}"},
     {"Columns",
-     "{'name':'columns','in':'query','required':false,'description':'The CSV columns, in order: "
+     "{'name':'columns','in':'query','required':false,'description':'The CSV and XLSX columns, in order: "
      "a comma-separated list of column names (name, role, company, intent, score, reasoning, "
      "industry, location, rule_score, ai_score, role_points, industry_points, "
      "completeness_points, lead_id, line, email, linkedin_url, external_id) and original "
@@ -272,6 +273,7 @@ static const struct {
 #define JSON   "application/json"
 #define CSV    "text/csv; charset=utf-8"
 #define NDJSON "application/x-ndjson"
+#define XLSX   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #define PROM   "text/plain; version=0.0.4; charset=utf-8"
 #define SSE    "text/event-stream"
 #define HTML   "text/html; charset=utf-8"
@@ -317,7 +319,7 @@ static const struct resp_doc responses[] = {
     {"ResultPage", 200, "A page of results. A finished job's page (up to 2,000 rows) is sent from memory with an ETag, gzip-compressed when accepted; other pages are streamed.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary Content-Encoding", NULL, {JSON}, {"ResultPage"}, NULL},
     {"NotModified", 304, "The page named by If-None-Match is still the page: no body.", "X-Total-Count X-Job-Id X-Job-Status Cache-Control ETag Vary", NULL, {NULL}, {NULL}, NULL},
     {"ResultSummary", 200, "Counts by intent and the score distribution of the results the filter matches (total: as X-Total-Count of GET /results with the same filter). Ten bins, the last 90-100.", "Cache-Control", NULL, {JSON}, {"ResultSummary"}, NULL},
-    {"ResultExport", 200, "Every matching result, streamed (chunked on HTTP/1.1) in constant memory; CSV unless format=jsonl. A store failure mid-way cuts the body off, so a short download is never a complete-looking one.", "Content-Disposition X-Job-Id X-Job-Status", NULL, {CSV, NDJSON}, {"ResultCsv", "ResultLines"}, "Result"},
+    {"ResultExport", 200, "Every matching result, streamed (chunked on HTTP/1.1) in constant memory; CSV unless format=jsonl or format=xlsx. A store failure mid-way cuts the body off, so a short download is never a complete-looking one. XLSX: the status line follows the workbook's start (a failure to start it is an Error); its rows are built into it page by page, then the finished file is streamed, and a client that leaves meanwhile ends the build.", "Content-Disposition X-Job-Id X-Job-Status", NULL, {CSV, NDJSON, XLSX}, {"ResultCsv", "ResultLines", "ResultXlsx"}, "Result"},
     {"KeyList", 200, "The workspace's keys, revoked ones included.", NULL, NULL, {JSON}, {"KeyList"}, NULL},
     {"KeyCreated", 201, "Created; key is its secret, shown this once.", "Location Cache-Control", NULL, {JSON}, {"KeyCreated"}, NULL},
     {"DashboardPage", 200, "The dashboard's page; its scripts and styles are named by content hash.", WEB_HEADERS " ETag Content-Encoding", NULL, {HTML}, {"DashboardText"}, NULL},

@@ -15,6 +15,7 @@
 #include "core/query.h"
 #include "core/xalloc.h"
 #include "jobs/export.h"
+#include "jobs/export_xlsx.h"
 #include "results_cache.h"
 #include "search_cache.h"
 #include "summary_cache.h"
@@ -349,10 +350,16 @@ static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
         ls_buf_release(&s->first);
         return s->first_last ? LS_STREAM_END : LS_STREAM_MORE;
     }
+    size_t before = out->len;
     int rc = ls_export_next(s->exp, out, err);
     if (rc < 0)
         return rc;
-    return rc == 0 ? LS_STREAM_END : LS_STREAM_MORE;
+    if (rc == 0)
+        return LS_STREAM_END;
+    if (rc == LS_EXPORT_WAIT)
+        return LS_STREAM_WAIT; /* a workbook being compressed on its own thread */
+    /* Progress with nothing to send (a page of rows into a workbook): let others go first. */
+    return out->len == before ? LS_STREAM_YIELD : LS_STREAM_MORE;
 }
 
 static void stream_free(void *ud)
@@ -363,16 +370,33 @@ static void stream_free(void *ud)
     free(s);
 }
 
+/* What each format is sent as: its media type and its download name. */
+static const struct {
+    const char *type, *disposition;
+} export_media[] = {
+    [LS_EXPORT_CSV] = {"text/csv; charset=utf-8", "attachment; filename=lead_scores.csv"},
+    [LS_EXPORT_JSONL] = {"application/x-ndjson", "attachment; filename=lead_scores.jsonl"},
+    [LS_EXPORT_CSV_EXCEL] = {"text/csv; charset=utf-8", "attachment; filename=lead_scores.csv"},
+    [LS_EXPORT_XLSX] = {LS_EXPORT_XLSX_TYPE, "attachment; filename=lead_scores.xlsx"},
+};
+
 /*
- * Streams every matching result; CSV unless ?format=jsonl. The first piece
- * is read before anything is sent, so that a store that fails at once is a
- * JSON error, not a 200 with an empty body.
+ * Streams every matching result; CSV unless ?format=jsonl or xlsx. The
+ * first piece is read before anything is sent, so that a store that fails
+ * at once is a JSON error, not a 200 with an empty body; for XLSX that is
+ * the workbook's start (its files and header), so a directory that cannot
+ * take them is a JSON error too. A workbook is a ZIP whose directory comes
+ * last: its rows go into it a page per call (each call gives way to the I/O
+ * thread's other connections), it is compressed on a thread of its own
+ * (the stream waits), and only the finished file is sent. The
+ * stream is live, so a client that leaves during the build ends it at once.
  */
 static int send_export(struct ls_req *req, const struct ls_job *job,
                        const struct ls_results_query *q, enum ls_export_format format)
 {
     struct stream *s = ls_xcalloc(1, sizeof(*s));
     s->exp = ls_export_new(req->app->store, job, q, format);
+    ls_export_set_dir(s->exp, req->app->cfg.export_dir);
     ls_buf_init(&s->first, SIZE_MAX);
     struct ls_err err = {0};
     int rc = ls_export_prepare(s->exp, ls_req_query(req, "columns"), &err);
@@ -389,13 +413,11 @@ static int send_export(struct ls_req *req, const struct ls_job *job,
     }
     s->first_last = rc == 0;
     struct ls_resp *resp = ls_resp_new(LS_HTTP_OK);
-    bool csv = format == LS_EXPORT_CSV || format == LS_EXPORT_CSV_EXCEL;
-    ls_resp_header(resp, "Content-Disposition",
-                   csv ? "attachment; filename=lead_scores.csv"
-                       : "attachment; filename=lead_scores.jsonl");
+    ls_resp_header(resp, "Content-Disposition", export_media[format].disposition);
     job_headers(resp, job);
-    ls_resp_body_stream(resp, csv ? "text/csv; charset=utf-8" : "application/x-ndjson", export_next,
-                        s, stream_free);
+    ls_resp_body_stream(resp, export_media[format].type, export_next, s, stream_free);
+    if (format == LS_EXPORT_XLSX)
+        ls_resp_live(resp);
     return ls_reply(req, resp);
 }
 
@@ -408,9 +430,12 @@ static bool export_format(struct ls_req *req, enum ls_export_format *format, int
         *format = LS_EXPORT_CSV_EXCEL;
     } else if (strcmp(f, "jsonl") == 0) {
         *format = LS_EXPORT_JSONL;
+    } else if (strcmp(f, "xlsx") == 0) {
+        *format = LS_EXPORT_XLSX;
     } else {
         char msg[120];
-        snprintf(msg, sizeof(msg), "format must be csv, csv-excel or jsonl (got \"%.40s\")", f);
+        snprintf(msg, sizeof(msg), "format must be csv, csv-excel, jsonl or xlsx (got \"%.40s\")",
+                 f);
         *r = ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg, NULL);
         return false;
     }

@@ -76,6 +76,7 @@ struct ls_http_config {
     bool metrics_public;       /* GET /metrics without a key */
     bool cookie_secure;        /* the session cookie is always Secure (behind HTTPS) */
     struct ls_csv_limits csv;
+    const char *export_dir; /* borrowed; where XLSX exports are built */
 };
 
 struct ls_keys;
@@ -198,12 +199,14 @@ void ls_blob_unref(struct ls_blob *b);
 /*
  * A streamed body: appends the next bytes to out. Returns LS_STREAM_MORE
  * when it may have more, LS_STREAM_END when done (it may also have appended),
- * LS_STREAM_WAIT when it has nothing yet (asked again shortly), or a
- * negative ls_status on failure (the body is cut off, so the client sees an
- * incomplete reply, never a short 200).
+ * LS_STREAM_WAIT when it has nothing yet (asked again shortly),
+ * LS_STREAM_YIELD when it did a step of long work (an XLSX build) and wants
+ * the next at once, but after the I/O thread's other connections have been
+ * served, or a negative ls_status on failure (the body is cut off, so the
+ * client sees an incomplete reply, never a short 200).
  */
 typedef int (*ls_stream_fn)(void *ud, struct ls_buf *out, struct ls_err *err);
-enum { LS_STREAM_END = 0, LS_STREAM_MORE = 1, LS_STREAM_WAIT = 2 };
+enum { LS_STREAM_END = 0, LS_STREAM_MORE = 1, LS_STREAM_WAIT = 2, LS_STREAM_YIELD = 3 };
 
 struct ls_resp;
 

@@ -457,6 +457,15 @@ static const struct {
      "format=csv-excel starts with a UTF-8 BOM and uses the delimiter the upload was read "
      "with. A cell starting with =, +, -, @, tab or CR gets a leading apostrophe so "
      "spreadsheets show it as text.'}"},
+    {"ResultXlsx",
+     "{'type':'string','contentMediaType':'application/vnd.openxmlformats-officedocument."
+     "spreadsheetml.sheet','description':'An Excel workbook (binary, a ZIP): sheet results, "
+     "a header row with the CSV export\\u0027s column names, then one row per result in the "
+     "same order and with the same cells. Every cell is text (never a formula: =1+1 stays "
+     "=1+1) except the integer columns score, rule_score, ai_score, role_points, "
+     "industry_points and completeness_points, which are numbers. Text is cut to Excel\\u0027s "
+     "32,767 characters per cell; control characters Excel rejects become U+FFFD. Past "
+     "1,048,575 rows the rows go on in sheets results 2, results 3, ..., each with the header.'}"},
     {"ResultLines",
      "{'type':'string','contentMediaType':'application/x-ndjson','description':'One Result "
      "object per line, each line ended by LF.'}"},

@@ -71,7 +71,9 @@ struct ls_conn {
     struct ls_conn *rnext;       /* in the worker's resume queue */
     struct ls_conn *gnext;       /* in the worker's graveyard */
     struct ls_conn *pnext;       /* in the worker's list of pipelined input to parse */
+    struct ls_conn *ynext;       /* in the worker's list of streams that gave way */
     bool pending;
+    bool yielded; /* in that list */
     enum cstate st;
     unsigned char ip[16]; /* client address, IPv4 mapped into IPv6 */
     bool counted;         /* holds a slot of the connection caps */
@@ -114,6 +116,7 @@ struct worker {
     struct ls_conn *conns;   /* this thread's connections */
     struct ls_conn *grave;   /* closed, freed at the end of the event round */
     struct ls_conn *ready;   /* kept-alive with a next request already buffered */
+    struct ls_conn *yielded; /* streams that gave way (LS_STREAM_YIELD): pumped next round */
     int64_t last_tick;
     char date[64];
     time_t date_at;
@@ -392,6 +395,22 @@ static void run_ready(struct worker *w)
     }
 }
 
+static void conn_flush(struct ls_conn *c);
+
+/* Pumps the streams that gave way last round; runs before sweep, so none is freed yet. */
+static void run_yielded(struct worker *w)
+{
+    struct ls_conn *list = w->yielded;
+    w->yielded = NULL; /* a stream that gives way again joins the next round's list */
+    while (list) {
+        struct ls_conn *c = list;
+        list = c->ynext;
+        c->yielded = false;
+        if (c->fd >= 0 && c->st == C_WRITE && c->streaming && !c->stream_done)
+            conn_flush(c);
+    }
+}
+
 static void sweep(struct worker *w)
 {
     while (w->grave) {
@@ -488,6 +507,14 @@ static int pump_stream(struct ls_conn *c)
                 ls_buf_adds(&c->out, "0\r\n\r\n");
         } else if (rc == LS_STREAM_WAIT) {
             c->stream_retry = ls_mono_ms() + STREAM_WAIT_MS;
+            return 0;
+        } else if (rc == LS_STREAM_YIELD) {
+            /* Long work in steps (an XLSX build): the other connections go first. */
+            if (!c->yielded) {
+                c->yielded = true;
+                c->ynext = c->w->yielded;
+                c->w->yielded = c;
+            }
             return 0;
         }
     }
@@ -1160,7 +1187,8 @@ static void *worker_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     while (!atomic_load(&s->stop)) {
-        int n = epoll_wait(w->ep, ev, MAX_EVENTS, TICK_MS);
+        /* A stream that gave way is pumped again at once, after the events that are ready. */
+        int n = epoll_wait(w->ep, ev, MAX_EVENTS, w->yielded ? 0 : TICK_MS);
         for (int i = 0; i < n; i++) {
             if (ev[i].data.ptr == NULL) {
                 on_accept(w);
@@ -1198,6 +1226,7 @@ static void *worker_main(void *arg)
                 close_idle(w);
         }
         run_ready(w);
+        run_yielded(w);
         sweep(w);
     }
     sweep(w);

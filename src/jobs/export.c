@@ -1,14 +1,20 @@
-/* export.c - results, page by page, as a JSON array or CSV. */
+/* export.c - results, page by page, as a JSON array, JSON lines, CSV (plain or for Excel) or XLSX.
+ */
 #include "export.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "export_xlsx.h"
 
-#define PAGE_ROWS 500
+#define PAGE_ROWS  500
+#define XLSX_PIECE (256 * 1024) /* bytes of the finished workbook per call */
 
-enum phase { START, ROWS, END, DONE };
+/* XLSX: START opens the workbook and writes the header, ROWS fills it, END
+ * starts compressing it on a thread, FINISHING waits for that, FILE_OUT reads
+ * the file back. */
+enum phase { START, ROWS, END, FINISHING, FILE_OUT, DONE };
 
 struct ls_export {
     struct ls_store *store; /* borrowed */
@@ -25,6 +31,9 @@ struct ls_export {
     const char **extra_name;      /* owned array; strings borrowed from upload.extra_columns */
     struct ls_cols cols;
     struct ls_csv_dialect dialect;
+    const char *dir;           /* borrowed; NULL: $TMPDIR or /tmp */
+    struct ls_export_xlsx *xl; /* owned; LS_EXPORT_XLSX from START until freed */
+    struct ls_buf cell;        /* scratch: one cell's text */
 };
 
 struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job,
@@ -38,7 +47,14 @@ struct ls_export *ls_export_new(struct ls_store *store, const struct ls_job *job
         e->filter = *filter;
         e->has_filter = true;
     }
+    /* Fields are capped where they come in (the CSV reader), not again here. */
+    ls_buf_init(&e->cell, SIZE_MAX);
     return e;
+}
+
+void ls_export_set_dir(struct ls_export *e, const char *dir)
+{
+    e->dir = dir;
 }
 
 int ls_export_json_item(struct ls_buf *out, size_t index, const struct ls_result *r)
@@ -60,6 +76,8 @@ void ls_export_free(struct ls_export *e)
     ls_cols_release(&e->cols);
     free(e->extra_name);
     ls_upload_info_release(&e->upload);
+    ls_export_xlsx_free(e->xl);
+    ls_buf_release(&e->cell);
     free(e);
 }
 
@@ -109,11 +127,71 @@ struct page_ctx {
     struct ls_buf *out;
 };
 
+/* ---- XLSX ------------------------------------------------------------------------------ */
+
+/* The columns whose cells are integers: numbers in the workbook, so a sheet sorts and sums them. */
+static bool col_is_number(enum ls_col c)
+{
+    switch (c) {
+    case LS_COL_SCORE:
+    case LS_COL_RULE_SCORE:
+    case LS_COL_AI_SCORE:
+    case LS_COL_ROLE_POINTS:
+    case LS_COL_INDUSTRY_POINTS:
+    case LS_COL_COMPLETENESS_POINTS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int xlsx_header(struct ls_export *e, struct ls_err *err)
+{
+    for (size_t i = 0; i < e->cols.n; i++) {
+        const char *name = ls_cols_name(&e->cols, i);
+        int rc = ls_export_xlsx_cell(e->xl, name, strlen(name), false, err);
+        if (rc)
+            return rc;
+    }
+    return ls_export_xlsx_end_row(e->xl, err);
+}
+
+/* One result as a row: the same cells as its CSV record, before CSV's quoting and guard. */
+static int xlsx_row(struct ls_export *e, const struct ls_result *r, struct ls_err *err)
+{
+    for (size_t i = 0; i < e->cols.n; i++) {
+        enum ls_col c = e->cols.col[i];
+        ls_buf_reset(&e->cell);
+        if (ls_result_cell(r, c, &e->cell) != LS_OK)
+            return ls_err_set(err, LS_ELIMIT, "a cell of column \"%s\" is too large",
+                              ls_cols_name(&e->cols, i));
+        int rc = ls_export_xlsx_cell(e->xl, e->cell.data ? e->cell.data : "", e->cell.len,
+                                     col_is_number(c), err);
+        if (rc)
+            return rc;
+    }
+    return ls_export_xlsx_end_row(e->xl, err);
+}
+
+static int xlsx_start(struct ls_export *e, struct ls_err *err)
+{
+    const char *dir = e->dir;
+    if (dir == NULL || *dir == '\0')
+        dir = getenv("TMPDIR");
+    if (dir == NULL || *dir == '\0')
+        dir = "/tmp";
+    e->xl = ls_export_xlsx_new(dir, 0, err);
+    return e->xl ? xlsx_header(e, err) : LS_EIO;
+}
+
+/* ---- rows -------------------------------------------------------------------------------- */
+
 static int add_row(void *ud, const struct ls_result *r, struct ls_err *err)
 {
-    (void)err;
     struct page_ctx *pc = ud;
     switch (pc->e->format) {
+    case LS_EXPORT_XLSX:
+        return xlsx_row(pc->e, r, err);
     case LS_EXPORT_CSV:
     case LS_EXPORT_CSV_EXCEL:
         return ls_result_csv_row(r, &pc->e->cols, &pc->e->dialect, pc->out);
@@ -136,10 +214,15 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
         if (rc)
             return rc;
         e->phase = ROWS;
-        if (e->format == LS_EXPORT_CSV || e->format == LS_EXPORT_CSV_EXCEL)
+        if (e->format == LS_EXPORT_CSV || e->format == LS_EXPORT_CSV_EXCEL) {
             ls_result_csv_head(&e->cols, &e->dialect, out);
-        else if (e->format == LS_EXPORT_JSON)
+        } else if (e->format == LS_EXPORT_JSON) {
             ls_buf_addc(out, '[');
+        } else if (e->format == LS_EXPORT_XLSX) {
+            rc = xlsx_start(e, err);
+            if (rc)
+                return rc;
+        }
         break;
     }
     case ROWS: {
@@ -153,10 +236,32 @@ int ls_export_next(struct ls_export *e, struct ls_buf *out, struct ls_err *err)
         break;
     }
     case END:
-        e->phase = DONE;
-        if (e->format == LS_EXPORT_JSON)
+        e->phase = e->format == LS_EXPORT_XLSX ? FINISHING : DONE;
+        if (e->format == LS_EXPORT_JSON) {
             ls_export_json_close(out, e->rows);
+        } else if (e->format == LS_EXPORT_XLSX) {
+            int rc = ls_export_xlsx_finish_start(e->xl, err);
+            if (rc)
+                return rc;
+        }
         break;
+    case FINISHING: {
+        int rc = ls_export_xlsx_finish_poll(e->xl, err);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            return LS_EXPORT_WAIT;
+        e->phase = FILE_OUT;
+        break;
+    }
+    case FILE_OUT: {
+        int n = ls_export_xlsx_read(e->xl, out, XLSX_PIECE, err);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            e->phase = DONE;
+        break;
+    }
     case DONE:
         return 0;
     }

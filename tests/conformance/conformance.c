@@ -500,8 +500,8 @@ static void test_conformance__recorded_responses(void **state)
         }
     }
     json_decref(seen);
-    print_message("conformance: %zu responses checked (%zu bodies validated, %zu not: HEAD or "
-                  "too large), %zu of %zu operations reached; not reached:%s\n",
+    print_message("conformance: %zu responses checked (%zu bodies validated, %zu not: HEAD, "
+                  "too large or binary), %zu of %zu operations reached; not reached:%s\n",
                   rep.n_checked, rep.n_bodies, rep.n_skipped, n_ops - n_missing, n_ops,
                   n_missing ? missing : " none");
     for (size_t i = 0; i < rep.n_lines; i++)
