@@ -358,8 +358,13 @@ static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
         return LS_STREAM_END;
     if (rc == LS_EXPORT_WAIT)
         return LS_STREAM_WAIT; /* a workbook being compressed on its own thread */
-    /* Progress with nothing to send (a page of rows into a workbook): let others go first. */
-    return out->len == before ? LS_STREAM_YIELD : LS_STREAM_MORE;
+    /*
+     * A page of rows (into the reply, or into a workbook): the I/O thread's
+     * other connections go first, so a reader fast enough to never fill the
+     * socket does not hold the thread for the whole export.
+     */
+    (void)before;
+    return LS_STREAM_YIELD;
 }
 
 static void stream_free(void *ud)

@@ -580,6 +580,10 @@ static void conn_flush(struct ls_conn *c)
         } else {
             c->out_pos += left;
         }
+        /* A stream that gave way resumes next round (run_yielded), after the thread's other
+         * connections: a reader that never fills the socket must not keep it here. */
+        if (c->yielded && c->out.len == c->out_pos)
+            return;
     }
 }
 
