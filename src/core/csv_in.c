@@ -315,7 +315,26 @@ static const char *decode(struct ls_csv_in *in, const char *data, size_t len, si
                           bool is_counted)
 {
     const char *s = data;
-    if (!ls_utf8_valid(data, len)) {
+    if (!ls_utf8_valid(data, len) && in->dec) {
+        /*
+         * A decoder's output is UTF-8, but iconv's UTF-8 lets through what RFC
+         * 3629 does not (code points past U+10FFFF, surrogates): those bytes
+         * become U+FFFD. Not Windows-1252: the file is in the encoding named.
+         */
+        ls_buf_reset(&in->tmp);
+        int rc = LS_OK;
+        for (size_t i = 0; i < len && rc == LS_OK;) {
+            size_t n = ls_utf8_seq(data + i, len - i);
+            rc = n ? ls_buf_add(&in->tmp, data + i, n) : ls_buf_add(&in->tmp, "\xEF\xBF\xBD", 3);
+            i += n ? n : 1;
+        }
+        if (rc != LS_OK) {
+            *out_len = (size_t)-1; /* over the cap: caller rejects */
+            return NULL;
+        }
+        s = in->tmp.data ? in->tmp.data : "";
+        len = in->tmp.len;
+    } else if (!ls_utf8_valid(data, len)) {
         ls_buf_reset(&in->tmp);
         if (ls_cp1252_to_utf8(data, len, &in->tmp) != LS_OK) {
             *out_len = (size_t)-1; /* over the cap: caller rejects */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/csv_in.h"
+#include "core/utf8.h"
 
 #define MAXR    16
 #define CELL    256
@@ -448,6 +449,18 @@ static void test_csv_dialect__encoding_errors(void **state)
     assert_int_equal(r.rc, LS_OK);
     assert_string_equal(g->f[0][LS_F_NAME], "A\xEF\xBF\xBD");
     assert_non_null(strstr(r.st.warning, "1 byte sequence(s) are not valid utf-8"));
+    /*
+     * What iconv's UTF-8 lets through but RFC 3629 does not (a surrogate, a
+     * code point past U+10FFFF) is U+FFFD too, never read as Windows-1252:
+     * the file is in the encoding asked for (found by fuzz_csv_in).
+     */
+    const char *past = "name,company\nA\xED\xA0\x80\xF4\x90\x80\x80,B\n";
+    run_text(past, strlen(past), 0, 0, "utf-8", g, &r);
+    assert_int_equal(r.rc, LS_OK);
+    assert_false(r.st.is_cp1252);
+    assert_string_equal(r.st.encoding, "utf-8");
+    assert_true(ls_utf8_valid(g->f[0][LS_F_NAME], strlen(g->f[0][LS_F_NAME])));
+    assert_non_null(strstr(g->f[0][LS_F_NAME], "\xEF\xBF\xBD"));
     free(g);
 }
 
