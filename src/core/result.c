@@ -481,30 +481,34 @@ int ls_result_cell(const struct ls_result *r, enum ls_col c, struct ls_buf *b)
     return LS_OK;
 }
 
+/* Today's 13 columns, comma-separated: the one CSV writer above with a fixed column list. */
+static enum ls_col builtin_cols[LS_COL_BUILTIN] = {
+    /* not const: ls_cols.col is not */
+    LS_COL_NAME,
+    LS_COL_ROLE,
+    LS_COL_COMPANY,
+    LS_COL_INTENT,
+    LS_COL_SCORE,
+    LS_COL_REASONING,
+    LS_COL_INDUSTRY,
+    LS_COL_LOCATION,
+    LS_COL_RULE_SCORE,
+    LS_COL_AI_SCORE,
+    LS_COL_ROLE_POINTS,
+    LS_COL_INDUSTRY_POINTS,
+    LS_COL_COMPLETENESS_POINTS,
+};
+static const struct ls_cols builtin = {.n = LS_COL_BUILTIN, .col = builtin_cols};
+static const struct ls_csv_dialect plain_csv = {.delimiter = ',', .bom = false};
+
 int ls_result_csv_header(struct ls_buf *b)
 {
-    int rc = 0;
-    for (int c = 0; c < LS_COL_BUILTIN; c++)
-        rc |= ls_buf_printf(b, "%s%s", c ? "," : "", col_names[c]);
-    rc |= ls_buf_adds(b, "\r\n");
-    return rc ? LS_ELIMIT : LS_OK;
+    return ls_result_csv_head(&builtin, &plain_csv, b);
 }
 
 int ls_result_csv(const struct ls_result *r, struct ls_buf *b)
 {
-    struct ls_buf cell;
-    ls_buf_init(&cell, SIZE_MAX);
-    int rc = 0;
-    for (int c = 0; c < LS_COL_BUILTIN; c++) {
-        ls_buf_reset(&cell);
-        rc |= ls_result_cell(r, (enum ls_col)c, &cell);
-        if (c)
-            rc |= ls_buf_addc(b, ',');
-        rc |= ls_csv_cell(b, cell.data ? cell.data : "", cell.len);
-    }
-    rc |= ls_buf_adds(b, "\r\n");
-    ls_buf_release(&cell);
-    return rc ? LS_ELIMIT : LS_OK;
+    return ls_result_csv_row(r, &builtin, &plain_csv, b);
 }
 
 /* ---- export columns (issue #9) -------------------------------------------- */

@@ -350,7 +350,6 @@ static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
         ls_buf_release(&s->first);
         return s->first_last ? LS_STREAM_END : LS_STREAM_MORE;
     }
-    size_t before = out->len;
     int rc = ls_export_next(s->exp, out, err);
     if (rc < 0)
         return rc;
@@ -363,7 +362,6 @@ static int export_next(void *ud, struct ls_buf *out, struct ls_err *err)
      * other connections go first, so a reader fast enough to never fill the
      * socket does not hold the thread for the whole export.
      */
-    (void)before;
     return LS_STREAM_YIELD;
 }
 
