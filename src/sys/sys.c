@@ -1,12 +1,14 @@
 /* sys.c - clocks, randomness and time formatting. */
-#define _DEFAULT_SOURCE /* getrandom, timegm-free gmtime_r */
+#define _GNU_SOURCE /* getrandom, gettid */
 #include "sys.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t ls_now_ms(void)
 {
@@ -64,4 +66,10 @@ void ls_format_time(int64_t ms, char *out, size_t cap)
     gmtime_r(&secs, &tm);
     snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+void ls_thread_background(void)
+{
+    /* PRIO_PROCESS with a thread id sets that thread's nice value alone. */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 }

@@ -26,4 +26,12 @@ void ls_random_hex(char *out, size_t n);
 /* Formats ms since the epoch as RFC 3339 UTC ("2026-11-24T08:31:33.123Z"); out >= 32 bytes. */
 void ls_format_time(int64_t ms, char *out, size_t cap);
 
+/*
+ * Gives the calling thread the lowest CPU priority (nice 19; on Linux nice
+ * is per thread): work that only saves later requests time, such as a
+ * background index build, then yields to requests being served. Best
+ * effort: a failure changes nothing else.
+ */
+void ls_thread_background(void);
+
 #endif

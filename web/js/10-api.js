@@ -45,19 +45,37 @@ function parseBody(text) {
 }
 
 /*
- * GETs started before the screen that needs them (boot asks for the first
- * screen's data beside /session): the next api('GET', path) takes the
- * answer, once, when it is under EARLY_MS old. A failed one is asked again,
- * so a 401 or an outage is handled exactly as without it.
+ * GETs started before the screen that needs them: boot.js asks for the first
+ * screen's data before this script has loaded (window.lsEarly), and boot()
+ * asks beside /session for what boot.js did not. The next api('GET', path)
+ * takes the answer, once, when it is under EARLY_MS old. A failed one is
+ * asked again, so a 401 or an outage is handled exactly as without it.
  */
 var EARLY_MS = 10000;
 var early = {};
+var bootEarly = window.lsEarly || {};
+window.lsBooted = true; /* boot.js, if it runs after this, asks for nothing */
+window.lsEarly = null;
 
 function prefetch(path) {
   if (early[path]) return;
   var p = api('GET', path, null, { allow401: true, fresh: true });
   p.catch(function () {});
   early[path] = { at: Date.now(), p: p };
+}
+
+function requestInit(method, body) {
+  var init = {
+    method: method,
+    headers: { Accept: 'application/json' },
+    credentials: 'same-origin',
+    cache: 'no-cache'
+  };
+  if (body !== undefined && body !== null) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return init;
 }
 
 /* opts: {allow401: true} leaves a 401 to the caller (sign-in). */
@@ -72,17 +90,13 @@ function api(method, path, body, opts) {
       });
     }
   }
-  var init = {
-    method: method,
-    headers: { Accept: 'application/json' },
-    credentials: 'same-origin',
-    cache: 'no-cache'
-  };
-  if (body !== undefined && body !== null) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
+  var sent = null;
+  var boot = method === 'GET' ? bootEarly[path] : null;
+  if (boot) {
+    delete bootEarly[path];
+    if (Date.now() - boot.at < EARLY_MS) sent = boot.f;
   }
-  return fetch(path, init).then(function (res) {
+  return (sent || fetch(path, requestInit(method, body))).then(function (res) {
     return res.text().then(function (text) {
       var data = parseBody(text);
       if (res.ok) {
@@ -95,6 +109,7 @@ function api(method, path, body, opts) {
       throw err;
     });
   }, function () {
+    if (sent) return api(method, path, body, opts); /* boot.js's try failed: ask again, once */
     netDown();
     throw new NetError();
   });

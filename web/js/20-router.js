@@ -131,8 +131,9 @@ function screenNotFound(ctx) {
 }
 
 /*
- * '#/': the results when a job exists, else the offers. boot() asks for the
- * latest job beside /session, so the first screen waits one round trip less.
+ * '#/': the results when a job exists, else the offers. boot.js and boot()
+ * ask for the latest job beside /session, so the first screen waits one round
+ * trip less.
  */
 var latestJobEarly = null;
 
@@ -143,7 +144,10 @@ route(/^\/$/, null, function (ctx) {
   latest.then(function (r) {
     if (!ctx.live) return;
     var has = r.data && r.data.total > 0;
-    location.replace(has ? '#/results' : '#/offers');
+    /* Straight to that screen, in this task: a location.replace would wait for
+     * its hashchange event, after the browser has painted "Loading…". */
+    history.replaceState(history.state, '', has ? '#/results' : '#/offers');
+    render(true); /* the page's first screen: focus stays where loading left it */
   }, function (e) {
     if (!ctx.live) return;
     clear(ctx.root);

@@ -176,7 +176,9 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
         location.hash = hashFor(base, Object.assign({}, f, { page: n > 1 ? n : '' }));
       }));
       setExports();
-      loadSummary(my);
+      /* After the rows are painted: the counts and the chart (and the first
+       * number formatter, which loads the locale's data) come second. */
+      requestAnimationFrame(function () { setTimeout(function () { loadSummary(my); }, 0); });
       if (jobStatus === 'running' || jobStatus === 'queued') {
         timer = setTimeout(refreshIfIdle, 2000);
       }

@@ -54,7 +54,7 @@ async function assertSafe(t, page, where) {
             for (const a of ['href', 'src', 'action', 'formaction'])
                 if (/^\s*javascript:/i.test(el.getAttribute(a) || ''))
                     bad.push(`${el.tagName.toLowerCase()}[${a}=javascript:]`);
-        const scripts = [...document.scripts].filter((s) => !/^\/assets\/app\.[0-9a-f]+\.js$/.test(s.getAttribute('src') || ''));
+        const scripts = [...document.scripts].filter((s) => !/^\/assets\/(app|boot)\.[0-9a-f]+\.js$/.test(s.getAttribute('src') || ''));
         if (scripts.length)
             bad.push(`extra script elements: ${scripts.map((s) => s.outerHTML.slice(0, 80)).join(', ')}`);
         return bad;
