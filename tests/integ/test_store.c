@@ -363,7 +363,13 @@ static int64_t sql_int(const char *name, const char *sql)
     "ALTER TABLE uploads DROP COLUMN delimiter; ALTER TABLE uploads DROP COLUMN skipped_lines;"    \
     "ALTER TABLE uploads DROP COLUMN missing_fields; ALTER TABLE uploads DROP COLUMN warning;"     \
     "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"   \
-    "ALTER TABLE uploads DROP COLUMN dropped;"
+    "ALTER TABLE uploads DROP COLUMN dropped;" UNDO_12
+
+/* Migration 12 (issue #10), undone. */
+#define UNDO_12                                                                                    \
+    "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"                  \
+    "ALTER TABLE jobs DROP COLUMN ai_tokens_param; ALTER TABLE jobs DROP COLUMN ai_reasoning;"     \
+    "ALTER TABLE jobs DROP COLUMN ai_thinking; DROP TABLE llm_learnt;"
 
 /* Runs sql on the file through a connection of its own; the SQLite result code. */
 static int sql_exec(const char *name, const char *sql)
@@ -1377,7 +1383,7 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 12);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
                                            "('leads_name', 'leads_company', 'results_score') OR "
@@ -1485,7 +1491,7 @@ static void test_store__results_keep_their_factors_and_old_rows_still_read(void 
                                       "PRAGMA user_version = 7"),
                      SQLITE_OK);
     st = open_store("factors.db");
-    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 12);
     read_first(st, &job, &got);
     assert_false(got.r.has_factors);
     assert_true(got.role_term_null);
@@ -1599,7 +1605,7 @@ static void holey_free(struct ls_provider *p)
     (void)p;
 }
 
-static const struct ls_provider_ops holey_ops = {holey_classify, holey_free};
+static const struct ls_provider_ops holey_ops = {.classify = holey_classify, .free = holey_free};
 
 /*
  * REQ-JOB-COMPLETE: a provider that reports success but leaves leads without
