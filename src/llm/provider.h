@@ -78,10 +78,11 @@ struct ls_provider_ops {
 
 struct ls_provider {
     const struct ls_provider_ops *ops;
-    const char *name;     /* "offline", "gemini", "openai"; static */
-    const char *model;    /* borrowed from the provider; "" when it has none */
-    const char *base_url; /* borrowed from the provider; "" when it has none */
-    bool cacheable;       /* verdicts are worth keeping in the verdict cache */
+    const char *name;  /* "offline", "gemini", "openai"; static */
+    const char *model; /* borrowed from the provider; "" when it has none */
+    bool cacheable;    /* verdicts are worth keeping in the verdict cache */
+    /* Issue #10 (last, so that positional initialisers keep their meaning): */
+    const char *base_url; /* borrowed from the provider; "" or NULL when it has none */
     /* Bumped each time the provider learns something about its server (a refused
      * parameter): the job then stores ls_provider_learnt for the next run. */
     unsigned learnt_gen;

@@ -12,9 +12,9 @@
 #include "sqlite_int.h"
 
 /* Runs sql with bind(args), stepping once; a row (if any) goes to row. */
-static int run(struct sq_store *s, const char *sql, bool write, void (*bind)(sqlite3_stmt *, const void *),
-               const void *args, void (*row)(sqlite3_stmt *, void *), void *ud, const char *what,
-               struct ls_err *err)
+static int run(struct sq_store *s, const char *sql, bool write,
+               void (*bind)(sqlite3_stmt *, const void *), const void *args,
+               void (*row)(sqlite3_stmt *, void *), void *ud, const char *what, struct ls_err *err)
 {
     struct conn *c = ls_sq_acquire(s, err);
     if (c == NULL)

@@ -49,10 +49,10 @@ static json_t *gemini_400(const char *msg)
 /* Azure's filter result: one category filtered, the others rated safe. */
 static json_t *azure_results(void)
 {
-    return json_pack("{s:{s:b, s:s}, s:{s:b, s:s}, s:{s:b, s:s}, s:{s:b, s:s}}", "hate",
-                     "filtered", 0, "severity", "safe", "self_harm", "filtered", 0, "severity",
-                     "safe", "sexual", "filtered", 0, "severity", "safe", "violence", "filtered",
-                     1, "severity", "medium");
+    return json_pack("{s:{s:b, s:s}, s:{s:b, s:s}, s:{s:b, s:s}, s:{s:b, s:s}}", "hate", "filtered",
+                     0, "severity", "safe", "self_harm", "filtered", 0, "severity", "safe",
+                     "sexual", "filtered", 0, "severity", "safe", "violence", "filtered", 1,
+                     "severity", "medium");
 }
 
 static bool content_filter(bool is_gemini, unsigned *status, json_t **out)
@@ -73,9 +73,9 @@ static bool content_filter(bool is_gemini, unsigned *status, json_t **out)
     if (!is_gemini && strcmp(rf.form, "finish_content_filter") == 0) {
         *out = json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:{s:s, s:n}, s:s, s:o}], s:{s:i, s:i, "
                          "s:i}}",
-                         "id", "chatcmpl-fake", "object", "chat.completion", "created",
-                         1795935600, "model", "fake-model", "choices", "index", 0, "message",
-                         "role", "assistant", "content", "finish_reason", "content_filter",
+                         "id", "chatcmpl-fake", "object", "chat.completion", "created", 1795935600,
+                         "model", "fake-model", "choices", "index", 0, "message", "role",
+                         "assistant", "content", "finish_reason", "content_filter",
                          "content_filter_results", azure_results(), "usage", "prompt_tokens", 50,
                          "completion_tokens", 0, "total_tokens", 50);
         return true;
@@ -93,10 +93,9 @@ static bool content_filter(bool is_gemini, unsigned *status, json_t **out)
         if (strcmp(rf.form, "SAFETY") == 0)
             json_object_set_new(cand, "safetyRatings",
                                 json_pack("[{s:s, s:s}, {s:s, s:s, s:b}]", "category",
-                                          "HARM_CATEGORY_HATE_SPEECH", "probability",
-                                          "NEGLIGIBLE", "category",
-                                          "HARM_CATEGORY_DANGEROUS_CONTENT", "probability",
-                                          "HIGH", "blocked", 1));
+                                          "HARM_CATEGORY_HATE_SPEECH", "probability", "NEGLIGIBLE",
+                                          "category", "HARM_CATEGORY_DANGEROUS_CONTENT",
+                                          "probability", "HIGH", "blocked", 1));
         *out = json_pack("{s:[o], s:{s:i, s:i}}", "candidates", cand, "usageMetadata",
                          "promptTokenCount", 50, "totalTokenCount", 50);
         return true;
@@ -108,8 +107,8 @@ bool fake_refusals_check(const char *body, const json_t *req, bool is_gemini, un
                          json_t **out)
 {
     if (!is_gemini && rf.reject_response_format && json_object_get(req, "response_format")) {
-        const char *type = json_string_value(
-            json_object_get(json_object_get(req, "response_format"), "type"));
+        const char *type =
+            json_string_value(json_object_get(json_object_get(req, "response_format"), "type"));
         char msg[200];
         snprintf(msg, sizeof(msg),
                  "Invalid parameter: 'response_format' of type '%.40s' is not supported with "
@@ -120,8 +119,7 @@ bool fake_refusals_check(const char *body, const json_t *req, bool is_gemini, un
                          "invalid_request_error", "param", "response_format", "code");
         return true;
     }
-    const json_t *tc =
-        json_object_get(json_object_get(req, "generationConfig"), "thinkingConfig");
+    const json_t *tc = json_object_get(json_object_get(req, "generationConfig"), "thinkingConfig");
     if (is_gemini && rf.reject_thinking_budget_0 &&
         json_integer_value(json_object_get(tc, "thinkingBudget")) == 0 &&
         json_is_integer(json_object_get(tc, "thinkingBudget"))) {
@@ -134,7 +132,8 @@ bool fake_refusals_check(const char *body, const json_t *req, bool is_gemini, un
     const json_t *v;
     json_array_foreach(rf.reject_levels, i, v)
     {
-        if (is_gemini && level && json_string_value(v) && strcmp(level, json_string_value(v)) == 0) {
+        if (is_gemini && level && json_string_value(v) &&
+            strcmp(level, json_string_value(v)) == 0) {
             char msg[160];
             snprintf(msg, sizeof(msg), "Thinking level %.20s is not supported for this model.",
                      level);

@@ -215,8 +215,8 @@ static void expect_halving(void)
         singles_with_marker += prospects_in(b) == 1;
         n_marker++;
     }
-    assert_int_equal(n_marker, 4);            /* the lead was never sent again once alone */
-    assert_int_equal(singles_with_marker, 1); /* and alone exactly once */
+    assert_int_equal(n_marker, 4);                /* the lead was never sent again once alone */
+    assert_int_equal(singles_with_marker, 1);     /* and alone exactly once */
     assert_int_equal(json_array_size(bodies), 7); /* 8 -> 4+4 -> 2+2 -> 1+1 */
     json_decref(bodies);
 }
@@ -430,12 +430,10 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     json_decref(job);
     json_t *bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 3);
-    assert_string_equal(
-        str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
-        "json_schema");
-    assert_string_equal(
-        str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
-        "json_object");
+    assert_string_equal(str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
+                        "json_schema");
+    assert_string_equal(str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
+                        "json_object");
     assert_false(has_key(json_array_get(bodies, 2), "response_format"));
     assert_int_equal(num(json_array_get(bodies, 2), "_status"), 200);
     json_decref(bodies);
@@ -452,6 +450,23 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_false(has_key(json_array_get(bodies, 0), "response_format"));
+    json_decref(bodies);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+
+    /* JSON mode that answers no JSON (a server that ignores response_format): text. */
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"reject_json_schema\": true, \"script\": [\"ok\", \"truncated\"]}");
+    start(&s, "mode-ignored.db", "openai", NULL);
+    load(&s, 3, -1, "ignored");
+    job = run_job(&s);
+    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "text");
+    assert_int_equal(num(job, "fallbacks"), 0);
+    json_decref(job);
+    bodies = sent_bodies();
+    assert_int_equal(json_array_size(bodies), 3);
+    assert_string_equal(str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
+                        "json_object");
+    assert_false(has_key(json_array_get(bodies, 2), "response_format"));
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 

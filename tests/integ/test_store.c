@@ -1612,6 +1612,45 @@ static const struct ls_provider_ops holey_ops = {.classify = holey_classify, .fr
  * an outcome (LS_ECANCELLED) cannot make a job succeed; when a later pass
  * answers them, it can.
  */
+/* Issue #10: what providers learnt, per (base URL, model), and how a job's provider asked. */
+static void test_store__learnt_parameters_kept_per_server_and_model(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("learnt.db");
+    struct ls_err err = {0};
+    struct ls_ai_learnt got, in = {0};
+    assert_int_equal(ls_store_learnt_get(st, "http://a/v1", "m", &got, &err), LS_OK);
+    assert_string_equal(got.mode, ""); /* nothing kept: every field empty */
+    snprintf(in.mode, sizeof(in.mode), "text");
+    snprintf(in.reasoning, sizeof(in.reasoning), "minimal>low");
+    assert_int_equal(ls_store_learnt_put(st, "http://a/v1", "m", &in, 1, &err), LS_OK);
+    snprintf(in.tokens_param, sizeof(in.tokens_param), "max_completion_tokens");
+    assert_int_equal(ls_store_learnt_put(st, "http://a/v1", "m", &in, 2, &err), LS_OK);
+    assert_int_equal(ls_store_learnt_get(st, "http://a/v1", "m", &got, &err), LS_OK);
+    assert_string_equal(got.mode, "text");
+    assert_string_equal(got.reasoning, "minimal>low");
+    assert_string_equal(got.tokens_param, "max_completion_tokens");
+    /* Another model on the same server, or the same model elsewhere, knows nothing. */
+    assert_int_equal(ls_store_learnt_get(st, "http://a/v1", "m2", &got, &err), LS_OK);
+    assert_string_equal(got.mode, "");
+    assert_int_equal(ls_store_learnt_get(st, "http://b/v1", "m", &got, &err), LS_OK);
+    assert_string_equal(got.tokens_param, "");
+    /* The job's "ai" and its blocked counter are kept with it. */
+    int64_t o, u;
+    fixture(st, 3, &o, &u);
+    struct ls_job job = new_job(st, o, u);
+    struct ls_ai_form f = {.mode = "json_object", .tokens_param = "max_tokens", .reasoning = "low"};
+    assert_int_equal(ls_store_job_ai_set(st, job.id, &f, &err), LS_OK);
+    struct ls_job back;
+    assert_int_equal(ls_store_job_get(st, 1, job.id, &back, &err), LS_OK);
+    assert_string_equal(back.ai.mode, "json_object");
+    assert_string_equal(back.ai.tokens_param, "max_tokens");
+    assert_string_equal(back.ai.reasoning, "low");
+    assert_string_equal(back.ai.thinking, "");
+    assert_int_equal(back.n.blocked, 0);
+    ls_store_close(st);
+}
+
 static void test_store__job_with_unanswered_leads_never_succeeds(void **state)
 {
     (void)state;
@@ -1680,6 +1719,7 @@ int main(void)
         cmocka_unit_test(test_store__deleted_results_take_their_verdicts),
         cmocka_unit_test(test_store__upgrade_forgets_untraceable_verdicts),
         cmocka_unit_test(test_store__job_with_unanswered_leads_never_succeeds),
+        cmocka_unit_test(test_store__learnt_parameters_kept_per_server_and_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
