@@ -67,16 +67,15 @@ static char *leads(long n, long every, const char *tag, size_t *len)
         die("out of memory");
     w += (size_t)snprintf(csv, cap, "name,role,company,industry,location,linkedin_bio\n");
     for (long i = 0; i < n; i++)
-        w += (size_t)snprintf(csv + w, cap - w, "Lead %ld,%s,Co %ld,B2B SaaS,Berlin,%s %s %ld\n", i,
-                              roles[i % 4], i,
-                              every && i % every == every / 2 ? MARKER : "Building pipeline", tag,
-                              i);
+        w += (size_t)snprintf(
+            csv + w, cap - w, "Lead %ld,%s,Co %ld,B2B SaaS,Berlin,%s %s %ld\n", i, roles[i % 4], i,
+            every && i % every == every / 2 ? MARKER : "Building pipeline", tag, i);
     *len = w;
     return csv;
 }
 
-static void run(const struct fake *fk, const char *db_name, const char *offer, long n,
-                long every, const char *const *env, struct run *out)
+static void run(const struct fake *fk, const char *db_name, const char *offer, long n, long every,
+                const char *const *env, struct run *out)
 {
     struct srv s;
     struct resp r;
@@ -141,8 +140,8 @@ int main(int argc, char **argv)
     snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", fk.url);
     snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", batch);
     snprintf(c_env, sizeof(c_env), "LEADSCORE_AI_CONCURRENCY=%ld", conc);
-    const char *env[] = {base,  "OPENAI_MODEL=fake-model", "LEADSCORE_AI_PROVIDER=openai",
-                         b_env, c_env,                     NULL};
+    const char *env[] = {
+        base, "OPENAI_MODEL=fake-model", "LEADSCORE_AI_PROVIDER=openai", b_env, c_env, NULL};
     struct run clean = {0}, hostile = {0};
     run(&fk, "bench-clean.db", argv[1], n, 0, env, &clean);
     print("clean", &clean);

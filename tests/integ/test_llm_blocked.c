@@ -343,6 +343,31 @@ static void test_llm_blocked__every_error_shape_reaches_the_cli(void **state)
         free(out);
         free(err);
     }
+    /* The same extraction on the Gemini wire. */
+    char gbase[128];
+    snprintf(gbase, sizeof(gbase), "GEMINI_BASE_URL=%s", h_fake.url);
+    const char *genv[] = {gbase, "GEMINI_API_KEY=" KEY, "LEADSCORE_AI_PROVIDER=gemini", NULL};
+    static const struct {
+        const char *fixture, *message;
+    } gemini[] = {
+        {"e_html_403", "gemini: HTTP 403: Attention Required! Sorry, you have been blocked"},
+        {"e_fastapi_str", "gemini: HTTP 401: Invalid API key"},
+        {"e_text", "gemini: HTTP 401: Unauthorized"},
+    };
+    for (size_t i = 0; i < LS_ARRAY_LEN(gemini); i++) {
+        char cfg[128];
+        snprintf(cfg, sizeof(cfg), "{\"script\": [\"%s\", \"%s\"]}", gemini[i].fixture,
+                 gemini[i].fixture);
+        h_fake_reset(&h_fake);
+        h_fake_config(&h_fake, cfg);
+        char *out, *err;
+        int rc = h_run_cli(args, genv, &out, &err);
+        if (rc != 70)
+            fail_msg("%s: exit %d: %s", gemini[i].fixture, rc, err);
+        contains(gemini[i].fixture, err, gemini[i].message);
+        free(out);
+        free(err);
+    }
 }
 
 /* ---- remembered parameters ------------------------------------------------------------ */
