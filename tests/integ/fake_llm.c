@@ -33,6 +33,10 @@
  * replies on the OpenAI wire ("think", "think_open", "think_only",
  * "reasoning_content"), and Gemini's "block_msg", "finish_msg", "thoughts".
  *
+ * Content filters ("filter_marker", "filter_form") and servers that refuse
+ * response_format or a thinking configuration ("reject_response_format",
+ * "reject_thinking_budget_0", "reject_thinking_level"): fake_refusals.h.
+ *
  * "headers" are sent verbatim on every error reply in place of the fake's own
  * (so tests can send hostile wait hints); "retry_delay" is Gemini's RetryInfo.
  * "echo_key" makes it a careless service: the request's key (x-goog-api-key or
