@@ -607,16 +607,18 @@ int ls_cmd_score(int argc, char **argv)
     }
     rc = write_results(store, &job, &o);
     if (rc == 0)
-        fprintf(stderr,
-                "leadscore score: scored %lld leads (High %lld, Medium %lld, Low %lld); "
-                "%llu rows rejected; fallbacks %lld, cache hits %lld, model calls %lld, "
-                "retries %lld, tokens %lld prompt / %lld output; provider %s%s%s; job %lld\n",
-                (long long)job.n.done, (long long)job.n.intents[LS_INTENT_HIGH],
-                (long long)job.n.intents[LS_INTENT_MEDIUM], (long long)job.n.intents[LS_INTENT_LOW],
-                (unsigned long long)stats.rejected, (long long)job.n.fallbacks,
-                (long long)job.n.cache_hits, (long long)job.n.model_calls, (long long)job.n.retries,
-                (long long)job.n.prompt_tokens, (long long)job.n.output_tokens, provider->name,
-                provider->model[0] ? " " : "", provider->model, (long long)job.id);
+        fprintf(
+            stderr,
+            "leadscore score: scored %lld leads (High %lld, Medium %lld, Low %lld); "
+            "%llu rows rejected; fallbacks %lld (blocked %lld), cache hits %lld, model calls %lld, "
+            "retries %lld, tokens %lld prompt / %lld output; provider %s%s%s; job %lld\n",
+            (long long)job.n.done, (long long)job.n.intents[LS_INTENT_HIGH],
+            (long long)job.n.intents[LS_INTENT_MEDIUM], (long long)job.n.intents[LS_INTENT_LOW],
+            (unsigned long long)stats.rejected, (long long)job.n.fallbacks,
+            (long long)job.n.blocked, (long long)job.n.cache_hits, (long long)job.n.model_calls,
+            (long long)job.n.retries, (long long)job.n.prompt_tokens,
+            (long long)job.n.output_tokens, provider->name, provider->model[0] ? " " : "",
+            provider->model, (long long)job.id);
 out:
     ls_progress_free(progress);
     ls_store_close(store);

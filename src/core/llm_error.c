@@ -2,6 +2,7 @@
 #include "llm_error.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -249,6 +250,9 @@ static bool error_object(const json_t *o, struct ls_llm_error *e)
     const json_t *inner = json_object_get(json_object_get(o, "innererror"), "code");
     if (e->code[0] == '\0' && json_is_string(inner))
         copy_field(e->code, sizeof(e->code), inner);
+    ls_llm_filter_categories(
+        json_object_get(json_object_get(o, "innererror"), "content_filter_result"), e->filtered,
+        sizeof(e->filtered));
     rpc_details(json_object_get(o, "details"), e);
     /* OpenRouter: "Provider returned error", with the provider's own words in metadata.raw. */
     const json_t *raw = json_object_get(json_object_get(o, "metadata"), "raw");
@@ -323,6 +327,27 @@ bool ls_llm_error_read(const char *body, size_t len, struct ls_llm_error *e)
     return e->message[0] != '\0';
 }
 
+size_t ls_llm_filter_categories(const struct json_t *results, char *out, size_t cap)
+{
+    struct out o;
+    out_init(&o, out, cap, cap);
+    const char *name;
+    const json_t *v;
+    bool first = true;
+    json_object_foreach((json_t *)(uintptr_t)results, name, v)
+    {
+        if (!json_is_true(json_object_get(v, "filtered")))
+            continue;
+        const char *sev = json_string_value(json_object_get(v, "severity"));
+        char one[96];
+        snprintf(one, sizeof(one), "%s%.40s%s%.16s%s", first ? "" : ", ", name, sev ? " (" : "",
+                 sev ? sev : "", sev ? ")" : "");
+        out_text(&o, one, strlen(one));
+        first = false;
+    }
+    return out_end(&o);
+}
+
 /* ---- classes ---------------------------------------------------------------------- */
 
 static bool has(const char *s, const char *needle)
@@ -384,6 +409,14 @@ enum ls_llm_class ls_llm_error_classify(long status, const struct ls_llm_error *
      * Supported values are: ...", or the parameter itself unknown to the model. */
     if (strcmp(e->param, "reasoning_effort") == 0 || has(msg, "reasoning_effort"))
         return LS_LLM_CLASS_REASONING;
+    /* Gemini: "Budget 0 is invalid. This model only works in thinking mode." (2.5 Pro),
+     * "The model does not support setting thinking_budget to 0.", or a thinkingLevel the
+     * model does not take. */
+    if (status == 400 &&
+        (has(msg, "thinking mode") || has(msg, "thinking_budget") || has(msg, "thinkingBudget") ||
+         has(msg, "thinking budget") || has(msg, "thinking_level") || has(msg, "thinkingLevel") ||
+         has(msg, "thinking level") || has(msg, "Thinking level")))
+        return LS_LLM_CLASS_THINKING;
     if (status == 400 && (has(msg, "json_schema") || has(msg, "response_format")))
         return LS_LLM_CLASS_SCHEMA;
     return LS_LLM_CLASS_REQUEST;
@@ -392,7 +425,7 @@ enum ls_llm_class ls_llm_error_classify(long status, const struct ls_llm_error *
 const char *ls_llm_class_name(enum ls_llm_class c)
 {
     static const char *const names[] = {"transient", "quota",  "request", "tokens_param",
-                                        "reasoning", "schema", "content"};
+                                        "reasoning", "schema", "content", "thinking"};
     return (size_t)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unknown";
 }
 

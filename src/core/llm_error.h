@@ -42,6 +42,9 @@ struct ls_llm_error {
     char param[48];         /* error.param (OpenAI), else "" */
     int64_t retry_after_ms; /* Gemini's google.rpc.RetryInfo, -1 when absent */
     bool per_day;           /* a google.rpc.QuotaFailure names a per-day quota */
+    /* Azure's innererror.content_filter_result: the categories it filtered, with their
+     * severity ("hate (high), violence (medium)"); "" when it named none. */
+    char filtered[96];
 };
 
 /*
@@ -74,6 +77,9 @@ enum ls_llm_class {
     LS_LLM_CLASS_REASONING,    /* reasoning_effort refused, as a parameter or as a value */
     LS_LLM_CLASS_SCHEMA,       /* response_format json_schema refused: use json_object */
     LS_LLM_CLASS_CONTENT,      /* a content filter refused what this request carried */
+    /* Gemini refused the thinking configuration ("Budget 0 is invalid. This model only
+     * works in thinking mode.", an unsupported thinkingLevel): send the next lowest. */
+    LS_LLM_CLASS_THINKING,
 };
 
 /*
@@ -85,6 +91,13 @@ enum ls_llm_class {
  * instead of the whole run.
  */
 enum ls_llm_class ls_llm_error_classify(long status, const struct ls_llm_error *e);
+
+/*
+ * The categories an Azure content_filter_result(s) object (borrowed; NULL is
+ * none) says it filtered, as "hate (high), violence (medium)" in out (cap
+ * bytes, cut on a character boundary). Returns its length; 0 when none.
+ */
+size_t ls_llm_filter_categories(const struct json_t *results, char *out, size_t cap);
 
 /* "transient", "quota", ...: for logs and tests. Static. */
 const char *ls_llm_class_name(enum ls_llm_class c);

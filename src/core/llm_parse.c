@@ -252,7 +252,9 @@ static bool all_digits(const char *s)
 /* What the reply is for a caller, from the error's class. */
 static enum ls_llm_kind kind_for_class(enum ls_llm_class c)
 {
-    return c == LS_LLM_CLASS_TRANSIENT ? LS_LLM_RETRY : LS_LLM_FATAL;
+    return c == LS_LLM_CLASS_TRANSIENT ? LS_LLM_RETRY
+           : c == LS_LLM_CLASS_CONTENT ? LS_LLM_BLOCKED
+                                       : LS_LLM_FATAL;
 }
 
 /*
@@ -274,8 +276,10 @@ static void error_reply(const char *label, long status, const char *body, size_t
     const char *code = e.status[0] && !all_digits(e.status) ? e.status : e.code;
     if (all_digits(code) && strtol(code, NULL, 10) == status)
         code = ""; /* llama.cpp, vLLM, OpenRouter: a code that only repeats the status */
-    set(r, kind_for_class(r->klass), "%s: HTTP %ld%s%s: %s", label, status, code[0] ? " " : "",
-        code,
+    /* Azure's filtered categories first: the message after them may be cut. */
+    set(r, kind_for_class(r->klass), "%s: HTTP %ld%s%s%s%s%s: %s", label, status,
+        code[0] ? " " : "", code, e.filtered[0] ? " [filtered: " : "", e.filtered,
+        e.filtered[0] ? "]" : "",
         found ? e.message
         : len ? "no error message"
               : "empty reply");
@@ -292,8 +296,9 @@ static bool error_in_ok(const char *label, long status, const json_t *root, stru
     struct ls_llm_error e;
     ls_llm_error_from_json(root, &e);
     r->klass = ls_llm_error_classify(status, &e);
-    set(r, kind_for_class(r->klass), "%s: HTTP %ld carrying an error%s%s: %s", label, status,
-        e.code[0] ? " " : "", e.code, e.message[0] ? e.message : "no message");
+    set(r, kind_for_class(r->klass), "%s: HTTP %ld carrying an error%s%s%s%s%s: %s", label, status,
+        e.code[0] ? " " : "", e.code, e.filtered[0] ? " [filtered: " : "", e.filtered,
+        e.filtered[0] ? "]" : "", e.message[0] ? e.message : "no message");
     return true;
 }
 
@@ -325,6 +330,35 @@ static void gemini_usage(const json_t *root, struct ls_llm_reply *r)
         json_integer_value(json_object_get(u, "candidatesTokenCount")) + r->reasoning_tokens;
 }
 
+/* The finishReasons of Gemini's safety systems: the same prompt is refused again. */
+static bool is_safety_finish(const char *finish)
+{
+    static const char *const safety[] = {"SAFETY", "PROHIBITED_CONTENT", "RECITATION", "BLOCKLIST",
+                                         "SPII",   "IMAGE_SAFETY"};
+    for (size_t i = 0; i < LS_ARRAY_LEN(safety); i++) {
+        if (strcmp(finish, safety[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The safetyRatings that blocked the answer: "HARM_CATEGORY_HARASSMENT (HIGH)", or "". */
+static void safety_blocked(const json_t *ratings, char *out, size_t cap)
+{
+    size_t w = 0, i;
+    const json_t *v;
+    out[0] = '\0';
+    json_array_foreach(ratings, i, v)
+    {
+        if (!json_is_true(json_object_get(v, "blocked")) || w + 1 >= cap)
+            continue;
+        int n = snprintf(out + w, cap - w, "%s%.40s (%.16s)", w ? ", " : "", str_at(v, "category"),
+                         str_at(v, "probability"));
+        w = n < 0 ? w : w + (size_t)n >= cap ? cap - 1 : w + (size_t)n;
+    }
+    ls_utf8_sanitize(out);
+}
+
 void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_llm_reply *r)
 {
     json_error_t jerr;
@@ -346,8 +380,8 @@ void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_ll
     const char *block_msg = str_at(feedback, "blockReasonMessage");
     const json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
     if (block[0]) {
-        set(r, LS_LLM_BAD_ANSWER, "gemini blocked the prompt: %s%s%s", block,
-            block_msg[0] ? ": " : "", block_msg);
+        set(r, LS_LLM_BLOCKED, "gemini blocked the prompt: %s%s%s", block, block_msg[0] ? ": " : "",
+            block_msg);
         goto out;
     }
     if (cand == NULL) {
@@ -357,8 +391,12 @@ void ls_llm_gemini_reply(long status, const char *body, size_t len, struct ls_ll
     const char *finish = str_at(cand, "finishReason");
     const char *finish_msg = str_at(cand, "finishMessage");
     if (strcmp(finish, "STOP") != 0) {
-        set(r, LS_LLM_BAD_ANSWER, "gemini stopped early: finishReason %s%s%s",
-            finish[0] ? finish : "missing", finish_msg[0] ? ": " : "", finish_msg);
+        char rated[96];
+        safety_blocked(json_object_get(cand, "safetyRatings"), rated, sizeof(rated));
+        set(r, is_safety_finish(finish) ? LS_LLM_BLOCKED : LS_LLM_BAD_ANSWER,
+            "gemini stopped early: finishReason %s%s%s%s%s%s", finish[0] ? finish : "missing",
+            rated[0] ? " [" : "", rated, rated[0] ? "]" : "", finish_msg[0] ? ": " : "",
+            finish_msg);
         goto out;
     }
     size_t i;
@@ -427,6 +465,17 @@ void ls_llm_openai_reply(long status, const char *body, size_t len, struct ls_ll
      * hold the model's thinking, never the answer: they are not read. */
     bool reasoned = json_is_string(json_object_get(msg, "reasoning_content")) ||
                     json_is_string(json_object_get(msg, "reasoning")) || r->reasoning_tokens > 0;
+    if (strcmp(finish, "content_filter") == 0) {
+        /* Azure (and OpenAI) filtered the answer: the categories are in the choice. */
+        char cats[96];
+        ls_llm_filter_categories(json_object_get(choice, "content_filter_results"), cats,
+                                 sizeof(cats));
+        set(r, LS_LLM_BLOCKED,
+            "openai: the content filter stopped the answer: finish_reason "
+            "content_filter%s%s%s",
+            cats[0] ? " [filtered: " : "", cats, cats[0] ? "]" : "");
+        goto out;
+    }
     if (finish[0] && strcmp(finish, "stop") != 0) {
         set(r, LS_LLM_BAD_ANSWER, "openai: stopped early: finish_reason %s%s", finish,
             strcmp(finish, "length") == 0 && reasoned ? " (reasoning used up the tokens)" : "");

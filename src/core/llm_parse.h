@@ -24,7 +24,15 @@ enum ls_llm_kind {
     LS_LLM_OK,         /* text holds the model's answer */
     LS_LLM_RETRY,      /* transient (429, 5xx, ...): try again later */
     LS_LLM_FATAL,      /* no request will succeed (key, model, per-day quota, ...) */
-    LS_LLM_BAD_ANSWER, /* this request got no usable answer (blocked, truncated, ...) */
+    LS_LLM_BAD_ANSWER, /* this request got no usable answer (truncated, not JSON, ...) */
+    /*
+     * A content filter or safety system refused what this request carried: an
+     * Azure/OpenAI content_filter (HTTP 400, or finish_reason content_filter),
+     * Gemini's promptFeedback.blockReason, or a finishReason of SAFETY,
+     * PROHIBITED_CONTENT, RECITATION, BLOCKLIST, SPII or IMAGE_SAFETY. Asking
+     * again the same way gets the same answer; error holds the reason.
+     */
+    LS_LLM_BLOCKED,
 };
 
 struct ls_llm_reply {

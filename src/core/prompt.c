@@ -159,7 +159,8 @@ static const char openai_schema[] =
     "\"required\":[\"id\",\"intent\",\"reasoning\"],\"additionalProperties\":false}}},"
     "\"required\":[\"results\"],\"additionalProperties\":false}";
 
-int ls_prompt_gemini_body(const struct ls_prompt *p, bool thinking_off, struct ls_buf *out)
+int ls_prompt_gemini_body(const struct ls_prompt *p, const struct ls_prompt_gemini_opts *opts,
+                          struct ls_buf *out)
 {
     struct ls_buf user;
     ls_buf_init(&user, out->max);
@@ -172,8 +173,14 @@ int ls_prompt_gemini_body(const struct ls_prompt *p, bool thinking_off, struct l
                         "}]}],\"generationConfig\":{\"temperature\":0,\"maxOutputTokens\":%d,"
                         "\"responseMimeType\":\"application/json\",\"responseSchema\":%s",
                         ls_prompt_max_tokens(p->n), gemini_schema);
-    if (thinking_off)
-        rc |= ls_buf_adds(out, ",\"thinkingConfig\":{\"thinkingBudget\":0}");
+    if (opts && opts->thinking_level && opts->thinking_level[0]) {
+        rc |= ls_buf_adds(out, ",\"thinkingConfig\":{\"thinkingLevel\":");
+        rc |= ls_json_cstr(out, opts->thinking_level);
+        rc |= ls_buf_adds(out, "}");
+    } else if (opts && opts->thinking_budget >= 0) {
+        rc |= ls_buf_printf(out, ",\"thinkingConfig\":{\"thinkingBudget\":%d}",
+                            opts->thinking_budget);
+    }
     rc |= ls_buf_adds(out, "}}");
     ls_buf_release(&user);
     return rc ? LS_ELIMIT : LS_OK;
@@ -185,9 +192,13 @@ int ls_prompt_openai_body(const struct ls_prompt *p, const char *model,
     struct ls_buf user;
     ls_buf_init(&user, out->max);
     int rc = ls_prompt_user_text(p, &user);
-    if (opts->json_object) /* JSON mode needs the shape spelled out in the prompt */
+    /* JSON mode needs the shape spelled out in the prompt; with no response_format at all
+     * the words are all the model has to go by. */
+    if (opts->mode != LS_PROMPT_JSON_SCHEMA)
         rc |= ls_buf_adds(&user, "\nReply with a JSON object {\"results\": [{\"id\": ..., "
                                  "\"intent\": \"High\"|\"Medium\"|\"Low\", \"reasoning\": ...}]}.");
+    if (opts->mode == LS_PROMPT_TEXT)
+        rc |= ls_buf_adds(&user, " Reply with that JSON only: no other text, no code fence.");
     rc |= ls_buf_adds(out, "{\"model\":");
     rc |= ls_json_cstr(out, model);
     rc |= ls_buf_adds(out, ",\"messages\":[{\"role\":\"system\",\"content\":");
@@ -201,14 +212,16 @@ int ls_prompt_openai_body(const struct ls_prompt *p, const char *model,
         rc |= ls_buf_adds(out, ",\"reasoning_effort\":");
         rc |= ls_json_cstr(out, opts->reasoning);
     }
-    rc |= ls_buf_adds(out, ",\"response_format\":");
-    if (opts->json_object)
-        rc |= ls_buf_adds(out, "{\"type\":\"json_object\"}}");
+    if (opts->mode == LS_PROMPT_TEXT)
+        rc |= ls_buf_adds(out, "}");
+    else if (opts->mode == LS_PROMPT_JSON_OBJECT)
+        rc |= ls_buf_adds(out, ",\"response_format\":{\"type\":\"json_object\"}}");
     else
-        rc |= ls_buf_printf(out,
-                            "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"lead_intents\","
-                            "\"strict\":true,\"schema\":%s}}}",
-                            openai_schema);
+        rc |= ls_buf_printf(
+            out,
+            ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"lead_intents\","
+            "\"strict\":true,\"schema\":%s}}}",
+            openai_schema);
     ls_buf_release(&user);
     return rc ? LS_ELIMIT : LS_OK;
 }
@@ -235,4 +248,35 @@ const char *ls_prompt_default_reasoning(const char *model)
     if (is_family(model, "gpt-5"))
         return "minimal";
     return NULL;
+}
+
+void ls_prompt_gemini_thinking(const char *model, struct ls_prompt_gemini_opts *opts)
+{
+    const char *slash = strrchr(model, '/'); /* "models/gemini-2.5-pro" */
+    if (slash)
+        model = slash + 1;
+    opts->thinking_budget = -1;
+    opts->thinking_level = NULL;
+    if (strncmp(model, "gemini-3", 8) == 0)
+        opts->thinking_level = strstr(model, "flash") ? "minimal" : "low";
+    else if (strstr(model, "2.5-pro"))
+        opts->thinking_budget = 128; /* cannot be turned off: 128..32768 */
+    else if (strstr(model, "2.5"))
+        opts->thinking_budget = 0;
+}
+
+const char *ls_prompt_mode_name(enum ls_prompt_mode m)
+{
+    return m == LS_PROMPT_JSON_OBJECT ? "json_object"
+           : m == LS_PROMPT_TEXT      ? "text"
+                                      : "json_schema";
+}
+
+int ls_prompt_mode_parse(const char *s)
+{
+    for (int m = LS_PROMPT_JSON_SCHEMA; m <= LS_PROMPT_TEXT; m++) {
+        if (strcmp(s, ls_prompt_mode_name((enum ls_prompt_mode)m)) == 0)
+            return m;
+    }
+    return -1;
 }

@@ -61,17 +61,47 @@ struct ls_prompt {
 /* The user part: the task line, the data block and the ids to answer for. */
 int ls_prompt_user_text(const struct ls_prompt *p, struct ls_buf *out);
 
+/* How much a Gemini model thinks before it answers (learnt from its refusals). */
+struct ls_prompt_gemini_opts {
+    int thinking_budget;        /* thinkingConfig.thinkingBudget (2.5 models); -1: not sent */
+    const char *thinking_level; /* thinkingConfig.thinkingLevel (Gemini 3); NULL or "": not sent */
+};
+
 /*
  * A Gemini generateContent body: systemInstruction, contents, and
  * generationConfig with temperature 0, a bounded maxOutputTokens, JSON output
- * with a responseSchema (an array of {id, intent, reasoning}) and, when
- * thinking_off, thinkingConfig {thinkingBudget: 0}.
+ * with a responseSchema (an array of {id, intent, reasoning}) and, when opts
+ * says so, a thinkingConfig with thinkingBudget or thinkingLevel (never both:
+ * Gemini refuses that). opts may be NULL (no thinkingConfig).
  */
-int ls_prompt_gemini_body(const struct ls_prompt *p, bool thinking_off, struct ls_buf *out);
+int ls_prompt_gemini_body(const struct ls_prompt *p, const struct ls_prompt_gemini_opts *opts,
+                          struct ls_buf *out);
+
+/*
+ * The least thinking Gemini model (borrowed) allows, for a classifier that
+ * gains nothing from it: Gemini 3 models take a thinkingLevel ("minimal" for
+ * the Flash models, "low" for the others: 3 Pro has only low and high); 2.5
+ * Pro cannot turn thinking off, and its lowest budget is 128; the other 2.5
+ * models (Flash, Flash-Lite) take a budget of 0; older models do not think
+ * (nothing sent). Fills opts (thinking_level static).
+ */
+void ls_prompt_gemini_thinking(const char *model, struct ls_prompt_gemini_opts *opts);
+
+/* How the answer's shape is asked for on the OpenAI wire, strictest first. */
+enum ls_prompt_mode {
+    LS_PROMPT_JSON_SCHEMA, /* response_format json_schema (strict) */
+    LS_PROMPT_JSON_OBJECT, /* response_format json_object, the shape spelled out in the prompt */
+    LS_PROMPT_TEXT,        /* no response_format: the shape as a plain-text instruction */
+};
+
+/* "json_schema", "json_object", "text". Static. */
+const char *ls_prompt_mode_name(enum ls_prompt_mode m);
+/* Inverse of ls_prompt_mode_name; -1 for anything else. */
+int ls_prompt_mode_parse(const char *s);
 
 /* How an OpenAI-compatible server wants its parameters (learnt from its refusals). */
 struct ls_prompt_openai_opts {
-    bool json_object;           /* response_format json_object instead of json_schema */
+    enum ls_prompt_mode mode;   /* how the answer's shape is asked for */
     bool max_completion_tokens; /* the output cap as max_completion_tokens, not max_tokens */
     const char *reasoning;      /* borrowed: reasoning_effort to send; NULL or "": none */
 };
@@ -79,8 +109,9 @@ struct ls_prompt_openai_opts {
 /*
  * An OpenAI chat/completions body: system and user messages, temperature 0,
  * the output cap (max_tokens or max_completion_tokens), reasoning_effort when
- * opts says so, and response_format json_schema (strict; an object with a
- * "results" array) or, when opts->json_object, {"type": "json_object"}.
+ * opts says so, and by opts->mode response_format json_schema (strict; an
+ * object with a "results" array), {"type": "json_object"}, or none at all
+ * (LS_PROMPT_TEXT; the shape is then asked for in words, as for json_object).
  */
 int ls_prompt_openai_body(const struct ls_prompt *p, const char *model,
                           const struct ls_prompt_openai_opts *opts, struct ls_buf *out);

@@ -24,6 +24,8 @@ const char *ls_ai_status_name(enum ls_ai_status s)
         return "fallback";
     case LS_AI_DUPLICATE:
         return "duplicate";
+    case LS_AI_BLOCKED:
+        return "blocked";
     }
     return "ok";
 }
@@ -36,6 +38,8 @@ enum ls_ai_status ls_ai_status_parse(const char *s)
         return LS_AI_FALLBACK;
     if (s && strcmp(s, "duplicate") == 0)
         return LS_AI_DUPLICATE;
+    if (s && strcmp(s, "blocked") == 0)
+        return LS_AI_BLOCKED;
     return LS_AI_OK;
 }
 

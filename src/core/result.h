@@ -24,9 +24,13 @@ enum ls_ai_status {
     /* The row repeats an earlier one of its upload (duplicate_of): the
      * original's verdict, reused, with no model call (issue #9). */
     LS_AI_DUPLICATE,
+    /* The provider's content filter or safety block refused this lead (issue
+     * #10): the offline judge answered; ai_error holds the provider's reason. */
+    LS_AI_BLOCKED,
 };
+#define LS_AI_STATUS_COUNT 5
 
-/* "ok", "cached", "fallback", "duplicate". Static. */
+/* "ok", "cached", "fallback", "duplicate", "blocked". Static. */
 const char *ls_ai_status_name(enum ls_ai_status s);
 /* Inverse of ls_ai_status_name; LS_AI_OK for anything unknown. */
 enum ls_ai_status ls_ai_status_parse(const char *s);

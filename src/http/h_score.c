@@ -25,11 +25,11 @@ static json_t *counts_json(const struct ls_job *job)
 static json_t *stats_json(const struct ls_job *job)
 {
     const struct ls_job_counts *n = &job->n;
-    return json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I}}", "fallbacks", (json_int_t)n->fallbacks,
-                     "cache_hits", (json_int_t)n->cache_hits, "model_calls",
-                     (json_int_t)n->model_calls, "retries", (json_int_t)n->retries, "tokens",
-                     "prompt", (json_int_t)n->prompt_tokens, "output",
-                     (json_int_t)n->output_tokens);
+    return json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:I}", "fallbacks",
+                     (json_int_t)n->fallbacks, "cache_hits", (json_int_t)n->cache_hits,
+                     "model_calls", (json_int_t)n->model_calls, "retries", (json_int_t)n->retries,
+                     "tokens", "prompt", (json_int_t)n->prompt_tokens, "output",
+                     (json_int_t)n->output_tokens, "blocked", (json_int_t)n->blocked);
 }
 
 /*

@@ -212,7 +212,9 @@ static json_t *error_code_schema(void)
 #define COUNTS_PROPS                                                                               \
     "'fallbacks':{'type':'integer','minimum':0,'description':'Leads given the offline verdict "    \
     "after the model failed'},'cache_hits':" COUNT ",'model_calls':" COUNT ",'retries':" COUNT     \
-    ",'tokens':" REF("TokenCounts")
+    ",'tokens':" REF(                                                                              \
+        "TokenCounts") ",'blocked':{'type':'integer','minimum':0,'description':"                   \
+                       "'Of the fallbacks, leads a content filter or safety block refused (ai.status blocked)'}"
 
 #define HEALTH_PROPS                                                                               \
     "'version':{'type':'string','minLength':1},"                                                   \
@@ -374,6 +376,16 @@ static const struct {
                          "'eta_ms':{'type':['integer','null'],'minimum':0,'description':'While running: the time "
                          "left at the rate so far'},"
                          "'error':{'type':'string','description':'Why it failed'},"
+                         "'ai':{'oneOf':[{" OBJ "'required':['mode'],'properties':{"
+                         "'mode':{'type':'string','enum':['json_schema','json_object','text'],"
+                         "'description':'How the answer shape is asked for: chosen "
+                         "automatically from what the server refuses'},"
+                         "'tokens_param':{'type':'string','enum':['max_tokens',"
+                         "'max_completion_tokens']},'reasoning':{'type':'string','description':"
+                         "'reasoning_effort sent'},'thinking':{'type':'string','pattern':"
+                         "'^(budget:[0-9]+|level:[a-z]+)$','description':'Gemini thinkingConfig "
+                         "sent'}}},{'type':'null'}],'description':'How the provider asks (null: "
+                         "the offline judge, or not started)'},"
                          "'results_deleted_at':" TIME "}}"},
     {"JobEventStream",
      "{'type':'string','contentMediaType':'text/event-stream','pattern':'^retry: 2000\\n\\n',"
@@ -410,10 +422,13 @@ static const struct {
     {"AiVerdict",
      "{" OBJ "'required':['provider','model','status'],"
      "'properties':{'provider':" TEXT ",'model':" TEXT ","
-     "'status':{'type':'string','enum':['ok','cached','fallback','duplicate'],'description':"
-     "'fallback: the model failed and the offline judge answered; duplicate: the lead repeats "
-     "an earlier one of its upload (duplicate_of), whose verdict is reused with no model call'},"
-     "'error':{'type':'string','description':'Why it fell back'}}}"},
+     "'status':{'type':'string','enum':['ok','cached','fallback','duplicate','blocked'],"
+     "'description':'fallback: the model failed and the offline judge answered; duplicate: the "
+     "lead repeats an earlier one of its upload (duplicate_of), whose verdict is reused with no "
+     "model call; blocked: the provider\\u0027s content filter or safety block refused this lead "
+     "and the offline judge answered'},"
+     "'error':{'type':'string','description':'Why it fell back (for blocked, the provider\\u0027s "
+     "reason)'}}}"},
     {"Result",
      "{" OBJ "'required':['name','role','company','intent','score','reasoning','industry',"
      "'location','rule_score','ai_score','breakdown','factors','ai','lead_id','line','email',"

@@ -16,6 +16,21 @@ json_t *ls_view_time(int64_t ms)
     return json_string(t);
 }
 
+/* The job's "ai" object: how its provider asks; null for none (offline, not started). */
+static json_t *view_job_ai(const struct ls_ai_form *f)
+{
+    if (f->mode[0] == '\0')
+        return json_null();
+    json_t *o = json_pack("{s:s}", "mode", f->mode);
+    if (f->tokens_param[0])
+        json_object_set_new(o, "tokens_param", json_string(f->tokens_param));
+    if (f->reasoning[0])
+        json_object_set_new(o, "reasoning", json_string(f->reasoning));
+    if (f->thinking[0])
+        json_object_set_new(o, "thinking", json_string(f->thinking));
+    return o;
+}
+
 json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
 {
     const struct ls_job_counts *n = &j->n;
@@ -50,6 +65,10 @@ json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
         json_object_set_new(o, "error", ls_json_text(j->error, strlen(j->error)));
     if (o && j->results_deleted_ms)
         json_object_set_new(o, "results_deleted_at", ls_view_time(j->results_deleted_ms));
+    if (o) {
+        json_object_set_new(o, "blocked", json_integer((json_int_t)n->blocked));
+        json_object_set_new(o, "ai", view_job_ai(&j->ai));
+    }
     return o;
 }
 

@@ -76,9 +76,10 @@ struct run {
     /* What the results waiting in flush[] add to the job's counters: they reach
      * the store (and the job) only with their batch. */
     struct ls_job_counts pending_counts;
-    int64_t by_status[4]; /* results waiting, by enum ls_ai_status, for the metrics */
+    int64_t by_status[LS_AI_STATUS_COUNT]; /* results waiting, by enum ls_ai_status */
     struct ls_ai_usage usage, usage_flushed;
-    bool halted; /* someone cancelled or deleted the job */
+    unsigned learnt_gen; /* the provider's learnt_gen last stored */
+    bool halted;         /* someone cancelled or deleted the job */
     int fatal;
     struct ls_err fatal_err;
 };
@@ -154,6 +155,7 @@ static void counts_add(struct ls_job_counts *to, const struct ls_job_counts *d)
     to->output_tokens += d->output_tokens;
     for (int i = 0; i < 4; i++)
         to->intents[i] += d->intents[i];
+    to->blocked += d->blocked;
 }
 
 /* The model usage since the last batch, as counter increments. */
@@ -163,6 +165,42 @@ static void usage_delta(struct run *run, struct ls_job_counts *d)
     d->retries = run->usage.retries - run->usage_flushed.retries;
     d->prompt_tokens = run->usage.prompt_tokens - run->usage_flushed.prompt_tokens;
     d->output_tokens = run->usage.output_tokens - run->usage_flushed.output_tokens;
+}
+
+/*
+ * REQ-AI-LEARN: what the provider learnt from its server's refusals is kept
+ * in the store for its base URL and model, and the job records how the
+ * provider asks now ("ai"). A store that cannot take it costs the next run
+ * one refusal, not this run: the failure is logged only.
+ */
+static void job_ai_sync(struct run *run)
+{
+    struct ls_provider *p = run->env->provider;
+    if (p->learnt_gen == run->learnt_gen)
+        return;
+    run->learnt_gen = p->learnt_gen;
+    struct ls_ai_learnt l;
+    struct ls_err err = {0};
+    ls_provider_learnt(p, &l);
+    if (ls_store_learnt_put(run->env->store, p->base_url, p->model, &l, ls_now_ms(), &err) ||
+        (ls_provider_form(p, &run->job->ai),
+         ls_store_job_ai_set(run->env->store, run->job->id, &run->job->ai, &err)))
+        ls_log(LS_LOG_WARN, "job.learnt", "job=%lld error=%s", (long long)run->job->id, err.msg);
+}
+
+/* At the start: the provider starts from what earlier runs learnt. */
+static void job_ai_start(struct run *run)
+{
+    struct ls_provider *p = run->env->provider;
+    struct ls_ai_learnt l;
+    struct ls_err err = {0};
+    if (p->base_url && p->base_url[0] &&
+        ls_store_learnt_get(run->env->store, p->base_url, p->model, &l, &err) == LS_OK)
+        ls_provider_apply(p, &l);
+    run->learnt_gen = p->learnt_gen;
+    ls_provider_form(p, &run->job->ai);
+    if (ls_store_job_ai_set(run->env->store, run->job->id, &run->job->ai, &err))
+        ls_log(LS_LOG_WARN, "job.learnt", "job=%lld error=%s", (long long)run->job->id, err.msg);
 }
 
 static void flush(struct run *run)
@@ -184,12 +222,13 @@ static void flush(struct run *run)
         return;
     }
     counts_add(&run->job->n, &delta); /* the batch and its counts are stored together */
-    static const char *const status_names[] = {"ok", "cached", "fallback", "duplicate"};
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < LS_AI_STATUS_COUNT; i++) {
         if (run->by_status[i])
-            ls_metrics_leads_scored(run->env->provider->name, status_names[i],
+            ls_metrics_leads_scored(run->env->provider->name,
+                                    ls_ai_status_name((enum ls_ai_status)i),
                                     (uint64_t)run->by_status[i]);
     }
+    job_ai_sync(run);
     memset(run->by_status, 0, sizeof(run->by_status));
     run->usage_flushed = run->usage;
     memset(&run->pending_counts, 0, sizeof(run->pending_counts));
@@ -311,12 +350,14 @@ static void lead_done(void *ud, const struct ls_ai_item *item, const struct ls_a
         return;
     }
     if (o->status != LS_OK) {
-        /* REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such. */
+        /* REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such.
+         * REQ-AI-BLOCKED: a lead the provider's filter refused is flagged "blocked". */
         struct ls_verdict fallback;
         ls_offline_judge(run->fallback, &h->lead, &fallback);
         run->pending_counts.failed++;
         run->pending_counts.fallbacks++;
-        finish(run, h, &fallback, LS_AI_FALLBACK, o->error);
+        run->pending_counts.blocked += o->is_blocked;
+        finish(run, h, &fallback, o->is_blocked ? LS_AI_BLOCKED : LS_AI_FALLBACK, o->error);
         return;
     }
     finish(run, h, &o->verdict, LS_AI_OK, NULL);
@@ -429,6 +470,7 @@ int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct 
     run.fallback = ls_offline_new(env->rules, &offer);
     if (run.use_cache)
         key_base(&run, &offer);
+    job_ai_start(&run);
     ls_log(LS_LOG_INFO, "job.start", "job=%lld leads=%lld done=%lld provider=%s", (long long)id,
            (long long)job->total, (long long)job->n.done, env->provider->name);
 
@@ -439,6 +481,7 @@ int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct 
         if (prc != LS_OK || run.fatal || run.halted || job->n.done >= job->total)
             break;
     }
+    job_ai_sync(&run); /* a refusal that ended the run still teaches the next one */
     decide(&run, prc, &perr, &release);
 end:
     rc = write_end(env, job, release, err);

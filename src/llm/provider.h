@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ai_learnt.h"
 #include "core/err.h"
 #include "core/lead.h"
 #include "core/offer.h"
@@ -34,6 +35,9 @@ struct ls_ai_outcome {
     /* LS_OK: verdict is valid; LS_ECANCELLED: the run stopped before this lead was
      * judged (no verdict, not a failure of this lead); else why the model failed on it. */
     int status;
+    /* With a failed status: the provider's content filter or safety system refused this
+     * lead (error holds its reason); it is not sent again in the run. */
+    bool is_blocked;
     struct ls_verdict verdict;
     char error[LS_ERR_MSG_MAX];
 };
@@ -65,6 +69,11 @@ struct ls_provider_ops {
                     ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
                     struct ls_ai_usage *usage, struct ls_err *err);
     void (*free)(struct ls_provider *p);
+    /* Optional (NULL for a provider that learns nothing). Called between classify calls
+     * or, for learnt/form, from inside done() (the classify thread). */
+    void (*learnt)(struct ls_provider *p, struct ls_ai_learnt *out);
+    void (*apply)(struct ls_provider *p, const struct ls_ai_learnt *in);
+    void (*form)(struct ls_provider *p, struct ls_ai_form *out);
 };
 
 struct ls_provider {
@@ -72,6 +81,11 @@ struct ls_provider {
     const char *name;  /* "offline", "gemini", "openai"; static */
     const char *model; /* borrowed from the provider; "" when it has none */
     bool cacheable;    /* verdicts are worth keeping in the verdict cache */
+    /* Issue #10 (last, so that positional initialisers keep their meaning): */
+    const char *base_url; /* borrowed from the provider; "" or NULL when it has none */
+    /* Bumped each time the provider learns something about its server (a refused
+     * parameter): the job then stores ls_provider_learnt for the next run. */
+    unsigned learnt_gen;
 };
 
 /* The offline provider (core/offline.h behind this interface). rules is borrowed. */
@@ -121,5 +135,13 @@ int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls
                          struct ls_ai_usage *usage, struct ls_err *err);
 /* p may be NULL. */
 void ls_provider_free(struct ls_provider *p);
+
+/* What p learnt about its server; every field "" for a provider that learns nothing. */
+void ls_provider_learnt(struct ls_provider *p, struct ls_ai_learnt *out);
+/* Starts p from what an earlier run learnt (in, borrowed); fields that do not fit p's
+ * configuration are ignored. */
+void ls_provider_apply(struct ls_provider *p, const struct ls_ai_learnt *in);
+/* What p sends now; every field "" for a provider with no such parameters. */
+void ls_provider_form(struct ls_provider *p, struct ls_ai_form *out);
 
 #endif

@@ -17,10 +17,17 @@
  * leaves.
  *
  * Refusals of a parameter are learnt, not fatal, where another form exists:
- * json_schema -> json_object, max_tokens -> max_completion_tokens (tokens
- * param auto), a reasoning_effort value -> the lowest the server lists, or
- * none. Each is learnt once; the request that met it is sent again without
- * counting as an attempt, and what was learnt holds for the provider's life.
+ * json_schema -> json_object -> a plain-text instruction (no response_format),
+ * max_tokens -> max_completion_tokens (tokens param auto), a reasoning_effort
+ * value -> the lowest the server lists, or none; Gemini's thinkingBudget 0 ->
+ * 128 -> none, thinkingLevel minimal -> low -> none. Each is learnt once; the
+ * request that met it is sent again without counting as an attempt, what was
+ * learnt holds for the provider's life, and the job keeps it in the store
+ * for the next run (learnt_gen, ls_provider_learnt).
+ *
+ * A content filter or safety block (LS_LLM_BLOCKED) concerns what the
+ * request carried: a batch is halved until the lead concerned is alone, and
+ * only that lead is reported blocked; it is not sent again.
  */
 #include "provider.h"
 
@@ -55,11 +62,16 @@ struct http_provider {
     struct ls_provider base;
     struct ls_http_provider_config cfg; /* strings owned */
     char url[1200];
-    bool json_object;           /* OpenAI-compatible server rejected json_schema */
+    enum ls_prompt_mode mode;   /* OpenAI-compatible: how the answer's shape is asked for */
     bool max_completion_tokens; /* the output cap goes as max_completion_tokens */
     char reasoning[16];         /* reasoning_effort sent; "": none */
+    char reasoning_was[16];     /* the configured reasoning_effort ("-": none) */
     int reasoning_changes;      /* refusals of reasoning_effort learnt from (at most 2) */
-    bool thinking_off;
+    int thinking_budget;        /* Gemini thinkingBudget sent; -1: none */
+    char thinking_level[12];    /* Gemini thinkingLevel sent; "": none (then the budget) */
+    char thinking_was[24];      /* the first thinking form ("budget:0", "-": none) */
+    int thinking_changes;       /* refusals of the thinking configuration learnt from (at most 2) */
+    struct ls_ai_learnt learnt; /* what the refusals taught, for the store */
     bool is_https;
     const char *secrets[1]; /* borrowed from cfg: what scrub() takes out of service text */
     size_t n_secrets;
@@ -72,8 +84,10 @@ struct req {
     int attempt;     /* requests sent so far */
     int bad_answers; /* answers that did not validate (single leads only) */
     /* The form the last body was built in: a refusal of a form learnt since is no news. */
-    bool sent_json_object, sent_max_completion_tokens;
+    enum ls_prompt_mode sent_mode;
+    bool sent_max_completion_tokens;
     char sent_reasoning[16];
+    char sent_thinking[24];
     int64_t not_before;
     long est_tokens;
     CURL *easy;
@@ -181,11 +195,12 @@ static void scrub(const struct http_provider *p, char *s, size_t cap)
 }
 
 /* Reports one item's outcome to the caller. */
-static void report(struct engine *e, const struct ls_ai_item *it, int status,
-                   const struct ls_verdict *v, const char *why)
+static void report_as(struct engine *e, const struct ls_ai_item *it, int status, bool is_blocked,
+                      const struct ls_verdict *v, const char *why)
 {
     struct ls_ai_outcome o;
     o.status = status;
+    o.is_blocked = is_blocked;
     if (v)
         o.verdict = *v;
     else
@@ -194,6 +209,23 @@ static void report(struct engine *e, const struct ls_ai_item *it, int status,
     scrub(e->p, o.error, sizeof(o.error));
     scrub(e->p, o.verdict.reasoning, sizeof(o.verdict.reasoning));
     e->done(e->ud, it, &o);
+}
+
+static void report(struct engine *e, const struct ls_ai_item *it, int status,
+                   const struct ls_verdict *v, const char *why)
+{
+    report_as(e, it, status, false, v, why);
+}
+
+/* "budget:0", "level:minimal" or "-": the thinking form p sends, for logs and the store. */
+static void thinking_form(const struct http_provider *p, char *out, size_t cap)
+{
+    if (p->thinking_level[0])
+        snprintf(out, cap, "level:%s", p->thinking_level);
+    else if (p->thinking_budget >= 0)
+        snprintf(out, cap, "budget:%d", p->thinking_budget);
+    else
+        snprintf(out, cap, "-");
 }
 
 static void fail_req(struct engine *e, struct req *r, int status, const char *why)
@@ -233,14 +265,16 @@ static int build(struct engine *e, struct req *r)
     }
     struct ls_prompt prompt = {e->offer, pl, r->n, nonce};
     ls_buf_reset(&r->body);
-    r->sent_json_object = p->json_object;
+    r->sent_mode = p->mode;
     r->sent_max_completion_tokens = p->max_completion_tokens;
     snprintf(r->sent_reasoning, sizeof(r->sent_reasoning), "%s", p->reasoning);
+    thinking_form(p, r->sent_thinking, sizeof(r->sent_thinking));
+    struct ls_prompt_gemini_opts gopts = {p->thinking_budget, p->thinking_level};
     int rc = p->cfg.wire == LS_WIRE_GEMINI
-                 ? ls_prompt_gemini_body(&prompt, p->thinking_off, &r->body)
+                 ? ls_prompt_gemini_body(&prompt, &gopts, &r->body)
                  : ls_prompt_openai_body(&prompt, p->cfg.model,
                                          &(struct ls_prompt_openai_opts){
-                                             .json_object = p->json_object,
+                                             .mode = p->mode,
                                              .max_completion_tokens = p->max_completion_tokens,
                                              .reasoning = p->reasoning},
                                          &r->body);
@@ -260,15 +294,15 @@ static int build(struct engine *e, struct req *r)
  * on its own falls back. One lead's large field never costs its neighbours
  * the model's verdict.
  */
-static void halve(struct engine *e, struct req *r)
+static void halve(struct engine *e, struct req *r, const char *why)
 {
     struct req *second = req_new(e);
     size_t keep = r->n / 2;
     second->n = r->n - keep;
     memcpy(second->items, r->items + keep, second->n * sizeof(r->items[0]));
     r->n = keep;
-    ls_log(LS_LOG_DEBUG, "llm.halve", "provider=%s leads=%zu+%zu max_body=%zu", e->p->base.name,
-           r->n, second->n, e->p->cfg.max_body);
+    ls_log(LS_LOG_DEBUG, "llm.halve", "provider=%s leads=%zu+%zu reason=%s", e->p->base.name, r->n,
+           second->n, why);
     push_ready(e, r);
     push_ready(e, second);
 }
@@ -278,7 +312,7 @@ static int start(struct engine *e, struct req *r)
     struct http_provider *p = e->p;
     if (build(e, r) != LS_OK) {
         if (r->n > 1) {
-            halve(e, r);
+            halve(e, r, "max_body");
             return LS_OK;
         }
         char why[LS_ERR_MSG_MAX];
@@ -423,6 +457,8 @@ static void succeeded(struct engine *e)
     }
 }
 
+static bool learn_mode(struct http_provider *p, const struct req *r, const char *why);
+
 static void answered(struct engine *e, struct req *r, const struct ls_llm_reply *reply)
 {
     struct ls_verdict v[LS_PROMPT_BATCH_MAX];
@@ -437,6 +473,14 @@ static void answered(struct engine *e, struct req *r, const struct ls_llm_reply 
                                  why, &err);
     if (rc != LS_OK) {
         snprintf(r->last_error, sizeof(r->last_error), "invalid answer: %.200s", err.msg);
+        /* JSON mode that answers no JSON: the server ignores response_format; ask in words. */
+        if (rc == LS_EPARSE && r->sent_mode == LS_PROMPT_JSON_OBJECT &&
+            (e->p->mode != LS_PROMPT_JSON_OBJECT || learn_mode(e->p, r, "json_object not kept"))) {
+            r->attempt--;
+            e->usage->retries++;
+            push_ready(e, r);
+            return;
+        }
         if (r->n > 1)
             split(e, r, NULL);
         else
@@ -463,6 +507,52 @@ static void answered(struct engine *e, struct req *r, const struct ls_llm_reply 
     bad_single(e, r);
 }
 
+/* Something was learnt: kept for the store (the job writes it with its next batch). */
+static void learnt(struct http_provider *p, char *field, const char *was, const char *now)
+{
+    snprintf(field, LS_AI_LEARNT_MAX, "%s%s%s", was ? was : "", was ? ">" : "", now);
+    p->base.learnt_gen++;
+}
+
+/* REQ-AI-MODE: json_schema -> json_object -> plain text; false when text was refused too. */
+static bool learn_mode(struct http_provider *p, const struct req *r, const char *why)
+{
+    if (r->sent_mode != p->mode)
+        return true; /* sent before another request taught it */
+    if (p->mode == LS_PROMPT_TEXT)
+        return false;
+    p->mode = p->mode == LS_PROMPT_JSON_SCHEMA ? LS_PROMPT_JSON_OBJECT : LS_PROMPT_TEXT;
+    ls_log(LS_LOG_WARN, "llm.mode", "provider=openai model=%s mode=%s reason=\"%s\"", p->cfg.model,
+           ls_prompt_mode_name(p->mode), why);
+    learnt(p, p->learnt.mode, NULL, ls_prompt_mode_name(p->mode));
+    return true;
+}
+
+/* Gemini: budget 0 -> 128 (2.5 Pro's least) -> none; level minimal -> low -> none. */
+static bool learn_thinking(struct http_provider *p, const struct req *r)
+{
+    char now[24];
+    thinking_form(p, now, sizeof(now));
+    if (strcmp(r->sent_thinking, now) != 0)
+        return true;
+    if (p->thinking_changes >= 2 || strcmp(now, "-") == 0)
+        return false;
+    if (strcmp(p->thinking_level, "minimal") == 0) {
+        snprintf(p->thinking_level, sizeof(p->thinking_level), "low");
+    } else if (p->thinking_budget == 0 && p->thinking_changes == 0) {
+        p->thinking_budget = 128;
+    } else {
+        p->thinking_level[0] = '\0';
+        p->thinking_budget = -1;
+    }
+    p->thinking_changes++;
+    thinking_form(p, now, sizeof(now));
+    ls_log(LS_LOG_WARN, "llm.thinking", "provider=gemini model=%s thinking=%s was=%s", p->cfg.model,
+           now, r->sent_thinking);
+    learnt(p, p->learnt.thinking, p->thinking_was, now);
+    return true;
+}
+
 /*
  * REQ-AI-OPENAI: a refused parameter that has another form. Returns true when
  * p now sends that form (the request is worth sending again), false when
@@ -471,17 +561,15 @@ static void answered(struct engine *e, struct req *r, const struct ls_llm_reply 
 static bool learn_refusal(struct http_provider *p, const struct req *r,
                           const struct ls_llm_reply *reply)
 {
+    bool openai = p->cfg.wire == LS_WIRE_OPENAI;
     switch (reply->klass) {
     case LS_LLM_CLASS_SCHEMA:
-        if (!r->sent_json_object && p->json_object)
-            return true; /* sent before another request taught it */
-        if (p->json_object)
-            return false;
-        ls_log(LS_LOG_WARN, "llm.json_object",
-               "provider=openai model=%s reason=\"json_schema rejected\"", p->cfg.model);
-        p->json_object = true;
-        return true;
+        return openai && learn_mode(p, r, "response_format refused");
+    case LS_LLM_CLASS_THINKING:
+        return !openai && learn_thinking(p, r);
     case LS_LLM_CLASS_TOKENS_PARAM:
+        if (!openai)
+            return false;
         if (!r->sent_max_completion_tokens && p->max_completion_tokens)
             return true;
         if (p->cfg.tokens_param != LS_TOKENS_AUTO || p->max_completion_tokens)
@@ -491,9 +579,12 @@ static bool learn_refusal(struct http_provider *p, const struct req *r,
                "rejected\"",
                p->cfg.model);
         p->max_completion_tokens = true;
+        learnt(p, p->learnt.tokens_param, NULL, "max_completion_tokens");
         return true;
     case LS_LLM_CLASS_REASONING: {
         char next[sizeof(p->reasoning)];
+        if (!openai)
+            return false;
         if (strcmp(r->sent_reasoning, p->reasoning) != 0)
             return true;
         /* Lower to what the server lists, then (if that is refused too) drop it: twice at
@@ -510,11 +601,34 @@ static bool learn_refusal(struct http_provider *p, const struct req *r,
                p->cfg.model, next[0] ? next : "(none)", p->reasoning[0] ? p->reasoning : "(none)");
         snprintf(p->reasoning, sizeof(p->reasoning), "%s", next);
         p->reasoning_changes++;
+        learnt(p, p->learnt.reasoning, p->reasoning_was, next[0] ? next : "-");
         return true;
     }
     default:
         return false;
     }
+}
+
+/*
+ * REQ-AI-BLOCKED: a content filter or safety block refused what r carried.
+ * It concerns one lead's text, not the request: a batch is halved, down to
+ * single leads, so that its neighbours still get the model's verdict; the
+ * lead found alone is reported blocked with the provider's reason, and is
+ * never sent again.
+ */
+static void blocked(struct engine *e, struct req *r)
+{
+    if (r->n > 1) {
+        /* New requests, not retries: what was refused is known, which lead is not. */
+        r->attempt = 0;
+        r->bad_answers = 0;
+        halve(e, r, "blocked");
+        return;
+    }
+    ls_log(LS_LOG_INFO, "llm.blocked", "provider=%s lead=%lld reason=\"%s\"", e->p->base.name,
+           (long long)r->items[0].id, r->last_error);
+    report_as(e, &r->items[0], LS_EFORBIDDEN, true, NULL, r->last_error);
+    req_free(r);
 }
 
 /* A response header's value (borrowed from easy), or NULL. */
@@ -619,6 +733,9 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         else
             bad_single(e, r);
         break;
+    case LS_LLM_BLOCKED:
+        blocked(e, r);
+        break;
     case LS_LLM_RETRY:
         if (hint > HINT_MAX) {
             /* hint is at most LS_LLM_HINT_CEIL_MS: a day or more reads as a day. */
@@ -633,7 +750,7 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         schedule_retry(e, r, hint, status == 429);
         break;
     case LS_LLM_FATAL:
-        if (e->p->cfg.wire == LS_WIRE_OPENAI && learn_refusal(e->p, r, &reply)) {
+        if (learn_refusal(e->p, r, &reply)) {
             /* The same request again, in the form the server takes: not an attempt. */
             r->attempt--;
             e->usage->retries++;
@@ -858,9 +975,78 @@ static void http_free(struct ls_provider *base)
     free(p);
 }
 
+static void http_learnt(struct ls_provider *base, struct ls_ai_learnt *out)
+{
+    *out = ((struct http_provider *)base)->learnt;
+}
+
+/* "was>now" applies when was is where this provider starts: now, else NULL. */
+static const char *learnt_now(const char *rec, const char *was)
+{
+    const char *gt = strchr(rec, '>');
+    if (gt == NULL || (size_t)(gt - rec) != strlen(was) || strncmp(rec, was, strlen(was)) != 0)
+        return NULL;
+    return gt + 1;
+}
+
+static void http_apply(struct ls_provider *base, const struct ls_ai_learnt *in)
+{
+    struct http_provider *p = (struct http_provider *)base;
+    const char *now;
+    if (p->cfg.wire == LS_WIRE_OPENAI) {
+        int mode = ls_prompt_mode_parse(in->mode);
+        if (mode > (int)p->mode)
+            p->mode = (enum ls_prompt_mode)mode;
+        if (p->cfg.tokens_param == LS_TOKENS_AUTO &&
+            strcmp(in->tokens_param, "max_completion_tokens") == 0)
+            p->max_completion_tokens = true;
+        if ((now = learnt_now(in->reasoning, p->reasoning_was)) != NULL && strlen(now) < 16) {
+            snprintf(p->reasoning, sizeof(p->reasoning), "%s", strcmp(now, "-") ? now : "");
+            p->reasoning_changes = p->reasoning[0] ? 1 : 2;
+        }
+    } else if ((now = learnt_now(in->thinking, p->thinking_was)) != NULL) {
+        int budget;
+        char level[12];
+        if (sscanf(now, "budget:%d", &budget) == 1 && budget >= 0) {
+            p->thinking_budget = budget;
+            p->thinking_level[0] = '\0';
+        } else if (sscanf(now, "level:%11[a-z]", level) == 1) {
+            snprintf(p->thinking_level, sizeof(p->thinking_level), "%s", level);
+        } else if (strcmp(now, "-") == 0) {
+            p->thinking_budget = -1;
+            p->thinking_level[0] = '\0';
+        }
+        p->thinking_changes = strcmp(now, "-") ? 1 : 2;
+    }
+    p->learnt = *in; /* what the store holds stays what it holds, and grows from there */
+    char thinking[24];
+    thinking_form(p, thinking, sizeof(thinking));
+    ls_log(LS_LOG_INFO, "llm.learnt",
+           "provider=%s model=%s mode=%s tokens=%s reasoning=%s thinking=%s", p->base.name,
+           p->cfg.model, ls_prompt_mode_name(p->mode),
+           p->max_completion_tokens ? "max_completion_tokens" : "max_tokens",
+           p->reasoning[0] ? p->reasoning : "-", thinking);
+}
+
+static void http_form(struct ls_provider *base, struct ls_ai_form *out)
+{
+    struct http_provider *p = (struct http_provider *)base;
+    snprintf(out->mode, sizeof(out->mode), "%s", ls_prompt_mode_name(p->mode));
+    if (p->cfg.wire == LS_WIRE_OPENAI) {
+        snprintf(out->tokens_param, sizeof(out->tokens_param), "%s",
+                 p->max_completion_tokens ? "max_completion_tokens" : "max_tokens");
+        snprintf(out->reasoning, sizeof(out->reasoning), "%s", p->reasoning);
+    } else if (p->thinking_level[0] || p->thinking_budget >= 0) {
+        thinking_form(p, out->thinking, sizeof(out->thinking));
+    }
+}
+
 static const struct ls_provider_ops http_ops = {
     .classify = http_classify,
     .free = http_free,
+    .learnt = http_learnt,
+    .apply = http_apply,
+    .form = http_form,
 };
 
 struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *cfg,
@@ -895,8 +1081,13 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     if (cfg->wire == LS_WIRE_GEMINI) {
         snprintf(p->url, sizeof(p->url), "%.*s/v1beta/models/%s:generateContent", (int)bl,
                  p->cfg.base_url, p->cfg.model);
-        /* 2.5 models think by default; a classifier gains nothing from it. */
-        p->thinking_off = strstr(p->cfg.model, "2.5") != NULL;
+        /* Thinking models think by default; a classifier gains nothing from it. */
+        struct ls_prompt_gemini_opts t;
+        ls_prompt_gemini_thinking(p->cfg.model, &t);
+        p->thinking_budget = t.thinking_budget;
+        snprintf(p->thinking_level, sizeof(p->thinking_level), "%s",
+                 t.thinking_level ? t.thinking_level : "");
+        thinking_form(p, p->thinking_was, sizeof(p->thinking_was));
         p->base.name = "gemini";
     } else {
         snprintf(p->url, sizeof(p->url), "%.*s/chat/completions", (int)bl, p->cfg.base_url);
@@ -906,10 +1097,13 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
                                  ? cfg->reasoning
                                  : ls_prompt_default_reasoning(p->cfg.model);
         snprintf(p->reasoning, sizeof(p->reasoning), "%s", effort ? effort : "");
+        snprintf(p->reasoning_was, sizeof(p->reasoning_was), "%s",
+                 p->reasoning[0] ? p->reasoning : "-");
     }
     p->cfg.reasoning = NULL; /* not kept: p->reasoning is the value in use */
     p->base.ops = &http_ops;
     p->base.model = p->cfg.model;
+    p->base.base_url = p->cfg.base_url;
     p->base.cacheable = true;
     return &p->base;
 }

@@ -2,6 +2,7 @@
 #include "provider.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/offline.h"
 #include "core/xalloc.h"
@@ -57,6 +58,7 @@ struct ls_provider *ls_provider_offline_new(const struct ls_rules *rules)
     op->base.ops = &offline_ops;
     op->base.name = "offline";
     op->base.model = "";
+    op->base.base_url = "";
     op->rules = rules;
     return &op->base;
 }
@@ -72,4 +74,24 @@ void ls_provider_free(struct ls_provider *p)
 {
     if (p)
         p->ops->free(p);
+}
+
+void ls_provider_learnt(struct ls_provider *p, struct ls_ai_learnt *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (p->ops->learnt)
+        p->ops->learnt(p, out);
+}
+
+void ls_provider_apply(struct ls_provider *p, const struct ls_ai_learnt *in)
+{
+    if (p->ops->apply)
+        p->ops->apply(p, in);
+}
+
+void ls_provider_form(struct ls_provider *p, struct ls_ai_form *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (p->ops->form)
+        p->ops->form(p, out);
 }

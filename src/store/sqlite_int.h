@@ -227,6 +227,12 @@ int ls_sq_session_lookup(struct ls_store *st, const unsigned char *hash, struct 
                          int64_t *expires_ms, struct ls_err *err);
 int ls_sq_session_delete(struct ls_store *st, const unsigned char *hash, struct ls_err *err);
 int ls_sq_sessions_expire(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err);
+int ls_sq_learnt_get(struct ls_store *st, const char *base_url, const char *model,
+                     struct ls_ai_learnt *out, struct ls_err *err);
+int ls_sq_learnt_put(struct ls_store *st, const char *base_url, const char *model,
+                     const struct ls_ai_learnt *in, int64_t now_ms, struct ls_err *err);
+int ls_sq_job_ai_set(struct ls_store *st, int64_t job_id, const struct ls_ai_form *form,
+                     struct ls_err *err);
 
 /* sqlite_catalog.c */
 int ls_sq_set_current(struct conn *c, enum stmt_id which, int64_t ws, int64_t id,

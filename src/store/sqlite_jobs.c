@@ -44,6 +44,11 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     out->owner = sqlite3_column_int64(st, 23);
     out->results_deleted_ms = sqlite3_column_int64(st, 24);
     out->error_code = sqlite3_column_int(st, 25);
+    out->n.blocked = sqlite3_column_int64(st, 26);
+    ls_sq_copy_col(st, 27, out->ai.mode, sizeof(out->ai.mode));
+    ls_sq_copy_col(st, 28, out->ai.tokens_param, sizeof(out->ai.tokens_param));
+    ls_sq_copy_col(st, 29, out->ai.reasoning, sizeof(out->ai.reasoning));
+    ls_sq_copy_col(st, 30, out->ai.thinking, sizeof(out->ai.thinking));
 }
 
 struct job_args {

@@ -93,7 +93,8 @@ static int progress(struct conn *c, int64_t job_id, const struct ls_job_counts *
                          d->output_tokens,
                          d->intents[LS_INTENT_HIGH],
                          d->intents[LS_INTENT_MEDIUM],
-                         d->intents[LS_INTENT_LOW]};
+                         d->intents[LS_INTENT_LOW],
+                         d->blocked};
     sqlite3_bind_int64(st, 1, job_id);
     for (int i = 0; i < (int)LS_ARRAY_LEN(v); i++)
         sqlite3_bind_int64(st, 2 + i, v[i]);

@@ -390,3 +390,21 @@ int ls_store_sessions_expire(struct ls_store *st, int64_t now_ms, int64_t *n, st
 {
     TIMED(sessions_expire, st, now_ms, n, err);
 }
+
+int ls_store_learnt_get(struct ls_store *st, const char *base_url, const char *model,
+                        struct ls_ai_learnt *out, struct ls_err *err)
+{
+    TIMED(learnt_get, st, base_url, model, out, err);
+}
+
+int ls_store_learnt_put(struct ls_store *st, const char *base_url, const char *model,
+                        const struct ls_ai_learnt *in, int64_t now_ms, struct ls_err *err)
+{
+    TIMED(learnt_put, st, base_url, model, in, now_ms, err);
+}
+
+int ls_store_job_ai_set(struct ls_store *st, int64_t job_id, const struct ls_ai_form *form,
+                        struct ls_err *err)
+{
+    TIMED(job_ai_set, st, job_id, form, err);
+}

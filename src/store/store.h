@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/ai_learnt.h"
 #include "core/csv_in.h"
 #include "core/err.h"
 #include "core/lead.h"
@@ -61,6 +62,7 @@ struct ls_job_counts {
     int64_t retries;     /* of those, repeats after an error */
     int64_t prompt_tokens, output_tokens;
     int64_t intents[4]; /* results by enum ls_intent */
+    int64_t blocked;    /* of the failed, leads a content filter or safety block refused */
 };
 
 struct ls_job {
@@ -75,6 +77,7 @@ struct ls_job {
     char model[128];
     char error[LS_ERR_MSG_MAX];
     int error_code; /* why it failed (enum ls_status, e.g. LS_ENOSPACE), LS_OK unless failed */
+    struct ls_ai_form ai; /* how the provider asked (issue #10); "" fields before it ran */
 };
 
 struct ls_offer_info {
@@ -292,6 +295,13 @@ struct ls_store_ops {
                           int64_t *expires_ms, struct ls_err *err);
     int (*session_delete)(struct ls_store *st, const unsigned char *hash, struct ls_err *err);
     int (*sessions_expire)(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err);
+
+    int (*learnt_get)(struct ls_store *st, const char *base_url, const char *model,
+                      struct ls_ai_learnt *out, struct ls_err *err);
+    int (*learnt_put)(struct ls_store *st, const char *base_url, const char *model,
+                      const struct ls_ai_learnt *in, int64_t now_ms, struct ls_err *err);
+    int (*job_ai_set)(struct ls_store *st, int64_t job_id, const struct ls_ai_form *form,
+                      struct ls_err *err);
 };
 
 /* Every store handle starts with its ops table ... */
@@ -371,6 +381,22 @@ int ls_store_session_lookup(struct ls_store *st, const unsigned char *hash, stru
 int ls_store_session_delete(struct ls_store *st, const unsigned char *hash, struct ls_err *err);
 /* Deletes sessions that ended by now_ms or whose key is revoked; *n (may be NULL) how many. */
 int ls_store_sessions_expire(struct ls_store *st, int64_t now_ms, int64_t *n, struct ls_err *err);
+
+/* ---- what the AI provider learnt (issue #10) ---- */
+
+/*
+ * What a provider learnt about the server at base_url for model (both
+ * borrowed, NUL-terminated): every field "" when nothing is kept. LS_OK
+ * either way.
+ */
+int ls_store_learnt_get(struct ls_store *st, const char *base_url, const char *model,
+                        struct ls_ai_learnt *out, struct ls_err *err);
+/* Keeps in (borrowed) for base_url and model, in place of what was kept. */
+int ls_store_learnt_put(struct ls_store *st, const char *base_url, const char *model,
+                        const struct ls_ai_learnt *in, int64_t now_ms, struct ls_err *err);
+/* Records on the job how its provider asks (GET /jobs/{id} "ai"). */
+int ls_store_job_ai_set(struct ls_store *st, int64_t job_id, const struct ls_ai_form *form,
+                        struct ls_err *err);
 
 /* ---- offers ---- */
 

@@ -345,6 +345,25 @@ static const char *const migrations[] = {
     "ALTER TABLE uploads ADD COLUMN extra_columns TEXT;"
     "ALTER TABLE uploads ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE uploads ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;",
+    /*
+     * 12: issue #10. Leads a content filter refused, counted on the job; how
+     * the job's provider asked (its "ai" object); and what providers learnt
+     * from a server's refusals, per base URL and model, for the next run.
+     */
+    "ALTER TABLE jobs ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN ai_mode TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN ai_tokens_param TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN ai_reasoning TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN ai_thinking TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE llm_learnt ("
+    "  base_url TEXT NOT NULL,"
+    "  model TEXT NOT NULL,"
+    "  mode TEXT NOT NULL DEFAULT '',"
+    "  tokens_param TEXT NOT NULL DEFAULT '',"
+    "  reasoning TEXT NOT NULL DEFAULT '',"
+    "  thinking TEXT NOT NULL DEFAULT '',"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (base_url, model));",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -353,7 +372,8 @@ static const char *const migrations[] = {
     "id, workspace_id, coalesce(offer_id, 0), upload_id, status, created_ms, started_ms, "         \
     "finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries, "              \
     "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low, owner, "       \
-    "results_deleted_ms, error_code"
+    "results_deleted_ms, error_code, blocked, ai_mode, ai_tokens_param, ai_reasoning, "            \
+    "ai_thinking"
 
 #define KEY_COLS                                                                                   \
     "k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, k.last_used_ms, "               \
@@ -556,8 +576,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "fallbacks = fallbacks + ?4, cache_hits = cache_hits + ?5, "
                         "model_calls = model_calls + ?6, retries = retries + ?7, "
                         "prompt_tokens = prompt_tokens + ?8, output_tokens = output_tokens + ?9, "
-                        "n_high = n_high + ?10, n_medium = n_medium + ?11, n_low = n_low + ?12 "
-                        "WHERE id = ?1",
+                        "n_high = n_high + ?10, n_medium = n_medium + ?11, n_low = n_low + ?12, "
+                        "blocked = blocked + ?13 WHERE id = ?1",
     [ST_JOB_STATUS] = "SELECT status FROM jobs WHERE id = ?1",
     /*
      * REQ-JOB-COMPLETE, at the last step: "succeeded" needs a result for
@@ -1193,6 +1213,9 @@ static const struct ls_store_ops sqlite_ops = {
     .session_lookup = ls_sq_session_lookup,
     .session_delete = ls_sq_session_delete,
     .sessions_expire = ls_sq_sessions_expire,
+    .learnt_get = ls_sq_learnt_get,
+    .learnt_put = ls_sq_learnt_put,
+    .job_ai_set = ls_sq_job_ai_set,
 };
 
 struct ls_store *ls_store_open_sqlite(const char *path, const struct ls_store_options *opt,

@@ -33,6 +33,10 @@
  * replies on the OpenAI wire ("think", "think_open", "think_only",
  * "reasoning_content"), and Gemini's "block_msg", "finish_msg", "thoughts".
  *
+ * Content filters ("filter_marker", "filter_form") and servers that refuse
+ * response_format or a thinking configuration ("reject_response_format",
+ * "reject_thinking_budget_0", "reject_thinking_level"): fake_refusals.h.
+ *
  * "headers" are sent verbatim on every error reply in place of the fake's own
  * (so tests can send hostile wait hints); "retry_delay" is Gemini's RetryInfo.
  * "echo_key" makes it a careless service: the request's key (x-goog-api-key or
@@ -63,6 +67,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fake_refusals.h"
 
 #define BODY_MAX (8 * 1024 * 1024)
 
@@ -131,6 +137,7 @@ static void reset_locked(void)
     st.started_at = now_ms();
     st.generation++;
     st.in_flight = 0;
+    fake_refusals_reset();
 }
 
 static double frand(void)
@@ -838,6 +845,7 @@ static void configure(json_t *c)
         json_decref(cfg.headers);
         cfg.headers = json_copy(v);
     }
+    fake_refusals_configure(c); /* filter_marker, reject_response_format, ... */
     if ((v = json_object_get(c, "script")) && json_is_array(v)) {
         json_decref(cfg.script);
         cfg.script = json_copy(v);
@@ -851,6 +859,19 @@ struct conn_state {
     size_t len;
     bool too_big;
 };
+
+/* fake_refusals.c's verdict on the request, under the lock its state needs. */
+static bool refused(const char *body, const json_t *req, bool is_gemini, struct reply *r)
+{
+    unsigned status = 0;
+    json_t *out = NULL;
+    pthread_mutex_lock(&mu);
+    bool yes = fake_refusals_check(body, req, is_gemini, &status, &out);
+    pthread_mutex_unlock(&mu);
+    if (yes)
+        reply_set(r, status, out);
+    return yes;
+}
 
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *body,
                                  const struct reply *r)
@@ -988,6 +1009,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         r.hang_up = true;
     } else if (fixture_reply(behaviour, &r)) {
         /* a server's error body, whichever wire asked */
+    } else if (refused(cs->body, req, is_gemini, &r)) {
+        /* a content filter, or a parameter this server does not take */
     } else if (is_gemini) {
         char model[200];
         const char *m = url + 15;

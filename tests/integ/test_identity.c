@@ -731,6 +731,11 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
             "ALTER TABLE uploads DROP COLUMN duplicates;"
             "ALTER TABLE uploads DROP COLUMN dropped;"
             "UPDATE results SET status = 0 WHERE status = 3;"
+            /* and migration 12 (issue #10) */
+            "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"
+            "ALTER TABLE jobs DROP COLUMN ai_tokens_param;"
+            "ALTER TABLE jobs DROP COLUMN ai_reasoning; ALTER TABLE jobs DROP COLUMN ai_thinking;"
+            "DROP TABLE llm_learnt;"
             "PRAGMA user_version = 10"),
         SQLITE_OK);
 

@@ -785,7 +785,8 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
 {
     (void)state;
     static const char *const behaviours[] = {
-        "block", "safety", "max_tokens", "truncated", "wrong_ids", "unknown_label", "missing_one"};
+        /* "block" and "safety" are a filter's refusals: halved, not split (test_llm_blocked). */
+        "max_tokens", "truncated", "wrong_ids", "unknown_label", "missing_one"};
     for (size_t b = 0; b < sizeof(behaviours) / sizeof(behaviours[0]); b++) {
         struct srv s;
         char cfg[128], db[40];

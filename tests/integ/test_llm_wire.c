@@ -169,9 +169,7 @@ static const struct {
                    "unable to access this API & its models."},
     {"e_text", "openai: HTTP 401: Unauthorized"},
     {"e_200_401", "openai: HTTP 200 carrying an error 401: No auth credentials found"},
-    /* Told apart from a bad request by its class; for now it still stops the run. */
-    {"e_azure_filter", "openai: HTTP 400 content_filter: The response was filtered due to the "
-                       "prompt triggering Azure OpenAI's content management policy."},
+    /* e_azure_filter concerns content: it flags leads (test_llm_blocked.c). */
 };
 
 static void script(const char *behaviour, int times)

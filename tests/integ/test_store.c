@@ -363,7 +363,13 @@ static int64_t sql_int(const char *name, const char *sql)
     "ALTER TABLE uploads DROP COLUMN delimiter; ALTER TABLE uploads DROP COLUMN skipped_lines;"    \
     "ALTER TABLE uploads DROP COLUMN missing_fields; ALTER TABLE uploads DROP COLUMN warning;"     \
     "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"   \
-    "ALTER TABLE uploads DROP COLUMN dropped;"
+    "ALTER TABLE uploads DROP COLUMN dropped;" UNDO_12
+
+/* Migration 12 (issue #10), undone. */
+#define UNDO_12                                                                                    \
+    "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"                  \
+    "ALTER TABLE jobs DROP COLUMN ai_tokens_param; ALTER TABLE jobs DROP COLUMN ai_reasoning;"     \
+    "ALTER TABLE jobs DROP COLUMN ai_thinking; DROP TABLE llm_learnt;"
 
 /* Runs sql on the file through a connection of its own; the SQLite result code. */
 static int sql_exec(const char *name, const char *sql)
@@ -1377,7 +1383,7 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 12);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
                                            "('leads_name', 'leads_company', 'results_score') OR "
@@ -1485,7 +1491,7 @@ static void test_store__results_keep_their_factors_and_old_rows_still_read(void 
                                       "PRAGMA user_version = 7"),
                      SQLITE_OK);
     st = open_store("factors.db");
-    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 12);
     read_first(st, &job, &got);
     assert_false(got.r.has_factors);
     assert_true(got.role_term_null);
@@ -1599,13 +1605,52 @@ static void holey_free(struct ls_provider *p)
     (void)p;
 }
 
-static const struct ls_provider_ops holey_ops = {holey_classify, holey_free};
+static const struct ls_provider_ops holey_ops = {.classify = holey_classify, .free = holey_free};
 
 /*
  * REQ-JOB-COMPLETE: a provider that reports success but leaves leads without
  * an outcome (LS_ECANCELLED) cannot make a job succeed; when a later pass
  * answers them, it can.
  */
+/* Issue #10: what providers learnt, per (base URL, model), and how a job's provider asked. */
+static void test_store__learnt_parameters_kept_per_server_and_model(void **state)
+{
+    (void)state;
+    struct ls_store *st = open_store("learnt.db");
+    struct ls_err err = {0};
+    struct ls_ai_learnt got, in = {0};
+    assert_int_equal(ls_store_learnt_get(st, "http://a/v1", "m", &got, &err), LS_OK);
+    assert_string_equal(got.mode, ""); /* nothing kept: every field empty */
+    snprintf(in.mode, sizeof(in.mode), "text");
+    snprintf(in.reasoning, sizeof(in.reasoning), "minimal>low");
+    assert_int_equal(ls_store_learnt_put(st, "http://a/v1", "m", &in, 1, &err), LS_OK);
+    snprintf(in.tokens_param, sizeof(in.tokens_param), "max_completion_tokens");
+    assert_int_equal(ls_store_learnt_put(st, "http://a/v1", "m", &in, 2, &err), LS_OK);
+    assert_int_equal(ls_store_learnt_get(st, "http://a/v1", "m", &got, &err), LS_OK);
+    assert_string_equal(got.mode, "text");
+    assert_string_equal(got.reasoning, "minimal>low");
+    assert_string_equal(got.tokens_param, "max_completion_tokens");
+    /* Another model on the same server, or the same model elsewhere, knows nothing. */
+    assert_int_equal(ls_store_learnt_get(st, "http://a/v1", "m2", &got, &err), LS_OK);
+    assert_string_equal(got.mode, "");
+    assert_int_equal(ls_store_learnt_get(st, "http://b/v1", "m", &got, &err), LS_OK);
+    assert_string_equal(got.tokens_param, "");
+    /* The job's "ai" and its blocked counter are kept with it. */
+    int64_t o, u;
+    fixture(st, 3, &o, &u);
+    struct ls_job job = new_job(st, o, u);
+    struct ls_ai_form f = {.mode = "json_object", .tokens_param = "max_tokens", .reasoning = "low"};
+    assert_int_equal(ls_store_job_ai_set(st, job.id, &f, &err), LS_OK);
+    struct ls_job back;
+    assert_int_equal(ls_store_job_get(st, 1, job.id, &back, &err), LS_OK);
+    assert_string_equal(back.ai.mode, "json_object");
+    assert_string_equal(back.ai.tokens_param, "max_tokens");
+    assert_string_equal(back.ai.reasoning, "low");
+    assert_string_equal(back.ai.thinking, "");
+    assert_int_equal(back.n.blocked, 0);
+    ls_store_close(st);
+}
+
 static void test_store__job_with_unanswered_leads_never_succeeds(void **state)
 {
     (void)state;
@@ -1674,6 +1719,7 @@ int main(void)
         cmocka_unit_test(test_store__deleted_results_take_their_verdicts),
         cmocka_unit_test(test_store__upgrade_forgets_untraceable_verdicts),
         cmocka_unit_test(test_store__job_with_unanswered_leads_never_succeeds),
+        cmocka_unit_test(test_store__learnt_parameters_kept_per_server_and_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

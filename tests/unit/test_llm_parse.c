@@ -46,23 +46,28 @@ static void test_llm_parse__gemini_failures_at_200(void **state)
     struct {
         const char *body;
         const char *why;
+        enum ls_llm_kind kind; /* a safety system's refusal is BLOCKED: not worth asking again */
     } cases[] = {
         {"{\"promptFeedback\":{\"blockReason\":\"PROHIBITED_CONTENT\"},\"usageMetadata\":{}}",
-         "blocked the prompt: PROHIBITED_CONTENT"},
+         "blocked the prompt: PROHIBITED_CONTENT", LS_LLM_BLOCKED},
         {"{\"candidates\":[{\"content\":{\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\"}]}",
-         "finishReason MAX_TOKENS"},
-        {"{\"candidates\":[{\"finishReason\":\"SAFETY\",\"safetyRatings\":[]}]}",
-         "finishReason SAFETY"},
+         "finishReason MAX_TOKENS", LS_LLM_BAD_ANSWER},
+        {"{\"candidates\":[{\"finishReason\":\"SAFETY\",\"safetyRatings\":[{\"category\":"
+         "\"HARM_CATEGORY_HARASSMENT\",\"probability\":\"HIGH\",\"blocked\":true}]}]}",
+         "finishReason SAFETY [HARM_CATEGORY_HARASSMENT (HIGH)]", LS_LLM_BLOCKED},
         {"{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"finishReason\":"
          "\"RECITATION\"}]}",
-         "finishReason RECITATION"},
-        {"{\"candidates\":[]}", "no candidate"},
-        {"{\"candidates\":[{\"content\":{\"parts\":[]},\"finishReason\":\"STOP\"}]}", "no text"},
-        {"not json", "not JSON"},
+         "finishReason RECITATION", LS_LLM_BLOCKED},
+        {"{\"candidates\":[{\"finishReason\":\"OTHER\"}]}", "finishReason OTHER",
+         LS_LLM_BAD_ANSWER},
+        {"{\"candidates\":[]}", "no candidate", LS_LLM_BAD_ANSWER},
+        {"{\"candidates\":[{\"content\":{\"parts\":[]},\"finishReason\":\"STOP\"}]}", "no text",
+         LS_LLM_BAD_ANSWER},
+        {"not json", "not JSON", LS_LLM_BAD_ANSWER},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ls_llm_reply r = gemini(200, cases[i].body);
-        assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+        assert_int_equal(r.kind, cases[i].kind);
         if (strstr(r.error, cases[i].why) == NULL) {
             print_error("case %zu: %s\n", i, r.error);
             fail();
@@ -165,7 +170,19 @@ static void test_llm_parse__openai(void **state)
          LS_LLM_BAD_ANSWER, "refused"},
         {200,
          "{\"choices\":[{\"message\":{\"content\":null},\"finish_reason\":\"content_filter\"}]}",
-         LS_LLM_BAD_ANSWER, "content_filter"},
+         LS_LLM_BLOCKED, "finish_reason content_filter"},
+        {200,
+         "{\"choices\":[{\"message\":{\"content\":null},\"finish_reason\":\"content_filter\","
+         "\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"},"
+         "\"violence\":{\"filtered\":true,\"severity\":\"medium\"}}}]}",
+         LS_LLM_BLOCKED, "content_filter [filtered: violence (medium)]"},
+        {400,
+         "{\"error\":{\"message\":\"The response was filtered\",\"type\":null,\"param\":"
+         "\"prompt\",\"code\":\"content_filter\",\"status\":400,\"innererror\":{\"code\":"
+         "\"ResponsibleAIPolicyViolation\",\"content_filter_result\":{\"sexual\":{\"filtered\":"
+         "true,\"severity\":\"high\"},\"hate\":{\"filtered\":false,\"severity\":\"safe\"}}}}}",
+         LS_LLM_BLOCKED,
+         "openai: HTTP 400 content_filter [filtered: sexual (high)]: The response was filtered"},
         {429,
          "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini\",\"type\":\"requests\","
          "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
@@ -198,6 +215,21 @@ static void test_llm_parse__openai(void **state)
                     "\"invalid_request_error\",\"param\":\"response_format\",\"code\":null}}");
     assert_true(r.schema_unsupported);
     ls_llm_reply_release(&r);
+    /* Gemini refusing a thinking configuration is learnt from, not the end of the run. */
+    static const char *const thinking[] = {
+        "Budget 0 is invalid. This model only works in thinking mode.",
+        "The model does not support setting thinking_budget to 0.",
+        "Thinking level MINIMAL is not supported for this model."};
+    for (size_t i = 0; i < sizeof(thinking) / sizeof(thinking[0]); i++) {
+        char body[300];
+        snprintf(body, sizeof(body),
+                 "{\"error\":{\"code\":400,\"message\":\"%s\",\"status\":\"INVALID_ARGUMENT\"}}",
+                 thinking[i]);
+        r = gemini(400, body);
+        assert_int_equal(r.kind, LS_LLM_FATAL);
+        assert_int_equal(r.klass, LS_LLM_CLASS_THINKING);
+        ls_llm_reply_release(&r);
+    }
 }
 
 #define CEIL LS_LLM_HINT_CEIL_MS
@@ -607,7 +639,7 @@ static void test_llm_parse__gemini_block_and_finish_messages(void **state)
     struct ls_llm_reply r =
         gemini(200, "{\"promptFeedback\":{\"blockReason\":\"OTHER\",\"blockReasonMessage\":"
                     "\"The prompt was blocked due to unknown reasons.\"}}");
-    assert_int_equal(r.kind, LS_LLM_BAD_ANSWER);
+    assert_int_equal(r.kind, LS_LLM_BLOCKED);
     assert_string_equal(r.error, "gemini blocked the prompt: OTHER: The prompt was blocked due to "
                                  "unknown reasons.");
     ls_llm_reply_release(&r);

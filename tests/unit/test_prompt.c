@@ -85,7 +85,8 @@ static void test_prompt__gemini_body_shape(void **state)
     struct ls_prompt p = {&fx->offer, fx->pl, 4, NONCE};
     struct ls_buf b;
     ls_buf_init(&b, 1 << 20);
-    assert_int_equal(ls_prompt_gemini_body(&p, true, &b), LS_OK);
+    assert_int_equal(ls_prompt_gemini_body(&p, &(struct ls_prompt_gemini_opts){0, NULL}, &b),
+                     LS_OK);
     json_error_t e;
     json_t *j = json_loadb(b.data, b.len, 0, &e);
     assert_non_null(j);
@@ -134,11 +135,38 @@ static void test_prompt__gemini_body_shape(void **state)
     json_decref(data);
     json_decref(j);
     ls_buf_release(&b);
-    /* Without thinking_off there is no thinkingConfig. */
+    /* Without thinking options there is no thinkingConfig. */
     ls_buf_init(&b, 1 << 20);
-    assert_int_equal(ls_prompt_gemini_body(&p, false, &b), LS_OK);
+    assert_int_equal(ls_prompt_gemini_body(&p, NULL, &b), LS_OK);
     assert_null(strstr(b.data, "thinkingConfig"));
     ls_buf_release(&b);
+    /* A thinkingLevel goes alone: Gemini refuses a level and a budget together. */
+    ls_buf_init(&b, 1 << 20);
+    assert_int_equal(ls_prompt_gemini_body(&p, &(struct ls_prompt_gemini_opts){128, "minimal"}, &b),
+                     LS_OK);
+    assert_non_null(strstr(b.data, "\"thinkingConfig\":{\"thinkingLevel\":\"minimal\"}"));
+    assert_null(strstr(b.data, "thinkingBudget"));
+    ls_buf_release(&b);
+    /* The least thinking each model allows. */
+    static const struct {
+        const char *model;
+        int budget;
+        const char *level;
+    } least[] = {
+        {"gemini-2.5-flash", 0, NULL},         {"gemini-2.5-flash-lite", 0, NULL},
+        {"gemini-2.5-pro", 128, NULL},         {"models/gemini-2.5-pro", 128, NULL},
+        {"gemini-3-pro-preview", -1, "low"},   {"gemini-3-flash-preview", -1, "minimal"},
+        {"gemini-3.1-pro-preview", -1, "low"}, {"gemini-2.0-flash", -1, NULL},
+    };
+    for (size_t i = 0; i < sizeof(least) / sizeof(least[0]); i++) {
+        struct ls_prompt_gemini_opts o;
+        ls_prompt_gemini_thinking(least[i].model, &o);
+        assert_int_equal(o.thinking_budget, least[i].budget);
+        if (least[i].level)
+            assert_string_equal(o.thinking_level, least[i].level);
+        else
+            assert_null(o.thinking_level);
+    }
     drop(fx);
 }
 
@@ -201,7 +229,7 @@ static void test_prompt__openai_body_shape(void **state)
     struct ls_prompt p = {&fx->offer, fx->pl, 2, NONCE};
     struct ls_buf b;
     ls_buf_init(&b, 1 << 20);
-    struct ls_prompt_openai_opts schema = {0}, jo = {.json_object = true};
+    struct ls_prompt_openai_opts schema = {0}, jo = {.mode = LS_PROMPT_JSON_OBJECT};
     assert_int_equal(ls_prompt_openai_body(&p, "gpt-4o-mini", &schema, &b), LS_OK);
     json_error_t e;
     json_t *j = json_loadb(b.data, b.len, 0, &e);
@@ -236,6 +264,21 @@ static void test_prompt__openai_body_shape(void **state)
         "json_object");
     json_decref(j);
     ls_buf_release(&b);
+    /* Text: no response_format at all; the shape is asked for in words. */
+    ls_buf_init(&b, 1 << 20);
+    jo.mode = LS_PROMPT_TEXT;
+    assert_int_equal(ls_prompt_openai_body(&p, "llama3", &jo, &b), LS_OK);
+    j = json_loadb(b.data, b.len, 0, &e);
+    assert_non_null(j);
+    assert_null(json_object_get(j, "response_format"));
+    msgs = json_object_get(j, "messages");
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(msgs, 1), "content")),
+                           "Reply with that JSON only"));
+    json_decref(j);
+    ls_buf_release(&b);
+    assert_string_equal(ls_prompt_mode_name(LS_PROMPT_TEXT), "text");
+    assert_int_equal(ls_prompt_mode_parse("json_object"), LS_PROMPT_JSON_OBJECT);
+    assert_int_equal(ls_prompt_mode_parse("x"), -1);
     drop(fx);
 }
 
@@ -420,9 +463,10 @@ static void test_prompt__injection_bodies_are_json(void **state)
             struct ls_buf b;
             ls_buf_init(&b, 1 << 20);
             struct ls_prompt_openai_opts opts = {0};
-            assert_int_equal(wire ? ls_prompt_openai_body(&p, "m", &opts, &b)
-                                  : ls_prompt_gemini_body(&p, true, &b),
-                             LS_OK);
+            assert_int_equal(
+                wire ? ls_prompt_openai_body(&p, "m", &opts, &b)
+                     : ls_prompt_gemini_body(&p, &(struct ls_prompt_gemini_opts){0, NULL}, &b),
+                LS_OK);
             json_t *j = json_loadb(b.data, b.len, 0, &e);
             assert_non_null(j);
             const char *got =

@@ -289,6 +289,8 @@ function runView(ctx, id, box) {
       ['Intent so far', 'High ' + fmtNum(c.High || 0) + ' · Medium ' + fmtNum(c.Medium || 0) + ' · Low ' + fmtNum(c.Low || 0)],
       ['Failed leads', fmtNum(j.failed)],
       ['Fallbacks', fmtNum(j.fallbacks)],
+      ['Blocked by the provider', fmtNum(j.blocked || 0)],
+      ['Answer format', j.ai && j.ai.mode ? j.ai.mode : '-'],
       ['Cache hits', fmtNum(j.cache_hits)],
       ['Model calls', fmtNum(j.model_calls)],
       ['Retries', fmtNum(j.retries)],

@@ -32,10 +32,12 @@ function showDetail(res, back) {
     ['Provider', ai.provider || '-'],
     ['Model', ai.model || '-'],
     ['Status', ai.status || '-'],
-    ai.error ? ['Fallback error', el('span', { class: 'wrap' }, String(ai.error))] : null
+    ai.error ? [ai.status === 'blocked' ? 'Blocked by the provider' : 'Fallback error', el('span', { class: 'wrap' }, String(ai.error))] : null
   ]));
   if (ai.status === 'duplicate') {
     d.appendChild(el('p', { class: 'msg info' }, 'This lead repeats lead ' + String(res.duplicate_of || '') + ' of the same upload; that lead\'s verdict was reused, without asking the model again.'));
+  } else if (ai.status === 'blocked') {
+    d.appendChild(el('p', { class: 'msg info' }, 'The provider\'s content filter refused this lead, so the model never judged it; the built-in judge gave this verdict.'));
   } else if (ai.status && ai.status !== 'ok') {
     d.appendChild(el('p', { class: 'msg info' }, 'The model\'s verdict was not used for this lead; the built-in judge gave this one.'));
   }
