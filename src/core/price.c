@@ -22,22 +22,35 @@ struct row {
     const char *date;
 };
 
-#define NONE {0, 0, 0}
+#define NONE                                                                                       \
+    {                                                                                              \
+        0, 0, 0                                                                                    \
+    }
 
 static const struct row rows[] = {
-    {"gemini", "gemini-2.5-flash-lite", {{0.10, 0.01, 0.40}, {0.05, 0.005, 0.20}, {0.05, 0.005, 0.20}},
+    {"gemini",
+     "gemini-2.5-flash-lite",
+     {{0.10, 0.01, 0.40}, {0.05, 0.005, 0.20}, {0.05, 0.005, 0.20}},
      "2026-12-01"},
-    {"gemini", "gemini-2.5-flash", {{0.30, 0.03, 2.50}, {0.15, 0.015, 1.25}, {0.15, 0.015, 1.25}},
+    {"gemini",
+     "gemini-2.5-flash",
+     {{0.30, 0.03, 2.50}, {0.15, 0.015, 1.25}, {0.15, 0.015, 1.25}},
      "2026-12-01"},
     {"gemini", "gemini-2.0-flash", {{0.10, 0.025, 0.40}, NONE, {0.05, 0.0125, 0.20}}, "2026-05-01"},
     {"openai", "gpt-4o-mini", {{0.15, 0.075, 0.60}, NONE, {0.075, 0.0375, 0.30}}, "2026-12-01"},
     {"openai", "gpt-4.1-nano", {{0.10, 0.025, 0.40}, NONE, {0.05, 0.0125, 0.20}}, "2026-12-01"},
     {"openai", "gpt-4.1-mini", {{0.40, 0.10, 1.60}, NONE, {0.20, 0.05, 0.80}}, "2026-12-01"},
-    {"openai", "gpt-5-nano", {{0.05, 0.005, 0.40}, {0.025, 0.0025, 0.20}, {0.025, 0.0025, 0.20}},
+    {"openai",
+     "gpt-5-nano",
+     {{0.05, 0.005, 0.40}, {0.025, 0.0025, 0.20}, {0.025, 0.0025, 0.20}},
      "2026-12-01"},
-    {"openai", "gpt-5-mini", {{0.25, 0.025, 2.00}, {0.125, 0.0125, 1.00}, {0.125, 0.0125, 1.00}},
+    {"openai",
+     "gpt-5-mini",
+     {{0.25, 0.025, 2.00}, {0.125, 0.0125, 1.00}, {0.125, 0.0125, 1.00}},
      "2026-12-01"},
-    {"openai", "gpt-5", {{1.25, 0.125, 10.00}, {0.625, 0.0625, 5.00}, {0.625, 0.0625, 5.00}},
+    {"openai",
+     "gpt-5",
+     {{1.25, 0.125, 10.00}, {0.625, 0.0625, 5.00}, {0.625, 0.0625, 5.00}},
      "2026-12-01"},
 };
 
@@ -160,8 +173,7 @@ int ls_price_tier_parse(const char *s)
 bool ls_price_retirement(const char *provider, const char *model, const char **date,
                          const char **note)
 {
-    for (size_t i = 0; provider && model && i < sizeof(retirements) / sizeof(retirements[0]);
-         i++) {
+    for (size_t i = 0; provider && model && i < sizeof(retirements) / sizeof(retirements[0]); i++) {
         if (strcmp(retirements[i].provider, provider) == 0 &&
             model_is(model, retirements[i].model)) {
             *date = retirements[i].date;

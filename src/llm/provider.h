@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/lead.h"
 #include "core/offer.h"
+#include "core/price.h"
 #include "core/rules.h"
 #include "core/verdict.h"
 
@@ -44,6 +45,22 @@ struct ls_ai_usage {
     int64_t retries;
     int64_t prompt_tokens;
     int64_t output_tokens;
+    int64_t cached_tokens;  /* of prompt_tokens, served from the service's cache */
+    int64_t thought_tokens; /* of output_tokens, the model's reasoning */
+    /*
+     * Cost, set by the caller: when priced, the provider adds what each answer
+     * cost at rates to cost_usd. With has_budget, it starts no request whose
+     * estimated cost, with cost_usd and the estimates of the requests in
+     * flight, would go past budget_usd: it lets those in flight finish, hands
+     * every other lead back (LS_ECANCELLED), sets budget_hit and returns
+     * LS_ECANCELLED. The budget needs priced.
+     */
+    bool priced;
+    struct ls_price_rates rates;
+    double cost_usd;
+    bool has_budget;
+    double budget_usd;
+    bool budget_hit;
 };
 
 /* Fills up to max items; returns how many (0: there is no more work). */
@@ -65,6 +82,23 @@ struct ls_provider_ops {
                     ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
                     struct ls_ai_usage *usage, struct ls_err *err);
     void (*free)(struct ls_provider *p);
+    /* Issue #10: one cheap call that the model exists and the key works (NULL: nothing
+     * to check). LS_OK, possibly with a warning in warning (cap bytes), or the
+     * service's error. */
+    int (*preflight)(struct ls_provider *p, char *warning, size_t cap, struct ls_err *err);
+    /* Issue #10: the bytes of the request body for these n leads, built as classify
+     * builds it (the estimate counts tokens from it). NULL: the provider sends none. */
+    int (*measure)(struct ls_provider *p, const struct ls_offer *offer,
+                   const struct ls_lead *const *leads, size_t n, size_t *body_len);
+};
+
+/* How a provider paces its requests (the estimate's wall time). */
+struct ls_provider_pace {
+    int batch;       /* leads per request; 0: sends none */
+    int concurrency; /* in flight at most */
+    int rpm;         /* 0: no limit */
+    long tpm;        /* 0: no limit */
+    long latency_ms; /* what one request is expected to take */
 };
 
 struct ls_provider {
@@ -72,6 +106,13 @@ struct ls_provider {
     const char *name;  /* "offline", "gemini", "openai"; static */
     const char *model; /* borrowed from the provider; "" when it has none */
     bool cacheable;    /* verdicts are worth keeping in the verdict cache */
+    /* Issue #10, set by whoever makes it (ls_app_provider): the tier it sends and the
+     * rates its answers are billed at, when known (priced). */
+    enum ls_price_tier tier;
+    bool priced;
+    struct ls_price_rates rates;
+    struct ls_provider_pace pace;
+    double default_budget_usd; /* LEADSCORE_AI_BUDGET_USD: a job's budget unless it names one */
 };
 
 /* The offline provider (core/offline.h behind this interface). rules is borrowed. */
@@ -105,6 +146,12 @@ struct ls_http_provider_config {
      * lowest for a model known to reason by default (ls_prompt_default_reasoning), else
      * not sent. A value the server refuses is lowered to the lowest it lists, or dropped. */
     const char *reasoning;
+    /* LS_PRICE_FLEX: the provider's flex tier (service_tier), with flex_timeout_ms per
+     * request; its "resource unavailable" answers are retried without counting as
+     * attempts. LS_PRICE_BATCH is not a synchronous tier and is refused here. */
+    enum ls_price_tier tier;
+    long flex_timeout_ms;
+    bool preflight; /* check the model's metadata at the start of each job (llm/preflight.h) */
 };
 
 /*
@@ -121,5 +168,7 @@ int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls
                          struct ls_ai_usage *usage, struct ls_err *err);
 /* p may be NULL. */
 void ls_provider_free(struct ls_provider *p);
+/* The provider's preflight (LS_OK when it has none); warning gets "" or a warning. */
+int ls_provider_preflight(struct ls_provider *p, char *warning, size_t cap, struct ls_err *err);
 
 #endif

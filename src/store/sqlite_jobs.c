@@ -44,6 +44,13 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     out->owner = sqlite3_column_int64(st, 23);
     out->results_deleted_ms = sqlite3_column_int64(st, 24);
     out->error_code = sqlite3_column_int(st, 25);
+    out->n.cached_tokens = sqlite3_column_int64(st, 26);
+    out->n.thought_tokens = sqlite3_column_int64(st, 27);
+    out->n.has_cost = sqlite3_column_type(st, 28) != SQLITE_NULL;
+    out->n.cost_usd = sqlite3_column_double(st, 28);
+    out->budget_usd = sqlite3_column_double(st, 29);
+    ls_sq_copy_col(st, 30, out->stop_reason, sizeof(out->stop_reason));
+    ls_sq_copy_col(st, 31, out->warning, sizeof(out->warning));
 }
 
 struct job_args {
@@ -159,6 +166,7 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
         ls_sq_bind_cstr(st, 5, job->provider);
         ls_sq_bind_cstr(st, 6, job->model);
         sqlite3_bind_int64(st, 7, job->owner);
+        sqlite3_bind_double(st, 8, job->budget_usd > 0 ? job->budget_usd : 0);
         rc = ls_sq_step_done(c, st, "creating a job", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) == 0)
@@ -236,6 +244,7 @@ int ls_sq_job_finish(struct ls_store *base, const struct ls_job *job, struct ls_
         sqlite3_bind_int64(st, 5, s->instance);
         sqlite3_bind_int(st, 6, job->status == LS_JOB_FAILED ? job->error_code : LS_OK);
         sqlite3_bind_int(st, 7, LS_EINTERNAL);
+        ls_sq_bind_cstr(st, 8, job->status == LS_JOB_STOPPED ? job->stop_reason : "");
         rc = ls_sq_step_done(c, st, "finishing a job", err);
     }
     /* A job cancelled meanwhile keeps its cancel; only the ownership is let go. */

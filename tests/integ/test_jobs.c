@@ -51,7 +51,7 @@ static void burst_free(struct ls_provider *p)
     (void)p;
 }
 
-static const struct ls_provider_ops burst_ops = {burst_classify, burst_free};
+static const struct ls_provider_ops burst_ops = {burst_classify, burst_free, NULL, NULL};
 
 /* ---- a store whose results_put fails from the Nth call on ---- */
 

@@ -14,8 +14,8 @@ static void test_price__known_models_and_variants(void **state)
     struct ls_price_rates r;
     const char *date = NULL;
     struct ls_price_override none = LS_PRICE_NO_OVERRIDE;
-    assert_true(ls_price_rates_of("gemini", "gemini-2.5-flash-lite", LS_PRICE_STANDARD, &none, &r,
-                                  &date));
+    assert_true(
+        ls_price_rates_of("gemini", "gemini-2.5-flash-lite", LS_PRICE_STANDARD, &none, &r, &date));
     assert_true(fabs(r.in - 0.10) < 1e-9 && fabs(r.out - 0.40) < 1e-9);
     assert_string_equal(date, "2026-12-01");
     /* flash is not flash-lite, and gpt-5 is not gpt-5-nano */
@@ -24,8 +24,8 @@ static void test_price__known_models_and_variants(void **state)
     assert_true(fabs(r.in - 0.30) < 1e-9);
     assert_true(ls_price_rates_of("openai", "gpt-5-nano", LS_PRICE_FLEX, NULL, &r, NULL));
     assert_true(fabs(r.in - 0.025) < 1e-9 && fabs(r.out - 0.20) < 1e-9);
-    assert_true(ls_price_rates_of("openai", "gpt-4o-mini-2024-07-18", LS_PRICE_BATCH, NULL, &r,
-                                  NULL));
+    assert_true(
+        ls_price_rates_of("openai", "gpt-4o-mini-2024-07-18", LS_PRICE_BATCH, NULL, &r, NULL));
     assert_true(fabs(r.in - 0.075) < 1e-9);
     assert_false(ls_price_rates_of("openai", "gpt-5-turbo", LS_PRICE_STANDARD, NULL, &r, NULL));
     assert_false(ls_price_rates_of("gemini", "gpt-4o-mini", LS_PRICE_STANDARD, NULL, &r, NULL));
@@ -63,12 +63,12 @@ static void test_price__overrides(void **state)
     assert_true(r.in == 1.0 && r.out == 2.0 && r.cached == 1.0);
     /* a partial override adjusts a known model */
     struct ls_price_override out_only = {.in = -1, .out = 9.0, .cached = -1};
-    assert_true(ls_price_rates_of("gemini", "gemini-2.5-flash", LS_PRICE_STANDARD, &out_only, &r,
-                                  &date));
+    assert_true(
+        ls_price_rates_of("gemini", "gemini-2.5-flash", LS_PRICE_STANDARD, &out_only, &r, &date));
     assert_true(fabs(r.in - 0.30) < 1e-9 && r.out == 9.0);
     /* overrides are standard prices: they leave the other tiers alone */
-    assert_true(ls_price_rates_of("gemini", "gemini-2.5-flash", LS_PRICE_FLEX, &out_only, &r,
-                                  &date));
+    assert_true(
+        ls_price_rates_of("gemini", "gemini-2.5-flash", LS_PRICE_FLEX, &out_only, &r, &date));
     assert_true(fabs(r.out - 1.25) < 1e-9);
 }
 
