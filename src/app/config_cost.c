@@ -15,8 +15,8 @@ static int env_usd(const char *name, double *out, struct ls_err *err)
     char *end = NULL;
     double d = strtod(v, &end);
     if (end == v || *end != '\0' || !isfinite(d) || d < 0 || d > 1e9)
-        return ls_err_set(err, LS_EINVAL, "%s must be a number of US dollars, 0 or more (got \"%.40s\")",
-                          name, v);
+        return ls_err_set(err, LS_EINVAL,
+                          "%s must be a number of US dollars, 0 or more (got \"%.40s\")", name, v);
     *out = d;
     return LS_OK;
 }
@@ -62,8 +62,8 @@ int ls_config_cost_load(struct ls_config *c, struct ls_err *err)
     v = ls_env("LEADSCORE_AI_PREFLIGHT");
     if (v) {
         if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-            return ls_err_set(err, LS_EINVAL, "LEADSCORE_AI_PREFLIGHT must be 0 or 1 (got \"%.40s\")",
-                              v);
+            return ls_err_set(err, LS_EINVAL,
+                              "LEADSCORE_AI_PREFLIGHT must be 0 or 1 (got \"%.40s\")", v);
         c->ai_preflight = v[0] == '1';
     }
     return LS_OK;

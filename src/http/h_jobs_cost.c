@@ -21,8 +21,7 @@ static int field_error(struct ls_req *req, unsigned status, const char *field, c
 }
 
 /* A budget the provider can keep: a positive number of dollars, and a known price. */
-static bool budget_value(struct ls_req *req, const json_t *v, unsigned status, double *out,
-                         int *r)
+static bool budget_value(struct ls_req *req, const json_t *v, unsigned status, double *out, int *r)
 {
     if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) <= 0 ||
         json_number_value(v) > 1e9) {
@@ -135,8 +134,8 @@ int ls_h_job_resume(struct ls_req *req)
         {
             if (strcmp(key, "budget_usd") != 0) {
                 char msg[160];
-                snprintf(msg, sizeof(msg),
-                         "unknown field \"%.60s\" (the body takes budget_usd)", key);
+                snprintf(msg, sizeof(msg), "unknown field \"%.60s\" (the body takes budget_usd)",
+                         key);
                 r = field_error(req, LS_HTTP_BAD_REQUEST, key, msg);
                 ok = false;
                 break;
@@ -151,8 +150,8 @@ int ls_h_job_resume(struct ls_req *req)
     if (budget > 0 && budget <= job.n.cost_usd) {
         char msg[200];
         snprintf(msg, sizeof(msg),
-                 "budget_usd must be above the %.6f USD job %lld has spent already",
-                 job.n.cost_usd, (long long)id);
+                 "budget_usd must be above the %.6f USD job %lld has spent already", job.n.cost_usd,
+                 (long long)id);
         return field_error(req, LS_HTTP_BAD_REQUEST, "budget_usd", msg);
     }
     if (ls_store_job_resume(req->app->store, req->auth.workspace, id, budget, &err) != LS_OK)

@@ -152,8 +152,8 @@ int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, i
             struct ls_price_tokens t = {out->input_tokens, 0, out->output_tokens};
             out->cost_usd = ls_price_cost(&p->rates, &t);
         }
-        struct ls_estimate_pace pace = {out->requests, w->tpm_tokens, p->pace.rpm, p->pace.tpm,
-                                        p->pace.concurrency, p->pace.latency_ms};
+        struct ls_estimate_pace pace = {out->requests, w->tpm_tokens,       p->pace.rpm,
+                                        p->pace.tpm,   p->pace.concurrency, p->pace.latency_ms};
         out->wall_ms = ls_estimate_wall_ms(&pace);
     }
     for (size_t i = 0; i < w->n; i++)

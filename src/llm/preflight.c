@@ -40,8 +40,8 @@ static void metadata_date(const json_t *root, const char *provider, const char *
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = json_string_value(json_object_get(root, keys[i]));
         if (v && v[0]) {
-            snprintf(out, cap, "%s model %s: the service gives %s %.40s", provider, model,
-                     keys[i], v);
+            snprintf(out, cap, "%s model %s: the service gives %s %.40s", provider, model, keys[i],
+                     v);
             return;
         }
     }
@@ -68,7 +68,8 @@ static int judge(const struct ls_http_provider_config *cfg, long status, struct 
         json_decref(root); /* not JSON: a server that answers every path; nothing to learn */
         return LS_OK;
     }
-    bool refused = status == 401 || status == 403 || (status == 404 && names_model(body, cfg->model, cfg->wire == LS_WIRE_GEMINI)) ||
+    bool refused = status == 401 || status == 403 ||
+                   (status == 404 && names_model(body, cfg->model, cfg->wire == LS_WIRE_GEMINI)) ||
                    (status == 400 && cfg->wire == LS_WIRE_GEMINI); /* Gemini: API key not valid */
     if (!refused) {
         ls_log(LS_LOG_INFO, "llm.preflight_skipped", "provider=%s status=%ld", name, status);
@@ -102,8 +103,8 @@ int ls_llm_preflight(const struct ls_http_provider_config *cfg, const char *cons
     if (cfg->api_key && cfg->api_key[0]) {
         char auth[600];
         /* The key goes in a header only, never in the URL or a log. */
-        snprintf(auth, sizeof(auth), cfg->wire == LS_WIRE_GEMINI ? "x-goog-api-key: %s"
-                                                                  : "Authorization: Bearer %s",
+        snprintf(auth, sizeof(auth),
+                 cfg->wire == LS_WIRE_GEMINI ? "x-goog-api-key: %s" : "Authorization: Bearer %s",
                  cfg->api_key);
         headers = curl_slist_append(headers, auth);
     }
@@ -117,12 +118,11 @@ int ls_llm_preflight(const struct ls_http_provider_config *cfg, const char *cons
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-        long t = cfg->timeout_ms > 0 && cfg->timeout_ms < META_TIMEOUT ? cfg->timeout_ms
-                                                                       : META_TIMEOUT;
+        long t =
+            cfg->timeout_ms > 0 && cfg->timeout_ms < META_TIMEOUT ? cfg->timeout_ms : META_TIMEOUT;
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms > 0
-                                                           ? cfg->connect_timeout_ms
-                                                           : t);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                         cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : t);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
         curl_easy_setopt(h, CURLOPT_USERAGENT, "leadscore/" LS_VERSION);

@@ -55,8 +55,8 @@ static bool is_unknown(const char *model)
 
 static json_t *openai_model(const char *model)
 {
-    return json_pack("{s:s, s:s, s:i, s:s}", "id", model, "object", "model", "created",
-                     1721172741, "owned_by", "system");
+    return json_pack("{s:s, s:s, s:i, s:s}", "id", model, "object", "model", "created", 1721172741,
+                     "owned_by", "system");
 }
 
 static json_t *gemini_model(const char *model)
@@ -108,8 +108,7 @@ bool fake_cost_metadata(const char *url, const char *auth, const char *key, cons
             *body = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message",
                               "Incorrect API key provided: your-ke**here. You can find your API "
                               "key at https://platform.openai.com/account/api-keys.",
-                              "type", "invalid_request_error", "param", "code",
-                              "invalid_api_key");
+                              "type", "invalid_request_error", "param", "code", "invalid_api_key");
             return true;
         }
     }
@@ -122,8 +121,8 @@ bool fake_cost_metadata(const char *url, const char *auth, const char *key, cons
                      "generateContent. Call ListModels to see the list of available models and "
                      "their supported methods.",
                      model);
-            *body = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", 404, "message", msg,
-                              "status", "NOT_FOUND");
+            *body = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", 404, "message", msg, "status",
+                              "NOT_FOUND");
         } else {
             snprintf(msg, sizeof(msg),
                      "The model `%.100s` does not exist or you do not have access to it.", model);

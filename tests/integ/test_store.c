@@ -362,15 +362,15 @@ static int64_t sql_int(const char *name, const char *sql)
     "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"              \
     "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
 
-#define UNDO_11                                                                                      \
-    UNDO_12                                                                                          \
-        "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"           \
-        "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"            \
-        "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"         \
-        "ALTER TABLE uploads DROP COLUMN delimiter; ALTER TABLE uploads DROP COLUMN skipped_lines;"  \
-        "ALTER TABLE uploads DROP COLUMN missing_fields; ALTER TABLE uploads DROP COLUMN warning;"   \
-        "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;" \
-        "ALTER TABLE uploads DROP COLUMN dropped;"
+#define UNDO_11                                                                                    \
+    UNDO_12                                                                                        \
+    "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"             \
+    "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"              \
+    "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"           \
+    "ALTER TABLE uploads DROP COLUMN delimiter; ALTER TABLE uploads DROP COLUMN skipped_lines;"    \
+    "ALTER TABLE uploads DROP COLUMN missing_fields; ALTER TABLE uploads DROP COLUMN warning;"     \
+    "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"   \
+    "ALTER TABLE uploads DROP COLUMN dropped;"
 
 /* Runs sql on the file through a connection of its own; the SQLite result code. */
 static int sql_exec(const char *name, const char *sql)
