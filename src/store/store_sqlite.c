@@ -552,7 +552,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE workspace_id = ?1",
     [ST_JOB_RESUMABLE] = "SELECT id FROM jobs WHERE workspace_id = ?5 AND offer_id = ?1 AND "
                          "upload_id = ?2 AND provider = ?3 AND model = ?4 AND "
-                         "status IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+                         "status IN ('queued', 'running', 'stopped') ORDER BY id DESC LIMIT 1",
     /*
      * ?1 is this instance: a running job it owns while its worker looks for
      * work is one whose final write failed (a full or locked store); it is

@@ -144,8 +144,7 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     json_decref(jobs);
     /* A bad dry_run names itself. */
     json_t *bad = call(&s, "POST", "/jobs", "{\"dry_run\": 1}", 422);
-    assert_string_equal(str(json_object_get(bad, "details"), "field"),
-                        "dry_run");
+    assert_string_equal(str(json_object_get(bad, "details"), "field"), "dry_run");
     json_decref(bad);
     /* An unknown model: tokens, and the price is unknown. */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -158,8 +157,7 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     json_decref(e);
     /* ... and a budget cannot be kept without a price. */
     bad = call(&s, "POST", "/jobs", "{\"budget_usd\": 1}", 422);
-    assert_string_equal(str(json_object_get(bad, "details"), "field"),
-                        "budget_usd");
+    assert_string_equal(str(json_object_get(bad, "details"), "field"), "budget_usd");
     json_decref(bad);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -204,8 +202,7 @@ static void test_cost__budget_stop_and_resume(void **state)
     /* Not above what was spent: 400 naming budget_usd. */
     snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", spent);
     j = call(&s, "POST", path, body, 400);
-    assert_string_equal(str(json_object_get(j, "details"), "field"),
-                        "budget_usd");
+    assert_string_equal(str(json_object_get(j, "details"), "field"), "budget_usd");
     json_decref(j);
     j = call(&s, "POST", path, "{\"budget_usd\": 10}", 200);
     assert_string_equal(str(j, "status"), "queued");
@@ -314,8 +311,7 @@ static void flex(const char *wire, const char *model, const char *marker)
     json_t *reqs = json_object_get(log, "requests");
     size_t i;
     json_t *r;
-    json_array_foreach(reqs, i, r)
-        assert_non_null(strstr(str(r, "body"), marker));
+    json_array_foreach(reqs, i, r) assert_non_null(strstr(str(r, "body"), marker));
     json_decref(log);
     j = call(&s, "GET", "/healthz", NULL, 200);
     assert_string_equal(str(json_object_get(j, "ai"), "tier"), "flex");
@@ -335,6 +331,66 @@ static void test_cost__flex_gemini(void **state)
     flex("gemini", "gemini-2.5-flash-lite", "\"service_tier\":\"FLEX\"");
 }
 
+/* The CLI: --estimate prints the figures and calls nothing; --budget-usd stops and goes on. */
+static void test_cost__cli_estimate_and_budget(void **state)
+{
+    (void)state;
+    char db[600], offer[600], leads[600], base[128];
+    h_path(db, sizeof(db), "cli-budget.db");
+    h_path(leads, sizeof(leads), "cli-leads.csv");
+    snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
+    char csv[8192];
+    size_t w = (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry\n");
+    for (int i = 0; i < 30; i++)
+        w += (size_t)snprintf(csv + w, sizeof(csv) - w, "Lead %d,CEO,Co %d,SaaS\n", i, i);
+    h_write_file(leads, csv, w);
+    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", h_fake.url);
+    const char *env[] = {base,
+                         "OPENAI_MODEL=gpt-4o-mini",
+                         "OPENAI_API_KEY=" KEY,
+                         "LEADSCORE_AI_PROVIDER=openai",
+                         "LEADSCORE_AI_BATCH=5",
+                         "LEADSCORE_AI_CONCURRENCY=1",
+                         NULL};
+    const char *est[] = {"score", "--offer", offer, "--leads", leads, "--estimate", NULL};
+    char *out, *err;
+    assert_int_equal(h_run_cli(est, env, &out, &err), 0);
+    json_t *e = json_loads(out, 0, NULL);
+    assert_non_null(e);
+    assert_int_equal(num(e, "requests"), 6);
+    double full = json_real_value(json_object_get(e, "cost_usd"));
+    assert_true(full > 0);
+    json_decref(e);
+    free(out);
+    free(err);
+    json_t *st = fake_stats();
+    assert_int_equal(num(st, "count"), 0);
+    json_decref(st);
+    char budget[32];
+    snprintf(budget, sizeof(budget), "%.9f", full / 2);
+    const char *run[] = {"score", "--offer", offer,          "--leads", leads,
+                         "--db",  db,        "--budget-usd", budget,    NULL};
+    assert_int_equal(h_run_cli(run, env, &out, &err), 70);
+    assert_non_null(strstr(err, "stopped at the budget"));
+    free(out);
+    free(err);
+    /* The same budget again: refused, naming what to do. */
+    assert_int_equal(h_run_cli(run, env, &out, &err), 2);
+    assert_non_null(strstr(err, "give --budget-usd above"));
+    free(out);
+    free(err);
+    snprintf(budget, sizeof(budget), "%.9f", full * 3);
+    assert_int_equal(h_run_cli(run, env, &out, &err), 0);
+    json_t *res = json_loads(out, 0, NULL);
+    assert_int_equal(json_array_size(res), 30);
+    json_decref(res);
+    free(out);
+    free(err);
+    st = fake_stats();
+    assert_int_equal(num(st, "count"), 6); /* no lead was asked twice */
+    json_decref(st);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -344,6 +400,7 @@ int main(void)
         cmocka_unit_test_setup(test_cost__preflight, h_fake_each),
         cmocka_unit_test_setup(test_cost__flex_openai, h_fake_each),
         cmocka_unit_test_setup(test_cost__flex_gemini, h_fake_each),
+        cmocka_unit_test_setup(test_cost__cli_estimate_and_budget, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
