@@ -63,9 +63,9 @@ struct mode {
     const char *name;
     double seconds;
     long leads, requests, fallbacks;
-    long prompt, output;        /* the job's tokens */
-    double cost, fake_cost;     /* the job's cost; the fake's bill */
-    long est_in, est_out;       /* the dry run's */
+    long prompt, output;    /* the job's tokens */
+    double cost, fake_cost; /* the job's cost; the fake's bill */
+    long est_in, est_out;   /* the dry run's */
     double est_cost;
     long est_requests;
 };
@@ -116,7 +116,8 @@ static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long
         json_t *lead;
         json_array_foreach(items, i, lead)
         {
-#define F(k) (json_string_value(json_object_get(lead, k)) ? json_string_value(json_object_get(lead, k)) : "")
+#define F(k)                                                                                       \
+    (json_string_value(json_object_get(lead, k)) ? json_string_value(json_object_get(lead, k)) : "")
             char prompt[16384];
             snprintf(prompt, sizeof(prompt),
                      "You are a B2B sales assistant. Based on the product offer and the prospect "
@@ -130,8 +131,8 @@ static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long
                      F("role"), F("company"), F("industry"), F("location"), F("linkedin_bio"));
 #undef F
             /* The body requests.post(json=...) sends: {"contents": [{"role": "user", ...}]}. */
-            json_t *body = json_pack("{s:[{s:s, s:[{s:s}]}]}", "contents", "role", "user",
-                                     "parts", "text", prompt);
+            json_t *body = json_pack("{s:[{s:s, s:[{s:s}]}]}", "contents", "role", "user", "parts",
+                                     "text", prompt);
             char *text = json_dumps(body, 0);
             input += (long)ls_estimate_input_tokens(strlen(text));
             /* Its answer: the label and the same reasoning the fake gives that lead, as text. */
@@ -234,8 +235,8 @@ static void print(const struct mode *m)
     double tok = (double)(m->prompt + m->output), est = (double)(m->est_in + m->est_out);
     printf("%-8s %8.2f s  leads=%ld requests=%ld fallbacks=%ld tokens=%ld in / %ld out "
            "cost=$%.4f (fake billed $%.4f) $%.3f per 1k leads\n",
-           m->name, m->seconds, m->leads, m->requests, m->fallbacks, m->prompt, m->output,
-           m->cost, m->fake_cost, 1000.0 * m->cost / (double)(m->leads ? m->leads : 1));
+           m->name, m->seconds, m->leads, m->requests, m->fallbacks, m->prompt, m->output, m->cost,
+           m->fake_cost, 1000.0 * m->cost / (double)(m->leads ? m->leads : 1));
     printf("         estimate: requests=%ld tokens=%ld in / %ld out cost=$%.4f: tokens %+.1f %% "
            "(in %+.1f %%, out %+.1f %%), cost %+.1f %% of actual -> %s (target within 15 %%)\n",
            m->est_requests, m->est_in, m->est_out, m->est_cost, pct(est, tok),
@@ -257,14 +258,33 @@ int main(int argc, char **argv)
     snprintf(c_env, sizeof(c_env), "LEADSCORE_AI_CONCURRENCY=%ld",
              env_long("BENCH_CONCURRENCY", 8));
     snprintf(r_env, sizeof(r_env), "LEADSCORE_AI_RPM=%ld", env_long("BENCH_RPM", 600));
-    const char *std_env[] = {base, "GEMINI_API_KEY=your-key-here", "LEADSCORE_AI_PROVIDER=gemini",
-                             "GEMINI_MODEL=" MODEL, b_env, c_env, r_env, NULL};
-    const char *flex_env[] = {base, "GEMINI_API_KEY=your-key-here", "LEADSCORE_AI_PROVIDER=gemini",
-                              "GEMINI_MODEL=" MODEL, "LEADSCORE_AI_SERVICE_TIER=flex", b_env,
-                              c_env, r_env, NULL};
+    const char *std_env[] = {base,
+                             "GEMINI_API_KEY=your-key-here",
+                             "LEADSCORE_AI_PROVIDER=gemini",
+                             "GEMINI_MODEL=" MODEL,
+                             b_env,
+                             c_env,
+                             r_env,
+                             NULL};
+    const char *flex_env[] = {base,
+                              "GEMINI_API_KEY=your-key-here",
+                              "LEADSCORE_AI_PROVIDER=gemini",
+                              "GEMINI_MODEL=" MODEL,
+                              "LEADSCORE_AI_SERVICE_TIER=flex",
+                              b_env,
+                              c_env,
+                              r_env,
+                              NULL};
     const char *batch_setting = getenv("BENCH_BATCH_ENV");
-    const char *batch_env[] = {base, "GEMINI_API_KEY=your-key-here", "LEADSCORE_AI_PROVIDER=gemini",
-                               "GEMINI_MODEL=" MODEL, batch_setting, b_env, c_env, r_env, NULL};
+    const char *batch_env[] = {base,
+                               "GEMINI_API_KEY=your-key-here",
+                               "LEADSCORE_AI_PROVIDER=gemini",
+                               "GEMINI_MODEL=" MODEL,
+                               batch_setting,
+                               b_env,
+                               c_env,
+                               r_env,
+                               NULL};
     struct mode std = {.name = "standard"}, flex = {.name = "flex"}, batch = {.name = "batch"};
     double seed_usd = 0;
     long seed_n = 0, seed_in = 0, seed_out = 0;

@@ -367,11 +367,10 @@ static const struct {
      "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
      "'upload_id':{'type':['integer','null'],'minimum':1},'dry_run':{'type':['boolean','null'],"
      "'description':'true: answer the estimate (200) instead of creating a job'},"
-     "'budget_usd':{'type':['number','null'],'exclusiveMinimum':0,'description':'Stop before a "
+     "'budget_usd':{'type':['number','null'],'minimum':0,'description':'Stop before a "
      "request would go past it (default LEADSCORE_AI_BUDGET_USD); needs a known price'}}}"},
-    {"JobResumeRequest",
-     "{" OBJ "'properties':{'budget_usd':{'type':['number','null'],'exclusiveMinimum':0,"
-     "'description':'The new budget; above what the job has spent'}}}"},
+    {"JobResumeRequest", "{" OBJ "'properties':{'budget_usd':{'type':['number','null'],'minimum':0,"
+                         "'description':'The new budget; above what the job has spent'}}}"},
     {"JobEstimate",
      "{" OBJ "'required':['estimate','offer_id','upload_id'],'properties':{'offer_id':" ID ","
      "'upload_id':" ID ",'estimate':{" OBJ "'required':['provider','model','tier','leads',"
@@ -395,7 +394,7 @@ static const struct {
      "'created_at','started_at','finished_at','elapsed_ms','eta_ms','cost_usd','budget_usd'],"
      "'properties':{'cost_usd':{'type':['number','null'],'minimum':0,'description':'What the "
      "model answers cost at the price table (or LEADSCORE_AI_PRICE_*); null when the price is "
-     "unknown'},'budget_usd':{'type':['number','null'],'exclusiveMinimum':0,'description':'The "
+     "unknown'},'budget_usd':{'type':['number','null'],'minimum':0,'description':'The "
      "job stops (status stopped, stop_reason budget) before a request would go past it; null: "
      "none'},'stop_reason':{'type':'string','enum':['budget'],'description':'Why a stopped job "
      "stopped'},'warning':{'type':'string','description':'E.g. the model\\u0027s announced "
