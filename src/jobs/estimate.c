@@ -23,12 +23,41 @@ struct walk {
     char *text[PAGE];
     unsigned char keys[PAGE][LS_SHA256_LEN];
     size_t n;
-    /* the batch being filled */
+    /* the batch being filled; leads left over at a page's end are carried (copied) */
     const struct ls_lead *batch[LS_PROMPT_BATCH_MAX];
     size_t n_batch;
+    struct ls_lead carry[LS_PROMPT_BATCH_MAX];
+    char *carry_text[LS_PROMPT_BATCH_MAX];
+    size_t n_carry;
     int64_t tpm_tokens;
     struct ls_job_estimate *out;
 };
+
+/* A copy of lead's six fields in one block (owned by the caller), pointed to by out. */
+static char *copy_lead(const struct ls_lead *lead, struct ls_lead *out)
+{
+    size_t total = 0;
+    for (int f = 0; f < LS_F_COUNT; f++)
+        total += lead->len[f] + 1;
+    char *t = ls_xmalloc(total ? total : 1);
+    ls_lead_clear(out);
+    char *c = t;
+    for (int f = 0; f < LS_F_COUNT; f++) {
+        memcpy(c, lead->f[f], lead->len[f]);
+        c[lead->len[f]] = '\0';
+        out->f[f] = c;
+        out->len[f] = lead->len[f];
+        c += lead->len[f] + 1;
+    }
+    return t;
+}
+
+static void drop_carry(struct walk *w)
+{
+    for (size_t i = 0; i < w->n_carry; i++)
+        free(w->carry_text[i]);
+    w->n_carry = 0;
+}
 
 static int take(void *ud, int64_t idx, const struct ls_lead *lead, const struct ls_store_dup *dup,
                 struct ls_err *err)
@@ -42,21 +71,8 @@ static int take(void *ud, int64_t idx, const struct ls_lead *lead, const struct 
         w->out->duplicates++;
         return LS_OK;
     }
-    size_t total = 0;
-    for (int f = 0; f < LS_F_COUNT; f++)
-        total += lead->len[f] + 1;
-    char *t = ls_xmalloc(total ? total : 1);
     struct ls_lead *l = &w->leads[w->n];
-    ls_lead_clear(l);
-    char *c = t;
-    for (int f = 0; f < LS_F_COUNT; f++) {
-        memcpy(c, lead->f[f], lead->len[f]);
-        c[lead->len[f]] = '\0';
-        l->f[f] = c;
-        l->len[f] = lead->len[f];
-        c += lead->len[f] + 1;
-    }
-    w->text[w->n] = t;
+    w->text[w->n] = copy_lead(lead, l);
     if (w->use_cache) { /* the key job.c looks the verdict up by */
         struct ls_sha256 k = w->key_base;
         for (int f = 0; f < LS_F_COUNT; f++)
@@ -80,6 +96,7 @@ static int send_batch(struct walk *w, struct ls_err *err)
     w->out->output_tokens += ls_estimate_output_tokens(w->n_batch);
     w->tpm_tokens += ls_prompt_estimate_tokens(len, w->n_batch); /* what the TPM bucket counts */
     w->n_batch = 0;
+    drop_carry(w);
     return LS_OK;
 }
 
@@ -104,8 +121,12 @@ static int page(struct walk *w, struct ls_store *store, int64_t ws, struct ls_er
         if ((int)w->n_batch == batch)
             rc = send_batch(w, err);
     }
-    if (rc == LS_OK)
-        rc = send_batch(w, err); /* the batch points into this page: close it here */
+    /* As the job does, a batch goes on into the next page: carry its leads over. */
+    for (size_t i = w->n_carry; rc == LS_OK && i < w->n_batch; i++) {
+        w->carry_text[i] = copy_lead(w->batch[i], &w->carry[i]);
+        w->batch[i] = &w->carry[i];
+        w->n_carry = i + 1;
+    }
     free(hits);
     for (size_t i = 0; i < w->n; i++)
         free(w->text[i]);
@@ -145,6 +166,9 @@ int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, i
             if (rc == LS_OK)
                 rc = page(w, store, ws, err);
         } while (rc == LS_OK && w->seen == PAGE);
+        if (rc == LS_OK)
+            rc = send_batch(w, err); /* the last, short batch */
+        drop_carry(w);
     }
     if (rc == LS_OK) {
         out->priced = p->priced;
