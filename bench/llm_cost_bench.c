@@ -68,6 +68,7 @@ struct mode {
     long est_in, est_out;   /* the dry run's */
     double est_cost;
     long est_requests;
+    long est_wall_ms;
 };
 
 static json_t *post(struct srv *s, const char *path, const char *body, long want)
@@ -198,6 +199,7 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
     m->est_out = num(json_object_get(est, "tokens"), "output");
     m->est_cost = json_number_value(json_object_get(est, "cost_usd"));
     m->est_requests = num(est, "requests");
+    m->est_wall_ms = num(est, "wall_ms");
     json_decref(e);
     double t0 = now_s();
     json_t *j = post(&s, "/score", "{}", 200);
@@ -237,11 +239,13 @@ static void print(const struct mode *m)
            "cost=$%.4f (fake billed $%.4f) $%.3f per 1k leads\n",
            m->name, m->seconds, m->leads, m->requests, m->fallbacks, m->prompt, m->output, m->cost,
            m->fake_cost, 1000.0 * m->cost / (double)(m->leads ? m->leads : 1));
-    printf("         estimate: requests=%ld tokens=%ld in / %ld out cost=$%.4f: tokens %+.1f %% "
-           "(in %+.1f %%, out %+.1f %%), cost %+.1f %% of actual -> %s (target within 15 %%)\n",
-           m->est_requests, m->est_in, m->est_out, m->est_cost, pct(est, tok),
-           pct((double)m->est_in, (double)m->prompt), pct((double)m->est_out, (double)m->output),
-           pct(m->est_cost, m->cost), fabs(pct(est, tok)) <= 15 ? "PASS" : "FAIL");
+    printf("         estimate: requests=%ld tokens=%ld in / %ld out cost=$%.4f wall=%.2f s: "
+           "tokens %+.1f %% (in %+.1f %%, out %+.1f %%), cost %+.1f %% of actual -> %s (target "
+           "within 15 %%)\n",
+           m->est_requests, m->est_in, m->est_out, m->est_cost, (double)m->est_wall_ms / 1000.0,
+           pct(est, tok), pct((double)m->est_in, (double)m->prompt),
+           pct((double)m->est_out, (double)m->output), pct(m->est_cost, m->cost),
+           fabs(pct(est, tok)) <= 15 ? "PASS" : "FAIL");
 }
 
 int main(int argc, char **argv)
@@ -252,7 +256,9 @@ int main(int argc, char **argv)
     struct fake fk;
     if (h_fake_start(&fk) != 0)
         die("fake did not start");
-    static char base[128], b_env[64], c_env[64], r_env[64];
+    static char base[128], b_env[64], c_env[64], r_env[64], l_env[64];
+    snprintf(l_env, sizeof(l_env), "LEADSCORE_AI_LATENCY_MS=%ld",
+             env_long("BENCH_LATENCY_MS", 300));
     snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
     snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", env_long("BENCH_BATCH", 20));
     snprintf(c_env, sizeof(c_env), "LEADSCORE_AI_CONCURRENCY=%ld",
@@ -265,6 +271,7 @@ int main(int argc, char **argv)
                              b_env,
                              c_env,
                              r_env,
+                             l_env,
                              NULL};
     const char *flex_env[] = {base,
                               "GEMINI_API_KEY=your-key-here",
@@ -274,6 +281,7 @@ int main(int argc, char **argv)
                               b_env,
                               c_env,
                               r_env,
+                              l_env,
                               NULL};
     const char *batch_setting = getenv("BENCH_BATCH_ENV");
     const char *batch_env[] = {base,
@@ -284,6 +292,7 @@ int main(int argc, char **argv)
                                b_env,
                                c_env,
                                r_env,
+                               l_env,
                                NULL};
     struct mode std = {.name = "standard"}, flex = {.name = "flex"}, batch = {.name = "batch"};
     double seed_usd = 0;

@@ -18,13 +18,14 @@ int64_t ls_estimate_wall_ms(const struct ls_estimate_pace *p)
     int conc = p->concurrency < 1 ? 1 : p->concurrency;
     /* Requests go out in waves of `conc`, each wave taking one latency. */
     double ms = (double)((p->requests + conc - 1) / conc) * (double)p->latency_ms;
+    /* The provider paces itself at 95 % of each quota (provider_http.c QUOTA_MARGIN). */
     if (p->rpm > 0) {
-        double q = (double)p->requests * 60000.0 / p->rpm;
+        double q = (double)p->requests * 60000.0 / (p->rpm * 0.95);
         if (q > ms)
             ms = q;
     }
     if (p->tpm > 0) {
-        double q = (double)p->tokens * 60000.0 / (double)p->tpm;
+        double q = (double)p->tokens * 60000.0 / ((double)p->tpm * 0.95);
         if (q > ms)
             ms = q;
     }

@@ -33,7 +33,8 @@ struct ls_estimate_pace {
 
 /*
  * The wall time of a run: the longest of what the request quota, the token
- * quota and the concurrency (requests in flight for latency_ms each) allow.
+ * quota (each at the 95 % the provider paces itself to) and the concurrency
+ * (requests in flight for latency_ms each) allow.
  */
 int64_t ls_estimate_wall_ms(const struct ls_estimate_pace *p);
 
