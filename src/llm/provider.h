@@ -49,10 +49,12 @@ struct ls_ai_usage {
     int64_t thought_tokens; /* of output_tokens, the model's reasoning */
     /*
      * Cost, set by the caller: when priced, the provider adds what each answer
-     * cost at rates to cost_usd. With has_budget, it starts no request whose
-     * estimated cost, with cost_usd and the estimates of the requests in
-     * flight, would go past budget_usd: it lets those in flight finish, hands
-     * every other lead back (LS_ECANCELLED), sets budget_hit and returns
+     * cost at rates to cost_usd. With has_budget, it starts no request that
+     * could take the cost past budget_usd: its input (from the body) and its
+     * output cap at rates, with cost_usd and the same bound for the requests
+     * in flight. A request that does not fit waits for those in flight; when
+     * none is left and it still does not fit, every lead not answered is
+     * handed back (LS_ECANCELLED), budget_hit is set and classify returns
      * LS_ECANCELLED. The budget needs priced.
      */
     bool priced;

@@ -114,7 +114,8 @@ struct engine {
     int fatal;
     char fatal_msg[LS_ERR_MSG_MAX];
     uint64_t rng;
-    double inflight_usd; /* estimated cost of the requests in flight */
+    double inflight_usd; /* the most the requests in flight can cost */
+    bool budget_wait;    /* the next request waits for those in flight to be answered */
     bool budget_stop;    /* the budget holds the next request back: no more are sent */
 };
 
@@ -268,8 +269,9 @@ static int build(struct engine *e, struct req *r)
         rc = add_service_tier(p, &r->body);
     r->est_tokens = ls_prompt_estimate_tokens(r->body.len, r->n);
     if (e->usage->priced) {
+        /* The most it can cost: the output is capped at max tokens (thoughts included). */
         struct ls_price_tokens t = {ls_estimate_input_tokens(r->body.len), 0,
-                                    ls_estimate_output_tokens(r->n)};
+                                    ls_prompt_max_tokens(r->n)};
         r->est_usd = ls_price_cost(&e->usage->rates, &t);
     }
     return rc;
@@ -315,8 +317,18 @@ static int start(struct engine *e, struct req *r)
         return LS_OK;
     }
     struct ls_ai_usage *u = e->usage;
-    if (u->has_budget && u->cost_usd + e->inflight_usd + r->est_usd > u->budget_usd) {
-        /* Issue #10: never the request that would go past the budget. */
+    if (u->has_budget && u->cost_usd + e->inflight_usd + r->est_usd > u->budget_usd &&
+        e->in_flight > 0) {
+        /* What those in flight really cost may leave room: ask again once they are answered. */
+        r->next = e->ready;
+        e->ready = r;
+        if (e->ready_tail == NULL)
+            e->ready_tail = r;
+        e->budget_wait = true;
+        return LS_OK;
+    }
+    if (u->has_budget && u->cost_usd + r->est_usd > u->budget_usd) {
+        /* Issue #10: never the request that could go past the budget. */
         ls_log(LS_LOG_INFO, "llm.budget",
                "provider=%s spent_usd=%.6f in_flight_usd=%.6f next_usd=%.6f budget_usd=%.6f",
                p->base.name, u->cost_usd, e->inflight_usd, r->est_usd, u->budget_usd);
@@ -663,6 +675,7 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
     e->inflight_usd -= r->est_usd;
     if (e->inflight_usd < 0)
         e->inflight_usd = 0;
+    e->budget_wait = false;
     curl_off_t us = 0;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
     long status = 0;
@@ -825,7 +838,7 @@ static int64_t pace_wait(const struct engine *e, int64_t now)
 
 static void fill(struct engine *e, int64_t now)
 {
-    while (!e->fatal && !e->budget_stop && e->in_flight < (int)e->limit &&
+    while (!e->fatal && !e->budget_stop && !e->budget_wait && e->in_flight < (int)e->limit &&
            now >= e->cooldown_until && quota_wait(e) == 0 && pace_wait(e, now) == 0) {
         struct req *r = next_req(e);
         if (r == NULL)
