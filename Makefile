@@ -131,13 +131,17 @@ $(CONFORMANCE_BIN): $(CONFORMANCE_OBJ) $(B)/tests/integ/harness.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
 
-$(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/tests/integ/fake_refusals.o $(B)/libcore.a
+$(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/tests/integ/fake_refusals.o \
+		$(B)/tests/integ/fake_cost.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/llm_bench: $(B)/bench/llm_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/llm_blocked: $(B)/bench/llm_blocked.o $(B)/tests/integ/harness.o $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
+$(B)/bench/llm_cost_bench: $(B)/bench/llm_cost_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
@@ -169,7 +173,7 @@ asan:
 # ThreadSanitizer over the tests that run threads: the HTTP server (its I/O threads,
 # the job worker and watcher), the model client and the store pool. 0 reports or it fails.
 # The fake model server is a test double on libmicrohttpd: it runs uninstrumented.
-TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store test_results test_events test_session test_search test_identity
+TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store test_results test_events test_session test_search test_identity test_cost
 tsan: deps
 	@$(MAKE) --no-print-directory MODE=tsan -j2 build/tsan/leadscore $(TSAN_TESTS:%=build/tsan/tests/%)
 	@$(MAKE) --no-print-directory MODE=debug -j2 build/debug/tests/fake_llm

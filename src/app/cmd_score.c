@@ -23,6 +23,7 @@
 #include "core/decode.h"
 #include "core/sha256.h"
 #include "core/xalloc.h"
+#include "jobs/estimate.h"
 #include "jobs/export.h"
 #include "jobs/job.h"
 #include "sys/log.h"
@@ -57,6 +58,11 @@ static const char usage_text[] =
     "  --workspace W   the store's workspace to keep it in (default: default)\n"
     "  --ai-provider P auto, offline, gemini or openai (LEADSCORE_AI_PROVIDER, default auto)\n"
     "  --ai-model M    model name (GEMINI_MODEL / OPENAI_MODEL)\n"
+    "  --estimate      print what the run would send, use, cost and take (JSON), and stop:\n"
+    "                  no model is called\n"
+    "  --budget-usd N  stop before a request would take the cost past N US dollars\n"
+    "                  (LEADSCORE_AI_BUDGET_USD); with --db, the same command with a higher\n"
+    "                  N goes on from where a run stopped\n"
     "\n"
     "With --db, running the same command again (same offer, same file, same provider)\n"
     "resumes an interrupted run instead of starting over. Ctrl-C stops cleanly.\n"
@@ -69,6 +75,8 @@ struct opts {
     const char *encoding; /* --encoding (borrowed from argv), NULL to detect */
     const char *columns;  /* --columns, or NULL: the default */
     bool drop_duplicates;
+    bool estimate;     /* --estimate */
+    double budget_usd; /* --budget-usd; -1: LEADSCORE_AI_BUDGET_USD */
     int64_t ws;
     enum ls_export_format format;
     struct ls_config *cfg;
@@ -83,7 +91,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"ai-provider", required_argument, NULL, 'a'}, {"ai-model", required_argument, NULL, 'm'},
         {"workspace", required_argument, NULL, 'w'},   {"delimiter", required_argument, NULL, 'D'},
         {"encoding", required_argument, NULL, 'E'},    {"columns", required_argument, NULL, 'c'},
-        {"dedupe", required_argument, NULL, 'U'},      {NULL, 0, NULL, 0},
+        {"dedupe", required_argument, NULL, 'U'},      {"estimate", no_argument, NULL, 'X'},
+        {"budget-usd", required_argument, NULL, 'B'},  {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -109,6 +118,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'w':
             o->workspace = optarg;
             break;
+        case 'X':
+            o->estimate = true;
+            break;
+        case 'B': {
+            char *end = NULL;
+            o->budget_usd = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->budget_usd > 0) || o->budget_usd > 1e9) {
+                fprintf(stderr,
+                        "leadscore score: --budget-usd must be a number of US dollars above 0 "
+                        "(got '%s')\n",
+                        optarg);
+                return LS_EXIT_USAGE;
+            }
+            break;
+        }
         case 'c':
             o->columns = optarg;
             break;
@@ -419,6 +443,51 @@ static int check_columns(struct ls_store *store, const struct opts *o, int64_t u
     return rc == LS_EINVAL ? LS_EXIT_USAGE : LS_EXIT_SOFTWARE;
 }
 
+/* Issue #10: a run stopped at its budget goes on when the budget given is above its cost. */
+static int resume_stopped(struct ls_store *store, const struct opts *o,
+                          const struct ls_provider *provider, struct ls_job *job)
+{
+    struct ls_err err = {0};
+    /* Only a raised budget goes on: the same one would stop at the same request. */
+    if (o->budget_usd <= job->budget_usd || o->budget_usd <= job->n.cost_usd || !provider->priced) {
+        fprintf(stderr,
+                "leadscore score: job %lld stopped at its budget of %.6f USD after %lld of %lld "
+                "leads (%.6f USD spent): give --budget-usd above %.6f to go on\n",
+                (long long)job->id, job->budget_usd, (long long)job->n.done, (long long)job->total,
+                job->n.cost_usd, job->budget_usd);
+        return LS_EXIT_USAGE;
+    }
+    if (ls_store_job_resume(store, o->ws, job->id, o->budget_usd, &err) != LS_OK ||
+        ls_store_job_get(store, o->ws, job->id, job, &err) != LS_OK) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+/* --estimate: the dry run's figures as JSON on standard output. */
+static int print_estimate(struct ls_store *store, struct ls_provider *p, const struct ls_job *job)
+{
+    struct ls_job_estimate e;
+    struct ls_err err = {0};
+    if (ls_job_estimate(store, p, job->workspace, job->offer_id, job->upload_id, &e, &err)) {
+        fprintf(stderr, "leadscore score: %s\n", err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:I}", "provider", p->name,
+        "model", p->model, "tier", ls_price_tier_name(p->tier), "leads", (json_int_t)e.leads,
+        "duplicates", (json_int_t)e.duplicates, "cache_hits", (json_int_t)e.cache_hits, "to_send",
+        (json_int_t)e.to_send, "requests", (json_int_t)e.requests, "tokens", "input",
+        (json_int_t)e.input_tokens, "output", (json_int_t)e.output_tokens, "cost_usd",
+        e.priced ? json_real(e.cost_usd) : json_null(), "wall_ms", (json_int_t)e.wall_ms);
+    char *text = json_dumps(j, JSON_INDENT(2));
+    puts(text);
+    free(text);
+    json_decref(j);
+    return 0;
+}
+
 /*
  * The offer, upload and job of this run. With --db, the same offer, the same
  * file and the same provider find the run an earlier invocation left
@@ -458,6 +527,11 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
     job->workspace = o->ws;
     job->offer_id = offer_id;
     job->upload_id = upload_id;
+    if (o->estimate)
+        return 0; /* no job: the estimate needs the offer and the leads only */
+    job->budget_usd = o->budget_usd >= 0 ? o->budget_usd
+                      : provider->priced ? provider->default_budget_usd
+                                         : 0;
     job->created_ms = ls_now_ms();
     snprintf(job->provider, sizeof(job->provider), "%s", provider->name);
     snprintf(job->model, sizeof(job->model), "%s", provider->model);
@@ -466,6 +540,8 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
     if (job_id) {
         if (ls_store_job_get(store, o->ws, job_id, job, &err) != LS_OK)
             goto fail;
+        if (job->status == LS_JOB_STOPPED && (rc = resume_stopped(store, o, provider, job)))
+            return rc;
         fprintf(stderr, "leadscore score: resuming job %lld: %lld of %lld leads already scored\n",
                 (long long)job_id, (long long)job->n.done, (long long)job->total);
         return 0;
@@ -498,7 +574,7 @@ static void show_progress(void *ud, const struct ls_job *job)
 
 int ls_cmd_score(int argc, char **argv)
 {
-    struct opts o = {.format = LS_EXPORT_JSON};
+    struct opts o = {.format = LS_EXPORT_JSON, .budget_usd = -1};
     struct ls_config cfg;
     struct ls_err err = {0};
     struct ls_offer offer = {0};
@@ -559,6 +635,10 @@ int ls_cmd_score(int argc, char **argv)
     rc = prepare(store, &cfg, &o, &offer, provider, &job, &stats);
     if (rc)
         goto out;
+    if (o.estimate) {
+        rc = print_estimate(store, provider, &job);
+        goto out;
+    }
 
     progress = ls_progress_new(stderr, job.n.done);
     atomic_store(&interrupted, false);
@@ -597,6 +677,16 @@ int ls_cmd_score(int argc, char **argv)
                 o.db ? "; they are kept: run the same command again to resume"
                      : "; without --db nothing is kept (use --db to be able to resume)");
         rc = LS_EXIT_INTERRUPTED;
+        goto out;
+    }
+    if (job.status == LS_JOB_STOPPED) {
+        fprintf(stderr,
+                "leadscore score: stopped at the budget: %lld of %lld leads scored, %.6f USD "
+                "spent%s\n",
+                (long long)job.n.done, (long long)job.total, job.n.cost_usd,
+                o.db ? "; they are kept: run the same command with a higher --budget-usd to go on"
+                     : "; without --db nothing is kept (use --db to be able to go on)");
+        rc = LS_EXIT_SOFTWARE;
         goto out;
     }
     if (job.status != LS_JOB_SUCCEEDED) {

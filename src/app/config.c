@@ -282,7 +282,7 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
         else
             *(int *)((char *)c + ai[i].off) = (int)n;
     }
-    return LS_OK;
+    return ls_config_cost_load(c, err);
 }
 
 void ls_config_export_dir(const struct ls_config *c, char *out, size_t cap)

@@ -46,7 +46,21 @@ struct ls_config {
      * "": unset) */
     char ai_tokens_param[24];
     char ai_reasoning[16];
+    /* Issue #10 (config_cost.c): LEADSCORE_AI_PRICE_IN/_OUT/_CACHED (USD per 1M tokens;
+     * -1: unset), LEADSCORE_AI_BUDGET_USD (a job's default budget; 0: none),
+     * LEADSCORE_AI_SERVICE_TIER (standard | flex), LEADSCORE_AI_FLEX_TIMEOUT_MS,
+     * LEADSCORE_AI_PREFLIGHT (0: no model check), LEADSCORE_AI_LATENCY_MS (what the
+     * estimate expects one request to take). */
+    double ai_price_in, ai_price_out, ai_price_cached;
+    double ai_budget_usd;
+    char ai_service_tier[12];
+    long ai_flex_timeout_ms;
+    bool ai_preflight;
+    long ai_latency_ms;
 };
+
+/* Reads the issue #10 settings into c (called by ls_config_load). */
+int ls_config_cost_load(struct ls_config *c, struct ls_err *err);
 
 /* Loads ./.env (if present) so that ls_env sees it. Call once, before threads start. */
 int ls_env_load_file(const char *path, struct ls_err *err);

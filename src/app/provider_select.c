@@ -29,7 +29,24 @@ static struct ls_http_provider_config http_config(const struct ls_config *cfg)
                          ? LS_TOKENS_MAX_COMPLETION
                          : LS_TOKENS_AUTO;
     h.reasoning = cfg->ai_reasoning; /* borrowed: ls_provider_http_new copies what it keeps */
+    h.tier = strcmp(cfg->ai_service_tier, "flex") == 0 ? LS_PRICE_FLEX : LS_PRICE_STANDARD;
+    h.flex_timeout_ms = cfg->ai_flex_timeout_ms;
+    h.preflight = cfg->ai_preflight;
     return h;
+}
+
+/* Issue #10: the tier sent and the rates it is billed at (the table, then the overrides). */
+static struct ls_provider *priced(struct ls_provider *p, const struct ls_config *cfg,
+                                  enum ls_price_tier tier)
+{
+    if (p == NULL)
+        return NULL;
+    struct ls_price_override ov = {cfg->ai_price_in, cfg->ai_price_out, cfg->ai_price_cached};
+    p->tier = tier;
+    p->pace.latency_ms = cfg->ai_latency_ms;
+    p->default_budget_usd = cfg->ai_budget_usd;
+    p->priced = ls_price_rates_of(p->name, p->model, tier, &ov, &p->rates, NULL);
+    return p;
 }
 
 struct ls_provider *ls_app_provider(const struct ls_config *cfg, const struct ls_rules *rules,
@@ -42,8 +59,11 @@ struct ls_provider *ls_app_provider(const struct ls_config *cfg, const struct ls
     if (strcmp(p, "auto") == 0)
         p = gemini_key ? "gemini" : (openai_base || openai_key) ? "openai" : "offline";
 
-    if (strcmp(p, "offline") == 0)
-        return ls_provider_offline_new(rules);
+    if (strcmp(p, "offline") == 0) {
+        struct ls_provider *off = ls_provider_offline_new(rules);
+        off->priced = true; /* no model, nothing to pay */
+        return off;
+    }
     struct ls_http_provider_config h = http_config(cfg);
     if (strcmp(p, "gemini") == 0) {
         if (gemini_key == NULL) {
@@ -57,7 +77,7 @@ struct ls_provider *ls_app_provider(const struct ls_config *cfg, const struct ls
         h.base_url = base ? base : GEMINI_DEFAULT_BASE;
         h.model = model ? model : GEMINI_DEFAULT_MODEL;
         h.api_key = gemini_key;
-        return ls_provider_http_new(&h, err);
+        return priced(ls_provider_http_new(&h, err), cfg, h.tier);
     }
     if (strcmp(p, "openai") == 0) {
         const char *model = cfg->model[0] ? cfg->model : ls_env("OPENAI_MODEL");
@@ -71,7 +91,7 @@ struct ls_provider *ls_app_provider(const struct ls_config *cfg, const struct ls
         h.base_url = openai_base ? openai_base : OPENAI_DEFAULT_BASE;
         h.model = model;
         h.api_key = openai_key ? openai_key : "";
-        return ls_provider_http_new(&h, err);
+        return priced(ls_provider_http_new(&h, err), cfg, h.tier);
     }
     ls_err_set(err, LS_EINVAL,
                "LEADSCORE_AI_PROVIDER must be auto, offline, gemini or openai (got \"%s\")",

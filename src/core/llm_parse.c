@@ -325,6 +325,7 @@ static void gemini_usage(const json_t *root, struct ls_llm_reply *r)
     const json_t *u = json_object_get(root, "usageMetadata");
     r->prompt_tokens = json_integer_value(json_object_get(u, "promptTokenCount"));
     r->reasoning_tokens = json_integer_value(json_object_get(u, "thoughtsTokenCount"));
+    r->cached_tokens = json_integer_value(json_object_get(u, "cachedContentTokenCount"));
     /* candidatesTokenCount leaves the thoughts out; they are billed as output. */
     r->output_tokens =
         json_integer_value(json_object_get(u, "candidatesTokenCount")) + r->reasoning_tokens;
@@ -427,6 +428,8 @@ static void openai_usage(const json_t *root, struct ls_llm_reply *r)
     r->output_tokens = json_integer_value(json_object_get(u, "completion_tokens"));
     r->reasoning_tokens = json_integer_value(
         json_object_get(json_object_get(u, "completion_tokens_details"), "reasoning_tokens"));
+    r->cached_tokens = json_integer_value(
+        json_object_get(json_object_get(u, "prompt_tokens_details"), "cached_tokens"));
     /* OpenAI counts reasoning inside completion_tokens. A server whose completion count
      * is below its reasoning count cannot have, and left them out: add them. */
     if (r->reasoning_tokens > r->output_tokens)

@@ -41,6 +41,8 @@ struct ls_llm_reply {
     int64_t retry_after_ms; /* the service's own wait hint, -1 when it gave none */
     /* Output tokens include reasoning (thought) tokens; reasoning_tokens is their share. */
     int64_t prompt_tokens, output_tokens, reasoning_tokens;
+    /* Of prompt_tokens, those the service served from its cache (billed at the cached rate). */
+    int64_t cached_tokens;
     bool schema_unsupported;    /* OpenAI-compatible: json_schema was rejected */
     enum ls_llm_class klass;    /* for an error reply (RETRY, FATAL): what kind of failure */
     char error[LS_ERR_MSG_MAX]; /* why, for anything but LS_LLM_OK */

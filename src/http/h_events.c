@@ -88,7 +88,7 @@ static int events_next(void *ud, struct ls_buf *out, struct ls_err *err)
         int rc = ls_store_job_get(ev->app->store, ev->workspace, ev->job_id, &job, err);
         if (rc != LS_OK)
             return rc; /* cut off: the client sees a broken stream and reconnects */
-        bool final = ls_job_status_final(job.status);
+        bool final = ls_job_status_at_rest(job.status);
         if (!final && !job_moved(&job, &ev->last) &&
             ls_mono_ms() - ev->sent_ms < EVENTS_HEARTBEAT_MS)
             return LS_STREAM_WAIT;
@@ -96,7 +96,7 @@ static int events_next(void *ud, struct ls_buf *out, struct ls_err *err)
     int rc = add_job_event(ev, &job, out, err);
     if (rc != LS_OK)
         return rc;
-    if (!ls_job_status_final(job.status))
+    if (!ls_job_status_at_rest(job.status)) /* a stopped job ends the stream too */
         return LS_STREAM_WAIT;
     ls_buf_printf(out, "event: end\ndata: {\"status\":\"%s\"}\n\n", ls_job_status_name(job.status));
     return LS_STREAM_END;

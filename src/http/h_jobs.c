@@ -58,7 +58,10 @@ static bool known_fields(struct ls_req *req, json_t *body, int *r)
     json_object_foreach(body, key, v)
     {
         (void)v;
-        if (strcmp(key, "offer_id") != 0 && strcmp(key, "upload_id") != 0) {
+        /* POST /jobs also takes issue #10's dry_run and budget_usd (h_jobs_cost.c). */
+        bool cost = strcmp(req->route->pattern, "/jobs") == 0 &&
+                    (strcmp(key, "dry_run") == 0 || strcmp(key, "budget_usd") == 0);
+        if (!cost && strcmp(key, "offer_id") != 0 && strcmp(key, "upload_id") != 0) {
             char msg[160];
             snprintf(msg, sizeof(msg),
                      "unknown field \"%.60s\" (the body takes offer_id and upload_id)", key);
@@ -109,12 +112,18 @@ int ls_h_job_create(struct ls_req *req)
                                   ? "no offer yet: POST /offer first, or give offer_id"
                                   : "no leads yet: POST /uploads first, or give upload_id",
                               NULL);
+    bool dry_run = false;
+    double budget = 0;
+    if (!ls_job_cost_fields(req, &dry_run, &budget, &r))
+        return r;
+    if (dry_run) /* issue #10: no job, no model call */
+        return ls_h_job_estimate(req, offer_id, upload_id);
     if (ls_runner_stopping(app->runner) || atomic_load(&app->stopping))
         return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
                               "the server is shutting down", NULL);
     struct ls_job job;
-    if (ls_runner_submit(app->runner, req->auth.workspace, offer_id, upload_id, &job, &err) !=
-        LS_OK)
+    if (ls_runner_submit_budget(app->runner, req->auth.workspace, offer_id, upload_id, budget, &job,
+                                &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     return reply_job(req, LS_HTTP_ACCEPTED, job.id);
 }

@@ -92,7 +92,7 @@ static const struct {
     {"X-Job-Status",
      "{'required':true,'description':'That job\\u0027s status now: results of a running job are "
      "the ones stored so far.','schema':{'type':'string','enum':['queued','running','succeeded',"
-     "'failed','cancelled']}}"},
+     "'failed','cancelled','stopped']}}"},
     {"Content-Disposition",
      "{'required':true,'description':'A download, named after the format.',"
      "'schema':{'type':'string','enum':['attachment; filename=lead_scores.csv',"
@@ -258,6 +258,14 @@ static const struct {
      "'properties':{'file':{'type':'string','contentMediaType':'text/csv'}}},"
      "'encoding':{'file':{'contentType':'text/csv, application/octet-stream'}}},"
      "'text/csv':{'schema':{'type':'string'}},'application/csv':{'schema':{'type':'string'}}}}"},
+    {"JobCreate",
+     "{'required':false,'description':'May be left out (then no Content-Type is needed, except "
+     "from a browser, which must send at least {}). At most 1 MiB.',"
+     "'content':{'application/json':{'schema':{'$ref':'#/components/schemas/JobCreateRequest'}}}}"},
+    {"JobResume",
+     "{'required':false,'description':'May be left out: the job goes on with the budget it had "
+     "(which then must be above what it has spent).',"
+     "'content':{'application/json':{'schema':{'$ref':'#/components/schemas/JobResumeRequest'}}}}"},
     {"JobRequest",
      "{'required':false,'description':'May be left out (then no Content-Type is needed, except "
      "from a browser, which must send at least {}). At most 1 MiB.',"
@@ -311,6 +319,8 @@ static const struct resp_doc responses[] = {
     {"ScoreResult", 200, "The job has finished: what it scored.", NULL, NULL, {JSON}, {"ScoreResult"}, NULL},
     {"ScoreAccepted", 202, "With Prefer: respond-async: the job is queued; follow Location.", "Location Preference-Applied", NULL, {JSON}, {"ScoreAccepted"}, NULL},
     {"JobAccepted", 202, "The job is queued; follow Location.", "Location", NULL, {JSON}, {"Job"}, NULL},
+    {"JobEstimate", 200, "dry_run: what the job would send, use, cost and take; no job is created and no model is called.", NULL, NULL, {JSON}, {"JobEstimate"}, NULL},
+    {"JobResumed", 200, "The job, queued again.", NULL, NULL, {JSON}, {"Job"}, NULL},
     {"JobList", 200, "A page of jobs, newest first.", NULL, NULL, {JSON}, {"JobList"}, NULL},
     {"Job", 200, "The job now.", NULL, NULL, {JSON}, {"Job"}, NULL},
     {"JobStopped", 200, "Cancelled: the job once it has stopped (finished results are kept). With purge=1: the job and its results are deleted.", NULL, NULL, {JSON}, {"Job|Deleted"}, NULL},
@@ -482,10 +492,11 @@ static const struct op_doc ops[] = {
     {"DELETE", "/uploads/{id}", "deleteUpload", "uploads", "409 while a queued or running job uses it.", NULL, NULL, "UploadDeleted " DELETE_RESP},
     {"GET", "/uploads/{id}/leads", "listUploadLeads", "uploads", NULL, NULL, LIST_PARAMS, "LeadList NotFound"},
     {"POST", "/score", "score", "jobs", "Queues a job for the current offer and upload (or the ones the body names) and, by default, answers when it has finished; the connection waits suspended, holding no thread. With Prefer: respond-async it answers 202 at once. A body needs Content-Type: application/json; from a browser (with Origin) a body is required.", "JobRequest", "Prefer", "ScoreResult ScoreAccepted BadJson Forbidden NotFound ScoreConflict TooLarge UnsupportedMediaType ValidationError QueueFull ScoringFailed JobsUnavailable InsufficientStorage"},
-    {"POST", "/jobs", "createJob", "jobs", "A body needs Content-Type: application/json; from a browser (with Origin) a body is required.", "JobRequest", NULL, "JobAccepted BadJson Forbidden NotFound Conflict TooLarge UnsupportedMediaType ValidationError QueueFull JobsUnavailable InsufficientStorage"},
+    {"POST", "/jobs", "createJob", "jobs", "A body needs Content-Type: application/json; from a browser (with Origin) a body is required. With dry_run true it creates no job and calls no model: 200 with the estimate.", "JobCreate", NULL, "JobAccepted JobEstimate BadJson Forbidden NotFound Conflict TooLarge UnsupportedMediaType ValidationError QueueFull JobsUnavailable InsufficientStorage"},
     {"GET", "/jobs", "listJobs", "jobs", NULL, NULL, LIST_PARAMS, "JobList"},
     {"GET", "/jobs/{id}", "getJob", "jobs", NULL, NULL, NULL, "Job NotFound"},
     {"DELETE", "/jobs/{id}", "cancelJob", "jobs", "Cancelling waits (suspended) until the worker has stopped the job, so the reply shows its final state; 409 when it had finished already. purge=1 deletes a finished job and its results (409 while it runs).", NULL, "Purge", "JobStopped BadRequest " DELETE_RESP},
+    {"POST", "/jobs/{id}/resume", "resumeJob", "jobs", "Queues a stopped job again; it goes on from where it stopped (the leads scored are kept). 409 unless it is stopped; 400 naming budget_usd when the budget is not above what the job has spent.", "JobResume", NULL, "JobResumed BadRequest BadJson Forbidden NotFound Conflict TooLarge UnsupportedMediaType InsufficientStorage"},
     {"GET", "/jobs/{id}/events", "watchJob", "jobs", "For a browser's EventSource or curl -N. Each open stream holds a connection (LEADSCORE_MAX_CONNECTIONS_PER_IP applies); it is not cut by the idle or I/O timeouts while the client reads. A job that has finished gets its job event and the end event at once.", NULL, NULL, "JobEvents NotFound"},
     {"GET", "/jobs/{id}/results", "listJobResults", "results", NULL, NULL, RESULTS_PARAMS, "ResultPage NotModified NotFound PageTooLarge"},
     {"DELETE", "/jobs/{id}/results", "deleteJobResults", "results", "409 unless the job has finished.", NULL, NULL, "JobResultsDeleted " DELETE_RESP},

@@ -82,6 +82,13 @@ static int finished(struct ls_req *req, int64_t job_id)
                  (long long)job.n.done);
         return ls_reply_error(req, LS_HTTP_CONFLICT, "cancelled", msg,
                               json_pack("{s:I}", "job_id", (json_int_t)job.id));
+    case LS_JOB_STOPPED:
+        snprintf(msg, sizeof(msg),
+                 "job %lld stopped at its budget after %lld leads; POST /jobs/%lld/resume with "
+                 "a higher budget_usd to go on",
+                 (long long)job.id, (long long)job.n.done, (long long)job.id);
+        return ls_reply_error(req, LS_HTTP_CONFLICT, "conflict", msg,
+                              json_pack("{s:I}", "job_id", (json_int_t)job.id));
     case LS_JOB_QUEUED:
     case LS_JOB_RUNNING:
         break;

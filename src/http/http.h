@@ -327,6 +327,8 @@ void ls_request_done(struct ls_req *req, bool completed);
 
 /* The job as JSON (with elapsed and ETA at now_ms). New reference. */
 json_t *ls_view_job(const struct ls_job *job, int64_t now_ms);
+/* Adds a job's tokens.cached/thought, cost_usd, budget_usd, stop_reason and warning to o. */
+void ls_view_job_cost(json_t *o, const struct ls_job *job);
 /* An RFC 3339 time, or null for 0. New reference. */
 json_t *ls_view_time(int64_t ms);
 /* The positive id in req->param[i]; replies 400 naming what (e.g. "job id") otherwise. */
@@ -365,6 +367,11 @@ int ls_h_upload_leads(struct ls_req *req);
 int ls_h_upload_delete(struct ls_req *req);
 int ls_h_score(struct ls_req *req);
 int ls_h_job_create(struct ls_req *req);
+/* h_jobs_cost.c (issue #10): POST /jobs's dry_run and budget_usd (replies on false),
+ * the dry run's estimate, and POST /jobs/{id}/resume. */
+bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, int *r);
+int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id);
+int ls_h_job_resume(struct ls_req *req);
 int ls_h_jobs_list(struct ls_req *req);
 int ls_h_job_get(struct ls_req *req);
 int ls_h_job_cancel(struct ls_req *req);

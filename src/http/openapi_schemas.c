@@ -216,14 +216,17 @@ static json_t *error_code_schema(void)
         "TokenCounts") ",'blocked':{'type':'integer','minimum':0,'description':"                   \
                        "'Of the fallbacks, leads a content filter or safety block refused (ai.status blocked)'}"
 
-#define HEALTH_PROPS                                                                               \
-    "'version':{'type':'string','minLength':1},"                                                   \
-    "'ai':{" OBJ "'required':['provider','model'],'properties':{"                                  \
-    "'provider':{'type':'string','enum':['offline','gemini','openai']},"                           \
-    "'model':{'type':'string','description':'Empty for the offline judge'}}},"                     \
-    "'store':{'type':'string','enum':['sqlite']},"                                                 \
-    "'auth':{'type':'string','enum':['open','keys'],'description':'open: no key exists and the "   \
-    "server listens on loopback only (or runs with --no-auth); keys: every request but the "       \
+#define HEALTH_PROPS                                                                                 \
+    "'version':{'type':'string','minLength':1},"                                                     \
+    "'ai':{" OBJ "'required':['provider','model'],'properties':{"                                    \
+    "'provider':{'type':'string','enum':['offline','gemini','openai']},"                             \
+    "'model':{'type':'string','description':'Empty for the offline judge'},"                         \
+    "'tier':{'type':'string','enum':['standard','flex'],'description':'LEADSCORE_AI_SERVICE_TIER'}," \
+    "'warning':{'type':'string','description':'The model\\u0027s announced shutdown, from the "      \
+    "providers\\u0027 deprecation pages'}}},"                                                        \
+    "'store':{'type':'string','enum':['sqlite']},"                                                   \
+    "'auth':{'type':'string','enum':['open','keys'],'description':'open: no key exists and the "     \
+    "server listens on loopback only (or runs with --no-auth); keys: every request but the "         \
     "public ones needs one'},'uptime_s':" COUNT
 
 static const struct {
@@ -354,17 +357,53 @@ static const struct {
                      "'properties':{'High':" COUNT ",'Medium':" COUNT ",'Low':" COUNT "}}"},
     {"TokenCounts",
      "{" OBJ "'required':['prompt','output'],'description':'Tokens the model services "
-     "reported','properties':{'prompt':" COUNT ",'output':" COUNT "}}"},
+     "reported: prompt includes cached (input served from the service cache), output includes "
+     "thought (reasoning)','properties':{'prompt':" COUNT ",'output':" COUNT ",'cached':" COUNT
+     ",'thought':" COUNT "}}"},
     {"JobRequest",
      "{" OBJ "'description':'What to score; each defaults to the current one. The body may be "
      "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
      "'upload_id':{'type':['integer','null'],'minimum':1}}}"},
+    {"JobCreateRequest",
+     "{" OBJ "'description':'What to score; each defaults to the current one. The body may be "
+     "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
+     "'upload_id':{'type':['integer','null'],'minimum':1},'dry_run':{'type':['boolean','null'],"
+     "'description':'true: answer the estimate (200) instead of creating a job'},"
+     "'budget_usd':{'type':['number','null'],'minimum':0,'description':'Stop before a "
+     "request would go past it (default LEADSCORE_AI_BUDGET_USD); needs a known price'}}}"},
+    {"JobResumeRequest", "{" OBJ "'properties':{'budget_usd':{'type':['number','null'],'minimum':0,"
+                         "'description':'The new budget; above what the job has spent'}}}"},
+    {"JobEstimate",
+     "{" OBJ "'required':['estimate','offer_id','upload_id'],'properties':{'offer_id':" ID ","
+     "'upload_id':" ID ",'estimate':{" OBJ "'required':['provider','model','tier','leads',"
+     "'duplicates','cache_hits','to_send','requests','tokens','cost_usd','price_per_1m',"
+     "'wall_ms'],'properties':{'provider':" TEXT ",'model':" TEXT ",'tier':{'type':'string',"
+     "'enum':['standard','flex','batch']},'leads':" COUNT ",'duplicates':" COUNT ","
+     "'cache_hits':" COUNT ",'to_send':{'type':'integer','minimum':0,'description':'Leads the "
+     "model would see: not duplicates, not in the verdict cache'},'requests':" COUNT ","
+     "'tokens':{" OBJ "'required':['input','output'],'description':'Input counted from the "
+     "request bodies the prompt builder makes (4 bytes a token); output from the answer size "
+     "(about 40 tokens a lead)','properties':{'input':" COUNT ",'output':" COUNT "}},"
+     "'cost_usd':{'type':['number','null'],'minimum':0,'description':'null: the price is "
+     "unknown'},'price_per_1m':{'oneOf':[{'type':'null'},{" OBJ "'required':['input',"
+     "'cached_input','output'],'properties':{'input':{'type':'number','minimum':0},"
+     "'cached_input':{'type':'number','minimum':0},'output':{'type':'number','minimum':0}}}]},"
+     "'price_unknown':" TEXT ",'wall_ms':{'type':'integer','minimum':0,'description':'From "
+     "the quota (LEADSCORE_AI_RPM, _TPM), the concurrency and LEADSCORE_AI_LATENCY_MS'}}}}}"},
     {"Job",
      "{" OBJ "'required':['id','status','offer_id','upload_id','total','done','failed',"
      "'fallbacks','cache_hits','model_calls','retries','tokens','counts','provider','model',"
-     "'created_at','started_at','finished_at','elapsed_ms','eta_ms'],"
-     "'properties':{'id':" ID ","
-     "'status':{'type':'string','enum':['queued','running','succeeded','failed','cancelled']},"
+     "'created_at','started_at','finished_at','elapsed_ms','eta_ms','cost_usd','budget_usd'],"
+     "'properties':{'cost_usd':{'type':['number','null'],'minimum':0,'description':'What the "
+     "model answers cost at the price table (or LEADSCORE_AI_PRICE_*); null when the price is "
+     "unknown'},'budget_usd':{'type':['number','null'],'minimum':0,'description':'The "
+     "job stops (status stopped, stop_reason budget) before a request would go past it; null: "
+     "none'},'stop_reason':{'type':'string','enum':['budget'],'description':'Why a stopped job "
+     "stopped'},'warning':{'type':'string','description':'E.g. the model\\u0027s announced "
+     "shutdown date'},'id':" ID ","
+     "'status':{'type':'string','enum':['queued','running','succeeded','failed','cancelled',"
+     "'stopped'],'description':'stopped: held at its budget (stop_reason); POST "
+     "/jobs/{id}/resume goes on'},"
      "'offer_id':{'type':['integer','null'],'minimum':1,'description':'null once the offer is "
      "deleted'},'upload_id':" ID ",'total':{'type':'integer','minimum':0,'description':'Leads "
      "to score'},'done':" COUNT ",'failed':" COUNT "," COUNTS_PROPS ","
@@ -457,7 +496,7 @@ static const struct {
     {"ResultSummary",
      "{" OBJ "'required':['job_id','job_status','total','counts','bins'],"
      "'properties':{'job_id':" ID ",'job_status':{'type':'string','enum':['queued','running',"
-     "'succeeded','failed','cancelled']},'total':{'type':'integer','minimum':0,'description':"
+     "'succeeded','failed','cancelled','stopped']},'total':{'type':'integer','minimum':0,'description':"
      "'Results matching the filter: the sum of counts, and of the counts of the bins'},"
      "'counts':" REF(
          "IntentCounts") ",'bins':{'type':'array','minItems':10,'maxItems':10,"
@@ -551,7 +590,7 @@ static const char job_event[] =
     "on this stream'},'data':{'$ref':'#/components/schemas/Job'}}},"
     "{" OBJ "'required':['event','data'],'properties':{'event':{'type':'string',"
     "'const':'end'},'data':{" OBJ "'required':['status'],'properties':{'status':{'type':"
-    "'string','enum':['succeeded','failed','cancelled','unauthorized'],'description':'The "
+    "'string','enum':['succeeded','failed','cancelled','stopped','unauthorized'],'description':'The "
     "job\\u0027s final status, or unauthorized: the credential the stream was opened with "
     "ended (sign-out, revoked key, expired session)'}}}}}]}";
 

@@ -63,6 +63,8 @@ static const struct ls_route routes[] = {
     {"DELETE", "/jobs/{id}", "Cancel a job (finished results are kept), or with purge=1 delete a finished job and its results",
      "purge", LS_DOC_NONE, 200, JSON, LS_ROLE_MEMBER, LS_BODY_NONE, ls_h_job_cancel, NULL, NULL,
      NULL},
+    {"POST",   "/jobs/{id}/resume", "Resume a job stopped at its budget, optionally with a higher budget_usd",
+     NULL, LS_DOC_JOB, 200, JSON, LS_ROLE_MEMBER, LS_BODY_BUFFER, ls_h_job_resume, NULL, NULL, NULL},
     {"GET",    "/jobs/{id}/events", "A job's progress as Server-Sent Events, until it has finished",
      NULL, LS_DOC_NONE, 200, "text/event-stream", LS_ROLE_VIEWER, LS_BODY_NONE, ls_h_job_events,
      NULL, NULL, NULL},

@@ -61,6 +61,8 @@ json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
         (json_int_t)n->intents[LS_INTENT_LOW], "provider", j->provider, "model", j->model,
         "created_at", ls_view_time(j->created_ms), "started_at", ls_view_time(j->started_ms),
         "finished_at", ls_view_time(j->finished_ms), "elapsed_ms", elapsed, "eta_ms", eta);
+    if (o)
+        ls_view_job_cost(o, j);
     if (o && j->error[0])
         json_object_set_new(o, "error", ls_json_text(j->error, strlen(j->error)));
     if (o && j->results_deleted_ms)
@@ -70,6 +72,23 @@ json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
         json_object_set_new(o, "ai", view_job_ai(&j->ai));
     }
     return o;
+}
+
+/* Issue #10: what the job's answers used and cost, its budget and why it stopped. */
+void ls_view_job_cost(json_t *o, const struct ls_job *j)
+{
+    json_t *tokens = json_object_get(o, "tokens");
+    json_object_set_new(tokens, "cached", json_integer((json_int_t)j->n.cached_tokens));
+    json_object_set_new(tokens, "thought", json_integer((json_int_t)j->n.thought_tokens));
+    json_object_set_new(o, "cost_usd",
+                        j->n.has_cost ? json_real(j->n.cost_usd < 0 ? 0 : j->n.cost_usd)
+                                      : json_null());
+    json_object_set_new(o, "budget_usd",
+                        j->budget_usd > 0 ? json_real(j->budget_usd) : json_null());
+    if (j->status == LS_JOB_STOPPED && j->stop_reason[0])
+        json_object_set_new(o, "stop_reason", json_string(j->stop_reason));
+    if (j->warning[0])
+        json_object_set_new(o, "warning", ls_json_text(j->warning, strlen(j->warning)));
 }
 
 bool ls_req_id(struct ls_req *req, int i, const char *what, int64_t *id, int *r)

@@ -130,17 +130,22 @@ static int take_lead(void *ud, int64_t idx, const struct ls_lead *lead,
     return LS_OK;
 }
 
-/* The cache key's fixed part: everything but the lead. */
-static void key_base(struct run *run, const struct ls_offer *offer)
+void ls_job_key_base(const struct ls_provider *p, const struct ls_offer *offer,
+                     struct ls_sha256 *out)
 {
     unsigned char offer_id[LS_OFFER_DIGEST_LEN];
     ls_offer_digest(offer, offer_id);
-    const char *name = run->env->provider->name, *model = run->env->provider->model;
-    ls_sha256_init(&run->key_base);
-    ls_sha256_field(&run->key_base, name, strlen(name));
-    ls_sha256_field(&run->key_base, model, strlen(model));
-    ls_sha256_field(&run->key_base, LS_PROMPT_VERSION, strlen(LS_PROMPT_VERSION));
-    ls_sha256_field(&run->key_base, offer_id, sizeof(offer_id));
+    ls_sha256_init(out);
+    ls_sha256_field(out, p->name, strlen(p->name));
+    ls_sha256_field(out, p->model, strlen(p->model));
+    ls_sha256_field(out, LS_PROMPT_VERSION, strlen(LS_PROMPT_VERSION));
+    ls_sha256_field(out, offer_id, sizeof(offer_id));
+}
+
+/* The cache key's fixed part: everything but the lead. */
+static void key_base(struct run *run, const struct ls_offer *offer)
+{
+    ls_job_key_base(run->env->provider, offer, &run->key_base);
 }
 
 static void counts_add(struct ls_job_counts *to, const struct ls_job_counts *d)
@@ -153,6 +158,12 @@ static void counts_add(struct ls_job_counts *to, const struct ls_job_counts *d)
     to->retries += d->retries;
     to->prompt_tokens += d->prompt_tokens;
     to->output_tokens += d->output_tokens;
+    to->cached_tokens += d->cached_tokens;
+    to->thought_tokens += d->thought_tokens;
+    if (d->has_cost) {
+        to->cost_usd += d->cost_usd;
+        to->has_cost = true;
+    }
     for (int i = 0; i < 4; i++)
         to->intents[i] += d->intents[i];
     to->blocked += d->blocked;
@@ -165,6 +176,10 @@ static void usage_delta(struct run *run, struct ls_job_counts *d)
     d->retries = run->usage.retries - run->usage_flushed.retries;
     d->prompt_tokens = run->usage.prompt_tokens - run->usage_flushed.prompt_tokens;
     d->output_tokens = run->usage.output_tokens - run->usage_flushed.output_tokens;
+    d->cached_tokens = run->usage.cached_tokens - run->usage_flushed.cached_tokens;
+    d->thought_tokens = run->usage.thought_tokens - run->usage_flushed.thought_tokens;
+    d->has_cost = run->usage.priced;
+    d->cost_usd = run->usage.cost_usd - run->usage_flushed.cost_usd;
 }
 
 /*
@@ -396,6 +411,16 @@ static void decide(struct run *run, int prc, const struct ls_err *perr, bool *re
     *release = false;
     if (run->fatal) {
         set_terminal(job, LS_JOB_FAILED, run->fatal, run->fatal_err.msg);
+    } else if (prc == LS_ECANCELLED && run->usage.budget_hit && !run->halted &&
+               job->n.done < job->total) {
+        /* Issue #10: held at the budget; everything scored so far is kept. */
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "stopped at the budget of %.4f USD (%.4f USD spent); resume with a higher "
+                 "budget_usd to go on",
+                 job->budget_usd, job->n.cost_usd);
+        set_terminal(job, LS_JOB_STOPPED, LS_OK, msg);
+        snprintf(job->stop_reason, sizeof(job->stop_reason), "budget");
     } else if (prc == LS_ECANCELLED || run->halted) {
         /* What classify returned decides: a stop that comes after the last lead was
          * judged does not turn a finished job into a cancelled one. */
@@ -476,6 +501,24 @@ int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct 
 
     struct ls_err perr = {0};
     int prc = LS_OK;
+    {
+        /* Issue #10: a missing model or a bad key fails the job within seconds. */
+        char warning[sizeof(job->warning)] = "";
+        prc = ls_provider_preflight(env->provider, warning, sizeof(warning), &perr);
+        if (strcmp(warning, job->warning) != 0 &&
+            ls_store_job_warn(env->store, job->id, warning, NULL) == LS_OK)
+            snprintf(job->warning, sizeof(job->warning), "%s", warning);
+        if (prc != LS_OK) {
+            set_terminal(job, LS_JOB_FAILED, prc, perr.msg);
+            goto end;
+        }
+    }
+    run.usage.priced = env->provider->priced;
+    run.usage.rates = env->provider->rates;
+    if (run.usage.priced && job->budget_usd > 0) {
+        run.usage.has_budget = true;
+        run.usage.budget_usd = job->budget_usd - job->n.cost_usd; /* what is left of it */
+    }
     for (int pass = 0; pass < PASSES_MAX; pass++) {
         prc = classify_pass(&run, &offer, &perr);
         if (prc != LS_OK || run.fatal || run.halted || job->n.done >= job->total)
@@ -487,7 +530,7 @@ end:
     rc = write_end(env, job, release, err);
     if (rc == LS_OK)
         rc = ls_store_job_get(env->store, 0, id, job, err);
-    if (rc == LS_OK && ls_job_status_final(job->status) && !release)
+    if (rc == LS_OK && ls_job_status_at_rest(job->status) && !release)
         ls_metrics_job_finished(ls_job_status_name(job->status));
     ls_log(LS_LOG_INFO, "job.end",
            "job=%lld status=%s done=%lld fallbacks=%lld model_calls=%lld ms=%lld released=%d",

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "core/rules.h"
+#include "core/sha256.h"
 #include "llm/provider.h"
 #include "store/store.h"
 
@@ -44,5 +45,9 @@ int ls_job_run(const struct ls_job_env *env, int64_t id, struct ls_job *out, str
  * only when the store could not record the outcome.
  */
 int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct ls_err *err);
+
+/* The verdict cache key's fixed part for p and offer (a lead's six fields follow). */
+void ls_job_key_base(const struct ls_provider *p, const struct ls_offer *offer,
+                     struct ls_sha256 *out);
 
 #endif

@@ -236,7 +236,23 @@ int ls_runner_start(struct ls_runner *r, struct ls_err *err)
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
                      struct ls_job *job, struct ls_err *err)
 {
+    double budget = r->env.provider->priced ? r->env.provider->default_budget_usd : 0;
+    return ls_runner_submit_budget(r, ws, offer_id, upload_id, budget, job, err);
+}
+
+void ls_runner_wake(struct ls_runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->wake = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+int ls_runner_submit_budget(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
+                            double budget_usd, struct ls_job *job, struct ls_err *err)
+{
     memset(job, 0, sizeof(*job));
+    job->budget_usd = budget_usd;
     job->workspace = ws;
     job->offer_id = offer_id;
     job->upload_id = upload_id;

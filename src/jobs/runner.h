@@ -34,6 +34,11 @@ int ls_runner_start(struct ls_runner *r, struct ls_err *err);
  */
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
                      struct ls_job *job, struct ls_err *err);
+/* Issue #10: as ls_runner_submit, with the job's budget (0: none). */
+int ls_runner_submit_budget(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
+                            double budget_usd, struct ls_job *job, struct ls_err *err);
+/* Has the worker look for work now (a job queued again by another route). */
+void ls_runner_wake(struct ls_runner *r);
 
 /*
  * Calls fn(ud, job_id) once the job has stopped (finished, and no process

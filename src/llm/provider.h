@@ -22,6 +22,7 @@
 #include "core/err.h"
 #include "core/lead.h"
 #include "core/offer.h"
+#include "core/price.h"
 #include "core/rules.h"
 #include "core/verdict.h"
 
@@ -48,6 +49,24 @@ struct ls_ai_usage {
     int64_t retries;
     int64_t prompt_tokens;
     int64_t output_tokens;
+    int64_t cached_tokens;  /* of prompt_tokens, served from the service's cache */
+    int64_t thought_tokens; /* of output_tokens, the model's reasoning */
+    /*
+     * Cost, set by the caller: when priced, the provider adds what each answer
+     * cost at rates to cost_usd. With has_budget, it starts no request that
+     * could take the cost past budget_usd: its input (from the body) and its
+     * output cap at rates, with cost_usd and the same bound for the requests
+     * in flight. A request that does not fit waits for those in flight; when
+     * none is left and it still does not fit, every lead not answered is
+     * handed back (LS_ECANCELLED), budget_hit is set and classify returns
+     * LS_ECANCELLED. The budget needs priced.
+     */
+    bool priced;
+    struct ls_price_rates rates;
+    double cost_usd;
+    bool has_budget;
+    double budget_usd;
+    bool budget_hit;
 };
 
 /* Fills up to max items; returns how many (0: there is no more work). */
@@ -74,6 +93,23 @@ struct ls_provider_ops {
     void (*learnt)(struct ls_provider *p, struct ls_ai_learnt *out);
     void (*apply)(struct ls_provider *p, const struct ls_ai_learnt *in);
     void (*form)(struct ls_provider *p, struct ls_ai_form *out);
+    /* Issue #10: one cheap call that the model exists and the key works (NULL: nothing
+     * to check). LS_OK, possibly with a warning in warning (cap bytes), or the
+     * service's error. */
+    int (*preflight)(struct ls_provider *p, char *warning, size_t cap, struct ls_err *err);
+    /* Issue #10: the bytes of the request body for these n leads, built as classify
+     * builds it (the estimate counts tokens from it). NULL: the provider sends none. */
+    int (*measure)(struct ls_provider *p, const struct ls_offer *offer,
+                   const struct ls_lead *const *leads, size_t n, size_t *body_len);
+};
+
+/* How a provider paces its requests (the estimate's wall time). */
+struct ls_provider_pace {
+    int batch;       /* leads per request; 0: sends none */
+    int concurrency; /* in flight at most */
+    int rpm;         /* 0: no limit */
+    long tpm;        /* 0: no limit */
+    long latency_ms; /* what one request is expected to take */
 };
 
 struct ls_provider {
@@ -86,6 +122,13 @@ struct ls_provider {
     /* Bumped each time the provider learns something about its server (a refused
      * parameter): the job then stores ls_provider_learnt for the next run. */
     unsigned learnt_gen;
+    /* Issue #10, set by whoever makes it (ls_app_provider): the tier it sends and the
+     * rates its answers are billed at, when known (priced). */
+    enum ls_price_tier tier;
+    bool priced;
+    struct ls_price_rates rates;
+    struct ls_provider_pace pace;
+    double default_budget_usd; /* LEADSCORE_AI_BUDGET_USD: a job's budget unless it names one */
 };
 
 /* The offline provider (core/offline.h behind this interface). rules is borrowed. */
@@ -119,6 +162,12 @@ struct ls_http_provider_config {
      * lowest for a model known to reason by default (ls_prompt_default_reasoning), else
      * not sent. A value the server refuses is lowered to the lowest it lists, or dropped. */
     const char *reasoning;
+    /* LS_PRICE_FLEX: the provider's flex tier (service_tier), with flex_timeout_ms per
+     * request; its "resource unavailable" answers are retried without counting as
+     * attempts. LS_PRICE_BATCH is not a synchronous tier and is refused here. */
+    enum ls_price_tier tier;
+    long flex_timeout_ms;
+    bool preflight; /* check the model's metadata at the start of each job (llm/preflight.h) */
 };
 
 /*
@@ -135,6 +184,8 @@ int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls
                          struct ls_ai_usage *usage, struct ls_err *err);
 /* p may be NULL. */
 void ls_provider_free(struct ls_provider *p);
+/* The provider's preflight (LS_OK when it has none); warning gets "" or a warning. */
+int ls_provider_preflight(struct ls_provider *p, char *warning, size_t cap, struct ls_err *err);
 
 /* What p learnt about its server; every field "" for a provider that learns nothing. */
 void ls_provider_learnt(struct ls_provider *p, struct ls_ai_learnt *out);

@@ -37,10 +37,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/estimate.h"
 #include "core/llm_parse.h"
 #include "core/prompt.h"
 #include "core/scrub.h"
 #include "core/xalloc.h"
+#include "preflight.h"
 #include "sys/log.h"
 #include "sys/metrics.h"
 #include "sys/sys.h"
@@ -88,8 +90,10 @@ struct req {
     bool sent_max_completion_tokens;
     char sent_reasoning[16];
     char sent_thinking[24];
+    int unavailable; /* flex "resource unavailable" answers met (not attempts) */
     int64_t not_before;
     long est_tokens;
+    double est_usd; /* what the request is expected to cost (budget) */
     CURL *easy;
     struct curl_slist *headers;
     struct ls_buf body, resp;
@@ -124,6 +128,9 @@ struct engine {
     int fatal;
     char fatal_msg[LS_ERR_MSG_MAX];
     uint64_t rng;
+    double inflight_usd; /* the most the requests in flight can cost */
+    bool budget_wait;    /* the next request waits for those in flight to be answered */
+    bool budget_stop;    /* the budget holds the next request back: no more are sent */
 };
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -245,6 +252,20 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/*
+ * The flex tier, as each service documents it: OpenAI service_tier "flex" in
+ * the chat body; Gemini "service_tier": "FLEX" in the generateContent body.
+ * Added at the end of the body the prompt builder made (a JSON object).
+ */
+static int add_service_tier(const struct http_provider *p, struct ls_buf *body)
+{
+    if (body->len == 0 || body->data[body->len - 1] != '}')
+        return LS_EINTERNAL;
+    body->len--;
+    return ls_buf_adds(body, p->cfg.wire == LS_WIRE_GEMINI ? ",\"service_tier\":\"FLEX\"}"
+                                                           : ",\"service_tier\":\"flex\"}");
+}
+
 static int build(struct engine *e, struct req *r)
 {
     struct http_provider *p = e->p;
@@ -278,7 +299,15 @@ static int build(struct engine *e, struct req *r)
                                              .max_completion_tokens = p->max_completion_tokens,
                                              .reasoning = p->reasoning},
                                          &r->body);
+    if (rc == LS_OK && p->cfg.tier == LS_PRICE_FLEX)
+        rc = add_service_tier(p, &r->body);
     r->est_tokens = ls_prompt_estimate_tokens(r->body.len, r->n);
+    if (e->usage->priced) {
+        /* The most it can cost: the output is capped at max tokens (thoughts included). */
+        struct ls_price_tokens t = {ls_estimate_input_tokens(r->body.len), 0,
+                                    ls_prompt_max_tokens(r->n)};
+        r->est_usd = ls_price_cost(&e->usage->rates, &t);
+    }
     return rc;
 }
 
@@ -321,6 +350,27 @@ static int start(struct engine *e, struct req *r)
         fail_req(e, r, LS_ELIMIT, why);
         return LS_OK;
     }
+    struct ls_ai_usage *u = e->usage;
+    if (u->has_budget && u->cost_usd + e->inflight_usd + r->est_usd > u->budget_usd &&
+        e->in_flight > 0) {
+        /* What those in flight really cost may leave room: ask again once they are answered. */
+        r->next = e->ready;
+        e->ready = r;
+        if (e->ready_tail == NULL)
+            e->ready_tail = r;
+        e->budget_wait = true;
+        return LS_OK;
+    }
+    if (u->has_budget && u->cost_usd + r->est_usd > u->budget_usd) {
+        /* Issue #10: never the request that could go past the budget. */
+        ls_log(LS_LOG_INFO, "llm.budget",
+               "provider=%s spent_usd=%.6f in_flight_usd=%.6f next_usd=%.6f budget_usd=%.6f",
+               p->base.name, u->cost_usd, e->inflight_usd, r->est_usd, u->budget_usd);
+        e->budget_stop = true;
+        u->budget_hit = true;
+        fail_req(e, r, LS_ECANCELLED, "the budget is spent");
+        return LS_OK;
+    }
     ls_buf_reset(&r->resp);
     r->errbuf[0] = '\0';
     curl_slist_free_all(r->headers);
@@ -347,7 +397,8 @@ static int start(struct engine *e, struct req *r)
     SETOPT(r->easy, CURLOPT_WRITEDATA, r);
     SETOPT(r->easy, CURLOPT_PRIVATE, r);
     SETOPT(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
-    SETOPT(r->easy, CURLOPT_TIMEOUT_MS, p->cfg.timeout_ms);
+    SETOPT(r->easy, CURLOPT_TIMEOUT_MS,
+           p->cfg.tier == LS_PRICE_FLEX ? p->cfg.flex_timeout_ms : p->cfg.timeout_ms);
     SETOPT(r->easy, CURLOPT_CONNECTTIMEOUT_MS, p->cfg.connect_timeout_ms);
     SETOPT(r->easy, CURLOPT_NOSIGNAL, 1L);
     SETOPT(r->easy, CURLOPT_ACCEPT_ENCODING, "");
@@ -363,6 +414,7 @@ static int start(struct engine *e, struct req *r)
     e->inflight = r;
     r->attempt++;
     e->in_flight++;
+    e->inflight_usd += r->est_usd;
     ls_log(LS_LOG_DEBUG, "llm.send", "provider=%s leads=%zu attempt=%d in_flight=%d limit=%.0f",
            p->base.name, r->n, r->attempt, e->in_flight, e->limit);
     e->usage->model_calls++;
@@ -681,6 +733,47 @@ static void transport_error(struct engine *e, struct req *r, CURLcode res)
     schedule_retry(e, r, -1, false);
 }
 
+/* What an answer used and cost (a service may count nothing, never less than nothing). */
+static void account(struct ls_ai_usage *u, const struct ls_llm_reply *reply)
+{
+    struct ls_price_tokens t = {reply->prompt_tokens > 0 ? reply->prompt_tokens : 0,
+                                reply->cached_tokens > 0 ? reply->cached_tokens : 0,
+                                reply->output_tokens > 0 ? reply->output_tokens : 0};
+    if (t.cached > t.input)
+        t.cached = t.input;
+    u->prompt_tokens += t.input;
+    u->output_tokens += t.output;
+    u->cached_tokens += t.cached;
+    u->thought_tokens += reply->reasoning_tokens > 0 ? reply->reasoning_tokens : 0;
+    if (u->priced)
+        u->cost_usd += ls_price_cost(&u->rates, &t);
+}
+
+/*
+ * Issue #10: the flex tier sheds load with "resource unavailable" (OpenAI:
+ * 429 "Resource Unavailable"; either service: 503). Such an answer is waited
+ * out with backoff and never counts as an attempt, so it never ends the run.
+ */
+static bool flex_unavailable(const struct http_provider *p, long status,
+                             const struct ls_llm_reply *reply)
+{
+    if (p->cfg.tier != LS_PRICE_FLEX)
+        return false;
+    if (status == 503)
+        return true;
+    if (status != 429)
+        return false;
+    /* Case-insensitive: the message says "Resource Unavailable", a code says resource_unavailable.
+     */
+    char low[sizeof(reply->error)];
+    size_t i = 0;
+    for (; reply->error[i] && i + 1 < sizeof(low); i++)
+        low[i] = (char)((reply->error[i] >= 'A' && reply->error[i] <= 'Z') ? reply->error[i] + 32
+                                                                           : reply->error[i]);
+    low[i] = '\0';
+    return strstr(low, "resource unavailable") || strstr(low, "resource_unavailable");
+}
+
 static void finished(struct engine *e, CURL *easy, CURLcode res)
 {
     struct req *r = NULL;
@@ -693,6 +786,10 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
         }
     }
     e->in_flight--;
+    e->inflight_usd -= r->est_usd;
+    if (e->inflight_usd < 0)
+        e->inflight_usd = 0;
+    e->budget_wait = false;
     curl_off_t us = 0;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
     long status = 0;
@@ -715,8 +812,7 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
     int64_t hint = reply.retry_after_ms >= 0 ? reply.retry_after_ms : header_hint(easy);
     r->easy = NULL;
     curl_easy_cleanup(easy);
-    e->usage->prompt_tokens += reply.prompt_tokens;
-    e->usage->output_tokens += reply.output_tokens;
+    account(e->usage, &reply);
     ls_metrics_model_tokens(e->p->base.name, (uint64_t)reply.prompt_tokens,
                             (uint64_t)reply.output_tokens);
     snprintf(r->last_error, sizeof(r->last_error), "%s", reply.error);
@@ -745,6 +841,14 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
                      reply.error, hint >= LS_LLM_HINT_CEIL_MS ? "at least " : "",
                      (long long)(hint / 1000), HINT_MAX / 1000);
             fail_req(e, r, LS_ECANCELLED, e->fatal_msg);
+            break;
+        }
+        if (flex_unavailable(e->p, status, &reply)) {
+            r->attempt--;
+            r->unavailable++;
+            e->usage->retries++;
+            int64_t wait = backoff_ms(e, r->unavailable);
+            schedule_retry(e, r, hint >= 0 && hint > wait ? hint : wait, false);
             break;
         }
         schedule_retry(e, r, hint, status == 429);
@@ -851,8 +955,8 @@ static int64_t pace_wait(const struct engine *e, int64_t now)
 
 static void fill(struct engine *e, int64_t now)
 {
-    while (!e->fatal && e->in_flight < (int)e->limit && now >= e->cooldown_until &&
-           quota_wait(e) == 0 && pace_wait(e, now) == 0) {
+    while (!e->fatal && !e->budget_stop && !e->budget_wait && e->in_flight < (int)e->limit &&
+           now >= e->cooldown_until && quota_wait(e) == 0 && pace_wait(e, now) == 0) {
         struct req *r = next_req(e);
         if (r == NULL)
             break;
@@ -892,6 +996,7 @@ static void drain(struct engine *e, int status, const char *why)
         fail_req(e, r, status, why);
     }
     e->in_flight = 0;
+    e->inflight_usd = 0;
     while ((r = pop_ready(e)) != NULL)
         fail_req(e, r, status, why);
     while ((r = e->waiting) != NULL) {
@@ -940,6 +1045,12 @@ static int http_classify(struct ls_provider *base, const struct ls_offer *offer,
             scrub(p, e.fatal_msg, sizeof(e.fatal_msg));
             drain(&e, LS_ECANCELLED, e.fatal_msg);
             rc = ls_err_set(err, e.fatal, "%s", e.fatal_msg);
+            break;
+        }
+        if (e.budget_stop && e.in_flight == 0) {
+            /* What was in flight is answered and paid for; the rest stays pending. */
+            drain(&e, LS_ECANCELLED, "the budget is spent");
+            rc = ls_err_set(err, LS_ECANCELLED, "the budget is spent");
             break;
         }
         if (e.in_flight == 0 && e.ready == NULL && e.waiting == NULL && e.exhausted)
@@ -1041,12 +1152,43 @@ static void http_form(struct ls_provider *base, struct ls_ai_form *out)
     }
 }
 
+static int http_preflight(struct ls_provider *base, char *warning, size_t cap, struct ls_err *err)
+{
+    struct http_provider *p = (struct http_provider *)base;
+    if (!p->cfg.preflight) {
+        ls_llm_retirement_warning(base->name, p->cfg.model, warning, cap);
+        return LS_OK;
+    }
+    return ls_llm_preflight(&p->cfg, p->secrets, p->n_secrets, warning, cap, err);
+}
+
+static int http_measure(struct ls_provider *base, const struct ls_offer *offer,
+                        const struct ls_lead *const *leads, size_t n, size_t *body_len)
+{
+    struct http_provider *p = (struct http_provider *)base;
+    struct engine e = {0};
+    struct ls_ai_usage usage = {0};
+    e.p = p;
+    e.offer = offer;
+    e.usage = &usage;
+    struct req *r = req_new(&e);
+    r->n = n > LS_PROMPT_BATCH_MAX ? LS_PROMPT_BATCH_MAX : n;
+    for (size_t i = 0; i < r->n; i++)
+        r->items[i].lead = leads[i];
+    int rc = build(&e, r); /* the very bytes classify would send */
+    *body_len = r->body.len;
+    req_free(r);
+    return rc;
+}
+
 static const struct ls_provider_ops http_ops = {
     .classify = http_classify,
     .free = http_free,
     .learnt = http_learnt,
     .apply = http_apply,
     .form = http_form,
+    .preflight = http_preflight,
+    .measure = http_measure,
 };
 
 struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *cfg,
@@ -1061,8 +1203,14 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
         ls_err_set(err, LS_EINVAL, "the batch size must be 1 to %d", LS_PROMPT_BATCH_MAX);
         return NULL;
     }
+    if (cfg->tier == LS_PRICE_BATCH) {
+        ls_err_set(err, LS_EINVAL, "the batch tier is not a synchronous service tier");
+        return NULL;
+    }
     struct http_provider *p = ls_xcalloc(1, sizeof(*p));
     p->cfg = *cfg;
+    if (p->cfg.flex_timeout_ms <= 0)
+        p->cfg.flex_timeout_ms = 15 * 60 * 1000; /* what both services advise for flex */
     p->cfg.base_url = ls_xstrdup(cfg->base_url);
     p->cfg.model = ls_xstrdup(cfg->model);
     p->cfg.api_key = ls_xstrdup(cfg->api_key ? cfg->api_key : "");
@@ -1105,5 +1253,8 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     p->base.model = p->cfg.model;
     p->base.base_url = p->cfg.base_url;
     p->base.cacheable = true;
+    p->base.tier = p->cfg.tier;
+    p->base.pace =
+        (struct ls_provider_pace){p->cfg.batch, p->cfg.concurrency, p->cfg.rpm, p->cfg.tpm, 2000};
     return &p->base;
 }

@@ -70,6 +70,13 @@ int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls
     return p->ops->classify(p, offer, next, done, ud, cancel, usage, err);
 }
 
+int ls_provider_preflight(struct ls_provider *p, char *warning, size_t cap, struct ls_err *err)
+{
+    if (cap)
+        warning[0] = '\0';
+    return p->ops->preflight ? p->ops->preflight(p, warning, cap, err) : LS_OK;
+}
+
 void ls_provider_free(struct ls_provider *p)
 {
     if (p)

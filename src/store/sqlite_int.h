@@ -83,6 +83,8 @@ enum stmt_id {
     ST_JOB_STATUS,
     ST_JOB_FINISH,
     ST_JOB_RELEASE,
+    ST_JOB_RESUME,
+    ST_JOB_WARN,
     ST_JOB_CANCEL,
     ST_JOB_STOPPED,
     ST_JOBS_COUNTS,
@@ -283,6 +285,10 @@ int ls_sq_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_j
                     struct ls_err *err);
 int ls_sq_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
 int ls_sq_job_release(struct ls_store *st, int64_t id, struct ls_err *err);
+/* sqlite_cost.c */
+int ls_sq_job_resume(struct ls_store *st, int64_t ws, int64_t id, double budget_usd,
+                     struct ls_err *err);
+int ls_sq_job_warn(struct ls_store *st, int64_t id, const char *warning, struct ls_err *err);
 int ls_sq_job_cancel(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,
                      struct ls_err *err);
 int ls_sq_job_stopped(struct ls_store *st, int64_t id, bool *stopped, struct ls_err *err);

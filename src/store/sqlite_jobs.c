@@ -49,6 +49,13 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     ls_sq_copy_col(st, 28, out->ai.tokens_param, sizeof(out->ai.tokens_param));
     ls_sq_copy_col(st, 29, out->ai.reasoning, sizeof(out->ai.reasoning));
     ls_sq_copy_col(st, 30, out->ai.thinking, sizeof(out->ai.thinking));
+    out->n.cached_tokens = sqlite3_column_int64(st, 31);
+    out->n.thought_tokens = sqlite3_column_int64(st, 32);
+    out->n.has_cost = sqlite3_column_type(st, 33) != SQLITE_NULL;
+    out->n.cost_usd = sqlite3_column_double(st, 33);
+    out->budget_usd = sqlite3_column_double(st, 34);
+    ls_sq_copy_col(st, 35, out->stop_reason, sizeof(out->stop_reason));
+    ls_sq_copy_col(st, 36, out->warning, sizeof(out->warning));
 }
 
 struct job_args {
@@ -164,6 +171,7 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
         ls_sq_bind_cstr(st, 5, job->provider);
         ls_sq_bind_cstr(st, 6, job->model);
         sqlite3_bind_int64(st, 7, job->owner);
+        sqlite3_bind_double(st, 8, job->budget_usd > 0 ? job->budget_usd : 0);
         rc = ls_sq_step_done(c, st, "creating a job", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) == 0)
@@ -241,6 +249,7 @@ int ls_sq_job_finish(struct ls_store *base, const struct ls_job *job, struct ls_
         sqlite3_bind_int64(st, 5, s->instance);
         sqlite3_bind_int(st, 6, job->status == LS_JOB_FAILED ? job->error_code : LS_OK);
         sqlite3_bind_int(st, 7, LS_EINTERNAL);
+        ls_sq_bind_cstr(st, 8, job->status == LS_JOB_STOPPED ? job->stop_reason : "");
         rc = ls_sq_step_done(c, st, "finishing a job", err);
     }
     /* A job cancelled meanwhile keeps its cancel; only the ownership is let go. */

@@ -98,6 +98,12 @@ static int progress(struct conn *c, int64_t job_id, const struct ls_job_counts *
     sqlite3_bind_int64(st, 1, job_id);
     for (int i = 0; i < (int)LS_ARRAY_LEN(v); i++)
         sqlite3_bind_int64(st, 2 + i, v[i]);
+    sqlite3_bind_int64(st, 14, d->cached_tokens); /* ?2..?13: v[] */
+    sqlite3_bind_int64(st, 15, d->thought_tokens);
+    if (d->has_cost)
+        sqlite3_bind_double(st, 16, d->cost_usd);
+    else
+        sqlite3_bind_null(st, 16);
     return ls_sq_step_done(c, st, "updating a job", err);
 }
 

@@ -13,7 +13,7 @@
 
 static const char *const job_status_names[] = {
     [LS_JOB_QUEUED] = "queued", [LS_JOB_RUNNING] = "running",     [LS_JOB_SUCCEEDED] = "succeeded",
-    [LS_JOB_FAILED] = "failed", [LS_JOB_CANCELLED] = "cancelled",
+    [LS_JOB_FAILED] = "failed", [LS_JOB_CANCELLED] = "cancelled", [LS_JOB_STOPPED] = "stopped",
 };
 
 const char *ls_job_status_name(enum ls_job_status s)
@@ -33,6 +33,11 @@ int ls_job_status_parse(const char *s)
 bool ls_job_status_final(enum ls_job_status s)
 {
     return s == LS_JOB_SUCCEEDED || s == LS_JOB_FAILED || s == LS_JOB_CANCELLED;
+}
+
+bool ls_job_status_at_rest(enum ls_job_status s)
+{
+    return ls_job_status_final(s) || s == LS_JOB_STOPPED;
 }
 
 static double now_s(void)
@@ -255,6 +260,17 @@ int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls
 int ls_store_job_release(struct ls_store *st, int64_t id, struct ls_err *err)
 {
     TIMED(job_release, st, id, err);
+}
+
+int ls_store_job_resume(struct ls_store *st, int64_t ws, int64_t id, double budget_usd,
+                        struct ls_err *err)
+{
+    TIMED(job_resume, st, ws, id, budget_usd, err);
+}
+
+int ls_store_job_warn(struct ls_store *st, int64_t id, const char *warning, struct ls_err *err)
+{
+    TIMED(job_warn, st, id, warning, err);
 }
 
 int ls_store_job_cancel(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,

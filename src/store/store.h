@@ -43,6 +43,9 @@ enum ls_job_status {
     LS_JOB_SUCCEEDED,
     LS_JOB_FAILED,
     LS_JOB_CANCELLED,
+    /* Issue #10: held at its budget (stop_reason "budget"); POST /jobs/{id}/resume
+     * with a higher budget queues it again. Not final: it can go on. */
+    LS_JOB_STOPPED,
 };
 
 /* "queued", "running", ... Static. */
@@ -51,6 +54,8 @@ const char *ls_job_status_name(enum ls_job_status s);
 int ls_job_status_parse(const char *s);
 /* True for succeeded, failed and cancelled. */
 bool ls_job_status_final(enum ls_job_status s);
+/* Final, or stopped: no worker runs it, and nothing changes until someone acts. */
+bool ls_job_status_at_rest(enum ls_job_status s);
 
 /* Counters a job adds to as it runs; written as increments, never as totals. */
 struct ls_job_counts {
@@ -63,6 +68,11 @@ struct ls_job_counts {
     int64_t prompt_tokens, output_tokens;
     int64_t intents[4]; /* results by enum ls_intent */
     int64_t blocked;    /* of the failed, leads a content filter or safety block refused */
+    int64_t cached_tokens, thought_tokens; /* of prompt_tokens, of output_tokens */
+    /* USD the model's answers cost; has_cost false: the price is unknown (in an
+     * increment: add nothing, and leave an unknown total unknown). */
+    double cost_usd;
+    bool has_cost;
 };
 
 struct ls_job {
@@ -78,6 +88,9 @@ struct ls_job {
     char error[LS_ERR_MSG_MAX];
     int error_code; /* why it failed (enum ls_status, e.g. LS_ENOSPACE), LS_OK unless failed */
     struct ls_ai_form ai; /* how the provider asked (issue #10); "" fields before it ran */
+    double budget_usd;    /* 0: none; else the job stops before a request would go past it */
+    char stop_reason[16]; /* "budget" when stopped, else "" */
+    char warning[256];    /* e.g. the model's announced shutdown (from the preflight) */
 };
 
 struct ls_offer_info {
@@ -255,6 +268,9 @@ struct ls_store_ops {
                      struct ls_err *err);
     int (*job_finish)(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
     int (*job_release)(struct ls_store *st, int64_t id, struct ls_err *err);
+    int (*job_resume)(struct ls_store *st, int64_t ws, int64_t id, double budget_usd,
+                      struct ls_err *err);
+    int (*job_warn)(struct ls_store *st, int64_t id, const char *warning, struct ls_err *err);
     int (*job_cancel)(struct ls_store *st, int64_t ws, int64_t id, int64_t now_ms,
                       struct ls_err *err);
     int (*job_stopped)(struct ls_store *st, int64_t id, bool *stopped, struct ls_err *err);
@@ -515,6 +531,14 @@ int ls_store_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct l
 int ls_store_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
 /* Releases a job this instance owns without ending it (shutdown): another may resume it. */
 int ls_store_job_release(struct ls_store *st, int64_t id, struct ls_err *err);
+/*
+ * Queues a stopped job again with budget_usd (0: none). LS_ENOTFOUND when ws
+ * has no such job, LS_ECONFLICT unless it is stopped.
+ */
+int ls_store_job_resume(struct ls_store *st, int64_t ws, int64_t id, double budget_usd,
+                        struct ls_err *err);
+/* Sets a job's warning (borrowed, "" clears it). */
+int ls_store_job_warn(struct ls_store *st, int64_t id, const char *warning, struct ls_err *err);
 /*
  * Cancels a queued or running job of ws. Results already stored are kept.
  * LS_ENOTFOUND, LS_ECONFLICT when the job has already finished.

@@ -364,6 +364,17 @@ static const char *const migrations[] = {
     "  thinking TEXT NOT NULL DEFAULT '',"
     "  updated_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (base_url, model));",
+    /*
+     * 13: issue #10 - what a job's answers cost: cached input and thought
+     * tokens, the cost (NULL while the price is unknown), a budget and why a
+     * job stopped, and a warning (a model's announced shutdown).
+     */
+    "ALTER TABLE jobs ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN thought_tokens INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN cost_usd REAL;"
+    "ALTER TABLE jobs ADD COLUMN budget_usd REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN warning TEXT NOT NULL DEFAULT '';",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -373,7 +384,7 @@ static const char *const migrations[] = {
     "finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries, "              \
     "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low, owner, "       \
     "results_deleted_ms, error_code, blocked, ai_mode, ai_tokens_param, ai_reasoning, "            \
-    "ai_thinking"
+    "ai_thinking, cached_tokens, thought_tokens, cost_usd, budget_usd, stop_reason, warning"
 
 #define KEY_COLS                                                                                   \
     "k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, k.last_used_ms, "               \
@@ -548,9 +559,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* ?7: 0 for a queued job, or this instance for one created already claimed. */
     [ST_JOB_INSERT] =
         "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, started_ms, "
-        "total, provider, model, owner) SELECT ?1, ?2, ?3, "
+        "total, provider, model, owner, budget_usd) SELECT ?1, ?2, ?3, "
         "CASE WHEN ?7 = 0 THEN 'queued' ELSE 'running' END, ?4, CASE WHEN ?7 = 0 THEN 0 ELSE "
-        "?4 END, u.accepted, ?5, ?6, ?7 FROM uploads u "
+        "?4 END, u.accepted, ?5, ?6, ?7, ?8 FROM uploads u "
         "JOIN offers o ON o.id = ?2 AND o.workspace_id = ?1 "
         "WHERE u.id = ?3 AND u.workspace_id = ?1 AND u.status = 'ready'",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
@@ -560,7 +571,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE workspace_id = ?1",
     [ST_JOB_RESUMABLE] = "SELECT id FROM jobs WHERE workspace_id = ?5 AND offer_id = ?1 AND "
                          "upload_id = ?2 AND provider = ?3 AND model = ?4 AND "
-                         "status IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+                         "status IN ('queued', 'running', 'stopped') ORDER BY id DESC LIMIT 1",
     /*
      * ?1 is this instance: a running job it owns while its worker looks for
      * work is one whose final write failed (a full or locked store); it is
@@ -577,7 +588,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "model_calls = model_calls + ?6, retries = retries + ?7, "
                         "prompt_tokens = prompt_tokens + ?8, output_tokens = output_tokens + ?9, "
                         "n_high = n_high + ?10, n_medium = n_medium + ?11, n_low = n_low + ?12, "
-                        "blocked = blocked + ?13 WHERE id = ?1",
+                        "blocked = blocked + ?13, cached_tokens = cached_tokens + ?14, "
+                        "thought_tokens = thought_tokens + ?15, cost_usd = CASE WHEN ?16 IS NULL "
+                        "THEN cost_usd ELSE coalesce(cost_usd, 0) + ?16 END WHERE id = ?1",
     [ST_JOB_STATUS] = "SELECT status FROM jobs WHERE id = ?1",
     /*
      * REQ-JOB-COMPLETE, at the last step: "succeeded" needs a result for
@@ -588,14 +601,20 @@ static const char *const stmt_sql[ST_COUNT] = {
         "n < total THEN 'failed' ELSE ?2 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN "
         "'only ' || n || ' of ' || total || ' leads have a result; start a new job to score the "
         "rest' ELSE ?4 END, CASE WHEN ?2 = 'succeeded' AND n < total THEN ?7 ELSE ?6 END FROM "
-        "(SELECT count(*) AS n FROM results WHERE job_id = ?1)), finished_ms = ?3, owner = 0 "
+        "(SELECT count(*) AS n FROM results WHERE job_id = ?1)), finished_ms = ?3, owner = 0, "
+        "stop_reason = ?8 "
         "WHERE id = ?1 AND owner = ?5 AND status = 'running'",
     [ST_JOB_RELEASE] = "UPDATE jobs SET owner = 0 WHERE id = ?1 AND owner = ?2",
+    [ST_JOB_RESUME] = "UPDATE jobs SET status = 'queued', budget_usd = ?3, stop_reason = '', "
+                      "finished_ms = 0, owner = 0 WHERE id = ?1 AND workspace_id = ?2 AND "
+                      "status = 'stopped'",
+    [ST_JOB_WARN] = "UPDATE jobs SET warning = ?2 WHERE id = ?1",
     [ST_JOB_CANCEL] = "UPDATE jobs SET status = 'cancelled', finished_ms = ?3, "
                       "error = 'cancelled on request' WHERE id = ?1 AND workspace_id = ?2 AND "
-                      "status IN ('queued', 'running')",
+                      "status IN ('queued', 'running', 'stopped')",
     /* A job that is gone has stopped too. */
-    [ST_JOB_STOPPED] = "SELECT coalesce((SELECT status IN " FINAL
+    [ST_JOB_STOPPED] = "SELECT coalesce((SELECT status IN ('succeeded', 'failed', 'cancelled', "
+                       "'stopped')"
                        " AND (owner = 0 OR NOT ls_alive(owner)) FROM jobs WHERE id = ?1), 1)",
     [ST_JOBS_COUNTS] = "SELECT coalesce(sum(status = 'queued'), 0), "
                        "coalesce(sum(status = 'running'), 0) FROM jobs "
@@ -1194,6 +1213,8 @@ static const struct ls_store_ops sqlite_ops = {
     .job_claim = ls_sq_job_claim,
     .job_finish = ls_sq_job_finish,
     .job_release = ls_sq_job_release,
+    .job_resume = ls_sq_job_resume,
+    .job_warn = ls_sq_job_warn,
     .job_cancel = ls_sq_job_cancel,
     .job_stopped = ls_sq_job_stopped,
     .jobs_counts = ls_sq_jobs_counts,

@@ -176,7 +176,8 @@ static size_t mismatches(json_t *rec)
     "\"failed\":0,\"fallbacks\":0,\"cache_hits\":0,\"model_calls\":0,\"retries\":0,"               \
     "\"tokens\":{\"prompt\":0,\"output\":0},\"counts\":{\"High\":0,\"Medium\":0,\"Low\":0},"       \
     "\"provider\":\"offline\",\"model\":\"\",\"created_at\":\"2026-12-01T10:15:11.233Z\","         \
-    "\"started_at\":null,\"finished_at\":null,\"elapsed_ms\":null,\"eta_ms\":null}"
+    "\"started_at\":null,\"finished_at\":null,\"elapsed_ms\":null,\"eta_ms\":null,"                \
+    "\"cost_usd\":0,\"budget_usd\":null}"
 #define RESULT                                                                                     \
     "{\"name\":\"Ava\",\"role\":\"CEO\",\"company\":\"F\",\"intent\":\"High\",\"score\":90,"       \
     "\"reasoning\":\"r\",\"industry\":\"SaaS\",\"location\":\"NY\",\"rule_score\":40,"             \

@@ -68,6 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fake_cost.h"
 #include "fake_refusals.h"
 
 #define BODY_MAX (8 * 1024 * 1024)
@@ -138,6 +139,7 @@ static void reset_locked(void)
     st.generation++;
     st.in_flight = 0;
     fake_refusals_reset();
+    fake_cost_reset();
 }
 
 static double frand(void)
@@ -471,7 +473,10 @@ static json_t *answer_items(json_t *prospects, const char *behaviour, const char
         char reason[600], said[300] = "";
         if (echo)
             echo_text(echo, said, sizeof(said));
-        snprintf(reason, sizeof(reason), "Judged on the role \"%.100s\" against the offer.%s%s",
+        /* Two sentences, as the prompt asks: an answer the size of a real model's. */
+        snprintf(reason, sizeof(reason),
+                 "Judged on the role \"%.100s\" against the offer. The role decides the intent; "
+                 "the rest of the profile only confirms it.%s%s",
                  role, said[0] ? " Your " : "", said);
         const char *intent = intent_for(role);
         if (cfg.bad_marker[0] && strstr(role, cfg.bad_marker))
@@ -850,6 +855,7 @@ static void configure(json_t *c)
         json_decref(cfg.script);
         cfg.script = json_copy(v);
     }
+    fake_cost_configure(c);
 }
 
 /* ---- HTTP ------------------------------------------------------------------ */
@@ -924,6 +930,7 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         json_t *out = json_pack("{s:I, s:I, s:I}", "count", (json_int_t)st.requests,
                                 "rejected_by_quota", (json_int_t)st.rejected_by_quota,
                                 "max_in_flight", (json_int_t)st.max_in_flight);
+        fake_cost_stats(out);
         if (strcmp(url, "/_fake/requests") == 0)
             json_object_set(out, "requests", st.log);
         pthread_mutex_unlock(&mu);
@@ -932,6 +939,33 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         return ret;
     }
 
+    if (strcmp(method, "GET") == 0) {
+        /* Issue #10: the model metadata routes (fake_cost.c). */
+        unsigned mstatus = 0;
+        json_t *mbody = NULL;
+        const char *mraw = NULL;
+        pthread_mutex_lock(&mu);
+        bool is_meta = fake_cost_metadata(
+            url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-goog-api-key"), cfg.api_key,
+            &mstatus, &mbody, &mraw);
+        pthread_mutex_unlock(&mu);
+        if (is_meta && mbody && mstatus != 200 && cfg.echo_key) {
+            /* The careless service echoes the key here too. */
+            const char *k = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-goog-api-key");
+            const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+            const char *echo = k ? k : a && strncmp(a, "Bearer ", 7) == 0 ? a + 7 : NULL;
+            if (echo)
+                echo_into_error(mbody, echo);
+        }
+        if (is_meta) {
+            struct reply mr = {
+                .status = mstatus, .raw = mraw, .ctype = "text/plain; charset=utf-8"};
+            enum MHD_Result ret = send_json(c, mstatus, mbody, &mr);
+            json_decref(mbody);
+            return ret;
+        }
+    }
     bool is_gemini = strncmp(url, "/v1beta/models/", 15) == 0 && strstr(url, ":generateContent");
     bool is_openai =
         strcmp(url, "/v1/chat/completions") == 0 || strcmp(url, "/chat/completions") == 0;
@@ -1009,6 +1043,16 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
         r.hang_up = true;
     } else if (fixture_reply(behaviour, &r)) {
         /* a server's error body, whichever wire asked */
+    } else if (strcmp(behaviour, "unavailable") == 0) {
+        /* The flex tier without capacity: OpenAI's 429 "Resource Unavailable"; Gemini's 503. */
+        if (is_gemini)
+            reply_set(&r, 503,
+                      gemini_error(503, "UNAVAILABLE",
+                                   "The model is overloaded. Please try again later."));
+        else
+            reply_set(&r, 429,
+                      openai_error("Resource Unavailable", "invalid_request_error",
+                                   "resource_unavailable"));
     } else if (refused(cs->body, req, is_gemini, &r)) {
         /* a content filter, or a parameter this server does not take */
     } else if (is_gemini) {
@@ -1027,6 +1071,15 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     bool current = generation == st.generation;
     if (current && strcmp(behaviour, "slow") != 0)
         st.in_flight--;
+    if (current && r.status == 200 && r.body && req) {
+        char model[200] = "";
+        if (is_gemini)
+            snprintf(model, sizeof(model), "%.*s", (int)strcspn(url + 15, ":"), url + 15);
+        else
+            snprintf(model, sizeof(model), "%s",
+                     or (json_string_value(json_object_get(req, "model")), ""));
+        fake_cost_account(req, r.body, is_gemini, model);
+    }
     if (current)
         json_array_append_new(
             st.log, json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:s}", "t_ms",

@@ -720,6 +720,10 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     assert_int_equal(
         sql_exec(
             path,
+            /* migration 12 (issue #10) first */
+            "ALTER TABLE jobs DROP COLUMN cached_tokens; ALTER TABLE jobs DROP COLUMN thought_tokens;"
+            "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"
+            "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
             "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"
             "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"
             "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"

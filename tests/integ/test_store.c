@@ -356,20 +356,29 @@ static int64_t sql_int(const char *name, const char *sql)
 }
 
 /* Undoes migration 11 (issue #9), for the tests that take a store back to an older schema. */
+/* Migration 13 (issue #10: what a job costs), undone. */
+#define UNDO_13                                                                                    \
+    "ALTER TABLE jobs DROP COLUMN cached_tokens; ALTER TABLE jobs DROP COLUMN thought_tokens;"     \
+    "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"              \
+    "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
+
+/* Migration 12 (issue #10: blocked leads, how the provider asked), undone after 13. */
+#define UNDO_12                                                                                    \
+    UNDO_13                                                                                        \
+    "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"                  \
+    "ALTER TABLE jobs DROP COLUMN ai_tokens_param; ALTER TABLE jobs DROP COLUMN ai_reasoning;"     \
+    "ALTER TABLE jobs DROP COLUMN ai_thinking; DROP TABLE llm_learnt;"
+
+/* Migration 11 (issue #9), undone after 12 and 13. */
 #define UNDO_11                                                                                    \
+    UNDO_12                                                                                        \
     "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"             \
     "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"              \
     "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"           \
     "ALTER TABLE uploads DROP COLUMN delimiter; ALTER TABLE uploads DROP COLUMN skipped_lines;"    \
     "ALTER TABLE uploads DROP COLUMN missing_fields; ALTER TABLE uploads DROP COLUMN warning;"     \
     "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"   \
-    "ALTER TABLE uploads DROP COLUMN dropped;" UNDO_12
-
-/* Migration 12 (issue #10), undone. */
-#define UNDO_12                                                                                    \
-    "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"                  \
-    "ALTER TABLE jobs DROP COLUMN ai_tokens_param; ALTER TABLE jobs DROP COLUMN ai_reasoning;"     \
-    "ALTER TABLE jobs DROP COLUMN ai_thinking; DROP TABLE llm_learnt;"
+    "ALTER TABLE uploads DROP COLUMN dropped;"
 
 /* Runs sql on the file through a connection of its own; the SQLite result code. */
 static int sql_exec(const char *name, const char *sql)
@@ -1383,7 +1392,7 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 12);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 13);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
                                            "('leads_name', 'leads_company', 'results_score') OR "
@@ -1491,7 +1500,7 @@ static void test_store__results_keep_their_factors_and_old_rows_still_read(void 
                                       "PRAGMA user_version = 7"),
                      SQLITE_OK);
     st = open_store("factors.db");
-    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 12);
+    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 13);
     read_first(st, &job, &got);
     assert_false(got.r.has_factors);
     assert_true(got.role_term_null);

@@ -143,7 +143,8 @@ function intentChip(intent) {
 }
 
 var STATUS_WORDS = {
-  queued: 'Queued', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled'
+  queued: 'Queued', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled',
+  stopped: 'Stopped at budget'
 };
 
 function statusChip(status) {

@@ -1,7 +1,7 @@
 /* 50-runs.js - #/runs (start a run, the live list) and #/runs/{id} (one run, live). */
 
 var RUNS_PAGE = 50;
-var FINAL = { succeeded: 1, failed: 1, cancelled: 1 };
+var FINAL = { succeeded: 1, failed: 1, cancelled: 1, stopped: 1 }; // stopped: at rest until resumed
 
 route(/^\/runs$/, 'runs', function (ctx) {
   heading(ctx, 'Runs');
@@ -270,13 +270,15 @@ function runView(ctx, id, box) {
       failBox.appendChild(el('strong', null, 'This run failed. '));
       failBox.appendChild(document.createTextNode(j.error ? String(j.error) : 'The server gave no reason.'));
       failBox.hidden = false;
+    } else if (j.status === 'stopped') {
+      say(failBox, 'This run stopped at its budget' + (j.error ? ': ' + j.error : '.') + ' Results scored before that are kept; POST /jobs/' + id + '/resume with a higher budget_usd goes on.', 'info');
     } else if (j.status === 'cancelled') {
       say(failBox, 'This run was cancelled' + (j.error ? ': ' + j.error : '.') + ' Results scored before that are kept.', 'info');
     } else {
       failBox.hidden = true;
     }
     clear(resultsBox);
-    resultsBox.hidden = !(j.status === 'succeeded' || (j.status === 'cancelled' && done > 0));
+    resultsBox.hidden = !(j.status === 'succeeded' || ((j.status === 'cancelled' || j.status === 'stopped') && done > 0));
     if (!resultsBox.hidden) resultsBox.appendChild(el('a', { href: '#/results/' + id, class: 'btn primary' }, 'View results'));
 
     var t = j.tokens || {};
@@ -295,6 +297,7 @@ function runView(ctx, id, box) {
       ['Model calls', fmtNum(j.model_calls)],
       ['Retries', fmtNum(j.retries)],
       ['Tokens', fmtNum(t.prompt || 0) + ' prompt · ' + fmtNum(t.output || 0) + ' output'],
+      ['Cost', (j.cost_usd === null || j.cost_usd === undefined ? 'price unknown' : '$' + Number(j.cost_usd).toFixed(4)) + (j.budget_usd ? ' of $' + Number(j.budget_usd).toFixed(4) : '')],
       ['Created', timeEl(j.created_at)],
       ['Started', timeEl(j.started_at)],
       ['Finished', timeEl(j.finished_at)],

@@ -1,0 +1,408 @@
+/*
+ * test_cost.c - issue #10 against the fake model server, through HTTP: the
+ * dry-run estimate (no job, no model call), a budget stop and its resume
+ * (no request past the budget; exactly one result per lead in the end), the
+ * model preflight (an unknown model fails the job at once; a server without
+ * the metadata route is skipped; an announced shutdown is a warning on the
+ * job and on /healthz), and the flex tier (service_tier sent, "resource
+ * unavailable" retried without ending the run).
+ */
+#include "ls_test.h"
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define KEY "your-key-here"
+
+/* Starts leadscore on the fake with wire ("gemini"/"openai") and model, plus extra env. */
+static void start(struct srv *s, const char *name, const char *wire, const char *model,
+                  const char *const *extra)
+{
+    static char base[128], db[600], mdl[160];
+    const char *env[20];
+    size_t n = 0;
+    bool gemini = strcmp(wire, "gemini") == 0;
+    for (size_t i = 0; extra && extra[i] && n < 12; i++)
+        env[n++] = extra[i];
+    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
+             gemini ? "" : "/v1");
+    snprintf(mdl, sizeof(mdl), "%s_MODEL=%s", gemini ? "GEMINI" : "OPENAI", model);
+    env[n++] = base;
+    env[n++] = mdl;
+    env[n++] = gemini ? "GEMINI_API_KEY=" KEY : "OPENAI_API_KEY=" KEY;
+    env[n++] = gemini ? "LEADSCORE_AI_PROVIDER=gemini" : "LEADSCORE_AI_PROVIDER=openai";
+    env[n] = NULL;
+    h_path(db, sizeof(db), name);
+    assert_int_equal(h_srv_start(s, db, env), 0);
+}
+
+/* The offer and n leads whose roles cycle; each lead is unique. */
+static void load(struct srv *s, int n)
+{
+    static const char *const roles[] = {"CEO", "Sales Manager", "Engineer", "VP Sales"};
+    struct resp r;
+    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    size_t cap = 4096 + (size_t)n * 300;
+    char *csv = malloc(cap);
+    size_t w = (size_t)snprintf(csv, cap, "name,role,company,industry,location,linkedin_bio\n");
+    for (int i = 0; i < n; i++)
+        w += (size_t)snprintf(csv + w, cap - w,
+                              "Lead %d,%s,Co %d,B2B SaaS,Berlin,Building pipeline for team %d.\n",
+                              i, roles[i % 4], i, i);
+    char p[600];
+    h_path(p, sizeof(p), "cost-leads.csv");
+    h_write_file(p, csv, w);
+    free(csv);
+    assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+}
+
+static json_t *call(struct srv *s, const char *method, const char *path, const char *body,
+                    long want)
+{
+    struct resp r;
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    assert_int_equal(h_http(s, method, path, body ? hdr : NULL, body, body ? strlen(body) : 0, &r),
+                     0);
+    if (r.status != want) {
+        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
+        fail();
+    }
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}
+
+static const char *str(const json_t *j, const char *k)
+{
+    const char *v = json_string_value(json_object_get(j, k));
+    return v ? v : "";
+}
+
+static json_int_t num(const json_t *j, const char *k)
+{
+    return json_integer_value(json_object_get(j, k));
+}
+
+/* Polls GET /jobs/{id} until the job is at rest (succeeded, failed, cancelled, stopped). */
+static json_t *wait_job(struct srv *s, json_int_t id)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
+    for (int i = 0; i < 3000; i++) {
+        json_t *j = call(s, "GET", path, NULL, 200);
+        const char *st = str(j, "status");
+        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+            return j;
+        json_decref(j);
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    fail_msg("job %lld never came to rest", (long long)id);
+    return NULL;
+}
+
+static json_t *fake_stats(void)
+{
+    json_t *j = h_fake_requests(&h_fake);
+    assert_non_null(j);
+    return j;
+}
+
+/* The dry run answers from the prompt builder: no job, no model call. */
+static void test_cost__dry_run_estimates_without_calling(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
+    start(&s, "dry.db", "openai", "gpt-4o-mini", env);
+    load(&s, 40);
+    json_t *e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    json_t *est = json_object_get(e, "estimate");
+    assert_int_equal(num(est, "leads"), 40);
+    assert_int_equal(num(est, "to_send"), 40);
+    assert_int_equal(num(est, "requests"), 8);
+    assert_true(num(json_object_get(est, "tokens"), "input") > 8 * 200);
+    assert_int_equal(num(json_object_get(est, "tokens"), "output"), 8 * (8 + 5 * 40));
+    assert_true(json_real_value(json_object_get(est, "cost_usd")) > 0);
+    assert_string_equal(str(est, "tier"), "standard");
+    json_decref(e);
+    json_t *st = fake_stats();
+    assert_int_equal(num(st, "count"), 0);
+    assert_int_equal(num(st, "metadata_requests"), 0);
+    json_decref(st);
+    json_t *jobs = call(&s, "GET", "/jobs", NULL, 200);
+    assert_int_equal(num(jobs, "total"), 0);
+    json_decref(jobs);
+    /* A bad dry_run names itself. */
+    json_t *bad = call(&s, "POST", "/jobs", "{\"dry_run\": 1}", 422);
+    assert_string_equal(str(json_object_get(bad, "details"), "field"), "dry_run");
+    json_decref(bad);
+    /* An unknown model: tokens, and the price is unknown. */
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    start(&s, "dry.db", "openai", "llama3.1", NULL);
+    e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    est = json_object_get(e, "estimate");
+    assert_true(num(json_object_get(est, "tokens"), "input") > 0);
+    assert_true(json_is_null(json_object_get(est, "cost_usd")));
+    assert_non_null(strstr(str(est, "price_unknown"), "LEADSCORE_AI_PRICE_IN"));
+    json_decref(e);
+    /* ... and a budget cannot be kept without a price. */
+    bad = call(&s, "POST", "/jobs", "{\"budget_usd\": 1}", 422);
+    assert_string_equal(str(json_object_get(bad, "details"), "field"), "budget_usd");
+    json_decref(bad);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* A budget stops the job before a request would pass it; resuming finishes the rest. */
+static void test_cost__budget_stop_and_resume(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_AI_BATCH=5", "LEADSCORE_AI_CONCURRENCY=2", NULL};
+    start(&s, "budget.db", "openai", "gpt-4o-mini", env);
+    load(&s, 60);
+    json_t *e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    double full = json_real_value(json_object_get(json_object_get(e, "estimate"), "cost_usd"));
+    json_decref(e);
+    double budget = full * 0.4;
+    char body[96];
+    snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", budget);
+    json_t *j = call(&s, "POST", "/jobs", body, 202);
+    json_int_t id = num(j, "id");
+    json_decref(j);
+    j = wait_job(&s, id);
+    assert_string_equal(str(j, "status"), "stopped");
+    assert_string_equal(str(j, "stop_reason"), "budget");
+    json_int_t done = num(j, "done");
+    assert_true(done > 0 && done < 60);
+    double spent = json_real_value(json_object_get(j, "cost_usd"));
+    assert_true(spent > 0 && spent <= budget);
+    /* What the fake billed is what the job counted, and never past the budget. */
+    json_t *st = fake_stats();
+    double billed = json_real_value(json_object_get(st, "cost_usd"));
+    assert_true(billed <= budget);
+    assert_true(billed > spent * 0.999 && billed < spent * 1.001);
+    assert_int_equal(num(json_object_get(j, "tokens"), "prompt"),
+                     num(json_object_get(st, "tokens"), "prompt"));
+    json_int_t sent = num(st, "count");
+    assert_int_equal(sent, num(j, "model_calls"));
+    json_decref(st);
+    json_decref(j);
+    char path[64];
+    snprintf(path, sizeof(path), "/jobs/%lld/resume", (long long)id);
+    /* Not above what was spent: 400 naming budget_usd. */
+    snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", spent);
+    j = call(&s, "POST", path, body, 400);
+    assert_string_equal(str(json_object_get(j, "details"), "field"), "budget_usd");
+    json_decref(j);
+    j = call(&s, "POST", path, "{\"budget_usd\": 10}", 200);
+    assert_string_equal(str(j, "status"), "queued");
+    json_decref(j);
+    j = wait_job(&s, id);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), 60);
+    json_decref(j);
+    /* Exactly one result per lead, the first run's kept. */
+    snprintf(path, sizeof(path), "/jobs/%lld/results?limit=1000", (long long)id);
+    j = call(&s, "GET", path, NULL, 200);
+    json_t *items = json_is_array(j) ? j : json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 60);
+    char seen[60] = {0};
+    size_t i;
+    json_t *row;
+    json_array_foreach(items, i, row)
+    {
+        json_int_t idx = num(row, "line") - 2; /* the header is line 1 */
+        assert_true(idx >= 0 && idx < 60 && !seen[idx]);
+        seen[idx] = 1;
+    }
+    json_decref(j);
+    st = fake_stats();
+    assert_true(num(st, "count") > sent);
+    assert_true(num(st, "count") <= 12 + 1); /* 60 leads in 5s, no lead asked twice */
+    json_decref(st);
+    /* Resuming anything but a stopped job: 409. */
+    snprintf(path, sizeof(path), "/jobs/%lld/resume", (long long)id);
+    json_decref(call(&s, "POST", path, NULL, 409));
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* The preflight: unknown model fails fast; no metadata route is skipped; shutdowns warn. */
+static void test_cost__preflight(void **state)
+{
+    (void)state;
+    struct srv s;
+    start(&s, "pre.db", "openai", "gpt-4o-mini", NULL);
+    load(&s, 8);
+    h_fake_config(&h_fake, "{\"unknown_models\": [\"gpt-4o-mini\"]}");
+    json_t *j = call(&s, "POST", "/jobs", "{}", 202);
+    json_int_t id = num(j, "id");
+    json_decref(j);
+    j = wait_job(&s, id);
+    assert_string_equal(str(j, "status"), "failed");
+    assert_non_null(strstr(str(j, "error"), "does not exist"));
+    assert_non_null(strstr(str(j, "warning"), "2027-01-14"));
+    json_decref(j);
+    json_t *st = fake_stats();
+    assert_int_equal(num(st, "count"), 0);
+    assert_int_equal(num(st, "metadata_requests"), 1);
+    json_decref(st);
+    /* A server without the route (a plain 404): skipped, the job runs. */
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"no_models_route\": true}");
+    j = call(&s, "POST", "/jobs", "{}", 202);
+    id = num(j, "id");
+    json_decref(j);
+    j = wait_job(&s, id);
+    assert_string_equal(str(j, "status"), "succeeded");
+    json_decref(j);
+    /* /healthz carries the shutdown warning too. */
+    j = call(&s, "GET", "/healthz", NULL, 200);
+    assert_non_null(strstr(str(json_object_get(j, "ai"), "warning"), "gpt-4o-mini"));
+    json_decref(j);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    /* Gemini: a bad key fails the job with the service's message, before any generation. */
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"api_key\": \"the-right-one\"}");
+    start(&s, "pre.db", "gemini", "gemini-2.5-flash-lite", NULL);
+    j = call(&s, "POST", "/jobs", "{}", 202);
+    id = num(j, "id");
+    json_decref(j);
+    j = wait_job(&s, id);
+    assert_string_equal(str(j, "status"), "failed");
+    assert_non_null(strstr(str(j, "error"), "API key not valid"));
+    json_decref(j);
+    st = fake_stats();
+    assert_int_equal(num(st, "count"), 0);
+    json_decref(st);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* Flex: service_tier on the wire, "resource unavailable" waited out, never ending the run. */
+static void flex(const char *wire, const char *model, const char *marker)
+{
+    struct srv s;
+    const char *env[] = {"LEADSCORE_AI_SERVICE_TIER=flex", "LEADSCORE_AI_MAX_RETRIES=1",
+                         "LEADSCORE_AI_BATCH=4", NULL};
+    char db[32];
+    snprintf(db, sizeof(db), "flex-%s.db", wire);
+    start(&s, db, wire, model, env);
+    load(&s, 8);
+    h_fake_config(&h_fake, "{\"script\": [\"unavailable\", \"unavailable\", \"unavailable\"]}");
+    json_t *j = call(&s, "POST", "/jobs", "{}", 202);
+    json_int_t id = num(j, "id");
+    json_decref(j);
+    j = wait_job(&s, id);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "fallbacks"), 0); /* with one attempt allowed, none gave up */
+    assert_true(num(j, "retries") >= 3);
+    json_decref(j);
+    json_t *log = fake_stats();
+    assert_int_equal(num(log, "flex_requests"), 2);
+    json_t *reqs = json_object_get(log, "requests");
+    size_t i;
+    json_t *r;
+    json_array_foreach(reqs, i, r) assert_non_null(strstr(str(r, "body"), marker));
+    json_decref(log);
+    j = call(&s, "GET", "/healthz", NULL, 200);
+    assert_string_equal(str(json_object_get(j, "ai"), "tier"), "flex");
+    json_decref(j);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+static void test_cost__flex_openai(void **state)
+{
+    (void)state;
+    flex("openai", "gpt-5-nano", "\"service_tier\":\"flex\"");
+}
+
+static void test_cost__flex_gemini(void **state)
+{
+    (void)state;
+    flex("gemini", "gemini-2.5-flash-lite", "\"service_tier\":\"FLEX\"");
+}
+
+/* The CLI: --estimate prints the figures and calls nothing; --budget-usd stops and goes on. */
+static void test_cost__cli_estimate_and_budget(void **state)
+{
+    (void)state;
+    char db[600], offer[600], leads[600], base[128];
+    h_path(db, sizeof(db), "cli-budget.db");
+    h_path(leads, sizeof(leads), "cli-leads.csv");
+    snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
+    char csv[8192];
+    size_t w = (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry\n");
+    for (int i = 0; i < 30; i++)
+        w += (size_t)snprintf(csv + w, sizeof(csv) - w, "Lead %d,CEO,Co %d,SaaS\n", i, i);
+    h_write_file(leads, csv, w);
+    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", h_fake.url);
+    const char *env[] = {base,
+                         "OPENAI_MODEL=gpt-4o-mini",
+                         "OPENAI_API_KEY=" KEY,
+                         "LEADSCORE_AI_PROVIDER=openai",
+                         "LEADSCORE_AI_BATCH=5",
+                         "LEADSCORE_AI_CONCURRENCY=1",
+                         NULL};
+    const char *est[] = {"score", "--offer", offer, "--leads", leads, "--estimate", NULL};
+    char *out, *err;
+    assert_int_equal(h_run_cli(est, env, &out, &err), 0);
+    json_t *e = json_loads(out, 0, NULL);
+    assert_non_null(e);
+    assert_int_equal(num(e, "requests"), 6);
+    double full = json_real_value(json_object_get(e, "cost_usd"));
+    assert_true(full > 0);
+    json_decref(e);
+    free(out);
+    free(err);
+    json_t *st = fake_stats();
+    assert_int_equal(num(st, "count"), 0);
+    json_decref(st);
+    char budget[32];
+    snprintf(budget, sizeof(budget), "%.9f", full / 2);
+    const char *run[] = {"score", "--offer", offer,          "--leads", leads,
+                         "--db",  db,        "--budget-usd", budget,    NULL};
+    assert_int_equal(h_run_cli(run, env, &out, &err), 70);
+    assert_non_null(strstr(err, "stopped at the budget"));
+    free(out);
+    free(err);
+    /* The same budget again: refused, naming what to do. */
+    assert_int_equal(h_run_cli(run, env, &out, &err), 2);
+    assert_non_null(strstr(err, "give --budget-usd above"));
+    free(out);
+    free(err);
+    snprintf(budget, sizeof(budget), "%.9f", full * 3);
+    assert_int_equal(h_run_cli(run, env, &out, &err), 0);
+    json_t *res = json_loads(out, 0, NULL);
+    assert_int_equal(json_array_size(res), 30);
+    json_decref(res);
+    free(out);
+    free(err);
+    st = fake_stats();
+    assert_int_equal(num(st, "count"), 6); /* no lead was asked twice */
+    json_decref(st);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_cost__dry_run_estimates_without_calling, h_fake_each),
+        cmocka_unit_test_setup(test_cost__budget_stop_and_resume, h_fake_each),
+        cmocka_unit_test_setup(test_cost__preflight, h_fake_each),
+        cmocka_unit_test_setup(test_cost__flex_openai, h_fake_each),
+        cmocka_unit_test_setup(test_cost__flex_gemini, h_fake_each),
+        cmocka_unit_test_setup(test_cost__cli_estimate_and_budget, h_fake_each),
+    };
+    int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
+    curl_global_cleanup();
+    return rc;
+}
