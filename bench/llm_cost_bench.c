@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,17 @@
 #include "../src/core/price.h"
 #include "../tests/integ/harness.h"
 
-#define MODEL "gemini-2.5-flash-lite"
+/* BENCH_MODEL (default gemini-2.5-flash-lite). With BENCH_THINKING_TOKENS=N the fake's
+ * models that think by default (2.5 Flash and Pro, Gemini 3) pay N thought tokens for a
+ * request that does not turn thinking off, as the seed's requests do not. */
+static const char *MODEL = "gemini-2.5-flash-lite";
+static long THINKING;
+static char model_env[160];
+
+static bool thinks_by_default(const char *model)
+{
+    return (strstr(model, "2.5-") && !strstr(model, "lite")) || strstr(model, "gemini-3");
+}
 
 static double now_s(void)
 {
@@ -145,6 +156,8 @@ static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long
                          ? json_string_value(json_object_get(lead, "role"))
                          : "");
             output += (long)(strlen(answer) / 4); /* as the fake counts candidatesTokenCount */
+            if (thinks_by_default(MODEL))
+                output += THINKING; /* no thinkingConfig: the model's own thinking, billed */
             free(text);
             json_decref(body);
             n++;
@@ -183,8 +196,9 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
     h_fake_reset(fk);
     char cfg[160];
     long unavailable = strcmp(m->name, "flex") == 0 ? env_long("BENCH_FLEX_UNAVAILABLE", 20) : 0;
-    snprintf(cfg, sizeof(cfg), "{\"latency_ms\": %ld, \"rpm\": %ld}",
-             env_long("BENCH_LATENCY_MS", 300), env_long("BENCH_RPM", 600));
+    snprintf(cfg, sizeof(cfg),
+             "{\"latency_ms\": %ld, \"rpm\": %ld, \"default_thinking_tokens\": %ld}",
+             env_long("BENCH_LATENCY_MS", 300), env_long("BENCH_RPM", 600), THINKING);
     h_fake_config(fk, cfg);
     if (unavailable) { /* the first requests meet "resource unavailable" */
         char sc[2048] = "{\"script\": [";
@@ -257,6 +271,10 @@ int main(int argc, char **argv)
     if (h_fake_start(&fk) != 0)
         die("fake did not start");
     static char base[128], b_env[64], c_env[64], r_env[64], l_env[64];
+    if (getenv("BENCH_MODEL") && *getenv("BENCH_MODEL"))
+        MODEL = getenv("BENCH_MODEL");
+    THINKING = env_long("BENCH_THINKING_TOKENS", 0);
+    snprintf(model_env, sizeof(model_env), "GEMINI_MODEL=%s", MODEL);
     snprintf(l_env, sizeof(l_env), "LEADSCORE_AI_LATENCY_MS=%ld",
              env_long("BENCH_LATENCY_MS", 300));
     snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
@@ -267,7 +285,7 @@ int main(int argc, char **argv)
     const char *std_env[] = {base,
                              "GEMINI_API_KEY=your-key-here",
                              "LEADSCORE_AI_PROVIDER=gemini",
-                             "GEMINI_MODEL=" MODEL,
+                             model_env,
                              b_env,
                              c_env,
                              r_env,
@@ -276,7 +294,7 @@ int main(int argc, char **argv)
     const char *flex_env[] = {base,
                               "GEMINI_API_KEY=your-key-here",
                               "LEADSCORE_AI_PROVIDER=gemini",
-                              "GEMINI_MODEL=" MODEL,
+                              model_env,
                               "LEADSCORE_AI_SERVICE_TIER=flex",
                               b_env,
                               c_env,
@@ -287,7 +305,7 @@ int main(int argc, char **argv)
     const char *batch_env[] = {base,
                                "GEMINI_API_KEY=your-key-here",
                                "LEADSCORE_AI_PROVIDER=gemini",
-                               "GEMINI_MODEL=" MODEL,
+                               model_env,
                                batch_setting,
                                b_env,
                                c_env,
@@ -316,15 +334,31 @@ int main(int argc, char **argv)
            "cost=$%.4f $%.3f per 1k leads\n",
            seed_n, seed_in, seed_out, seed_usd, 1000.0 * per_seed);
     double per_std = std.cost / (double)(std.leads ? std.leads : 1);
-    printf("summary: %s at $%.2f / $%.2f per 1M (in / out); standard = %.1f %% of the seed's cost "
-           "per lead (target <= 35 %%)",
-           MODEL, 0.10, 0.40, 100.0 * per_std / per_seed);
+    struct ls_price_rates rates = {0};
+    ls_price_rates_of("gemini", MODEL, LS_PRICE_STANDARD, NULL, &rates, NULL);
+    printf("summary: %s at $%.2f / $%.2f per 1M (in / out), seed's thinking %ld tokens a "
+           "request; standard = %.1f %% of the seed's cost per lead (target <= 35 %%)",
+           MODEL, rates.in, rates.out, thinks_by_default(MODEL) ? THINKING : 0L,
+           100.0 * per_std / per_seed);
     if (flex.leads)
         printf("; flex = %.1f %%", 100.0 * flex.cost / (double)flex.leads / per_seed);
     if (batch.leads)
         printf("; batch = %.1f %% (target <= 20 %%)",
                100.0 * batch.cost / (double)batch.leads / per_seed);
     printf("\n");
+    /* Where the target holds: the seed's own thinking per lead (billed as output) that
+     * puts the standard mode at 35 % of it, and the batch mode at 20 %. */
+    double think_usd = thinks_by_default(MODEL) ? (double)THINKING * rates.out / 1e6 : 0;
+    double seed_plain = per_seed - think_usd; /* a lead's cost to the seed without thinking */
+    if (rates.out > 0) {
+        printf("break-even: standard <= 35 %% once the seed's model thinks %.0f tokens a lead",
+               fmax(0, (per_std / 0.35 - seed_plain) * 1e6 / rates.out));
+        if (batch.leads)
+            printf(
+                "; batch <= 20 %% once it thinks %.0f",
+                fmax(0, (batch.cost / (double)batch.leads / 0.20 - seed_plain) * 1e6 / rates.out));
+        printf("\n");
+    }
     curl_global_cleanup();
     return 0;
 }

@@ -18,6 +18,8 @@
  *                          "headers": {"Retry-After": "1e400", ...}, "echo_key",
  *                          "script": ["429", "block", ...]}  (merged into the config)
  *
+ * "default_thinking_tokens": N - Gemini models that think by default pay N thought
+ * tokens per request that does not turn thinking off (default_thoughts()).
  * "reject_max_tokens": OpenAI's reasoning models - a request with max_tokens gets
  * the 400 "Unsupported parameter: 'max_tokens' ..." (max_completion_tokens is
  * taken). "reasoning_values": ["low", ...] - a request whose reasoning_effort is
@@ -83,7 +85,10 @@ static struct {
     char api_key[256];
     char retry_delay[32]; /* Gemini RetryInfo for scripted 429s */
     bool reject_json_schema;
-    bool reject_max_tokens;   /* the model takes max_completion_tokens only */
+    bool reject_max_tokens; /* the model takes max_completion_tokens only */
+    /* Gemini models that think by default (2.5 Flash and Pro, Gemini 3): the thought
+     * tokens a request pays when it does not turn thinking off; 0: none (the default). */
+    long default_thinking_tokens;
     json_t *reasoning_values; /* reasoning_effort values taken; NULL: any */
     bool echo_key;            /* put the request's key into error messages and reasonings */
     char bad_marker[64];      /* prospects whose role holds this get the label "Hot" */
@@ -122,6 +127,7 @@ static void reset_locked(void)
     snprintf(cfg.retry_delay, sizeof(cfg.retry_delay), "0.2s");
     cfg.reject_json_schema = false;
     cfg.reject_max_tokens = false;
+    cfg.default_thinking_tokens = 0;
     json_decref(cfg.reasoning_values);
     cfg.reasoning_values = NULL;
     cfg.echo_key = false;
@@ -512,6 +518,28 @@ static char *answer_text(json_t *items, bool openai, const char *behaviour)
     return text;
 }
 
+/*
+ * The thoughts a default-thinking Gemini model pays for a request (cfg's
+ * default_thinking_tokens): none with thinkingBudget 0, at most a positive
+ * budget, and at most 128 at a thinkingLevel. 2.5 Flash-Lite does not think
+ * unless asked; 2.0 models cannot. The size of a model's own thinking is the
+ * fake's assumption, set by whoever configures it.
+ */
+static long default_thoughts(const json_t *req, const char *model)
+{
+    long n = cfg.default_thinking_tokens;
+    bool thinks = (strstr(model, "2.5-") && !strstr(model, "lite")) || strstr(model, "gemini-3");
+    if (n <= 0 || !thinks)
+        return 0;
+    const json_t *tc = json_object_get(json_object_get(req, "generationConfig"), "thinkingConfig");
+    const json_t *budget = json_object_get(tc, "thinkingBudget");
+    if (json_is_integer(budget) && json_integer_value(budget) >= 0)
+        return json_integer_value(budget) < n ? (long)json_integer_value(budget) : n;
+    if (json_object_get(tc, "thinkingLevel"))
+        return n < 128 ? n : 128;
+    return n;
+}
+
 static void gemini(json_t *req, const char *model, const char *key, const char *echo,
                    const char *behaviour, int64_t quota_wait, size_t req_len, struct reply *r)
 {
@@ -638,8 +666,9 @@ static void gemini(json_t *req, const char *model, const char *key, const char *
     char *answer = answer_text(items, false, behaviour);
     json_object_set_new(usage, "candidatesTokenCount",
                         json_integer((json_int_t)strlen(answer) / 4));
-    if (strcmp(behaviour, "thoughts") == 0) /* a thinking model: thoughts billed as output */
-        json_object_set_new(usage, "thoughtsTokenCount", json_integer(1000));
+    long thoughts = strcmp(behaviour, "thoughts") == 0 ? 1000 : default_thoughts(req, model);
+    if (thoughts > 0) /* a thinking model: thoughts billed as output */
+        json_object_set_new(usage, "thoughtsTokenCount", json_integer(thoughts));
     const char *finish = strcmp(behaviour, "max_tokens") == 0 ? "MAX_TOKENS" : "STOP";
     reply_set(r, 200,
               json_pack("{s:[{s:{s:s, s:[{s:s}]}, s:s, s:i}], s:o, s:s, s:s}", "candidates",
@@ -838,6 +867,8 @@ static void configure(json_t *c)
         cfg.reject_json_schema = json_is_true(v);
     if ((v = json_object_get(c, "reject_max_tokens")))
         cfg.reject_max_tokens = json_is_true(v);
+    if ((v = json_object_get(c, "default_thinking_tokens")))
+        cfg.default_thinking_tokens = (long)json_integer_value(v);
     if ((v = json_object_get(c, "reasoning_values"))) {
         json_decref(cfg.reasoning_values);
         cfg.reasoning_values = json_is_array(v) ? json_copy(v) : NULL;
