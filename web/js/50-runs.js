@@ -79,13 +79,19 @@ function startRunForm(ctx, wantOffer, wantUpload) {
   var btn = el('button', { type: 'submit', class: 'btn primary', disabled: true }, 'Start run');
   var err = el('p', { class: 'msg error', role: 'alert', hidden: true });
   var hint = el('p', { class: 'muted', hidden: true });
+  /* What the run will cost, asked of the server (a dry run: no model call) for the pair chosen. */
+  var estimate = el('p', { class: 'muted estimate', 'aria-live': 'polite' });
+  var budgetIn = el('input', { id: uid('budget'), name: 'budget_usd', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: 'none' });
+  var budgetErr = el('p', { class: 'field-error', role: 'alert', hidden: true });
+  budgetErr.id = uid('budget-err');
   var form = el('form', { class: 'card', 'aria-labelledby': 'start-h' }, [
     el('h2', { id: 'start-h' }, 'Start a run'),
     el('div', { class: 'row wrap-row' }, [
       el('div', { class: 'field' }, [el('label', { for: offerSel.id }, 'Offer'), offerSel]),
-      el('div', { class: 'field' }, [el('label', { for: uploadSel.id }, 'Upload'), uploadSel])
+      el('div', { class: 'field' }, [el('label', { for: uploadSel.id }, 'Upload'), uploadSel]),
+      el('div', { class: 'field' }, [el('label', { for: budgetIn.id }, 'Budget (USD, optional)'), budgetIn, budgetErr])
     ]),
-    provider, hint,
+    provider, estimate, hint,
     el('div', { class: 'actions' }, [btn]), err
   ]);
 
@@ -119,6 +125,7 @@ function startRunForm(ctx, wantOffer, wantUpload) {
       if (!nUploads) uploadSel.appendChild(el('option', { value: '' }, 'No uploads'));
     }
     btn.disabled = !(nOffers && nUploads);
+    if (nOffers && nUploads) showEstimate();
   }, function (e) {
     if (!ctx.live) return;
     say(err, errText(e), 'error');
@@ -134,12 +141,48 @@ function startRunForm(ctx, wantOffer, wantUpload) {
     provider.textContent = 'The scoring provider is unknown: ' + errText(e);
   });
 
+  var estSeq = 0;
+  function showEstimate() {
+    var my = ++estSeq;
+    if (!offerSel.value || !uploadSel.value) { estimate.textContent = ''; return; }
+    estimate.textContent = 'Estimating the cost…';
+    api('POST', '/jobs', { offer_id: Number(offerSel.value), upload_id: Number(uploadSel.value), dry_run: true }).then(function (r) {
+      if (!ctx.live || my !== estSeq) return;
+      var e = (r.data && r.data.estimate) || {};
+      var t = e.tokens || {};
+      var cost = e.cost_usd === null || e.cost_usd === undefined ? 'the price of this model is unknown' : 'about $' + Number(e.cost_usd).toFixed(4);
+      estimate.textContent = 'Estimate: ' + plural(e.to_send || 0, 'lead', 'leads') + ' to send (' +
+        fmtNum(e.cache_hits || 0) + ' from the cache, ' + fmtNum(e.duplicates || 0) + ' duplicates), ' +
+        plural(e.requests || 0, 'model request', 'model requests') + ', ' + fmtNum(t.input || 0) + ' input and ' +
+        fmtNum(t.output || 0) + ' output tokens, ' + cost + ', ' + (e.wall_ms ? 'about ' + fmtDuration(e.wall_ms) : 'no model time') + '.';
+    }, function (e) {
+      if (!ctx.live || my !== estSeq || e.network) return;
+      estimate.textContent = 'No estimate: ' + errText(e);
+    });
+  }
+  offerSel.addEventListener('change', showEstimate);
+  uploadSel.addEventListener('change', showEstimate);
+
+  function budgetProblem(text) {
+    budgetErr.textContent = text;
+    budgetErr.hidden = !text;
+    if (text) {
+      budgetIn.setAttribute('aria-invalid', 'true');
+      budgetIn.setAttribute('aria-describedby', budgetErr.id);
+    } else {
+      budgetIn.removeAttribute('aria-invalid');
+      budgetIn.removeAttribute('aria-describedby');
+    }
+  }
+
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     err.hidden = true;
+    budgetProblem('');
     var body = {};
     if (offerSel.value) body.offer_id = Number(offerSel.value);
     if (uploadSel.value) body.upload_id = Number(uploadSel.value);
+    if (budgetIn.value !== '') body.budget_usd = Number(budgetIn.value);
     btn.disabled = true;
     api('POST', '/jobs', body).then(function (r) {
       btn.disabled = false;
@@ -148,7 +191,8 @@ function startRunForm(ctx, wantOffer, wantUpload) {
     }, function (e) {
       btn.disabled = false;
       if (!ctx.live) return;
-      say(err, errText(e), 'error');
+      if (e.field === 'budget_usd' || /budget_usd/.test(String(e.message || ''))) budgetProblem(errText(e));
+      else say(err, errText(e), 'error');
     });
   });
   return form;
@@ -173,6 +217,7 @@ route(/^\/runs\/(\d+)$/, 'runs', function (ctx) {
     if (!view) {
       clear(box);
       view = runView(ctx, id, box);
+      view.onResume(function () { stopLive(); startLive(); }); /* queued again: follow it */
     }
     view.update(j);
     if (FINAL[j.status]) stopLive();
@@ -221,6 +266,14 @@ function runView(ctx, id, box) {
   var rate = el('span'), eta = el('span');
   var cancelBtn = el('button', { type: 'button', class: 'btn danger' }, 'Cancel run');
   var cancelErr = el('p', { class: 'msg error', role: 'alert', hidden: true });
+  /* A run stopped at its budget goes on with a higher one (POST /jobs/{id}/resume). */
+  var resumeIn = el('input', { id: uid('resume-budget'), name: 'budget_usd', type: 'number', min: 0, step: 'any', inputmode: 'decimal' });
+  var resumeBtn = el('button', { type: 'submit', class: 'btn primary' }, 'Resume with this budget');
+  var resumeErr = el('p', { class: 'msg error', role: 'alert', hidden: true });
+  var resumeForm = el('form', { class: 'resume', hidden: true, 'aria-label': 'Resume the run' }, [
+    el('div', { class: 'field' }, [el('label', { for: resumeIn.id }, 'New budget (USD)'), resumeIn]),
+    el('div', { class: 'actions' }, [resumeBtn]), resumeErr
+  ]);
   var failBox = el('div', { class: 'msg error', role: 'alert', hidden: true });
   var resultsBox = el('p', { hidden: true });
   var facts = el('div');
@@ -231,7 +284,23 @@ function runView(ctx, id, box) {
   box.appendChild(resultsBox);
   box.appendChild(el('div', { class: 'actions' }, [cancelBtn]));
   box.appendChild(cancelErr);
+  box.appendChild(resumeForm);
   box.appendChild(facts);
+
+  resumeForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    resumeErr.hidden = true;
+    var body = resumeIn.value !== '' ? { budget_usd: Number(resumeIn.value) } : {};
+    resumeBtn.disabled = true;
+    api('POST', '/jobs/' + id + '/resume', body).then(function (r) {
+      resumeBtn.disabled = false;
+      if (r.data && r.data.id) view_update(r.data);
+      if (onResume) onResume();
+    }, function (e) {
+      resumeBtn.disabled = false;
+      say(resumeErr, errText(e), 'error');
+    });
+  });
   var last = null;
 
   cancelBtn.addEventListener('click', function () {
@@ -261,6 +330,8 @@ function runView(ctx, id, box) {
     rate.textContent = secs > 0 && done > 0 ? (done / secs).toFixed(done / secs >= 10 ? 0 : 1) + ' leads/s' : '-';
     eta.textContent = FINAL[j.status] ? 'finished' : (j.eta_ms !== null && j.eta_ms !== undefined ? fmtDuration(j.eta_ms) : 'estimating…');
     var active = j.status === 'queued' || j.status === 'running';
+    if (j.status === 'stopped' && resumeForm.hidden && j.budget_usd) resumeIn.value = String(Math.round(Number(j.budget_usd) * 200) / 100);
+    resumeForm.hidden = j.status !== 'stopped';
     cancelBtn.hidden = !active;
     if (!active) cancelBtn.disabled = true;
     else if (cancelBtn.textContent === 'Cancel run') cancelBtn.disabled = false;
@@ -271,7 +342,7 @@ function runView(ctx, id, box) {
       failBox.appendChild(document.createTextNode(j.error ? String(j.error) : 'The server gave no reason.'));
       failBox.hidden = false;
     } else if (j.status === 'stopped') {
-      say(failBox, 'This run stopped at its budget' + (j.error ? ': ' + j.error : '.') + ' Results scored before that are kept; POST /jobs/' + id + '/resume with a higher budget_usd goes on.', 'info');
+      say(failBox, 'This run stopped at its budget' + (j.error ? ': ' + j.error : '.') + ' Results scored before that are kept; raise the budget below to go on.', 'info');
     } else if (j.status === 'cancelled') {
       say(failBox, 'This run was cancelled' + (j.error ? ': ' + j.error : '.') + ' Results scored before that are kept.', 'info');
     } else {
@@ -305,8 +376,10 @@ function runView(ctx, id, box) {
     ]));
   }
 
+  var onResume = null;
   return {
     update: view_update,
+    onResume: function (fn) { onResume = fn; },
     problem: function (text) { say(cancelErr, text, 'error'); },
     last: function () { return last; }
   };
