@@ -131,7 +131,7 @@ $(CONFORMANCE_BIN): $(CONFORMANCE_OBJ) $(B)/tests/integ/harness.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
 
-$(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/libcore.a
+$(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/tests/integ/fake_batch.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/llm_bench: $(B)/bench/llm_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a

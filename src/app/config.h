@@ -11,6 +11,7 @@
 
 #include "core/csv_in.h"
 #include "core/err.h"
+#include "llm/batch.h"
 
 struct ls_config {
     char host[256];
@@ -46,6 +47,9 @@ struct ls_config {
      * "": unset) */
     char ai_tokens_param[24];
     char ai_reasoning[16];
+    /* Issue #10: LEADSCORE_AI_MODE (standard | batch) and LEADSCORE_AI_BATCH_POLL_MS,
+     * _POLL_MAX_MS, _MAX_REQUESTS, _MAX_BYTES */
+    struct ls_batch_cfg batch;
 };
 
 /* Loads ./.env (if present) so that ls_env sees it. Call once, before threads start. */

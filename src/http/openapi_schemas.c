@@ -356,7 +356,17 @@ static const struct {
     {"JobRequest",
      "{" OBJ "'description':'What to score; each defaults to the current one. The body may be "
      "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
-     "'upload_id':{'type':['integer','null'],'minimum':1}}}"},
+     "'upload_id':{'type':['integer','null'],'minimum':1},"
+     "'mode':{'type':['string','null'],'enum':['standard','batch',null],'description':'batch: "
+     "through the batch API of the provider (cheaper, slower); default LEADSCORE_AI_MODE'}}}"},
+    {"JobBatch",
+     "{" OBJ "'required':['state','remote_state','batches','ids','requests'],'description':'A "
+     "batch-mode job: its provider batches, as the service last reported them',"
+     "'properties':{'state':{'type':'string','enum':['submitting','pending','ended','applied',"
+     "'cancelled'],'description':'That of the newest unfinished batch'},'remote_state':" TEXT ","
+     "'batches':" COUNT ",'ids':" TEXT_LIST ",'requests':{" OBJ
+     "'required':['total','completed','failed'],'properties':{'total':" COUNT ",'completed':" COUNT
+     ",'failed':" COUNT "}}}}"},
     {"Job",
      "{" OBJ "'required':['id','status','offer_id','upload_id','total','done','failed',"
      "'fallbacks','cache_hits','model_calls','retries','tokens','counts','provider','model',"
@@ -374,7 +384,9 @@ static const struct {
                          "'eta_ms':{'type':['integer','null'],'minimum':0,'description':'While running: the time "
                          "left at the rate so far'},"
                          "'error':{'type':'string','description':'Why it failed'},"
-                         "'results_deleted_at':" TIME "}}"},
+                         "'results_deleted_at':" TIME ","
+                         "'mode':{'type':'string','enum':['standard','batch']},"
+                         "'batch':" REF("JobBatch") "}}"},
     {"JobEventStream",
      "{'type':'string','contentMediaType':'text/event-stream','pattern':'^retry: 2000\\n\\n',"
      "'description':'Server-Sent Events (the HTML standard): blocks of field lines ended by an "

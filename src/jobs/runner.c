@@ -233,10 +233,18 @@ int ls_runner_start(struct ls_runner *r, struct ls_err *err)
     return LS_OK;
 }
 
+void ls_runner_set_batch(struct ls_runner *r, const struct ls_batch_cfg *cfg)
+{
+    r->env.batch = cfg;
+}
+
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
-                     struct ls_job *job, struct ls_err *err)
+                     const char *mode, struct ls_job *job, struct ls_err *err)
 {
     memset(job, 0, sizeof(*job));
+    if (mode == NULL)
+        mode = r->env.batch && r->env.batch->is_default ? "batch" : "standard";
+    snprintf(job->mode, sizeof(job->mode), "%s", mode);
     job->workspace = ws;
     job->offer_id = offer_id;
     job->upload_id = upload_id;

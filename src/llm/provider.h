@@ -116,6 +116,14 @@ struct ls_http_provider_config {
 struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *cfg,
                                          struct ls_err *err);
 
+/*
+ * What the batch clients (llm/batch.h) need of an HTTP provider: its
+ * configuration (strings borrowed from p; reasoning as in use) and the
+ * request form it has learnt. false for a provider that is not one.
+ */
+bool ls_provider_http_info(const struct ls_provider *p, struct ls_http_provider_config *cfg,
+                           bool *json_object, bool *max_completion_tokens, bool *thinking_off);
+
 int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
                          ls_ai_done_fn done, void *ud, const atomic_bool *cancel,
                          struct ls_ai_usage *usage, struct ls_err *err);

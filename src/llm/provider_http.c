@@ -913,3 +913,17 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     p->base.cacheable = true;
     return &p->base;
 }
+
+bool ls_provider_http_info(const struct ls_provider *base, struct ls_http_provider_config *cfg,
+                           bool *json_object, bool *max_completion_tokens, bool *thinking_off)
+{
+    if (base == NULL || base->ops != &http_ops)
+        return false;
+    const struct http_provider *p = (const struct http_provider *)base;
+    *cfg = p->cfg;
+    cfg->reasoning = p->reasoning;
+    *json_object = p->json_object;
+    *max_completion_tokens = p->max_completion_tokens;
+    *thinking_off = p->thinking_off;
+    return true;
+}

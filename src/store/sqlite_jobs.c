@@ -44,6 +44,14 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     out->owner = sqlite3_column_int64(st, 23);
     out->results_deleted_ms = sqlite3_column_int64(st, 24);
     out->error_code = sqlite3_column_int(st, 25);
+    ls_sq_copy_col(st, 26, out->mode, sizeof(out->mode));
+    out->batch.n_batches = sqlite3_column_int64(st, 27);
+    out->batch.total = sqlite3_column_int64(st, 28);
+    out->batch.completed = sqlite3_column_int64(st, 29);
+    out->batch.failed = sqlite3_column_int64(st, 30);
+    ls_sq_copy_col(st, 31, out->batch.state, sizeof(out->batch.state));
+    ls_sq_copy_col(st, 32, out->batch.ids, sizeof(out->batch.ids));
+    ls_sq_copy_col(st, 33, out->batch.remote_state, sizeof(out->batch.remote_state));
 }
 
 struct job_args {
@@ -159,6 +167,7 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
         ls_sq_bind_cstr(st, 5, job->provider);
         ls_sq_bind_cstr(st, 6, job->model);
         sqlite3_bind_int64(st, 7, job->owner);
+        ls_sq_bind_cstr(st, 8, job->mode[0] ? job->mode : "standard");
         rc = ls_sq_step_done(c, st, "creating a job", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) == 0)

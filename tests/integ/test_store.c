@@ -365,6 +365,9 @@ static int64_t sql_int(const char *name, const char *sql)
     "ALTER TABLE uploads DROP COLUMN extra_columns; ALTER TABLE uploads DROP COLUMN duplicates;"   \
     "ALTER TABLE uploads DROP COLUMN dropped;"
 
+/* Migration 12 (batch mode) undone. */
+#define UNDO_12 "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"
+
 /* Runs sql on the file through a connection of its own; the SQLite result code. */
 static int sql_exec(const char *name, const char *sql)
 {
@@ -1359,25 +1362,25 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
     ls_store_close(st);
     /* Back to schema 5 as an older leadscore left it. */
     assert_int_equal(sql_exec("upgrade.db",
-                              UNDO_11 "DROP TABLE sessions;"
-                                      "DROP INDEX leads_name; DROP INDEX leads_company;"
-                                      "DROP INDEX results_score; DROP INDEX results_rank;"
-                                      "CREATE INDEX results_rank ON results(job_id, rank);"
-                                      "DROP TRIGGER results_verdict_gone;"
-                                      "DROP TRIGGER jobs_verdicts_gone;"
-                                      "ALTER TABLE results DROP COLUMN cache_key;"
-                                      "ALTER TABLE jobs DROP COLUMN error_code;"
-                                      "ALTER TABLE results DROP COLUMN role_kind;"
-                                      "ALTER TABLE results DROP COLUMN role_term;"
-                                      "ALTER TABLE results DROP COLUMN industry_match;"
-                                      "ALTER TABLE results DROP COLUMN adjacent_via;"
-                                      "ALTER TABLE results DROP COLUMN industry_term;"
-                                      "ALTER TABLE results DROP COLUMN missing_fields;"
-                                      "PRAGMA user_version = 5"),
+                              UNDO_12 UNDO_11 "DROP TABLE sessions;"
+                                              "DROP INDEX leads_name; DROP INDEX leads_company;"
+                                              "DROP INDEX results_score; DROP INDEX results_rank;"
+                                              "CREATE INDEX results_rank ON results(job_id, rank);"
+                                              "DROP TRIGGER results_verdict_gone;"
+                                              "DROP TRIGGER jobs_verdicts_gone;"
+                                              "ALTER TABLE results DROP COLUMN cache_key;"
+                                              "ALTER TABLE jobs DROP COLUMN error_code;"
+                                              "ALTER TABLE results DROP COLUMN role_kind;"
+                                              "ALTER TABLE results DROP COLUMN role_term;"
+                                              "ALTER TABLE results DROP COLUMN industry_match;"
+                                              "ALTER TABLE results DROP COLUMN adjacent_via;"
+                                              "ALTER TABLE results DROP COLUMN industry_term;"
+                                              "ALTER TABLE results DROP COLUMN missing_fields;"
+                                              "PRAGMA user_version = 5"),
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
-    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int("upgrade.db", "PRAGMA user_version"), 12);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sessions"), 0);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM sqlite_master WHERE name IN "
                                            "('leads_name', 'leads_company', 'results_score') OR "
@@ -1472,20 +1475,20 @@ static void test_store__results_keep_their_factors_and_old_rows_still_read(void 
 
     /* Back to schema 7, as leadscore left it before issue #8 (the row keeps its points). */
     assert_int_equal(sql_exec("factors.db",
-                              UNDO_11 "DROP TABLE sessions;"
-                                      "DROP INDEX leads_name; DROP INDEX leads_company;"
-                                      "DROP INDEX results_score; DROP INDEX results_rank;"
-                                      "CREATE INDEX results_rank ON results(job_id, rank);"
-                                      "ALTER TABLE results DROP COLUMN role_kind;"
-                                      "ALTER TABLE results DROP COLUMN role_term;"
-                                      "ALTER TABLE results DROP COLUMN industry_match;"
-                                      "ALTER TABLE results DROP COLUMN adjacent_via;"
-                                      "ALTER TABLE results DROP COLUMN industry_term;"
-                                      "ALTER TABLE results DROP COLUMN missing_fields;"
-                                      "PRAGMA user_version = 7"),
+                              UNDO_12 UNDO_11 "DROP TABLE sessions;"
+                                              "DROP INDEX leads_name; DROP INDEX leads_company;"
+                                              "DROP INDEX results_score; DROP INDEX results_rank;"
+                                              "CREATE INDEX results_rank ON results(job_id, rank);"
+                                              "ALTER TABLE results DROP COLUMN role_kind;"
+                                              "ALTER TABLE results DROP COLUMN role_term;"
+                                              "ALTER TABLE results DROP COLUMN industry_match;"
+                                              "ALTER TABLE results DROP COLUMN adjacent_via;"
+                                              "ALTER TABLE results DROP COLUMN industry_term;"
+                                              "ALTER TABLE results DROP COLUMN missing_fields;"
+                                              "PRAGMA user_version = 7"),
                      SQLITE_OK);
     st = open_store("factors.db");
-    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 12);
     read_first(st, &job, &got);
     assert_false(got.r.has_factors);
     assert_true(got.role_term_null);
