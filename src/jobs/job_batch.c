@@ -23,10 +23,10 @@
 #include "sys/log.h"
 #include "sys/sys.h"
 
-#define POLL_SLICE_MS    100 /* how often a wait looks at the stop flag */
-#define POLL_ERRORS_MAX  8   /* failed polls in a row before the job fails */
-#define APPLY_WALK       64  /* leads asked of next() at a time when applying */
-#define BATCHES_MAX      1000
+#define POLL_SLICE_MS   100 /* how often a wait looks at the stop flag */
+#define POLL_ERRORS_MAX 8   /* failed polls in a row before the job fails */
+#define APPLY_WALK      64  /* leads asked of next() at a time when applying */
+#define BATCHES_MAX     1000
 
 struct vmap_entry {
     int64_t idx;
@@ -193,7 +193,7 @@ static int add_request(struct phase *ph, const struct ls_ai_item *items, size_t 
     }
     struct ls_prompt prompt = {ph->offer, pl, n, nonce};
     char custom_id[64];
-    snprintf(custom_id, sizeof(custom_id), "job%lld-r%lld", (long long)ph->job->id,
+    snprintf(custom_id, sizeof(custom_id), "job%lld-r%08lld", (long long)ph->job->id,
              (long long)ph->next_request);
     int rc = ls_batch_add(ph->client, custom_id, &prompt, err);
     if (rc == LS_BATCH_FULL) {
@@ -329,8 +329,8 @@ static int poll_all(struct phase *ph, struct ls_err *err)
             if (rc)
                 return rc;
             ls_log(LS_LOG_DEBUG, "batch.poll", "job=%lld remote=%s state=%s done=%lld/%lld",
-                   (long long)ph->job->id, b->remote_id, b->remote_state,
-                   (long long)b->n_completed, (long long)b->n_total);
+                   (long long)ph->job->id, b->remote_id, b->remote_state, (long long)b->n_completed,
+                   (long long)b->n_total);
         }
         if (pending == 0)
             return LS_OK;
@@ -404,8 +404,16 @@ static int apply(struct phase *ph, struct ls_err *err)
         any = true;
         ph->n_b_items = 0;
         int rc = ls_store_batch_items(ph->env->store, b->id, take_item, ph, err);
+        /* The batch's custom_ids in request order (zero-padded: sorted is sent order). */
+        const char **keys = ls_xmalloc((ph->n_b_items + 1) * sizeof(*keys));
+        size_t n_keys = 0;
+        for (size_t k = 0; k < ph->n_b_items; k++) {
+            if (n_keys == 0 || strcmp(keys[n_keys - 1], ph->b_items[k].custom_id) != 0)
+                keys[n_keys++] = ph->b_items[k].custom_id;
+        }
         if (rc == LS_OK)
-            rc = ls_batch_results(ph->client, b, on_result, ph, err);
+            rc = ls_batch_results(ph->client, b, on_result, ph, keys, n_keys, err);
+        free(keys);
         if (rc)
             return rc;
     }
@@ -447,8 +455,8 @@ static int apply(struct phase *ph, struct ls_err *err)
         if (rc)
             return rc;
     }
-    ls_log(LS_LOG_INFO, "batch.applied", "job=%lld answered=%zu resend=%zu",
-           (long long)ph->job->id, answered, left);
+    ls_log(LS_LOG_INFO, "batch.applied", "job=%lld answered=%zu resend=%zu", (long long)ph->job->id,
+           answered, left);
     return LS_OK;
 }
 

@@ -1,7 +1,7 @@
 /*
  * batch.c - the batch client's shared part: construction from an HTTP
  * provider, blocking libcurl calls with capped replies, and the dispatch to
- * the wire (batch_openai.c; Gemini's Batch Mode is not built yet).
+ * the wire (batch_openai.c, batch_gemini.c).
  */
 #include "batch.h"
 
@@ -24,16 +24,18 @@ struct ls_batch_client *ls_batch_client_new(const struct ls_provider *p,
         ls_err_set(err, LS_EINVAL, "the %s provider has no batch API", p ? p->name : "offline");
         return NULL;
     }
-    if (pc.wire != LS_WIRE_OPENAI) {
-        ls_err_set(err, LS_EINVAL, "batch mode is built for the openai provider only so far");
-        return NULL;
-    }
     struct ls_batch_client *c = ls_xcalloc(1, sizeof(*c));
     c->cfg = *cfg;
+    /* The service's limits, or lower ones from the configuration. */
+    long max_bytes = LS_BATCH_OPENAI_MAX_BYTES;
+    if (pc.wire == LS_WIRE_GEMINI)
+        max_bytes = c->cfg.inline_max > 0 && c->cfg.inline_max < LS_BATCH_GEMINI_INLINE_MAX
+                        ? c->cfg.inline_max
+                        : LS_BATCH_GEMINI_INLINE_MAX;
     if (c->cfg.max_requests <= 0 || c->cfg.max_requests > LS_BATCH_OPENAI_MAX_REQUESTS)
         c->cfg.max_requests = LS_BATCH_OPENAI_MAX_REQUESTS;
-    if (c->cfg.max_bytes <= 0 || c->cfg.max_bytes > LS_BATCH_OPENAI_MAX_BYTES)
-        c->cfg.max_bytes = LS_BATCH_OPENAI_MAX_BYTES;
+    if (c->cfg.max_bytes <= 0 || c->cfg.max_bytes > max_bytes)
+        c->cfg.max_bytes = max_bytes;
     if (c->cfg.max_download <= 0)
         c->cfg.max_download = 1024L * 1024 * 1024;
     c->pc = pc;
@@ -73,7 +75,8 @@ size_t ls_batch_leads(const struct ls_batch_client *c)
 int ls_batch_add(struct ls_batch_client *c, const char *custom_id, const struct ls_prompt *prompt,
                  struct ls_err *err)
 {
-    return ls_batch_openai_add(c, custom_id, prompt, err);
+    return c->pc.wire == LS_WIRE_GEMINI ? ls_batch_gemini_add(c, custom_id, prompt, err)
+                                        : ls_batch_openai_add(c, custom_id, prompt, err);
 }
 
 int ls_batch_submit(struct ls_batch_client *c, const char *display, struct ls_batch *b,
@@ -81,7 +84,8 @@ int ls_batch_submit(struct ls_batch_client *c, const char *display, struct ls_ba
 {
     if (c->n_lines == 0)
         return ls_err_set(err, LS_EINVAL, "an empty batch is not sent");
-    int rc = ls_batch_openai_submit(c, display, b, err);
+    int rc = c->pc.wire == LS_WIRE_GEMINI ? ls_batch_gemini_submit(c, display, b, err)
+                                          : ls_batch_openai_submit(c, display, b, err);
     if (rc == LS_OK) {
         ls_buf_reset(&c->file);
         c->n_lines = 0;
@@ -91,17 +95,21 @@ int ls_batch_submit(struct ls_batch_client *c, const char *display, struct ls_ba
 
 int ls_batch_poll(struct ls_batch_client *c, struct ls_batch *b, bool *ended, struct ls_err *err)
 {
-    return ls_batch_openai_poll(c, b, ended, err);
+    return c->pc.wire == LS_WIRE_GEMINI ? ls_batch_gemini_poll(c, b, ended, err)
+                                        : ls_batch_openai_poll(c, b, ended, err);
 }
 
 int ls_batch_cancel(struct ls_batch_client *c, struct ls_batch *b, struct ls_err *err)
 {
-    return ls_batch_openai_cancel(c, b, err);
+    return c->pc.wire == LS_WIRE_GEMINI ? ls_batch_gemini_cancel(c, b, err)
+                                        : ls_batch_openai_cancel(c, b, err);
 }
 
 int ls_batch_results(struct ls_batch_client *c, const struct ls_batch *b, ls_batch_result_fn cb,
-                     void *ud, struct ls_err *err)
+                     void *ud, const char *const *keys, size_t n_keys, struct ls_err *err)
 {
+    if (c->pc.wire == LS_WIRE_GEMINI)
+        return ls_batch_gemini_results(c, b, cb, ud, keys, n_keys, err);
     return ls_batch_openai_results(c, b, cb, ud, err);
 }
 
@@ -121,9 +129,9 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
             goto setup;                                                                            \
     } while (0)
 
-int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url,
-                  const char *body, size_t len, curl_mime *mime, const char *const *extra,
-                  size_t cap, struct ls_batch_http *out, struct ls_err *err)
+int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url, const char *body,
+                  size_t len, curl_mime *mime, const char *const *extra, size_t cap,
+                  struct ls_batch_http *out, struct ls_err *err)
 {
     out->status = 0;
     ls_buf_init(&out->body, cap);

@@ -24,11 +24,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/batch_rec.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/llm_parse.h"
 #include "core/prompt.h"
-#include "core/batch_rec.h"
 #include "llm/provider.h"
 
 /* OpenAI's documented limits per input file; Gemini's inline request cap. */
@@ -39,20 +39,21 @@
 
 /* Batch mode's settings (LEADSCORE_AI_MODE and LEADSCORE_AI_BATCH_*). */
 struct ls_batch_cfg {
-    bool is_default;    /* LEADSCORE_AI_MODE=batch: jobs without a mode run as batch jobs */
-    long poll_ms;       /* the first wait between polls; it grows by half up to poll_max_ms */
-    long poll_max_ms;   /* the longest wait between polls */
-    long max_requests;  /* request lines per batch; 0: the service's limit */
-    long max_bytes;     /* bytes per batch input; 0: the service's limit */
-    long inline_max;    /* Gemini: inline requests up to this many bytes, else a file; 0: 20 MB */
-    long max_download;  /* bytes of a results download kept; 0: 1 GiB */
+    bool is_default;   /* LEADSCORE_AI_MODE=batch: jobs without a mode run as batch jobs */
+    long poll_ms;      /* the first wait between polls; it grows by half up to poll_max_ms */
+    long poll_max_ms;  /* the longest wait between polls */
+    long max_requests; /* request lines per batch; 0: the service's limit */
+    long max_bytes;    /* bytes per batch input; 0: the service's limit */
+    long inline_max;   /* Gemini: inline requests up to this many bytes, else a file; 0: 20 MB */
+    long max_download; /* bytes of a results download kept; 0: 1 GiB */
 };
 
 struct ls_batch_client;
 
 /*
  * A client for provider p (borrowed; it must outlive the client). NULL with
- * LS_EINVAL when p has no batch API (the offline judge). Owned:
+ * LS_EINVAL when p has no batch API (the offline judge). Gemini batches go
+ * as inline requests, each batch under inline_max bytes. Owned:
  * ls_batch_client_free. cfg is copied.
  */
 struct ls_batch_client *ls_batch_client_new(const struct ls_provider *p,
@@ -94,11 +95,15 @@ int ls_batch_cancel(struct ls_batch_client *c, struct ls_batch *b, struct ls_err
  * custom_id (or key) and the reply envelope (kind LS_LLM_OK with the
  * answer text, or why it failed). Borrowed for the call.
  */
-typedef int (*ls_batch_result_fn)(void *ud, const char *custom_id,
-                                  const struct ls_llm_reply *reply, struct ls_err *err);
+typedef int (*ls_batch_result_fn)(void *ud, const char *custom_id, const struct ls_llm_reply *reply,
+                                  struct ls_err *err);
 
-/* Downloads an ended batch's results and calls cb per line. */
+/*
+ * Downloads an ended batch's results and calls cb per line. keys: the
+ * batch's custom_ids in request order (borrowed), for answers that come back
+ * without theirs (Gemini's inline responses are in request order).
+ */
 int ls_batch_results(struct ls_batch_client *c, const struct ls_batch *b, ls_batch_result_fn cb,
-                     void *ud, struct ls_err *err);
+                     void *ud, const char *const *keys, size_t n_keys, struct ls_err *err);
 
 #endif

@@ -13,7 +13,7 @@ struct ls_batch_client {
     struct ls_batch_cfg cfg;
     struct ls_http_provider_config pc; /* strings borrowed from the provider */
     bool json_object, max_completion_tokens, thinking_off;
-    char base[1024]; /* base_url without trailing '/' */
+    char base[1024];    /* base_url without trailing '/' */
     struct ls_buf file; /* the input being built: JSONL (OpenAI) or inline requests (Gemini) */
     size_t n_lines;
     struct ls_buf body; /* scratch: one request body */
@@ -33,9 +33,9 @@ struct ls_batch_http {
  * owned by the caller (ls_buf_release) whatever the result. LS_EUPSTREAM
  * with a scrubbed message on a transport failure; any HTTP status is LS_OK.
  */
-int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url,
-                  const char *body, size_t len, curl_mime *mime, const char *const *extra,
-                  size_t cap, struct ls_batch_http *out, struct ls_err *err);
+int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url, const char *body,
+                  size_t len, curl_mime *mime, const char *const *extra, size_t cap,
+                  struct ls_batch_http *out, struct ls_err *err);
 
 /* An error reply as "<what>: <the service's message>", scrubbed, into err. */
 int ls_batch_http_fail(struct ls_batch_client *c, const struct ls_batch_http *r, const char *what,
@@ -51,5 +51,17 @@ int ls_batch_openai_poll(struct ls_batch_client *c, struct ls_batch *b, bool *en
 int ls_batch_openai_cancel(struct ls_batch_client *c, struct ls_batch *b, struct ls_err *err);
 int ls_batch_openai_results(struct ls_batch_client *c, const struct ls_batch *b,
                             ls_batch_result_fn cb, void *ud, struct ls_err *err);
+
+/* The Gemini wire, inline requests (batch_gemini.c). */
+int ls_batch_gemini_add(struct ls_batch_client *c, const char *custom_id,
+                        const struct ls_prompt *prompt, struct ls_err *err);
+int ls_batch_gemini_submit(struct ls_batch_client *c, const char *display, struct ls_batch *b,
+                           struct ls_err *err);
+int ls_batch_gemini_poll(struct ls_batch_client *c, struct ls_batch *b, bool *ended,
+                         struct ls_err *err);
+int ls_batch_gemini_cancel(struct ls_batch_client *c, struct ls_batch *b, struct ls_err *err);
+int ls_batch_gemini_results(struct ls_batch_client *c, const struct ls_batch *b,
+                            ls_batch_result_fn cb, void *ud, const char *const *keys, size_t n_keys,
+                            struct ls_err *err);
 
 #endif

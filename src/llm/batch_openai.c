@@ -45,14 +45,15 @@ int ls_batch_openai_add(struct ls_batch_client *c, const char *custom_id,
     if (rc == LS_OK)
         rc = ls_json_cstr(&c->body, custom_id);
     if (rc == LS_OK)
-        rc = ls_buf_adds(&c->body, ",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":");
+        rc = ls_buf_adds(&c->body,
+                         ",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":");
     if (rc == LS_OK)
-        rc = ls_prompt_openai_body(prompt, c->pc.model,
-                                   &(struct ls_prompt_openai_opts){
-                                       .json_object = c->json_object,
-                                       .max_completion_tokens = c->max_completion_tokens,
-                                       .reasoning = c->pc.reasoning},
-                                   &c->body);
+        rc = ls_prompt_openai_body(
+            prompt, c->pc.model,
+            &(struct ls_prompt_openai_opts){.json_object = c->json_object,
+                                            .max_completion_tokens = c->max_completion_tokens,
+                                            .reasoning = c->pc.reasoning},
+            &c->body);
     if (rc == LS_OK)
         rc = ls_buf_adds(&c->body, "}\n");
     if (rc != LS_OK || c->body.len > (size_t)c->cfg.max_bytes)
@@ -131,9 +132,9 @@ int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struc
     json_decref(j);
     j = NULL;
     ls_buf_release(&r.body);
-    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", b->input_file,
-                            "endpoint", "/v1/chat/completions", "completion_window", "24h",
-                            "metadata", "leadscore", display);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", b->input_file, "endpoint",
+                            "/v1/chat/completions", "completion_window", "24h", "metadata",
+                            "leadscore", display);
     body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     snprintf(url, sizeof(url), "%s/batches", c->base);
@@ -229,8 +230,8 @@ static int read_file(struct ls_batch_client *c, const char *file_id, ls_batch_re
     char url[1400];
     struct ls_batch_http r = {0};
     snprintf(url, sizeof(url), "%s/files/%s/content", c->base, file_id);
-    int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, (size_t)c->cfg.max_download, &r,
-                           err);
+    int rc =
+        ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, (size_t)c->cfg.max_download, &r, err);
     if (rc == LS_OK && (r.status < 200 || r.status > 299))
         rc = ls_batch_http_fail(c, &r, "openai batch: downloading results", err);
     const char *p = ls_buf_str(&r.body), *end = p + r.body.len;

@@ -52,8 +52,9 @@ int ls_sq_batch_create(struct ls_store *base, struct ls_batch *b, const struct l
               "INSERT INTO batches(job_id, provider, remote_id, input_file, state, remote_state, "
               "requests, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
               err);
-    it = prep(c, "INSERT INTO batch_items(batch_id, idx, custom_id, prompt_id) VALUES (?1, ?2, ?3, ?4)",
-              err);
+    it = prep(
+        c, "INSERT INTO batch_items(batch_id, idx, custom_id, prompt_id) VALUES (?1, ?2, ?3, ?4)",
+        err);
     if (st == NULL || it == NULL) {
         rc = err ? err->code : LS_EIO;
         goto out;

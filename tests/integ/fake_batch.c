@@ -54,6 +54,10 @@ struct batch {
     json_t *drop, *fail; /* copies of the config at creation */
     json_t *metadata;
     json_t *errors; /* validation errors, or NULL */
+    /* Gemini: the inline requests, the model and the answers once final */
+    bool gemini;
+    json_t *requests, *inlined;
+    char model[128], display[128];
 };
 
 static pthread_mutex_t bmu = PTHREAD_MUTEX_INITIALIZER;
@@ -107,6 +111,8 @@ void fake_batch_reset(void)
         json_decref(B.batches[i].fail);
         json_decref(B.batches[i].metadata);
         json_decref(B.batches[i].errors);
+        json_decref(B.batches[i].requests);
+        json_decref(B.batches[i].inlined);
     }
     free(B.batches);
     json_decref(B.drop);
@@ -145,6 +151,10 @@ void fake_batch_configure(json_t *c)
 
 bool fake_batch_match(const char *url)
 {
+    if (strncmp(url, "/v1beta/batches/", 16) == 0)
+        return true;
+    if (strncmp(url, "/v1beta/models/", 15) == 0)
+        return strstr(url, ":batchGenerateContent") != NULL;
     if (strncmp(url, "/v1/", 4) == 0)
         url += 3;
     return strcmp(url, "/_fake/batches") == 0 || strncmp(url, "/files", 6) == 0 ||
@@ -180,8 +190,8 @@ static struct file *file_add(const char *prefix, char *data, size_t len)
 /* ---- files ------------------------------------------------------------------ */
 
 /* The part named name of a multipart body: its content into *p, *n. */
-static bool part(const char *ctype, const char *body, size_t len, const char *name,
-                 const char **p, size_t *n)
+static bool part(const char *ctype, const char *body, size_t len, const char *name, const char **p,
+                 size_t *n)
 {
     const char *b = ctype ? strstr(ctype, "boundary=") : NULL;
     if (b == NULL)
@@ -239,10 +249,10 @@ static char *upload(const char *ctype, const char *body, size_t len, unsigned *s
     struct file *f = file_add("file", copy, dlen);
     B.uploads++;
     *status = 200;
-    return dump(json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:n}", "id", f->id, "object",
-                          "file", "bytes", (json_int_t)dlen, "created_at", (json_int_t)unix_s(),
-                          "filename", "leadscore-batch.jsonl", "purpose", "batch", "status",
-                          "processed", "status_details"));
+    return dump(json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:n}", "id", f->id, "object", "file",
+                          "bytes", (json_int_t)dlen, "created_at", (json_int_t)unix_s(), "filename",
+                          "leadscore-batch.jsonl", "purpose", "batch", "status", "processed",
+                          "status_details"));
 }
 
 /* ---- batches ------------------------------------------------------------------ */
@@ -301,8 +311,7 @@ static json_t *validate(const struct file *f)
     }
     if (lines > B.max_requests)
         return json_pack("{s:s, s:s, s:n, s:n}", "code", "max_requests_per_batch_exceeded",
-                         "message", "The batch input file has too many requests.", "param",
-                         "line");
+                         "message", "The batch input file has too many requests.", "param", "line");
     return NULL;
 }
 
@@ -342,8 +351,8 @@ static void resolve(struct batch *b)
             b->failed++;
         } else if (listed(b->fail, k)) {
             append_line(&errs, &err_len,
-                        json_pack("{s:s, s:s, s:{s:i, s:s, s:{s:{s:s, s:s, s:n, s:n}}}, s:n}",
-                                  "id", rid, "custom_id", cid, "response", "status_code", 500,
+                        json_pack("{s:s, s:s, s:{s:i, s:s, s:{s:{s:s, s:s, s:n, s:n}}}, s:n}", "id",
+                                  rid, "custom_id", cid, "response", "status_code", 500,
                                   "request_id", rid, "body", "error", "message",
                                   "The server had an error processing your request.", "type",
                                   "server_error", "param", "code", "error"));
@@ -352,8 +361,8 @@ static void resolve(struct batch *b)
             unsigned status = 200;
             json_t *answer = fake_chat_answer(json_object_get(j, "body"), &status);
             json_t *line = json_pack("{s:s, s:s, s:{s:i, s:s, s:o}, s:n}", "id", rid, "custom_id",
-                                     cid, "response", "status_code", (int)status, "request_id",
-                                     rid, "body", answer, "error");
+                                     cid, "response", "status_code", (int)status, "request_id", rid,
+                                     "body", answer, "error");
             if (status == 200) {
                 append_line(&out, &out_len, line);
                 b->completed++;
@@ -395,12 +404,12 @@ static void advance(struct batch *b)
 
 static json_t *batch_json(const struct batch *b)
 {
-    json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I}}", "id", b->id, "object", "batch",
-        "endpoint", "/v1/chat/completions", "input_file_id", b->input_file, "completion_window",
-        "24h", "status", b->status, "created_at", (json_int_t)unix_s(), "request_counts", "total",
-        (json_int_t)b->total, "completed", (json_int_t)b->completed, "failed",
-        (json_int_t)b->failed);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I}}", "id", b->id, "object",
+                  "batch", "endpoint", "/v1/chat/completions", "input_file_id", b->input_file,
+                  "completion_window", "24h", "status", b->status, "created_at",
+                  (json_int_t)unix_s(), "request_counts", "total", (json_int_t)b->total,
+                  "completed", (json_int_t)b->completed, "failed", (json_int_t)b->failed);
     json_object_set_new(o, "output_file_id",
                         b->output_file[0] ? json_string(b->output_file) : json_null());
     json_object_set_new(o, "error_file_id",
@@ -455,9 +464,20 @@ static char *create(const char *body, size_t len, unsigned *status)
     return dump(batch_json(b));
 }
 
+static json_t *gemini_op(const struct batch *b);
+
 static json_t *custom_ids(const struct batch *b)
 {
     json_t *ids = json_array();
+    if (b->gemini) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(b->requests, i, item)
+        {
+            json_array_append(ids, json_object_get(json_object_get(item, "metadata"), "key"));
+        }
+        return ids;
+    }
     const struct file *in = file_find(b->input_file);
     const char *p = in->data, *end = in->data + in->len;
     while (p < end) {
@@ -477,14 +497,200 @@ static char *overview(void)
     json_t *list = json_array();
     for (size_t i = 0; i < B.n_batches; i++) {
         struct batch *b = &B.batches[i];
-        json_t *o = batch_json(b);
+        json_t *o = b->gemini ? gemini_op(b) : batch_json(b);
         json_object_set_new(o, "custom_ids", custom_ids(b));
-        json_object_set_new(o, "input_bytes", json_integer((json_int_t)file_find(b->input_file)->len));
+        if (!b->gemini)
+            json_object_set_new(o, "input_bytes",
+                                json_integer((json_int_t)file_find(b->input_file)->len));
         json_array_append_new(list, o);
     }
-    return dump(json_pack("{s:I, s:I, s:I, s:I, s:o}", "created", (json_int_t)B.created,
-                          "cancels", (json_int_t)B.cancels, "uploads", (json_int_t)B.uploads,
-                          "polls", (json_int_t)B.polls, "batches", list));
+    return dump(json_pack("{s:I, s:I, s:I, s:I, s:o}", "created", (json_int_t)B.created, "cancels",
+                          (json_int_t)B.cancels, "uploads", (json_int_t)B.uploads, "polls",
+                          (json_int_t)B.polls, "batches", list));
+}
+
+/* ---- Gemini's Batch Mode ---------------------------------------------------- */
+
+static char *gemini_error(int code, const char *status, const char *msg)
+{
+    return dump(
+        json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code, "message", msg, "status", status));
+}
+
+static const char *gemini_state(const struct batch *b)
+{
+    static char st[40];
+    snprintf(st, sizeof(st), "BATCH_STATE_%s", b->status);
+    return st;
+}
+
+/* Runs the inline requests: the inlined responses and the stats. */
+static void gemini_resolve(struct batch *b)
+{
+    b->inlined = json_array();
+    size_t k;
+    json_t *item;
+    long n = (long)json_array_size(b->requests);
+    b->total = n;
+    json_array_foreach(b->requests, k, item)
+    {
+        json_t *md = json_object_get(item, "metadata");
+        if (b->expire) {
+            b->failed++;
+            continue; /* an expired batch: nothing comes back */
+        }
+        if (listed(b->drop, (long)k)) {
+            b->completed++; /* counted, but missing from the responses */
+            continue;
+        }
+        json_t *out;
+        if (listed(b->fail, (long)k)) {
+            out = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", 500, "message",
+                            "Internal error encountered.", "status", "INTERNAL");
+            b->failed++;
+        } else {
+            unsigned status = 200;
+            json_t *answer =
+                fake_gemini_answer(json_object_get(item, "request"), b->model, &status);
+            if (status == 200) {
+                out = json_pack("{s:o}", "response", answer);
+                b->completed++;
+            } else {
+                out = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", (int)status, "message",
+                                "The request failed.", "status", "INTERNAL");
+                json_decref(answer);
+                b->failed++;
+            }
+        }
+        if (json_is_object(md))
+            json_object_set(out, "metadata", md);
+        json_array_append_new(b->inlined, out);
+    }
+    snprintf(b->status, sizeof(b->status), "%s", b->expire ? "EXPIRED" : "SUCCEEDED");
+    b->final = true;
+}
+
+static void gemini_advance(struct batch *b)
+{
+    if (b->final)
+        return;
+    if (b->cancel_requested) {
+        snprintf(b->status, sizeof(b->status), "CANCELLED");
+        b->final = true;
+        return;
+    }
+    int64_t age = mono_ms() - b->created_ms;
+    if (age < B.turnaround_ms / 4)
+        snprintf(b->status, sizeof(b->status), "PENDING");
+    else if (age < B.turnaround_ms)
+        snprintf(b->status, sizeof(b->status), "RUNNING");
+    else
+        gemini_resolve(b);
+}
+
+/* The batch as an Operation, the way batches.get and batchGenerateContent answer. */
+static json_t *gemini_op(const struct batch *b)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "batches/%s", b->id);
+    char n[4][24];
+    snprintf(n[0], sizeof(n[0]), "%ld", b->total);
+    snprintf(n[1], sizeof(n[1]), "%ld", b->completed);
+    snprintf(n[2], sizeof(n[2]), "%ld", b->failed);
+    snprintf(n[3], sizeof(n[3]), "%ld", b->final ? 0 : b->total);
+    char model[160];
+    snprintf(model, sizeof(model), "models/%s", b->model);
+    json_t *md = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "@type",
+                           "type.googleapis.com/google.ai.generativelanguage.v1beta."
+                           "GenerateContentBatch",
+                           "model", model, "displayName", b->display, "state", gemini_state(b),
+                           "createTime", "2026-12-01T19:00:00.000Z", "batchStats", "requestCount",
+                           n[0], "successfulRequestCount", n[1], "failedRequestCount", n[2],
+                           "pendingRequestCount", n[3]);
+    json_object_set_new(md, "name", json_string(name));
+    json_t *op = json_pack("{s:s, s:o, s:b}", "name", name, "metadata", md, "done", b->final);
+    if (b->inlined) {
+        json_t *output = json_pack("{s:{s:O}}", "inlinedResponses", "inlinedResponses", b->inlined);
+        json_object_set(md, "output", output);
+        json_object_set_new(op, "response",
+                            json_pack("{s:s, s:o}", "@type",
+                                      "type.googleapis.com/google.ai.generativelanguage.v1beta."
+                                      "GenerateContentBatchOutput",
+                                      "output", output));
+    }
+    return op;
+}
+
+static char *gemini_create(const char *url, const char *body, size_t len, unsigned *status)
+{
+    json_t *req = json_loadb(body ? body : "", len, 0, NULL);
+    json_t *batch = json_object_get(req, "batch");
+    json_t *requests = json_object_get(
+        json_object_get(json_object_get(batch, "inputConfig"), "requests"), "requests");
+    const char *display = json_string_value(json_object_get(batch, "displayName"));
+    if (!json_is_array(requests) || json_array_size(requests) == 0 || display == NULL) {
+        json_decref(req);
+        *status = 400;
+        return gemini_error(400, "INVALID_ARGUMENT",
+                            "* BatchGenerateContentRequest.batch.input_config: required field "
+                            "is not set, or display_name is missing");
+    }
+    if ((long)len > B.max_bytes || (long)json_array_size(requests) > B.max_requests) {
+        json_decref(req);
+        *status = 400;
+        return gemini_error(400, "INVALID_ARGUMENT",
+                            "Request payload size exceeds the limit for inline requests.");
+    }
+    B.batches = realloc(B.batches, (B.n_batches + 1) * sizeof(*B.batches));
+    struct batch *b = &B.batches[B.n_batches++];
+    memset(b, 0, sizeof(*b));
+    b->gemini = true;
+    snprintf(b->id, sizeof(b->id), "g%06ld", ++B.next_id);
+    const char *m = url + strlen("/v1beta/models/");
+    snprintf(b->model, sizeof(b->model), "%.*s", (int)(strchr(m, ':') - m), m);
+    snprintf(b->display, sizeof(b->display), "%s", display);
+    snprintf(b->status, sizeof(b->status), "PENDING");
+    b->created_ms = mono_ms();
+    b->drop = json_copy(B.drop);
+    b->fail = json_copy(B.fail);
+    b->expire = B.expire;
+    b->requests = json_incref(requests);
+    b->total = (long)json_array_size(requests);
+    B.created++;
+    json_decref(req);
+    *status = 200;
+    return dump(gemini_op(b));
+}
+
+static char *gemini_serve(const char *url, bool get, bool post, const char *body, size_t len,
+                          unsigned *status)
+{
+    if (strncmp(url, "/v1beta/models/", 15) == 0 && post)
+        return gemini_create(url, body, len, status);
+    char id[64] = "";
+    if (sscanf(url + 16, "%63[^:/]", id) != 1)
+        return NULL;
+    struct batch *b = batch_find(id);
+    const char *rest = url + 16 + strlen(id);
+    if (b == NULL || !b->gemini) {
+        *status = 404;
+        return gemini_error(404, "NOT_FOUND", "Requested entity was not found.");
+    }
+    if (rest[0] == '\0' && get) {
+        B.polls++;
+        gemini_advance(b);
+        *status = 200;
+        return dump(gemini_op(b));
+    }
+    if (strcmp(rest, ":cancel") == 0 && post) {
+        gemini_advance(b);
+        if (!b->final)
+            b->cancel_requested = true;
+        B.cancels++;
+        *status = 200;
+        return dump(json_object()); /* google.protobuf.Empty */
+    }
+    return NULL;
 }
 
 char *fake_batch_serve(const char *url, const char *method, const char *ctype, const char *auth,
@@ -498,13 +704,15 @@ char *fake_batch_serve(const char *url, const char *method, const char *ctype, c
         url += 3;
     bool post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0;
     char id[64] = "";
-    if (strcmp(url, "/_fake/batches") == 0) {
+    if (strncmp(url, "/v1beta/", 8) == 0) {
+        out = gemini_serve(url, get, post, body, len, status);
+    } else if (strcmp(url, "/_fake/batches") == 0) {
         *status = 200;
         out = overview();
     } else if (strcmp(url, "/files") == 0 && post) {
         out = upload(ctype, body, len, status);
-    } else if (strncmp(url, "/files/", 7) == 0 && get &&
-               sscanf(url + 7, "%63[^/]", id) == 1 && strcmp(url + 7 + strlen(id), "/content") == 0) {
+    } else if (strncmp(url, "/files/", 7) == 0 && get && sscanf(url + 7, "%63[^/]", id) == 1 &&
+               strcmp(url + 7 + strlen(id), "/content") == 0) {
         struct file *f = file_find(id);
         if (f == NULL) {
             *status = 404;

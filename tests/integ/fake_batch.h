@@ -12,6 +12,9 @@
 /* The answer fake_llm.c gives a chat/completions body: *status and a new reference. */
 json_t *fake_chat_answer(json_t *req, unsigned *status);
 
+/* The answer fake_llm.c gives a generateContent body for model: *status and a new reference. */
+json_t *fake_gemini_answer(json_t *req, const char *model, unsigned *status);
+
 /* True for the paths fake_batch_serve answers. */
 bool fake_batch_match(const char *url);
 

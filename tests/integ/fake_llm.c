@@ -4,6 +4,8 @@
  *
  *   POST /v1beta/models/{model}:generateContent   Gemini (key in x-goog-api-key)
  *   POST /v1/chat/completions                     OpenAI-compatible (Bearer key)
+ *   /v1/files, /v1/batches, /v1beta/models/{model}:batchGenerateContent,
+ *   /v1beta/batches/{id}                          the batch APIs (fake_batch.c)
  *
  * It answers like a model that reads the data block: each prospect's intent
  * follows its role (chief/founder/VP/head/director/owner: High; manager/lead/
@@ -816,6 +818,14 @@ json_t *fake_chat_answer(json_t *req, unsigned *status)
     snprintf(auth, sizeof(auth), "Bearer %s", cfg.api_key); /* the batch request carried it */
     struct reply r = {0};
     openai(req, auth, NULL, "ok", -1, 0, &r);
+    *status = r.status;
+    return r.body ? r.body : json_object();
+}
+
+json_t *fake_gemini_answer(json_t *req, const char *model, unsigned *status)
+{
+    struct reply r = {0};
+    gemini(req, model, cfg.api_key, NULL, "ok", -1, 0, &r); /* the batch request carried the key */
     *status = r.status;
     return r.body ? r.body : json_object();
 }

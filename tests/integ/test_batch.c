@@ -4,7 +4,8 @@
  * second batch), items missing from an ended batch and failed ones re-sent
  * through the normal path (exactly those), an expired batch, cancel
  * cancelling the batch at the fake, splitting by the limits, and
- * `leadscore score --mode batch`.
+ * `leadscore score --mode batch`; and Gemini's Batch Mode (inline requests)
+ * across a restart, with a response missing, and its cancel.
  */
 #include "ls_test.h"
 #include <curl/curl.h>
@@ -18,6 +19,26 @@
 #include "harness.h"
 
 static const char *const roles[] = {"CEO", "Sales Manager", "Intern"};
+
+static void start_gemini(struct srv *s, const char *name, const char *const *extra)
+{
+    static char base[128];
+    char db[600];
+    const char *env[24];
+    size_t n = 0;
+    for (size_t i = 0; extra && extra[i] && n < 14; i++)
+        env[n++] = extra[i];
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
+    env[n++] = base;
+    env[n++] = "GEMINI_API_KEY=your-key-here";
+    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
+    env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
+    env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
+    env[n++] = "LEADSCORE_LOG_LEVEL=debug";
+    env[n] = NULL;
+    h_path(db, sizeof(db), name);
+    assert_int_equal(h_srv_start(s, db, env), 0);
+}
 
 static void start(struct srv *s, const char *name, const char *const *extra)
 {
@@ -47,8 +68,9 @@ static void write_leads(int n, const char *name, char *out, size_t cap)
     char *csv = malloc(sz);
     size_t w = (size_t)snprintf(csv, sz, "name,role,company,industry,location,linkedin_bio\n");
     for (int i = 0; i < n; i++)
-        w += (size_t)snprintf(csv + w, sz - w, "Lead %d,%s,Co %d,B2B SaaS,Berlin,marker-%d- sells\n",
-                              i, roles[i % 3], i, i);
+        w +=
+            (size_t)snprintf(csv + w, sz - w, "Lead %d,%s,Co %d,B2B SaaS,Berlin,marker-%d- sells\n",
+                             i, roles[i % 3], i, i);
     h_path(out, cap, name);
     h_write_file(out, csv, w);
     free(csv);
@@ -154,7 +176,8 @@ static size_t sync_requests(unsigned char *marked, int n)
     json_t *q;
     json_array_foreach(reqs, i, q)
     {
-        if (strstr(str(q, "path"), "chat/completions") == NULL)
+        if (strstr(str(q, "path"), "chat/completions") == NULL &&
+            strstr(str(q, "path"), ":generateContent") == NULL)
             continue;
         count++;
         for (int k = 0; marked && k < n; k++) {
@@ -220,17 +243,17 @@ static void test_batch__restart_resumes_polling(void **state)
     /* Stored as pending with the service's id before the job waits. */
     json_t *b = fake_batches();
     const char *remote = str(json_array_get(json_object_get(b, "batches"), 0), "id");
-    assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(b, "batches"), 0),
-                                                     "custom_ids")),
+    assert_int_equal(json_array_size(json_object_get(
+                         json_array_get(json_object_get(b, "batches"), 0), "custom_ids")),
                      N / 5);
     for (int i = 0; i < 100; i++) {
         char path[32];
         snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
         j = call(&s, "GET", path, NULL, 200);
         const json_t *bj = json_object_get(j, "batch");
-        bool ok = bj && strcmp(str(bj, "state"), "pending") == 0 &&
-                  strcmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)),
-                         remote) == 0;
+        bool ok =
+            bj && strcmp(str(bj, "state"), "pending") == 0 &&
+            strcmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), remote) == 0;
         json_decref(j);
         if (ok)
             break;
@@ -466,6 +489,79 @@ static void test_batch__cli_mode_batch(void **state)
     assert_int_equal(sync_requests(NULL, 0), 0);
 }
 
+/*
+ * Gemini's Batch Mode, inline requests: answers mapped back by their keys, a
+ * request left out of the responses re-sent through generateContent (its two
+ * leads, exactly), and a restart while pending polls the same batch.
+ */
+static void test_batch__gemini_inline(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 1500, \"batch_drop\": [3]}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=2", NULL};
+    start_gemini(&s, "gemini.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    for (int i = 0;; i++) { /* stored as pending before the kill */
+        json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+        bool pending = strcmp(str(json_object_get(j, "batch"), "state"), "pending") == 0;
+        json_decref(j);
+        if (pending)
+            break;
+        assert_true(i < 200);
+        nap(20);
+    }
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    start_gemini(&s, "gemini.db", env);
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    const json_t *bj = json_object_get(j, "batch");
+    assert_string_equal(str(bj, "remote_state"), "SUCCEEDED");
+    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 2);
+    assert_int_equal(
+        strncmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), "batches/", 8),
+        0);
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1);
+    json_decref(b);
+    unsigned char marked[N] = {0};
+    assert_int_equal(sync_requests(marked, N), 1); /* request 3: leads 6 and 7, in one request */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(marked[i], i == 6 || i == 7);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    int rows, distinct, ok;
+    stored(&s, &rows, &distinct, &ok);
+    assert_int_equal(rows, N);
+    assert_int_equal(distinct, N);
+    assert_int_equal(ok, N);
+}
+
+/* Gemini: cancelling the job cancels the batch (POST batches/{id}:cancel). */
+static void test_batch__gemini_cancel(void **state)
+{
+    (void)state;
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
+    start_gemini(&s, "gemini-cancel.db", NULL);
+    load(&s, 10);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
+    assert_string_equal(str(j, "status"), "cancelled");
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "cancels"), 1);
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -476,6 +572,8 @@ int main(void)
         cmocka_unit_test_setup(test_batch__cancel_cancels_the_batch, h_fake_each),
         cmocka_unit_test_setup(test_batch__split_by_limits, h_fake_each),
         cmocka_unit_test_setup(test_batch__cli_mode_batch, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_inline, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_cancel, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
