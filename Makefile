@@ -137,6 +137,9 @@ $(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/tests/integ/fake_batch.o $
 $(B)/bench/llm_bench: $(B)/bench/llm_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
+$(B)/bench/llm_batch: $(B)/bench/llm_batch.o $(B)/tests/integ/harness.o $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
 $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm

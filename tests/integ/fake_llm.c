@@ -816,16 +816,22 @@ json_t *fake_chat_answer(json_t *req, unsigned *status)
     /* Not under mu: the batch code calls this holding its own lock, taken after mu elsewhere
      * (reset, config); openai() reads cfg unlocked like every request does. */
     snprintf(auth, sizeof(auth), "Bearer %s", cfg.api_key); /* the batch request carried it */
+    char *text = json_dumps(req, JSON_COMPACT); /* its size: the prompt tokens it reports */
+    size_t len = text ? strlen(text) : 0;
+    free(text);
     struct reply r = {0};
-    openai(req, auth, NULL, "ok", -1, 0, &r);
+    openai(req, auth, NULL, "ok", -1, len, &r);
     *status = r.status;
     return r.body ? r.body : json_object();
 }
 
 json_t *fake_gemini_answer(json_t *req, const char *model, unsigned *status)
 {
+    char *text = json_dumps(req, JSON_COMPACT);
+    size_t len = text ? strlen(text) : 0;
+    free(text);
     struct reply r = {0};
-    gemini(req, model, cfg.api_key, NULL, "ok", -1, 0, &r); /* the batch request carried the key */
+    gemini(req, model, cfg.api_key, NULL, "ok", -1, len, &r); /* the batch request carried the key */
     *status = r.status;
     return r.body ? r.body : json_object();
 }
