@@ -190,8 +190,8 @@ static const json_t *inlined(const json_t *op)
                             json_object_get(op, "response"),
                             json_object_get(batch_of(op), "output")};
     for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
-        const json_t *v = json_object_get(json_object_get(outs[i], "inlinedResponses"),
-                                          "inlinedResponses");
+        const json_t *v =
+            json_object_get(json_object_get(outs[i], "inlinedResponses"), "inlinedResponses");
         if (json_is_array(v))
             return v;
     }

@@ -831,7 +831,8 @@ json_t *fake_gemini_answer(json_t *req, const char *model, unsigned *status)
     size_t len = text ? strlen(text) : 0;
     free(text);
     struct reply r = {0};
-    gemini(req, model, cfg.api_key, NULL, "ok", -1, len, &r); /* the batch request carried the key */
+    gemini(req, model, cfg.api_key, NULL, "ok", -1, len,
+           &r); /* the batch request carried the key */
     *status = r.status;
     return r.body ? r.body : json_object();
 }
