@@ -171,6 +171,8 @@ static int batch_params(struct ls_config *c, struct ls_err *err)
          offsetof(struct ls_batch_cfg, max_requests)},
         {"LEADSCORE_AI_BATCH_MAX_BYTES", 0, 4000000000LL, 0,
          offsetof(struct ls_batch_cfg, max_bytes)},
+        {"LEADSCORE_AI_BATCH_INLINE_MAX", 0, 20000000, 0,
+         offsetof(struct ls_batch_cfg, inline_max)},
     };
     for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
         long long n = lim[i].dflt;

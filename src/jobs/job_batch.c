@@ -229,9 +229,9 @@ static int submit(struct phase *ph, struct ls_err *err)
     int rc = LS_OK;
     h->walk_begin(h->ud);
     while (rc == LS_OK && !stopping(ph)) {
-        size_t n = 0, got;
+        size_t n = 0;
         /* Fill one request with leads no stored batch holds. */
-        while (n < per && (got = h->next(h->ud, items + n, 1)) == 1) {
+        while (n < per && h->next(h->ud, items + n, 1) == 1) {
             if (is_in_batch(ph, items[n].id))
                 h->done(h->ud, &items[n], &later);
             else

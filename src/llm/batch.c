@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "batch_int.h"
 #include "core/scrub.h"
@@ -27,11 +28,10 @@ struct ls_batch_client *ls_batch_client_new(const struct ls_provider *p,
     struct ls_batch_client *c = ls_xcalloc(1, sizeof(*c));
     c->cfg = *cfg;
     /* The service's limits, or lower ones from the configuration. */
-    long max_bytes = LS_BATCH_OPENAI_MAX_BYTES;
-    if (pc.wire == LS_WIRE_GEMINI)
-        max_bytes = c->cfg.inline_max > 0 && c->cfg.inline_max < LS_BATCH_GEMINI_INLINE_MAX
-                        ? c->cfg.inline_max
-                        : LS_BATCH_GEMINI_INLINE_MAX;
+    long max_bytes =
+        pc.wire == LS_WIRE_GEMINI ? LS_BATCH_GEMINI_FILE_MAX : LS_BATCH_OPENAI_MAX_BYTES;
+    if (c->cfg.inline_max <= 0 || c->cfg.inline_max > LS_BATCH_GEMINI_INLINE_MAX)
+        c->cfg.inline_max = LS_BATCH_GEMINI_INLINE_MAX;
     if (c->cfg.max_requests <= 0 || c->cfg.max_requests > LS_BATCH_OPENAI_MAX_REQUESTS)
         c->cfg.max_requests = LS_BATCH_OPENAI_MAX_REQUESTS;
     if (c->cfg.max_bytes <= 0 || c->cfg.max_bytes > max_bytes)
@@ -123,6 +123,27 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/* Keeps the X-Goog-Upload-URL header (the Files API's resumable upload target). */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct ls_batch_http *out = ud;
+    size_t len = size * n;
+    static const char name[] = "x-goog-upload-url:";
+    if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0) {
+        const char *v = p + sizeof(name) - 1;
+        size_t vl = len - (sizeof(name) - 1);
+        while (vl && (*v == ' ' || *v == '\t'))
+            v++, vl--;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
+        if (vl < sizeof(out->upload_url)) {
+            memcpy(out->upload_url, v, vl);
+            out->upload_url[vl] = '\0';
+        }
+    }
+    return len;
+}
+
 #define SETOPT(h, opt, val)                                                                        \
     do {                                                                                           \
         if (curl_easy_setopt((h), (opt), (val)) != CURLE_OK)                                       \
@@ -134,6 +155,7 @@ int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url
                   struct ls_batch_http *out, struct ls_err *err)
 {
     out->status = 0;
+    out->upload_url[0] = '\0';
     ls_buf_init(&out->body, cap);
     struct curl_slist *h = NULL;
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -169,6 +191,8 @@ int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url
     SETOPT(e, CURLOPT_HTTPHEADER, h);
     SETOPT(e, CURLOPT_WRITEFUNCTION, on_write);
     SETOPT(e, CURLOPT_WRITEDATA, &out->body);
+    SETOPT(e, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(e, CURLOPT_HEADERDATA, out);
     SETOPT(e, CURLOPT_ERRORBUFFER, errbuf);
     /* Uploads and downloads of a whole batch take longer than one model call. */
     SETOPT(e, CURLOPT_TIMEOUT_MS, c->pc.timeout_ms * 10);

@@ -31,11 +31,11 @@
 #include "core/prompt.h"
 #include "llm/provider.h"
 
-/* OpenAI's documented limits per input file; Gemini's inline request cap. */
+/* OpenAI's documented limits per input file; Gemini's inline cap and file size. */
 #define LS_BATCH_OPENAI_MAX_REQUESTS 50000
 #define LS_BATCH_OPENAI_MAX_BYTES    (200L * 1000 * 1000)
 #define LS_BATCH_GEMINI_INLINE_MAX   (20L * 1000 * 1000)
-#define LS_BATCH_GEMINI_MAX_BYTES    (2000L * 1000 * 1000)
+#define LS_BATCH_GEMINI_FILE_MAX     (2000L * 1000 * 1000) /* the Files API's per file */
 
 /* Batch mode's settings (LEADSCORE_AI_MODE and LEADSCORE_AI_BATCH_*). */
 struct ls_batch_cfg {
@@ -52,8 +52,8 @@ struct ls_batch_client;
 
 /*
  * A client for provider p (borrowed; it must outlive the client). NULL with
- * LS_EINVAL when p has no batch API (the offline judge). Gemini batches go
- * as inline requests, each batch under inline_max bytes. Owned:
+ * LS_EINVAL when p has no batch API (the offline judge). A Gemini batch goes
+ * as inline requests when under inline_max bytes, else as an uploaded file. Owned:
  * ls_batch_client_free. cfg is copied.
  */
 struct ls_batch_client *ls_batch_client_new(const struct ls_provider *p,

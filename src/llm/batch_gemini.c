@@ -12,11 +12,15 @@
  *        [{"response": <GenerateContentResponse>, "metadata": {"key"}} | {"error": Status}]}}}
  *   POST /v1beta/batches/{id}:cancel
  *
- * Inline requests are for batches under 20 MB in all; a bigger job is split
- * into several inline batches (the byte limit), so every size is served. An
- * answer is mapped by its metadata key; the responses come in request order,
- * and one without a key (a reply that did not echo it) takes the key of its
- * position. The uploaded-file form (Files API, responsesFile) is not built.
+ * Inline requests are for batches under 20 MB in all (inline_max); a bigger
+ * one goes as a JSONL file ({"key", "request"} per line) through the Files
+ * API's resumable upload (POST /upload/v1beta/files with X-Goog-Upload-*
+ * start, then upload and finalize at the X-Goog-Upload-URL it returns),
+ * named in inputConfig.fileName; its answers come back in
+ * output.responsesFile, read from /download/v1beta/{file}:download?alt=media.
+ * An answer is mapped by its key; answers come in request order, and one
+ * without a key (a reply that did not echo it) takes the key of its
+ * position.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -44,19 +48,25 @@ static int64_t i64(const json_t *o, const char *k)
     return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) : 0;
 }
 
+/*
+ * The file being built holds one JSONL line per request, the form of an
+ * uploaded input file: {"key": K, "request": {...}}. Sent inline, each line
+ * becomes {"metadata": {"key": K}, "request": {...}} (keys are [a-z0-9-]:
+ * no escaping to undo).
+ */
 int ls_batch_gemini_add(struct ls_batch_client *c, const char *custom_id,
                         const struct ls_prompt *prompt, struct ls_err *err)
 {
     ls_buf_reset(&c->body);
-    int rc = ls_buf_adds(&c->body, c->n_lines ? ",{\"request\":" : "{\"request\":");
-    if (rc == LS_OK)
-        rc = ls_prompt_gemini_body(prompt, c->thinking_off, &c->body);
-    if (rc == LS_OK)
-        rc = ls_buf_adds(&c->body, ",\"metadata\":{\"key\":");
+    int rc = ls_buf_adds(&c->body, "{\"key\":");
     if (rc == LS_OK)
         rc = ls_json_cstr(&c->body, custom_id);
     if (rc == LS_OK)
-        rc = ls_buf_adds(&c->body, "}}");
+        rc = ls_buf_adds(&c->body, ",\"request\":");
+    if (rc == LS_OK)
+        rc = ls_prompt_gemini_body(prompt, c->thinking_off, &c->body);
+    if (rc == LS_OK)
+        rc = ls_buf_adds(&c->body, "}\n");
     if (rc != LS_OK || c->body.len > (size_t)c->cfg.max_bytes)
         return ls_err_set(err, LS_ELIMIT, "one batch request would be over %ld bytes",
                           c->cfg.max_bytes);
@@ -67,6 +77,31 @@ int ls_batch_gemini_add(struct ls_batch_client *c, const char *custom_id,
         return ls_err_set(err, LS_ELIMIT, "a batch would be over %ld bytes", c->cfg.max_bytes);
     c->n_lines++;
     return LS_OK;
+}
+
+/* The inline requests array's elements, from the JSONL lines. */
+static int inline_requests(const struct ls_buf *file, struct ls_buf *out)
+{
+    static const char key_open[] = "{\"key\":\"", key_close[] = "\",\"request\":";
+    const char *p = file->data ? file->data : "", *end = p + file->len;
+    int rc = LS_OK;
+    bool first = true;
+    while (rc == LS_OK && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *k = p + sizeof(key_open) - 1;
+        const char *kc = strstr(k, key_close);
+        if (le - p < (long)sizeof(key_open) || kc == NULL || kc > le)
+            return LS_EINTERNAL;
+        rc |= ls_buf_adds(out, first ? "{\"metadata\":{\"key\":\"" : ",{\"metadata\":{\"key\":\"");
+        rc |= ls_buf_add(out, k, (size_t)(kc - k));
+        rc |= ls_buf_adds(out, "\"},\"request\":");
+        const char *body = kc + sizeof(key_close) - 1;
+        rc |= ls_buf_add(out, body, (size_t)(le - body));
+        first = false;
+        p = le + 1;
+    }
+    return rc;
 }
 
 static int object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
@@ -103,10 +138,59 @@ static void read_batch(const json_t *op, struct ls_batch *b)
     if (strncmp(state, "BATCH_STATE_", 12) == 0)
         state += 12;
     snprintf(b->remote_state, sizeof(b->remote_state), "%s", state);
+    const char *rf = str(json_object_get(m, "output"), "responsesFile");
+    if (rf[0])
+        snprintf(b->output_file, sizeof(b->output_file), "%s", rf);
     const json_t *s = json_object_get(m, "batchStats");
     b->n_total = i64(s, "requestCount");
     b->n_completed = i64(s, "successfulRequestCount");
     b->n_failed = i64(s, "failedRequestCount");
+}
+
+/* The Files API's resumable upload: start, then upload and finalize; the file's name. */
+static int upload_file(struct ls_batch_client *c, const char *display, struct ls_batch *b,
+                       struct ls_err *err)
+{
+    char url[1400], len_hdr[96];
+    struct ls_batch_http r = {0};
+    json_t *j = NULL;
+    char *meta = NULL;
+    snprintf(url, sizeof(url), "%s/upload/v1beta/files", c->base);
+    snprintf(len_hdr, sizeof(len_hdr), "X-Goog-Upload-Header-Content-Length: %zu", c->file.len);
+    const char *start[] = {"X-Goog-Upload-Protocol: resumable", "X-Goog-Upload-Command: start",
+                           len_hdr, "X-Goog-Upload-Header-Content-Type: application/jsonl", NULL};
+    json_t *m = json_pack("{s:{s:s}}", "file", "display_name", display);
+    meta = json_dumps(m, JSON_COMPACT);
+    json_decref(m);
+    int rc = ls_batch_http(c, "POST", url, meta, strlen(meta), NULL, start, REPLY_MAX, &r, err);
+    if (rc == LS_OK && (r.status < 200 || r.status > 299))
+        rc = ls_batch_http_fail(c, &r, "gemini batch: starting the upload", err);
+    if (rc == LS_OK && r.upload_url[0] == '\0')
+        rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the upload start gave no upload URL");
+    if (rc)
+        goto out;
+    char target[sizeof(r.upload_url)];
+    snprintf(target, sizeof(target), "%s", r.upload_url);
+    ls_buf_release(&r.body);
+    const char *put[] = {"X-Goog-Upload-Command: upload, finalize", "X-Goog-Upload-Offset: 0",
+                         "Content-Type: application/jsonl", NULL};
+    rc = ls_batch_http(c, "POST", target, c->file.data ? c->file.data : "", c->file.len, NULL, put,
+                       REPLY_MAX, &r, err);
+    if (rc == LS_OK)
+        rc = object_reply(c, &r, "gemini batch: uploading the input file", &j, err);
+    if (rc)
+        goto out;
+    const char *name = str(json_object_get(j, "file"), "name");
+    if (name[0] == '\0') {
+        rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the uploaded file has no name");
+        goto out;
+    }
+    snprintf(b->input_file, sizeof(b->input_file), "%s", name);
+out:
+    free(meta);
+    json_decref(j);
+    ls_buf_release(&r.body);
+    return rc;
 }
 
 int ls_batch_gemini_submit(struct ls_batch_client *c, const char *display, struct ls_batch *b,
@@ -116,12 +200,23 @@ int ls_batch_gemini_submit(struct ls_batch_client *c, const char *display, struc
     struct ls_batch_http r = {0};
     json_t *j = NULL;
     struct ls_buf body;
-    ls_buf_init(&body, c->file.len + 4096);
-    int rc = ls_buf_adds(&body, "{\"batch\":{\"displayName\":");
+    /* Inline while the requests stay under the inline cap, else an uploaded file. */
+    bool as_file = c->file.len + 4096 > (size_t)c->cfg.inline_max;
+    int rc = as_file ? upload_file(c, display, b, err) : LS_OK;
+    if (rc)
+        return rc;
+    ls_buf_init(&body, c->file.len * 2 + 8192);
+    rc = ls_buf_adds(&body, "{\"batch\":{\"displayName\":");
     rc |= ls_json_cstr(&body, display);
-    rc |= ls_buf_adds(&body, ",\"inputConfig\":{\"requests\":{\"requests\":[");
-    rc |= ls_buf_add(&body, c->file.data ? c->file.data : "", c->file.len);
-    rc |= ls_buf_adds(&body, "]}}}}");
+    if (as_file) {
+        rc |= ls_buf_adds(&body, ",\"inputConfig\":{\"fileName\":");
+        rc |= ls_json_cstr(&body, b->input_file);
+        rc |= ls_buf_adds(&body, "}}}");
+    } else {
+        rc |= ls_buf_adds(&body, ",\"inputConfig\":{\"requests\":{\"requests\":[");
+        rc |= inline_requests(&c->file, &body);
+        rc |= ls_buf_adds(&body, "]}}}}");
+    }
     if (rc != LS_OK) {
         ls_buf_release(&body);
         return ls_err_set(err, LS_ELIMIT, "gemini batch: the request is too large");
@@ -198,6 +293,64 @@ static const json_t *inlined(const json_t *op)
     return NULL;
 }
 
+/* One answer: its key (from the answer, else by position) and envelope to cb. */
+static int one_result(struct ls_batch_client *c, const json_t *item, size_t i,
+                      const char *const *keys, size_t n_keys, ls_batch_result_fn cb, void *ud,
+                      struct ls_err *err)
+{
+    const char *key = str(json_object_get(item, "metadata"), "key");
+    if (key[0] == '\0')
+        key = str(item, "key"); /* a responses file's line */
+    if (key[0] == '\0' && i < n_keys)
+        key = keys[i]; /* in request order */
+    struct ls_llm_reply reply;
+    ls_llm_reply_init(&reply, REPLY_MAX);
+    const json_t *resp = json_object_get(item, "response");
+    if (json_is_object(resp)) {
+        char *body = json_dumps(resp, JSON_COMPACT);
+        ls_llm_gemini_reply(200, body ? body : "", body ? strlen(body) : 0, &reply);
+        free(body);
+    } else {
+        const json_t *e = json_object_get(item, "error");
+        reply.kind = LS_LLM_BAD_ANSWER;
+        snprintf(reply.error, sizeof(reply.error), "gemini batch: %.60s: %.150s",
+                 str(e, "status")[0] ? str(e, "status") : "error",
+                 str(e, "message")[0] ? str(e, "message") : "the request has no response");
+    }
+    ls_scrub_cstr(reply.error, sizeof(reply.error), c->secrets, c->n_secrets);
+    int rc = key[0] ? cb(ud, key, &reply, err) : LS_OK;
+    ls_llm_reply_release(&reply);
+    return rc;
+}
+
+/* The responses file of a batch sent as a file: JSONL, one answer per line, in order. */
+static int read_responses_file(struct ls_batch_client *c, const char *name, const char *const *keys,
+                               size_t n_keys, ls_batch_result_fn cb, void *ud, struct ls_err *err)
+{
+    char url[1400];
+    struct ls_batch_http r = {0};
+    snprintf(url, sizeof(url), "%s/download/v1beta/%s:download?alt=media", c->base, name);
+    int rc =
+        ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, (size_t)c->cfg.max_download, &r, err);
+    if (rc == LS_OK && (r.status < 200 || r.status > 299))
+        rc = ls_batch_http_fail(c, &r, "gemini batch: downloading results", err);
+    const char *p = ls_buf_str(&r.body), *end = p + r.body.len;
+    size_t i = 0;
+    while (rc == LS_OK && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        json_t *line = NULL;
+        struct ls_err perr = {0};
+        if (le > p && ls_json_parse(p, (size_t)(le - p), &line, &perr) == LS_OK)
+            rc = one_result(c, line, i, keys, n_keys, cb, ud, err);
+        json_decref(line);
+        i += le > p;
+        p = le + 1;
+    }
+    ls_buf_release(&r.body);
+    return rc;
+}
+
 int ls_batch_gemini_results(struct ls_batch_client *c, const struct ls_batch *b,
                             ls_batch_result_fn cb, void *ud, const char *const *keys, size_t n_keys,
                             struct ls_err *err)
@@ -206,33 +359,19 @@ int ls_batch_gemini_results(struct ls_batch_client *c, const struct ls_batch *b,
     int rc = get(c, b, (size_t)c->cfg.max_download, &j, err);
     if (rc)
         return rc;
-    const json_t *list = inlined(j);
-    size_t i;
-    const json_t *item;
-    json_array_foreach(list, i, item)
-    {
-        const char *key = str(json_object_get(item, "metadata"), "key");
-        if (key[0] == '\0' && i < n_keys)
-            key = keys[i]; /* in request order */
-        struct ls_llm_reply reply;
-        ls_llm_reply_init(&reply, REPLY_MAX);
-        const json_t *resp = json_object_get(item, "response");
-        if (json_is_object(resp)) {
-            char *body = json_dumps(resp, JSON_COMPACT);
-            ls_llm_gemini_reply(200, body ? body : "", body ? strlen(body) : 0, &reply);
-            free(body);
-        } else {
-            const json_t *e = json_object_get(item, "error");
-            reply.kind = LS_LLM_BAD_ANSWER;
-            snprintf(reply.error, sizeof(reply.error), "gemini batch: %.60s: %.150s",
-                     str(e, "status")[0] ? str(e, "status") : "error",
-                     str(e, "message")[0] ? str(e, "message") : "the request has no response");
+    const char *file = str(json_object_get(batch_of(j), "output"), "responsesFile");
+    if (file[0]) {
+        rc = read_responses_file(c, file, keys, n_keys, cb, ud, err);
+    } else {
+        const json_t *list = inlined(j);
+        size_t i;
+        const json_t *item;
+        json_array_foreach(list, i, item)
+        {
+            rc = one_result(c, item, i, keys, n_keys, cb, ud, err);
+            if (rc)
+                break;
         }
-        ls_scrub_cstr(reply.error, sizeof(reply.error), c->secrets, c->n_secrets);
-        rc = key[0] ? cb(ud, key, &reply, err) : LS_OK;
-        ls_llm_reply_release(&reply);
-        if (rc)
-            break;
     }
     json_decref(j);
     return rc;

@@ -23,7 +23,8 @@ struct ls_batch_client {
 
 struct ls_batch_http {
     long status;
-    struct ls_buf body; /* the reply, capped */
+    struct ls_buf body;    /* the reply, capped */
+    char upload_url[2048]; /* its X-Goog-Upload-URL header, "" when none */
 };
 
 /*

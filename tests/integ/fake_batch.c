@@ -24,6 +24,15 @@
  *                                 its lines get error "batch_expired"
  *   "batch_max_requests", "batch_max_bytes"   a file over them fails validation
  *                                 (defaults: 50,000 requests, 200 MB)
+ *   "batch_max_inline"            Gemini: an inline request over it is refused (20 MB)
+ *
+ * Gemini's Batch Mode: POST /v1beta/models/{model}:batchGenerateContent with
+ * inline requests or inputConfig.fileName (a file uploaded by the Files API's
+ * resumable protocol: POST /upload/v1beta/files with X-Goog-Upload-Command
+ * start, answered with X-Goog-Upload-URL, then "upload, finalize" there),
+ * GET /v1beta/batches/{id} (an Operation), POST /v1beta/batches/{id}:cancel,
+ * answers inline or (for a file) in output.responsesFile, read from
+ * GET /download/v1beta/{file}:download?alt=media.
  *
  *   GET /_fake/batches            {"created", "cancels", "uploads", "polls",
  *                                  "batches": [the batch objects, each with
@@ -55,7 +64,7 @@ struct batch {
     json_t *metadata;
     json_t *errors; /* validation errors, or NULL */
     /* Gemini: the inline requests, the model and the answers once final */
-    bool gemini;
+    bool gemini, file_input; /* file_input: from an uploaded file, answers to a file */
     json_t *requests, *inlined;
     char model[128], display[128];
 };
@@ -73,6 +82,7 @@ static struct {
     json_t *drop, *fail;
     bool expire;
     long max_requests, max_bytes;
+    long max_inline; /* Gemini: bytes of an inline batchGenerateContent request */
 } B;
 
 static int64_t mono_ms(void)
@@ -123,6 +133,7 @@ void fake_batch_reset(void)
     B.fail = json_array();
     B.max_requests = 50000;
     B.max_bytes = 200L * 1000 * 1000;
+    B.max_inline = 20L * 1000 * 1000;
     pthread_mutex_unlock(&bmu);
 }
 
@@ -146,11 +157,15 @@ void fake_batch_configure(json_t *c)
         B.max_requests = (long)json_integer_value(v);
     if ((v = json_object_get(c, "batch_max_bytes")))
         B.max_bytes = (long)json_integer_value(v);
+    if ((v = json_object_get(c, "batch_max_inline")))
+        B.max_inline = (long)json_integer_value(v);
     pthread_mutex_unlock(&bmu);
 }
 
 bool fake_batch_match(const char *url)
 {
+    if (strncmp(url, "/upload/v1beta/files", 20) == 0 || strncmp(url, "/download/v1beta/", 17) == 0)
+        return true;
     if (strncmp(url, "/v1beta/batches/", 16) == 0)
         return true;
     if (strncmp(url, "/v1beta/models/", 15) == 0)
@@ -566,6 +581,27 @@ static void gemini_resolve(struct batch *b)
             json_object_set(out, "metadata", md);
         json_array_append_new(b->inlined, out);
     }
+    if (b->file_input && !b->expire) {
+        /* The answers as a responses file: {"key", "response" | "error"} per line. */
+        char *buf = NULL;
+        size_t len = 0;
+        json_array_foreach(b->inlined, k, item)
+        {
+            json_t *line = json_object();
+            json_object_set(line, "key", json_object_get(json_object_get(item, "metadata"), "key"));
+            if (json_object_get(item, "response"))
+                json_object_set(line, "response", json_object_get(item, "response"));
+            else
+                json_object_set(line, "error", json_object_get(item, "error"));
+            append_line(&buf, &len, line);
+        }
+        if (buf == NULL)
+            buf = calloc(1, 1);
+        snprintf(b->output_file, sizeof(b->output_file), "%s",
+                 file_add("files/batch-out", buf, len)->id);
+        json_decref(b->inlined);
+        b->inlined = NULL;
+    }
     snprintf(b->status, sizeof(b->status), "%s", b->expire ? "EXPIRED" : "SUCCEEDED");
     b->final = true;
 }
@@ -609,7 +645,14 @@ static json_t *gemini_op(const struct batch *b)
                            "pendingRequestCount", n[3]);
     json_object_set_new(md, "name", json_string(name));
     json_t *op = json_pack("{s:s, s:o, s:b}", "name", name, "metadata", md, "done", b->final);
-    if (b->inlined) {
+    if (b->output_file[0]) {
+        json_object_set_new(md, "output", json_pack("{s:s}", "responsesFile", b->output_file));
+        json_object_set_new(op, "response",
+                            json_pack("{s:s, s:{s:s}}", "@type",
+                                      "type.googleapis.com/google.ai.generativelanguage.v1beta."
+                                      "GenerateContentBatchOutput",
+                                      "output", "responsesFile", b->output_file));
+    } else if (b->inlined) {
         json_t *output = json_pack("{s:{s:O}}", "inlinedResponses", "inlinedResponses", b->inlined);
         json_object_set(md, "output", output);
         json_object_set_new(op, "response",
@@ -628,14 +671,39 @@ static char *gemini_create(const char *url, const char *body, size_t len, unsign
     json_t *requests = json_object_get(
         json_object_get(json_object_get(batch, "inputConfig"), "requests"), "requests");
     const char *display = json_string_value(json_object_get(batch, "displayName"));
+    const char *fname =
+        json_string_value(json_object_get(json_object_get(batch, "inputConfig"), "fileName"));
+    struct file *in = fname ? file_find(fname) : NULL;
+    json_t *from_file = NULL;
+    if (in) {
+        /* {"key", "request"} lines, kept as the inline form {"request", "metadata": {"key"}} */
+        from_file = json_array();
+        for (const char *p = in->data, *end = in->data + in->len; p < end;) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *le = nl ? nl : end;
+            json_t *line = le > p ? json_loadb(p, (size_t)(le - p), 0, NULL) : NULL;
+            if (line)
+                json_array_append_new(from_file,
+                                      json_pack("{s:O, s:{s:O}}", "request",
+                                                json_object_get(line, "request"), "metadata", "key",
+                                                json_object_get(line, "key")));
+            json_decref(line);
+            p = le + 1;
+        }
+        requests = from_file;
+        len = in->len;
+    }
     if (!json_is_array(requests) || json_array_size(requests) == 0 || display == NULL) {
+        json_decref(from_file);
         json_decref(req);
         *status = 400;
         return gemini_error(400, "INVALID_ARGUMENT",
                             "* BatchGenerateContentRequest.batch.input_config: required field "
                             "is not set, or display_name is missing");
     }
-    if ((long)len > B.max_bytes || (long)json_array_size(requests) > B.max_requests) {
+    if ((long)len > (in ? 2000L * 1000 * 1000 : B.max_inline) ||
+        (long)json_array_size(requests) > B.max_requests) {
+        json_decref(from_file);
         json_decref(req);
         *status = 400;
         return gemini_error(400, "INVALID_ARGUMENT",
@@ -655,8 +723,12 @@ static char *gemini_create(const char *url, const char *body, size_t len, unsign
     b->fail = json_copy(B.fail);
     b->expire = B.expire;
     b->requests = json_incref(requests);
+    b->file_input = in != NULL;
+    if (in)
+        snprintf(b->input_file, sizeof(b->input_file), "%s", in->id);
     b->total = (long)json_array_size(requests);
     B.created++;
+    json_decref(from_file);
     json_decref(req);
     *status = 200;
     return dump(gemini_op(b));
@@ -693,10 +765,41 @@ static char *gemini_serve(const char *url, bool get, bool post, const char *body
     return NULL;
 }
 
-char *fake_batch_serve(const char *url, const char *method, const char *ctype, const char *auth,
-                       const char *body, size_t len, unsigned *status, const char **ctype_out)
+/* The Files API's resumable upload: a start, then the bytes with "upload, finalize". */
+static char *gemini_upload(const struct fake_batch_req *q, unsigned *status, char *hdr_name,
+                           char *hdr_value)
 {
-    (void)auth;
+    const char *cmd = q->upload_cmd ? q->upload_cmd : "";
+    if (strstr(cmd, "start")) {
+        snprintf(hdr_name, 64, "X-Goog-Upload-URL");
+        snprintf(hdr_value, 512,
+                 "http://%s/upload/v1beta/files?upload_id=up%06ld&upload_protocol=resumable",
+                 q->host ? q->host : "127.0.0.1", ++B.next_id);
+        *status = 200;
+        return strdup("{}");
+    }
+    if (strstr(cmd, "upload") && strstr(cmd, "finalize") && q->upload_id) {
+        char *copy = malloc(q->len + 1);
+        memcpy(copy, q->body ? q->body : "", q->len);
+        copy[q->len] = '\0';
+        struct file *f = file_add("files/up", copy, q->len);
+        B.uploads++;
+        char size[24];
+        snprintf(size, sizeof(size), "%zu", q->len);
+        *status = 200;
+        return dump(json_pack("{s:{s:s, s:s, s:s, s:s}}", "file", "name", f->id, "mimeType",
+                              "application/jsonl", "sizeBytes", size, "state", "ACTIVE"));
+    }
+    *status = 400;
+    return gemini_error(400, "INVALID_ARGUMENT", "Invalid upload command.");
+}
+
+char *fake_batch_serve(const struct fake_batch_req *q, unsigned *status, const char **ctype_out,
+                       char *hdr_name, char *hdr_value)
+{
+    const char *url = q->url, *method = q->method, *ctype = q->ctype, *body = q->body;
+    size_t len = q->len;
+    hdr_name[0] = hdr_value[0] = '\0';
     *ctype_out = "application/json";
     char *out = NULL;
     pthread_mutex_lock(&bmu);
@@ -704,7 +807,26 @@ char *fake_batch_serve(const char *url, const char *method, const char *ctype, c
         url += 3;
     bool post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0;
     char id[64] = "";
-    if (strncmp(url, "/v1beta/", 8) == 0) {
+    if (strncmp(url, "/upload/v1beta/files", 20) == 0 && post) {
+        out = gemini_upload(q, status, hdr_name, hdr_value);
+    } else if (strncmp(url, "/download/v1beta/", 17) == 0 && get) {
+        /* files/{id}:download?alt=media */
+        char name[80] = "";
+        struct file *f = NULL;
+        if (sscanf(url + 17, "%79[^:]", name) == 1 &&
+            strcmp(url + 17 + strlen(name), ":download") == 0)
+            f = file_find(name);
+        if (f == NULL) {
+            *status = 404;
+            out = gemini_error(404, "NOT_FOUND", "Requested entity was not found.");
+        } else {
+            *status = 200;
+            *ctype_out = "application/octet-stream";
+            out = malloc(f->len + 1);
+            memcpy(out, f->data, f->len);
+            out[f->len] = '\0';
+        }
+    } else if (strncmp(url, "/v1beta/", 8) == 0) {
         out = gemini_serve(url, get, post, body, len, status);
     } else if (strcmp(url, "/_fake/batches") == 0) {
         *status = 200;

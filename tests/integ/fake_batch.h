@@ -18,13 +18,21 @@ json_t *fake_gemini_answer(json_t *req, const char *model, unsigned *status);
 /* True for the paths fake_batch_serve answers. */
 bool fake_batch_match(const char *url);
 
+/* One batch API request as fake_llm.c read it; every string may be NULL but url, method. */
+struct fake_batch_req {
+    const char *url, *method, *ctype, *auth, *host;
+    const char *upload_cmd, *upload_id; /* X-Goog-Upload-Command, ?upload_id= */
+    const char *body;
+    size_t len;
+};
+
 /*
- * Answers one batch API request. ctype and auth are the request's headers
- * (may be NULL), body[0..len) its body. Returns the reply body (owned:
- * free) with *status and *ctype_out (static).
+ * Answers one batch API request. Returns the reply body (owned: free) with
+ * *status, *ctype_out (static) and one extra header into hdr_name/hdr_value
+ * ("" when none; 64 and 512 bytes).
  */
-char *fake_batch_serve(const char *url, const char *method, const char *ctype, const char *auth,
-                       const char *body, size_t len, unsigned *status, const char **ctype_out);
+char *fake_batch_serve(const struct fake_batch_req *q, unsigned *status, const char **ctype_out,
+                       char *hdr_name, char *hdr_value);
 
 /* Merges the batch keys of a /_fake/config body; forgets everything on reset. */
 void fake_batch_configure(json_t *c);

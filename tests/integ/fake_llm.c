@@ -947,13 +947,23 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
     if (fake_batch_match(url)) {
         unsigned status = 0;
         const char *ctype = NULL;
-        char *out = fake_batch_serve(
-            url, method, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), cs->body, cs->len,
-            &status, &ctype);
+        char hname[64] = "", hvalue[512] = "";
+        struct fake_batch_req q = {
+            .url = url,
+            .method = method,
+            .ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+            .auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+            .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+            .upload_cmd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Goog-Upload-Command"),
+            .upload_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "upload_id"),
+            .body = cs->body,
+            .len = cs->len};
+        char *out = fake_batch_serve(&q, &status, &ctype, hname, hvalue);
         struct MHD_Response *resp =
             MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
         MHD_add_response_header(resp, "Content-Type", ctype);
+        if (hname[0])
+            MHD_add_response_header(resp, hname, hvalue);
         enum MHD_Result ret = MHD_queue_response(c, status, resp);
         MHD_destroy_response(resp);
         return ret;

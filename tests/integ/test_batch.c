@@ -122,14 +122,29 @@ static void nap(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* GET base path of the fake (new reference). */
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    fwrite(p, size, n, ud);
+    return size * n;
+}
+
+/* GET path of the fake (new reference); not through h_http, so not recorded as ours. */
 static json_t *fake_get(const char *path)
 {
-    struct srv f = {.port = h_fake.port};
-    struct resp r;
-    assert_int_equal(h_http(&f, "GET", path, NULL, NULL, 0, &r), 0);
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
+    char url[256], *text = NULL;
+    size_t len = 0;
+    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
+    FILE *mem = open_memstream(&text, &len);
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, mem);
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    curl_easy_cleanup(e);
+    fclose(mem);
+    json_t *j = json_loadb(text, len, 0, NULL);
+    free(text);
+    assert_non_null(j);
     return j;
 }
 
@@ -542,6 +557,45 @@ static void test_batch__gemini_inline(void **state)
     assert_int_equal(ok, N);
 }
 
+/*
+ * Gemini, a batch over the inline cap: an uploaded JSONL file (the Files
+ * API's resumable upload), answers read from its responses file by key (a
+ * line missing: exactly its leads re-sent).
+ */
+static void test_batch__gemini_file(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    struct srv s;
+    /* The fake refuses an inline request over 5,000 bytes: only a file gets through. */
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 200, \"batch_drop\": [1], "
+                           "\"batch_max_inline\": 5000}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_INLINE_MAX=5000", NULL};
+    start_gemini(&s, "gemini-file.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 1);
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(num(b, "uploads"), 1);
+    const json_t *one = json_array_get(json_object_get(b, "batches"), 0);
+    assert_non_null(
+        strstr(str(json_object_get(json_object_get(one, "metadata"), "output"), "responsesFile"),
+               "files/"));
+    assert_int_equal(json_array_size(json_object_get(one, "custom_ids")), N / 2);
+    json_decref(b);
+    unsigned char marked[N] = {0};
+    assert_int_equal(sync_requests(marked, N), 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(marked[i], i == 2 || i == 3);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 /* Gemini: cancelling the job cancels the batch (POST batches/{id}:cancel). */
 static void test_batch__gemini_cancel(void **state)
 {
@@ -573,6 +627,7 @@ int main(void)
         cmocka_unit_test_setup(test_batch__split_by_limits, h_fake_each),
         cmocka_unit_test_setup(test_batch__cli_mode_batch, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_inline, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_file, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_cancel, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
