@@ -392,38 +392,34 @@ static int on_result(void *ud, const char *custom_id, const struct ls_llm_reply 
     return LS_OK;
 }
 
-/* Stores the verdicts of every ended batch, then marks them applied. */
-static int apply(struct phase *ph, struct ls_err *err)
+/* Reads one ended batch's answers into the verdict map. */
+static int read_answers(struct phase *ph, const struct ls_batch *b, struct ls_err *err)
+{
+    ph->n_b_items = 0;
+    ph->n_map = 0;
+    int rc = ls_store_batch_items(ph->env->store, b->id, take_item, ph, err);
+    /* The batch's custom_ids in request order (zero-padded: sorted is sent order). */
+    const char **keys = ls_xmalloc((ph->n_b_items + 1) * sizeof(*keys));
+    size_t n_keys = 0;
+    for (size_t k = 0; k < ph->n_b_items; k++) {
+        if (n_keys == 0 || strcmp(keys[n_keys - 1], ph->b_items[k].custom_id) != 0)
+            keys[n_keys++] = ph->b_items[k].custom_id;
+    }
+    if (rc == LS_OK)
+        rc = ls_batch_results(ph->client, b, on_result, ph, keys, n_keys, err);
+    free(keys);
+    if (rc == LS_OK && ph->n_map)
+        qsort(ph->map, ph->n_map, sizeof(*ph->map), cmp_entry);
+    return rc;
+}
+
+/* Walks the pending leads and stores the verdicts in the map; the rest stay pending. */
+static size_t store_answers(struct phase *ph)
 {
     const struct ls_job_batch_hooks *h = ph->h;
-    bool any = false;
-    for (size_t i = 0; i < ph->n_batches; i++) {
-        struct ls_batch *b = &ph->batches[i];
-        if (strcmp(b->state, "ended") != 0)
-            continue;
-        any = true;
-        ph->n_b_items = 0;
-        int rc = ls_store_batch_items(ph->env->store, b->id, take_item, ph, err);
-        /* The batch's custom_ids in request order (zero-padded: sorted is sent order). */
-        const char **keys = ls_xmalloc((ph->n_b_items + 1) * sizeof(*keys));
-        size_t n_keys = 0;
-        for (size_t k = 0; k < ph->n_b_items; k++) {
-            if (n_keys == 0 || strcmp(keys[n_keys - 1], ph->b_items[k].custom_id) != 0)
-                keys[n_keys++] = ph->b_items[k].custom_id;
-        }
-        if (rc == LS_OK)
-            rc = ls_batch_results(ph->client, b, on_result, ph, keys, n_keys, err);
-        free(keys);
-        if (rc)
-            return rc;
-    }
-    if (!any)
-        return LS_OK;
-    if (ph->n_map)
-        qsort(ph->map, ph->n_map, sizeof(*ph->map), cmp_entry);
     struct ls_ai_item items[APPLY_WALK];
     struct ls_ai_outcome later = {.status = LS_ECANCELLED};
-    size_t answered = 0, left = 0;
+    size_t answered = 0;
     h->walk_begin(h->ud);
     for (;;) {
         size_t n = h->next(h->ud, items, APPLY_WALK);
@@ -434,7 +430,6 @@ static int apply(struct phase *ph, struct ls_err *err)
             const struct vmap_entry *e =
                 ph->n_map ? bsearch(&key, ph->map, ph->n_map, sizeof(key), cmp_entry) : NULL;
             if (e == NULL) {
-                left += is_in_batch(ph, items[i].id);
                 h->done(h->ud, &items[i], &later);
                 continue;
             }
@@ -444,19 +439,34 @@ static int apply(struct phase *ph, struct ls_err *err)
         }
     }
     h->walk_end(h->ud);
-    if (h->halted(h->ud))
-        return LS_OK; /* the store failed or the job was cancelled: the caller decides */
+    return answered;
+}
+
+/*
+ * Stores the verdicts of each ended batch, one batch at a time (memory holds
+ * one batch's answers, not the job's), and marks it applied.
+ */
+static int apply(struct phase *ph, struct ls_err *err)
+{
     for (size_t i = 0; i < ph->n_batches; i++) {
         struct ls_batch *b = &ph->batches[i];
         if (strcmp(b->state, "ended") != 0)
             continue;
-        snprintf(b->state, sizeof(b->state), "applied");
-        int rc = ls_store_batch_update(ph->env->store, b, err);
+        int rc = read_answers(ph, b, err);
         if (rc)
             return rc;
+        size_t answered = store_answers(ph);
+        if (ph->h->halted(ph->h->ud))
+            return LS_OK; /* the store failed or the job was cancelled: the caller decides */
+        snprintf(b->state, sizeof(b->state), "applied");
+        rc = ls_store_batch_update(ph->env->store, b, err);
+        if (rc)
+            return rc;
+        ls_log(LS_LOG_INFO, "batch.applied",
+               "job=%lld remote=%s state=%s leads=%zu answered=%zu resend=%zu",
+               (long long)ph->job->id, b->remote_id, b->remote_state, ph->n_b_items, answered,
+               ph->n_b_items - answered);
     }
-    ls_log(LS_LOG_INFO, "batch.applied", "job=%lld answered=%zu resend=%zu", (long long)ph->job->id,
-           answered, left);
     return LS_OK;
 }
 
