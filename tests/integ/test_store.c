@@ -1362,21 +1362,21 @@ static void test_store__upgrade_forgets_untraceable_verdicts(void **state)
     ls_store_close(st);
     /* Back to schema 5 as an older leadscore left it. */
     assert_int_equal(sql_exec("upgrade.db",
-                              UNDO_12 UNDO_11 "DROP TABLE sessions;"
-                                              "DROP INDEX leads_name; DROP INDEX leads_company;"
-                                              "DROP INDEX results_score; DROP INDEX results_rank;"
-                                              "CREATE INDEX results_rank ON results(job_id, rank);"
-                                              "DROP TRIGGER results_verdict_gone;"
-                                              "DROP TRIGGER jobs_verdicts_gone;"
-                                              "ALTER TABLE results DROP COLUMN cache_key;"
-                                              "ALTER TABLE jobs DROP COLUMN error_code;"
-                                              "ALTER TABLE results DROP COLUMN role_kind;"
-                                              "ALTER TABLE results DROP COLUMN role_term;"
-                                              "ALTER TABLE results DROP COLUMN industry_match;"
-                                              "ALTER TABLE results DROP COLUMN adjacent_via;"
-                                              "ALTER TABLE results DROP COLUMN industry_term;"
-                                              "ALTER TABLE results DROP COLUMN missing_fields;"
-                                              "PRAGMA user_version = 5"),
+                              UNDO_11 "DROP TABLE sessions;"
+                                      "DROP INDEX leads_name; DROP INDEX leads_company;"
+                                      "DROP INDEX results_score; DROP INDEX results_rank;"
+                                      "CREATE INDEX results_rank ON results(job_id, rank);"
+                                      "DROP TRIGGER results_verdict_gone;"
+                                      "DROP TRIGGER jobs_verdicts_gone;"
+                                      "ALTER TABLE results DROP COLUMN cache_key;"
+                                      "ALTER TABLE jobs DROP COLUMN error_code;"
+                                      "ALTER TABLE results DROP COLUMN role_kind;"
+                                      "ALTER TABLE results DROP COLUMN role_term;"
+                                      "ALTER TABLE results DROP COLUMN industry_match;"
+                                      "ALTER TABLE results DROP COLUMN adjacent_via;"
+                                      "ALTER TABLE results DROP COLUMN industry_term;"
+                                      "ALTER TABLE results DROP COLUMN missing_fields;"
+                                      "PRAGMA user_version = 5" UNDO_12),
                      SQLITE_OK);
     assert_int_equal(sql_int("upgrade.db", "SELECT count(*) FROM verdicts"), 2);
     st = open_store("upgrade.db");
@@ -1475,17 +1475,17 @@ static void test_store__results_keep_their_factors_and_old_rows_still_read(void 
 
     /* Back to schema 7, as leadscore left it before issue #8 (the row keeps its points). */
     assert_int_equal(sql_exec("factors.db",
-                              UNDO_12 UNDO_11 "DROP TABLE sessions;"
-                                              "DROP INDEX leads_name; DROP INDEX leads_company;"
-                                              "DROP INDEX results_score; DROP INDEX results_rank;"
-                                              "CREATE INDEX results_rank ON results(job_id, rank);"
-                                              "ALTER TABLE results DROP COLUMN role_kind;"
-                                              "ALTER TABLE results DROP COLUMN role_term;"
-                                              "ALTER TABLE results DROP COLUMN industry_match;"
-                                              "ALTER TABLE results DROP COLUMN adjacent_via;"
-                                              "ALTER TABLE results DROP COLUMN industry_term;"
-                                              "ALTER TABLE results DROP COLUMN missing_fields;"
-                                              "PRAGMA user_version = 7"),
+                              UNDO_11 "DROP TABLE sessions;"
+                                      "DROP INDEX leads_name; DROP INDEX leads_company;"
+                                      "DROP INDEX results_score; DROP INDEX results_rank;"
+                                      "CREATE INDEX results_rank ON results(job_id, rank);"
+                                      "ALTER TABLE results DROP COLUMN role_kind;"
+                                      "ALTER TABLE results DROP COLUMN role_term;"
+                                      "ALTER TABLE results DROP COLUMN industry_match;"
+                                      "ALTER TABLE results DROP COLUMN adjacent_via;"
+                                      "ALTER TABLE results DROP COLUMN industry_term;"
+                                      "ALTER TABLE results DROP COLUMN missing_fields;"
+                                      "PRAGMA user_version = 7" UNDO_12),
                      SQLITE_OK);
     st = open_store("factors.db");
     assert_int_equal(sql_int("factors.db", "PRAGMA user_version"), 12);
