@@ -132,7 +132,7 @@ $(CONFORMANCE_BIN): $(CONFORMANCE_OBJ) $(B)/tests/integ/harness.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
 
 $(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/tests/integ/fake_refusals.o \
-		$(B)/tests/integ/fake_cost.o $(B)/libcore.a
+		$(B)/tests/integ/fake_cost.o $(B)/tests/integ/fake_batch.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/llm_bench: $(B)/bench/llm_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
@@ -142,6 +142,9 @@ $(B)/bench/llm_blocked: $(B)/bench/llm_blocked.o $(B)/tests/integ/harness.o $(B)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/llm_cost_bench: $(B)/bench/llm_cost_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+
+$(B)/bench/llm_batch: $(B)/bench/llm_batch.o $(B)/tests/integ/harness.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a

@@ -63,6 +63,8 @@ static const char usage_text[] =
     "  --budget-usd N  stop before a request would take the cost past N US dollars\n"
     "                  (LEADSCORE_AI_BUDGET_USD); with --db, the same command with a higher\n"
     "                  N goes on from where a run stopped\n"
+    "  --mode M        standard, or batch: through the provider's batch API, cheaper and\n"
+    "                  slower (LEADSCORE_AI_MODE, default standard)\n"
     "\n"
     "With --db, running the same command again (same offer, same file, same provider)\n"
     "resumes an interrupted run instead of starting over. Ctrl-C stops cleanly.\n"
@@ -85,14 +87,23 @@ struct opts {
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
-        {"offer", required_argument, NULL, 'o'},       {"leads", required_argument, NULL, 'l'},
-        {"out", required_argument, NULL, 'O'},         {"format", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},          {"help", no_argument, NULL, 'h'},
-        {"ai-provider", required_argument, NULL, 'a'}, {"ai-model", required_argument, NULL, 'm'},
-        {"workspace", required_argument, NULL, 'w'},   {"delimiter", required_argument, NULL, 'D'},
-        {"encoding", required_argument, NULL, 'E'},    {"columns", required_argument, NULL, 'c'},
-        {"dedupe", required_argument, NULL, 'U'},      {"estimate", no_argument, NULL, 'X'},
-        {"budget-usd", required_argument, NULL, 'B'},  {NULL, 0, NULL, 0},
+        {"offer", required_argument, NULL, 'o'},
+        {"leads", required_argument, NULL, 'l'},
+        {"out", required_argument, NULL, 'O'},
+        {"format", required_argument, NULL, 'f'},
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"ai-provider", required_argument, NULL, 'a'},
+        {"ai-model", required_argument, NULL, 'm'},
+        {"workspace", required_argument, NULL, 'w'},
+        {"delimiter", required_argument, NULL, 'D'},
+        {"encoding", required_argument, NULL, 'E'},
+        {"columns", required_argument, NULL, 'c'},
+        {"dedupe", required_argument, NULL, 'U'},
+        {"estimate", no_argument, NULL, 'X'},
+        {"budget-usd", required_argument, NULL, 'B'},
+        {"mode", required_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -143,6 +154,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return LS_EXIT_USAGE;
             }
             o->drop_duplicates = strcmp(optarg, "drop") == 0;
+            break;
+        case 'M':
+            if (strcmp(optarg, "standard") != 0 && strcmp(optarg, "batch") != 0) {
+                fprintf(stderr, "leadscore score: --mode must be standard or batch (got '%s')\n",
+                        optarg);
+                return LS_EXIT_USAGE;
+            }
+            o->cfg->batch.is_default = strcmp(optarg, "batch") == 0;
             break;
         case 'a':
             snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
@@ -535,6 +554,7 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
     job->created_ms = ls_now_ms();
     snprintf(job->provider, sizeof(job->provider), "%s", provider->name);
     snprintf(job->model, sizeof(job->model), "%s", provider->model);
+    snprintf(job->mode, sizeof(job->mode), "%s", cfg->batch.is_default ? "batch" : "standard");
     if (o->db && ls_store_job_find_resumable(store, job, &job_id, &err) != LS_OK)
         goto fail;
     if (job_id) {
@@ -649,7 +669,8 @@ int ls_cmd_score(int argc, char **argv)
                              .stop = &interrupted,
                              .stop_is_shutdown = &keep_resumable,
                              .progress = show_progress,
-                             .progress_ud = progress};
+                             .progress_ud = progress,
+                             .batch = &cfg.batch};
     signal(SIGINT, on_sigint);
     int run = ls_job_run(&env, job.id, &job, &err);
     signal(SIGINT, SIG_DFL);

@@ -195,6 +195,7 @@ int ls_cmd_serve(int argc, char **argv)
         goto fail;
     }
     runner = ls_runner_new(store, provider, rules);
+    ls_runner_set_batch(runner, &cfg.batch);
     cache = ls_results_cache_new((size_t)cfg.results_cache_mb * 1024 * 1024);
     summaries = ls_summary_cache_new();
     search = ls_search_cache_new(store, (size_t)cfg.search_cache_mb * 1024 * 1024);

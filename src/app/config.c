@@ -150,6 +150,40 @@ static int ai_params(struct ls_config *c, struct ls_err *err)
     return LS_OK;
 }
 
+/* Issue #10: batch mode's settings. A bad value is a start-up error. */
+static int batch_params(struct ls_config *c, struct ls_err *err)
+{
+    static const char *const modes[] = {"standard", "batch", NULL};
+    const char *v = ls_env("LEADSCORE_AI_MODE");
+    if (v && !one_of(v, modes))
+        return ls_err_set(err, LS_EINVAL,
+                          "LEADSCORE_AI_MODE must be standard or batch (got \"%.64s\")", v);
+    c->batch.is_default = v && strcmp(v, "batch") == 0;
+    static const struct {
+        const char *name;
+        long long min, max, dflt;
+        size_t off;
+    } lim[] = {
+        {"LEADSCORE_AI_BATCH_POLL_MS", 10, 3600000, 10000, offsetof(struct ls_batch_cfg, poll_ms)},
+        {"LEADSCORE_AI_BATCH_POLL_MAX_MS", 10, 3600000, 300000,
+         offsetof(struct ls_batch_cfg, poll_max_ms)},
+        {"LEADSCORE_AI_BATCH_MAX_REQUESTS", 0, 1000000, 0,
+         offsetof(struct ls_batch_cfg, max_requests)},
+        {"LEADSCORE_AI_BATCH_MAX_BYTES", 0, 4000000000LL, 0,
+         offsetof(struct ls_batch_cfg, max_bytes)},
+        {"LEADSCORE_AI_BATCH_INLINE_MAX", 0, 20000000, 0,
+         offsetof(struct ls_batch_cfg, inline_max)},
+    };
+    for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+        long long n = lim[i].dflt;
+        int rc = env_int(lim[i].name, lim[i].min, lim[i].max, &n, err);
+        if (rc)
+            return rc;
+        *(long *)(void *)((char *)&c->batch + lim[i].off) = (long)n;
+    }
+    return LS_OK;
+}
+
 int ls_config_load(struct ls_config *c, struct ls_err *err)
 {
     memset(c, 0, sizeof(*c));
@@ -258,6 +292,8 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     if ((v = ls_env("LEADSCORE_AI_PROVIDER")))
         snprintf(c->provider, sizeof(c->provider), "%s", v);
     if ((rc = ai_params(c, err)))
+        return rc;
+    if ((rc = batch_params(c, err)))
         return rc;
     static const struct {
         const char *name;

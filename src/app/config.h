@@ -11,6 +11,7 @@
 
 #include "core/csv_in.h"
 #include "core/err.h"
+#include "llm/batch.h"
 
 struct ls_config {
     char host[256];
@@ -57,6 +58,9 @@ struct ls_config {
     long ai_flex_timeout_ms;
     bool ai_preflight;
     long ai_latency_ms;
+    /* Issue #10: LEADSCORE_AI_MODE (standard | batch) and LEADSCORE_AI_BATCH_POLL_MS,
+     * _POLL_MAX_MS, _MAX_REQUESTS, _MAX_BYTES */
+    struct ls_batch_cfg batch;
 };
 
 /* Reads the issue #10 settings into c (called by ls_config_load). */

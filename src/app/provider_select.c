@@ -46,6 +46,8 @@ static struct ls_provider *priced(struct ls_provider *p, const struct ls_config 
     p->pace.latency_ms = cfg->ai_latency_ms;
     p->default_budget_usd = cfg->ai_budget_usd;
     p->priced = ls_price_rates_of(p->name, p->model, tier, &ov, &p->rates, NULL);
+    p->batch_priced =
+        ls_price_rates_of(p->name, p->model, LS_PRICE_BATCH, &ov, &p->batch_rates, NULL);
     return p;
 }
 

@@ -61,10 +61,11 @@ static bool known_fields(struct ls_req *req, json_t *body, int *r)
         /* POST /jobs also takes issue #10's dry_run and budget_usd (h_jobs_cost.c). */
         bool cost = strcmp(req->route->pattern, "/jobs") == 0 &&
                     (strcmp(key, "dry_run") == 0 || strcmp(key, "budget_usd") == 0);
-        if (!cost && strcmp(key, "offer_id") != 0 && strcmp(key, "upload_id") != 0) {
+        if (!cost && strcmp(key, "offer_id") != 0 && strcmp(key, "upload_id") != 0 &&
+            strcmp(key, "mode") != 0) {
             char msg[160];
             snprintf(msg, sizeof(msg),
-                     "unknown field \"%.60s\" (the body takes offer_id and upload_id)", key);
+                     "unknown field \"%.60s\" (the body takes offer_id, upload_id and mode)", key);
             *r = ls_reply_error(req, LS_HTTP_UNPROCESSABLE_CONTENT, "validation_error", msg,
                                 json_pack("{s:s}", "field", key));
             return false;
@@ -73,8 +74,26 @@ static bool known_fields(struct ls_req *req, json_t *body, int *r)
     return true;
 }
 
-bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, int *r)
+/* Issue #10: "mode" is "standard" or "batch"; absent or null: LEADSCORE_AI_MODE's. */
+static bool body_mode(struct ls_req *req, const json_t *body, char *mode, int *r)
 {
+    const json_t *v = json_object_get(body, "mode");
+    if (v == NULL || json_is_null(v))
+        return true;
+    const char *s = json_string_value(v);
+    if (s == NULL || (strcmp(s, "standard") != 0 && strcmp(s, "batch") != 0)) {
+        *r = ls_reply_error(req, LS_HTTP_UNPROCESSABLE_CONTENT, "validation_error",
+                            "mode must be \"standard\" or \"batch\"",
+                            json_pack("{s:s}", "field", "mode"));
+        return false;
+    }
+    snprintf(mode, LS_JOB_MODE_MAX, "%s", s);
+    return true;
+}
+
+bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, char *mode, int *r)
+{
+    mode[0] = '\0';
     struct ls_err err = {0};
     if (ls_store_current(req->app->store, req->auth.workspace, offer_id, upload_id, NULL, &err) !=
         LS_OK) {
@@ -93,7 +112,7 @@ bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, in
         *r = ls_reply_error(req, LS_HTTP_UNPROCESSABLE_CONTENT, "validation_error",
                             "the body must be a JSON object {\"offer_id\", \"upload_id\"}", NULL);
     ok = ok && known_fields(req, body, r) && body_id(req, body, "offer_id", offer_id, r) &&
-         body_id(req, body, "upload_id", upload_id, r);
+         body_id(req, body, "upload_id", upload_id, r) && body_mode(req, body, mode, r);
     json_decref(body);
     return ok;
 }
@@ -104,7 +123,8 @@ int ls_h_job_create(struct ls_req *req)
     struct ls_err err = {0};
     int r;
     int64_t offer_id = 0, upload_id = 0;
-    if (!ls_job_inputs(req, &offer_id, &upload_id, &r))
+    char mode[LS_JOB_MODE_MAX];
+    if (!ls_job_inputs(req, &offer_id, &upload_id, mode, &r))
         return r;
     if (offer_id == 0 || upload_id == 0)
         return ls_reply_error(req, LS_HTTP_CONFLICT, "conflict",
@@ -122,8 +142,8 @@ int ls_h_job_create(struct ls_req *req)
         return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
                               "the server is shutting down", NULL);
     struct ls_job job;
-    if (ls_runner_submit_budget(app->runner, req->auth.workspace, offer_id, upload_id, budget, &job,
-                                &err) != LS_OK)
+    if (ls_runner_submit_budget(app->runner, req->auth.workspace, offer_id, upload_id,
+                                mode[0] ? mode : NULL, budget, &job, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
     return reply_job(req, LS_HTTP_ACCEPTED, job.id);
 }

@@ -110,7 +110,8 @@ int ls_h_score(struct ls_req *req)
     struct ls_err err = {0};
     int r;
     int64_t offer_id = 0, upload_id = 0;
-    if (!ls_job_inputs(req, &offer_id, &upload_id, &r))
+    char mode[LS_JOB_MODE_MAX];
+    if (!ls_job_inputs(req, &offer_id, &upload_id, mode, &r))
         return r;
     if (offer_id == 0 || upload_id == 0) {
         const char *msg = offer_id == 0 && upload_id == 0
@@ -123,8 +124,8 @@ int ls_h_score(struct ls_req *req)
         return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
                               "the server is shutting down", NULL);
     struct ls_job job;
-    if (ls_runner_submit(app->runner, req->auth.workspace, offer_id, upload_id, &job, &err) !=
-        LS_OK)
+    if (ls_runner_submit(app->runner, req->auth.workspace, offer_id, upload_id,
+                         mode[0] ? mode : NULL, &job, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
 
     const char *prefer = ls_req_header(req, "Prefer");

@@ -326,6 +326,7 @@ void ls_request_done(struct ls_req *req, bool completed);
 /* ---- shared helpers (views.c) ---- */
 
 /* The job as JSON (with elapsed and ETA at now_ms). New reference. */
+json_t *ls_view_job_batch(const struct ls_job *j);
 json_t *ls_view_job(const struct ls_job *job, int64_t now_ms);
 /* Adds a job's tokens.cached/thought, cost_usd, budget_usd, stop_reason and warning to o. */
 void ls_view_job_cost(json_t *o, const struct ls_job *job);
@@ -340,10 +341,12 @@ bool ls_req_page(struct ls_req *req, int dflt, int max, int *limit, int *offset,
 
 /*
  * The offer and upload a scoring request names: the workspace's current ones,
- * overridden by "offer_id" / "upload_id" of a JSON body. Replies 400/422 on a
- * bad body and returns false.
+ * overridden by "offer_id" / "upload_id" of a JSON body, and the body's
+ * "mode" ("standard" or "batch"; "" when absent). Replies 400/422 on a bad
+ * body and returns false.
  */
-bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, int *r);
+#define LS_JOB_MODE_MAX 16 /* bytes of the mode ls_job_inputs writes */
+bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, char *mode, int *r);
 
 int ls_h_health(struct ls_req *req);
 int ls_h_web_index(struct ls_req *req);

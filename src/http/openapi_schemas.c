@@ -363,14 +363,18 @@ static const struct {
     {"JobRequest",
      "{" OBJ "'description':'What to score; each defaults to the current one. The body may be "
      "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
-     "'upload_id':{'type':['integer','null'],'minimum':1}}}"},
+     "'upload_id':{'type':['integer','null'],'minimum':1},"
+     "'mode':{'type':['string','null'],'enum':['standard','batch',null],'description':'batch: "
+     "through the batch API of the provider (cheaper, slower); default LEADSCORE_AI_MODE'}}}"},
     {"JobCreateRequest",
      "{" OBJ "'description':'What to score; each defaults to the current one. The body may be "
      "empty.','properties':{'offer_id':{'type':['integer','null'],'minimum':1},"
      "'upload_id':{'type':['integer','null'],'minimum':1},'dry_run':{'type':['boolean','null'],"
      "'description':'true: answer the estimate (200) instead of creating a job'},"
      "'budget_usd':{'type':['number','null'],'minimum':0,'description':'Stop before a "
-     "request would go past it (default LEADSCORE_AI_BUDGET_USD); needs a known price'}}}"},
+     "request would go past it (default LEADSCORE_AI_BUDGET_USD); needs a known price'},"
+     "'mode':{'type':['string','null'],'enum':['standard','batch',null],'description':'batch: "
+     "through the batch API of the provider (cheaper, slower); default LEADSCORE_AI_MODE'}}}"},
     {"JobResumeRequest", "{" OBJ "'properties':{'budget_usd':{'type':['number','null'],'minimum':0,"
                          "'description':'The new budget; above what the job has spent'}}}"},
     {"JobEstimate",
@@ -390,6 +394,14 @@ static const struct {
      "'cached_input':{'type':'number','minimum':0},'output':{'type':'number','minimum':0}}}]},"
      "'price_unknown':" TEXT ",'wall_ms':{'type':'integer','minimum':0,'description':'From "
      "the quota (LEADSCORE_AI_RPM, _TPM), the concurrency and LEADSCORE_AI_LATENCY_MS'}}}}}"},
+    {"JobBatch",
+     "{" OBJ "'required':['state','remote_state','batches','ids','requests'],'description':'A "
+     "batch-mode job: its provider batches, as the service last reported them',"
+     "'properties':{'state':{'type':'string','enum':['submitting','pending','ended','applied',"
+     "'cancelled'],'description':'That of the newest unfinished batch'},'remote_state':" TEXT ","
+     "'batches':" COUNT ",'ids':" TEXT_LIST ",'requests':{" OBJ
+     "'required':['total','completed','failed'],'properties':{'total':" COUNT ",'completed':" COUNT
+     ",'failed':" COUNT "}}}}"},
     {"Job",
      "{" OBJ "'required':['id','status','offer_id','upload_id','total','done','failed',"
      "'fallbacks','cache_hits','model_calls','retries','tokens','counts','provider','model',"
@@ -425,7 +437,9 @@ static const struct {
                          "'^(budget:[0-9]+|level:[a-z]+)$','description':'Gemini thinkingConfig "
                          "sent'}}},{'type':'null'}],'description':'How the provider asks (null: "
                          "the offline judge, or not started)'},"
-                         "'results_deleted_at':" TIME "}}"},
+                         "'results_deleted_at':" TIME ","
+                         "'mode':{'type':'string','enum':['standard','batch']},"
+                         "'batch':" REF("JobBatch") "}}"},
     {"JobEventStream",
      "{'type':'string','contentMediaType':'text/event-stream','pattern':'^retry: 2000\\n\\n',"
      "'description':'Server-Sent Events (the HTML standard): blocks of field lines ended by an "

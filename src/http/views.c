@@ -31,6 +31,25 @@ static json_t *view_job_ai(const struct ls_ai_form *f)
     return o;
 }
 
+/* Issue #10: a batch-mode job's provider batches, as the service last reported them. */
+json_t *ls_view_job_batch(const struct ls_job *j)
+{
+    json_t *ids = json_array();
+    const char *p = j->batch.ids;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        size_t len = sp ? (size_t)(sp - p) : strlen(p);
+        if (len)
+            json_array_append_new(ids, ls_json_text(p, len));
+        p += len + (sp != NULL);
+    }
+    return json_pack("{s:s, s:s, s:I, s:o, s:{s:I, s:I, s:I}}", "state",
+                     j->batch.state[0] ? j->batch.state : "submitting", "remote_state",
+                     j->batch.remote_state, "batches", (json_int_t)j->batch.n_batches, "ids", ids,
+                     "requests", "total", (json_int_t)j->batch.total, "completed",
+                     (json_int_t)j->batch.completed, "failed", (json_int_t)j->batch.failed);
+}
+
 json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
 {
     const struct ls_job_counts *n = &j->n;
@@ -65,6 +84,11 @@ json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
         ls_view_job_cost(o, j);
     if (o && j->error[0])
         json_object_set_new(o, "error", ls_json_text(j->error, strlen(j->error)));
+    if (o)
+        json_object_set_new(o, "mode",
+                            json_string(strcmp(j->mode, "batch") == 0 ? "batch" : "standard"));
+    if (o && j->batch.n_batches)
+        json_object_set_new(o, "batch", ls_view_job_batch(j));
     if (o && j->results_deleted_ms)
         json_object_set_new(o, "results_deleted_at", ls_view_time(j->results_deleted_ms));
     if (o) {

@@ -14,6 +14,7 @@
  * running, so nobody's cancel is overwritten.
  */
 #include "job.h"
+#include "job_batch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,19 +388,37 @@ static void set_terminal(struct ls_job *job, enum ls_job_status status, int code
     snprintf(job->error, sizeof(job->error), "%s", error ? error : "");
 }
 
-/* One walk of the provider over every lead still without a result. */
-static int classify_pass(struct run *run, const struct ls_offer *offer, struct ls_err *perr)
+static void walk_begin(void *ud)
 {
+    struct run *run = ud;
     run->after_idx = -1;
     run->exhausted = false;
     run->page_n = run->page_pos = 0;
-    int prc = ls_provider_classify(run->env->provider, offer, next_leads, lead_done, run,
-                                   run->env->stop, &run->usage, perr);
+}
+
+static void walk_end(void *ud)
+{
+    struct run *run = ud;
     /* Leads still held in the current page were never handed out. */
     for (size_t i = run->page_pos; i < run->page_n; i++)
         free(run->page[i]);
     run->page_n = run->page_pos = 0;
     flush(run);
+}
+
+static bool walk_halted(void *ud)
+{
+    const struct run *run = ud;
+    return run->fatal || run->halted;
+}
+
+/* One walk of the provider over every lead still without a result. */
+static int classify_pass(struct run *run, const struct ls_offer *offer, struct ls_err *perr)
+{
+    walk_begin(run);
+    int prc = ls_provider_classify(run->env->provider, offer, next_leads, lead_done, run,
+                                   run->env->stop, &run->usage, perr);
+    walk_end(run);
     return prc;
 }
 
@@ -519,7 +538,19 @@ int ls_job_run_claimed(const struct ls_job_env *env, struct ls_job *job, struct 
         run.usage.has_budget = true;
         run.usage.budget_usd = job->budget_usd - job->n.cost_usd; /* what is left of it */
     }
-    for (int pass = 0; pass < PASSES_MAX; pass++) {
+    if (strcmp(job->mode, "batch") == 0 && env->batch) {
+        /* Issue #10: the provider's batch API first, billed at its rates (half price, or
+         * unknown); the passes take what it left, at the provider's own. */
+        const struct ls_job_batch_hooks hooks = {next_leads, lead_done,   walk_begin,
+                                                 walk_end,   walk_halted, &run};
+        run.usage.priced = env->provider->priced && env->provider->batch_priced;
+        run.usage.rates = env->provider->batch_rates;
+        prc = ls_job_batch_phase(env, job, &offer, &hooks, &run.usage, &perr);
+        flush(&run);
+        run.usage.priced = env->provider->priced;
+        run.usage.rates = env->provider->rates;
+    }
+    for (int pass = 0; prc == LS_OK && !run.fatal && !run.halted && pass < PASSES_MAX; pass++) {
         prc = classify_pass(&run, &offer, &perr);
         if (prc != LS_OK || run.fatal || run.halted || job->n.done >= job->total)
             break;

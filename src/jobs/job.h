@@ -13,6 +13,7 @@
 
 #include "core/rules.h"
 #include "core/sha256.h"
+#include "llm/batch.h"
 #include "llm/provider.h"
 #include "store/store.h"
 
@@ -29,6 +30,8 @@ struct ls_job_env {
     /* Called after each stored batch with the job's progress (borrowed). May be NULL. */
     void (*progress)(void *ud, const struct ls_job *job);
     void *progress_ud;
+    /* Batch mode's settings (borrowed); NULL: a batch-mode job runs as a standard one. */
+    const struct ls_batch_cfg *batch;
 };
 
 /*

@@ -233,11 +233,16 @@ int ls_runner_start(struct ls_runner *r, struct ls_err *err)
     return LS_OK;
 }
 
+void ls_runner_set_batch(struct ls_runner *r, const struct ls_batch_cfg *cfg)
+{
+    r->env.batch = cfg;
+}
+
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
-                     struct ls_job *job, struct ls_err *err)
+                     const char *mode, struct ls_job *job, struct ls_err *err)
 {
     double budget = r->env.provider->priced ? r->env.provider->default_budget_usd : 0;
-    return ls_runner_submit_budget(r, ws, offer_id, upload_id, budget, job, err);
+    return ls_runner_submit_budget(r, ws, offer_id, upload_id, mode, budget, job, err);
 }
 
 void ls_runner_wake(struct ls_runner *r)
@@ -249,10 +254,14 @@ void ls_runner_wake(struct ls_runner *r)
 }
 
 int ls_runner_submit_budget(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
-                            double budget_usd, struct ls_job *job, struct ls_err *err)
+                            const char *mode, double budget_usd, struct ls_job *job,
+                            struct ls_err *err)
 {
     memset(job, 0, sizeof(*job));
     job->budget_usd = budget_usd;
+    if (mode == NULL)
+        mode = r->env.batch && r->env.batch->is_default ? "batch" : "standard";
+    snprintf(job->mode, sizeof(job->mode), "%s", mode);
     job->workspace = ws;
     job->offer_id = offer_id;
     job->upload_id = upload_id;

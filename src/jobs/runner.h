@@ -25,18 +25,26 @@ typedef void (*ls_runner_done_fn)(void *ud, int64_t job_id);
 struct ls_runner *ls_runner_new(struct ls_store *store, struct ls_provider *provider,
                                 const struct ls_rules *rules);
 
+/*
+ * Batch mode's settings (borrowed; they must outlive r), before start. Without
+ * them a job asking for batch mode runs as a standard one.
+ */
+void ls_runner_set_batch(struct ls_runner *r, const struct ls_batch_cfg *cfg);
+
 /* Starts the worker and watcher threads. */
 int ls_runner_start(struct ls_runner *r, struct ls_err *err);
 
 /*
- * Creates a queued job in workspace ws for (offer, upload) and wakes the
- * worker; *job is the stored job. LS_EBUSY when the store's queue is full.
+ * Creates a queued job in workspace ws for (offer, upload) in mode
+ * ("standard" or "batch"; NULL: LEADSCORE_AI_MODE's) and wakes the worker;
+ * *job is the stored job. LS_EBUSY when the store's queue is full.
  */
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
-                     struct ls_job *job, struct ls_err *err);
+                     const char *mode, struct ls_job *job, struct ls_err *err);
 /* Issue #10: as ls_runner_submit, with the job's budget (0: none). */
 int ls_runner_submit_budget(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
-                            double budget_usd, struct ls_job *job, struct ls_err *err);
+                            const char *mode, double budget_usd, struct ls_job *job,
+                            struct ls_err *err);
 /* Has the worker look for work now (a job queued again by another route). */
 void ls_runner_wake(struct ls_runner *r);
 

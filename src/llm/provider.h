@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/ai_learnt.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/lead.h"
 #include "core/offer.h"
@@ -127,9 +128,20 @@ struct ls_provider {
     enum ls_price_tier tier;
     bool priced;
     struct ls_price_rates rates;
+    /* The batch APIs' rates (batch mode), when known (batch_priced). */
+    bool batch_priced;
+    struct ls_price_rates batch_rates;
     struct ls_provider_pace pace;
     double default_budget_usd; /* LEADSCORE_AI_BUDGET_USD: a job's budget unless it names one */
 };
+
+/*
+ * Adds what an answer used to u: its tokens (a service may count nothing,
+ * never less than nothing) and, when u is priced, their cost at u's rates.
+ * The synchronous engine and the batch phase account the same way.
+ */
+struct ls_llm_reply;
+void ls_ai_usage_account(struct ls_ai_usage *u, const struct ls_llm_reply *reply);
 
 /* The offline provider (core/offline.h behind this interface). rules is borrowed. */
 struct ls_provider *ls_provider_offline_new(const struct ls_rules *rules);
@@ -178,6 +190,22 @@ struct ls_http_provider_config {
  */
 struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *cfg,
                                          struct ls_err *err);
+
+/*
+ * What the batch clients (llm/batch.h) need of an HTTP provider: its
+ * configuration (strings borrowed from p; reasoning as in use); its request
+ * bodies come from ls_provider_http_body. false for a provider that is not one.
+ */
+bool ls_provider_http_info(const struct ls_provider *p, struct ls_http_provider_config *cfg);
+
+/*
+ * Appends to out the request body p sends for prompt, in the form p asks in now
+ * (what it learnt included; no service tier): the batch APIs carry the very
+ * bodies of the synchronous path. p must be an HTTP provider.
+ */
+struct ls_prompt;
+int ls_provider_http_body(const struct ls_provider *p, const struct ls_prompt *prompt,
+                          struct ls_buf *out);
 
 int ls_provider_classify(struct ls_provider *p, const struct ls_offer *offer, ls_ai_next_fn next,
                          ls_ai_done_fn done, void *ud, const atomic_bool *cancel,

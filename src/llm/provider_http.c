@@ -290,15 +290,7 @@ static int build(struct engine *e, struct req *r)
     r->sent_max_completion_tokens = p->max_completion_tokens;
     snprintf(r->sent_reasoning, sizeof(r->sent_reasoning), "%s", p->reasoning);
     thinking_form(p, r->sent_thinking, sizeof(r->sent_thinking));
-    struct ls_prompt_gemini_opts gopts = {p->thinking_budget, p->thinking_level};
-    int rc = p->cfg.wire == LS_WIRE_GEMINI
-                 ? ls_prompt_gemini_body(&prompt, &gopts, &r->body)
-                 : ls_prompt_openai_body(&prompt, p->cfg.model,
-                                         &(struct ls_prompt_openai_opts){
-                                             .mode = p->mode,
-                                             .max_completion_tokens = p->max_completion_tokens,
-                                             .reasoning = p->reasoning},
-                                         &r->body);
+    int rc = ls_provider_http_body(&p->base, &prompt, &r->body);
     if (rc == LS_OK && p->cfg.tier == LS_PRICE_FLEX)
         rc = add_service_tier(p, &r->body);
     r->est_tokens = ls_prompt_estimate_tokens(r->body.len, r->n);
@@ -733,8 +725,7 @@ static void transport_error(struct engine *e, struct req *r, CURLcode res)
     schedule_retry(e, r, -1, false);
 }
 
-/* What an answer used and cost (a service may count nothing, never less than nothing). */
-static void account(struct ls_ai_usage *u, const struct ls_llm_reply *reply)
+void ls_ai_usage_account(struct ls_ai_usage *u, const struct ls_llm_reply *reply)
 {
     struct ls_price_tokens t = {reply->prompt_tokens > 0 ? reply->prompt_tokens : 0,
                                 reply->cached_tokens > 0 ? reply->cached_tokens : 0,
@@ -812,7 +803,7 @@ static void finished(struct engine *e, CURL *easy, CURLcode res)
     int64_t hint = reply.retry_after_ms >= 0 ? reply.retry_after_ms : header_hint(easy);
     r->easy = NULL;
     curl_easy_cleanup(easy);
-    account(e->usage, &reply);
+    ls_ai_usage_account(e->usage, &reply);
     ls_metrics_model_tokens(e->p->base.name, (uint64_t)reply.prompt_tokens,
                             (uint64_t)reply.output_tokens);
     snprintf(r->last_error, sizeof(r->last_error), "%s", reply.error);
@@ -1257,4 +1248,29 @@ struct ls_provider *ls_provider_http_new(const struct ls_http_provider_config *c
     p->base.pace =
         (struct ls_provider_pace){p->cfg.batch, p->cfg.concurrency, p->cfg.rpm, p->cfg.tpm, 2000};
     return &p->base;
+}
+
+bool ls_provider_http_info(const struct ls_provider *base, struct ls_http_provider_config *cfg)
+{
+    if (base == NULL || base->ops != &http_ops)
+        return false;
+    const struct http_provider *p = (const struct http_provider *)base;
+    *cfg = p->cfg;
+    cfg->reasoning = p->reasoning;
+    return true;
+}
+
+int ls_provider_http_body(const struct ls_provider *base, const struct ls_prompt *prompt,
+                          struct ls_buf *out)
+{
+    const struct http_provider *p = (const struct http_provider *)base;
+    struct ls_prompt_gemini_opts gopts = {p->thinking_budget, p->thinking_level};
+    return p->cfg.wire == LS_WIRE_GEMINI
+               ? ls_prompt_gemini_body(prompt, &gopts, out)
+               : ls_prompt_openai_body(prompt, p->cfg.model,
+                                       &(struct ls_prompt_openai_opts){.mode = p->mode,
+                                                                       .max_completion_tokens =
+                                                                           p->max_completion_tokens,
+                                                                       .reasoning = p->reasoning},
+                                       out);
 }

@@ -210,6 +210,16 @@ void ls_sq_close(struct ls_store *st);
 int64_t ls_sq_instance(struct ls_store *st);
 int ls_sq_health(struct ls_store *st, struct ls_err *err);
 
+/* sqlite_batches.c */
+int ls_sq_batch_create(struct ls_store *st, struct ls_batch *b, const struct ls_batch_item *items,
+                       size_t n, struct ls_err *err);
+int ls_sq_batch_update(struct ls_store *st, const struct ls_batch *b, struct ls_err *err);
+int ls_sq_batches_list(struct ls_store *st, int64_t job_id, ls_store_batch_fn cb, void *ud,
+                       struct ls_err *err);
+int ls_sq_batch_items(struct ls_store *st, int64_t batch_id, ls_store_batch_item_fn cb, void *ud,
+                      struct ls_err *err);
+int ls_sq_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *err);
+
 /* sqlite_keys.c */
 int ls_sq_workspace_ensure(struct ls_store *st, const char *name, int64_t now_ms, int64_t *id,
                            struct ls_err *err);

@@ -56,6 +56,14 @@ static void job_cols(sqlite3_stmt *st, struct ls_job *out)
     out->budget_usd = sqlite3_column_double(st, 34);
     ls_sq_copy_col(st, 35, out->stop_reason, sizeof(out->stop_reason));
     ls_sq_copy_col(st, 36, out->warning, sizeof(out->warning));
+    ls_sq_copy_col(st, 37, out->mode, sizeof(out->mode));
+    out->batch.n_batches = sqlite3_column_int64(st, 38);
+    out->batch.total = sqlite3_column_int64(st, 39);
+    out->batch.completed = sqlite3_column_int64(st, 40);
+    out->batch.failed = sqlite3_column_int64(st, 41);
+    ls_sq_copy_col(st, 42, out->batch.state, sizeof(out->batch.state));
+    ls_sq_copy_col(st, 43, out->batch.ids, sizeof(out->batch.ids));
+    ls_sq_copy_col(st, 44, out->batch.remote_state, sizeof(out->batch.remote_state));
 }
 
 struct job_args {
@@ -172,6 +180,7 @@ int ls_sq_job_create(struct ls_store *base, struct ls_job *job, struct ls_err *e
         ls_sq_bind_cstr(st, 6, job->model);
         sqlite3_bind_int64(st, 7, job->owner);
         sqlite3_bind_double(st, 8, job->budget_usd > 0 ? job->budget_usd : 0);
+        ls_sq_bind_cstr(st, 9, job->mode[0] ? job->mode : "standard");
         rc = ls_sq_step_done(c, st, "creating a job", err);
     }
     if (rc == LS_OK && sqlite3_changes(c->db) == 0)

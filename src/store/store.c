@@ -374,6 +374,34 @@ int ls_store_results_get(struct ls_store *st, const struct ls_job *job, const in
     TIMED(results_get, st, job, idx, n, cb, ud, err);
 }
 
+int ls_store_batch_create(struct ls_store *st, struct ls_batch *b,
+                          const struct ls_batch_item *items, size_t n, struct ls_err *err)
+{
+    TIMED(batch_create, st, b, items, n, err);
+}
+
+int ls_store_batch_update(struct ls_store *st, const struct ls_batch *b, struct ls_err *err)
+{
+    TIMED(batch_update, st, b, err);
+}
+
+int ls_store_batches_list(struct ls_store *st, int64_t job_id, ls_store_batch_fn cb, void *ud,
+                          struct ls_err *err)
+{
+    TIMED(batches_list, st, job_id, cb, ud, err);
+}
+
+int ls_store_batch_items(struct ls_store *st, int64_t batch_id, ls_store_batch_item_fn cb, void *ud,
+                         struct ls_err *err)
+{
+    TIMED(batch_items, st, batch_id, cb, ud, err);
+}
+
+int ls_store_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *err)
+{
+    TIMED(batch_delete, st, batch_id, err);
+}
+
 int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                    struct ls_err *err)
 {

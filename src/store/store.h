@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "core/ai_learnt.h"
+#include "core/batch_rec.h"
 #include "core/csv_in.h"
 #include "core/err.h"
 #include "core/lead.h"
@@ -91,7 +92,20 @@ struct ls_job {
     double budget_usd;    /* 0: none; else the job stops before a request would go past it */
     char stop_reason[16]; /* "budget" when stopped, else "" */
     char warning[256];    /* e.g. the model's announced shutdown (from the preflight) */
+    char mode[16];        /* "standard" or "batch" (issue #10); "" at creation means standard */
+    /* Batch mode: its provider batches, summed as the service last reported them (read only). */
+    struct ls_job_batch {
+        int64_t n_batches;
+        int64_t total, completed, failed; /* requests, as the service counts them */
+        char state[16];                   /* the newest unfinished batch's (struct ls_batch) ... */
+        char remote_state[40];            /* ... and its state as the service reported it */
+        char ids[512];                    /* the services' batch ids, space-separated */
+    } batch;
 };
+
+/* Called per batch or item; borrowed for the call. */
+typedef int (*ls_store_batch_fn)(void *ud, const struct ls_batch *b, struct ls_err *err);
+typedef int (*ls_store_batch_item_fn)(void *ud, const struct ls_batch_item *it, struct ls_err *err);
 
 struct ls_offer_info {
     int64_t id;
@@ -300,6 +314,15 @@ struct ls_store_ops {
                        ls_store_idx_fn cb, void *ud, struct ls_err *err);
     int (*results_get)(struct ls_store *st, const struct ls_job *job, const int64_t *idx, size_t n,
                        ls_store_result_fn cb, void *ud, struct ls_err *err);
+
+    int (*batch_create)(struct ls_store *st, struct ls_batch *b, const struct ls_batch_item *items,
+                        size_t n, struct ls_err *err);
+    int (*batch_update)(struct ls_store *st, const struct ls_batch *b, struct ls_err *err);
+    int (*batches_list)(struct ls_store *st, int64_t job_id, ls_store_batch_fn cb, void *ud,
+                        struct ls_err *err);
+    int (*batch_items)(struct ls_store *st, int64_t batch_id, ls_store_batch_item_fn cb, void *ud,
+                       struct ls_err *err);
+    int (*batch_delete)(struct ls_store *st, int64_t batch_id, struct ls_err *err);
 
     int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                  struct ls_err *err);
@@ -641,6 +664,25 @@ int ls_store_leads_order(struct ls_store *st, const struct ls_job *job, enum ls_
 /* The job's results with these idx (n of them), in that order; an idx with none is skipped. */
 int ls_store_results_get(struct ls_store *st, const struct ls_job *job, const int64_t *idx,
                          size_t n, ls_store_result_fn cb, void *ud, struct ls_err *err);
+
+/* ---- batch mode (issue #10) ---- */
+
+/*
+ * Stores batch b of job b->job_id with its n items in one transaction;
+ * b->id, created_ms and updated_ms are set. items: borrowed.
+ */
+int ls_store_batch_create(struct ls_store *st, struct ls_batch *b,
+                          const struct ls_batch_item *items, size_t n, struct ls_err *err);
+/* Writes b's remote ids, states and counts (updated_ms is now). LS_ENOTFOUND when gone. */
+int ls_store_batch_update(struct ls_store *st, const struct ls_batch *b, struct ls_err *err);
+/* The job's batches, oldest first. */
+int ls_store_batches_list(struct ls_store *st, int64_t job_id, ls_store_batch_fn cb, void *ud,
+                          struct ls_err *err);
+/* A batch's items, by custom_id then idx. */
+int ls_store_batch_items(struct ls_store *st, int64_t batch_id, ls_store_batch_item_fn cb, void *ud,
+                         struct ls_err *err);
+/* Deletes a batch and its items (one never sent). */
+int ls_store_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *err);
 
 /* ---- retention ---- */
 

@@ -375,6 +375,31 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN budget_usd REAL NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN stop_reason TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE jobs ADD COLUMN warning TEXT NOT NULL DEFAULT '';",
+    /*
+     * 14: batch mode (issue #10). A job's mode ("standard" or "batch"); the
+     * provider batches a batch-mode job submitted (remote_id: the service's
+     * batch id or name, '' while being submitted; state: ours - submitting,
+     * pending, ended, applied, cancelled; remote_state and the counts as the
+     * service last reported them), and per request line its custom_id (or
+     * key) with the leads it carries and their prompt ids, so that answers
+     * map back to leads after a restart without paying for the batch again.
+     */
+    "ALTER TABLE jobs ADD COLUMN mode TEXT NOT NULL DEFAULT 'standard';"
+    "CREATE TABLE batches ("
+    "  id INTEGER PRIMARY KEY,"
+    "  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL, remote_id TEXT NOT NULL DEFAULT '',"
+    "  input_file TEXT NOT NULL DEFAULT '', output_file TEXT NOT NULL DEFAULT '',"
+    "  error_file TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,"
+    "  remote_state TEXT NOT NULL DEFAULT '', requests INTEGER NOT NULL DEFAULT 0,"
+    "  n_total INTEGER NOT NULL DEFAULT 0, n_completed INTEGER NOT NULL DEFAULT 0,"
+    "  n_failed INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX batches_job ON batches(job_id, id);"
+    "CREATE TABLE batch_items ("
+    "  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL, custom_id TEXT NOT NULL, prompt_id TEXT NOT NULL,"
+    "  PRIMARY KEY (batch_id, idx)) WITHOUT ROWID;",
 };
 
 /* ---- prepared statements ------------------------------------------------ */
@@ -384,7 +409,17 @@ static const char *const migrations[] = {
     "finished_ms, total, done, failed, fallbacks, cache_hits, model_calls, retries, "              \
     "prompt_tokens, output_tokens, provider, model, error, n_high, n_medium, n_low, owner, "       \
     "results_deleted_ms, error_code, blocked, ai_mode, ai_tokens_param, ai_reasoning, "            \
-    "ai_thinking, cached_tokens, thought_tokens, cost_usd, budget_usd, stop_reason, warning"
+    "ai_thinking, cached_tokens, thought_tokens, cost_usd, budget_usd, stop_reason, warning, "     \
+    "mode, "                                                                                       \
+    "(SELECT count(*) FROM batches b WHERE b.job_id = jobs.id), "                                  \
+    "(SELECT coalesce(sum(n_total), 0) FROM batches b WHERE b.job_id = jobs.id), "                 \
+    "(SELECT coalesce(sum(n_completed), 0) FROM batches b WHERE b.job_id = jobs.id), "             \
+    "(SELECT coalesce(sum(n_failed), 0) FROM batches b WHERE b.job_id = jobs.id), "                \
+    "(SELECT state FROM batches b WHERE b.job_id = jobs.id ORDER BY "                              \
+    "b.state IN ('applied', 'cancelled'), b.id DESC LIMIT 1), "                                    \
+    "(SELECT group_concat(remote_id, ' ') FROM batches b WHERE b.job_id = jobs.id), "              \
+    "(SELECT remote_state FROM batches b WHERE b.job_id = jobs.id ORDER BY "                       \
+    "b.state IN ('applied', 'cancelled'), b.id DESC LIMIT 1)"
 
 #define KEY_COLS                                                                                   \
     "k.id, k.workspace_id, k.role, k.name, k.prefix, k.created_ms, k.last_used_ms, "               \
@@ -559,9 +594,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* ?7: 0 for a queued job, or this instance for one created already claimed. */
     [ST_JOB_INSERT] =
         "INSERT INTO jobs(workspace_id, offer_id, upload_id, status, created_ms, started_ms, "
-        "total, provider, model, owner, budget_usd) SELECT ?1, ?2, ?3, "
+        "total, provider, model, owner, budget_usd, mode) SELECT ?1, ?2, ?3, "
         "CASE WHEN ?7 = 0 THEN 'queued' ELSE 'running' END, ?4, CASE WHEN ?7 = 0 THEN 0 ELSE "
-        "?4 END, u.accepted, ?5, ?6, ?7, ?8 FROM uploads u "
+        "?4 END, u.accepted, ?5, ?6, ?7, ?8, ?9 FROM uploads u "
         "JOIN offers o ON o.id = ?2 AND o.workspace_id = ?1 "
         "WHERE u.id = ?3 AND u.workspace_id = ?1 AND u.status = 'ready'",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
@@ -1206,6 +1241,11 @@ static const struct ls_store_ops sqlite_ops = {
     .upload_leads = ls_sq_upload_leads,
     .upload_delete = ls_sq_upload_delete,
     .current = ls_sq_current,
+    .batch_create = ls_sq_batch_create,
+    .batch_update = ls_sq_batch_update,
+    .batches_list = ls_sq_batches_list,
+    .batch_items = ls_sq_batch_items,
+    .batch_delete = ls_sq_batch_delete,
     .job_create = ls_sq_job_create,
     .job_get = ls_sq_job_get,
     .jobs_list = ls_sq_jobs_list,

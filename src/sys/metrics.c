@@ -50,26 +50,27 @@ static const char *const refuse_reasons[] = {"busy", "per_ip", "other"};
 static const char *const job_statuses[] = {"succeeded", "failed", "cancelled", "other"};
 
 /* The operations of struct ls_store_ops (store/store.h), in its order. */
-static const char *const store_ops[] = {"instance",       "health",         "workspace_ensure",
-                                        "key_create",     "key_lookup",     "keys_list",
-                                        "key_revoke",     "keys_active",    "key_touch",
-                                        "offer_put",      "offer_get",      "offer_find",
-                                        "offers_list",    "offer_delete",   "upload_begin",
-                                        "upload_add",     "upload_reject",  "upload_commit",
-                                        "upload_abort",   "upload_get",     "upload_find",
-                                        "uploads_list",   "upload_errors",  "upload_leads",
-                                        "upload_delete",  "current",        "job_create",
-                                        "job_get",        "jobs_list",      "job_find_resumable",
-                                        "job_claim",      "job_finish",     "job_release",
-                                        "job_resume",     "job_warn",       "job_cancel",
-                                        "job_stopped",    "jobs_counts",    "job_delete",
-                                        "leads_pending",  "results_put",    "verdicts_get",
-                                        "results_page",   "results_query",  "results_hist",
-                                        "results_texts",  "leads_order",    "results_get",
-                                        "purge",          "cache_trim",     "session_create",
-                                        "session_lookup", "session_delete", "sessions_expire",
-                                        "learnt_get",     "learnt_put",     "job_ai_set",
-                                        "other"};
+static const char *const store_ops[] = {"instance",       "health",          "workspace_ensure",
+                                        "key_create",     "key_lookup",      "keys_list",
+                                        "key_revoke",     "keys_active",     "key_touch",
+                                        "offer_put",      "offer_get",       "offer_find",
+                                        "offers_list",    "offer_delete",    "upload_begin",
+                                        "upload_add",     "upload_reject",   "upload_commit",
+                                        "upload_abort",   "upload_get",      "upload_find",
+                                        "uploads_list",   "upload_errors",   "upload_leads",
+                                        "upload_delete",  "current",         "job_create",
+                                        "job_get",        "jobs_list",       "job_find_resumable",
+                                        "job_claim",      "job_finish",      "job_release",
+                                        "job_resume",     "job_warn",        "job_cancel",
+                                        "job_stopped",    "jobs_counts",     "job_delete",
+                                        "leads_pending",  "results_put",     "verdicts_get",
+                                        "results_page",   "results_query",   "results_hist",
+                                        "results_texts",  "leads_order",     "results_get",
+                                        "batch_create",   "batch_update",    "batches_list",
+                                        "batch_items",    "batch_delete",    "purge",
+                                        "cache_trim",     "session_create",  "session_lookup",
+                                        "session_delete", "sessions_expire", "learnt_get",
+                                        "learnt_put",     "job_ai_set",      "other"};
 
 #define N_PROVIDERS LS_ARRAY_LEN(providers)
 #define N_AI_STATUS LS_ARRAY_LEN(ai_statuses)

@@ -720,10 +720,14 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     assert_int_equal(
         sql_exec(
             path,
-            /* migration 12 (issue #10) first */
+            /* migrations 14, 13 and 12 (issue #10) first */
+            "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"
             "ALTER TABLE jobs DROP COLUMN cached_tokens; ALTER TABLE jobs DROP COLUMN thought_tokens;"
             "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"
             "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
+            "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"
+            "ALTER TABLE jobs DROP COLUMN ai_tokens_param; ALTER TABLE jobs DROP COLUMN ai_reasoning;"
+            "ALTER TABLE jobs DROP COLUMN ai_thinking; DROP TABLE llm_learnt;"
             "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"
             "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"
             "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"

@@ -1,0 +1,636 @@
+/*
+ * test_batch.c - batch mode (issue #10) against the fake's OpenAI Batch API:
+ * a job across kill -9 while its batch is pending (one result per lead, no
+ * second batch), items missing from an ended batch and failed ones re-sent
+ * through the normal path (exactly those), an expired batch, cancel
+ * cancelling the batch at the fake, splitting by the limits, and
+ * `leadscore score --mode batch`; and Gemini's Batch Mode (inline requests)
+ * across a restart, with a response missing, and its cancel.
+ */
+#include "ls_test.h"
+#include <curl/curl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+
+static const char *const roles[] = {"CEO", "Sales Manager", "Intern"};
+
+static void start_gemini(struct srv *s, const char *name, const char *const *extra)
+{
+    static char base[128];
+    char db[600];
+    const char *env[24];
+    size_t n = 0;
+    for (size_t i = 0; extra && extra[i] && n < 14; i++)
+        env[n++] = extra[i];
+    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
+    env[n++] = base;
+    env[n++] = "GEMINI_API_KEY=your-key-here";
+    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
+    env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
+    env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
+    env[n++] = "LEADSCORE_LOG_LEVEL=debug";
+    env[n] = NULL;
+    h_path(db, sizeof(db), name);
+    assert_int_equal(h_srv_start(s, db, env), 0);
+}
+
+static void start(struct srv *s, const char *name, const char *const *extra)
+{
+    static char base[128];
+    char db[600];
+    const char *env[24];
+    size_t n = 0;
+    for (size_t i = 0; extra && extra[i] && n < 14; i++)
+        env[n++] = extra[i]; /* first: getenv finds the first of equal names */
+    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", h_fake.url);
+    env[n++] = base;
+    env[n++] = "OPENAI_MODEL=fake-model";
+    env[n++] = "OPENAI_API_KEY=your-key-here";
+    env[n++] = "LEADSCORE_AI_PROVIDER=openai";
+    env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
+    env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
+    env[n++] = "LEADSCORE_LOG_LEVEL=debug";
+    env[n] = NULL;
+    h_path(db, sizeof(db), name);
+    assert_int_equal(h_srv_start(s, db, env), 0);
+}
+
+/* Writes n leads (roles cycling, bio "marker-<i>-") to a CSV under name; its path in out. */
+static void write_leads(int n, const char *name, char *out, size_t cap)
+{
+    size_t sz = 200 + (size_t)n * 120;
+    char *csv = malloc(sz);
+    size_t w = (size_t)snprintf(csv, sz, "name,role,company,industry,location,linkedin_bio\n");
+    for (int i = 0; i < n; i++)
+        w +=
+            (size_t)snprintf(csv + w, sz - w, "Lead %d,%s,Co %d,B2B SaaS,Berlin,marker-%d- sells\n",
+                             i, roles[i % 3], i, i);
+    h_path(out, cap, name);
+    h_write_file(out, csv, w);
+    free(csv);
+}
+
+static void load(struct srv *s, int n)
+{
+    struct resp r;
+    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    char p[600];
+    write_leads(n, "batch-leads.csv", p, sizeof(p));
+    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+}
+
+static json_t *call(struct srv *s, const char *method, const char *path, const char *body,
+                    long want)
+{
+    struct resp r;
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    assert_int_equal(h_http(s, method, path, body ? hdr : NULL, body, body ? strlen(body) : 0, &r),
+                     0);
+    if (r.status != want) {
+        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
+        fail();
+    }
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}
+
+static json_int_t num(const json_t *j, const char *k)
+{
+    return json_integer_value(json_object_get(j, k));
+}
+
+static const char *str(const json_t *j, const char *k)
+{
+    const char *s = json_string_value(json_object_get(j, k));
+    return s ? s : "";
+}
+
+static void nap(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    fwrite(p, size, n, ud);
+    return size * n;
+}
+
+/* GET path of the fake (new reference); not through h_http, so not recorded as ours. */
+static json_t *fake_get(const char *path)
+{
+    char url[256], *text = NULL;
+    size_t len = 0;
+    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
+    FILE *mem = open_memstream(&text, &len);
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, mem);
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    curl_easy_cleanup(e);
+    fclose(mem);
+    json_t *j = json_loadb(text, len, 0, NULL);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+static json_t *fake_batches(void)
+{
+    return fake_get("/_fake/batches");
+}
+
+/* Polls the fake until it has created want batches (within 20 s). */
+static void wait_created(long want)
+{
+    for (int i = 0; i < 400; i++) {
+        json_t *b = fake_batches();
+        json_int_t n = num(b, "created");
+        json_decref(b);
+        if (n >= want)
+            return;
+        nap(50);
+    }
+    fail_msg("the fake never got %ld batches", want);
+}
+
+static json_t *wait_final(struct srv *s, const char *path, int seconds)
+{
+    for (int i = 0; i < seconds * 20; i++) {
+        json_t *j = call(s, "GET", path, NULL, 200);
+        const char *st = str(j, "status");
+        if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0 ||
+            strcmp(st, "cancelled") == 0)
+            return j;
+        json_decref(j);
+        nap(50);
+    }
+    fail_msg("%s never finished", path);
+    return NULL;
+}
+
+/* The synchronous chat/completions requests the fake saw, and the markers their leads carry. */
+static size_t sync_requests(unsigned char *marked, int n)
+{
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *reqs = json_object_get(log, "requests");
+    size_t count = 0, i;
+    json_t *q;
+    json_array_foreach(reqs, i, q)
+    {
+        if (strstr(str(q, "path"), "chat/completions") == NULL &&
+            strstr(str(q, "path"), ":generateContent") == NULL)
+            continue;
+        count++;
+        for (int k = 0; marked && k < n; k++) {
+            char m[32];
+            snprintf(m, sizeof(m), "marker-%d-", k);
+            if (strstr(str(q, "body"), m))
+                marked[k] = 1;
+        }
+    }
+    json_decref(log);
+    return count;
+}
+
+/* Results of job 1 in the store: rows, distinct leads, and those the model answered (ok). */
+static void stored(const struct srv *s, int *rows, int *distinct, int *ok)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*), count(DISTINCT idx), sum(status = 0) "
+                                        "FROM results WHERE job_id = 1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *rows = sqlite3_column_int(st, 0);
+    *distinct = sqlite3_column_int(st, 1);
+    *ok = sqlite3_column_int(st, 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void expect_counts(const json_t *job, int n)
+{
+    const json_t *c = json_object_get(job, "counts");
+    assert_int_equal(num(c, "High"), (n + 2) / 3);
+    assert_int_equal(num(c, "Medium"), (n + 1) / 3);
+    assert_int_equal(num(c, "Low"), n / 3);
+}
+
+/*
+ * kill -9 while the batch is pending: the restarted server polls the same
+ * batch instead of paying again, and the job ends with one result per lead,
+ * every one answered by the batch.
+ */
+static void test_batch__restart_resumes_polling(void **state)
+{
+    (void)state;
+    enum { N = 40 };
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 4000}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
+    start(&s, "restart.db", env);
+    load(&s, N);
+    json_t *e = call(&s, "POST", "/jobs", "{\"mode\": \"fast\"}", 422);
+    assert_string_equal(str(json_object_get(e, "details"), "field"), "mode");
+    json_decref(e);
+    json_t *j = call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202);
+    assert_string_equal(str(j, "mode"), "batch");
+    json_int_t id = num(j, "id");
+    json_decref(j);
+    wait_created(1);
+    /* Stored as pending with the service's id before the job waits. */
+    json_t *b = fake_batches();
+    const char *remote = str(json_array_get(json_object_get(b, "batches"), 0), "id");
+    assert_int_equal(json_array_size(json_object_get(
+                         json_array_get(json_object_get(b, "batches"), 0), "custom_ids")),
+                     N / 5);
+    for (int i = 0; i < 100; i++) {
+        char path[32];
+        snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
+        j = call(&s, "GET", path, NULL, 200);
+        const json_t *bj = json_object_get(j, "batch");
+        bool ok =
+            bj && strcmp(str(bj, "state"), "pending") == 0 &&
+            strcmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), remote) == 0;
+        json_decref(j);
+        if (ok)
+            break;
+        assert_true(i < 99);
+        nap(20);
+    }
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    /* Killed while the service still runs the batch. */
+    json_t *before = fake_batches();
+    const char *st = str(json_array_get(json_object_get(before, "batches"), 0), "status");
+    assert_true(strcmp(st, "validating") == 0 || strcmp(st, "in_progress") == 0);
+    json_decref(before);
+
+    start(&s, "restart.db", env);
+    j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    const json_t *bj = json_object_get(j, "batch");
+    assert_string_equal(str(bj, "state"), "applied");
+    assert_string_equal(str(bj, "remote_state"), "completed");
+    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 5);
+    assert_int_equal(num(json_object_get(bj, "requests"), "completed"), N / 5);
+    assert_int_equal(num(j, "model_calls"), N / 5);
+    json_decref(j);
+    json_t *after = fake_batches();
+    assert_int_equal(num(after, "created"), 1); /* no second batch */
+    assert_int_equal(num(after, "uploads"), 1);
+    assert_string_equal(str(json_array_get(json_object_get(after, "batches"), 0), "id"), remote);
+    json_decref(after);
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    int rows, distinct, ok;
+    stored(&s, &rows, &distinct, &ok);
+    assert_int_equal(rows, N);
+    assert_int_equal(distinct, N);
+    assert_int_equal(ok, N);
+}
+
+/*
+ * A batch that ends with items missing (counted as completed, but absent from
+ * the output) and one failed: exactly those leads are re-sent through the
+ * normal path. LEADSCORE_AI_MODE=batch makes a job without a mode a batch job.
+ */
+static void test_batch__missing_and_failed_items_resent(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    struct srv s;
+    h_fake_config(&h_fake,
+                  "{\"batch_turnaround_ms\": 200, \"batch_drop\": [2, 7], \"batch_fail\": [4]}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_MODE=batch", NULL};
+    start(&s, "missing.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", NULL, 202));
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_string_equal(str(j, "mode"), "batch");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    const json_t *rc = json_object_get(json_object_get(j, "batch"), "requests");
+    assert_int_equal(num(rc, "total"), N);
+    assert_int_equal(num(rc, "failed"), 1);
+    json_decref(j);
+    unsigned char marked[N] = {0};
+    assert_int_equal(sync_requests(marked, N), 3);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(marked[i], i == 2 || i == 4 || i == 7);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1);
+    json_decref(b);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    int rows, distinct, ok;
+    stored(&s, &rows, &distinct, &ok);
+    assert_int_equal(rows, N);
+    assert_int_equal(distinct, N);
+    assert_int_equal(ok, N);
+}
+
+/* An expired batch: what it answered is kept, the rest goes through the normal path. */
+static void test_batch__expired_batch(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 200, \"batch_expire\": true}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=1", NULL};
+    start(&s, "expired.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    const json_t *bj = json_object_get(j, "batch");
+    assert_string_equal(str(bj, "remote_state"), "expired");
+    assert_int_equal(num(json_object_get(bj, "requests"), "completed"), N / 2);
+    assert_int_equal(num(json_object_get(bj, "requests"), "failed"), N - N / 2);
+    json_decref(j);
+    unsigned char marked[N] = {0};
+    assert_int_equal(sync_requests(marked, N), N - N / 2);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(marked[i], i >= N / 2);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* Cancelling the job cancels the batch at the service. */
+static void test_batch__cancel_cancels_the_batch(void **state)
+{
+    (void)state;
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
+    start(&s, "cancel.db", NULL);
+    load(&s, 20);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
+    assert_string_equal(str(j, "status"), "cancelled");
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "cancels"), 1);
+    json_decref(b);
+    b = fake_get("/v1/batches/batch_000002"); /* file 1, batch 2: the fake's id sequence */
+    const char *st = str(b, "status");
+    assert_true(strcmp(st, "cancelled") == 0 || strcmp(st, "cancelling") == 0);
+    json_decref(b);
+    j = call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(str(json_object_get(j, "batch"), "state"), "cancelled");
+    json_decref(j);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* The limits on requests and bytes per batch split a job into several batches. */
+static void test_batch__split_by_limits(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    struct srv s;
+    /* The fake refuses (fails) a file over the same limits. */
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 100, \"batch_max_requests\": 4}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_MAX_REQUESTS=4", NULL};
+    start(&s, "split.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 4);
+    size_t i;
+    json_t *one;
+    size_t lines = 0;
+    json_array_foreach(json_object_get(b, "batches"), i, one)
+    {
+        assert_string_equal(str(one, "status"), "completed");
+        assert_true(json_array_size(json_object_get(one, "custom_ids")) <= 4);
+        lines += json_array_size(json_object_get(one, "custom_ids"));
+    }
+    assert_int_equal(lines, N / 2);
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+
+    /* By bytes: a line is a few KB here; 12,000 bytes hold two or three. */
+    h_fake_reset(&h_fake);
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 100, \"batch_max_bytes\": 12000}");
+    const char *env2[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_MAX_BYTES=12000", NULL};
+    start(&s, "split-bytes.db", env2);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    json_int_t nb = num(json_object_get(j, "batch"), "batches");
+    json_decref(j);
+    assert_true(nb >= 3);
+    b = fake_batches();
+    assert_int_equal(num(b, "created"), nb);
+    lines = 0;
+    json_array_foreach(json_object_get(b, "batches"), i, one)
+    {
+        assert_string_equal(str(one, "status"), "completed");
+        assert_true(num(one, "input_bytes") <= 12000);
+        lines += json_array_size(json_object_get(one, "custom_ids"));
+    }
+    assert_int_equal(lines, N / 2);
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* leadscore score --mode batch: the same batch API from the command line. */
+static void test_batch__cli_mode_batch(void **state)
+{
+    (void)state;
+    enum { N = 9 };
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 200}");
+    char leads[600], offer[600], base[128];
+    write_leads(N, "cli-leads.csv", leads, sizeof(leads));
+    h_path(offer, sizeof(offer), "cli-offer.json");
+    h_write_file(offer, h_example_offer(), strlen(h_example_offer()));
+    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", h_fake.url);
+    const char *env[] = {base,
+                         "OPENAI_MODEL=fake-model",
+                         "OPENAI_API_KEY=your-key-here",
+                         "LEADSCORE_AI_PROVIDER=openai",
+                         "LEADSCORE_AI_BATCH=3",
+                         "LEADSCORE_AI_BATCH_POLL_MS=50",
+                         NULL};
+    const char *bad[] = {"score", "--offer", offer, "--leads", leads, "--mode", "later", NULL};
+    char *out = NULL, *err = NULL;
+    assert_int_equal(h_run_cli(bad, env, &out, &err), 2);
+    assert_non_null(strstr(err, "--mode"));
+    free(out);
+    free(err);
+    const char *argv[] = {"score", "--offer", offer, "--leads", leads, "--mode", "batch", NULL};
+    int rc = h_run_cli(argv, env, &out, &err);
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    json_t *j = json_loads(out, 0, NULL);
+    assert_non_null(j);
+    json_t *items = json_is_array(j) ? j : json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), N);
+    json_decref(j);
+    free(out);
+    free(err);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1);
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+}
+
+/*
+ * Gemini's Batch Mode, inline requests: answers mapped back by their keys, a
+ * request left out of the responses re-sent through generateContent (its two
+ * leads, exactly), and a restart while pending polls the same batch.
+ */
+static void test_batch__gemini_inline(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 1500, \"batch_drop\": [3]}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=2", NULL};
+    start_gemini(&s, "gemini.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    for (int i = 0;; i++) { /* stored as pending before the kill */
+        json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+        bool pending = strcmp(str(json_object_get(j, "batch"), "state"), "pending") == 0;
+        json_decref(j);
+        if (pending)
+            break;
+        assert_true(i < 200);
+        nap(20);
+    }
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    start_gemini(&s, "gemini.db", env);
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    const json_t *bj = json_object_get(j, "batch");
+    assert_string_equal(str(bj, "remote_state"), "SUCCEEDED");
+    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 2);
+    assert_int_equal(
+        strncmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), "batches/", 8),
+        0);
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1);
+    json_decref(b);
+    unsigned char marked[N] = {0};
+    assert_int_equal(sync_requests(marked, N), 1); /* request 3: leads 6 and 7, in one request */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(marked[i], i == 6 || i == 7);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    int rows, distinct, ok;
+    stored(&s, &rows, &distinct, &ok);
+    assert_int_equal(rows, N);
+    assert_int_equal(distinct, N);
+    assert_int_equal(ok, N);
+}
+
+/*
+ * Gemini, a batch over the inline cap: an uploaded JSONL file (the Files
+ * API's resumable upload), answers read from its responses file by key (a
+ * line missing: exactly its leads re-sent).
+ */
+static void test_batch__gemini_file(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    struct srv s;
+    /* The fake refuses an inline request over 5,000 bytes: only a file gets through. */
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 200, \"batch_drop\": [1], "
+                           "\"batch_max_inline\": 5000}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_INLINE_MAX=5000", NULL};
+    start_gemini(&s, "gemini-file.db", env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 1);
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(num(b, "uploads"), 1);
+    const json_t *one = json_array_get(json_object_get(b, "batches"), 0);
+    assert_non_null(
+        strstr(str(json_object_get(json_object_get(one, "metadata"), "output"), "responsesFile"),
+               "files/"));
+    assert_int_equal(json_array_size(json_object_get(one, "custom_ids")), N / 2);
+    json_decref(b);
+    unsigned char marked[N] = {0};
+    assert_int_equal(sync_requests(marked, N), 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(marked[i], i == 2 || i == 3);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+/* Gemini: cancelling the job cancels the batch (POST batches/{id}:cancel). */
+static void test_batch__gemini_cancel(void **state)
+{
+    (void)state;
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
+    start_gemini(&s, "gemini-cancel.db", NULL);
+    load(&s, 10);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
+    assert_string_equal(str(j, "status"), "cancelled");
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "cancels"), 1);
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_batch__restart_resumes_polling, h_fake_each),
+        cmocka_unit_test_setup(test_batch__missing_and_failed_items_resent, h_fake_each),
+        cmocka_unit_test_setup(test_batch__expired_batch, h_fake_each),
+        cmocka_unit_test_setup(test_batch__cancel_cancels_the_batch, h_fake_each),
+        cmocka_unit_test_setup(test_batch__split_by_limits, h_fake_each),
+        cmocka_unit_test_setup(test_batch__cli_mode_batch, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_inline, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_file, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_cancel, h_fake_each),
+    };
+    int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
+    curl_global_cleanup();
+    return rc;
+}
