@@ -717,17 +717,18 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     char path[600];
     h_path(path, sizeof(path), "v10.db");
+    /* Migration 14 (issue #10's batch tables refer to jobs) in a statement of its own. */
+    assert_int_equal(
+        sql_exec(path,
+                 "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"),
+        0);
     assert_int_equal(
         sql_exec(
             path,
-            /* migrations 14, 13 and 12 (issue #10) first */
-            "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"
+            /* migration 13 (issue #10) next */
             "ALTER TABLE jobs DROP COLUMN cached_tokens; ALTER TABLE jobs DROP COLUMN thought_tokens;"
             "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"
             "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
-            "ALTER TABLE jobs DROP COLUMN blocked; ALTER TABLE jobs DROP COLUMN ai_mode;"
-            "ALTER TABLE jobs DROP COLUMN ai_tokens_param; ALTER TABLE jobs DROP COLUMN ai_reasoning;"
-            "ALTER TABLE jobs DROP COLUMN ai_thinking; DROP TABLE llm_learnt;"
             "ALTER TABLE leads DROP COLUMN email; ALTER TABLE leads DROP COLUMN linkedin_url;"
             "ALTER TABLE leads DROP COLUMN external_id; ALTER TABLE leads DROP COLUMN extra;"
             "ALTER TABLE leads DROP COLUMN dup_key; ALTER TABLE leads DROP COLUMN duplicate_of;"

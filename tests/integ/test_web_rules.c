@@ -78,6 +78,16 @@ static void test_web_rules__script_makes_no_markup_or_code(void **state)
         "DOMParser",
         "import(",
     };
+    char *boot = asset_text("boot.js"); /* the first screen's early GETs */
+    for (size_t i = 0; i < LS_ARRAY_LEN(banned); i++) {
+        const char *hit = strstr(boot, banned[i]);
+        if (hit)
+            fail_msg("boot.js line %d uses %s", line_of(boot, hit), banned[i]);
+    }
+    /* It reads nothing it fetches and touches no DOM. */
+    if (strstr(boot, "document.") || strstr(boot, ".json()") || strstr(boot, ".text()"))
+        fail_msg("%s", "boot.js reads a reply or touches the page");
+    test_free(boot);
     char *js = asset_text("app.js");
     for (size_t i = 0; i < LS_ARRAY_LEN(banned); i++) {
         const char *hit = strstr(js, banned[i]);
@@ -135,12 +145,23 @@ static void test_web_rules__page_has_one_script_and_nothing_inline(void **state)
     (void)state;
     char *html = asset_text("index.html");
     assert_no_inline("index.html", html);
-    assert_int_equal(count(html, "<script"), 1);
+    /* Two scripts, both from /assets/ and empty (no inline code): boot.js first,
+     * blocking (it starts the first screen's GETs, waiting for no stylesheet), then the
+     * deferred app.js. */
+    assert_int_equal(count(html, "<script"), 2);
     const char *s = strstr(html, "<script");
-    /* src from /assets/, deferred, and empty: no inline code. */
-    if (strncmp(s, "<script src=\"/assets/app.", 25) != 0)
-        fail_msg("the script is not the built app.js: %.60s", s);
+    if (strncmp(s, "<script src=\"/assets/boot.", 26) != 0)
+        fail_msg("the first script is not the built boot.js: %.60s", s);
     const char *end = strstr(s, ">");
+    assert_non_null(end);
+    assert_int_equal(strncmp(end, "></script>", 10), 0);
+    const char *css = strstr(html, "<link rel=\"stylesheet\"");
+    assert_non_null(css);
+    assert_true(s < css); /* ahead of the stylesheet */
+    s = strstr(end, "<script");
+    if (strncmp(s, "<script src=\"/assets/app.", 25) != 0)
+        fail_msg("the second script is not the built app.js: %.60s", s);
+    end = strstr(s, ">");
     assert_non_null(end);
     assert_non_null(strstr(s, " defer"));
     assert_true(strstr(s, " defer") < end);
