@@ -189,7 +189,7 @@ class Server {
     async waitJob(id, opts = {}, timeoutMs = 60000) {
         return until(async () => {
             const r = await this.expect(200, 'GET', `/jobs/${id}`, null, opts);
-            return ['succeeded', 'failed', 'cancelled'].includes(r.json.status) && r.json;
+            return ['succeeded', 'failed', 'cancelled', 'stopped'].includes(r.json.status) && r.json; /* at rest */
         }, `job ${id} to finish`, timeoutMs, 100);
     }
 
