@@ -485,21 +485,24 @@ static int resume_stopped(struct ls_store *store, const struct opts *o,
 }
 
 /* --estimate: the dry run's figures as JSON on standard output. */
-static int print_estimate(struct ls_store *store, struct ls_provider *p, const struct ls_job *job)
+static int print_estimate(struct ls_store *store, struct ls_provider *p, const struct ls_job *job,
+                          bool batch_mode)
 {
     struct ls_job_estimate e;
     struct ls_err err = {0};
-    if (ls_job_estimate(store, p, job->workspace, job->offer_id, job->upload_id, &e, &err)) {
+    bool batch = batch_mode && p->pace.batch > 0; /* --mode batch: the batch rates */
+    if (ls_job_estimate(store, p, job->workspace, job->offer_id, job->upload_id, batch, &e, &err)) {
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:I}", "provider", p->name,
-        "model", p->model, "tier", ls_price_tier_name(p->tier), "leads", (json_int_t)e.leads,
-        "duplicates", (json_int_t)e.duplicates, "cache_hits", (json_int_t)e.cache_hits, "to_send",
-        (json_int_t)e.to_send, "requests", (json_int_t)e.requests, "tokens", "input",
-        (json_int_t)e.input_tokens, "output", (json_int_t)e.output_tokens, "cost_usd",
-        e.priced ? json_real(e.cost_usd) : json_null(), "wall_ms", (json_int_t)e.wall_ms);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:I}", "provider",
+                  p->name, "model", p->model, "tier", batch ? "batch" : ls_price_tier_name(p->tier),
+                  "leads", (json_int_t)e.leads, "duplicates", (json_int_t)e.duplicates,
+                  "cache_hits", (json_int_t)e.cache_hits, "to_send", (json_int_t)e.to_send,
+                  "requests", (json_int_t)e.requests, "tokens", "input", (json_int_t)e.input_tokens,
+                  "output", (json_int_t)e.output_tokens, "cost_usd",
+                  e.priced ? json_real(e.cost_usd) : json_null(), "wall_ms", (json_int_t)e.wall_ms);
     char *text = json_dumps(j, JSON_INDENT(2));
     puts(text);
     free(text);
@@ -656,7 +659,7 @@ int ls_cmd_score(int argc, char **argv)
     if (rc)
         goto out;
     if (o.estimate) {
-        rc = print_estimate(store, provider, &job);
+        rc = print_estimate(store, provider, &job, cfg.batch.is_default);
         goto out;
     }
 

@@ -137,7 +137,7 @@ int ls_h_job_create(struct ls_req *req)
     if (!ls_job_cost_fields(req, &dry_run, &budget, &r))
         return r;
     if (dry_run) /* issue #10: no job, no model call */
-        return ls_h_job_estimate(req, offer_id, upload_id);
+        return ls_h_job_estimate(req, offer_id, upload_id, mode);
     if (ls_runner_stopping(app->runner) || atomic_load(&app->stopping))
         return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
                               "the server is shutting down", NULL);

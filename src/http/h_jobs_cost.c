@@ -71,29 +71,35 @@ bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, i
     return ok;
 }
 
-static json_t *price_json(const struct ls_provider *p)
+static json_t *price_json(const struct ls_provider *p, bool batch)
 {
-    if (!p->priced)
+    const struct ls_price_rates *r = batch ? &p->batch_rates : &p->rates;
+    if (!p->priced || (batch && !p->batch_priced))
         return json_null();
-    return json_pack("{s:f, s:f, s:f}", "input", p->rates.in, "cached_input", p->rates.cached,
-                     "output", p->rates.out);
+    return json_pack("{s:f, s:f, s:f}", "input", r->in, "cached_input", r->cached, "output",
+                     r->out);
 }
 
-int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id)
+int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id, const char *mode)
 {
     struct ls_provider *p = req->app->provider;
     struct ls_job_estimate e;
     struct ls_err err = {0};
-    if (ls_job_estimate(req->app->store, p, req->auth.workspace, offer_id, upload_id, &e, &err))
+    /* A batch-mode job (named, or LEADSCORE_AI_MODE's default) at the batch APIs' rates. */
+    bool batch =
+        p->pace.batch > 0 && (strcmp(mode, "batch") == 0 ||
+                              (mode[0] == '\0' && ls_runner_batch_default(req->app->runner)));
+    if (ls_job_estimate(req->app->store, p, req->auth.workspace, offer_id, upload_id, batch, &e,
+                        &err))
         return ls_reply_err(req, &err, NULL);
     json_t *est = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:o, s:I}", "provider",
-        p->name, "model", p->model, "tier", ls_price_tier_name(p->tier), "leads",
+        p->name, "model", p->model, "tier", batch ? "batch" : ls_price_tier_name(p->tier), "leads",
         (json_int_t)e.leads, "duplicates", (json_int_t)e.duplicates, "cache_hits",
         (json_int_t)e.cache_hits, "to_send", (json_int_t)e.to_send, "requests",
         (json_int_t)e.requests, "tokens", "input", (json_int_t)e.input_tokens, "output",
         (json_int_t)e.output_tokens, "cost_usd", e.priced ? json_real(e.cost_usd) : json_null(),
-        "price_per_1m", price_json(p), "wall_ms", (json_int_t)e.wall_ms);
+        "price_per_1m", price_json(p, batch), "wall_ms", (json_int_t)e.wall_ms);
     if (est && !e.priced)
         json_object_set_new(est, "price_unknown",
                             json_string("no price is known for this model: set "

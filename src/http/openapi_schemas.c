@@ -393,7 +393,8 @@ static const struct {
      "'cached_input','output'],'properties':{'input':{'type':'number','minimum':0},"
      "'cached_input':{'type':'number','minimum':0},'output':{'type':'number','minimum':0}}}]},"
      "'price_unknown':" TEXT ",'wall_ms':{'type':'integer','minimum':0,'description':'From "
-     "the quota (LEADSCORE_AI_RPM, _TPM), the concurrency and LEADSCORE_AI_LATENCY_MS'}}}}}"},
+     "the quota (LEADSCORE_AI_RPM, _TPM), the concurrency and LEADSCORE_AI_LATENCY_MS; in "
+     "batch mode (tier batch) the completion window of the batch APIs (24 h), an upper bound'}}}}}"},
     {"JobBatch",
      "{" OBJ "'required':['state','remote_state','batches','ids','requests'],'description':'A "
      "batch-mode job: its provider batches, as the service last reported them',"

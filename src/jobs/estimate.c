@@ -135,7 +135,7 @@ static int page(struct walk *w, struct ls_store *store, int64_t ws, struct ls_er
 }
 
 int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, int64_t offer_id,
-                    int64_t upload_id, struct ls_job_estimate *out, struct ls_err *err)
+                    int64_t upload_id, bool batch, struct ls_job_estimate *out, struct ls_err *err)
 {
     memset(out, 0, sizeof(*out));
     struct ls_offer offer = {0};
@@ -171,14 +171,16 @@ int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, i
         drop_carry(w);
     }
     if (rc == LS_OK) {
-        out->priced = p->priced;
-        if (p->priced) {
+        out->priced = batch ? p->priced && p->batch_priced : p->priced;
+        if (out->priced) {
             struct ls_price_tokens t = {out->input_tokens, 0, out->output_tokens};
-            out->cost_usd = ls_price_cost(&p->rates, &t);
+            out->cost_usd = ls_price_cost(batch ? &p->batch_rates : &p->rates, &t);
         }
         struct ls_estimate_pace pace = {out->requests, w->tpm_tokens,       p->pace.rpm,
                                         p->pace.tpm,   p->pace.concurrency, p->pace.latency_ms};
         out->wall_ms = ls_estimate_wall_ms(&pace);
+        if (batch && out->requests > 0)
+            out->wall_ms = LS_ESTIMATE_BATCH_WINDOW_MS; /* the service decides, within it */
     }
     for (size_t i = 0; i < w->n; i++)
         free(w->text[i]);

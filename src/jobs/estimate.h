@@ -27,8 +27,15 @@ struct ls_job_estimate {
     int64_t wall_ms;
 };
 
-/* Estimates a job of ws for offer_id and upload_id with provider p (all borrowed). */
+/* A batch-mode job's wall time: the batch APIs' completion window (24 h), an upper bound. */
+#define LS_ESTIMATE_BATCH_WINDOW_MS (24LL * 3600 * 1000)
+
+/*
+ * Estimates a job of ws for offer_id and upload_id with provider p (all
+ * borrowed); batch: in batch mode (the batch rates, and the completion
+ * window as the wall time).
+ */
 int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, int64_t offer_id,
-                    int64_t upload_id, struct ls_job_estimate *out, struct ls_err *err);
+                    int64_t upload_id, bool batch, struct ls_job_estimate *out, struct ls_err *err);
 
 #endif

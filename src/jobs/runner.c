@@ -245,6 +245,11 @@ int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t 
     return ls_runner_submit_budget(r, ws, offer_id, upload_id, mode, budget, job, err);
 }
 
+bool ls_runner_batch_default(struct ls_runner *r)
+{
+    return r->env.batch && r->env.batch->is_default;
+}
+
 void ls_runner_wake(struct ls_runner *r)
 {
     pthread_mutex_lock(&r->mu);

@@ -45,6 +45,8 @@ int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t 
 int ls_runner_submit_budget(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
                             const char *mode, double budget_usd, struct ls_job *job,
                             struct ls_err *err);
+/* True when jobs that name no mode run in batch mode (LEADSCORE_AI_MODE=batch). */
+bool ls_runner_batch_default(struct ls_runner *r);
 /* Has the worker look for work now (a job queued again by another route). */
 void ls_runner_wake(struct ls_runner *r);
 
