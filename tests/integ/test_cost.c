@@ -134,6 +134,16 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     assert_int_equal(num(json_object_get(est, "tokens"), "output"), 8 * (8 + 5 * 40));
     assert_true(json_real_value(json_object_get(est, "cost_usd")) > 0);
     assert_string_equal(str(est, "tier"), "standard");
+    double standard_usd = json_real_value(json_object_get(est, "cost_usd"));
+    json_decref(e);
+    /* In batch mode: the same requests and tokens at the batch rates (half), within a day. */
+    e = call(&s, "POST", "/jobs", "{\"dry_run\": true, \"mode\": \"batch\"}", 200);
+    est = json_object_get(e, "estimate");
+    assert_string_equal(str(est, "tier"), "batch");
+    assert_int_equal(num(est, "requests"), 8);
+    double batch_usd = json_real_value(json_object_get(est, "cost_usd"));
+    assert_true(batch_usd > 0.49 * standard_usd && batch_usd < 0.51 * standard_usd);
+    assert_int_equal(num(est, "wall_ms"), 24LL * 3600 * 1000);
     json_decref(e);
     json_t *st = fake_stats();
     assert_int_equal(num(st, "count"), 0);
