@@ -6,9 +6,8 @@
  *   standard  the synchronous API at standard prices
  *   flex      LEADSCORE_AI_SERVICE_TIER=flex (service_tier FLEX, flex prices;
  *             BENCH_FLEX_UNAVAILABLE answers of "resource unavailable" waited out)
- *   batch     the batch mode, when this build has it: BENCH_BATCH_ENV names the
- *             setting that turns it on (e.g. "LEADSCORE_AI_MODE=batch"); left out
- *             without it
+ *   batch     the batch mode (LEADSCORE_AI_MODE=batch; BENCH_BATCH_ENV= leaves it out),
+ *             the fake's batch turnaround BENCH_TURNAROUND_MS (3 s), polled every second
  *
  * For each: wall time, requests, tokens and cost (the job's, and the fake's
  * bill at the same price table), and the dry run's estimate against them
@@ -200,6 +199,12 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
              "{\"latency_ms\": %ld, \"rpm\": %ld, \"default_thinking_tokens\": %ld}",
              env_long("BENCH_LATENCY_MS", 300), env_long("BENCH_RPM", 600), THINKING);
     h_fake_config(fk, cfg);
+    if (strcmp(m->name, "batch") == 0) { /* the fake's batch turnaround: a few seconds */
+        char bc[96];
+        snprintf(bc, sizeof(bc), "{\"batch_turnaround_ms\": %ld}",
+                 env_long("BENCH_TURNAROUND_MS", 3000));
+        h_fake_config(fk, bc);
+    }
     if (unavailable) { /* the first requests meet "resource unavailable" */
         char sc[2048] = "{\"script\": [";
         for (long i = 0; i < unavailable && i < 100; i++)
@@ -301,12 +306,15 @@ int main(int argc, char **argv)
                               r_env,
                               l_env,
                               NULL};
-    const char *batch_setting = getenv("BENCH_BATCH_ENV");
+    /* Batch mode is on unless BENCH_BATCH_ENV is set empty; polled every second. */
+    const char *batch_setting =
+        getenv("BENCH_BATCH_ENV") ? getenv("BENCH_BATCH_ENV") : "LEADSCORE_AI_MODE=batch";
     const char *batch_env[] = {base,
                                "GEMINI_API_KEY=your-key-here",
                                "LEADSCORE_AI_PROVIDER=gemini",
                                model_env,
                                batch_setting,
+                               "LEADSCORE_AI_BATCH_POLL_MS=1000",
                                b_env,
                                c_env,
                                r_env,
@@ -326,7 +334,7 @@ int main(int argc, char **argv)
         run(&fk, &batch, argv[1], argv[2], batch_env, NULL, NULL, NULL, NULL);
         print(&batch);
     } else {
-        printf("batch    (not run: set BENCH_BATCH_ENV to the setting that turns batch mode on)\n");
+        printf("batch    (not run: BENCH_BATCH_ENV is empty)\n");
     }
     h_fake_stop(&fk);
     double per_seed = seed_usd / (double)(seed_n ? seed_n : 1);
