@@ -220,6 +220,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
                         "or redirect standard output\n");
         return LS_EXIT_USAGE;
     }
+    if (o->budget_usd > 0 && o->cfg->batch.is_default) {
+        fprintf(stderr, "leadscore score: --budget-usd cannot be kept in batch mode (a batch is "
+                        "billed whole once it is sent): use --mode standard, or --estimate\n");
+        return LS_EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -551,9 +556,11 @@ static int prepare(struct ls_store *store, const struct ls_config *cfg, const st
     job->upload_id = upload_id;
     if (o->estimate)
         return 0; /* no job: the estimate needs the offer and the leads only */
-    job->budget_usd = o->budget_usd >= 0 ? o->budget_usd
-                      : provider->priced ? provider->default_budget_usd
-                                         : 0;
+    /* A batch is billed whole once sent: budgets hold for standard runs only. */
+    job->budget_usd = cfg->batch.is_default ? 0
+                      : o->budget_usd >= 0  ? o->budget_usd
+                      : provider->priced    ? provider->default_budget_usd
+                                            : 0;
     job->created_ms = ls_now_ms();
     snprintf(job->provider, sizeof(job->provider), "%s", provider->name);
     snprintf(job->model, sizeof(job->model), "%s", provider->model);

@@ -132,11 +132,22 @@ int ls_h_job_create(struct ls_req *req)
                                   ? "no offer yet: POST /offer first, or give offer_id"
                                   : "no leads yet: POST /uploads first, or give upload_id",
                               NULL);
-    bool dry_run = false;
+    bool dry_run = false, named = false;
     double budget = 0;
-    if (!ls_job_cost_fields(req, &dry_run, &budget, &r))
+    if (!ls_job_cost_fields(req, &dry_run, &budget, &named, &r))
         return r;
-    if (dry_run) /* issue #10: no job, no model call */
+    bool batch =
+        app->provider->pace.batch > 0 &&
+        (strcmp(mode, "batch") == 0 || (mode[0] == '\0' && ls_runner_batch_default(app->runner)));
+    if (batch && named && budget > 0)
+        return ls_reply_error(
+            req, LS_HTTP_UNPROCESSABLE_CONTENT, "validation_error",
+            "budget_usd cannot be kept in batch mode: a batch is billed whole once it is sent. "
+            "Use \"mode\": \"standard\" for a budget, or the dry run for the cost",
+            json_pack("{s:s}", "field", "budget_usd"));
+    if (batch)
+        budget = 0; /* LEADSCORE_AI_BUDGET_USD holds for standard jobs */
+    if (dry_run)    /* issue #10: no job, no model call */
         return ls_h_job_estimate(req, offer_id, upload_id, mode);
     if (ls_runner_stopping(app->runner) || atomic_load(&app->stopping))
         return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",

@@ -42,9 +42,10 @@ static bool budget_value(struct ls_req *req, const json_t *v, unsigned status, d
     return true;
 }
 
-bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, int *r)
+bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, bool *named, int *r)
 {
     *dry_run = false;
+    *named = false;
     *budget_usd = req->app->provider->priced ? req->app->provider->default_budget_usd : 0;
     if (req->body.len == 0)
         return true;
@@ -65,8 +66,10 @@ bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, i
         *dry_run = json_is_true(v);
     }
     v = json_object_get(body, "budget_usd");
-    if (ok && v && !json_is_null(v))
+    if (ok && v && !json_is_null(v)) {
         ok = budget_value(req, v, LS_HTTP_UNPROCESSABLE_CONTENT, budget_usd, r);
+        *named = true;
+    }
     json_decref(body);
     return ok;
 }

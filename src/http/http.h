@@ -372,7 +372,8 @@ int ls_h_score(struct ls_req *req);
 int ls_h_job_create(struct ls_req *req);
 /* h_jobs_cost.c (issue #10): POST /jobs's dry_run and budget_usd (replies on false),
  * the dry run's estimate, and POST /jobs/{id}/resume. */
-bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, int *r);
+/* named: the body gave budget_usd (else *budget_usd is LEADSCORE_AI_BUDGET_USD's). */
+bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, bool *named, int *r);
 int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id, const char *mode);
 int ls_h_job_resume(struct ls_req *req);
 int ls_h_jobs_list(struct ls_req *req);

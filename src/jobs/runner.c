@@ -241,7 +241,9 @@ void ls_runner_set_batch(struct ls_runner *r, const struct ls_batch_cfg *cfg)
 int ls_runner_submit(struct ls_runner *r, int64_t ws, int64_t offer_id, int64_t upload_id,
                      const char *mode, struct ls_job *job, struct ls_err *err)
 {
-    double budget = r->env.provider->priced ? r->env.provider->default_budget_usd : 0;
+    /* LEADSCORE_AI_BUDGET_USD holds for standard jobs: a batch is billed whole once sent. */
+    bool batch = mode ? strcmp(mode, "batch") == 0 : ls_runner_batch_default(r);
+    double budget = r->env.provider->priced && !batch ? r->env.provider->default_budget_usd : 0;
     return ls_runner_submit_budget(r, ws, offer_id, upload_id, mode, budget, job, err);
 }
 

@@ -486,6 +486,13 @@ static void test_batch__cli_mode_batch(void **state)
     assert_non_null(strstr(err, "--mode"));
     free(out);
     free(err);
+    /* A batch is billed whole once sent: a budget is refused, before anything is sent. */
+    const char *budget[] = {"score",  "--offer", offer,          "--leads", leads,
+                            "--mode", "batch",   "--budget-usd", "1",       NULL};
+    assert_int_equal(h_run_cli(budget, env, &out, &err), 2);
+    assert_non_null(strstr(err, "batch mode"));
+    free(out);
+    free(err);
     const char *argv[] = {"score", "--offer", offer, "--leads", leads, "--mode", "batch", NULL};
     int rc = h_run_cli(argv, env, &out, &err);
     if (rc != 0)

@@ -145,6 +145,11 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     assert_true(batch_usd > 0.49 * standard_usd && batch_usd < 0.51 * standard_usd);
     assert_int_equal(num(est, "wall_ms"), 24LL * 3600 * 1000);
     json_decref(e);
+    /* A budget cannot be kept by a batch, billed whole once sent: refused, naming it. */
+    json_t *nb = call(&s, "POST", "/jobs", "{\"mode\": \"batch\", \"budget_usd\": 1}", 422);
+    assert_string_equal(str(json_object_get(nb, "details"), "field"), "budget_usd");
+    assert_non_null(strstr(str(nb, "error"), "batch mode"));
+    json_decref(nb);
     json_t *st = fake_stats();
     assert_int_equal(num(st, "count"), 0);
     assert_int_equal(num(st, "metadata_requests"), 0);
