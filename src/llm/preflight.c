@@ -38,7 +38,7 @@ static int judge(const struct ls_http_provider_config *cfg, long status, struct 
     const char *name = cfg->wire == LS_WIRE_GEMINI ? "gemini" : "openai";
     const char *body = ls_buf_str(resp);
     if (status == 200) {
-        /* Not JSON: a server that answers every path; nothing to learn. */
+        /* A body that is not JSON (a server that answers every path) has nothing to say. */
         if (warning[0] == '\0')
             ls_model_meta_date(body, resp->len, name, cfg->model, warning, cap);
         return LS_OK;
