@@ -28,25 +28,11 @@
 #include <string.h>
 
 #include "batch_int.h"
+#include "core/batch_out.h"
 #include "core/jsonx.h"
 #include "core/scrub.h"
 
 #define REPLY_MAX (1024 * 1024)
-
-static const char *str(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
-
-/* An int64 of a proto message: a string on the wire, or a number. */
-static int64_t i64(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) : 0;
-}
 
 /*
  * The file being built holds one JSONL line per request, the form of an
@@ -104,47 +90,26 @@ static int inline_requests(const struct ls_buf *file, struct ls_buf *out)
     return rc;
 }
 
+/*
+ * A 2xx reply read by parse (core/batch_out.h) into dst, or fails with the
+ * service's message, or LS_EUPSTREAM when it is not a JSON object.
+ */
 static int object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
-                        json_t **out, struct ls_err *err)
+                        int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
+                        struct ls_batch *dst, struct ls_err *err)
 {
     if (r->status < 200 || r->status > 299)
         return ls_batch_http_fail(c, r, what, err);
-    json_t *j = NULL;
     struct ls_err perr = {0};
-    if (ls_json_parse(ls_buf_str(&r->body), r->body.len, &j, &perr) != LS_OK ||
-        !json_is_object(j)) {
-        json_decref(j);
+    if (parse(ls_buf_str(&r->body), r->body.len, dst, &perr) != LS_OK)
         return ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
-    }
-    *out = j;
     return LS_OK;
 }
 
-/* The batch resource inside an Operation (its metadata), or the object itself. */
-static const json_t *batch_of(const json_t *op)
+/* The uploaded file's name into b->input_file. */
+static int upload_name(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
 {
-    const json_t *m = json_object_get(op, "metadata");
-    return json_is_object(m) && json_object_get(m, "state") ? m : op;
-}
-
-static void read_batch(const json_t *op, struct ls_batch *b)
-{
-    const json_t *m = batch_of(op);
-    const char *name = str(op, "name")[0] ? str(op, "name") : str(m, "name");
-    if (name[0])
-        snprintf(b->remote_id, sizeof(b->remote_id), "%s", name);
-    const char *state = str(m, "state");
-    /* Shown without the enum's prefix, as the service's own console does. */
-    if (strncmp(state, "BATCH_STATE_", 12) == 0)
-        state += 12;
-    snprintf(b->remote_state, sizeof(b->remote_state), "%s", state);
-    const char *rf = str(json_object_get(m, "output"), "responsesFile");
-    if (rf[0])
-        snprintf(b->output_file, sizeof(b->output_file), "%s", rf);
-    const json_t *s = json_object_get(m, "batchStats");
-    b->n_total = i64(s, "requestCount");
-    b->n_completed = i64(s, "successfulRequestCount");
-    b->n_failed = i64(s, "failedRequestCount");
+    return ls_batch_out_gemini_upload(s, len, b->input_file, sizeof(b->input_file), err);
 }
 
 /* The Files API's resumable upload: start, then upload and finalize; the file's name. */
@@ -153,7 +118,6 @@ static int upload_file(struct ls_batch_client *c, const char *display, struct ls
 {
     char url[1400], len_hdr[96];
     struct ls_batch_http r = {0};
-    json_t *j = NULL;
     char *meta = NULL;
     snprintf(url, sizeof(url), "%s/upload/v1beta/files", c->base);
     snprintf(len_hdr, sizeof(len_hdr), "X-Goog-Upload-Header-Content-Length: %zu", c->file.len);
@@ -177,18 +141,11 @@ static int upload_file(struct ls_batch_client *c, const char *display, struct ls
     rc = ls_batch_http(c, "POST", target, c->file.data ? c->file.data : "", c->file.len, NULL, put,
                        REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "gemini batch: uploading the input file", &j, err);
-    if (rc)
-        goto out;
-    const char *name = str(json_object_get(j, "file"), "name");
-    if (name[0] == '\0') {
+        rc = object_reply(c, &r, "gemini batch: uploading the input file", upload_name, b, err);
+    if (rc == LS_OK && b->input_file[0] == '\0')
         rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the uploaded file has no name");
-        goto out;
-    }
-    snprintf(b->input_file, sizeof(b->input_file), "%s", name);
 out:
     free(meta);
-    json_decref(j);
     ls_buf_release(&r.body);
     return rc;
 }
@@ -198,7 +155,6 @@ int ls_batch_gemini_submit(struct ls_batch_client *c, const char *display, struc
 {
     char url[1400];
     struct ls_batch_http r = {0};
-    json_t *j = NULL;
     struct ls_buf body;
     /* Inline while the requests stay under the inline cap, else an uploaded file. */
     bool as_file = c->file.len + 4096 > (size_t)c->cfg.inline_max;
@@ -224,45 +180,41 @@ int ls_batch_gemini_submit(struct ls_batch_client *c, const char *display, struc
     snprintf(url, sizeof(url), "%s/v1beta/models/%s:batchGenerateContent", c->base, c->pc.model);
     rc = ls_batch_http(c, "POST", url, body.data, body.len, NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "gemini batch: creating the batch", &j, err);
-    if (rc == LS_OK) {
-        read_batch(j, b);
-        if (b->remote_id[0] == '\0')
-            rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the created batch has no name");
-    }
-    json_decref(j);
+        rc =
+            object_reply(c, &r, "gemini batch: creating the batch", ls_batch_out_gemini_op, b, err);
+    if (rc == LS_OK && b->remote_id[0] == '\0')
+        rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the created batch has no name");
     ls_buf_release(&r.body);
     ls_buf_release(&body);
     return rc;
 }
 
-/* GET of the batch (its Operation) into *out. */
-static int get(struct ls_batch_client *c, const struct ls_batch *b, size_t cap, json_t **out,
-               struct ls_err *err)
+/* GET of the batch (its Operation): out->body (owned; ls_buf_release) holds a 2xx reply. */
+static int get(struct ls_batch_client *c, const struct ls_batch *b, size_t cap,
+               struct ls_batch_http *out, struct ls_err *err)
 {
     char url[1400];
-    struct ls_batch_http r = {0};
     snprintf(url, sizeof(url), "%s/v1beta/%s", c->base, b->remote_id);
-    int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, cap, &r, err);
-    if (rc == LS_OK)
-        rc = object_reply(c, &r, "gemini batch: reading the batch", out, err);
-    ls_buf_release(&r.body);
+    int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, cap, out, err);
+    if (rc == LS_OK && (out->status < 200 || out->status > 299))
+        rc = ls_batch_http_fail(c, out, "gemini batch: reading the batch", err);
     return rc;
 }
+
+#define NOT_OBJECT "gemini batch: reading the batch: the reply is not a JSON object"
 
 int ls_batch_gemini_poll(struct ls_batch_client *c, struct ls_batch *b, bool *ended,
                          struct ls_err *err)
 {
-    json_t *j = NULL;
+    struct ls_batch_http r = {0};
+    struct ls_err perr = {0};
     *ended = false;
-    int rc = get(c, b, REPLY_MAX * 64, &j, err);
-    if (rc == LS_OK) {
-        read_batch(j, b);
-        const char *s = b->remote_state;
-        *ended = strcmp(s, "SUCCEEDED") == 0 || strcmp(s, "FAILED") == 0 ||
-                 strcmp(s, "CANCELLED") == 0 || strcmp(s, "EXPIRED") == 0;
-    }
-    json_decref(j);
+    int rc = get(c, b, REPLY_MAX * 64, &r, err);
+    if (rc == LS_OK && ls_batch_out_gemini_op(ls_buf_str(&r.body), r.body.len, b, &perr) != LS_OK)
+        rc = ls_err_set(err, LS_EUPSTREAM, NOT_OBJECT);
+    if (rc == LS_OK)
+        *ended = ls_batch_out_gemini_ended(b->remote_state);
+    ls_buf_release(&r.body);
     return rc;
 }
 
@@ -278,75 +230,38 @@ int ls_batch_gemini_cancel(struct ls_batch_client *c, struct ls_batch *b, struct
     return rc;
 }
 
-/* The inlined responses, wherever the Operation carries them. */
-static const json_t *inlined(const json_t *op)
-{
-    const json_t *outs[] = {json_object_get(json_object_get(op, "response"), "output"),
-                            json_object_get(op, "response"),
-                            json_object_get(batch_of(op), "output")};
-    for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
-        const json_t *v =
-            json_object_get(json_object_get(outs[i], "inlinedResponses"), "inlinedResponses");
-        if (json_is_array(v))
-            return v;
-    }
-    return NULL;
-}
+/* Scrubs each answer's error of the key, then hands it to the caller's cb. */
+struct scrub_cb {
+    const struct ls_batch_client *c;
+    ls_batch_result_fn cb;
+    void *ud;
+    bool has_failed; /* cb returned an error: it is the caller's, passed on as is */
+};
 
-/* One answer: its key (from the answer, else by position) and envelope to cb. */
-static int one_result(struct ls_batch_client *c, const json_t *item, size_t i,
-                      const char *const *keys, size_t n_keys, ls_batch_result_fn cb, void *ud,
-                      struct ls_err *err)
+static int scrub_and_call(void *ud, const char *custom_id, struct ls_llm_reply *reply,
+                          struct ls_err *err)
 {
-    const char *key = str(json_object_get(item, "metadata"), "key");
-    if (key[0] == '\0')
-        key = str(item, "key"); /* a responses file's line */
-    if (key[0] == '\0' && i < n_keys)
-        key = keys[i]; /* in request order */
-    struct ls_llm_reply reply;
-    ls_llm_reply_init(&reply, REPLY_MAX);
-    const json_t *resp = json_object_get(item, "response");
-    if (json_is_object(resp)) {
-        char *body = json_dumps(resp, JSON_COMPACT);
-        ls_llm_gemini_reply(200, body ? body : "", body ? strlen(body) : 0, &reply);
-        free(body);
-    } else {
-        const json_t *e = json_object_get(item, "error");
-        reply.kind = LS_LLM_BAD_ANSWER;
-        snprintf(reply.error, sizeof(reply.error), "gemini batch: %.60s: %.150s",
-                 str(e, "status")[0] ? str(e, "status") : "error",
-                 str(e, "message")[0] ? str(e, "message") : "the request has no response");
-    }
-    ls_scrub_cstr(reply.error, sizeof(reply.error), c->secrets, c->n_secrets);
-    int rc = key[0] ? cb(ud, key, &reply, err) : LS_OK;
-    ls_llm_reply_release(&reply);
+    struct scrub_cb *s = ud;
+    ls_scrub_cstr(reply->error, sizeof(reply->error), s->c->secrets, s->c->n_secrets);
+    int rc = s->cb(s->ud, custom_id, reply, err);
+    s->has_failed = rc != LS_OK;
     return rc;
 }
 
 /* The responses file of a batch sent as a file: JSONL, one answer per line, in order. */
 static int read_responses_file(struct ls_batch_client *c, const char *name, const char *const *keys,
-                               size_t n_keys, ls_batch_result_fn cb, void *ud, struct ls_err *err)
+                               size_t n_keys, struct scrub_cb *s, struct ls_err *err)
 {
-    char url[1400];
+    char url[2100]; /* base (1023) + name (1023, ls_batch_gemini_results) + the path */
     struct ls_batch_http r = {0};
     snprintf(url, sizeof(url), "%s/download/v1beta/%s:download?alt=media", c->base, name);
     int rc =
         ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, (size_t)c->cfg.max_download, &r, err);
     if (rc == LS_OK && (r.status < 200 || r.status > 299))
         rc = ls_batch_http_fail(c, &r, "gemini batch: downloading results", err);
-    const char *p = ls_buf_str(&r.body), *end = p + r.body.len;
-    size_t i = 0;
-    while (rc == LS_OK && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        json_t *line = NULL;
-        struct ls_err perr = {0};
-        if (le > p && ls_json_parse(p, (size_t)(le - p), &line, &perr) == LS_OK)
-            rc = one_result(c, line, i, keys, n_keys, cb, ud, err);
-        json_decref(line);
-        i += le > p;
-        p = le + 1;
-    }
+    if (rc == LS_OK)
+        rc = ls_batch_out_gemini_lines(ls_buf_str(&r.body), r.body.len, keys, n_keys,
+                                       scrub_and_call, s, err);
     ls_buf_release(&r.body);
     return rc;
 }
@@ -355,24 +270,23 @@ int ls_batch_gemini_results(struct ls_batch_client *c, const struct ls_batch *b,
                             ls_batch_result_fn cb, void *ud, const char *const *keys, size_t n_keys,
                             struct ls_err *err)
 {
-    json_t *j = NULL;
-    int rc = get(c, b, (size_t)c->cfg.max_download, &j, err);
-    if (rc)
-        return rc;
-    const char *file = str(json_object_get(batch_of(j), "output"), "responsesFile");
-    if (file[0]) {
-        rc = read_responses_file(c, file, keys, n_keys, cb, ud, err);
-    } else {
-        const json_t *list = inlined(j);
-        size_t i;
-        const json_t *item;
-        json_array_foreach(list, i, item)
-        {
-            rc = one_result(c, item, i, keys, n_keys, cb, ud, err);
-            if (rc)
-                break;
+    struct ls_batch_http r = {0};
+    struct scrub_cb s = {c, cb, ud, false};
+    char file[1024];
+    int rc = get(c, b, (size_t)c->cfg.max_download, &r, err);
+    if (rc == LS_OK) {
+        rc = ls_batch_out_gemini_results(ls_buf_str(&r.body), r.body.len, keys, n_keys,
+                                         scrub_and_call, &s, file, sizeof(file), err);
+        if (rc != LS_OK && !s.has_failed) {
+            char why[LS_ERR_MSG_MAX];
+            snprintf(why, sizeof(why), "%s", err ? err->msg : "");
+            rc = rc == LS_EPARSE ? ls_err_set(err, LS_EUPSTREAM, NOT_OBJECT)
+                                 : ls_err_set(err, rc, "gemini batch: reading the batch: %s", why);
         }
     }
-    json_decref(j);
+    /* The Operation can be large: freed before the responses file comes in. */
+    ls_buf_release(&r.body);
+    if (rc == LS_OK && file[0])
+        rc = read_responses_file(c, file, keys, n_keys, &s, err);
     return rc;
 }

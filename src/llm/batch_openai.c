@@ -26,16 +26,11 @@
 #include <string.h>
 
 #include "batch_int.h"
+#include "core/batch_out.h"
 #include "core/jsonx.h"
 #include "core/scrub.h"
 
 #define REPLY_MAX (1024 * 1024) /* a batch object or file object */
-
-static const char *str(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
 
 int ls_batch_openai_add(struct ls_batch_client *c, const char *custom_id,
                         const struct ls_prompt *prompt, struct ls_err *err)
@@ -63,37 +58,26 @@ int ls_batch_openai_add(struct ls_batch_client *c, const char *custom_id,
     return LS_OK;
 }
 
-/* Reads a JSON object reply into *out (owned), or fails with the service's message. */
+/*
+ * A 2xx reply read by parse (core/batch_out.h) into dst, or fails with the
+ * service's message, or LS_EUPSTREAM when it is not a JSON object.
+ */
 static int object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
-                        json_t **out, struct ls_err *err)
+                        int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
+                        struct ls_batch *dst, struct ls_err *err)
 {
     if (r->status < 200 || r->status > 299)
         return ls_batch_http_fail(c, r, what, err);
-    json_t *j = NULL;
     struct ls_err perr = {0};
-    if (ls_json_parse(ls_buf_str(&r->body), r->body.len, &j, &perr) != LS_OK ||
-        !json_is_object(j)) {
-        json_decref(j);
+    if (parse(ls_buf_str(&r->body), r->body.len, dst, &perr) != LS_OK)
         return ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
-    }
-    *out = j;
     return LS_OK;
 }
 
-/* Copies what a batch object says into b. */
-static void read_batch(const json_t *j, struct ls_batch *b)
+/* The uploaded file object's id into b->input_file. */
+static int upload_id(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
 {
-    if (str(j, "id")[0])
-        snprintf(b->remote_id, sizeof(b->remote_id), "%s", str(j, "id"));
-    if (str(j, "input_file_id")[0])
-        snprintf(b->input_file, sizeof(b->input_file), "%s", str(j, "input_file_id"));
-    snprintf(b->output_file, sizeof(b->output_file), "%s", str(j, "output_file_id"));
-    snprintf(b->error_file, sizeof(b->error_file), "%s", str(j, "error_file_id"));
-    snprintf(b->remote_state, sizeof(b->remote_state), "%s", str(j, "status"));
-    const json_t *rc = json_object_get(j, "request_counts");
-    b->n_total = json_integer_value(json_object_get(rc, "total"));
-    b->n_completed = json_integer_value(json_object_get(rc, "completed"));
-    b->n_failed = json_integer_value(json_object_get(rc, "failed"));
+    return ls_batch_out_openai_upload(s, len, b->input_file, sizeof(b->input_file), err);
 }
 
 int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struct ls_batch *b,
@@ -101,7 +85,6 @@ int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struc
 {
     char url[1200];
     struct ls_batch_http r = {0};
-    json_t *j = NULL;
     char *body = NULL;
     int rc = LS_OK;
     curl_mime *mime = curl_mime_init(NULL);
@@ -116,16 +99,13 @@ int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struc
     snprintf(url, sizeof(url), "%s/files", c->base);
     rc = ls_batch_http(c, "POST", url, NULL, 0, mime, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: uploading the input file", &j, err);
+        rc = object_reply(c, &r, "openai batch: uploading the input file", upload_id, b, err);
     if (rc)
         goto out;
-    snprintf(b->input_file, sizeof(b->input_file), "%s", str(j, "id"));
     if (b->input_file[0] == '\0') {
         rc = ls_err_set(err, LS_EUPSTREAM, "openai batch: the uploaded file has no id");
         goto out;
     }
-    json_decref(j);
-    j = NULL;
     ls_buf_release(&r.body);
     json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s}}", "input_file_id", b->input_file, "endpoint",
                             "/v1/chat/completions", "completion_window", "24h", "metadata",
@@ -135,15 +115,14 @@ int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struc
     snprintf(url, sizeof(url), "%s/batches", c->base);
     rc = ls_batch_http(c, "POST", url, body, strlen(body), NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: creating the batch", &j, err);
+        rc = object_reply(c, &r, "openai batch: creating the batch", ls_batch_out_openai_object, b,
+                          err);
     if (rc)
         goto out;
-    read_batch(j, b);
     if (b->remote_id[0] == '\0')
         rc = ls_err_set(err, LS_EUPSTREAM, "openai batch: the created batch has no id");
 out:
     free(body);
-    json_decref(j);
     ls_buf_release(&r.body);
     curl_mime_free(mime);
     return rc;
@@ -154,19 +133,14 @@ int ls_batch_openai_poll(struct ls_batch_client *c, struct ls_batch *b, bool *en
 {
     char url[1400];
     struct ls_batch_http r = {0};
-    json_t *j = NULL;
     *ended = false;
     snprintf(url, sizeof(url), "%s/batches/%s", c->base, b->remote_id);
     int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: reading the batch", &j, err);
-    if (rc == LS_OK) {
-        read_batch(j, b);
-        const char *s = b->remote_state;
-        *ended = strcmp(s, "completed") == 0 || strcmp(s, "failed") == 0 ||
-                 strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0;
-    }
-    json_decref(j);
+        rc = object_reply(c, &r, "openai batch: reading the batch", ls_batch_out_openai_object, b,
+                          err);
+    if (rc == LS_OK)
+        *ended = ls_batch_out_openai_ended(b->remote_state);
     ls_buf_release(&r.body);
     return rc;
 }
@@ -175,48 +149,28 @@ int ls_batch_openai_cancel(struct ls_batch_client *c, struct ls_batch *b, struct
 {
     char url[1400];
     struct ls_batch_http r = {0};
-    json_t *j = NULL;
     snprintf(url, sizeof(url), "%s/batches/%s/cancel", c->base, b->remote_id);
     int rc = ls_batch_http(c, "POST", url, NULL, 0, NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: cancelling the batch", &j, err);
-    if (rc == LS_OK)
-        read_batch(j, b);
-    json_decref(j);
+        rc = object_reply(c, &r, "openai batch: cancelling the batch", ls_batch_out_openai_object,
+                          b, err);
     ls_buf_release(&r.body);
     return rc;
 }
 
-/* One output or error line: its custom_id and reply envelope to cb. */
-static int result_line(struct ls_batch_client *c, const char *line, size_t len,
-                       ls_batch_result_fn cb, void *ud, struct ls_err *err)
+/* Scrubs each answer's error of the key, then hands it to the caller's cb. */
+struct scrub_cb {
+    const struct ls_batch_client *c;
+    ls_batch_result_fn cb;
+    void *ud;
+};
+
+static int scrub_and_call(void *ud, const char *custom_id, struct ls_llm_reply *reply,
+                          struct ls_err *err)
 {
-    json_t *j = NULL;
-    struct ls_err perr = {0};
-    if (ls_json_parse(line, len, &j, &perr) != LS_OK || !json_is_object(j)) {
-        json_decref(j);
-        return LS_OK; /* a line that cannot be read: its leads count as missing */
-    }
-    struct ls_llm_reply reply;
-    ls_llm_reply_init(&reply, REPLY_MAX);
-    const json_t *resp = json_object_get(j, "response");
-    const json_t *e = json_object_get(j, "error");
-    if (json_is_object(resp) && (e == NULL || json_is_null(e))) {
-        char *body = json_dumps(json_object_get(resp, "body"), JSON_COMPACT | JSON_ENCODE_ANY);
-        long status = (long)json_integer_value(json_object_get(resp, "status_code"));
-        ls_llm_openai_reply(status, body ? body : "", body ? strlen(body) : 0, &reply);
-        free(body);
-    } else {
-        reply.kind = LS_LLM_BAD_ANSWER;
-        snprintf(reply.error, sizeof(reply.error), "openai batch: %.60s: %.150s",
-                 json_is_object(e) ? str(e, "code") : "error",
-                 json_is_object(e) ? str(e, "message") : "the request has no response");
-    }
-    ls_scrub_cstr(reply.error, sizeof(reply.error), c->secrets, c->n_secrets);
-    int rc = cb(ud, str(j, "custom_id"), &reply, err);
-    ls_llm_reply_release(&reply);
-    json_decref(j);
-    return rc;
+    const struct scrub_cb *s = ud;
+    ls_scrub_cstr(reply->error, sizeof(reply->error), s->c->secrets, s->c->n_secrets);
+    return s->cb(s->ud, custom_id, reply, err);
 }
 
 static int read_file(struct ls_batch_client *c, const char *file_id, ls_batch_result_fn cb,
@@ -229,14 +183,9 @@ static int read_file(struct ls_batch_client *c, const char *file_id, ls_batch_re
         ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, (size_t)c->cfg.max_download, &r, err);
     if (rc == LS_OK && (r.status < 200 || r.status > 299))
         rc = ls_batch_http_fail(c, &r, "openai batch: downloading results", err);
-    const char *p = ls_buf_str(&r.body), *end = p + r.body.len;
-    while (rc == LS_OK && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        if (le > p)
-            rc = result_line(c, p, (size_t)(le - p), cb, ud, err);
-        p = le + 1;
-    }
+    struct scrub_cb s = {c, cb, ud};
+    if (rc == LS_OK)
+        rc = ls_batch_out_openai_lines(ls_buf_str(&r.body), r.body.len, scrub_and_call, &s, err);
     ls_buf_release(&r.body);
     return rc;
 }

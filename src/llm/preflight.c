@@ -2,12 +2,12 @@
 #include "preflight.h"
 
 #include <curl/curl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/llm_parse.h"
+#include "core/model_meta.h"
 #include "core/price.h"
 #include "core/scrub.h"
 #include "sys/log.h"
@@ -31,30 +31,6 @@ void ls_llm_retirement_warning(const char *provider, const char *model, char *ou
                  note);
 }
 
-/* A date the metadata itself carries (no documented field has one; some servers add it). */
-static void metadata_date(const json_t *root, const char *provider, const char *model, char *out,
-                          size_t cap)
-{
-    static const char *const keys[] = {"shutdown_date", "shutdownDate", "deprecation_date",
-                                       "deprecationDate"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = json_string_value(json_object_get(root, keys[i]));
-        if (v && v[0]) {
-            snprintf(out, cap, "%s model %s: the service gives %s %.40s", provider, model, keys[i],
-                     v);
-            return;
-        }
-    }
-}
-
-/* Does a 404 body speak of the model (model unknown), or of the path (no such route)? */
-static bool names_model(const char *body, const char *model, bool gemini)
-{
-    return strstr(body, "model_not_found") ||
-           (gemini && strstr(body, "NOT_FOUND") && strstr(body, "models/")) ||
-           (model[0] && strstr(body, model));
-}
-
 static int judge(const struct ls_http_provider_config *cfg, long status, struct ls_buf *resp,
                  const char *const *secrets, size_t n_secrets, char *warning, size_t cap,
                  struct ls_err *err)
@@ -62,14 +38,14 @@ static int judge(const struct ls_http_provider_config *cfg, long status, struct 
     const char *name = cfg->wire == LS_WIRE_GEMINI ? "gemini" : "openai";
     const char *body = ls_buf_str(resp);
     if (status == 200) {
-        json_t *root = json_loadb(body, resp->len, 0, NULL);
-        if (json_is_object(root) && warning[0] == '\0')
-            metadata_date(root, name, cfg->model, warning, cap);
-        json_decref(root); /* not JSON: a server that answers every path; nothing to learn */
+        /* A body that is not JSON (a server that answers every path) has nothing to say. */
+        if (warning[0] == '\0')
+            ls_model_meta_date(body, resp->len, name, cfg->model, warning, cap);
         return LS_OK;
     }
     bool refused = status == 401 || status == 403 ||
-                   (status == 404 && names_model(body, cfg->model, cfg->wire == LS_WIRE_GEMINI)) ||
+                   (status == 404 &&
+                    ls_model_meta_names_model(body, cfg->model, cfg->wire == LS_WIRE_GEMINI)) ||
                    (status == 400 && cfg->wire == LS_WIRE_GEMINI); /* Gemini: API key not valid */
     if (!refused) {
         ls_log(LS_LOG_INFO, "llm.preflight_skipped", "provider=%s status=%ld", name, status);

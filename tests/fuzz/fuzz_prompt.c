@@ -226,10 +226,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(ls_prompt_user_text(&p, &user) == 0, "the user text did not build");
     check_user_text(ls_buf_str(&user), &p);
     ls_buf_init(&body, 4 << 20);
-    check(ls_prompt_gemini_body(&p, data[0] & 8, &body) == 0, "the Gemini body did not build");
+    struct ls_prompt_gemini_opts gopts = {.thinking_budget = data[0] & 8 ? 0 : -1,
+                                          .thinking_level = data[0] & 128 ? "minimal" : NULL};
+    check(ls_prompt_gemini_body(&p, &gopts, &body) == 0, "the Gemini body did not build");
     check_body(&body, ls_buf_str(&user), true);
     ls_buf_reset(&body);
-    struct ls_prompt_openai_opts opts = {.json_object = data[0] & 16,
+    struct ls_prompt_openai_opts opts = {.mode = (enum ls_prompt_mode)((data[0] >> 4) % 3),
                                          .max_completion_tokens = data[0] & 32,
                                          .reasoning = data[0] & 64 ? "low" : NULL};
     check(ls_prompt_openai_body(&p, "fuzz-model", &opts, &body) == 0,
