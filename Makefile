@@ -176,7 +176,7 @@ asan:
 # ThreadSanitizer over the tests that run threads: the HTTP server (its I/O threads,
 # the job worker and watcher), the model client and the store pool. 0 reports or it fails.
 # The fake model server is a test double on libmicrohttpd: it runs uninstrumented.
-TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store test_results test_events test_session test_search test_identity test_cost
+TSAN_TESTS := test_http test_wire test_api test_llm test_jobs test_store test_results test_events test_session test_search test_identity test_cost test_batch test_llm_blocked
 tsan: deps
 	@$(MAKE) --no-print-directory MODE=tsan -j2 build/tsan/leadscore $(TSAN_TESTS:%=build/tsan/tests/%)
 	@$(MAKE) --no-print-directory MODE=debug -j2 build/debug/tests/fake_llm

@@ -81,6 +81,11 @@ function startRunForm(ctx, wantOffer, wantUpload) {
   var hint = el('p', { class: 'muted', hidden: true });
   /* What the run will cost, asked of the server (a dry run: no model call) for the pair chosen. */
   var estimate = el('p', { class: 'muted estimate', 'aria-live': 'polite' });
+  /* The dry run builds every request body, about 10 s for a million leads: large uploads
+   * are estimated on request, not on every visit. */
+  var AUTO_ESTIMATE_MAX = 50000;
+  var leadCounts = {};
+  var estimateBtn = el('button', { type: 'button', class: 'btn small quiet', hidden: true }, 'Estimate the cost');
   var budgetIn = el('input', { id: uid('budget'), name: 'budget_usd', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: 'none' });
   var budgetErr = el('p', { class: 'field-error', role: 'alert', hidden: true });
   budgetErr.id = uid('budget-err');
@@ -91,7 +96,7 @@ function startRunForm(ctx, wantOffer, wantUpload) {
       el('div', { class: 'field' }, [el('label', { for: uploadSel.id }, 'Upload'), uploadSel]),
       el('div', { class: 'field' }, [el('label', { for: budgetIn.id }, 'Budget (USD, optional)'), budgetIn, budgetErr])
     ]),
-    provider, estimate, hint,
+    provider, el('div', { class: 'estimate-row' }, [estimate, estimateBtn]), hint,
     el('div', { class: 'actions' }, [btn]), err
   ]);
 
@@ -113,6 +118,7 @@ function startRunForm(ctx, wantOffer, wantUpload) {
   ]).then(function (rs) {
     if (!ctx.live) return;
     var nOffers = fill(offerSel, rs[0].data, wantOffer, function (o) { return '#' + o.id + ' ' + (o.name || ''); });
+    ((rs[1].data && rs[1].data.items) || []).forEach(function (u) { leadCounts[u.id] = Number(u.count) || 0; });
     var nUploads = fill(uploadSel, rs[1].data, wantUpload, function (u) {
       return '#' + u.id + ' ' + (u.filename || 'upload') + ' (' + plural(u.count, 'lead', 'leads') + ')';
     });
@@ -142,9 +148,16 @@ function startRunForm(ctx, wantOffer, wantUpload) {
   });
 
   var estSeq = 0;
-  function showEstimate() {
+  function showEstimate(force) {
     var my = ++estSeq;
+    estimateBtn.hidden = true;
     if (!offerSel.value || !uploadSel.value) { estimate.textContent = ''; return; }
+    var n = leadCounts[Number(uploadSel.value)] || 0;
+    if (force !== true && n > AUTO_ESTIMATE_MAX) {
+      estimate.textContent = 'This upload has ' + plural(n, 'lead', 'leads') + ': estimating its cost takes a few seconds.';
+      estimateBtn.hidden = false;
+      return;
+    }
     estimate.textContent = 'Estimating the cost…';
     api('POST', '/jobs', { offer_id: Number(offerSel.value), upload_id: Number(uploadSel.value), dry_run: true }).then(function (r) {
       if (!ctx.live || my !== estSeq) return;
@@ -162,6 +175,7 @@ function startRunForm(ctx, wantOffer, wantUpload) {
   }
   offerSel.addEventListener('change', showEstimate);
   uploadSel.addEventListener('change', showEstimate);
+  estimateBtn.addEventListener('click', function () { showEstimate(true); });
 
   function budgetProblem(text) {
     budgetErr.textContent = text;
