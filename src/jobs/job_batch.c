@@ -500,3 +500,78 @@ int ls_job_batch_phase(const struct ls_job_env *env, const struct ls_job *job,
     free(ph.b_items);
     return rc;
 }
+
+/* ---- orphaned batches --------------------------------------------------- */
+
+struct orphans {
+    struct ls_batch *b;
+    size_t n, cap;
+};
+
+static int take_orphan(void *ud, const struct ls_batch *b, struct ls_err *err)
+{
+    (void)err;
+    struct orphans *o = ud;
+    if (o->n == BATCHES_MAX)
+        return LS_OK; /* the rest waits for the next sweep */
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 8;
+        o->b = ls_xrealloc(o->b, o->cap * sizeof(*o->b));
+    }
+    o->b[o->n++] = *b;
+    return LS_OK;
+}
+
+/*
+ * Cancels b at the service. A refused cancel is done when a poll says the
+ * batch has ended (nothing runs on to bill); when the service cannot be
+ * reached, b stays pending for the next sweep. true: b is done.
+ */
+static bool cancel_orphan(struct ls_batch_client *c, struct ls_batch *b)
+{
+    struct ls_err cerr = {0};
+    if (ls_batch_cancel(c, b, &cerr) == LS_OK)
+        return true;
+    bool ended = false;
+    struct ls_err perr = {0};
+    if (ls_batch_poll(c, b, &ended, &perr) == LS_OK && ended)
+        return true;
+    ls_log(LS_LOG_WARN, "batch.orphan_cancel_failed", "job=%lld batch=%lld remote=%s error=%s",
+           (long long)b->job_id, (long long)b->id, b->remote_id, cerr.msg);
+    return false;
+}
+
+int ls_job_batch_sweep(const struct ls_job_env *env, struct ls_err *err)
+{
+    struct orphans o = {0};
+    struct ls_batch_client *c = NULL;
+    struct ls_batch_cfg none = {0};
+    int rc = ls_store_batches_orphaned(env->store, env->provider->name, take_orphan, &o, err);
+    if (rc || o.n == 0)
+        goto out;
+    c = ls_batch_client_new(env->provider, env->batch ? env->batch : &none, err);
+    if (c == NULL) { /* the offline judge stores no batches of its own name */
+        rc = err ? err->code : LS_EINVAL;
+        goto out;
+    }
+    /* Outside the store's callback: a cancel is a network call and holds no connection. */
+    for (size_t i = 0; i < o.n; i++) {
+        struct ls_batch *b = &o.b[i];
+        if (!cancel_orphan(c, b))
+            continue;
+        snprintf(b->state, sizeof(b->state), "cancelled");
+        rc = ls_store_batch_update(env->store, b, err);
+        if (rc == LS_ENOTFOUND) { /* the job was deleted meanwhile */
+            rc = LS_OK;
+            continue;
+        }
+        if (rc)
+            goto out;
+        ls_log(LS_LOG_INFO, "batch.orphan_cancelled", "job=%lld batch=%lld remote=%s",
+               (long long)b->job_id, (long long)b->id, b->remote_id);
+    }
+out:
+    ls_batch_client_free(c);
+    free(o.b);
+    return rc;
+}

@@ -39,4 +39,14 @@ int ls_job_batch_phase(const struct ls_job_env *env, const struct ls_job *job,
                        const struct ls_offer *offer, const struct ls_job_batch_hooks *hooks,
                        struct ls_ai_usage *usage, struct ls_err *err);
 
+/*
+ * Cancels at the service the batches of env->provider that are still pending
+ * although their job was cancelled while no process ran it (after a crash,
+ * or by a process that does not run it), and marks each cancelled in the
+ * store, so each is cancelled once. A batch whose cancel cannot reach the
+ * service stays pending for the next sweep. env and its members: borrowed.
+ * LS_OK, or the store's error in err. Blocks on the network per batch.
+ */
+int ls_job_batch_sweep(const struct ls_job_env *env, struct ls_err *err);
+
 #endif

@@ -18,11 +18,13 @@
 #include <time.h>
 
 #include "core/xalloc.h"
+#include "job_batch.h"
 #include "sys/log.h"
 #include "sys/sys.h"
 
-#define POLL_MS  1000 /* the worker looks for claimable jobs at least this often */
-#define WATCH_MS 200  /* the watcher checks waited-for jobs this often */
+#define POLL_MS  1000  /* the worker looks for claimable jobs at least this often */
+#define WATCH_MS 200   /* the watcher checks waited-for jobs this often */
+#define SWEEP_MS 60000 /* ... and looks for orphaned batches this often */
 
 struct watcher {
     int64_t job_id;
@@ -44,6 +46,7 @@ struct ls_runner {
     atomic_bool stop;          /* interrupts the current job */
     atomic_bool stop_shutdown; /* ... because the runner is stopping */
     bool stopping;
+    bool sweep_due; /* a cancel was written here: look for orphaned batches now */
 };
 
 static void deadline_after(struct timespec *ts, int ms)
@@ -178,11 +181,39 @@ static void watch_round(struct ls_runner *r)
     }
 }
 
+/*
+ * Batches still pending at the service for jobs cancelled while no process
+ * ran them (issue #10). The watcher sweeps, not housekeeping: the runner
+ * holds the provider and batch settings the client needs, and the watcher is
+ * already where cancels written by other processes are noticed. It sweeps at
+ * start-up (a cancel written while no server ran), right after a cancel
+ * written here, and every SWEEP_MS (a cancel written by another process that
+ * does not run the job). A job run here is left to its own cancel_all: the
+ * store skips jobs a live process owns.
+ */
+static void sweep(struct ls_runner *r)
+{
+    struct ls_err err = {0};
+    if (ls_job_batch_sweep(&r->env, &err) != LS_OK)
+        ls_log(LS_LOG_ERROR, "batch.orphan_error", "error=%s", err.msg);
+}
+
 static void *watcher_main(void *arg)
 {
     struct ls_runner *r = arg;
+    int64_t last_sweep = 0;
     pthread_mutex_lock(&r->mu);
+    r->sweep_due = true;
     while (!r->stopping) {
+        if (r->sweep_due || ls_mono_ms() - last_sweep >= SWEEP_MS) {
+            r->sweep_due = false;
+            pthread_mutex_unlock(&r->mu);
+            sweep(r);
+            last_sweep = ls_mono_ms();
+            pthread_mutex_lock(&r->mu);
+            if (r->stopping)
+                break;
+        }
         struct timespec ts;
         deadline_after(&ts, WATCH_MS);
         pthread_cond_timedwait(&r->wcv, &r->mu, &ts);
@@ -322,6 +353,7 @@ int ls_runner_cancel(struct ls_runner *r, int64_t ws, int64_t job_id, struct ls_
         atomic_store(&r->stop_shutdown, false);
         atomic_store(&r->stop, true); /* the in-flight model requests are aborted now */
     }
+    r->sweep_due = true; /* a job no process runs leaves its batches to the sweep */
     pthread_cond_signal(&r->wcv);
     pthread_mutex_unlock(&r->mu);
     return LS_OK;

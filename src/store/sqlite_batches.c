@@ -252,3 +252,49 @@ out:
     ls_sq_release(s, c);
     return rc;
 }
+
+/*
+ * A cancelled job whose owner is alive is still in ls_job_batch_phase
+ * there, whose own cancel_all cancels its batches: leaving those out is what
+ * keeps a batch from being cancelled twice.
+ */
+int ls_sq_batches_orphaned(struct ls_store *base, const char *provider, ls_store_batch_fn cb,
+                           void *ud, struct ls_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct conn *c = ls_sq_acquire(s, err);
+    if (c == NULL)
+        return err ? err->code : LS_EUNAVAILABLE;
+    struct cb_args a = {.batch = cb, .ud = ud};
+    int rc = LS_OK;
+    sqlite3_stmt *st = prep(c,
+                            "SELECT b.id, b.job_id, b.provider, b.remote_id, b.input_file, "
+                            "b.output_file, b.error_file, b.state, b.remote_state, b.requests, "
+                            "b.n_total, b.n_completed, b.n_failed, b.created_ms, b.updated_ms "
+                            "FROM batches b JOIN jobs j ON j.id = b.job_id "
+                            "WHERE b.state = 'pending' AND b.provider = ?1 "
+                            "AND j.status = 'cancelled' AND (j.owner = 0 OR NOT ls_alive(j.owner)) "
+                            "ORDER BY b.id",
+                            err);
+    if (st == NULL) {
+        rc = err ? err->code : LS_EIO;
+        goto out;
+    }
+    ls_sq_bind_cstr(st, 1, provider);
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = ls_sq_fail(c->db, src, "listing orphaned batches", err);
+            break;
+        }
+        rc = batch_row(st, &a, err);
+        if (rc)
+            break;
+    }
+out:
+    sqlite3_finalize(st);
+    ls_sq_release(s, c);
+    return rc;
+}

@@ -219,6 +219,8 @@ int ls_sq_batches_list(struct ls_store *st, int64_t job_id, ls_store_batch_fn cb
 int ls_sq_batch_items(struct ls_store *st, int64_t batch_id, ls_store_batch_item_fn cb, void *ud,
                       struct ls_err *err);
 int ls_sq_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *err);
+int ls_sq_batches_orphaned(struct ls_store *st, const char *provider, ls_store_batch_fn cb,
+                           void *ud, struct ls_err *err);
 
 /* sqlite_keys.c */
 int ls_sq_workspace_ensure(struct ls_store *st, const char *name, int64_t now_ms, int64_t *id,

@@ -402,6 +402,12 @@ int ls_store_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *
     TIMED(batch_delete, st, batch_id, err);
 }
 
+int ls_store_batches_orphaned(struct ls_store *st, const char *provider, ls_store_batch_fn cb,
+                              void *ud, struct ls_err *err)
+{
+    TIMED(batches_orphaned, st, provider, cb, ud, err);
+}
+
 int ls_store_purge(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                    struct ls_err *err)
 {

@@ -323,6 +323,8 @@ struct ls_store_ops {
     int (*batch_items)(struct ls_store *st, int64_t batch_id, ls_store_batch_item_fn cb, void *ud,
                        struct ls_err *err);
     int (*batch_delete)(struct ls_store *st, int64_t batch_id, struct ls_err *err);
+    int (*batches_orphaned)(struct ls_store *st, const char *provider, ls_store_batch_fn cb,
+                            void *ud, struct ls_err *err);
 
     int (*purge)(struct ls_store *st, int64_t before_ms, struct ls_purge_stats *out,
                  struct ls_err *err);
@@ -683,6 +685,13 @@ int ls_store_batch_items(struct ls_store *st, int64_t batch_id, ls_store_batch_i
                          struct ls_err *err);
 /* Deletes a batch and its items (one never sent). */
 int ls_store_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *err);
+/*
+ * Batches of provider (NUL-terminated, borrowed) still pending at the
+ * service whose job is cancelled and run by no live process (owner 0 or
+ * dead), oldest first: nobody else will cancel them (issue #10).
+ */
+int ls_store_batches_orphaned(struct ls_store *st, const char *provider, ls_store_batch_fn cb,
+                              void *ud, struct ls_err *err);
 
 /* ---- retention ---- */
 

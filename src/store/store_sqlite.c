@@ -1246,6 +1246,7 @@ static const struct ls_store_ops sqlite_ops = {
     .batches_list = ls_sq_batches_list,
     .batch_items = ls_sq_batch_items,
     .batch_delete = ls_sq_batch_delete,
+    .batches_orphaned = ls_sq_batches_orphaned,
     .job_create = ls_sq_job_create,
     .job_get = ls_sq_job_get,
     .jobs_list = ls_sq_jobs_list,

@@ -5,7 +5,8 @@
  * through the normal path (exactly those), an expired batch, cancel
  * cancelling the batch at the fake, splitting by the limits, and
  * `leadscore score --mode batch`; and Gemini's Batch Mode (inline requests)
- * across a restart, with a response missing, and its cancel.
+ * across a restart, with a response missing, and its cancel; and (both) a
+ * job cancelled while no server ran it, its batch cancelled at the next start.
  */
 #include "ls_test.h"
 #include <curl/curl.h>
@@ -623,6 +624,86 @@ static void test_batch__gemini_cancel(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* Writes what DELETE /jobs/1 writes (ST_JOB_CANCEL), as a process that runs no job would. */
+static void cancel_in_store(const struct srv *s)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE jobs SET status = 'cancelled', error = 'cancelled on "
+                                  "request', finished_ms = 1 WHERE id = 1 AND status = 'running'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+}
+
+/* Waits until GET /jobs/1 shows its batch in state want (within 20 s). */
+static void wait_batch_state(struct srv *s, const char *want)
+{
+    for (int i = 0; i < 400; i++) {
+        json_t *j = call(s, "GET", "/jobs/1", NULL, 200);
+        bool ok = strcmp(str(json_object_get(j, "batch"), "state"), want) == 0;
+        json_decref(j);
+        if (ok)
+            return;
+        nap(50);
+    }
+    fail_msg("job 1's batch never got to %s", want);
+}
+
+/*
+ * A job cancelled while no server ran it (killed while its batch was pending,
+ * the cancel written to the store meanwhile): the next start cancels the
+ * batch at the service once, and marks it cancelled; nothing is sent again.
+ */
+static void orphan_case(bool gemini, const char *db)
+{
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
+    if (gemini)
+        start_gemini(&s, db, NULL);
+    else
+        start(&s, db, NULL);
+    load(&s, 10);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    wait_batch_state(&s, "pending");
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    cancel_in_store(&s);
+
+    if (gemini)
+        start_gemini(&s, db, NULL);
+    else
+        start(&s, db, NULL);
+    wait_batch_state(&s, "cancelled");
+    json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(str(j, "status"), "cancelled");
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(num(b, "created"), 1); /* no second batch */
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    char *log = h_srv_log(&s);
+    assert_non_null(strstr(log, "event=batch.orphan_cancelled job=1 batch=1"));
+    assert_null(strstr(log, "your-key-here"));
+    free(log);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
+static void test_batch__orphan_cancelled_at_start(void **state)
+{
+    (void)state;
+    orphan_case(false, "orphan.db");
+}
+
+static void test_batch__gemini_orphan_cancelled_at_start(void **state)
+{
+    (void)state;
+    orphan_case(true, "gemini-orphan.db");
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -636,6 +717,8 @@ int main(void)
         cmocka_unit_test_setup(test_batch__gemini_inline, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_file, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_cancel, h_fake_each),
+        cmocka_unit_test_setup(test_batch__orphan_cancelled_at_start, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_orphan_cancelled_at_start, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();
