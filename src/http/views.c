@@ -55,7 +55,9 @@ json_t *ls_view_job(const struct ls_job *j, int64_t now_ms)
     const struct ls_job_counts *n = &j->n;
     int64_t end = j->finished_ms ? j->finished_ms : now_ms;
     bool running = j->status == LS_JOB_RUNNING;
-    json_t *elapsed = j->started_ms ? json_integer(end - j->started_ms) : json_null();
+    /* Never negative: the start and the end may come from two machines' clocks. */
+    json_t *elapsed =
+        j->started_ms ? json_integer(end > j->started_ms ? end - j->started_ms : 0) : json_null();
     json_t *eta = json_null();
     if (running && n->done > 0 && n->done < j->total && j->started_ms) {
         /* The rate so far (cache hits included) applied to what is left. */

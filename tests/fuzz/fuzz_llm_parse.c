@@ -87,12 +87,14 @@ static void check_envelope(envelope_fn fn, bool is_openai, long status, size_t m
     ls_llm_reply_init(&r, max_text);
     fn(status, body, len, &r);
     FUZZ_CHECK(r.kind == LS_LLM_OK || r.kind == LS_LLM_RETRY || r.kind == LS_LLM_FATAL ||
-               r.kind == LS_LLM_BAD_ANSWER);
+               r.kind == LS_LLM_BAD_ANSWER || r.kind == LS_LLM_BLOCKED);
+    if (r.kind == LS_LLM_BLOCKED) /* a refusal always says why */
+        FUZZ_CHECK(r.error[0] != '\0');
     FUZZ_CHECK(memchr(r.error, '\0', sizeof(r.error)) != NULL);
     FUZZ_CHECK(r.retry_after_ms >= -1 && r.retry_after_ms <= 7LL * 86400 * 1000);
     bool ok_status = status >= 200 && status <= 299;
-    if (!ok_status)
-        FUZZ_CHECK(r.kind == LS_LLM_RETRY || r.kind == LS_LLM_FATAL);
+    if (!ok_status) /* a 400 content_filter refuses the request's content: blocked */
+        FUZZ_CHECK(r.kind == LS_LLM_RETRY || r.kind == LS_LLM_FATAL || r.kind == LS_LLM_BLOCKED);
     if (r.schema_unsupported)
         FUZZ_CHECK(is_openai && status == 400);
     if (r.kind == LS_LLM_OK) {
@@ -123,7 +125,7 @@ static void check_error(long status, const char *body, size_t len)
     for (size_t i = 0; i < LS_ARRAY_LEN(fields); i++)
         FUZZ_CHECK(ls_utf8_valid(fields[i], strlen(fields[i])));
     enum ls_llm_class c = ls_llm_error_classify(status, &e);
-    FUZZ_CHECK(c >= LS_LLM_CLASS_TRANSIENT && c <= LS_LLM_CLASS_CONTENT);
+    FUZZ_CHECK(c >= LS_LLM_CLASS_TRANSIENT && c <= LS_LLM_CLASS_THINKING);
     FUZZ_CHECK(strcmp(ls_llm_class_name(c), "unknown") != 0);
 
     char text[LS_ERR_MSG_MAX];

@@ -629,11 +629,13 @@ static void cancel_in_store(const struct srv *s)
 {
     sqlite3 *db;
     assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "UPDATE jobs SET status = 'cancelled', error = 'cancelled on "
-                                  "request', finished_ms = 1 WHERE id = 1 AND status = 'running'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            db,
+            "UPDATE jobs SET status = 'cancelled', error = 'cancelled on "
+            "request', finished_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE id = 1 AND status = 'running'",
+            NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_changes(db), 1);
     sqlite3_close(db);
 }
