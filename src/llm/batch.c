@@ -217,6 +217,18 @@ setup:
     return ls_err_set(err, LS_EINTERNAL, "cannot set up an HTTP request (libcurl)");
 }
 
+int ls_batch_object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
+                          int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
+                          struct ls_batch *dst, struct ls_err *err)
+{
+    if (r->status < 200 || r->status > 299)
+        return ls_batch_http_fail(c, r, what, err);
+    struct ls_err perr = {0};
+    if (parse(ls_buf_str(&r->body), r->body.len, dst, &perr) != LS_OK)
+        return ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
+    return LS_OK;
+}
+
 int ls_batch_http_fail(struct ls_batch_client *c, const struct ls_batch_http *r, const char *what,
                        struct ls_err *err)
 {

@@ -90,22 +90,6 @@ static int inline_requests(const struct ls_buf *file, struct ls_buf *out)
     return rc;
 }
 
-/*
- * A 2xx reply read by parse (core/batch_out.h) into dst, or fails with the
- * service's message, or LS_EUPSTREAM when it is not a JSON object.
- */
-static int object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
-                        int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
-                        struct ls_batch *dst, struct ls_err *err)
-{
-    if (r->status < 200 || r->status > 299)
-        return ls_batch_http_fail(c, r, what, err);
-    struct ls_err perr = {0};
-    if (parse(ls_buf_str(&r->body), r->body.len, dst, &perr) != LS_OK)
-        return ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
-    return LS_OK;
-}
-
 /* The uploaded file's name into b->input_file. */
 static int upload_name(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
 {
@@ -141,7 +125,8 @@ static int upload_file(struct ls_batch_client *c, const char *display, struct ls
     rc = ls_batch_http(c, "POST", target, c->file.data ? c->file.data : "", c->file.len, NULL, put,
                        REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "gemini batch: uploading the input file", upload_name, b, err);
+        rc = ls_batch_object_reply(c, &r, "gemini batch: uploading the input file", upload_name, b,
+                                   err);
     if (rc == LS_OK && b->input_file[0] == '\0')
         rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the uploaded file has no name");
 out:
@@ -180,8 +165,8 @@ int ls_batch_gemini_submit(struct ls_batch_client *c, const char *display, struc
     snprintf(url, sizeof(url), "%s/v1beta/models/%s:batchGenerateContent", c->base, c->pc.model);
     rc = ls_batch_http(c, "POST", url, body.data, body.len, NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc =
-            object_reply(c, &r, "gemini batch: creating the batch", ls_batch_out_gemini_op, b, err);
+        rc = ls_batch_object_reply(c, &r, "gemini batch: creating the batch",
+                                   ls_batch_out_gemini_op, b, err);
     if (rc == LS_OK && b->remote_id[0] == '\0')
         rc = ls_err_set(err, LS_EUPSTREAM, "gemini batch: the created batch has no name");
     ls_buf_release(&r.body);

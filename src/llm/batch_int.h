@@ -42,6 +42,14 @@ int ls_batch_http(struct ls_batch_client *c, const char *method, const char *url
 int ls_batch_http_fail(struct ls_batch_client *c, const struct ls_batch_http *r, const char *what,
                        struct ls_err *err);
 
+/*
+ * A 2xx reply read by parse (core/batch_out.h) into dst, or fails with the
+ * service's message, or LS_EUPSTREAM when it is not a JSON object. Both wires.
+ */
+int ls_batch_object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
+                          int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
+                          struct ls_batch *dst, struct ls_err *err);
+
 /* The OpenAI wire (batch_openai.c). */
 int ls_batch_openai_add(struct ls_batch_client *c, const char *custom_id,
                         const struct ls_prompt *prompt, struct ls_err *err);

@@ -58,22 +58,6 @@ int ls_batch_openai_add(struct ls_batch_client *c, const char *custom_id,
     return LS_OK;
 }
 
-/*
- * A 2xx reply read by parse (core/batch_out.h) into dst, or fails with the
- * service's message, or LS_EUPSTREAM when it is not a JSON object.
- */
-static int object_reply(struct ls_batch_client *c, struct ls_batch_http *r, const char *what,
-                        int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
-                        struct ls_batch *dst, struct ls_err *err)
-{
-    if (r->status < 200 || r->status > 299)
-        return ls_batch_http_fail(c, r, what, err);
-    struct ls_err perr = {0};
-    if (parse(ls_buf_str(&r->body), r->body.len, dst, &perr) != LS_OK)
-        return ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
-    return LS_OK;
-}
-
 /* The uploaded file object's id into b->input_file. */
 static int upload_id(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
 {
@@ -99,7 +83,8 @@ int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struc
     snprintf(url, sizeof(url), "%s/files", c->base);
     rc = ls_batch_http(c, "POST", url, NULL, 0, mime, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: uploading the input file", upload_id, b, err);
+        rc = ls_batch_object_reply(c, &r, "openai batch: uploading the input file", upload_id, b,
+                                   err);
     if (rc)
         goto out;
     if (b->input_file[0] == '\0') {
@@ -115,8 +100,8 @@ int ls_batch_openai_submit(struct ls_batch_client *c, const char *display, struc
     snprintf(url, sizeof(url), "%s/batches", c->base);
     rc = ls_batch_http(c, "POST", url, body, strlen(body), NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: creating the batch", ls_batch_out_openai_object, b,
-                          err);
+        rc = ls_batch_object_reply(c, &r, "openai batch: creating the batch",
+                                   ls_batch_out_openai_object, b, err);
     if (rc)
         goto out;
     if (b->remote_id[0] == '\0')
@@ -137,8 +122,8 @@ int ls_batch_openai_poll(struct ls_batch_client *c, struct ls_batch *b, bool *en
     snprintf(url, sizeof(url), "%s/batches/%s", c->base, b->remote_id);
     int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: reading the batch", ls_batch_out_openai_object, b,
-                          err);
+        rc = ls_batch_object_reply(c, &r, "openai batch: reading the batch",
+                                   ls_batch_out_openai_object, b, err);
     if (rc == LS_OK)
         *ended = ls_batch_out_openai_ended(b->remote_state);
     ls_buf_release(&r.body);
@@ -152,8 +137,8 @@ int ls_batch_openai_cancel(struct ls_batch_client *c, struct ls_batch *b, struct
     snprintf(url, sizeof(url), "%s/batches/%s/cancel", c->base, b->remote_id);
     int rc = ls_batch_http(c, "POST", url, NULL, 0, NULL, NULL, REPLY_MAX, &r, err);
     if (rc == LS_OK)
-        rc = object_reply(c, &r, "openai batch: cancelling the batch", ls_batch_out_openai_object,
-                          b, err);
+        rc = ls_batch_object_reply(c, &r, "openai batch: cancelling the batch",
+                                   ls_batch_out_openai_object, b, err);
     ls_buf_release(&r.body);
     return rc;
 }

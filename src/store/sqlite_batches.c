@@ -135,8 +135,8 @@ out:
     return rc;
 }
 
-/* Runs a read of sql with ?1 = id, calling row per row. */
-static int each(struct sq_store *s, const char *sql, int64_t id,
+/* Runs a read of sql with ?1 = text (when not NULL) or id, calling row per row. */
+static int each(struct sq_store *s, const char *sql, int64_t id, const char *text,
                 int (*row)(sqlite3_stmt *st, void *ud, struct ls_err *err), void *ud,
                 const char *what, struct ls_err *err)
 {
@@ -149,7 +149,10 @@ static int each(struct sq_store *s, const char *sql, int64_t id,
         rc = err ? err->code : LS_EIO;
         goto out;
     }
-    sqlite3_bind_int64(st, 1, id);
+    if (text)
+        ls_sq_bind_cstr(st, 1, text);
+    else
+        sqlite3_bind_int64(st, 1, id);
     for (;;) {
         int src = sqlite3_step(st);
         if (src == SQLITE_DONE)
@@ -202,7 +205,7 @@ int ls_sq_batches_list(struct ls_store *base, int64_t job_id, ls_store_batch_fn 
 {
     struct cb_args a = {.batch = cb, .ud = ud};
     return each((struct sq_store *)base,
-                "SELECT " BATCH_COLS " FROM batches WHERE job_id = ?1 ORDER BY id", job_id,
+                "SELECT " BATCH_COLS " FROM batches WHERE job_id = ?1 ORDER BY id", job_id, NULL,
                 batch_row, &a, "listing a job's batches", err);
 }
 
@@ -224,7 +227,7 @@ int ls_sq_batch_items(struct ls_store *base, int64_t batch_id, ls_store_batch_it
     return each((struct sq_store *)base,
                 "SELECT idx, custom_id, prompt_id FROM batch_items WHERE batch_id = ?1 "
                 "ORDER BY custom_id, idx",
-                batch_id, item_row, &a, "reading a batch's leads", err);
+                batch_id, NULL, item_row, &a, "reading a batch's leads", err);
 }
 
 int ls_sq_batch_delete(struct ls_store *base, int64_t batch_id, struct ls_err *err)
@@ -261,40 +264,10 @@ out:
 int ls_sq_batches_orphaned(struct ls_store *base, const char *provider, ls_store_batch_fn cb,
                            void *ud, struct ls_err *err)
 {
-    struct sq_store *s = (struct sq_store *)base;
-    struct conn *c = ls_sq_acquire(s, err);
-    if (c == NULL)
-        return err ? err->code : LS_EUNAVAILABLE;
     struct cb_args a = {.batch = cb, .ud = ud};
-    int rc = LS_OK;
-    sqlite3_stmt *st = prep(c,
-                            "SELECT b.id, b.job_id, b.provider, b.remote_id, b.input_file, "
-                            "b.output_file, b.error_file, b.state, b.remote_state, b.requests, "
-                            "b.n_total, b.n_completed, b.n_failed, b.created_ms, b.updated_ms "
-                            "FROM batches b JOIN jobs j ON j.id = b.job_id "
-                            "WHERE b.state = 'pending' AND b.provider = ?1 "
-                            "AND j.status = 'cancelled' AND (j.owner = 0 OR NOT ls_alive(j.owner)) "
-                            "ORDER BY b.id",
-                            err);
-    if (st == NULL) {
-        rc = err ? err->code : LS_EIO;
-        goto out;
-    }
-    ls_sq_bind_cstr(st, 1, provider);
-    for (;;) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW) {
-            rc = ls_sq_fail(c->db, src, "listing orphaned batches", err);
-            break;
-        }
-        rc = batch_row(st, &a, err);
-        if (rc)
-            break;
-    }
-out:
-    sqlite3_finalize(st);
-    ls_sq_release(s, c);
-    return rc;
+    return each((struct sq_store *)base,
+                "SELECT " BATCH_COLS " FROM batches WHERE state = 'pending' AND provider = ?1 "
+                "AND job_id IN (SELECT id FROM jobs WHERE status = 'cancelled' "
+                "AND (owner = 0 OR NOT ls_alive(owner))) ORDER BY id",
+                0, provider, batch_row, &a, "listing orphaned batches", err);
 }
