@@ -51,12 +51,9 @@ static const char *line_end(const char *p, const char *end)
 
 /* ---- OpenAI ------------------------------------------------------------ */
 
-int ls_batch_out_openai_object(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
+/* A batch object's fields into b (see ls_batch_out_openai_object). */
+static void openai_fill(const json_t *j, struct ls_batch *b)
 {
-    json_t *j = NULL;
-    int rc = object(s, len, &j, err);
-    if (rc)
-        return rc;
     if (str(j, "id")[0])
         snprintf(b->remote_id, sizeof(b->remote_id), "%s", str(j, "id"));
     if (str(j, "input_file_id")[0])
@@ -68,6 +65,45 @@ int ls_batch_out_openai_object(const char *s, size_t len, struct ls_batch *b, st
     b->n_total = json_integer_value(json_object_get(rcs, "total"));
     b->n_completed = json_integer_value(json_object_get(rcs, "completed"));
     b->n_failed = json_integer_value(json_object_get(rcs, "failed"));
+}
+
+int ls_batch_out_openai_object(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
+{
+    json_t *j = NULL;
+    int rc = object(s, len, &j, err);
+    if (rc)
+        return rc;
+    openai_fill(j, b);
+    json_decref(j);
+    return LS_OK;
+}
+
+int ls_batch_out_openai_find(const char *s, size_t len, const char *display, struct ls_batch *b,
+                             bool *found, char *next, size_t cap, struct ls_err *err)
+{
+    json_t *j = NULL;
+    int rc = object(s, len, &j, err);
+    if (rc)
+        return rc;
+    *found = false;
+    const json_t *data = json_object_get(j, "data");
+    size_t i;
+    const json_t *item;
+    json_array_foreach(data, i, item)
+    {
+        if (json_is_object(item) && str(item, "id")[0] &&
+            strcmp(str(json_object_get(item, "metadata"), "leadscore"), display) == 0) {
+            openai_fill(item, b);
+            *found = true;
+            break;
+        }
+    }
+    /* The next page starts after this one's last batch; none when has_more is not true. */
+    const char *last = str(j, "last_id");
+    if (last[0] == '\0' && json_array_size(data) > 0)
+        last = str(json_array_get(data, json_array_size(data) - 1), "id");
+    if (cap > 0)
+        snprintf(next, cap, "%s", json_is_true(json_object_get(j, "has_more")) ? last : "");
     json_decref(j);
     return LS_OK;
 }
@@ -141,12 +177,9 @@ static const json_t *batch_of(const json_t *op)
     return json_is_object(m) && json_object_get(m, "state") ? m : op;
 }
 
-int ls_batch_out_gemini_op(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
+/* An Operation's (or a bare batch's) fields into b (see ls_batch_out_gemini_op). */
+static void gemini_fill(const json_t *op, struct ls_batch *b)
 {
-    json_t *op = NULL;
-    int rc = object(s, len, &op, err);
-    if (rc)
-        return rc;
     const json_t *m = batch_of(op);
     const char *name = str(op, "name")[0] ? str(op, "name") : str(m, "name");
     if (name[0])
@@ -163,7 +196,42 @@ int ls_batch_out_gemini_op(const char *s, size_t len, struct ls_batch *b, struct
     b->n_total = i64(st, "requestCount");
     b->n_completed = i64(st, "successfulRequestCount");
     b->n_failed = i64(st, "failedRequestCount");
+}
+
+int ls_batch_out_gemini_op(const char *s, size_t len, struct ls_batch *b, struct ls_err *err)
+{
+    json_t *op = NULL;
+    int rc = object(s, len, &op, err);
+    if (rc)
+        return rc;
+    gemini_fill(op, b);
     json_decref(op);
+    return LS_OK;
+}
+
+int ls_batch_out_gemini_find(const char *s, size_t len, const char *display, struct ls_batch *b,
+                             bool *found, char *next, size_t cap, struct ls_err *err)
+{
+    json_t *j = NULL;
+    int rc = object(s, len, &j, err);
+    if (rc)
+        return rc;
+    *found = false;
+    size_t i;
+    const json_t *op;
+    json_array_foreach(json_object_get(j, "operations"), i, op)
+    {
+        const json_t *m = batch_of(op);
+        const char *name = str(op, "name")[0] ? str(op, "name") : str(m, "name");
+        if (json_is_object(op) && name[0] && strcmp(str(m, "displayName"), display) == 0) {
+            gemini_fill(op, b);
+            *found = true;
+            break;
+        }
+    }
+    if (cap > 0)
+        snprintf(next, cap, "%s", str(j, "nextPageToken"));
+    json_decref(j);
     return LS_OK;
 }
 

@@ -47,6 +47,17 @@ int ls_batch_out_openai_object(const char *s, size_t len, struct ls_batch *b, st
  */
 int ls_batch_out_openai_upload(const char *s, size_t len, char *id, size_t cap, struct ls_err *err);
 
+/*
+ * One page of GET /batches {"data": [batch objects], "has_more", "last_id"}
+ * s[0..len) (borrowed): the first batch whose metadata.leadscore is display
+ * (borrowed) goes into b as ls_batch_out_openai_object reads it, and *found
+ * says whether one did. next[0..cap) gets the id the next page starts after
+ * ("after="), "" when has_more is not true. LS_OK, or LS_EPARSE when s is not
+ * a JSON object (b, *found and next unchanged).
+ */
+int ls_batch_out_openai_find(const char *s, size_t len, const char *display, struct ls_batch *b,
+                             bool *found, char *next, size_t cap, struct ls_err *err);
+
 /* Is status (borrowed; NUL-terminated) a final one: completed, failed, expired, cancelled? */
 bool ls_batch_out_openai_ended(const char *status);
 
@@ -75,6 +86,17 @@ int ls_batch_out_openai_lines(const char *s, size_t len, ls_batch_out_fn cb, voi
  * a JSON object (b unchanged).
  */
 int ls_batch_out_gemini_op(const char *s, size_t len, struct ls_batch *b, struct ls_err *err);
+
+/*
+ * One page of GET /v1beta/batches {"operations": [Operations],
+ * "nextPageToken"} s[0..len) (borrowed): the first batch whose
+ * metadata.displayName is display (borrowed) goes into b as
+ * ls_batch_out_gemini_op reads it, and *found says whether one did.
+ * next[0..cap) gets nextPageToken, "" on the last page. LS_OK, or LS_EPARSE
+ * when s is not a JSON object (b, *found and next unchanged).
+ */
+int ls_batch_out_gemini_find(const char *s, size_t len, const char *display, struct ls_batch *b,
+                             bool *found, char *next, size_t cap, struct ls_err *err);
 
 /*
  * The Files API's upload reply {"file": {"name"}} s[0..len) (borrowed): the

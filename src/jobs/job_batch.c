@@ -5,10 +5,14 @@
  * "submitting", with its items) before the service hears of it, updated to
  * "pending" with the service's ids once created, "ended" when the service
  * says it is final, and "applied" once its verdicts are stored. A run that
- * finds "submitting" rows lost them between the two writes; they are dropped
- * and their leads, in no other batch, are sent again. Leads already in a
- * stored batch are never put in another one: whatever a batch leaves
- * unanswered goes through the normal passes.
+ * finds a "submitting" row was stopped between the two writes - maybe after
+ * the service created (and will bill) the batch. Each batch is sent under a
+ * name of its own ("leadscore job J batch B", B the row's id), so the run
+ * looks for that name in the service's list: found, the batch is polled like
+ * any pending one; not there, the row is dropped and its leads, in no other
+ * batch, are sent again. Leads already in a stored batch are never put in
+ * another one: whatever a batch leaves unanswered goes through the normal
+ * passes.
  */
 #include "job_batch.h"
 
@@ -106,7 +110,49 @@ static int take_item(void *ud, const struct ls_batch_item *it, struct ls_err *er
     return LS_OK;
 }
 
-/* Reads the job's batches; drops those never confirmed sent; collects their leads. */
+/* The name batch b of job is sent under, and looked for after a restart. */
+static void batch_display(int64_t job, int64_t b, char out[64])
+{
+    snprintf(out, 64, "leadscore job %lld batch %lld", (long long)job, (long long)b);
+}
+
+/*
+ * A "submitting" row: did the service create the batch before the process
+ * stopped? *found when it did (b then "pending", stored). Tries a few times;
+ * a service whose list cannot be read is taken not to have it (logged).
+ */
+static int recover(struct phase *ph, struct ls_batch *b, bool *found, struct ls_err *err)
+{
+    char display[64];
+    batch_display(ph->job->id, b->id, display);
+    struct ls_err ferr = {0};
+    int frc = LS_OK;
+    *found = false;
+    for (int attempt = 0; attempt < 3 && !stopping(ph); attempt++) {
+        ferr = (struct ls_err){0};
+        frc = ls_batch_find(ph->client, display, b, found, &ferr);
+        if (frc == LS_OK)
+            break;
+        for (int w = 0; w < 1000 / POLL_SLICE_MS && !stopping(ph); w++)
+            ls_sleep_ms(POLL_SLICE_MS);
+    }
+    if (stopping(ph))
+        return ls_err_set(err, LS_ECANCELLED, "stopped");
+    if (frc != LS_OK) {
+        ls_log(LS_LOG_WARN, "batch.unknown",
+               "job=%lld batch=%lld: %s; its leads are sent again (the service may bill both)",
+               (long long)ph->job->id, (long long)b->id, ferr.msg);
+        return LS_OK;
+    }
+    if (!*found)
+        return LS_OK;
+    snprintf(b->state, sizeof(b->state), "pending");
+    ls_log(LS_LOG_INFO, "batch.recovered", "job=%lld batch=%lld remote=%s", (long long)ph->job->id,
+           (long long)b->id, b->remote_id);
+    return ls_store_batch_update(ph->env->store, b, err);
+}
+
+/* Reads the job's batches; recovers or drops those not confirmed sent; collects their leads. */
 static int load(struct phase *ph, struct ls_err *err)
 {
     struct ls_store *st = ph->env->store;
@@ -114,6 +160,9 @@ static int load(struct phase *ph, struct ls_err *err)
     size_t keep = 0;
     for (size_t i = 0; rc == LS_OK && i < ph->n_batches; i++) {
         struct ls_batch *b = &ph->batches[i];
+        bool found = false;
+        if (strcmp(b->state, "submitting") == 0 && (rc = recover(ph, b, &found, err)) != LS_OK)
+            break;
         if (strcmp(b->state, "submitting") == 0) {
             ls_log(LS_LOG_WARN, "batch.dropped", "job=%lld batch=%lld", (long long)ph->job->id,
                    (long long)b->id);
@@ -154,7 +203,7 @@ static int send_file(struct phase *ph, struct ls_err *err)
     if (rc)
         return rc;
     char display[64];
-    snprintf(display, sizeof(display), "job %lld", (long long)ph->job->id);
+    batch_display(ph->job->id, b.id, display);
     rc = ls_batch_submit(ph->client, display, &b, err);
     if (rc) {
         ls_store_batch_delete(st, b.id, NULL); /* never sent: nothing to resume */

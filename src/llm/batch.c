@@ -11,10 +11,14 @@
 #include <strings.h>
 
 #include "batch_int.h"
+#include "core/batch_out.h"
 #include "core/scrub.h"
 #include "core/xalloc.h"
 
-#define BODY_SCRATCH (8 * 1024 * 1024) /* one request body, at most */
+#define BODY_SCRATCH   (8 * 1024 * 1024) /* one request body, at most */
+#define FIND_PAGES_MAX 20                /* pages of the service's batch list read, at most */
+#define FIND_PAGE_SIZE 100
+#define FIND_REPLY_MAX (16L * 1024 * 1024) /* one page of it */
 
 struct ls_batch_client *ls_batch_client_new(const struct ls_provider *p,
                                             const struct ls_batch_cfg *cfg, struct ls_err *err)
@@ -100,6 +104,44 @@ int ls_batch_cancel(struct ls_batch_client *c, struct ls_batch *b, struct ls_err
 {
     return c->pc.wire == LS_WIRE_GEMINI ? ls_batch_gemini_cancel(c, b, err)
                                         : ls_batch_openai_cancel(c, b, err);
+}
+
+int ls_batch_find(struct ls_batch_client *c, const char *display, struct ls_batch *b, bool *found,
+                  struct ls_err *err)
+{
+    bool gemini = c->pc.wire == LS_WIRE_GEMINI;
+    const char *what = gemini ? "gemini batch: listing batches" : "openai batch: listing batches";
+    char next[512] = "";
+    *found = false;
+    for (int page = 0; page < FIND_PAGES_MAX; page++) {
+        char url[2048];
+        char *esc = next[0] ? curl_easy_escape(NULL, next, 0) : NULL;
+        if (gemini)
+            snprintf(url, sizeof(url), "%s/v1beta/batches?pageSize=%d%s%s", c->base, FIND_PAGE_SIZE,
+                     esc ? "&pageToken=" : "", esc ? esc : "");
+        else
+            snprintf(url, sizeof(url), "%s/batches?limit=%d%s%s", c->base, FIND_PAGE_SIZE,
+                     esc ? "&after=" : "", esc ? esc : "");
+        curl_free(esc);
+        struct ls_batch_http r = {0};
+        int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, FIND_REPLY_MAX, &r, err);
+        if (rc == LS_OK && (r.status < 200 || r.status > 299))
+            rc = ls_batch_http_fail(c, &r, what, err);
+        if (rc == LS_OK) {
+            struct ls_err perr = {0};
+            const char *body = ls_buf_str(&r.body);
+            int prc = gemini ? ls_batch_out_gemini_find(body, r.body.len, display, b, found, next,
+                                                        sizeof(next), &perr)
+                             : ls_batch_out_openai_find(body, r.body.len, display, b, found, next,
+                                                        sizeof(next), &perr);
+            if (prc != LS_OK)
+                rc = ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
+        }
+        ls_buf_release(&r.body);
+        if (rc != LS_OK || *found || next[0] == '\0')
+            return rc;
+    }
+    return LS_OK; /* not in the newest FIND_PAGES_MAX pages */
 }
 
 int ls_batch_results(struct ls_batch_client *c, const struct ls_batch *b, ls_batch_result_fn cb,

@@ -84,6 +84,18 @@ size_t ls_batch_leads(const struct ls_batch_client *c);
 int ls_batch_submit(struct ls_batch_client *c, const char *display, struct ls_batch *b,
                     struct ls_err *err);
 
+/*
+ * Looks for a batch this service already has under display (borrowed): the
+ * name ls_batch_submit gave it (Gemini's displayName, OpenAI's
+ * metadata.leadscore), in the service's list of batches, newest first, up to
+ * 2,000 of them. When one is there, *found is set and b gets its remote_id,
+ * remote_state and counts as ls_batch_poll would. For a restart that finds a
+ * batch stored as being submitted: whether the service created it before the
+ * process died, so that it is polled, not paid for twice.
+ */
+int ls_batch_find(struct ls_batch_client *c, const char *display, struct ls_batch *b, bool *found,
+                  struct ls_err *err);
+
 /* Reads the batch's state: b's remote_state, counts and files. *ended when it is final. */
 int ls_batch_poll(struct ls_batch_client *c, struct ls_batch *b, bool *ended, struct ls_err *err);
 

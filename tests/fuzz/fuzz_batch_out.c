@@ -11,6 +11,10 @@
  * an error message whenever it failed; a responses file name within its
  * buffer; a callback's error passed back as it is.
  *
+ * The batch lists a restart reads (ls_batch_out_*_find, entry bit 0x40; bit 0
+ * picks Gemini): a batch found only with an id, next within its buffer,
+ * everything unchanged on LS_EPARSE.
+ *
  * Input: [entry] [keys | cap] body...
  */
 #include <stdbool.h>
@@ -104,6 +108,35 @@ static void check_upload(upload_fn fn, const char *s, size_t len, size_t cap)
         FUZZ_CHECK(out[i] == '#');
 }
 
+typedef int (*find_fn)(const char *s, size_t len, const char *display, struct ls_batch *b,
+                       bool *found, char *next, size_t cap, struct ls_err *err);
+
+static void check_find(find_fn fn, const char *s, size_t len, size_t cap)
+{
+    struct ls_batch b, before;
+    memset(&b, 0, sizeof(b));
+    memcpy(&before, &b, sizeof(b));
+    char next[64];
+    memset(next, '#', sizeof(next));
+    bool found = true;
+    struct ls_err err = {0};
+    int rc = fn(s, len, "leadscore job 1 batch 1", &b, &found, next, cap, &err);
+    FUZZ_CHECK(rc == LS_OK || rc == LS_EPARSE);
+    if (rc != LS_OK) {
+        FUZZ_CHECK(err.code == rc && found && memcmp(&b, &before, sizeof(b)) == 0);
+        FUZZ_CHECK(next[0] == '#');
+        return;
+    }
+    FUZZ_CHECK(is_terminated(next, cap));
+    for (size_t i = cap; i < sizeof(next); i++)
+        FUZZ_CHECK(next[i] == '#');
+    check_rec(&b);
+    if (found)
+        FUZZ_CHECK(b.remote_id[0] != '\0'); /* only a batch with an id is found */
+    else
+        FUZZ_CHECK(memcmp(&b, &before, sizeof(b)) == 0);
+}
+
 static void check_answers(int rc, const struct ctx *c, const struct ls_err *err)
 {
     if (c->stop_at && c->n_calls == c->stop_at) {
@@ -126,6 +159,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ls_err err = {0};
     int rc;
 
+    if (entry & 0x40) {
+        check_find((entry & 1) ? ls_batch_out_gemini_find : ls_batch_out_openai_find, s, len, cap);
+        return 0;
+    }
     switch (entry % 10) {
     case 0:
         check_object(ls_batch_out_openai_object, ls_batch_out_openai_ended, s, len);

@@ -6,6 +6,8 @@
  *   GET  /v1/files/{id}/content   the file's bytes
  *   POST /v1/batches              {"input_file_id", "endpoint", "completion_window"}
  *   GET  /v1/batches/{id}         the batch object
+ *   GET  /v1/batches?limit=&after=  the batches, newest first: {"object": "list",
+ *                                 "data", "first_id", "last_id", "has_more"}
  *   POST /v1/batches/{id}/cancel
  *
  * (also under /files and /batches without /v1). A batch is "validating" for
@@ -25,12 +27,17 @@
  *   "batch_max_requests", "batch_max_bytes"   a file over them fails validation
  *                                 (defaults: 50,000 requests, 200 MB)
  *   "batch_max_inline"            Gemini: an inline request over it is refused (20 MB)
+ *   "batch_create_delay_ms": 0    the reply to a create comes this long after the
+ *                                 batch exists (a client that dies meanwhile never
+ *                                 learns its id)
+ *   "batch_upload_delay_ms": 0    the same for the reply to an OpenAI file upload
  *
  * Gemini's Batch Mode: POST /v1beta/models/{model}:batchGenerateContent with
  * inline requests or inputConfig.fileName (a file uploaded by the Files API's
  * resumable protocol: POST /upload/v1beta/files with X-Goog-Upload-Command
  * start, answered with X-Goog-Upload-URL, then "upload, finalize" there),
- * GET /v1beta/batches/{id} (an Operation), POST /v1beta/batches/{id}:cancel,
+ * GET /v1beta/batches/{id} (an Operation), GET /v1beta/batches?pageSize=&pageToken=
+ * ({"operations": [...], "nextPageToken"}, newest first), POST /v1beta/batches/{id}:cancel,
  * answers inline or (for a file) in output.responsesFile, read from
  * GET /download/v1beta/{file}:download?alt=media.
  *
@@ -83,6 +90,8 @@ static struct {
     bool expire;
     long max_requests, max_bytes;
     long max_inline; /* Gemini: bytes of an inline batchGenerateContent request */
+    long create_delay_ms, upload_delay_ms;
+    long lists;
 } B;
 
 static int64_t mono_ms(void)
@@ -159,6 +168,10 @@ void fake_batch_configure(json_t *c)
         B.max_bytes = (long)json_integer_value(v);
     if ((v = json_object_get(c, "batch_max_inline")))
         B.max_inline = (long)json_integer_value(v);
+    if ((v = json_object_get(c, "batch_create_delay_ms")))
+        B.create_delay_ms = (long)json_integer_value(v);
+    if ((v = json_object_get(c, "batch_upload_delay_ms")))
+        B.upload_delay_ms = (long)json_integer_value(v);
     pthread_mutex_unlock(&bmu);
 }
 
@@ -166,7 +179,7 @@ bool fake_batch_match(const char *url)
 {
     if (strncmp(url, "/upload/v1beta/files", 20) == 0 || strncmp(url, "/download/v1beta/", 17) == 0)
         return true;
-    if (strncmp(url, "/v1beta/batches/", 16) == 0)
+    if (strncmp(url, "/v1beta/batches/", 16) == 0 || strcmp(url, "/v1beta/batches") == 0)
         return true;
     if (strncmp(url, "/v1beta/models/", 15) == 0)
         return strstr(url, ":batchGenerateContent") != NULL;
@@ -480,6 +493,7 @@ static char *create(const char *body, size_t len, unsigned *status)
 }
 
 static json_t *gemini_op(const struct batch *b);
+static void gemini_advance(struct batch *b);
 
 static json_t *custom_ids(const struct batch *b)
 {
@@ -519,9 +533,78 @@ static char *overview(void)
                                 json_integer((json_int_t)file_find(b->input_file)->len));
         json_array_append_new(list, o);
     }
-    return dump(json_pack("{s:I, s:I, s:I, s:I, s:o}", "created", (json_int_t)B.created, "cancels",
-                          (json_int_t)B.cancels, "uploads", (json_int_t)B.uploads, "polls",
-                          (json_int_t)B.polls, "batches", list));
+    return dump(json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "created", (json_int_t)B.created,
+                          "cancels", (json_int_t)B.cancels, "uploads", (json_int_t)B.uploads,
+                          "polls", (json_int_t)B.polls, "lists", (json_int_t)B.lists, "batches",
+                          list));
+}
+
+/* A page size from a query value: 1..100, 20 when absent or out of range. */
+static long page_size(const char *v)
+{
+    long n = v ? strtol(v, NULL, 10) : 0;
+    return n >= 1 && n <= 100 ? n : 20;
+}
+
+/* GET /v1/batches: the OpenAI batches, newest first, limit at a time after an id. */
+static char *openai_list(const struct fake_batch_req *q)
+{
+    long limit = page_size(q->limit);
+    json_t *data = json_array();
+    bool started = q->after == NULL, more = false;
+    B.lists++;
+    for (size_t k = B.n_batches; k-- > 0;) {
+        struct batch *b = &B.batches[k];
+        if (b->gemini)
+            continue;
+        if (!started) {
+            started = strcmp(b->id, q->after) == 0;
+            continue;
+        }
+        if ((long)json_array_size(data) == limit) {
+            more = true;
+            break;
+        }
+        advance(b);
+        json_array_append_new(data, batch_json(b));
+    }
+    size_t n = json_array_size(data);
+    json_t *first = n ? json_object_get(json_array_get(data, 0), "id") : NULL;
+    json_t *last = n ? json_object_get(json_array_get(data, n - 1), "id") : NULL;
+    json_t *o = json_pack("{s:s, s:o, s:O?, s:O?, s:b}", "object", "list", "data", data, "first_id",
+                          first, "last_id", last, "has_more", more);
+    return dump(o);
+}
+
+/* GET /v1beta/batches: the Gemini batches as Operations, newest first; pageToken is an index. */
+static char *gemini_list(const struct fake_batch_req *q)
+{
+    long size = page_size(q->page_size);
+    long from = q->page_token ? strtol(q->page_token, NULL, 10) : 0, seen = 0;
+    json_t *ops = json_array();
+    char next[24] = "";
+    B.lists++;
+    for (size_t k = B.n_batches; k-- > 0;) {
+        struct batch *b = &B.batches[k];
+        if (!b->gemini)
+            continue;
+        if (seen++ < from)
+            continue;
+        if ((long)json_array_size(ops) == size) {
+            snprintf(next, sizeof(next), "%ld", from + size);
+            break;
+        }
+        gemini_advance(b);
+        json_t *op = gemini_op(b);
+        /* the list leaves out inlined responses (reported of the real service) */
+        json_object_del(json_object_get(op, "metadata"), "output");
+        json_object_del(op, "response");
+        json_array_append_new(ops, op);
+    }
+    json_t *o = json_pack("{s:o}", "operations", ops);
+    if (next[0])
+        json_object_set_new(o, "nextPageToken", json_string(next));
+    return dump(o);
 }
 
 /* ---- Gemini's Batch Mode ---------------------------------------------------- */
@@ -740,6 +823,8 @@ static char *gemini_serve(const char *url, bool get, bool post, const char *body
     if (strncmp(url, "/v1beta/models/", 15) == 0 && post)
         return gemini_create(url, body, len, status);
     char id[64] = "";
+    if (strcmp(url, "/v1beta/batches") == 0)
+        return NULL; /* the list: fake_batch_serve */
     if (sscanf(url + 16, "%63[^:/]", id) != 1)
         return NULL;
     struct batch *b = batch_find(id);
@@ -802,6 +887,7 @@ char *fake_batch_serve(const struct fake_batch_req *q, unsigned *status, const c
     hdr_name[0] = hdr_value[0] = '\0';
     *ctype_out = "application/json";
     char *out = NULL;
+    long delay = 0;
     pthread_mutex_lock(&bmu);
     if (strncmp(url, "/v1/", 4) == 0)
         url += 3;
@@ -826,13 +912,19 @@ char *fake_batch_serve(const struct fake_batch_req *q, unsigned *status, const c
             memcpy(out, f->data, f->len);
             out[f->len] = '\0';
         }
+    } else if (strcmp(url, "/v1beta/batches") == 0 && get) {
+        *status = 200;
+        out = gemini_list(q);
     } else if (strncmp(url, "/v1beta/", 8) == 0) {
+        long before = B.created;
         out = gemini_serve(url, get, post, body, len, status);
+        delay = B.created > before ? B.create_delay_ms : 0;
     } else if (strcmp(url, "/_fake/batches") == 0) {
         *status = 200;
         out = overview();
     } else if (strcmp(url, "/files") == 0 && post) {
         out = upload(ctype, body, len, status);
+        delay = B.upload_delay_ms;
     } else if (strncmp(url, "/files/", 7) == 0 && get && sscanf(url + 7, "%63[^/]", id) == 1 &&
                strcmp(url + 7 + strlen(id), "/content") == 0) {
         struct file *f = file_find(id);
@@ -846,8 +938,13 @@ char *fake_batch_serve(const struct fake_batch_req *q, unsigned *status, const c
             memcpy(out, f->data, f->len);
             out[f->len] = '\0';
         }
+    } else if (strcmp(url, "/batches") == 0 && get) {
+        *status = 200;
+        out = openai_list(q);
     } else if (strcmp(url, "/batches") == 0 && post) {
+        long before = B.created;
         out = create(body, len, status);
+        delay = B.created > before ? B.create_delay_ms : 0;
     } else if (strncmp(url, "/batches/", 9) == 0 && sscanf(url + 9, "%63[^/]", id) == 1) {
         struct batch *b = batch_find(id);
         const char *rest = url + 9 + strlen(id);
@@ -875,5 +972,7 @@ char *fake_batch_serve(const struct fake_batch_req *q, unsigned *status, const c
         out = error_body("Unknown request URL.", NULL);
     }
     pthread_mutex_unlock(&bmu);
+    if (delay > 0) /* the batch exists (and is listed) before its creator hears of it */
+        nanosleep(&(struct timespec){delay / 1000, (delay % 1000) * 1000000L}, NULL);
     return out;
 }

@@ -22,6 +22,8 @@ bool fake_batch_match(const char *url);
 struct fake_batch_req {
     const char *url, *method, *ctype, *auth, *host;
     const char *upload_cmd, *upload_id; /* X-Goog-Upload-Command, ?upload_id= */
+    const char *limit, *after;          /* OpenAI's list: ?limit=, ?after= */
+    const char *page_size, *page_token; /* Gemini's list: ?pageSize=, ?pageToken= */
     const char *body;
     size_t len;
 };

@@ -1014,6 +1014,10 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url, const c
             .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
             .upload_cmd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Goog-Upload-Command"),
             .upload_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "upload_id"),
+            .limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+            .after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
+            .page_size = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "pageSize"),
+            .page_token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "pageToken"),
             .body = cs->body,
             .len = cs->len};
         char *out = fake_batch_serve(&q, &status, &ctype, hname, hvalue);

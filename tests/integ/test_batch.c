@@ -6,7 +6,10 @@
  * cancelling the batch at the fake, splitting by the limits, and
  * `leadscore score --mode batch`; and Gemini's Batch Mode (inline requests)
  * across a restart, with a response missing, and its cancel; and (both) a
- * job cancelled while no server ran it, its batch cancelled at the next start.
+ * job cancelled while no server ran it, its batch cancelled at the next start;
+ * and (both) kill -9 while the service creates the batch, so that the process
+ * never learns its id: the next start finds it by name and polls it, paying
+ * once; killed before the service had it, the leads go in one new batch.
  */
 #include "ls_test.h"
 #include <curl/curl.h>
@@ -694,6 +697,108 @@ static void orphan_case(bool gemini, const char *db)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* job 1's only batch row in the store: its state and remote id (into caps of 32 and 160). */
+static void stored_batch(const struct srv *s, char *state, char *remote)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT state, remote_id FROM batches WHERE job_id = 1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(state, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(remote, 160, "%s", (const char *)sqlite3_column_text(st, 1));
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/*
+ * kill -9 while the service is creating the batch (gemini: batchGenerateContent;
+ * OpenAI: POST /batches, or - created false - the file upload before it). The
+ * store has the batch as "submitting", with no id. The next start looks for it
+ * by its name in the service's list: created, it is polled, never sent again;
+ * not created, its leads go in one new batch. Either way one result per lead,
+ * every one from a batch, one batch paid for.
+ */
+static void crash_in_create_case(bool gemini, bool created, const char *db)
+{
+    enum { N = 20 };
+    struct srv s;
+    h_fake_config(&h_fake,
+                  created ? "{\"batch_turnaround_ms\": 1000, \"batch_create_delay_ms\": 8000}"
+                          : "{\"batch_turnaround_ms\": 1000, \"batch_upload_delay_ms\": 8000}");
+    const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
+    if (gemini)
+        start_gemini(&s, db, env);
+    else
+        start(&s, db, env);
+    load(&s, N);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    for (int i = 0;; i++) { /* the service has the batch (or the file), the job no reply yet */
+        json_t *b = fake_batches();
+        bool there = num(b, created ? "created" : "uploads") == 1;
+        json_decref(b);
+        if (there)
+            break;
+        assert_true(i < 400);
+        nap(50);
+    }
+    nap(200);
+    char state[32], remote[160];
+    stored_batch(&s, state, remote);
+    assert_string_equal(state, "submitting");
+    assert_string_equal(remote, "");
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    h_fake_config(&h_fake, "{\"batch_create_delay_ms\": 0, \"batch_upload_delay_ms\": 0}");
+
+    if (gemini)
+        start_gemini(&s, db, env);
+    else
+        start(&s, db, env);
+    json_t *j = wait_final(&s, "/jobs/1", 60);
+    assert_string_equal(str(j, "status"), "succeeded");
+    assert_int_equal(num(j, "done"), N);
+    expect_counts(j, N);
+    assert_int_equal(num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"),
+                     N / 5);
+    json_decref(j);
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "created"), 1); /* paid once */
+    assert_true(num(b, "lists") >= 1);      /* looked for before sending again */
+    json_decref(b);
+    assert_int_equal(sync_requests(NULL, 0), 0);
+    char *log = h_srv_log(&s);
+    assert_non_null(strstr(log, created ? "event=batch.recovered job=1 batch=1"
+                                        : "event=batch.dropped job=1 batch=1"));
+    free(log);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    int rows, distinct, ok;
+    stored(&s, &rows, &distinct, &ok);
+    assert_int_equal(rows, N);
+    assert_int_equal(distinct, N);
+    assert_int_equal(ok, N);
+}
+
+static void test_batch__killed_while_creating(void **state)
+{
+    (void)state;
+    crash_in_create_case(false, true, "create-kill.db");
+}
+
+static void test_batch__killed_while_uploading(void **state)
+{
+    (void)state;
+    crash_in_create_case(false, false, "upload-kill.db");
+}
+
+static void test_batch__gemini_killed_while_creating(void **state)
+{
+    (void)state;
+    crash_in_create_case(true, true, "gemini-create-kill.db");
+}
+
 static void test_batch__orphan_cancelled_at_start(void **state)
 {
     (void)state;
@@ -721,6 +826,9 @@ int main(void)
         cmocka_unit_test_setup(test_batch__gemini_cancel, h_fake_each),
         cmocka_unit_test_setup(test_batch__orphan_cancelled_at_start, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_orphan_cancelled_at_start, h_fake_each),
+        cmocka_unit_test_setup(test_batch__killed_while_creating, h_fake_each),
+        cmocka_unit_test_setup(test_batch__killed_while_uploading, h_fake_each),
+        cmocka_unit_test_setup(test_batch__gemini_killed_while_creating, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();

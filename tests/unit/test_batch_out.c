@@ -391,6 +391,70 @@ static void test_batch_out__gemini_responses_file(void **state)
     assert_int_equal(stop.n, 1);
 }
 
+/* The lists a restart reads: the batch sent under a name found in a page, and where the next
+ * starts. */
+static void test_batch_out__find_in_lists(void **state)
+{
+    (void)state;
+    const char *want = "leadscore job 3 batch 7";
+    const char *openai =
+        "{\"object\":\"list\",\"data\":["
+        "{\"id\":\"batch_9\",\"status\":\"completed\",\"metadata\":{\"leadscore\":"
+        "\"leadscore job 3 batch 70\"}},"
+        "{\"id\":\"batch_8\",\"status\":\"in_progress\",\"input_file_id\":\"file-8\","
+        "\"metadata\":{\"leadscore\":\"leadscore job 3 batch 7\"},"
+        "\"request_counts\":{\"total\":4,\"completed\":1,\"failed\":0}}],"
+        "\"first_id\":\"batch_9\",\"last_id\":\"batch_8\",\"has_more\":true}";
+    struct ls_batch b;
+    memset(&b, 0, sizeof(b));
+    bool found = false;
+    char next[64];
+    struct ls_err err = {0};
+    assert_int_equal(ls_batch_out_openai_find(openai, strlen(openai), want, &b, &found, next,
+                                              sizeof(next), &err),
+                     LS_OK);
+    assert_true(found); /* the exact name, not one it is a prefix of */
+    assert_string_equal(b.remote_id, "batch_8");
+    assert_string_equal(b.input_file, "file-8");
+    assert_string_equal(b.remote_state, "in_progress");
+    assert_int_equal(b.n_total, 4);
+    assert_string_equal(next, "batch_8");
+    const char *last = "{\"object\":\"list\",\"data\":[{\"id\":\"batch_1\",\"metadata\":null}],"
+                       "\"has_more\":false}";
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(
+        ls_batch_out_openai_find(last, strlen(last), want, &b, &found, next, sizeof(next), &err),
+        LS_OK);
+    assert_false(found);
+    assert_string_equal(next, "");
+    assert_string_equal(b.remote_id, "");
+
+    const char *gemini = "{\"operations\":[{\"name\":\"batches/g2\",\"metadata\":{\"displayName\":"
+                         "\"other\",\"state\":\"BATCH_STATE_RUNNING\"}},"
+                         "{\"name\":\"batches/g1\",\"metadata\":{\"displayName\":"
+                         "\"leadscore job 3 batch 7\",\"state\":\"BATCH_STATE_PENDING\","
+                         "\"batchStats\":{\"requestCount\":\"5\"}}}],\"nextPageToken\":\"tok=2\"}";
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(ls_batch_out_gemini_find(gemini, strlen(gemini), want, &b, &found, next,
+                                              sizeof(next), &err),
+                     LS_OK);
+    assert_true(found);
+    assert_string_equal(b.remote_id, "batches/g1");
+    assert_string_equal(b.remote_state, "PENDING");
+    assert_int_equal(b.n_total, 5);
+    assert_string_equal(next, "tok=2");
+    const char *empty = "{}";
+    assert_int_equal(
+        ls_batch_out_gemini_find(empty, strlen(empty), want, &b, &found, next, sizeof(next), &err),
+        LS_OK);
+    assert_false(found);
+    assert_string_equal(next, "");
+    found = true;
+    assert_int_equal(ls_batch_out_gemini_find("[]", 2, want, &b, &found, next, sizeof(next), &err),
+                     LS_EPARSE);
+    assert_true(found); /* unchanged */
+}
+
 static void test_batch_out__model_meta(void **state)
 {
     (void)state;
@@ -436,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_batch_out__gemini_inline_where_carried),
         cmocka_unit_test(test_batch_out__gemini_responses_file_named),
         cmocka_unit_test(test_batch_out__gemini_responses_file),
+        cmocka_unit_test(test_batch_out__find_in_lists),
         cmocka_unit_test(test_batch_out__model_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
