@@ -22,6 +22,9 @@
 #define POOL_MAX 8
 
 /* Statement ids; the SQL of each is in stmt_sql[] (store_sqlite.c). */
+/* Batch states in which the service may still run (and bill) a batch (issue #10). */
+#define LIVE_BATCH "('submitting', 'pending')"
+
 enum stmt_id {
     ST_BEGIN,
     ST_COMMIT,
@@ -90,6 +93,7 @@ enum stmt_id {
     ST_JOBS_COUNTS,
     ST_JOBS_QUEUED,
     ST_JOB_DELETE,
+    ST_JOB_LIVE_BATCHES,
     ST_JOB_RESULTS_DELETE,
     ST_JOB_RESULTS_MARK,
     ST_LEADS_PENDING,

@@ -390,14 +390,24 @@ int ls_sq_job_delete(struct ls_store *base, int64_t ws, int64_t id, bool results
         if (rc == LS_OK && changed)
             rc = ls_sq_in_txn(c, ST_WS_FIX, ws, 0, false, NULL, "updating the current state", err);
     }
-    if (rc == LS_OK && changed == 0)
-        rc = ls_err_set(err, LS_ECONFLICT,
-                        "job %lld is %s: cancel it (DELETE /jobs/%lld) and wait for it to stop",
-                        (long long)id, ls_job_status_name(job.status), (long long)id);
-    if (rc == LS_OK)
+    bool conflict = rc == LS_OK && changed == 0;
+    if (rc == LS_OK && !conflict)
         rc = ls_sq_commit(c, err);
     ls_sq_rollback(c);
     ls_sq_release(s, c);
+    int64_t live = 0;
+    if (conflict && !results_only && ls_job_status_final(job.status) &&
+        ls_sq_scalar(s, ST_JOB_LIVE_BATCHES, bind_id, &id, &live, "reading batches", NULL) ==
+            LS_OK &&
+        live > 0)
+        rc = ls_err_set(err, LS_ECONFLICT,
+                        "job %lld still has %lld batch(es) at the model service, being cancelled: "
+                        "try again in a minute",
+                        (long long)id, (long long)live);
+    else if (conflict)
+        rc = ls_err_set(err, LS_ECONFLICT,
+                        "job %lld is %s: cancel it (DELETE /jobs/%lld) and wait for it to stop",
+                        (long long)id, ls_job_status_name(job.status), (long long)id);
     if (rc == LS_OK)
         ls_sq_checkpoint(s);
     return rc;

@@ -14,12 +14,18 @@
 
 #define FINAL "('succeeded', 'failed', 'cancelled')"
 
-/* Old finished jobs (their results go with them by the cascade). */
-static const char purge_jobs[] = "DELETE FROM jobs WHERE created_ms < ?1 AND status IN " FINAL
-                                 " AND (owner = 0 OR NOT ls_alive(owner))";
+/* A batch of job J may still run (and bill) at the service while this holds. */
+#define BATCH_LIVE(J)                                                                              \
+    "EXISTS (SELECT 1 FROM batches b WHERE b.job_id = " J " AND b.state IN " LIVE_BATCH ")"
+
+/* Old finished jobs (their results go with them by the cascade), none with a live batch. */
+static const char purge_jobs[] =
+    "DELETE FROM jobs WHERE created_ms < ?1 AND status IN " FINAL
+    " AND (owner = 0 OR NOT ls_alive(owner)) AND NOT " BATCH_LIVE("jobs.id");
 static const char count_results[] =
     "SELECT count(*) FROM results WHERE job_id IN (SELECT id FROM jobs WHERE created_ms < ?1 "
-    "AND status IN " FINAL " AND (owner = 0 OR NOT ls_alive(owner)))";
+    "AND status IN " FINAL
+    " AND (owner = 0 OR NOT ls_alive(owner)) AND NOT " BATCH_LIVE("jobs.id") ")";
 /*
  * Old uploads that no active or recent job uses (their leads and jobs go with
  * them); a job a live worker still owns is active, whatever its status says.
@@ -28,7 +34,7 @@ static const char purge_uploads[] =
     "DELETE FROM uploads WHERE status = 'ready' AND committed_ms < ?1 AND NOT EXISTS "
     "(SELECT 1 FROM jobs j WHERE j.upload_id = uploads.id AND "
     "(j.status IN ('queued', 'running') OR j.created_ms >= ?1 OR "
-    "(j.owner != 0 AND ls_alive(j.owner))))";
+    "(j.owner != 0 AND ls_alive(j.owner)) OR " BATCH_LIVE("j.id") "))";
 static const char fix_current[] =
     "UPDATE workspaces SET "
     "current_offer = CASE WHEN current_offer IN (SELECT id FROM offers) THEN current_offer "

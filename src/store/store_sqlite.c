@@ -572,7 +572,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "status = 'loading'",
     [ST_UPLOAD_IN_USE] =
         "SELECT count(*) FROM jobs WHERE upload_id = ?1 AND workspace_id = ?2 "
-        "AND (status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)))",
+        "AND (status IN ('queued', 'running') OR (owner != 0 AND ls_alive(owner)) OR "
+        "id IN (SELECT job_id FROM batches WHERE state IN " LIVE_BATCH "))",
     [ST_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND workspace_id = ?2 AND "
                          "status = 'ready'",
     [ST_LEAD_INSERT] = "INSERT INTO leads(upload_id, idx, line, name, role, company, industry, "
@@ -655,8 +656,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                        "coalesce(sum(status = 'running'), 0) FROM jobs "
                        "WHERE status IN ('queued', 'running')",
     [ST_JOBS_QUEUED] = "SELECT count(*) FROM jobs WHERE status = 'queued'",
+    /* Not while a batch of it may still run (and bill) at the service: its row is how it is
+     * cancelled (issue #10); a cancelled job's are cancelled within a minute. */
     [ST_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1 AND workspace_id = ?2 AND status IN " FINAL
-                      " AND (owner = 0 OR NOT ls_alive(owner))",
+                      " AND (owner = 0 OR NOT ls_alive(owner)) AND NOT EXISTS (SELECT 1 FROM "
+                      "batches b WHERE b.job_id = jobs.id AND b.state IN " LIVE_BATCH ")",
+    [ST_JOB_LIVE_BATCHES] =
+        "SELECT count(*) FROM batches WHERE job_id = ?1 AND state IN " LIVE_BATCH,
     [ST_JOB_RESULTS_DELETE] = "DELETE FROM results WHERE job_id = ?1",
     [ST_JOB_RESULTS_MARK] =
         "UPDATE jobs SET results_deleted_ms = ?3 WHERE id = ?1 AND "

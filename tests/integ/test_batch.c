@@ -799,6 +799,50 @@ static void test_batch__gemini_killed_while_creating(void **state)
     crash_in_create_case(true, true, "gemini-create-kill.db");
 }
 
+/*
+ * A cancelled job whose batch is still pending at the service cannot be
+ * purged (nor its upload deleted): the batch row is how it gets cancelled.
+ * A server with another provider (which does not sweep OpenAI's batches)
+ * answers 409 naming the batch; once a server of the provider has cancelled
+ * it, the purge goes through.
+ */
+static void test_batch__purge_waits_for_batches(void **state)
+{
+    (void)state;
+    struct srv s;
+    h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
+    start(&s, "purge.db", NULL);
+    load(&s, 10);
+    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    wait_created(1);
+    wait_batch_state(&s, "pending");
+    assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
+    cancel_in_store(&s);
+
+    const char *offline[] = {"LEADSCORE_AI_PROVIDER=offline", NULL};
+    char db[600];
+    h_path(db, sizeof(db), "purge.db");
+    assert_int_equal(h_srv_start(&s, db, offline), 0);
+    json_t *e = call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
+    assert_non_null(strstr(str(e, "error"), "still has 1 batch(es) at the model service"));
+    json_decref(e);
+    e = call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
+    json_decref(e);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+
+    start(&s, "purge.db", NULL); /* OpenAI again: the start-up sweep cancels the batch */
+    wait_batch_state(&s, "cancelled");
+    json_t *b = fake_batches();
+    assert_int_equal(num(b, "cancels"), 1);
+    json_decref(b);
+    struct resp r;
+    assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
+    assert_true(r.status == 200 || r.status == 204);
+    h_resp_free(&r);
+    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 static void test_batch__orphan_cancelled_at_start(void **state)
 {
     (void)state;
@@ -826,6 +870,7 @@ int main(void)
         cmocka_unit_test_setup(test_batch__gemini_cancel, h_fake_each),
         cmocka_unit_test_setup(test_batch__orphan_cancelled_at_start, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_orphan_cancelled_at_start, h_fake_each),
+        cmocka_unit_test_setup(test_batch__purge_waits_for_batches, h_fake_each),
         cmocka_unit_test_setup(test_batch__killed_while_creating, h_fake_each),
         cmocka_unit_test_setup(test_batch__killed_while_uploading, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_killed_while_creating, h_fake_each),
