@@ -119,6 +119,8 @@ bool ls_job_inputs(struct ls_req *req, int64_t *offer_id, int64_t *upload_id, ch
 
 int ls_h_job_create(struct ls_req *req)
 {
+    if (ls_req_offloaded(req)) /* resumed: the dry run is done (h_jobs_cost.c) */
+        return ls_h_job_estimate_reply(req);
     struct ls_app *app = req->app;
     struct ls_err err = {0};
     int r;

@@ -7,9 +7,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonx.h"
+#include "core/xalloc.h"
 #include "jobs/estimate.h"
 #include "sys/sys.h"
 
@@ -83,33 +85,66 @@ static json_t *price_json(const struct ls_provider *p, bool batch)
                      r->out);
 }
 
+/* A dry run, computed off the I/O thread: it reads every lead of the upload (about 10 s for
+ * 1,000,000) and builds their request bodies. */
+struct estimate_task {
+    struct ls_store *store; /* borrowed */
+    struct ls_provider *p;  /* borrowed */
+    int64_t ws, offer_id, upload_id;
+    bool batch;
+    struct ls_job_estimate e;
+    struct ls_err err;
+    int rc;
+};
+
+static void estimate_run(void *ud)
+{
+    struct estimate_task *t = ud;
+    t->rc =
+        ls_job_estimate(t->store, t->p, t->ws, t->offer_id, t->upload_id, t->batch, &t->e, &t->err);
+}
+
 int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id, const char *mode)
 {
     struct ls_provider *p = req->app->provider;
-    struct ls_job_estimate e;
-    struct ls_err err = {0};
+    struct estimate_task *t = ls_xcalloc(1, sizeof(*t));
+    t->store = req->app->store;
+    t->p = p;
+    t->ws = req->auth.workspace;
+    t->offer_id = offer_id;
+    t->upload_id = upload_id;
     /* A batch-mode job (named, or LEADSCORE_AI_MODE's default) at the batch APIs' rates. */
-    bool batch =
+    t->batch =
         p->pace.batch > 0 && (strcmp(mode, "batch") == 0 ||
                               (mode[0] == '\0' && ls_runner_batch_default(req->app->runner)));
-    if (ls_job_estimate(req->app->store, p, req->auth.workspace, offer_id, upload_id, batch, &e,
-                        &err))
+    return ls_req_offload(req, estimate_run, t, free);
+}
+
+int ls_h_job_estimate_reply(struct ls_req *req)
+{
+    const struct estimate_task *t = ls_req_offloaded(req);
+    struct ls_provider *p = req->app->provider;
+    if (t->rc != LS_OK) {
+        struct ls_err err = t->err;
         return ls_reply_err(req, &err, NULL);
+    }
+    const struct ls_job_estimate *e = &t->e;
+    bool batch = t->batch;
     json_t *est = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:o, s:o, s:I}", "provider",
         p->name, "model", p->model, "tier", batch ? "batch" : ls_price_tier_name(p->tier), "leads",
-        (json_int_t)e.leads, "duplicates", (json_int_t)e.duplicates, "cache_hits",
-        (json_int_t)e.cache_hits, "to_send", (json_int_t)e.to_send, "requests",
-        (json_int_t)e.requests, "tokens", "input", (json_int_t)e.input_tokens, "output",
-        (json_int_t)e.output_tokens, "cost_usd", e.priced ? json_real(e.cost_usd) : json_null(),
-        "price_per_1m", price_json(p, batch), "wall_ms", (json_int_t)e.wall_ms);
-    if (est && !e.priced)
+        (json_int_t)e->leads, "duplicates", (json_int_t)e->duplicates, "cache_hits",
+        (json_int_t)e->cache_hits, "to_send", (json_int_t)e->to_send, "requests",
+        (json_int_t)e->requests, "tokens", "input", (json_int_t)e->input_tokens, "output",
+        (json_int_t)e->output_tokens, "cost_usd", e->priced ? json_real(e->cost_usd) : json_null(),
+        "price_per_1m", price_json(p, batch), "wall_ms", (json_int_t)e->wall_ms);
+    if (est && !e->priced)
         json_object_set_new(est, "price_unknown",
                             json_string("no price is known for this model: set "
                                         "LEADSCORE_AI_PRICE_IN and LEADSCORE_AI_PRICE_OUT"));
     return ls_reply_json(req, LS_HTTP_OK,
                          json_pack("{s:o, s:I, s:I}", "estimate", est, "offer_id",
-                                   (json_int_t)offer_id, "upload_id", (json_int_t)upload_id));
+                                   (json_int_t)t->offer_id, "upload_id", (json_int_t)t->upload_id));
 }
 
 int ls_h_job_resume(struct ls_req *req)

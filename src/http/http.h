@@ -294,6 +294,20 @@ bool ls_req_not_modified(const struct ls_req *req, const char *etag);
  */
 int ls_req_wait_job(struct ls_req *req, int64_t job_id);
 
+/*
+ * Runs run(ud) on a thread of its own and suspends the request meanwhile
+ * (offload.c): for work of seconds (the dry run of a big upload), which would
+ * hold up every connection of this I/O thread. run must not touch req; ud
+ * carries what it needs and what it finds (owned; free_ud frees it, may be
+ * NULL). When run has returned, the route's handler is called again and
+ * ls_req_offloaded gives ud. Uses req->state and req->cleanup.
+ */
+int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*free_ud)(void *ud));
+/* The ud of the request's finished ls_req_offload (borrowed), or NULL. */
+void *ls_req_offloaded(const struct ls_req *req);
+/* Waits (up to max_ms) for the offloaded work still running: before the server stops. */
+void ls_offload_drain(int max_ms);
+
 /* ---- the route table (routes.c) ---- */
 
 /*
@@ -375,6 +389,8 @@ int ls_h_job_create(struct ls_req *req);
 /* named: the body gave budget_usd (else *budget_usd is LEADSCORE_AI_BUDGET_USD's). */
 bool ls_job_cost_fields(struct ls_req *req, bool *dry_run, double *budget_usd, bool *named, int *r);
 int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id, const char *mode);
+/* The reply to that dry run, once its offloaded work is done (POST /jobs called again). */
+int ls_h_job_estimate_reply(struct ls_req *req);
 int ls_h_job_resume(struct ls_req *req);
 int ls_h_jobs_list(struct ls_req *req);
 int ls_h_job_get(struct ls_req *req);

@@ -1404,6 +1404,8 @@ void ls_server_stop(struct ls_server *srv)
 {
     if (srv == NULL)
         return;
+    /* Offloaded work resumes its request through an I/O thread: let it finish first. */
+    ls_offload_drain(60 * 1000);
     atomic_store(&srv->accepting, false);
     atomic_store(&srv->stop, true);
     for (int i = 0; i < srv->n_workers; i++) {

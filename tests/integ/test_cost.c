@@ -5,10 +5,12 @@
  * model preflight (an unknown model fails the job at once; a server without
  * the metadata route is skipped; an announced shutdown is a warning on the
  * job and on /healthz), and the flex tier (service_tier sent, "resource
- * unavailable" retried without ending the run).
+ * unavailable" retried without ending the run); and a long dry run, which
+ * must not hold up the other requests of its I/O thread.
  */
 #include "ls_test.h"
 #include <curl/curl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +180,70 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
 }
 
 /* A budget stops the job before a request would pass it; resuming finishes the rest. */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct dry {
+    struct srv *s;
+    long status;
+    int64_t done_ms;
+};
+
+static void *dry_run_thread(void *arg)
+{
+    struct dry *d = arg;
+    struct resp r;
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    const char *body = "{\"dry_run\": true}";
+    if (h_http(d->s, "POST", "/jobs", hdr, body, strlen(body), &r) == 0) {
+        d->status = r.status;
+        h_resp_free(&r);
+    }
+    d->done_ms = mono_ms();
+    return NULL;
+}
+
+/*
+ * The dry run of a big upload takes seconds (it reads every lead and builds
+ * their request bodies): with one I/O thread (LEADSCORE_THREADS=1), GET
+ * /healthz asked meanwhile answers before it, not after.
+ */
+static void test_cost__dry_run_off_the_io_thread(void **state)
+{
+    (void)state;
+    struct srv s;
+    const char *env[] = {"LEADSCORE_THREADS=1", "LEADSCORE_AI_BATCH=10", NULL};
+    start(&s, "dry-big.db", "openai", "gpt-4o-mini", env);
+    load(&s, 60000);
+    /* How long the dry run takes here, alone. */
+    int64_t t0 = mono_ms();
+    json_decref(call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200));
+    int64_t alone = mono_ms() - t0;
+    print_message("dry run of 60,000 leads alone: %lld ms\n", (long long)alone);
+
+    struct dry d = {.s = &s};
+    pthread_t t;
+    t0 = mono_ms();
+    assert_int_equal(pthread_create(&t, NULL, dry_run_thread, &d), 0);
+    struct timespec nap = {0, (long)(alone / 4) * 1000000L};
+    nanosleep(&nap, NULL); /* the dry run is under way */
+    json_decref(call(&s, "GET", "/healthz", NULL, 200));
+    int64_t health_ms = mono_ms();
+    pthread_join(t, NULL);
+    assert_int_equal(d.status, 200);
+    print_message("healthz answered at %lld ms, the dry run at %lld ms\n",
+                  (long long)(health_ms - t0), (long long)(d.done_ms - t0));
+    assert_true(health_ms < d.done_ms);
+    json_t *st = fake_stats();
+    assert_int_equal(num(st, "count"), 0); /* still no model call */
+    json_decref(st);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 static void test_cost__budget_stop_and_resume(void **state)
 {
     (void)state;
@@ -411,6 +477,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_cost__dry_run_estimates_without_calling, h_fake_each),
+        cmocka_unit_test_setup(test_cost__dry_run_off_the_io_thread, h_fake_each),
         cmocka_unit_test_setup(test_cost__budget_stop_and_resume, h_fake_each),
         cmocka_unit_test_setup(test_cost__preflight, h_fake_each),
         cmocka_unit_test_setup(test_cost__flex_openai, h_fake_each),
