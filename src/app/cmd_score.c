@@ -496,7 +496,8 @@ static int print_estimate(struct ls_store *store, struct ls_provider *p, const s
     struct ls_job_estimate e;
     struct ls_err err = {0};
     bool batch = batch_mode && p->pace.batch > 0; /* --mode batch: the batch rates */
-    if (ls_job_estimate(store, p, job->workspace, job->offer_id, job->upload_id, batch, &e, &err)) {
+    if (ls_job_estimate(store, p, job->workspace, job->offer_id, job->upload_id, batch, NULL, &e,
+                        &err)) {
         fprintf(stderr, "leadscore score: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }

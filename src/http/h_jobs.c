@@ -149,11 +149,11 @@ int ls_h_job_create(struct ls_req *req)
             json_pack("{s:s}", "field", "budget_usd"));
     if (batch)
         budget = 0; /* LEADSCORE_AI_BUDGET_USD holds for standard jobs */
-    if (dry_run)    /* issue #10: no job, no model call */
-        return ls_h_job_estimate(req, offer_id, upload_id, mode);
     if (ls_runner_stopping(app->runner) || atomic_load(&app->stopping))
         return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
                               "the server is shutting down", NULL);
+    if (dry_run) /* issue #10: no job, no model call */
+        return ls_h_job_estimate(req, offer_id, upload_id, mode);
     struct ls_job job;
     if (ls_runner_submit_budget(app->runner, req->auth.workspace, offer_id, upload_id,
                                 mode[0] ? mode : NULL, budget, &job, &err) != LS_OK)

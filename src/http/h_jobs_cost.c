@@ -100,8 +100,8 @@ struct estimate_task {
 static void estimate_run(void *ud)
 {
     struct estimate_task *t = ud;
-    t->rc =
-        ls_job_estimate(t->store, t->p, t->ws, t->offer_id, t->upload_id, t->batch, &t->e, &t->err);
+    t->rc = ls_job_estimate(t->store, t->p, t->ws, t->offer_id, t->upload_id, t->batch,
+                            ls_offload_stop_flag(), &t->e, &t->err);
 }
 
 int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id, const char *mode)
@@ -117,13 +117,21 @@ int ls_h_job_estimate(struct ls_req *req, int64_t offer_id, int64_t upload_id, c
     t->batch =
         p->pace.batch > 0 && (strcmp(mode, "batch") == 0 ||
                               (mode[0] == '\0' && ls_runner_batch_default(req->app->runner)));
-    return ls_req_offload(req, estimate_run, t, free);
+    struct ls_err err = {0};
+    if (ls_req_offload(req, estimate_run, t, free, &err) == LS_OK)
+        return LS_OK; /* suspended: ls_h_job_estimate_reply answers */
+    if (err.code == LS_ECANCELLED)
+        return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down", err.msg, NULL);
+    return ls_reply_err(req, &err, NULL); /* LS_EBUSY: 429 with Retry-After */
 }
 
 int ls_h_job_estimate_reply(struct ls_req *req)
 {
     const struct estimate_task *t = ls_req_offloaded(req);
     struct ls_provider *p = req->app->provider;
+    if (t->rc == LS_ECANCELLED)
+        return ls_reply_error(req, LS_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
+                              "the server is shutting down", NULL);
     if (t->rc != LS_OK) {
         struct ls_err err = t->err;
         return ls_reply_err(req, &err, NULL);

@@ -299,14 +299,22 @@ int ls_req_wait_job(struct ls_req *req, int64_t job_id);
  * (offload.c): for work of seconds (the dry run of a big upload), which would
  * hold up every connection of this I/O thread. run must not touch req; ud
  * carries what it needs and what it finds (owned; free_ud frees it, may be
- * NULL). When run has returned, the route's handler is called again and
- * ls_req_offloaded gives ud. Uses req->state and req->cleanup.
+ * NULL), and run should stop soon once *ls_offload_stop_flag() is set. When
+ * run has returned, the route's handler is called again and ls_req_offloaded
+ * gives ud. Uses req->state and req->cleanup. LS_EBUSY when two run already,
+ * LS_ECANCELLED once the server is stopping (ud freed, nothing suspended).
  */
-int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*free_ud)(void *ud));
+int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*free_ud)(void *ud),
+                   struct ls_err *err);
 /* The ud of the request's finished ls_req_offload (borrowed), or NULL. */
 void *ls_req_offloaded(const struct ls_req *req);
-/* Waits (up to max_ms) for the offloaded work still running: before the server stops. */
-void ls_offload_drain(int max_ms);
+/* Set once the server is stopping: offloaded work watches it. */
+const atomic_bool *ls_offload_stop_flag(void);
+/*
+ * Refuses new offloads, raises the stop flag and waits until every one has
+ * resumed its request; true when there was one to wait for.
+ */
+bool ls_offload_close(void);
 
 /* ---- the route table (routes.c) ---- */
 

@@ -5,10 +5,12 @@
  * The request is suspended first (the thread may finish at once), and the
  * thread resumes it when done; the handler is then called again and takes
  * the result with ls_req_offloaded. The task is shared by the thread and
- * the request (two references), so a client that went away, or a request
- * freed by the server's stop, never frees it under the running thread.
- * ls_offload_drain, called before the server stops, waits for the threads,
- * which still resume through their I/O thread.
+ * the request (two references), so a client that went away never frees it
+ * under the running thread. At most OFFLOAD_MAX run at once (each holds a
+ * store connection for seconds; the pool is small). ls_offload_close, when
+ * the server stops, refuses new ones, raises the flag the work watches
+ * (ls_offload_stop_flag) and waits for every thread to have resumed its
+ * request: a resume goes through the I/O thread, which must still exist.
  */
 #include "http.h"
 
@@ -19,7 +21,6 @@
 
 #include "core/xalloc.h"
 #include "sys/log.h"
-#include "sys/sys.h"
 
 struct offload {
     struct ls_conn *conn; /* borrowed: alive until resumed */
@@ -30,7 +31,10 @@ struct offload {
     atomic_bool done;
 };
 
+#define OFFLOAD_MAX 2
+
 static atomic_int running;
+static atomic_bool closed;
 
 static void release(struct offload *o)
 {
@@ -57,8 +61,19 @@ static void *offload_main(void *arg)
     return NULL;
 }
 
-int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*free_ud)(void *ud))
+int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*free_ud)(void *ud),
+                   struct ls_err *err)
 {
+    if (atomic_fetch_add(&running, 1) >= OFFLOAD_MAX || atomic_load(&closed)) {
+        atomic_fetch_sub(&running, 1);
+        if (free_ud)
+            free_ud(ud);
+        if (atomic_load(&closed))
+            return ls_err_set(err, LS_ECANCELLED, "the server is shutting down");
+        return ls_err_set(err, LS_EBUSY,
+                          "%d dry runs are being computed already; try again in a few seconds",
+                          OFFLOAD_MAX);
+    }
     struct offload *o = ls_xcalloc(1, sizeof(*o));
     o->conn = req->conn;
     o->run = run;
@@ -69,7 +84,6 @@ int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*f
     req->state = o;
     req->cleanup = cleanup;
     ls_conn_suspend(req->conn); /* first: the thread may resume it at once */
-    atomic_fetch_add(&running, 1);
     pthread_attr_t attr;
     pthread_t t;
     pthread_attr_init(&attr);
@@ -78,11 +92,11 @@ int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*f
     pthread_attr_destroy(&attr);
     if (rc != 0) { /* no thread to be had: the work here, then the same way back */
         ls_log(LS_LOG_WARN, "http.offload_inline", "req=%s: no thread (%d)", req->id, rc);
-        atomic_fetch_sub(&running, 1);
         run(ud);
         atomic_store(&o->done, true);
         atomic_fetch_sub(&o->refs, 1);
         ls_conn_resume(req->conn);
+        atomic_fetch_sub(&running, 1);
     }
     return LS_OK;
 }
@@ -95,11 +109,18 @@ void *ls_req_offloaded(const struct ls_req *req)
     return atomic_load(&o->done) ? o->ud : NULL;
 }
 
-void ls_offload_drain(int max_ms)
+const atomic_bool *ls_offload_stop_flag(void)
 {
-    int64_t deadline = ls_mono_ms() + max_ms;
-    while (atomic_load(&running) > 0 && ls_mono_ms() < deadline) {
+    return &closed;
+}
+
+bool ls_offload_close(void)
+{
+    atomic_store(&closed, true);
+    bool waited = atomic_load(&running) > 0;
+    while (atomic_load(&running) > 0) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    return waited;
 }

@@ -1404,8 +1404,10 @@ void ls_server_stop(struct ls_server *srv)
 {
     if (srv == NULL)
         return;
-    /* Offloaded work resumes its request through an I/O thread: let it finish first. */
-    ls_offload_drain(60 * 1000);
+    /* Offloaded work resumes its request through an I/O thread: stop it and let it resume
+     * first, then give the resumed requests a moment to be answered. */
+    if (ls_offload_close())
+        ls_server_quiesce(srv, 2000);
     atomic_store(&srv->accepting, false);
     atomic_store(&srv->stop, true);
     for (int i = 0; i < srv->n_workers; i++) {

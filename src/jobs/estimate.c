@@ -134,8 +134,16 @@ static int page(struct walk *w, struct ls_store *store, int64_t ws, struct ls_er
     return rc;
 }
 
+/* Stops the walk between pages once *stop is set (LS_ECANCELLED). */
+static int stopped(const atomic_bool *stop, struct ls_err *err)
+{
+    return stop && atomic_load(stop) ? ls_err_set(err, LS_ECANCELLED, "the estimate was stopped")
+                                     : LS_OK;
+}
+
 int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, int64_t offer_id,
-                    int64_t upload_id, bool batch, struct ls_job_estimate *out, struct ls_err *err)
+                    int64_t upload_id, bool batch, const atomic_bool *stop,
+                    struct ls_job_estimate *out, struct ls_err *err)
 {
     memset(out, 0, sizeof(*out));
     struct ls_offer offer = {0};
@@ -158,6 +166,8 @@ int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, i
             for (size_t i = 0; i < w->n; i++)
                 free(w->text[i]);
             w->n = 0;
+            if (rc == LS_OK)
+                rc = stopped(stop, err);
         } while (rc == LS_OK && w->seen == PAGE);
     } else {
         do {
@@ -165,6 +175,8 @@ int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, i
             rc = ls_store_leads_pending(store, 0, upload_id, w->after_idx, PAGE, take, w, err);
             if (rc == LS_OK)
                 rc = page(w, store, ws, err);
+            if (rc == LS_OK)
+                rc = stopped(stop, err);
         } while (rc == LS_OK && w->seen == PAGE);
         if (rc == LS_OK)
             rc = send_batch(w, err); /* the last, short batch */

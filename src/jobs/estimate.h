@@ -9,6 +9,7 @@
 #ifndef LS_JOBS_ESTIMATE_H
 #define LS_JOBS_ESTIMATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,9 +34,11 @@ struct ls_job_estimate {
 /*
  * Estimates a job of ws for offer_id and upload_id with provider p (all
  * borrowed); batch: in batch mode (the batch rates, and the completion
- * window as the wall time).
+ * window as the wall time). stop (may be NULL) is looked at between pages
+ * of leads: once set, LS_ECANCELLED.
  */
 int ls_job_estimate(struct ls_store *store, struct ls_provider *p, int64_t ws, int64_t offer_id,
-                    int64_t upload_id, bool batch, struct ls_job_estimate *out, struct ls_err *err);
+                    int64_t upload_id, bool batch, const atomic_bool *stop,
+                    struct ls_job_estimate *out, struct ls_err *err);
 
 #endif

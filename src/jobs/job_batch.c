@@ -7,7 +7,9 @@
  * says it is final, and "applied" once its verdicts are stored. A run that
  * finds a "submitting" row was stopped between the two writes - maybe after
  * the service created (and will bill) the batch. Each batch is sent under a
- * name of its own ("leadscore job J batch B", B the row's id), so the run
+ * name of its own ("leadscore job J batch B at T": the row's id and the
+ * millisecond it was stored, so that neither a reused row id nor another
+ * database's job J batch B has the same name), so the run
  * looks for that name in the service's list: found, the batch is polled like
  * any pending one; not there, the row is dropped and its leads, in no other
  * batch, are sent again. Leads already in a stored batch are never put in
@@ -110,10 +112,13 @@ static int take_item(void *ud, const struct ls_batch_item *it, struct ls_err *er
     return LS_OK;
 }
 
-/* The name batch b of job is sent under, and looked for after a restart. */
-static void batch_display(int64_t job, int64_t b, char out[64])
+#define DISPLAY_MAX 96
+
+/* The name stored batch b is sent under, and looked for after a restart. */
+static void batch_display(const struct ls_batch *b, char out[DISPLAY_MAX])
 {
-    snprintf(out, 64, "leadscore job %lld batch %lld", (long long)job, (long long)b);
+    snprintf(out, DISPLAY_MAX, "leadscore job %lld batch %lld at %lld", (long long)b->job_id,
+             (long long)b->id, (long long)b->created_ms);
 }
 
 /*
@@ -123,15 +128,15 @@ static void batch_display(int64_t job, int64_t b, char out[64])
  */
 static int recover(struct phase *ph, struct ls_batch *b, bool *found, struct ls_err *err)
 {
-    char display[64];
-    batch_display(ph->job->id, b->id, display);
+    char display[DISPLAY_MAX];
+    batch_display(b, display);
     struct ls_err ferr = {0};
     int frc = LS_OK;
     *found = false;
-    for (int attempt = 0; attempt < 3 && !stopping(ph); attempt++) {
+    for (int attempt = 1; !stopping(ph); attempt++) {
         ferr = (struct ls_err){0};
         frc = ls_batch_find(ph->client, display, b, found, &ferr);
-        if (frc == LS_OK)
+        if (frc == LS_OK || attempt == 3)
             break;
         for (int w = 0; w < 1000 / POLL_SLICE_MS && !stopping(ph); w++)
             ls_sleep_ms(POLL_SLICE_MS);
@@ -202,8 +207,8 @@ static int send_file(struct phase *ph, struct ls_err *err)
     int rc = ls_store_batch_create(st, &b, ph->items, ph->n_items, err);
     if (rc)
         return rc;
-    char display[64];
-    batch_display(ph->job->id, b.id, display);
+    char display[DISPLAY_MAX];
+    batch_display(&b, display);
     rc = ls_batch_submit(ph->client, display, &b, err);
     if (rc) {
         ls_store_batch_delete(st, b.id, NULL); /* never sent: nothing to resume */
@@ -606,6 +611,28 @@ int ls_job_batch_sweep(const struct ls_job_env *env, struct ls_err *err)
     /* Outside the store's callback: a cancel is a network call and holds no connection. */
     for (size_t i = 0; i < o.n; i++) {
         struct ls_batch *b = &o.b[i];
+        if (strcmp(b->state, "submitting") == 0) {
+            /* Stopped while being sent: is it at the service? (see recover) */
+            char display[DISPLAY_MAX];
+            batch_display(b, display);
+            bool found = false;
+            struct ls_err ferr = {0};
+            if (ls_batch_find(c, display, b, &found, &ferr) != LS_OK) {
+                ls_log(LS_LOG_WARN, "batch.orphan_cancel_failed", "job=%lld batch=%lld error=%s",
+                       (long long)b->job_id, (long long)b->id, ferr.msg);
+                continue; /* the next sweep asks again */
+            }
+            if (!found) { /* never created: nothing runs, nothing to cancel */
+                rc = ls_store_batch_delete(env->store, b->id, err);
+                if (rc == LS_ENOTFOUND)
+                    rc = LS_OK;
+                if (rc)
+                    goto out;
+                ls_log(LS_LOG_INFO, "batch.orphan_dropped", "job=%lld batch=%lld",
+                       (long long)b->job_id, (long long)b->id);
+                continue;
+            }
+        }
         if (!cancel_orphan(c, b))
             continue;
         snprintf(b->state, sizeof(b->state), "cancelled");

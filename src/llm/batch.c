@@ -114,15 +114,17 @@ int ls_batch_find(struct ls_batch_client *c, const char *display, struct ls_batc
     char next[512] = "";
     *found = false;
     for (int page = 0; page < FIND_PAGES_MAX; page++) {
-        char url[2048];
+        char url[4096];
         char *esc = next[0] ? curl_easy_escape(NULL, next, 0) : NULL;
-        if (gemini)
-            snprintf(url, sizeof(url), "%s/v1beta/batches?pageSize=%d%s%s", c->base, FIND_PAGE_SIZE,
-                     esc ? "&pageToken=" : "", esc ? esc : "");
-        else
-            snprintf(url, sizeof(url), "%s/batches?limit=%d%s%s", c->base, FIND_PAGE_SIZE,
-                     esc ? "&after=" : "", esc ? esc : "");
+        if (next[0] && esc == NULL)
+            return ls_err_set(err, LS_EUPSTREAM, "%s: cannot encode the page token", what);
+        int n = gemini ? snprintf(url, sizeof(url), "%s/v1beta/batches?pageSize=%d%s%s", c->base,
+                                  FIND_PAGE_SIZE, esc ? "&pageToken=" : "", esc ? esc : "")
+                       : snprintf(url, sizeof(url), "%s/batches?limit=%d%s%s", c->base,
+                                  FIND_PAGE_SIZE, esc ? "&after=" : "", esc ? esc : "");
         curl_free(esc);
+        if (n < 0 || (size_t)n >= sizeof(url))
+            return ls_err_set(err, LS_EUPSTREAM, "%s: the page token is too long", what);
         struct ls_batch_http r = {0};
         int rc = ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, FIND_REPLY_MAX, &r, err);
         if (rc == LS_OK && (r.status < 200 || r.status > 299))
@@ -136,6 +138,8 @@ int ls_batch_find(struct ls_batch_client *c, const char *display, struct ls_batc
                                                         sizeof(next), &perr);
             if (prc != LS_OK)
                 rc = ls_err_set(err, LS_EUPSTREAM, "%s: the reply is not a JSON object", what);
+            else if (strlen(next) + 1 >= sizeof(next)) /* cut: the next page cannot be asked */
+                rc = ls_err_set(err, LS_EUPSTREAM, "%s: the page token is too long", what);
         }
         ls_buf_release(&r.body);
         if (rc != LS_OK || *found || next[0] == '\0')

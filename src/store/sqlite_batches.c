@@ -257,17 +257,20 @@ out:
 }
 
 /*
- * A cancelled job whose owner is alive is still in ls_job_batch_phase
+ * A finished job whose owner is alive is still in ls_job_batch_phase
  * there, whose own cancel_all cancels its batches: leaving those out is what
- * keeps a batch from being cancelled twice.
+ * keeps a batch from being cancelled twice. Any finished job counts: one
+ * cancelled, one failed on its polls, or one a server of another provider
+ * finished has nobody left to read its batches.
  */
 int ls_sq_batches_orphaned(struct ls_store *base, const char *provider, ls_store_batch_fn cb,
                            void *ud, struct ls_err *err)
 {
     struct cb_args a = {.batch = cb, .ud = ud};
     return each((struct sq_store *)base,
-                "SELECT " BATCH_COLS " FROM batches WHERE state = 'pending' AND provider = ?1 "
-                "AND job_id IN (SELECT id FROM jobs WHERE status = 'cancelled' "
-                "AND (owner = 0 OR NOT ls_alive(owner))) ORDER BY id",
+                "SELECT " BATCH_COLS " FROM batches WHERE state IN " LIVE_BATCH
+                " AND provider = ?1 AND job_id IN (SELECT id FROM jobs WHERE status IN "
+                "('succeeded', 'failed', 'cancelled') AND (owner = 0 OR NOT ls_alive(owner))) "
+                "ORDER BY id",
                 0, provider, batch_row, &a, "listing orphaned batches", err);
 }

@@ -21,10 +21,10 @@
 
 #define POOL_MAX 8
 
-/* Statement ids; the SQL of each is in stmt_sql[] (store_sqlite.c). */
 /* Batch states in which the service may still run (and bill) a batch (issue #10). */
 #define LIVE_BATCH "('submitting', 'pending')"
 
+/* Statement ids; the SQL of each is in stmt_sql[] (store_sqlite.c). */
 enum stmt_id {
     ST_BEGIN,
     ST_COMMIT,

@@ -400,10 +400,11 @@ int ls_sq_job_delete(struct ls_store *base, int64_t ws, int64_t id, bool results
         ls_sq_scalar(s, ST_JOB_LIVE_BATCHES, bind_id, &id, &live, "reading batches", NULL) ==
             LS_OK &&
         live > 0)
-        rc = ls_err_set(err, LS_ECONFLICT,
-                        "job %lld still has %lld batch(es) at the model service, being cancelled: "
-                        "try again in a minute",
-                        (long long)id, (long long)live);
+        rc = ls_err_set(
+            err, LS_ECONFLICT,
+            "job %lld still has %lld batch(es) that may run at the model service; a server "
+            "of that provider cancels them (within a minute), then the job can go",
+            (long long)id, (long long)live);
     else if (conflict)
         rc = ls_err_set(err, LS_ECONFLICT,
                         "job %lld is %s: cancel it (DELETE /jobs/%lld) and wait for it to stop",

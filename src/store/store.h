@@ -686,9 +686,10 @@ int ls_store_batch_items(struct ls_store *st, int64_t batch_id, ls_store_batch_i
 /* Deletes a batch and its items (one never sent). */
 int ls_store_batch_delete(struct ls_store *st, int64_t batch_id, struct ls_err *err);
 /*
- * Batches of provider (NUL-terminated, borrowed) still pending at the
- * service whose job is cancelled and run by no live process (owner 0 or
- * dead), oldest first: nobody else will cancel them (issue #10).
+ * Batches of provider (NUL-terminated, borrowed) that may still run at the
+ * service (state submitting or pending) whose job has finished (succeeded,
+ * failed or cancelled) and is run by no live process (owner 0 or dead),
+ * oldest first: nobody else will cancel them (issue #10).
  */
 int ls_store_batches_orphaned(struct ls_store *st, const char *provider, ls_store_batch_fn cb,
                               void *ud, struct ls_err *err);

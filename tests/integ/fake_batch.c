@@ -31,6 +31,7 @@
  *                                 batch exists (a client that dies meanwhile never
  *                                 learns its id)
  *   "batch_upload_delay_ms": 0    the same for the reply to an OpenAI file upload
+ *   "batch_list_page_max": 100    the most batches one page of a list holds
  *
  * Gemini's Batch Mode: POST /v1beta/models/{model}:batchGenerateContent with
  * inline requests or inputConfig.fileName (a file uploaded by the Files API's
@@ -91,6 +92,7 @@ static struct {
     long max_requests, max_bytes;
     long max_inline; /* Gemini: bytes of an inline batchGenerateContent request */
     long create_delay_ms, upload_delay_ms;
+    long list_page_max;
     long lists;
 } B;
 
@@ -172,6 +174,8 @@ void fake_batch_configure(json_t *c)
         B.create_delay_ms = (long)json_integer_value(v);
     if ((v = json_object_get(c, "batch_upload_delay_ms")))
         B.upload_delay_ms = (long)json_integer_value(v);
+    if ((v = json_object_get(c, "batch_list_page_max")))
+        B.list_page_max = (long)json_integer_value(v);
     pthread_mutex_unlock(&bmu);
 }
 
@@ -539,11 +543,12 @@ static char *overview(void)
                           list));
 }
 
-/* A page size from a query value: 1..100, 20 when absent or out of range. */
+/* A page size from a query value: 1..100, 20 when absent or out of range; at most list_page_max. */
 static long page_size(const char *v)
 {
     long n = v ? strtol(v, NULL, 10) : 0;
-    return n >= 1 && n <= 100 ? n : 20;
+    n = n >= 1 && n <= 100 ? n : 20;
+    return B.list_page_max > 0 && n > B.list_page_max ? B.list_page_max : n;
 }
 
 /* GET /v1/batches: the OpenAI batches, newest first, limit at a time after an id. */
@@ -580,7 +585,10 @@ static char *openai_list(const struct fake_batch_req *q)
 static char *gemini_list(const struct fake_batch_req *q)
 {
     long size = page_size(q->page_size);
-    long from = q->page_token ? strtol(q->page_token, NULL, 10) : 0, seen = 0;
+    /* Tokens are opaque to clients; these carry '+', '/' and '=' so that one not escaped fails. */
+    long from = 0, seen = 0;
+    if (q->page_token && sscanf(q->page_token, "p+%ld/==", &from) != 1)
+        from = 1L << 30; /* an unknown token: an empty page */
     json_t *ops = json_array();
     char next[24] = "";
     B.lists++;
@@ -591,7 +599,7 @@ static char *gemini_list(const struct fake_batch_req *q)
         if (seen++ < from)
             continue;
         if ((long)json_array_size(ops) == size) {
-            snprintf(next, sizeof(next), "%ld", from + size);
+            snprintf(next, sizeof(next), "p+%ld/==", from + size);
             break;
         }
         gemini_advance(b);

@@ -714,15 +714,43 @@ static void stored_batch(const struct srv *s, char *state, char *remote)
     sqlite3_close(db);
 }
 
+/* POSTs body to path of the fake (not through h_http, so not recorded as ours); the status. */
+static long fake_post(const char *path, const char *body)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
+    CURL *e = curl_easy_init();
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    FILE *sink = fopen("/dev/null", "w");
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
+    assert_int_equal(curl_easy_perform(e), CURLE_OK);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(hdr);
+    fclose(sink);
+    return status;
+}
+
+enum crash_then { RESTART, CANCELLED };
+
 /*
  * kill -9 while the service is creating the batch (gemini: batchGenerateContent;
  * OpenAI: POST /batches, or - created false - the file upload before it). The
  * store has the batch as "submitting", with no id. The next start looks for it
  * by its name in the service's list: created, it is polled, never sent again;
  * not created, its leads go in one new batch. Either way one result per lead,
- * every one from a batch, one batch paid for.
+ * every one from a batch, one batch paid for. For Gemini, two batches of
+ * someone else come after it and the fake's pages hold one batch each, so it
+ * is found on page 3, through page tokens that need escaping. then CANCELLED:
+ * the job is cancelled while no server runs, and the start-up sweep cancels the
+ * batch it finds (or drops the row of one never created); then it can be purged.
  */
-static void crash_in_create_case(bool gemini, bool created, const char *db)
+static void crash_in_create_case(bool gemini, bool created, enum crash_then then, const char *db)
 {
     enum { N = 20 };
     struct srv s;
@@ -752,28 +780,65 @@ static void crash_in_create_case(bool gemini, bool created, const char *db)
     assert_string_equal(remote, "");
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     h_fake_config(&h_fake, "{\"batch_create_delay_ms\": 0, \"batch_upload_delay_ms\": 0}");
+    long others = 0;
+    if (gemini) {
+        h_fake_config(&h_fake, "{\"batch_list_page_max\": 1}");
+        for (; others < 2; others++)
+            assert_int_equal(
+                fake_post(
+                    "/v1beta/models/other:batchGenerateContent",
+                    "{\"batch\": {\"displayName\": \"someone else's\", \"inputConfig\": "
+                    "{\"requests\": {\"requests\": [{\"request\": {\"contents\": "
+                    "[{\"parts\": [{\"text\": \"hi\"}]}]}, \"metadata\": {\"key\": \"x\"}}]}}}}"),
+                200);
+    }
+    if (then == CANCELLED)
+        cancel_in_store(&s);
 
     if (gemini)
         start_gemini(&s, db, env);
     else
         start(&s, db, env);
-    json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
-    expect_counts(j, N);
-    assert_int_equal(num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"),
-                     N / 5);
-    json_decref(j);
-    json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1); /* paid once */
-    assert_true(num(b, "lists") >= 1);      /* looked for before sending again */
-    json_decref(b);
-    assert_int_equal(sync_requests(NULL, 0), 0);
-    char *log = h_srv_log(&s);
-    assert_non_null(strstr(log, created ? "event=batch.recovered job=1 batch=1"
-                                        : "event=batch.dropped job=1 batch=1"));
+    char *log = NULL;
+    if (then == CANCELLED) {
+        for (int i = 0;; i++) { /* the start-up sweep */
+            free(log);
+            log = h_srv_log(&s);
+            if (strstr(log, created ? "event=batch.orphan_cancelled job=1 batch=1"
+                                    : "event=batch.orphan_dropped job=1 batch=1"))
+                break;
+            assert_true(i < 400);
+            nap(50);
+        }
+        json_t *b = fake_batches();
+        assert_int_equal(num(b, "created"), (created ? 1 : 0) + others); /* nothing sent again */
+        assert_int_equal(num(b, "cancels"), created ? 1 : 0);
+        json_decref(b);
+        struct resp r;
+        assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
+        assert_true(r.status == 200 || r.status == 204);
+        h_resp_free(&r);
+    } else {
+        json_t *j = wait_final(&s, "/jobs/1", 60);
+        assert_string_equal(str(j, "status"), "succeeded");
+        assert_int_equal(num(j, "done"), N);
+        expect_counts(j, N);
+        assert_int_equal(num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"),
+                         N / 5);
+        json_decref(j);
+        json_t *b = fake_batches();
+        assert_int_equal(num(b, "created"), 1 + others);  /* ours paid once */
+        assert_true(num(b, "lists") >= (gemini ? 3 : 1)); /* looked for before sending again */
+        json_decref(b);
+        log = h_srv_log(&s);
+        assert_non_null(strstr(log, created ? "event=batch.recovered job=1 batch=1"
+                                            : "event=batch.dropped job=1 batch=1"));
+    }
     free(log);
+    assert_int_equal(sync_requests(NULL, 0), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+    if (then == CANCELLED)
+        return;
     int rows, distinct, ok;
     stored(&s, &rows, &distinct, &ok);
     assert_int_equal(rows, N);
@@ -784,19 +849,31 @@ static void crash_in_create_case(bool gemini, bool created, const char *db)
 static void test_batch__killed_while_creating(void **state)
 {
     (void)state;
-    crash_in_create_case(false, true, "create-kill.db");
+    crash_in_create_case(false, true, RESTART, "create-kill.db");
 }
 
 static void test_batch__killed_while_uploading(void **state)
 {
     (void)state;
-    crash_in_create_case(false, false, "upload-kill.db");
+    crash_in_create_case(false, false, RESTART, "upload-kill.db");
 }
 
 static void test_batch__gemini_killed_while_creating(void **state)
 {
     (void)state;
-    crash_in_create_case(true, true, "gemini-create-kill.db");
+    crash_in_create_case(true, true, RESTART, "gemini-create-kill.db");
+}
+
+static void test_batch__killed_while_creating_then_cancelled(void **state)
+{
+    (void)state;
+    crash_in_create_case(true, true, CANCELLED, "create-kill-cancel.db");
+}
+
+static void test_batch__killed_while_uploading_then_cancelled(void **state)
+{
+    (void)state;
+    crash_in_create_case(false, false, CANCELLED, "upload-kill-cancel.db");
 }
 
 /*
@@ -824,7 +901,8 @@ static void test_batch__purge_waits_for_batches(void **state)
     h_path(db, sizeof(db), "purge.db");
     assert_int_equal(h_srv_start(&s, db, offline), 0);
     json_t *e = call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
-    assert_non_null(strstr(str(e, "error"), "still has 1 batch(es) at the model service"));
+    assert_non_null(
+        strstr(str(e, "error"), "still has 1 batch(es) that may run at the model service"));
     json_decref(e);
     e = call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
     json_decref(e);
@@ -874,6 +952,8 @@ int main(void)
         cmocka_unit_test_setup(test_batch__killed_while_creating, h_fake_each),
         cmocka_unit_test_setup(test_batch__killed_while_uploading, h_fake_each),
         cmocka_unit_test_setup(test_batch__gemini_killed_while_creating, h_fake_each),
+        cmocka_unit_test_setup(test_batch__killed_while_creating_then_cancelled, h_fake_each),
+        cmocka_unit_test_setup(test_batch__killed_while_uploading_then_cancelled, h_fake_each),
     };
     int rc = cmocka_run_group_tests(tests, h_fake_group_setup, h_fake_group_teardown);
     curl_global_cleanup();

@@ -179,7 +179,6 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
-/* A budget stops the job before a request would pass it; resuming finishes the rest. */
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -238,12 +237,33 @@ static void test_cost__dry_run_off_the_io_thread(void **state)
     print_message("healthz answered at %lld ms, the dry run at %lld ms\n",
                   (long long)(health_ms - t0), (long long)(d.done_ms - t0));
     assert_true(health_ms < d.done_ms);
+
+    /* Two at a time: a third while two run is told to come back (429, Retry-After). */
+    struct dry d1 = {.s = &s}, d2 = {.s = &s};
+    pthread_t t1, t2;
+    assert_int_equal(pthread_create(&t1, NULL, dry_run_thread, &d1), 0);
+    assert_int_equal(pthread_create(&t2, NULL, dry_run_thread, &d2), 0);
+    nanosleep(&nap, NULL);
+    struct resp r;
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    assert_int_equal(h_http(&s, "POST", "/jobs", hdr, "{\"dry_run\": true}", 17, &r), 0);
+    int64_t third_ms = mono_ms();
+    assert_int_equal(r.status, 429);
+    assert_non_null(strstr(r.body, "\"queue_full\""));
+    assert_non_null(strstr(r.body, "dry runs are being computed"));
+    h_resp_free(&r);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    assert_int_equal(d1.status, 200);
+    assert_int_equal(d2.status, 200);
+    assert_true(third_ms < d1.done_ms && third_ms < d2.done_ms); /* refused while they ran */
     json_t *st = fake_stats();
     assert_int_equal(num(st, "count"), 0); /* still no model call */
     json_decref(st);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* A budget stops the job before a request would pass it; resuming finishes the rest. */
 static void test_cost__budget_stop_and_resume(void **state)
 {
     (void)state;

@@ -84,6 +84,7 @@ function fmtNum(n) {
   if (n === null || n === undefined || n === '') return '-';
   var v = Number(n);
   if (!isFinite(v)) return String(n);
+  if (!Number.isInteger(v)) v = Math.round(v * 1000) / 1000; /* as Intl's default: 3 decimals */
   var neg = v < 0;
   var parts = String(Math.abs(v)).split('.');
   if (parts[0].indexOf('e') >= 0) return String(v); /* 1e21 and up: no grouping to do */

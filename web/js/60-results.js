@@ -148,6 +148,7 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
   function load() {
     var my = ++seq;
     clearTimeout(timer);
+    rowsGen++; /* the page before's rest, if still to come, is not wanted */
     tbl.setAttribute('aria-busy', 'true');
     var p = filterParams(f);
     p.sort = f.sort;
@@ -265,7 +266,8 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
    * later: a fresh page pays about 1.5 ms a row for its first style, layout
    * and paint on the 2-vCPU bench machine (bench/ui), and at 1280x800 only
    * the first four or five rows of the table are on screen (at 390x844, two).
-   * The table is aria-busy until every row is in.
+   * Until the rest is in, the table has data-rows-pending (not aria-busy,
+   * which dims it: the rows shown are final).
    */
   var FIRST_ROWS = 12;
   var rowsGen = 0; /* which renderRows() the pending rest belongs to */
@@ -303,6 +305,7 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
 
   function renderRows(rows, offset, total) {
     var gen = ++rowsGen;
+    tbl.removeAttribute('data-rows-pending');
     clear(tbody);
     if (!rows.length) {
       tbody.appendChild(el('tr', null, el('td', { colspan: 9, class: 'muted' },
@@ -312,12 +315,12 @@ route(/^\/results(?:\/(\d+))?$/, 'results', function (ctx) {
     var first = Math.min(rows.length, FIRST_ROWS);
     appendRows(rows, 0, first, offset);
     if (first === rows.length) return;
-    tbl.setAttribute('aria-busy', 'true');
+    tbl.setAttribute('data-rows-pending', String(rows.length - first));
     requestAnimationFrame(function () {
       setTimeout(function () {
-        if (gen !== rowsGen || !ctx.live) return; /* rendered again, or left */
+        if (gen !== rowsGen || !ctx.live) return; /* loading or rendered again, or left */
         appendRows(rows, first, rows.length, offset);
-        tbl.removeAttribute('aria-busy');
+        tbl.removeAttribute('data-rows-pending');
       }, 0);
     });
   }
