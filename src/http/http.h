@@ -310,6 +310,8 @@ int ls_req_offload(struct ls_req *req, void (*run)(void *ud), void *ud, void (*f
 void *ls_req_offloaded(const struct ls_req *req);
 /* Set once the server is stopping: offloaded work watches it. */
 const atomic_bool *ls_offload_stop_flag(void);
+/* Takes offloads again (a server starting). */
+void ls_offload_open(void);
 /*
  * Refuses new offloads, raises the stop flag and waits until every one has
  * resumed its request; true when there was one to wait for.

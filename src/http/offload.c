@@ -114,6 +114,11 @@ const atomic_bool *ls_offload_stop_flag(void)
     return &closed;
 }
 
+void ls_offload_open(void)
+{
+    atomic_store(&closed, false);
+}
+
 bool ls_offload_close(void)
 {
     atomic_store(&closed, true);

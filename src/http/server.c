@@ -1315,6 +1315,7 @@ struct ls_server *ls_server_start(struct ls_app *app, struct ls_err *err)
     struct ls_server *s = ls_xcalloc(1, sizeof(*s));
     s->app = app;
     s->listen_fd = -1;
+    ls_offload_open(); /* a server started after another one stopped in this process */
     atomic_init(&s->accepting, true);
     atomic_init(&s->stop, false);
     atomic_init(&s->open, 0);
