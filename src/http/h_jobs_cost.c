@@ -208,8 +208,11 @@ int ls_h_job_resume(struct ls_req *req)
     }
     if (ls_store_job_resume(req->app->store, req->auth.workspace, id, budget, &err) != LS_OK)
         return ls_reply_err(req, &err, NULL);
+    /* Read before the runner is woken: the reply shows the job as this call left it
+     * (queued), not whatever a worker has made of it a moment later. */
+    int rc = ls_store_job_get(req->app->store, req->auth.workspace, id, &job, &err);
     ls_runner_wake(req->app->runner);
-    if (ls_store_job_get(req->app->store, req->auth.workspace, id, &job, &err) != LS_OK)
+    if (rc != LS_OK)
         return ls_reply_err(req, &err, NULL);
     return ls_reply_json(req, LS_HTTP_OK, ls_view_job(&job, ls_now_ms()));
 }

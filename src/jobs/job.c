@@ -280,7 +280,9 @@ static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
     p->r.reasoning = p->reasoning;
     p->r.ai_error = p->error;
     p->r.idx = h->idx;
-    if (status == LS_AI_OK && run->use_cache) {
+    /* A refusal is cached too: the same request would be refused again, and finding
+     * the lead in its batch costs a request per halving. */
+    if ((status == LS_AI_OK || status == LS_AI_BLOCKED) && run->use_cache) {
         memcpy(p->key, h->key, LS_SHA256_LEN);
         p->r.cache_key = p->key;
     }
@@ -343,8 +345,18 @@ static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
         }
         if (run->found[run->page_pos]) {
             /* REQ-AI-CACHE: a verdict already paid for; the provider never sees this lead. */
+            const struct ls_verdict *hit = &run->hits[run->page_pos];
             run->pending_counts.cache_hits++;
-            finish(run, h, &run->hits[run->page_pos], LS_AI_CACHED, NULL);
+            if (hit->intent == LS_INTENT_NONE) {
+                /* The provider refused this very request before: flagged again, not sent. */
+                struct ls_verdict fallback;
+                ls_offline_judge(run->fallback, &h->lead, &fallback);
+                run->pending_counts.fallbacks++;
+                run->pending_counts.blocked++;
+                finish(run, h, &fallback, LS_AI_BLOCKED, hit->reasoning);
+            } else {
+                finish(run, h, hit, LS_AI_CACHED, NULL);
+            }
             run->page_pos++;
             continue;
         }

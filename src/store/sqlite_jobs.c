@@ -479,11 +479,10 @@ int ls_sq_verdicts_get(struct ls_store *base, int64_t ws, const unsigned char (*
         found[i] = step == SQLITE_ROW;
         if (found[i]) {
             int intent = sqlite3_column_int(st, 0);
-            out[i].intent = intent >= LS_INTENT_LOW && intent <= LS_INTENT_HIGH
-                                ? (enum ls_intent)intent
-                                : LS_INTENT_NONE;
+            /* NONE: the provider refused the lead (ls_store_results_put); other values: none. */
+            found[i] = intent >= LS_INTENT_NONE && intent <= LS_INTENT_HIGH;
+            out[i].intent = found[i] ? (enum ls_intent)intent : LS_INTENT_NONE;
             ls_sq_copy_col(st, 1, out[i].reasoning, sizeof(out[i].reasoning));
-            found[i] = out[i].intent != LS_INTENT_NONE;
             hits += found[i];
         } else if (step != SQLITE_DONE) {
             rc = ls_sq_fail(c->db, step, "reading the verdict cache", err);

@@ -23,10 +23,12 @@ static int verdict_put(struct conn *c, int64_t ws, const struct ls_result *r, st
     sqlite3_stmt *st = ls_sq_stmt(c, ST_VERDICT_PUT, err);
     if (st == NULL)
         return err ? err->code : LS_EIO;
+    /* A refusal is kept as itself, not as the fallback verdict the result shows. */
+    bool blocked = r->status == LS_AI_BLOCKED;
     sqlite3_bind_int64(st, 1, ws);
     sqlite3_bind_blob(st, 2, r->cache_key, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, (int)r->intent);
-    ls_sq_bind_cstr(st, 4, r->reasoning);
+    sqlite3_bind_int(st, 3, blocked ? (int)LS_INTENT_NONE : (int)r->intent);
+    ls_sq_bind_cstr(st, 4, blocked ? (r->ai_error ? r->ai_error : "") : r->reasoning);
     sqlite3_bind_int64(st, 5, ls_now_ms());
     return ls_sq_step_done(c, st, "storing a cached verdict", err);
 }

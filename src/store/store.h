@@ -597,7 +597,9 @@ int ls_store_leads_pending(struct ls_store *st, int64_t job_id, int64_t upload_i
 
 /*
  * Stores n results of job, adds delta to its counters and keeps the new
- * model verdicts (rows with a cache_key) in the workspace's verdict cache,
+ * model verdicts (rows with a cache_key) in the workspace's verdict cache
+ * (a row of status LS_AI_BLOCKED as the provider's refusal: intent
+ * LS_INTENT_NONE with its ai_error as the reasoning),
  * in one transaction; *status_after is the job's status after it (a cancel
  * may have come). A cached verdict lives no longer than the result row that
  * stored it (see ls_store_job_delete).
@@ -608,7 +610,9 @@ int ls_store_results_put(struct ls_store *st, const struct ls_job *job,
 
 /*
  * Looks up n verdict-cache keys (32 bytes each) of ws: found[i] says whether
- * key i is cached, and out[i] then holds its verdict. Marks them used.
+ * key i is cached, and out[i] then holds its verdict - or, with intent
+ * LS_INTENT_NONE, the provider's refusal of that lead (reasoning: why).
+ * Marks them used.
  */
 int ls_store_verdicts_get(struct ls_store *st, int64_t ws, const unsigned char (*keys)[32],
                           size_t n, struct ls_verdict *out, bool *found, struct ls_err *err);

@@ -173,8 +173,9 @@ static const struct {
     {"gemini", "RECITATION", "gemini stopped early: finishReason RECITATION"},
 };
 
-/* Checks one run's results: the hostile lead blocked with reason, the others ok. */
-static void expect_one_blocked(struct srv *s, int hostile, const char *reason)
+/* Checks one run's results: the hostile lead blocked with reason, the others others_status. */
+static void expect_blocked_among(struct srv *s, int hostile, const char *reason,
+                                 const char *others_status)
 {
     json_t *res = request(s, "GET", "/results?limit=100", 200, NULL);
     size_t i, blocked = 0;
@@ -190,11 +191,16 @@ static void expect_one_blocked(struct srv *s, int hostile, const char *reason)
             assert_true(strlen(str(it, "reasoning")) > 0); /* the offline judge's verdict */
             blocked++;
         } else {
-            assert_string_equal(str(ai, "status"), "ok");
+            assert_string_equal(str(ai, "status"), others_status);
         }
     }
     assert_int_equal(blocked, 1);
     json_decref(res);
+}
+
+static void expect_one_blocked(struct srv *s, int hostile, const char *reason)
+{
+    expect_blocked_among(s, hostile, reason, "ok");
 }
 
 /* Asserts the fake saw the refused batch of 8 halved to the lead: 8, 4, 2, 1 refused. */
@@ -255,6 +261,20 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         json_decref(job);
         expect_one_blocked(&s, 2, forms[f].reason);
         expect_halving();
+        /* The same job again: every verdict, the refusal too, comes from the cache. */
+        h_fake_reset(&h_fake);
+        h_fake_config(&h_fake, cfg);
+        job = run_job(&s);
+        assert_string_equal(str(job, "status"), "succeeded");
+        assert_int_equal(num(job, "cache_hits"), 8);
+        assert_int_equal(num(job, "blocked"), 1);
+        assert_int_equal(num(job, "fallbacks"), 1);
+        assert_int_equal(num(job, "model_calls"), 0);
+        json_decref(job);
+        expect_blocked_among(&s, 2, forms[f].reason, "cached");
+        json_t *bodies = sent_bodies();
+        assert_int_equal(json_array_size(bodies), 0); /* not sent again, not even alone */
+        json_decref(bodies);
         assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     }
 }
