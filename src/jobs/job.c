@@ -294,6 +294,21 @@ static void finish(struct run *run, struct held *h, const struct ls_verdict *v,
         flush(run);
 }
 
+/*
+ * REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such.
+ * REQ-AI-BLOCKED: a lead the provider's filter refused (now, or as the cache
+ * remembers) is flagged "blocked", error saying why.
+ */
+static void finish_fallback(struct run *run, struct held *h, enum ls_ai_status status,
+                            const char *error)
+{
+    struct ls_verdict fallback;
+    ls_offline_judge(run->fallback, &h->lead, &fallback);
+    run->pending_counts.fallbacks++;
+    run->pending_counts.blocked += status == LS_AI_BLOCKED;
+    finish(run, h, &fallback, status, error);
+}
+
 /* Reads the next page of pending leads and looks their verdicts up in the cache. */
 static bool next_page(struct run *run)
 {
@@ -347,16 +362,10 @@ static size_t next_leads(void *ud, struct ls_ai_item *items, size_t max)
             /* REQ-AI-CACHE: a verdict already paid for; the provider never sees this lead. */
             const struct ls_verdict *hit = &run->hits[run->page_pos];
             run->pending_counts.cache_hits++;
-            if (hit->intent == LS_INTENT_NONE) {
-                /* The provider refused this very request before: flagged again, not sent. */
-                struct ls_verdict fallback;
-                ls_offline_judge(run->fallback, &h->lead, &fallback);
-                run->pending_counts.fallbacks++;
-                run->pending_counts.blocked++;
-                finish(run, h, &fallback, LS_AI_BLOCKED, hit->reasoning);
-            } else {
+            if (hit->intent == LS_INTENT_NONE) /* refused before: flagged again, not sent */
+                finish_fallback(run, h, LS_AI_BLOCKED, hit->reasoning);
+            else
                 finish(run, h, hit, LS_AI_CACHED, NULL);
-            }
             run->page_pos++;
             continue;
         }
@@ -378,14 +387,8 @@ static void lead_done(void *ud, const struct ls_ai_item *item, const struct ls_a
         return;
     }
     if (o->status != LS_OK) {
-        /* REQ-AI-FALLBACK: never a silent zero; the offline verdict, marked as such.
-         * REQ-AI-BLOCKED: a lead the provider's filter refused is flagged "blocked". */
-        struct ls_verdict fallback;
-        ls_offline_judge(run->fallback, &h->lead, &fallback);
         run->pending_counts.failed++;
-        run->pending_counts.fallbacks++;
-        run->pending_counts.blocked += o->is_blocked;
-        finish(run, h, &fallback, o->is_blocked ? LS_AI_BLOCKED : LS_AI_FALLBACK, o->error);
+        finish_fallback(run, h, o->is_blocked ? LS_AI_BLOCKED : LS_AI_FALLBACK, o->error);
         return;
     }
     finish(run, h, &o->verdict, LS_AI_OK, NULL);

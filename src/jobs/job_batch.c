@@ -121,6 +121,14 @@ static void batch_display(const struct ls_batch *b, char out[DISPLAY_MAX])
              (long long)b->id, (long long)b->created_ms);
 }
 
+/* Is stored batch b (one stopped while being sent) at the service? See ls_batch_find. */
+static int find_sent(struct ls_batch_client *c, struct ls_batch *b, bool *found, struct ls_err *err)
+{
+    char display[DISPLAY_MAX];
+    batch_display(b, display);
+    return ls_batch_find(c, display, b, found, err);
+}
+
 /*
  * A "submitting" row: did the service create the batch before the process
  * stopped? *found when it did (b then "pending", stored). Tries a few times;
@@ -128,14 +136,12 @@ static void batch_display(const struct ls_batch *b, char out[DISPLAY_MAX])
  */
 static int recover(struct phase *ph, struct ls_batch *b, bool *found, struct ls_err *err)
 {
-    char display[DISPLAY_MAX];
-    batch_display(b, display);
     struct ls_err ferr = {0};
     int frc = LS_OK;
     *found = false;
     for (int attempt = 1; !stopping(ph); attempt++) {
         ferr = (struct ls_err){0};
-        frc = ls_batch_find(ph->client, display, b, found, &ferr);
+        frc = find_sent(ph->client, b, found, &ferr);
         if (frc == LS_OK || attempt == 3)
             break;
         for (int w = 0; w < 1000 / POLL_SLICE_MS && !stopping(ph); w++)
@@ -613,11 +619,9 @@ int ls_job_batch_sweep(const struct ls_job_env *env, struct ls_err *err)
         struct ls_batch *b = &o.b[i];
         if (strcmp(b->state, "submitting") == 0) {
             /* Stopped while being sent: is it at the service? (see recover) */
-            char display[DISPLAY_MAX];
-            batch_display(b, display);
             bool found = false;
             struct ls_err ferr = {0};
-            if (ls_batch_find(c, display, b, &found, &ferr) != LS_OK) {
+            if (find_sent(c, b, &found, &ferr) != LS_OK) {
                 ls_log(LS_LOG_WARN, "batch.orphan_cancel_failed", "job=%lld batch=%lld error=%s",
                        (long long)b->job_id, (long long)b->id, ferr.msg);
                 continue; /* the next sweep asks again */
