@@ -590,7 +590,7 @@ static char *gemini_list(const struct fake_batch_req *q)
     if (q->page_token && sscanf(q->page_token, "p+%ld/==", &from) != 1)
         from = 1L << 30; /* an unknown token: an empty page */
     json_t *ops = json_array();
-    char next[24] = "";
+    char next[32] = ""; /* "p+", a long and "/==": at most 26 bytes with the NUL */
     B.lists++;
     for (size_t k = B.n_batches; k-- > 0;) {
         struct batch *b = &B.batches[k];
