@@ -15,7 +15,9 @@
  * the seed's free-text prompt (seed_app.py build_prompt) built for every lead
  * and counted as the fake counts a request (body bytes / 4), its answer the
  * label and the reasoning the fake gives that lead, as free text; target: the
- * standard mode at most 35 % of the seed's cost per lead (batch: 20 %).
+ * standard mode at most 35 % of the seed's cost per lead (batch: 20 %). Last,
+ * the floor under those targets: the seed's reasoning alone, as output with no
+ * input, id or label - what any answer that explains as much must cost.
  *
  *   llm_cost_bench LEADS.csv OFFER.json   (env: LEADSCORE_BIN, FAKE_LLM_BIN, BENCH_*)
  * Only loopback is contacted.
@@ -94,9 +96,17 @@ static json_t *post(struct srv *s, const char *path, const char *body, long want
     return j;
 }
 
-/* The seed's cost for the upload's leads: its prompt per lead, counted as the fake counts. */
-static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long *in_out,
-                        long *out_out)
+/* The seed's way for the upload's leads, counted as the fake counts. */
+struct seed {
+    long n;         /* leads (one request each) */
+    long in, out;   /* tokens; out includes the thinking of a model that thinks by default */
+    long reasoning; /* of out, the reasoning alone: what any answer that explains as much
+                     * as the seed's must carry, whatever its format */
+    double usd;
+};
+
+/* Fills *sd with the seed's cost: its prompt per lead, counted as the fake counts. */
+static void seed_cost(struct srv *s, const char *offer_path, struct seed *sd)
 {
     json_t *offer = json_load_file(offer_path, 0, NULL);
     if (offer == NULL)
@@ -114,7 +124,7 @@ static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long
         size_t w = strlen(uc);
         snprintf(uc + w, sizeof(uc) - w, "%s%s", i ? ", " : "", json_string_value(v));
     }
-    long n = 0, input = 0, output = 0;
+    long n = 0, input = 0, output = 0, reasoning = 0;
     for (int off = 0;; off += 10000) {
         char path[96];
         snprintf(path, sizeof(path), "/uploads/1/leads?limit=10000&offset=%d", off);
@@ -147,14 +157,16 @@ static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long
             char *text = json_dumps(body, 0);
             input += (long)ls_estimate_input_tokens(strlen(text));
             /* Its answer: the label and the same reasoning the fake gives that lead, as text. */
-            char answer[1024];
-            snprintf(answer, sizeof(answer),
-                     "Medium\n\nJudged on the role \"%.100s\" against the offer. The role "
-                     "decides the intent; the rest of the profile only confirms it.",
+            char reason[1024], answer[1040];
+            snprintf(reason, sizeof(reason),
+                     "Judged on the role \"%.100s\" against the offer. The role decides the "
+                     "intent; the rest of the profile only confirms it.",
                      json_string_value(json_object_get(lead, "role"))
                          ? json_string_value(json_object_get(lead, "role"))
                          : "");
+            snprintf(answer, sizeof(answer), "Medium\n\n%s", reason);
             output += (long)(strlen(answer) / 4); /* as the fake counts candidatesTokenCount */
+            reasoning += (long)(strlen(reason) / 4);
             if (thinks_by_default(MODEL))
                 output += THINKING; /* no thinkingConfig: the model's own thinking, billed */
             free(text);
@@ -168,17 +180,16 @@ static double seed_cost(struct srv *s, const char *offer_path, long *n_out, long
     }
     json_decref(offer);
     struct ls_price_tokens t = {input, 0, output};
-    double usd = 0;
-    ls_price_cost_for("gemini", MODEL, LS_PRICE_STANDARD, NULL, &t, &usd);
-    *n_out = n;
-    *in_out = input;
-    *out_out = output;
-    return usd;
+    sd->usd = 0;
+    ls_price_cost_for("gemini", MODEL, LS_PRICE_STANDARD, NULL, &t, &sd->usd);
+    sd->n = n;
+    sd->in = input;
+    sd->out = output;
+    sd->reasoning = reasoning;
 }
 
 static void run(const struct fake *fk, struct mode *m, const char *csv, const char *offer,
-                const char *const *env, double *seed_usd, long *seed_n, long *seed_in,
-                long *seed_out)
+                const char *const *env, struct seed *sd)
 {
     struct srv s;
     struct resp r;
@@ -241,8 +252,8 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
     json_t *st = h_fake_requests(fk);
     m->fake_cost = json_number_value(json_object_get(st, "cost_usd"));
     json_decref(st);
-    if (seed_usd && *seed_n == 0)
-        *seed_usd = seed_cost(&s, offer, seed_n, seed_in, seed_out);
+    if (sd && sd->n == 0)
+        seed_cost(&s, offer, sd);
     h_srv_stop(&s, SIGTERM);
 }
 
@@ -321,26 +332,25 @@ int main(int argc, char **argv)
                                l_env,
                                NULL};
     struct mode std = {.name = "standard"}, flex = {.name = "flex"}, batch = {.name = "batch"};
-    double seed_usd = 0;
-    long seed_n = 0, seed_in = 0, seed_out = 0;
-    run(&fk, &std, argv[1], argv[2], std_env, &seed_usd, &seed_n, &seed_in, &seed_out);
+    struct seed sd = {0};
+    run(&fk, &std, argv[1], argv[2], std_env, &sd);
     print(&std);
     fflush(stdout);
     if (env_long("BENCH_SKIP_FLEX", 0) == 0) {
-        run(&fk, &flex, argv[1], argv[2], flex_env, NULL, NULL, NULL, NULL);
+        run(&fk, &flex, argv[1], argv[2], flex_env, NULL);
         print(&flex);
     }
     if (batch_setting && *batch_setting) {
-        run(&fk, &batch, argv[1], argv[2], batch_env, NULL, NULL, NULL, NULL);
+        run(&fk, &batch, argv[1], argv[2], batch_env, NULL);
         print(&batch);
     } else {
         printf("batch    (not run: BENCH_BATCH_ENV is empty)\n");
     }
     h_fake_stop(&fk);
-    double per_seed = seed_usd / (double)(seed_n ? seed_n : 1);
-    printf("seed     one free-text prompt per lead: %ld requests, %ld tokens in / %ld out, "
-           "cost=$%.4f $%.3f per 1k leads\n",
-           seed_n, seed_in, seed_out, seed_usd, 1000.0 * per_seed);
+    double per_seed = sd.usd / (double)(sd.n ? sd.n : 1);
+    printf("seed     one free-text prompt per lead: %ld requests, %ld tokens in / %ld out "
+           "(%ld of them the reasoning), cost=$%.4f $%.3f per 1k leads\n",
+           sd.n, sd.in, sd.out, sd.reasoning, sd.usd, 1000.0 * per_seed);
     double per_std = std.cost / (double)(std.leads ? std.leads : 1);
     struct ls_price_rates rates = {0};
     ls_price_rates_of("gemini", MODEL, LS_PRICE_STANDARD, NULL, &rates, NULL);
@@ -367,6 +377,22 @@ int main(int argc, char **argv)
                 fmax(0, (batch.cost / (double)batch.leads / 0.20 - seed_plain) * 1e6 / rates.out));
         printf("\n");
     }
+    /* The floor no answer format can go under: the reasoning the seed's answer carries,
+     * as output, with no input, no id and no label at all. A target under it can be met
+     * only by explaining less than the seed did. */
+    struct ls_price_rates half = {0};
+    ls_price_rates_of("gemini", MODEL, LS_PRICE_BATCH, NULL, &half, NULL);
+    double reason_per_lead = (double)sd.reasoning / (double)(sd.n ? sd.n : 1);
+    double floor_std = reason_per_lead * rates.out / 1e6;
+    double floor_half = reason_per_lead * half.out / 1e6;
+    if (per_seed > 0 && rates.out > 0)
+        printf("floor: the seed's reasoning alone (%.1f output tokens a lead, no input, no id, "
+               "no label) = %.1f %% of the seed's cost at standard prices (target 35 %%: %s), "
+               "%.1f %% at batch prices (target 20 %%: %s)\n",
+               reason_per_lead, 100.0 * floor_std / per_seed,
+               floor_std / per_seed <= 0.35 ? "above the floor" : "under the floor, unreachable",
+               100.0 * floor_half / per_seed,
+               floor_half / per_seed <= 0.20 ? "above the floor" : "under the floor, unreachable");
     curl_global_cleanup();
     return 0;
 }
