@@ -26,6 +26,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,8 @@ struct seed {
     long in, out;   /* tokens; out includes the thinking of a model that thinks by default */
     long reasoning; /* of out, the reasoning alone: what any answer that explains as much
                      * as the seed's must carry, whatever its format */
+    long fields;    /* of in, the lead's own fields as the seed writes them */
+    long sentence;  /* the first sentence of the reasoning alone */
     double usd;
 };
 
@@ -124,7 +127,7 @@ static void seed_cost(struct srv *s, const char *offer_path, struct seed *sd)
         size_t w = strlen(uc);
         snprintf(uc + w, sizeof(uc) - w, "%s%s", i ? ", " : "", json_string_value(v));
     }
-    long n = 0, input = 0, output = 0, reasoning = 0;
+    long n = 0, input = 0, output = 0, reasoning = 0, fields = 0, sentence = 0;
     for (int off = 0;; off += 10000) {
         char path[96];
         snprintf(path, sizeof(path), "/uploads/1/leads?limit=10000&offset=%d", off);
@@ -150,7 +153,6 @@ static void seed_cost(struct srv *s, const char *offer_path, struct seed *sd)
                      "short explanation.",
                      json_string_value(json_object_get(offer, "name")), vp, uc, F("name"),
                      F("role"), F("company"), F("industry"), F("location"), F("linkedin_bio"));
-#undef F
             /* The body requests.post(json=...) sends: {"contents": [{"role": "user", ...}]}. */
             json_t *body = json_pack("{s:[{s:s, s:[{s:s}]}]}", "contents", "role", "user", "parts",
                                      "text", prompt);
@@ -167,6 +169,17 @@ static void seed_cost(struct srv *s, const char *offer_path, struct seed *sd)
             snprintf(answer, sizeof(answer), "Medium\n\n%s", reason);
             output += (long)(strlen(answer) / 4); /* as the fake counts candidatesTokenCount */
             reasoning += (long)(strlen(reason) / 4);
+            sentence += (long)((size_t)(strchr(reason, '.') ? strchr(reason, '.') - reason + 1
+                                                            : (ptrdiff_t)strlen(reason)) /
+                               4);
+            char own[16384]; /* the lead alone, as the seed's prompt puts it */
+            snprintf(own, sizeof(own),
+                     "Name: %s\nRole: %s\nCompany: %s\nIndustry: %s\nLocation: %s\nLinkedIn "
+                     "Bio: %s",
+                     F("name"), F("role"), F("company"), F("industry"), F("location"),
+                     F("linkedin_bio"));
+            fields += (long)(strlen(own) / 4);
+#undef F
             if (thinks_by_default(MODEL))
                 output += THINKING; /* no thinkingConfig: the model's own thinking, billed */
             free(text);
@@ -186,6 +199,8 @@ static void seed_cost(struct srv *s, const char *offer_path, struct seed *sd)
     sd->in = input;
     sd->out = output;
     sd->reasoning = reasoning;
+    sd->fields = fields;
+    sd->sentence = sentence;
 }
 
 static void run(const struct fake *fk, struct mode *m, const char *csv, const char *offer,
@@ -393,6 +408,17 @@ int main(int argc, char **argv)
                floor_std / per_seed <= 0.35 ? "above the floor" : "under the floor, unreachable",
                100.0 * floor_half / per_seed,
                floor_half / per_seed <= 0.20 ? "above the floor" : "under the floor, unreachable");
+    /* A lower floor still: one sentence of reasoning, and as input the lead's own fields
+     * alone, with no instructions, offer, id or JSON. The model must read the lead. */
+    double per = 1.0 / (double)(sd.n ? sd.n : 1);
+    double one_std = ((double)sd.fields * rates.in + (double)sd.sentence * rates.out) * per / 1e6;
+    double one_half = ((double)sd.fields * half.in + (double)sd.sentence * half.out) * per / 1e6;
+    if (per_seed > 0 && rates.out > 0)
+        printf("floor, one sentence: the lead's own fields as the only input (%.1f tokens) and "
+               "the reasoning's first sentence as the only output (%.1f) = %.1f %% of the "
+               "seed's cost at standard prices, %.1f %% at batch prices\n",
+               (double)sd.fields * per, (double)sd.sentence * per, 100.0 * one_std / per_seed,
+               100.0 * one_half / per_seed);
     curl_global_cleanup();
     return 0;
 }
