@@ -54,17 +54,6 @@ static json_t *call(struct srv *s, const char *method, const char *path, const c
     return j;
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 /* Uploads n leads named "Lead i" at company "Co i" (i = upload position). */
 static void upload_n(struct srv *s, int n, const char *file)
 {
@@ -90,7 +79,7 @@ static json_t *wait_job(struct srv *s, const char *loc, int timeout_s)
 {
     for (int i = 0; i < timeout_s * 20; i++) {
         json_t *j = get(s, loc, 200);
-        const char *st = str(j, "status");
+        const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
             return j;
         json_decref(j);
@@ -107,32 +96,32 @@ static void test_api__offers_and_uploads(void **state)
     struct srv s;
     start(&s, "resources.db", NULL);
     json_t *j = call(&s, "POST", "/offers", h_example_offer(), 201, NULL);
-    assert_int_equal(num(j, "offer_id"), 1);
+    assert_int_equal(h_num(j, "offer_id"), 1);
     json_decref(j);
     j = call(&s, "POST", "/offer", h_example_offer(), 201, NULL);
     json_decref(j);
     j = get(&s, "/offers", 200);
-    assert_int_equal(num(j, "total"), 2);
-    assert_int_equal(num(j, "current"), 2);
-    assert_int_equal(num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
-    assert_string_equal(str(json_array_get(json_object_get(j, "items"), 0), "name"),
+    assert_int_equal(h_num(j, "total"), 2);
+    assert_int_equal(h_num(j, "current"), 2);
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
+    assert_string_equal(h_str(json_array_get(json_object_get(j, "items"), 0), "name"),
                         "AI Outreach Automation");
-    assert_non_null(str(json_array_get(json_object_get(j, "items"), 0), "created_at")[0] ? "x"
-                                                                                         : NULL);
+    assert_non_null(h_str(json_array_get(json_object_get(j, "items"), 0), "created_at")[0] ? "x"
+                                                                                           : NULL);
     json_decref(j);
     j = get(&s, "/offers?limit=1&offset=1", 200);
     assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
-    assert_int_equal(num(json_array_get(json_object_get(j, "items"), 0), "id"), 1);
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "items"), 0), "id"), 1);
     json_decref(j);
     j = get(&s, "/offers/1", 200);
-    assert_string_equal(str(json_object_get(j, "offer"), "name"), "AI Outreach Automation");
+    assert_string_equal(h_str(json_object_get(j, "offer"), "name"), "AI Outreach Automation");
     json_decref(j);
     json_decref(get(&s, "/offers/99", 404));
     j = get(&s, "/offers/abc", 400);
-    assert_non_null(strstr(str(j, "error"), "offer id must be a positive integer"));
+    assert_non_null(strstr(h_str(j, "error"), "offer id must be a positive integer"));
     json_decref(j);
     j = get(&s, "/offers?limit=0", 400);
-    assert_non_null(strstr(str(j, "error"), "limit must be"));
+    assert_non_null(strstr(h_str(j, "error"), "limit must be"));
     json_decref(j);
 
     upload_n(&s, 30, "thirty.csv");
@@ -146,24 +135,24 @@ static void test_api__offers_and_uploads(void **state)
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
     j = get(&s, "/uploads", 200);
-    assert_int_equal(num(j, "total"), 2);
-    assert_int_equal(num(j, "current"), 2);
+    assert_int_equal(h_num(j, "total"), 2);
+    assert_int_equal(h_num(j, "current"), 2);
     json_decref(j);
     j = get(&s, "/uploads/2", 200);
-    assert_int_equal(num(j, "count"), 1);
-    assert_int_equal(num(j, "rejected"), 1);
-    assert_string_equal(str(j, "filename"), "one-bad.csv");
-    assert_int_equal(num(json_array_get(json_object_get(j, "errors"), 0), "line"), 2);
-    assert_non_null(str(j, "created_at")[0] ? "x" : NULL);
+    assert_int_equal(h_num(j, "count"), 1);
+    assert_int_equal(h_num(j, "rejected"), 1);
+    assert_string_equal(h_str(j, "filename"), "one-bad.csv");
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "errors"), 0), "line"), 2);
+    assert_non_null(h_str(j, "created_at")[0] ? "x" : NULL);
     json_decref(j);
     j = get(&s, "/uploads/1/leads?limit=5&offset=10", 200);
-    assert_int_equal(num(j, "total"), 30);
+    assert_int_equal(h_num(j, "total"), 30);
     json_t *items = json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 5);
-    assert_int_equal(num(json_array_get(items, 0), "idx"), 10);
-    assert_int_equal(num(json_array_get(items, 0), "line"), 12);
-    assert_string_equal(str(json_array_get(items, 0), "company"), "Co 10");
-    assert_string_equal(str(json_array_get(items, 4), "linkedin_bio"), "Bio 14");
+    assert_int_equal(h_num(json_array_get(items, 0), "idx"), 10);
+    assert_int_equal(h_num(json_array_get(items, 0), "line"), 12);
+    assert_string_equal(h_str(json_array_get(items, 0), "company"), "Co 10");
+    assert_string_equal(h_str(json_array_get(items, 4), "linkedin_bio"), "Bio 14");
     json_decref(j);
     json_decref(get(&s, "/uploads/7", 404));
     json_decref(get(&s, "/uploads/7/leads", 404));
@@ -178,26 +167,26 @@ static void test_api__jobs_and_results(void **state)
     struct srv s;
     start(&s, "jobs.db", NULL);
     json_t *j = call(&s, "POST", "/jobs", NULL, 409, NULL);
-    assert_non_null(strstr(str(j, "error"), "no offer yet"));
+    assert_non_null(strstr(h_str(j, "error"), "no offer yet"));
     json_decref(j);
     json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
     upload_n(&s, 40, "forty.csv");
     char *loc = NULL;
     j = call(&s, "POST", "/jobs", NULL, 202, &loc); /* defaults: the current offer and upload */
     assert_string_equal(loc, "/jobs/1");
-    assert_int_equal(num(j, "total"), 40);
-    assert_int_equal(num(j, "offer_id"), 1);
+    assert_int_equal(h_num(j, "total"), 40);
+    assert_int_equal(h_num(j, "offer_id"), 1);
     json_decref(j);
     j = wait_job(&s, loc, 30);
     free(loc);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), 40);
-    assert_int_equal(num(j, "model_calls"), 4);
-    assert_true(num(j, "elapsed_ms") >= 0);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), 40);
+    assert_int_equal(h_num(j, "model_calls"), 4);
+    assert_true(h_num(j, "elapsed_ms") >= 0);
     assert_true(json_is_null(json_object_get(j, "eta_ms")));
-    assert_non_null(str(j, "finished_at")[0] ? "x" : NULL);
+    assert_non_null(h_str(j, "finished_at")[0] ? "x" : NULL);
     json_t *counts = json_object_get(j, "counts");
-    assert_int_equal(num(counts, "High") + num(counts, "Medium") + num(counts, "Low"), 40);
+    assert_int_equal(h_num(counts, "High") + h_num(counts, "Medium") + h_num(counts, "Low"), 40);
     json_decref(j);
     /* Explicit ids, and their errors. */
     j = call(&s, "POST", "/jobs", "{\"offer_id\": 1, \"upload_id\": 1}", 202, NULL);
@@ -205,16 +194,16 @@ static void test_api__jobs_and_results(void **state)
     json_decref(call(&s, "POST", "/jobs", "{\"offer_id\": 9}", 404, NULL));
     json_decref(call(&s, "POST", "/jobs", "{\"upload_id\": 9}", 404, NULL));
     j = call(&s, "POST", "/jobs", "{\"offer_id\": \"one\"}", 422, NULL);
-    assert_non_null(strstr(str(j, "error"), "offer_id must be a positive integer"));
+    assert_non_null(strstr(h_str(j, "error"), "offer_id must be a positive integer"));
     json_decref(j);
     json_decref(call(&s, "POST", "/jobs", "{\"offer_id\": ", 400, NULL));
     json_decref(call(&s, "POST", "/jobs", "[1]", 422, NULL));
     j = wait_job(&s, "/jobs/2", 30);
-    assert_int_equal(num(j, "cache_hits"), 40); /* same leads and offer: no model call */
+    assert_int_equal(h_num(j, "cache_hits"), 40); /* same leads and offer: no model call */
     json_decref(j);
     j = get(&s, "/jobs", 200);
-    assert_int_equal(num(j, "total"), 2);
-    assert_int_equal(num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
+    assert_int_equal(h_num(j, "total"), 2);
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
     json_decref(j);
     json_decref(get(&s, "/jobs/3", 404));
     json_decref(get(&s, "/jobs/0", 400));
@@ -231,22 +220,22 @@ static void test_api__jobs_and_results(void **state)
     free(total);
     j = h_json(&r);
     assert_int_equal(json_array_size(j), 3);
-    assert_string_equal(str(json_array_get(j, 0), "name"), "Lead 0");
-    assert_string_equal(str(json_array_get(j, 1), "name"), "Lead 11");
+    assert_string_equal(h_str(json_array_get(j, 0), "name"), "Lead 0");
+    assert_string_equal(h_str(json_array_get(j, 1), "name"), "Lead 11");
     json_decref(j);
     h_resp_free(&r);
     j = get(&s, "/jobs/1/results?q=co%2017&limit=10", 200);
     assert_int_equal(json_array_size(j), 1);
-    assert_string_equal(str(json_array_get(j, 0), "company"), "Co 17");
+    assert_string_equal(h_str(json_array_get(j, 0), "company"), "Co 17");
     json_decref(j);
     j = get(&s, "/results?min_score=95", 200);
     for (size_t i = 0; i < json_array_size(j); i++)
-        assert_true(num(json_array_get(j, i), "score") >= 95);
+        assert_true(h_num(json_array_get(j, i), "score") >= 95);
     json_decref(j);
     j = get(&s, "/results?sort=score&limit=1", 200);
     json_t *low = json_array_get(j, 0);
     json_t *high = get(&s, "/results?limit=1", 200);
-    assert_true(num(low, "score") <= num(json_array_get(high, 0), "score"));
+    assert_true(h_num(low, "score") <= h_num(json_array_get(high, 0), "score"));
     json_decref(j);
     json_decref(high);
     static const char *const bad[] = {
@@ -259,7 +248,7 @@ static void test_api__jobs_and_results(void **state)
                                         "limit",  "offset",    "limit",     "format"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         j = get(&s, bad[i], 400);
-        assert_non_null(strstr(str(j, "error"), param[i]));
+        assert_non_null(strstr(h_str(j, "error"), param[i]));
         json_decref(j);
     }
     json_decref(get(&s, "/jobs/9/results", 404));
@@ -308,7 +297,7 @@ static void test_api__openapi_matches_routes(void **state)
     json_decref(job);
     json_decref(wait_job(&s, "/jobs/1", 30));
     json_t *doc = get(&s, "/openapi.json", 200);
-    assert_string_equal(str(doc, "openapi"), "3.1.0");
+    assert_string_equal(h_str(doc, "openapi"), "3.1.0");
     json_t *paths = json_object_get(doc, "paths");
     const char *path;
     json_t *item;
@@ -384,10 +373,10 @@ static void test_api__cancel_a_running_job(void **state)
     struct timespec ts = {1, 0};
     nanosleep(&ts, NULL);
     json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200, NULL);
-    assert_string_equal(str(j, "status"), "cancelled");
-    json_int_t done = num(j, "done");
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    json_int_t done = h_num(j, "done");
     assert_true(done > 0 && done < 400);
-    assert_non_null(str(j, "finished_at")[0] ? "x" : NULL);
+    assert_non_null(h_str(j, "finished_at")[0] ? "x" : NULL);
     json_decref(j);
     /* Finished results are kept, exactly as many as the job says. */
     struct resp r;
@@ -401,8 +390,8 @@ static void test_api__cancel_a_running_job(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     start(&s, "cancel.db", env);
     j = get(&s, "/jobs/1", 200);
-    assert_string_equal(str(j, "status"), "cancelled");
-    assert_int_equal(num(j, "done"), done);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -483,14 +472,14 @@ static void test_api__gets_answered_while_a_job_runs(void **state)
     assert_int_equal(bad, 0);
     assert_int_equal(ok, 250);
     json_t *j = get(&s, "/jobs/1", 200);
-    assert_string_equal(str(j, "status"), "running"); /* the answers did not wait for it */
-    assert_true(json_is_integer(json_object_get(j, "eta_ms")) || num(j, "done") == 0);
+    assert_string_equal(h_str(j, "status"), "running"); /* the answers did not wait for it */
+    assert_true(json_is_integer(json_object_get(j, "eta_ms")) || h_num(j, "done") == 0);
     json_decref(j);
     /* POST /score itself answers when its job is done. */
     pthread_join(scoring, NULL);
     assert_int_equal(sc.r.status, 200);
     j = h_json(&sc.r);
-    assert_int_equal(num(j, "scored"), 1000);
+    assert_int_equal(h_num(j, "scored"), 1000);
     json_decref(j);
     h_resp_free(&sc.r);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -511,14 +500,14 @@ static void test_api__inputs_can_change_under_a_running_job(void **state)
     json_decref(call(&s, "POST", "/offers", other, 201, NULL));
     upload_n(&s, 7, "second.csv");
     json_t *j = wait_job(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "total"), 200);
-    assert_int_equal(num(j, "done"), 200);
-    assert_int_equal(num(j, "offer_id"), 1);
-    assert_int_equal(num(j, "upload_id"), 1);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "total"), 200);
+    assert_int_equal(h_num(j, "done"), 200);
+    assert_int_equal(h_num(j, "offer_id"), 1);
+    assert_int_equal(h_num(j, "upload_id"), 1);
     json_decref(j);
     j = get(&s, "/jobs/1/results?limit=1&sort=company", 200);
-    assert_string_equal(str(json_array_get(j, 0), "company"), "Co 0");
+    assert_string_equal(h_str(json_array_get(j, 0), "company"), "Co 0");
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -549,7 +538,7 @@ static void test_api__crash_recovery(void **state)
     json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
     for (int i = 0; i < 200; i++) { /* until some results are stored, but not all */
         json_t *j = get(&s, "/jobs/1", 200);
-        json_int_t done = num(j, "done");
+        json_int_t done = h_num(j, "done");
         json_decref(j);
         if (done >= 1000)
             break;
@@ -579,8 +568,8 @@ static void test_api__crash_recovery(void **state)
     h_fake_config(&h_fake, "{\"latency_ms\": 20}");
     start(&s, "crash.db", env);
     json_t *j = wait_job(&s, "/jobs/1", 120);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
     struct resp r;
     assert_int_equal(h_http(&s, "GET", "/jobs/1/results?limit=1", NULL, NULL, 0, &r), 0);
@@ -610,8 +599,8 @@ static void test_api__crash_recovery(void **state)
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
         json_error_t e;
-        json_t *body = json_loads(str(req, "body"), 0, &e);
-        const char *text = str(
+        json_t *body = json_loads(h_str(req, "body"), 0, &e);
+        const char *text = h_str(
             json_array_get(
                 json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 0),
             "text");

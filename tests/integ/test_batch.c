@@ -109,17 +109,6 @@ static json_t *call(struct srv *s, const char *method, const char *path, const c
     return j;
 }
 
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
 static void nap(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -162,7 +151,7 @@ static void wait_created(long want)
 {
     for (int i = 0; i < 400; i++) {
         json_t *b = fake_batches();
-        json_int_t n = num(b, "created");
+        json_int_t n = h_num(b, "created");
         json_decref(b);
         if (n >= want)
             return;
@@ -175,7 +164,7 @@ static json_t *wait_final(struct srv *s, const char *path, int seconds)
 {
     for (int i = 0; i < seconds * 20; i++) {
         json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
+        const char *st = h_str(j, "status");
         if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0 ||
             strcmp(st, "cancelled") == 0)
             return j;
@@ -195,14 +184,14 @@ static size_t sync_requests(unsigned char *marked, int n)
     json_t *q;
     json_array_foreach(reqs, i, q)
     {
-        if (strstr(str(q, "path"), "chat/completions") == NULL &&
-            strstr(str(q, "path"), ":generateContent") == NULL)
+        if (strstr(h_str(q, "path"), "chat/completions") == NULL &&
+            strstr(h_str(q, "path"), ":generateContent") == NULL)
             continue;
         count++;
         for (int k = 0; marked && k < n; k++) {
             char m[32];
             snprintf(m, sizeof(m), "marker-%d-", k);
-            if (strstr(str(q, "body"), m))
+            if (strstr(h_str(q, "body"), m))
                 marked[k] = 1;
         }
     }
@@ -232,9 +221,9 @@ static void stored(const struct srv *s, int *rows, int *distinct, int *ok)
 static void expect_counts(const json_t *job, int n)
 {
     const json_t *c = json_object_get(job, "counts");
-    assert_int_equal(num(c, "High"), (n + 2) / 3);
-    assert_int_equal(num(c, "Medium"), (n + 1) / 3);
-    assert_int_equal(num(c, "Low"), n / 3);
+    assert_int_equal(h_num(c, "High"), (n + 2) / 3);
+    assert_int_equal(h_num(c, "Medium"), (n + 1) / 3);
+    assert_int_equal(h_num(c, "Low"), n / 3);
 }
 
 /*
@@ -252,16 +241,16 @@ static void test_batch__restart_resumes_polling(void **state)
     start(&s, "restart.db", env);
     load(&s, N);
     json_t *e = call(&s, "POST", "/jobs", "{\"mode\": \"fast\"}", 422);
-    assert_string_equal(str(json_object_get(e, "details"), "field"), "mode");
+    assert_string_equal(h_str(json_object_get(e, "details"), "field"), "mode");
     json_decref(e);
     json_t *j = call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202);
-    assert_string_equal(str(j, "mode"), "batch");
-    json_int_t id = num(j, "id");
+    assert_string_equal(h_str(j, "mode"), "batch");
+    json_int_t id = h_num(j, "id");
     json_decref(j);
     wait_created(1);
     /* Stored as pending with the service's id before the job waits. */
     json_t *b = fake_batches();
-    const char *remote = str(json_array_get(json_object_get(b, "batches"), 0), "id");
+    const char *remote = h_str(json_array_get(json_object_get(b, "batches"), 0), "id");
     assert_int_equal(json_array_size(json_object_get(
                          json_array_get(json_object_get(b, "batches"), 0), "custom_ids")),
                      N / 5);
@@ -271,7 +260,7 @@ static void test_batch__restart_resumes_polling(void **state)
         j = call(&s, "GET", path, NULL, 200);
         const json_t *bj = json_object_get(j, "batch");
         bool ok =
-            bj && strcmp(str(bj, "state"), "pending") == 0 &&
+            bj && strcmp(h_str(bj, "state"), "pending") == 0 &&
             strcmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), remote) == 0;
         json_decref(j);
         if (ok)
@@ -282,26 +271,26 @@ static void test_batch__restart_resumes_polling(void **state)
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     /* Killed while the service still runs the batch. */
     json_t *before = fake_batches();
-    const char *st = str(json_array_get(json_object_get(before, "batches"), 0), "status");
+    const char *st = h_str(json_array_get(json_object_get(before, "batches"), 0), "status");
     assert_true(strcmp(st, "validating") == 0 || strcmp(st, "in_progress") == 0);
     json_decref(before);
 
     start(&s, "restart.db", env);
     j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
     const json_t *bj = json_object_get(j, "batch");
-    assert_string_equal(str(bj, "state"), "applied");
-    assert_string_equal(str(bj, "remote_state"), "completed");
-    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 5);
-    assert_int_equal(num(json_object_get(bj, "requests"), "completed"), N / 5);
-    assert_int_equal(num(j, "model_calls"), N / 5);
+    assert_string_equal(h_str(bj, "state"), "applied");
+    assert_string_equal(h_str(bj, "remote_state"), "completed");
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "total"), N / 5);
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "completed"), N / 5);
+    assert_int_equal(h_num(j, "model_calls"), N / 5);
     json_decref(j);
     json_t *after = fake_batches();
-    assert_int_equal(num(after, "created"), 1); /* no second batch */
-    assert_int_equal(num(after, "uploads"), 1);
-    assert_string_equal(str(json_array_get(json_object_get(after, "batches"), 0), "id"), remote);
+    assert_int_equal(h_num(after, "created"), 1); /* no second batch */
+    assert_int_equal(h_num(after, "uploads"), 1);
+    assert_string_equal(h_str(json_array_get(json_object_get(after, "batches"), 0), "id"), remote);
     json_decref(after);
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
@@ -330,20 +319,20 @@ static void test_batch__missing_and_failed_items_resent(void **state)
     load(&s, N);
     json_decref(call(&s, "POST", "/jobs", NULL, 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_string_equal(str(j, "mode"), "batch");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_string_equal(h_str(j, "mode"), "batch");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
     const json_t *rc = json_object_get(json_object_get(j, "batch"), "requests");
-    assert_int_equal(num(rc, "total"), N);
-    assert_int_equal(num(rc, "failed"), 1);
+    assert_int_equal(h_num(rc, "total"), N);
+    assert_int_equal(h_num(rc, "failed"), 1);
     json_decref(j);
     unsigned char marked[N] = {0};
     assert_int_equal(sync_requests(marked, N), 3);
     for (int i = 0; i < N; i++)
         assert_int_equal(marked[i], i == 2 || i == 4 || i == 7);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
     json_decref(b);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     int rows, distinct, ok;
@@ -365,12 +354,12 @@ static void test_batch__expired_batch(void **state)
     load(&s, N);
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     const json_t *bj = json_object_get(j, "batch");
-    assert_string_equal(str(bj, "remote_state"), "expired");
-    assert_int_equal(num(json_object_get(bj, "requests"), "completed"), N / 2);
-    assert_int_equal(num(json_object_get(bj, "requests"), "failed"), N - N / 2);
+    assert_string_equal(h_str(bj, "remote_state"), "expired");
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "completed"), N / 2);
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "failed"), N - N / 2);
     json_decref(j);
     unsigned char marked[N] = {0};
     assert_int_equal(sync_requests(marked, N), N - N / 2);
@@ -390,17 +379,17 @@ static void test_batch__cancel_cancels_the_batch(void **state)
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "cancels"), 1);
     json_decref(b);
     b = fake_get("/v1/batches/batch_000002"); /* file 1, batch 2: the fake's id sequence */
-    const char *st = str(b, "status");
+    const char *st = h_str(b, "status");
     assert_true(strcmp(st, "cancelled") == 0 || strcmp(st, "cancelling") == 0);
     json_decref(b);
     j = call(&s, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(json_object_get(j, "batch"), "state"), "cancelled");
+    assert_string_equal(h_str(json_object_get(j, "batch"), "state"), "cancelled");
     json_decref(j);
     assert_int_equal(sync_requests(NULL, 0), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -419,17 +408,17 @@ static void test_batch__split_by_limits(void **state)
     load(&s, N);
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 4);
+    assert_int_equal(h_num(b, "created"), 4);
     size_t i;
     json_t *one;
     size_t lines = 0;
     json_array_foreach(json_object_get(b, "batches"), i, one)
     {
-        assert_string_equal(str(one, "status"), "completed");
+        assert_string_equal(h_str(one, "status"), "completed");
         assert_true(json_array_size(json_object_get(one, "custom_ids")) <= 4);
         lines += json_array_size(json_object_get(one, "custom_ids"));
     }
@@ -446,18 +435,18 @@ static void test_batch__split_by_limits(void **state)
     load(&s, N);
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
-    json_int_t nb = num(json_object_get(j, "batch"), "batches");
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
+    json_int_t nb = h_num(json_object_get(j, "batch"), "batches");
     json_decref(j);
     assert_true(nb >= 3);
     b = fake_batches();
-    assert_int_equal(num(b, "created"), nb);
+    assert_int_equal(h_num(b, "created"), nb);
     lines = 0;
     json_array_foreach(json_object_get(b, "batches"), i, one)
     {
-        assert_string_equal(str(one, "status"), "completed");
-        assert_true(num(one, "input_bytes") <= 12000);
+        assert_string_equal(h_str(one, "status"), "completed");
+        assert_true(h_num(one, "input_bytes") <= 12000);
         lines += json_array_size(json_object_get(one, "custom_ids"));
     }
     assert_int_equal(lines, N / 2);
@@ -510,7 +499,7 @@ static void test_batch__cli_mode_batch(void **state)
     free(out);
     free(err);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
 }
@@ -533,7 +522,7 @@ static void test_batch__gemini_inline(void **state)
     wait_created(1);
     for (int i = 0;; i++) { /* stored as pending before the kill */
         json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
-        bool pending = strcmp(str(json_object_get(j, "batch"), "state"), "pending") == 0;
+        bool pending = strcmp(h_str(json_object_get(j, "batch"), "state"), "pending") == 0;
         json_decref(j);
         if (pending)
             break;
@@ -543,18 +532,18 @@ static void test_batch__gemini_inline(void **state)
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     start_gemini(&s, "gemini.db", env);
     json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
     const json_t *bj = json_object_get(j, "batch");
-    assert_string_equal(str(bj, "remote_state"), "SUCCEEDED");
-    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 2);
+    assert_string_equal(h_str(bj, "remote_state"), "SUCCEEDED");
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "total"), N / 2);
     assert_int_equal(
         strncmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), "batches/", 8),
         0);
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
     json_decref(b);
     unsigned char marked[N] = {0};
     assert_int_equal(sync_requests(marked, N), 1); /* request 3: leads 6 and 7, in one request */
@@ -586,17 +575,17 @@ static void test_batch__gemini_file(void **state)
     load(&s, N);
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
-    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 1);
+    assert_int_equal(h_num(json_object_get(j, "batch"), "batches"), 1);
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
-    assert_int_equal(num(b, "uploads"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
+    assert_int_equal(h_num(b, "uploads"), 1);
     const json_t *one = json_array_get(json_object_get(b, "batches"), 0);
     assert_non_null(
-        strstr(str(json_object_get(json_object_get(one, "metadata"), "output"), "responsesFile"),
+        strstr(h_str(json_object_get(json_object_get(one, "metadata"), "output"), "responsesFile"),
                "files/"));
     assert_int_equal(json_array_size(json_object_get(one, "custom_ids")), N / 2);
     json_decref(b);
@@ -618,10 +607,10 @@ static void test_batch__gemini_cancel(void **state)
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "cancels"), 1);
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -648,7 +637,7 @@ static void wait_batch_state(struct srv *s, const char *want)
 {
     for (int i = 0; i < 400; i++) {
         json_t *j = call(s, "GET", "/jobs/1", NULL, 200);
-        bool ok = strcmp(str(json_object_get(j, "batch"), "state"), want) == 0;
+        bool ok = strcmp(h_str(json_object_get(j, "batch"), "state"), want) == 0;
         json_decref(j);
         if (ok)
             return;
@@ -683,11 +672,11 @@ static void orphan_case(bool gemini, const char *db)
         start(&s, db, NULL);
     wait_batch_state(&s, "cancelled");
     json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
-    assert_int_equal(num(b, "created"), 1); /* no second batch */
+    assert_int_equal(h_num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "created"), 1); /* no second batch */
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
     char *log = h_srv_log(&s);
@@ -766,7 +755,7 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
     json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     for (int i = 0;; i++) { /* the service has the batch (or the file), the job no reply yet */
         json_t *b = fake_batches();
-        bool there = num(b, created ? "created" : "uploads") == 1;
+        bool there = h_num(b, created ? "created" : "uploads") == 1;
         json_decref(b);
         if (there)
             break;
@@ -811,8 +800,8 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
             nap(50);
         }
         json_t *b = fake_batches();
-        assert_int_equal(num(b, "created"), (created ? 1 : 0) + others); /* nothing sent again */
-        assert_int_equal(num(b, "cancels"), created ? 1 : 0);
+        assert_int_equal(h_num(b, "created"), (created ? 1 : 0) + others); /* nothing sent again */
+        assert_int_equal(h_num(b, "cancels"), created ? 1 : 0);
         json_decref(b);
         struct resp r;
         assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
@@ -820,15 +809,15 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
         h_resp_free(&r);
     } else {
         json_t *j = wait_final(&s, "/jobs/1", 60);
-        assert_string_equal(str(j, "status"), "succeeded");
-        assert_int_equal(num(j, "done"), N);
+        assert_string_equal(h_str(j, "status"), "succeeded");
+        assert_int_equal(h_num(j, "done"), N);
         expect_counts(j, N);
-        assert_int_equal(num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"),
-                         N / 5);
+        assert_int_equal(
+            h_num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"), N / 5);
         json_decref(j);
         json_t *b = fake_batches();
-        assert_int_equal(num(b, "created"), 1 + others);  /* ours paid once */
-        assert_true(num(b, "lists") >= (gemini ? 3 : 1)); /* looked for before sending again */
+        assert_int_equal(h_num(b, "created"), 1 + others);  /* ours paid once */
+        assert_true(h_num(b, "lists") >= (gemini ? 3 : 1)); /* looked for before sending again */
         json_decref(b);
         log = h_srv_log(&s);
         assert_non_null(strstr(log, created ? "event=batch.recovered job=1 batch=1"
@@ -902,7 +891,7 @@ static void test_batch__purge_waits_for_batches(void **state)
     assert_int_equal(h_srv_start(&s, db, offline), 0);
     json_t *e = call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
     assert_non_null(
-        strstr(str(e, "error"), "still has 1 batch(es) that may run at the model service"));
+        strstr(h_str(e, "error"), "still has 1 batch(es) that may run at the model service"));
     json_decref(e);
     e = call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
     json_decref(e);
@@ -911,7 +900,7 @@ static void test_batch__purge_waits_for_batches(void **state)
     start(&s, "purge.db", NULL); /* OpenAI again: the start-up sweep cancels the batch */
     wait_batch_state(&s, "cancelled");
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "cancels"), 1);
     json_decref(b);
     struct resp r;
     assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);

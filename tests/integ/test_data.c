@@ -116,17 +116,6 @@ static json_t *call(struct srv *s, const char *method, const char *path, const c
     return call_h(s, method, path, json, want, NULL);
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 struct csv_opts {
     int n;           /* data rows */
     const char *tag; /* company "<tag>-<i>"; also put into role and bio when marker */
@@ -178,7 +167,7 @@ static int64_t upload_ok(struct srv *s, const char *name, const struct csv_opts 
         fail();
     }
     json_t *j = h_json(&r);
-    int64_t id = num(j, "upload_id");
+    int64_t id = h_num(j, "upload_id");
     json_decref(j);
     h_resp_free(&r);
     return id;
@@ -188,7 +177,7 @@ static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
 {
     for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
         json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
+        const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
             return j;
         json_decref(j);
@@ -306,9 +295,9 @@ static void test_data__two_files_or_nested_multipart_rejected(void **state)
         json_t *j = NULL;
         long st = post_multipart(&s, body, blen, &j);
         free(body);
-        if (st != 400 || strcmp(str(j, "code"), "invalid_multipart") != 0 ||
-            strstr(str(j, "error"), cases[i].why) == NULL) {
-            print_error("case %zu: %ld %s %s\n", i, st, str(j, "code"), str(j, "error"));
+        if (st != 400 || strcmp(h_str(j, "code"), "invalid_multipart") != 0 ||
+            strstr(h_str(j, "error"), cases[i].why) == NULL) {
+            print_error("case %zu: %ld %s %s\n", i, st, h_str(j, "code"), h_str(j, "error"));
             fail();
         }
         json_decref(j);
@@ -330,16 +319,16 @@ static void test_data__all_rows_rejected_lists_the_errors(void **state)
     assert_int_equal(r.status, 400);
     json_t *j = h_json(&r);
     h_resp_free(&r);
-    assert_string_equal(str(j, "code"), "no_leads");
-    assert_non_null(strstr(str(j, "error"), "all 150 data rows were rejected"));
+    assert_string_equal(h_str(j, "code"), "no_leads");
+    assert_non_null(strstr(h_str(j, "error"), "all 150 data rows were rejected"));
     json_t *details = json_object_get(j, "details");
-    assert_int_equal(num(details, "rejected"), 150);
+    assert_int_equal(h_num(details, "rejected"), 150);
     json_t *errors = json_object_get(details, "errors");
     assert_int_equal(json_array_size(errors), 100);
     for (size_t i = 0; i < 100; i++) {
         json_t *e = json_array_get(errors, i);
-        assert_int_equal(num(e, "line"), (json_int_t)i + 2); /* the header is line 1 */
-        assert_true(strlen(str(e, "error")) > 0);
+        assert_int_equal(h_num(e, "line"), (json_int_t)i + 2); /* the header is line 1 */
+        assert_true(strlen(h_str(e, "error")) > 0);
     }
     json_decref(j);
     assert_no_upload_rows(s.db, "an upload with every row rejected");
@@ -381,8 +370,8 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
     char *body = multipart(heads, bodies, 1, false, &blen);
     json_t *j = NULL;
     assert_int_equal(post_multipart(&s, body, blen, &j), 400);
-    assert_string_equal(str(j, "code"), "invalid_multipart");
-    assert_non_null(strstr(str(j, "error"), "closing boundary"));
+    assert_string_equal(h_str(j, "code"), "invalid_multipart");
+    assert_non_null(strstr(h_str(j, "error"), "closing boundary"));
     json_decref(j);
     free(body);
     free(csv);
@@ -484,8 +473,8 @@ static void test_data__deletes_and_their_conflicts(void **state)
     };
     for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++) {
         json_t *j = call(&s, busy[i][0], busy[i][1], NULL, 409);
-        assert_string_equal(str(j, "code"), "conflict");
-        assert_true(strlen(str(j, "error")) > 0);
+        assert_string_equal(h_str(j, "code"), "conflict");
+        assert_true(strlen(h_str(j, "error")) > 0);
         json_decref(j);
     }
     /* An offer only finished jobs used: gone, and those jobs keep their results. */
@@ -493,12 +482,12 @@ static void test_data__deletes_and_their_conflicts(void **state)
     json_decref(call(&s, "GET", "/offers/1", NULL, 404));
     json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
     assert_true(json_is_null(json_object_get(j, "offer_id")));
-    assert_string_equal(str(j, "status"), "succeeded");
+    assert_string_equal(h_str(j, "status"), "succeeded");
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 20);
     /* A finished job's results, then the job. */
     j = call(&s, "DELETE", "/jobs/1/results", NULL, 200);
-    assert_true(strlen(str(j, "results_deleted_at")) > 0);
+    assert_true(strlen(h_str(j, "results_deleted_at")) > 0);
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
     json_decref(call(&s, "DELETE", "/jobs/1?purge=1", NULL, 200));
@@ -507,7 +496,7 @@ static void test_data__deletes_and_their_conflicts(void **state)
 
     /* Once the jobs are done, the uploads go with their leads, jobs and results. */
     j = call(&s, "DELETE", "/jobs/2", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
     json_decref(wait_job(&s, "/jobs/3", 30000));
@@ -525,7 +514,7 @@ static void test_data__deletes_and_their_conflicts(void **state)
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 0);
     j = call(&s, "GET", "/uploads", NULL, 200);
-    assert_int_equal(num(j, "current"), 0);
+    assert_int_equal(h_num(j, "current"), 0);
     json_decref(j);
     json_decref(call(&s, "DELETE", "/uploads/99", NULL, 404));
     json_decref(call(&s, "DELETE", "/offers/99", NULL, 404));
@@ -655,7 +644,7 @@ static void test_data__cache_cap_at_start(void **state)
     free(want);
     json_decref(call(&s, "POST", "/score", NULL, 200));
     json_t *j = call(&s, "GET", "/jobs/2", NULL, 200);
-    assert_int_equal(num(j, "cache_hits"), 10);
+    assert_int_equal(h_num(j, "cache_hits"), 10);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -683,11 +672,11 @@ static void test_data__db_size_cap_is_507(void **state)
     assert_int_equal(h_http(&s, "POST", "/uploads", h, csv, len, &r), 0);
     free(csv);
     json_t *j = h_json(&r);
-    if (r.status != 507 || strcmp(str(j, "code"), "storage_unavailable") != 0) {
+    if (r.status != 507 || strcmp(h_str(j, "code"), "storage_unavailable") != 0) {
         print_error("over the cap: %ld %s\n", r.status, r.body);
         fail();
     }
-    assert_non_null(strstr(str(j, "error"), "full"));
+    assert_non_null(strstr(h_str(j, "error"), "full"));
     json_decref(j);
     h_resp_free(&r);
     assert_true(log_has(&s, "event=http.error req=cap-upload-1 status=507"));
@@ -713,15 +702,15 @@ static void test_data__db_full_while_scoring_is_507(void **state)
     struct csv_opts o = {.n = 2500, .tag = "Full", .bio_len = 100};
     upload_ok(&s, "full.csv", &o); /* fits; its results will not */
     json_t *j = call_h(&s, "POST", "/score", NULL, 507, "full-score-1");
-    assert_string_equal(str(j, "code"), "storage_unavailable");
-    assert_non_null(strstr(str(j, "error"), "full"));
-    json_int_t scored = num(json_object_get(j, "details"), "scored");
-    assert_int_equal(num(json_object_get(j, "details"), "job_id"), 1);
+    assert_string_equal(h_str(j, "code"), "storage_unavailable");
+    assert_non_null(strstr(h_str(j, "error"), "full"));
+    json_int_t scored = h_num(json_object_get(j, "details"), "scored");
+    assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
     assert_true(log_has(&s, "event=http.error req=full-score-1 status=507"));
     j = call(&s, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "failed");
-    assert_int_equal(num(j, "done"), scored);
+    assert_string_equal(h_str(j, "status"), "failed");
+    assert_int_equal(h_num(j, "done"), scored);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), scored);
@@ -741,12 +730,12 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     struct csv_opts o = {.n = 5, .tag = "Del"};
     upload_ok(&s, "before.csv", &o);
     json_t *j = call(&s, "GET", "/healthz", NULL, 200);
-    assert_string_equal(str(j, "status"), "ok");
+    assert_string_equal(h_str(j, "status"), "ok");
     json_decref(j);
     assert_int_equal(unlink(s.db), 0);
     int64_t t0 = ls_mono_ms();
     j = call_h(&s, "POST", "/offers", h_example_offer(), 503, "deleted-offer-1");
-    assert_string_equal(str(j, "code"), "storage_unavailable");
+    assert_string_equal(h_str(j, "code"), "storage_unavailable");
     json_decref(j);
     assert_true(log_has(&s, "event=http.error req=deleted-offer-1 status=503"));
     struct resp r;
@@ -759,8 +748,8 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     while (!unhealthy && ls_mono_ms() - t0 < 3000) {
         assert_int_equal(h_http(&s, "GET", "/healthz", NULL, NULL, 0, &r), 0);
         j = h_json(&r);
-        unhealthy = r.status == 503 && strcmp(str(j, "status"), "unhealthy") == 0 &&
-                    strcmp(str(j, "code"), "storage_unavailable") == 0;
+        unhealthy = r.status == 503 && strcmp(h_str(j, "status"), "unhealthy") == 0 &&
+                    strcmp(h_str(j, "code"), "storage_unavailable") == 0;
         json_decref(j);
         h_resp_free(&r);
         if (!unhealthy)

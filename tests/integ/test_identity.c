@@ -176,12 +176,6 @@ static void score(struct srv *s)
     h_resp_free(&r);
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
 /* ---- a CSV export, parsed ---- */
 
 #define MAX_CELLS 32
@@ -336,13 +330,13 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     {
         int k = -1;
         for (int q = 0; q < n_rows; q++) {
-            if (strcmp(lead_ids[q], str(res, "lead_id")) == 0)
+            if (strcmp(lead_ids[q], h_str(res, "lead_id")) == 0)
                 k = q;
         }
         assert_true(k >= 0);
-        assert_string_equal(str(res, "external_id"), rows[k].ext_id);
-        assert_string_equal(str(res, "email"), rows[k].email);
-        assert_string_equal(str(res, "linkedin_bio"), "Building pipeline for a SaaS team.");
+        assert_string_equal(h_str(res, "external_id"), rows[k].ext_id);
+        assert_string_equal(h_str(res, "email"), rows[k].email);
+        assert_string_equal(h_str(res, "linkedin_bio"), "Building pipeline for a SaaS team.");
         assert_int_equal(json_integer_value(json_object_get(res, "line")), rows[k].line);
         json_t *extra = json_object_get(res, "extra");
         assert_int_equal(json_object_size(extra), N_EXTRA);
@@ -367,7 +361,7 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     for (size_t x = 0; x < N_EXTRA; x++)
         assert_string_equal(json_string_value(json_array_get(names, x)), extra_names[x]);
     assert_int_equal(json_integer_value(json_object_get(u, "duplicates")), 4);
-    assert_string_equal(str(u, "delimiter"), ",");
+    assert_string_equal(h_str(u, "delimiter"), ",");
     json_decref(u);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -387,7 +381,7 @@ static void test_identity__duplicates_cost_no_model_call(void **state)
     json_t *req;
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
-        const char *body = str(req, "body");
+        const char *body = h_str(req, "body");
         assert_null(strstr(body, "DupCo"));
         for (const char *p = body; (p = strstr(p, "\\\"company\\\":")) != NULL; p++)
             prospects++;
@@ -402,30 +396,30 @@ static void test_identity__duplicates_cost_no_model_call(void **state)
     json_t *res;
     json_array_foreach(page, i, res)
     {
-        int idx = atoi(strchr(str(res, "lead_id"), '-') + 1);
+        int idx = atoi(strchr(h_str(res, "lead_id"), '-') + 1);
         assert_true(idx >= 0 && idx < n_rows);
         by_lead[idx] = res;
-        snprintf(by_idx[idx], sizeof(by_idx[idx]), "%s", str(res, "lead_id"));
+        snprintf(by_idx[idx], sizeof(by_idx[idx]), "%s", h_str(res, "lead_id"));
     }
     for (int k = 0; k < n_rows; k++) {
         json_t *ai = json_object_get(by_lead[k], "ai");
         json_t *dup = json_object_get(by_lead[k], "duplicate_of");
         if (rows[k].dup_of < 0) {
             assert_true(json_is_null(dup));
-            assert_string_equal(str(ai, "status"), "ok");
+            assert_string_equal(h_str(ai, "status"), "ok");
             continue;
         }
         /* Marked, flagged, and given the original's verdict. */
         assert_string_equal(json_string_value(dup), by_idx[rows[k].dup_of]);
-        assert_string_equal(str(ai, "status"), "duplicate");
+        assert_string_equal(h_str(ai, "status"), "duplicate");
         json_t *orig = by_lead[rows[k].dup_of];
-        assert_string_equal(str(by_lead[k], "intent"), str(orig, "intent"));
-        assert_string_equal(str(by_lead[k], "reasoning"), str(orig, "reasoning"));
+        assert_string_equal(h_str(by_lead[k], "intent"), h_str(orig, "intent"));
+        assert_string_equal(h_str(by_lead[k], "reasoning"), h_str(orig, "reasoning"));
     }
     json_decref(page);
 
     json_t *job = get_json(&s, "/jobs/1", 200);
-    assert_string_equal(str(job, "status"), "succeeded");
+    assert_string_equal(h_str(job, "status"), "succeeded");
     assert_int_equal(json_integer_value(json_object_get(job, "done")), n_rows);
     json_decref(job);
     (void)upload;
@@ -467,12 +461,12 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
     };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
         json_t *e = get_json(&s, bad[k], 400);
-        assert_string_equal(str(e, "code"), "invalid");
-        assert_string_equal(str(json_object_get(e, "details"), "parameter"), "columns");
+        assert_string_equal(h_str(e, "code"), "invalid");
+        assert_string_equal(h_str(json_object_get(e, "details"), "parameter"), "columns");
         if (k == 0)
-            assert_non_null(strstr(str(e, "error"), "\"nope\""));
+            assert_non_null(strstr(h_str(e, "error"), "\"nope\""));
         if (k == 1)
-            assert_non_null(strstr(str(e, "error"), "\"Lead source\"")); /* exact headers */
+            assert_non_null(strstr(h_str(e, "error"), "\"Lead source\"")); /* exact headers */
         json_decref(e);
     }
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -521,7 +515,7 @@ static void test_identity__csv_excel_has_bom_crlf_and_the_uploads_delimiter(void
     assert_true(strncmp(r.body, "name,role,", 10) == 0);
     h_resp_free(&r);
     json_t *e = get_json(&s, "/results/export?format=xls", 400);
-    assert_non_null(strstr(str(e, "error"), "csv-excel"));
+    assert_non_null(strstr(h_str(e, "error"), "csv-excel"));
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -567,7 +561,7 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     json_t *req;
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
-        const char *body = str(req, "body");
+        const char *body = h_str(req, "body");
         assert_null(strstr(body, "Bio three")); /* a repeat never reaches the model */
         assert_null(strstr(body, "Bio five"));
         for (const char *p = body; (p = strstr(p, "\\\"company\\\":")) != NULL; p++)
@@ -582,9 +576,9 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     {
         if (json_is_string(json_object_get(res, "duplicate_of"))) {
             n_dup++;
-            assert_string_equal(str(json_object_get(res, "ai"), "status"), "duplicate");
+            assert_string_equal(h_str(json_object_get(res, "ai"), "status"), "duplicate");
             /* Ann Lee is idx 0, Bob Roe idx 1, of the same upload as the repeat. */
-            const char *of = str(res, "duplicate_of"), *id = str(res, "lead_id");
+            const char *of = h_str(res, "duplicate_of"), *id = h_str(res, "lead_id");
             assert_memory_equal(of, id, (size_t)(strchr(id, '-') - id + 1));
             assert_true(strcmp(strchr(of, '-'), "-0") == 0 || strcmp(strchr(of, '-'), "-1") == 0);
         }
@@ -628,7 +622,7 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
 
     /* The seed route takes it too; a bad value is a 400 naming the parameter. */
     json_t *e = upload(&s, "?dedupe=yes", 400);
-    assert_string_equal(str(json_object_get(e, "details"), "parameter"), "dedupe");
+    assert_string_equal(h_str(json_object_get(e, "details"), "parameter"), "dedupe");
     json_decref(e);
     json_t *list = get_json(&s, "/uploads", 200);
     json_t *first = json_array_get(json_object_get(list, "items"), 0);
@@ -775,7 +769,7 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     json_t *res;
     json_array_foreach(page, i, res)
     {
-        assert_string_equal(str(res, "email"), "");
+        assert_string_equal(h_str(res, "email"), "");
         assert_true(json_is_null(json_object_get(res, "duplicate_of")));
         assert_int_equal(json_object_size(json_object_get(res, "extra")), 0);
     }
@@ -783,7 +777,7 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     json_t *list = get_json(&s, "/uploads", 200);
     json_t *first = json_array_get(json_object_get(list, "items"), 0);
     assert_int_equal(json_integer_value(json_object_get(first, "duplicates")), 0);
-    assert_string_equal(str(first, "delimiter"), ",");
+    assert_string_equal(h_str(first, "delimiter"), ",");
     json_decref(list);
     struct resp r;
     get_text(&s, "/results/export", 200, &r);

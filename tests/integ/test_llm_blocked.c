@@ -21,17 +21,6 @@
 #define KEY    "your-key-here"
 #define MARKER "QX-HOSTILE-7"
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 static void contains(const char *what, const char *text, const char *want)
 {
     if (strstr(text, want) == NULL)
@@ -110,7 +99,7 @@ static json_t *run_job(struct srv *s)
     assert_non_null(loc);
     for (int i = 0; i < 600; i++) {
         json_t *j = request(s, "GET", loc, 200, NULL);
-        const char *st = str(j, "status");
+        const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0) {
             free(loc);
             return j;
@@ -133,10 +122,10 @@ static json_t *sent_bodies(void)
     json_array_foreach(json_object_get(log, "requests"), i, rq)
     {
         json_error_t e;
-        json_t *b = json_loads(str(rq, "body"), 0, &e);
+        json_t *b = json_loads(h_str(rq, "body"), 0, &e);
         assert_non_null(b);
-        json_object_set_new(b, "_status", json_integer(num(rq, "status")));
-        json_object_set_new(b, "_raw", json_string(str(rq, "body")));
+        json_object_set_new(b, "_status", json_integer(h_num(rq, "status")));
+        json_object_set_new(b, "_raw", json_string(h_str(rq, "body")));
         json_array_append_new(out, b);
     }
     json_decref(log);
@@ -147,7 +136,7 @@ static json_t *sent_bodies(void)
 static size_t prospects_in(const json_t *b)
 {
     size_t n = 0;
-    for (const char *p = str(b, "_raw"); (p = strstr(p, "\\\"end\\\":")) != NULL; p++)
+    for (const char *p = h_str(b, "_raw"); (p = strstr(p, "\\\"end\\\":")) != NULL; p++)
         n++;
     return n;
 }
@@ -185,13 +174,13 @@ static void expect_blocked_among(struct srv *s, int hostile, const char *reason,
         json_t *ai = json_object_get(it, "ai");
         char want_name[32];
         snprintf(want_name, sizeof(want_name), "Lead %d", hostile);
-        if (strcmp(str(it, "name"), want_name) == 0) {
-            assert_string_equal(str(ai, "status"), "blocked");
-            contains("blocked lead", str(ai, "error"), reason);
-            assert_true(strlen(str(it, "reasoning")) > 0); /* the offline judge's verdict */
+        if (strcmp(h_str(it, "name"), want_name) == 0) {
+            assert_string_equal(h_str(ai, "status"), "blocked");
+            contains("blocked lead", h_str(ai, "error"), reason);
+            assert_true(strlen(h_str(it, "reasoning")) > 0); /* the offline judge's verdict */
             blocked++;
         } else {
-            assert_string_equal(str(ai, "status"), others_status);
+            assert_string_equal(h_str(ai, "status"), others_status);
         }
     }
     assert_int_equal(blocked, 1);
@@ -212,7 +201,7 @@ static void expect_halving(void)
     size_t want_sizes[] = {8, 4, 2, 1};
     json_array_foreach(bodies, i, b)
     {
-        if (strstr(str(b, "_raw"), MARKER) == NULL) {
+        if (strstr(h_str(b, "_raw"), MARKER) == NULL) {
             continue;
         }
         /* Every request carrying the lead is refused; each is half the one before. */
@@ -243,7 +232,7 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         /* POST /score: 200, not 502; one lead blocked, seven scored by the model. */
         load(&s, 8, 5, "score");
         json_t *sc = request(&s, "POST", "/score", 200, NULL);
-        if (num(sc, "scored") != 8 || num(sc, "blocked") != 1 || num(sc, "fallbacks") != 1)
+        if (h_num(sc, "scored") != 8 || h_num(sc, "blocked") != 1 || h_num(sc, "fallbacks") != 1)
             fail_msg("%s: %s", forms[f].form, json_dumps(sc, 0));
         json_decref(sc);
         expect_one_blocked(&s, 5, forms[f].reason);
@@ -253,10 +242,10 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         h_fake_config(&h_fake, cfg);
         load(&s, 8, 2, "job");
         json_t *job = run_job(&s);
-        assert_string_equal(str(job, "status"), "succeeded");
-        assert_int_equal(num(job, "blocked"), 1);
-        assert_int_equal(num(job, "fallbacks"), 1);
-        assert_int_equal(num(job, "done"), 8);
+        assert_string_equal(h_str(job, "status"), "succeeded");
+        assert_int_equal(h_num(job, "blocked"), 1);
+        assert_int_equal(h_num(job, "fallbacks"), 1);
+        assert_int_equal(h_num(job, "done"), 8);
         assert_null(json_object_get(job, "error"));
         json_decref(job);
         expect_one_blocked(&s, 2, forms[f].reason);
@@ -265,11 +254,11 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         h_fake_reset(&h_fake);
         h_fake_config(&h_fake, cfg);
         job = run_job(&s);
-        assert_string_equal(str(job, "status"), "succeeded");
-        assert_int_equal(num(job, "cache_hits"), 8);
-        assert_int_equal(num(job, "blocked"), 1);
-        assert_int_equal(num(job, "fallbacks"), 1);
-        assert_int_equal(num(job, "model_calls"), 0);
+        assert_string_equal(h_str(job, "status"), "succeeded");
+        assert_int_equal(h_num(job, "cache_hits"), 8);
+        assert_int_equal(h_num(job, "blocked"), 1);
+        assert_int_equal(h_num(job, "fallbacks"), 1);
+        assert_int_equal(h_num(job, "model_calls"), 0);
         json_decref(job);
         expect_blocked_among(&s, 2, forms[f].reason, "cached");
         json_t *bodies = sent_bodies();
@@ -303,9 +292,9 @@ static void test_llm_blocked__cli_flags_the_lead(void **state)
     json_array_foreach(res, i, it)
     {
         json_t *ai = json_object_get(it, "ai");
-        if (strcmp(str(ai, "status"), "blocked") == 0) {
-            assert_string_equal(str(it, "name"), "Lead 0");
-            contains("cli", str(ai, "error"), "content_filter [filtered: violence (medium)]");
+        if (strcmp(h_str(ai, "status"), "blocked") == 0) {
+            assert_string_equal(h_str(it, "name"), "Lead 0");
+            contains("cli", h_str(ai, "error"), "content_filter [filtered: violence (medium)]");
             blocked++;
         }
     }
@@ -434,11 +423,11 @@ static void test_llm_blocked__learnt_parameters_survive_the_process(void **state
             assert_true(json_array_size(bodies) >= 4);
         } else {
             assert_int_equal(json_array_size(bodies), 1);
-            assert_int_equal(num(first, "_status"), 200);
+            assert_int_equal(h_num(first, "_status"), 200);
             assert_false(has_key(first, "max_tokens"));
             assert_true(has_key(first, "max_completion_tokens"));
             assert_false(has_key(first, "response_format"));
-            assert_string_equal(str(first, "reasoning_effort"), "low");
+            assert_string_equal(h_str(first, "reasoning_effort"), "low");
         }
         json_decref(bodies);
     }
@@ -467,20 +456,22 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     start(&s, "mode-text.db", "openai", NULL);
     load(&s, 3, -1, "mode");
     json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_int_equal(num(job, "fallbacks"), 0);
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_int_equal(h_num(job, "fallbacks"), 0);
     json_t *ai = json_object_get(job, "ai");
-    assert_string_equal(str(ai, "mode"), "text");
-    assert_string_equal(str(ai, "tokens_param"), "max_tokens");
+    assert_string_equal(h_str(ai, "mode"), "text");
+    assert_string_equal(h_str(ai, "tokens_param"), "max_tokens");
     json_decref(job);
     json_t *bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 3);
-    assert_string_equal(str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
-                        "json_schema");
-    assert_string_equal(str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
-                        "json_object");
+    assert_string_equal(
+        h_str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
+        "json_schema");
+    assert_string_equal(
+        h_str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
+        "json_object");
     assert_false(has_key(json_array_get(bodies, 2), "response_format"));
-    assert_int_equal(num(json_array_get(bodies, 2), "_status"), 200);
+    assert_int_equal(h_num(json_array_get(bodies, 2), "_status"), 200);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -490,7 +481,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     start(&s, "mode-text.db", "openai", NULL);
     load(&s, 3, -1, "mode-again");
     job = run_job(&s);
-    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "text");
+    assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
     json_decref(job);
     bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 1);
@@ -504,13 +495,14 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     start(&s, "mode-ignored.db", "openai", NULL);
     load(&s, 3, -1, "ignored");
     job = run_job(&s);
-    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "text");
-    assert_int_equal(num(job, "fallbacks"), 0);
+    assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
+    assert_int_equal(h_num(job, "fallbacks"), 0);
     json_decref(job);
     bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 3);
-    assert_string_equal(str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
-                        "json_object");
+    assert_string_equal(
+        h_str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
+        "json_object");
     assert_false(has_key(json_array_get(bodies, 2), "response_format"));
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -520,7 +512,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     start(&s, "mode-schema.db", "openai", NULL);
     load(&s, 2, -1, "schema");
     job = run_job(&s);
-    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "json_schema");
+    assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "json_schema");
     json_decref(job);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -543,12 +535,12 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     start(&s, "think-pro.db", "gemini", pro);
     load(&s, 2, -1, "pro");
     json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_string_equal(str(json_object_get(job, "ai"), "thinking"), "budget:128");
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
     json_decref(job);
     json_t *bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 1);
-    assert_int_equal(num(thinking_of(bodies, 0), "thinkingBudget"), 128);
+    assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 128);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -561,19 +553,19 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
         start(&s, "think-flash.db", "gemini", flash);
         load(&s, 2, -1, run ? "flash-again" : "flash");
         job = run_job(&s);
-        assert_string_equal(str(job, "status"), "succeeded");
-        assert_int_equal(num(job, "fallbacks"), 0);
-        assert_string_equal(str(json_object_get(job, "ai"), "thinking"), "budget:128");
+        assert_string_equal(h_str(job, "status"), "succeeded");
+        assert_int_equal(h_num(job, "fallbacks"), 0);
+        assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
         json_decref(job);
         bodies = sent_bodies();
         if (run == 0) {
             assert_int_equal(json_array_size(bodies), 2);
-            assert_int_equal(num(thinking_of(bodies, 0), "thinkingBudget"), 0);
-            assert_int_equal(num(json_array_get(bodies, 0), "_status"), 400);
-            assert_int_equal(num(thinking_of(bodies, 1), "thinkingBudget"), 128);
+            assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 0);
+            assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 400);
+            assert_int_equal(h_num(thinking_of(bodies, 1), "thinkingBudget"), 128);
         } else {
             assert_int_equal(json_array_size(bodies), 1);
-            assert_int_equal(num(thinking_of(bodies, 0), "thinkingBudget"), 128);
+            assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 128);
         }
         json_decref(bodies);
         assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -586,14 +578,14 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     start(&s, "think-g3.db", "gemini", g3);
     load(&s, 2, -1, "g3");
     job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_string_equal(str(json_object_get(job, "ai"), "thinking"), "level:low");
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "level:low");
     json_decref(job);
     bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 2);
-    assert_string_equal(str(thinking_of(bodies, 0), "thinkingLevel"), "minimal");
+    assert_string_equal(h_str(thinking_of(bodies, 0), "thinkingLevel"), "minimal");
     assert_null(json_object_get(thinking_of(bodies, 0), "thinkingBudget"));
-    assert_string_equal(str(thinking_of(bodies, 1), "thinkingLevel"), "low");
+    assert_string_equal(h_str(thinking_of(bodies, 1), "thinkingLevel"), "low");
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }

@@ -76,17 +76,6 @@ static void load(struct srv *s, int n, const char *tag)
     h_resp_free(&r);
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 static json_t *request(struct srv *s, const char *method, const char *path, long want,
                        char **location)
 {
@@ -110,7 +99,7 @@ static json_t *run_job(struct srv *s)
     assert_non_null(loc);
     for (int i = 0; i < 600; i++) {
         json_t *j = request(s, "GET", loc, 200, NULL);
-        const char *st = str(j, "status");
+        const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0) {
             free(loc);
             return j;
@@ -133,8 +122,8 @@ static json_t *sent_bodies(void)
     json_array_foreach(json_object_get(log, "requests"), i, rq)
     {
         json_error_t e;
-        json_t *b = json_loads(str(rq, "body"), 0, &e);
-        json_object_set_new(b, "_status", json_integer(num(rq, "status")));
+        json_t *b = json_loads(h_str(rq, "body"), 0, &e);
+        json_object_set_new(b, "_status", json_integer(h_num(rq, "status")));
         json_array_append_new(out, b);
     }
     json_decref(log);
@@ -188,16 +177,16 @@ static void expect_fatal(struct srv *s, const char *fixture, const char *message
 {
     script(fixture, 4);
     json_t *e = request(s, "POST", "/score", 502, NULL);
-    assert_string_equal(str(e, "code"), "scoring_failed");
-    contains(fixture, str(e, "error"), message);
+    assert_string_equal(h_str(e, "code"), "scoring_failed");
+    contains(fixture, h_str(e, "error"), message);
     json_decref(e);
     json_t *log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1); /* no retry */
     json_decref(log);
     script(fixture, 4);
     json_t *job = run_job(s);
-    assert_string_equal(str(job, "status"), "failed");
-    contains(fixture, str(job, "error"), message);
+    assert_string_equal(h_str(job, "status"), "failed");
+    contains(fixture, h_str(job, "error"), message);
     json_decref(job);
 }
 
@@ -247,7 +236,8 @@ static void test_llm_wire__transient_errors_retried_and_shown_per_lead(void **st
         script(fixtures[i], 1);
         load(&s, 3, fixtures[i]);
         json_t *sc = request(&s, "POST", "/score", 200, NULL);
-        if (num(sc, "scored") != 3 || num(sc, "fallbacks") != 0 || num(sc, "model_calls") != 2)
+        if (h_num(sc, "scored") != 3 || h_num(sc, "fallbacks") != 0 ||
+            h_num(sc, "model_calls") != 2)
             fail_msg("%s: %s", fixtures[i], json_dumps(sc, 0));
         json_decref(sc);
     }
@@ -255,8 +245,8 @@ static void test_llm_wire__transient_errors_retried_and_shown_per_lead(void **st
     script("e_html", 2);
     load(&s, 2, "exhausted");
     json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_int_equal(num(job, "fallbacks"), 2);
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_int_equal(h_num(job, "fallbacks"), 2);
     json_decref(job);
     json_t *res = request(&s, "GET", "/results", 200, NULL);
     size_t i;
@@ -264,9 +254,9 @@ static void test_llm_wire__transient_errors_retried_and_shown_per_lead(void **st
     json_array_foreach(res, i, it)
     {
         json_t *ai = json_object_get(it, "ai");
-        assert_string_equal(str(ai, "status"), "fallback");
-        assert_string_equal(str(ai, "error"), "openai: HTTP 502: 502 Bad Gateway 502 Bad Gateway "
-                                              "nginx/1.25.3 (gave up after 2 attempts)");
+        assert_string_equal(h_str(ai, "status"), "fallback");
+        assert_string_equal(h_str(ai, "error"), "openai: HTTP 502: 502 Bad Gateway 502 Bad Gateway "
+                                                "nginx/1.25.3 (gave up after 2 attempts)");
     }
     assert_int_equal(json_array_size(res), 2);
     json_decref(res);
@@ -285,11 +275,12 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
         script(kinds[k], 1);
         load(&s, 4, kinds[k]);
         json_t *sc = request(&s, "POST", "/score", 200, NULL);
-        if (num(sc, "scored") != 4 || num(sc, "fallbacks") != 0 || num(sc, "model_calls") != 1)
+        if (h_num(sc, "scored") != 4 || h_num(sc, "fallbacks") != 0 ||
+            h_num(sc, "model_calls") != 1)
             fail_msg("%s: %s", kinds[k], json_dumps(sc, 0));
         /* The fake bills reasoning inside completion_tokens: 500 for reasoning_content. */
         if (strcmp(kinds[k], "reasoning_content") == 0)
-            assert_true(num(json_object_get(sc, "tokens"), "output") > 500);
+            assert_true(h_num(json_object_get(sc, "tokens"), "output") > 500);
         json_decref(sc);
         json_t *res = request(&s, "GET", "/results", 200, NULL);
         size_t i;
@@ -297,8 +288,8 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
         json_array_foreach(res, i, it)
         {
             /* The decoy inside the thinking said High for an id that is no lead's. */
-            assert_string_equal(str(it, "intent"), expected_intent(str(it, "role")));
-            assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
+            assert_string_equal(h_str(it, "intent"), expected_intent(h_str(it, "role")));
+            assert_string_equal(h_str(json_object_get(it, "ai"), "status"), "ok");
         }
         json_decref(res);
     }
@@ -306,10 +297,10 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     script("think_only", 2);
     load(&s, 1, "think-only");
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
-    assert_int_equal(num(sc, "fallbacks"), 1);
+    assert_int_equal(h_num(sc, "fallbacks"), 1);
     json_decref(sc);
     json_t *res = request(&s, "GET", "/results", 200, NULL);
-    contains("think_only", str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+    contains("think_only", h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
              "the reply is all reasoning (a <think> block never closed)");
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -320,7 +311,7 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     load(&s, 1, "block");
     json_decref(request(&s, "POST", "/score", 200, NULL));
     res = request(&s, "GET", "/results", 200, NULL);
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
                         "gemini blocked the prompt: OTHER: The prompt was blocked due to unknown "
                         "reasons.");
     json_decref(res);
@@ -328,14 +319,14 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     load(&s, 1, "finish");
     json_decref(request(&s, "POST", "/score", 200, NULL));
     res = request(&s, "GET", "/results", 200, NULL);
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
                         "gemini stopped early: finishReason PROHIBITED_CONTENT: Response stopped "
                         "due to prohibited content.");
     json_decref(res);
     script("thoughts", 1);
     load(&s, 2, "thoughts");
     sc = request(&s, "POST", "/score", 200, NULL);
-    assert_true(num(json_object_get(sc, "tokens"), "output") >= 1000);
+    assert_true(h_num(json_object_get(sc, "tokens"), "output") >= 1000);
     json_decref(sc);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -358,21 +349,21 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     start(&s, "wire-tokens.db", "openai", env);
     load(&s, 12, "auto");
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
-    assert_int_equal(num(sc, "scored"), 12);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "scored"), 12);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
     json_t *bodies = sent_bodies();
     size_t i, refused = 0, ok = 0;
     json_t *b;
     json_array_foreach(bodies, i, b)
     {
-        if (num(b, "_status") == 400) {
+        if (h_num(b, "_status") == 400) {
             assert_true(has_key(b, "max_tokens"));
             refused++;
         } else {
-            assert_int_equal(num(b, "_status"), 200);
+            assert_int_equal(h_num(b, "_status"), 200);
             assert_false(has_key(b, "max_tokens"));
-            assert_true(num(b, "max_completion_tokens") > 0);
+            assert_true(h_num(b, "max_completion_tokens") > 0);
             ok++;
         }
     }
@@ -398,8 +389,8 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     start(&s, "wire-tokens-pinned.db", "openai", pinned);
     load(&s, 3, "pinned");
     json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "failed");
-    contains("pinned", str(job, "error"),
+    assert_string_equal(h_str(job, "status"), "failed");
+    contains("pinned", h_str(job, "error"),
              "openai: HTTP 400 unsupported_parameter: Unsupported parameter: 'max_tokens' is not "
              "supported with this model. Use 'max_completion_tokens' instead.");
     json_decref(job);
@@ -414,7 +405,7 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     json_decref(request(&s, "POST", "/score", 200, NULL));
     bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 1);
-    assert_int_equal(num(json_array_get(bodies, 0), "_status"), 200);
+    assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 200);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -438,14 +429,14 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     start(&s, "wire-effort.db", "openai", gpt5);
     load(&s, 3, "effort");
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
     json_t *bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 2);
     assert_string_equal(effort_of(bodies, 0), "minimal");
-    assert_int_equal(num(json_array_get(bodies, 0), "_status"), 400);
+    assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 400);
     assert_string_equal(effort_of(bodies, 1), "low");
-    assert_int_equal(num(json_array_get(bodies, 1), "_status"), 200);
+    assert_int_equal(h_num(json_array_get(bodies, 1), "_status"), 200);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -456,7 +447,7 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     start(&s, "wire-effort-drop.db", "openai", low);
     load(&s, 3, "drop");
     json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
+    assert_string_equal(h_str(job, "status"), "succeeded");
     json_decref(job);
     bodies = sent_bodies();
     assert_int_equal(json_array_size(bodies), 2);

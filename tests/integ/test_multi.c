@@ -97,17 +97,6 @@ static json_t *call(struct srv *s, const char *method, const char *path, const c
     return j;
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 /* CSV text of n leads whose company is "<tag>-<i>" (owned: free). */
 static char *csv_of(int n, const char *tag, size_t *len)
 {
@@ -140,7 +129,7 @@ static int64_t upload(struct srv *s, const char *name, int n, const char *tag)
     assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
     assert_int_equal(r.status, 201);
     json_t *j = h_json(&r);
-    int64_t id = num(j, "upload_id");
+    int64_t id = h_num(j, "upload_id");
     json_decref(j);
     h_resp_free(&r);
     return id;
@@ -151,7 +140,7 @@ static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
 {
     for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
         json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
+        const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
             return j;
         json_decref(j);
@@ -235,10 +224,10 @@ static void sent_per_lead(const char *tag, int *count, int n)
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
         json_error_t e;
-        json_t *body = json_loads(str(req, "body"), 0, &e);
+        json_t *body = json_loads(h_str(req, "body"), 0, &e);
         json_t *parts =
             json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts");
-        const char *text = str(json_array_get(parts, 0), "text");
+        const char *text = h_str(json_array_get(parts, 0), "text");
         for (const char *p = text; (p = strstr(p, needle)) != NULL; p++) {
             int idx = atoi(p + strlen(needle));
             if (idx >= 0 && idx < n)
@@ -307,8 +296,8 @@ static void test_multi__slow_upload_beside_cli(void **state)
     json_error_t je;
     json_t *j = json_loads(body, 0, &je);
     free(body);
-    assert_int_equal(num(j, "count"), N);
-    int64_t srv_id = num(j, "upload_id");
+    assert_int_equal(h_num(j, "count"), N);
+    int64_t srv_id = h_num(j, "upload_id");
     json_decref(j);
     int64_t cli_id =
         sql_int(s.db, "SELECT id FROM uploads WHERE filename = 'cli.csv' AND status = 'ready'");
@@ -330,8 +319,8 @@ static void test_multi__slow_upload_beside_cli(void **state)
                              (long long)cli_id),
                      50);
     json_t *list = call(&s, "GET", "/uploads", NULL, 200);
-    assert_int_equal(num(list, "total"), 2);
-    assert_int_equal(num(list, "current"), srv_id);
+    assert_int_equal(h_num(list, "total"), 2);
+    assert_int_equal(h_num(list, "current"), srv_id);
     json_decref(list);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -372,14 +361,14 @@ static void test_multi__upload_row_removed_is_409(void **state)
         fail();
     }
     free(body);
-    assert_string_equal(str(j, "code"), "conflict");
-    assert_non_null(strstr(str(j, "error"), "removed by another process"));
+    assert_string_equal(h_str(j, "code"), "conflict");
+    assert_non_null(strstr(h_str(j, "error"), "removed by another process"));
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
     json_t *list = call(&s, "GET", "/uploads", NULL, 200);
-    assert_int_equal(num(list, "total"), 0);
-    assert_int_equal(num(list, "current"), 0);
+    assert_int_equal(h_num(list, "total"), 0);
+    assert_int_equal(h_num(list, "current"), 0);
     json_decref(list);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -460,9 +449,9 @@ static void test_multi__two_servers_run_each_job_once(void **state)
         char path[32];
         snprintf(path, sizeof(path), "/jobs/%d", id);
         json_t *j = wait_job(&a, path, 60000);
-        assert_string_equal(str(j, "status"), "succeeded");
-        assert_int_equal(num(j, "done"), LEADS);
-        assert_int_equal(num(j, "cache_hits"), 0);
+        assert_string_equal(h_str(j, "status"), "succeeded");
+        assert_int_equal(h_num(j, "done"), LEADS);
+        assert_int_equal(h_num(j, "cache_hits"), 0);
         json_decref(j);
         assert_int_equal(sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = %d", id),
                          LEADS);
@@ -514,13 +503,13 @@ static void test_multi__sync_score_run_by_the_other_server(void **state)
     int64_t t0 = ls_mono_ms();
     json_t *j = call(&a, "POST", "/score", body, 200);
     int64_t ms = ls_mono_ms() - t0;
-    assert_int_equal(num(j, "job_id"), 2);
-    assert_int_equal(num(j, "scored"), 10);
+    assert_int_equal(h_num(j, "job_id"), 2);
+    assert_int_equal(h_num(j, "scored"), 10);
     json_decref(j);
     assert_true(log_wait(&b, "event=job.start job=2 ", 100));
     assert_true(ms < 4000); /* long before job 1, which a runs, is done */
     j = call(&a, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "running");
+    assert_string_equal(h_str(j, "status"), "running");
     json_decref(j);
     assert_int_equal(h_srv_stop(&a, SIGKILL), 128 + SIGKILL);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
@@ -546,8 +535,8 @@ static void test_multi__released_job_resumed_by_the_other_server(void **state)
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
     assert_true(log_wait(&b, "event=job.start job=1 ", 5000));
     json_t *j = wait_job(&b, "/jobs/1", 30000);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
     assert_int_equal(sql_int(b.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
     assert_int_equal(sql_int(b.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
@@ -645,15 +634,15 @@ static void test_multi__cancel_from_another_server(void **state)
     int64_t t0 = ls_mono_ms();
     json_t *j = call(&b, "DELETE", "/jobs/1", NULL, 200);
     assert_true(ls_mono_ms() - t0 < 5000);
-    assert_string_equal(str(j, "status"), "cancelled");
-    json_int_t done = num(j, "done");
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    json_int_t done = h_num(j, "done");
     assert_true(done > 0 && done < 400);
     json_decref(j);
     assert_true(log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
     ls_sleep_ms(700); /* time for any late progress update to arrive */
     j = call(&a, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
-    assert_int_equal(num(j, "done"), done);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
     assert_int_equal(sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = 1"), done);
     assert_int_equal(sql_int(a.db, "SELECT owner FROM jobs WHERE id = 1"), 0);
@@ -662,8 +651,8 @@ static void test_multi__cancel_from_another_server(void **state)
     start(&a, "cancel-two.db", env);
     ls_sleep_ms(1200); /* longer than the worker's poll */
     j = call(&a, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
-    assert_int_equal(num(j, "done"), done);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
 }
@@ -723,7 +712,7 @@ static void *post_job(void *arg)
     if (h_http(sub->s, "POST", "/jobs", NULL, NULL, 0, &r) == 0) {
         sub->status = r.status;
         json_t *j = h_json(&r);
-        snprintf(sub->code, sizeof(sub->code), "%s", str(j, "code"));
+        snprintf(sub->code, sizeof(sub->code), "%s", h_str(j, "code"));
         json_decref(j);
     }
     h_resp_free(&r);
@@ -766,11 +755,11 @@ static void test_multi__queue_full_is_429(void **state)
     }
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
     json_t *j = call(&s, "POST", "/jobs", NULL, 429);
-    assert_string_equal(str(j, "code"), "queue_full");
-    assert_non_null(strstr(str(j, "error"), "queue is full"));
+    assert_string_equal(h_str(j, "code"), "queue_full");
+    assert_non_null(strstr(h_str(j, "error"), "queue is full"));
     json_decref(j);
     j = call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
-    assert_string_equal(str(j, "code"), "queue_full");
+    assert_string_equal(h_str(j, "code"), "queue_full");
     json_decref(j);
     int64_t last = sql_int(s.db, "SELECT max(id) FROM jobs");
     char path[32];
@@ -829,8 +818,8 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
         fail();
     }
     json_t *j = h_json(&sc.r);
-    assert_string_equal(str(j, "code"), "shutting_down");
-    assert_int_equal(num(json_object_get(j, "details"), "job_id"), 1);
+    assert_string_equal(h_str(j, "code"), "shutting_down");
+    assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
     h_resp_free(&sc.r);
     int64_t kept = sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1");
@@ -842,8 +831,8 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
     start(&s, "sigterm.db", env);
     j = wait_job(&s, "/jobs/1", 60000);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
     assert_int_equal(sql_int(s.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
