@@ -82,31 +82,13 @@ static void write_leads(int n, const char *name, char *out, size_t cap)
 
 static void load(struct srv *s, int n)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     char p[600];
+    struct resp r;
     write_leads(n, "batch-leads.csv", p, sizeof(p));
     assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *body,
-                    long want)
-{
-    struct resp r;
-    const char *hdr[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, body ? hdr : NULL, body, body ? strlen(body) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
 }
 
 static void nap(long ms)
@@ -163,7 +145,7 @@ static void wait_created(long want)
 static json_t *wait_final(struct srv *s, const char *path, int seconds)
 {
     for (int i = 0; i < seconds * 20; i++) {
-        json_t *j = call(s, "GET", path, NULL, 200);
+        json_t *j = h_call(s, "GET", path, NULL, 200);
         const char *st = h_str(j, "status");
         if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0 ||
             strcmp(st, "cancelled") == 0)
@@ -240,10 +222,10 @@ static void test_batch__restart_resumes_polling(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
     start(&s, "restart.db", env);
     load(&s, N);
-    json_t *e = call(&s, "POST", "/jobs", "{\"mode\": \"fast\"}", 422);
+    json_t *e = h_call(&s, "POST", "/jobs", "{\"mode\": \"fast\"}", 422);
     assert_string_equal(h_str(json_object_get(e, "details"), "field"), "mode");
     json_decref(e);
-    json_t *j = call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202);
+    json_t *j = h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202);
     assert_string_equal(h_str(j, "mode"), "batch");
     json_int_t id = h_num(j, "id");
     json_decref(j);
@@ -257,7 +239,7 @@ static void test_batch__restart_resumes_polling(void **state)
     for (int i = 0; i < 100; i++) {
         char path[32];
         snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
-        j = call(&s, "GET", path, NULL, 200);
+        j = h_call(&s, "GET", path, NULL, 200);
         const json_t *bj = json_object_get(j, "batch");
         bool ok =
             bj && strcmp(h_str(bj, "state"), "pending") == 0 &&
@@ -317,7 +299,7 @@ static void test_batch__missing_and_failed_items_resent(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_MODE=batch", NULL};
     start(&s, "missing.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", NULL, 202));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_string_equal(h_str(j, "mode"), "batch");
@@ -352,7 +334,7 @@ static void test_batch__expired_batch(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=1", NULL};
     start(&s, "expired.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
@@ -376,9 +358,9 @@ static void test_batch__cancel_cancels_the_batch(void **state)
     h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
     start(&s, "cancel.db", NULL);
     load(&s, 20);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
-    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
+    json_t *j = h_call(&s, "DELETE", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
@@ -388,7 +370,7 @@ static void test_batch__cancel_cancels_the_batch(void **state)
     const char *st = h_str(b, "status");
     assert_true(strcmp(st, "cancelled") == 0 || strcmp(st, "cancelling") == 0);
     json_decref(b);
-    j = call(&s, "GET", "/jobs/1", NULL, 200);
+    j = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(json_object_get(j, "batch"), "state"), "cancelled");
     json_decref(j);
     assert_int_equal(sync_requests(NULL, 0), 0);
@@ -406,7 +388,7 @@ static void test_batch__split_by_limits(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_MAX_REQUESTS=4", NULL};
     start(&s, "split.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
@@ -433,7 +415,7 @@ static void test_batch__split_by_limits(void **state)
     const char *env2[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_MAX_BYTES=12000", NULL};
     start(&s, "split-bytes.db", env2);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     j = wait_final(&s, "/jobs/1", 60);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
@@ -518,10 +500,10 @@ static void test_batch__gemini_inline(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=2", NULL};
     start_gemini(&s, "gemini.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     for (int i = 0;; i++) { /* stored as pending before the kill */
-        json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+        json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
         bool pending = strcmp(h_str(json_object_get(j, "batch"), "state"), "pending") == 0;
         json_decref(j);
         if (pending)
@@ -573,7 +555,7 @@ static void test_batch__gemini_file(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_INLINE_MAX=5000", NULL};
     start_gemini(&s, "gemini-file.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     json_t *j = wait_final(&s, "/jobs/1", 60);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
@@ -604,9 +586,9 @@ static void test_batch__gemini_cancel(void **state)
     h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
     start_gemini(&s, "gemini-cancel.db", NULL);
     load(&s, 10);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
-    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
+    json_t *j = h_call(&s, "DELETE", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
@@ -636,7 +618,7 @@ static void cancel_in_store(const struct srv *s)
 static void wait_batch_state(struct srv *s, const char *want)
 {
     for (int i = 0; i < 400; i++) {
-        json_t *j = call(s, "GET", "/jobs/1", NULL, 200);
+        json_t *j = h_call(s, "GET", "/jobs/1", NULL, 200);
         bool ok = strcmp(h_str(json_object_get(j, "batch"), "state"), want) == 0;
         json_decref(j);
         if (ok)
@@ -660,7 +642,7 @@ static void orphan_case(bool gemini, const char *db)
     else
         start(&s, db, NULL);
     load(&s, 10);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     wait_batch_state(&s, "pending");
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
@@ -671,7 +653,7 @@ static void orphan_case(bool gemini, const char *db)
     else
         start(&s, db, NULL);
     wait_batch_state(&s, "cancelled");
-    json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+    json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
@@ -752,7 +734,7 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
     else
         start(&s, db, env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     for (int i = 0;; i++) { /* the service has the batch (or the file), the job no reply yet */
         json_t *b = fake_batches();
         bool there = h_num(b, created ? "created" : "uploads") == 1;
@@ -879,7 +861,7 @@ static void test_batch__purge_waits_for_batches(void **state)
     h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
     start(&s, "purge.db", NULL);
     load(&s, 10);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     wait_batch_state(&s, "pending");
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
@@ -889,11 +871,11 @@ static void test_batch__purge_waits_for_batches(void **state)
     char db[600];
     h_path(db, sizeof(db), "purge.db");
     assert_int_equal(h_srv_start(&s, db, offline), 0);
-    json_t *e = call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
+    json_t *e = h_call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
     assert_non_null(
         strstr(h_str(e, "error"), "still has 1 batch(es) that may run at the model service"));
     json_decref(e);
-    e = call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
+    e = h_call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -906,7 +888,7 @@ static void test_batch__purge_waits_for_batches(void **state)
     assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
     assert_true(r.status == 200 || r.status == 204);
     h_resp_free(&r);
-    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 

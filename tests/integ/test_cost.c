@@ -48,10 +48,7 @@ static void start(struct srv *s, const char *name, const char *wire, const char 
 static void load(struct srv *s, int n)
 {
     static const char *const roles[] = {"CEO", "Sales Manager", "Engineer", "VP Sales"};
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     size_t cap = 4096 + (size_t)n * 300;
     char *csv = malloc(cap);
     size_t w = (size_t)snprintf(csv, cap, "name,role,company,industry,location,linkedin_bio\n");
@@ -59,29 +56,8 @@ static void load(struct srv *s, int n)
         w += (size_t)snprintf(csv + w, cap - w,
                               "Lead %d,%s,Co %d,B2B SaaS,Berlin,Building pipeline for team %d.\n",
                               i, roles[i % 4], i, i);
-    char p[600];
-    h_path(p, sizeof(p), "cost-leads.csv");
-    h_write_file(p, csv, w);
+    json_decref(h_upload_text(s, "/uploads", "cost-leads.csv", csv, w, 201));
     free(csv);
-    assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *body,
-                    long want)
-{
-    struct resp r;
-    const char *hdr[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, body ? hdr : NULL, body, body ? strlen(body) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
 }
 
 /* Polls GET /jobs/{id} until the job is at rest (succeeded, failed, cancelled, stopped). */
@@ -90,7 +66,7 @@ static json_t *wait_job(struct srv *s, json_int_t id)
     char path[64];
     snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
     for (int i = 0; i < 3000; i++) {
-        json_t *j = call(s, "GET", path, NULL, 200);
+        json_t *j = h_call(s, "GET", path, NULL, 200);
         const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
             return j;
@@ -116,7 +92,7 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
     start(&s, "dry.db", "openai", "gpt-4o-mini", env);
     load(&s, 40);
-    json_t *e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    json_t *e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
     json_t *est = json_object_get(e, "estimate");
     assert_int_equal(h_num(est, "leads"), 40);
     assert_int_equal(h_num(est, "to_send"), 40);
@@ -128,7 +104,7 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     double standard_usd = json_real_value(json_object_get(est, "cost_usd"));
     json_decref(e);
     /* In batch mode: the same requests and tokens at the batch rates (half), within a day. */
-    e = call(&s, "POST", "/jobs", "{\"dry_run\": true, \"mode\": \"batch\"}", 200);
+    e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true, \"mode\": \"batch\"}", 200);
     est = json_object_get(e, "estimate");
     assert_string_equal(h_str(est, "tier"), "batch");
     assert_int_equal(h_num(est, "requests"), 8);
@@ -137,7 +113,7 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     assert_int_equal(h_num(est, "wall_ms"), 24LL * 3600 * 1000);
     json_decref(e);
     /* A budget cannot be kept by a batch, billed whole once sent: refused, naming it. */
-    json_t *nb = call(&s, "POST", "/jobs", "{\"mode\": \"batch\", \"budget_usd\": 1}", 422);
+    json_t *nb = h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\", \"budget_usd\": 1}", 422);
     assert_string_equal(h_str(json_object_get(nb, "details"), "field"), "budget_usd");
     assert_non_null(strstr(h_str(nb, "error"), "batch mode"));
     json_decref(nb);
@@ -145,24 +121,24 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     assert_int_equal(h_num(st, "count"), 0);
     assert_int_equal(h_num(st, "metadata_requests"), 0);
     json_decref(st);
-    json_t *jobs = call(&s, "GET", "/jobs", NULL, 200);
+    json_t *jobs = h_call(&s, "GET", "/jobs", NULL, 200);
     assert_int_equal(h_num(jobs, "total"), 0);
     json_decref(jobs);
     /* A bad dry_run names itself. */
-    json_t *bad = call(&s, "POST", "/jobs", "{\"dry_run\": 1}", 422);
+    json_t *bad = h_call(&s, "POST", "/jobs", "{\"dry_run\": 1}", 422);
     assert_string_equal(h_str(json_object_get(bad, "details"), "field"), "dry_run");
     json_decref(bad);
     /* An unknown model: tokens, and the price is unknown. */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     start(&s, "dry.db", "openai", "llama3.1", NULL);
-    e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
     est = json_object_get(e, "estimate");
     assert_true(h_num(json_object_get(est, "tokens"), "input") > 0);
     assert_true(json_is_null(json_object_get(est, "cost_usd")));
     assert_non_null(strstr(h_str(est, "price_unknown"), "LEADSCORE_AI_PRICE_IN"));
     json_decref(e);
     /* ... and a budget cannot be kept without a price. */
-    bad = call(&s, "POST", "/jobs", "{\"budget_usd\": 1}", 422);
+    bad = h_call(&s, "POST", "/jobs", "{\"budget_usd\": 1}", 422);
     assert_string_equal(h_str(json_object_get(bad, "details"), "field"), "budget_usd");
     json_decref(bad);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -209,7 +185,7 @@ static void test_cost__dry_run_off_the_io_thread(void **state)
     load(&s, 60000);
     /* How long the dry run takes here, alone. */
     int64_t t0 = mono_ms();
-    json_decref(call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200));
     int64_t alone = mono_ms() - t0;
     print_message("dry run of 60,000 leads alone: %lld ms\n", (long long)alone);
 
@@ -219,7 +195,7 @@ static void test_cost__dry_run_off_the_io_thread(void **state)
     assert_int_equal(pthread_create(&t, NULL, dry_run_thread, &d), 0);
     struct timespec nap = {0, (long)(alone / 4) * 1000000L};
     nanosleep(&nap, NULL); /* the dry run is under way */
-    json_decref(call(&s, "GET", "/healthz", NULL, 200));
+    json_decref(h_call(&s, "GET", "/healthz", NULL, 200));
     int64_t health_ms = mono_ms();
     pthread_join(t, NULL);
     assert_int_equal(d.status, 200);
@@ -260,13 +236,13 @@ static void test_cost__budget_stop_and_resume(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=5", "LEADSCORE_AI_CONCURRENCY=2", NULL};
     start(&s, "budget.db", "openai", "gpt-4o-mini", env);
     load(&s, 60);
-    json_t *e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    json_t *e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
     double full = json_real_value(json_object_get(json_object_get(e, "estimate"), "cost_usd"));
     json_decref(e);
     double budget = full * 0.4;
     char body[96];
     snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", budget);
-    json_t *j = call(&s, "POST", "/jobs", body, 202);
+    json_t *j = h_call(&s, "POST", "/jobs", body, 202);
     json_int_t id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
@@ -291,10 +267,10 @@ static void test_cost__budget_stop_and_resume(void **state)
     snprintf(path, sizeof(path), "/jobs/%lld/resume", (long long)id);
     /* Not above what was spent: 400 naming budget_usd. */
     snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", spent);
-    j = call(&s, "POST", path, body, 400);
+    j = h_call(&s, "POST", path, body, 400);
     assert_string_equal(h_str(json_object_get(j, "details"), "field"), "budget_usd");
     json_decref(j);
-    j = call(&s, "POST", path, "{\"budget_usd\": 10}", 200);
+    j = h_call(&s, "POST", path, "{\"budget_usd\": 10}", 200);
     assert_string_equal(h_str(j, "status"), "queued");
     json_decref(j);
     j = wait_job(&s, id);
@@ -303,7 +279,7 @@ static void test_cost__budget_stop_and_resume(void **state)
     json_decref(j);
     /* Exactly one result per lead, the first run's kept. */
     snprintf(path, sizeof(path), "/jobs/%lld/results?limit=1000", (long long)id);
-    j = call(&s, "GET", path, NULL, 200);
+    j = h_call(&s, "GET", path, NULL, 200);
     json_t *items = json_is_array(j) ? j : json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 60);
     char seen[60] = {0};
@@ -322,7 +298,7 @@ static void test_cost__budget_stop_and_resume(void **state)
     json_decref(st);
     /* Resuming anything but a stopped job: 409. */
     snprintf(path, sizeof(path), "/jobs/%lld/resume", (long long)id);
-    json_decref(call(&s, "POST", path, NULL, 409));
+    json_decref(h_call(&s, "POST", path, NULL, 409));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -334,7 +310,7 @@ static void test_cost__preflight(void **state)
     start(&s, "pre.db", "openai", "gpt-4o-mini", NULL);
     load(&s, 8);
     h_fake_config(&h_fake, "{\"unknown_models\": [\"gpt-4o-mini\"]}");
-    json_t *j = call(&s, "POST", "/jobs", "{}", 202);
+    json_t *j = h_call(&s, "POST", "/jobs", "{}", 202);
     json_int_t id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
@@ -349,14 +325,14 @@ static void test_cost__preflight(void **state)
     /* A server without the route (a plain 404): skipped, the job runs. */
     h_fake_reset(&h_fake);
     h_fake_config(&h_fake, "{\"no_models_route\": true}");
-    j = call(&s, "POST", "/jobs", "{}", 202);
+    j = h_call(&s, "POST", "/jobs", "{}", 202);
     id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
     assert_string_equal(h_str(j, "status"), "succeeded");
     json_decref(j);
     /* /healthz carries the shutdown warning too. */
-    j = call(&s, "GET", "/healthz", NULL, 200);
+    j = h_call(&s, "GET", "/healthz", NULL, 200);
     assert_non_null(strstr(h_str(json_object_get(j, "ai"), "warning"), "gpt-4o-mini"));
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -364,7 +340,7 @@ static void test_cost__preflight(void **state)
     h_fake_reset(&h_fake);
     h_fake_config(&h_fake, "{\"api_key\": \"the-right-one\"}");
     start(&s, "pre.db", "gemini", "gemini-2.5-flash-lite", NULL);
-    j = call(&s, "POST", "/jobs", "{}", 202);
+    j = h_call(&s, "POST", "/jobs", "{}", 202);
     id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
@@ -388,7 +364,7 @@ static void flex(const char *wire, const char *model, const char *marker)
     start(&s, db, wire, model, env);
     load(&s, 8);
     h_fake_config(&h_fake, "{\"script\": [\"unavailable\", \"unavailable\", \"unavailable\"]}");
-    json_t *j = call(&s, "POST", "/jobs", "{}", 202);
+    json_t *j = h_call(&s, "POST", "/jobs", "{}", 202);
     json_int_t id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
@@ -403,7 +379,7 @@ static void flex(const char *wire, const char *model, const char *marker)
     json_t *r;
     json_array_foreach(reqs, i, r) assert_non_null(strstr(h_str(r, "body"), marker));
     json_decref(log);
-    j = call(&s, "GET", "/healthz", NULL, 200);
+    j = h_call(&s, "GET", "/healthz", NULL, 200);
     assert_string_equal(h_str(json_object_get(j, "ai"), "tier"), "flex");
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);

@@ -110,12 +110,6 @@ static json_t *call_h(struct srv *s, const char *method, const char *path, const
     return j;
 }
 
-static json_t *call(struct srv *s, const char *method, const char *path, const char *json,
-                    long want)
-{
-    return call_h(s, method, path, json, want, NULL);
-}
-
 struct csv_opts {
     int n;           /* data rows */
     const char *tag; /* company "<tag>-<i>"; also put into role and bio when marker */
@@ -160,30 +154,13 @@ static void post_csv(struct srv *s, const char *name, const struct csv_opts *o, 
 
 static int64_t upload_ok(struct srv *s, const char *name, const struct csv_opts *o)
 {
-    struct resp r;
-    post_csv(s, name, o, &r);
-    if (r.status != 201) {
-        print_error("upload %s: %ld %s\n", name, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
+    size_t len;
+    char *csv = csv_make(o, &len);
+    json_t *j = h_upload_text(s, "/uploads", name, csv, len, 201);
+    free(csv);
     int64_t id = h_num(j, "upload_id");
     json_decref(j);
-    h_resp_free(&r);
     return id;
-}
-
-static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
-{
-    for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
-        json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = h_str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-    }
-    fail_msg("%s did not finish in %d ms", path, timeout_ms);
-    return NULL;
 }
 
 static bool log_has(const struct srv *s, const char *needle)
@@ -452,19 +429,19 @@ static void test_data__deletes_and_their_conflicts(void **state)
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=1", NULL};
     struct srv s;
     start(&s, "deletes.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts small = {.n = 20, .tag = "Small"};
     int64_t u1 = upload_ok(&s, "small.csv", &small);
-    json_decref(call(&s, "POST", "/score", NULL, 200)); /* job 1, finished */
-    json_decref(call(&s, "POST", "/offers", other_offer, 201));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200)); /* job 1, finished */
+    json_decref(h_call(&s, "POST", "/offers", other_offer, 201));
     struct csv_opts big = {.n = 400, .tag = "Big"};
     int64_t u2 = upload_ok(&s, "big.csv", &big);
     h_fake_config(&h_fake, "{\"latency_ms\": 300}");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202)); /* job 2: offer 2, upload 2, running */
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202)); /* job 2: offer 2, upload 2, running */
     assert_true(log_wait(&s, "event=job.start job=2 ", 10000));
     char body[80];
     snprintf(body, sizeof(body), "{\"offer_id\": 2, \"upload_id\": %lld}", (long long)u1);
-    json_decref(call(&s, "POST", "/jobs", body, 202)); /* job 3: queued behind it */
+    json_decref(h_call(&s, "POST", "/jobs", body, 202)); /* job 3: queued behind it */
 
     /* What a queued or running job uses stays. */
     static const char *const busy[][2] = {
@@ -472,54 +449,54 @@ static void test_data__deletes_and_their_conflicts(void **state)
         {"DELETE", "/jobs/2?purge=1"}, {"DELETE", "/jobs/2/results"}, {"DELETE", "/jobs/3?purge=1"},
     };
     for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++) {
-        json_t *j = call(&s, busy[i][0], busy[i][1], NULL, 409);
+        json_t *j = h_call(&s, busy[i][0], busy[i][1], NULL, 409);
         assert_string_equal(h_str(j, "code"), "conflict");
         assert_true(strlen(h_str(j, "error")) > 0);
         json_decref(j);
     }
     /* An offer only finished jobs used: gone, and those jobs keep their results. */
-    json_decref(call(&s, "DELETE", "/offers/1", NULL, 200));
-    json_decref(call(&s, "GET", "/offers/1", NULL, 404));
-    json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+    json_decref(h_call(&s, "DELETE", "/offers/1", NULL, 200));
+    json_decref(h_call(&s, "GET", "/offers/1", NULL, 404));
+    json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_true(json_is_null(json_object_get(j, "offer_id")));
     assert_string_equal(h_str(j, "status"), "succeeded");
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 20);
     /* A finished job's results, then the job. */
-    j = call(&s, "DELETE", "/jobs/1/results", NULL, 200);
+    j = h_call(&s, "DELETE", "/jobs/1/results", NULL, 200);
     assert_true(strlen(h_str(j, "results_deleted_at")) > 0);
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
-    json_decref(call(&s, "DELETE", "/jobs/1?purge=1", NULL, 200));
-    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/jobs/1?purge=1", NULL, 200));
+    json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE id = 1"), 0);
 
     /* Once the jobs are done, the uploads go with their leads, jobs and results. */
-    j = call(&s, "DELETE", "/jobs/2", NULL, 200);
+    j = h_call(&s, "DELETE", "/jobs/2", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
-    json_decref(wait_job(&s, "/jobs/3", 30000));
+    json_decref(h_wait_job(&s, "/jobs/3", 30000));
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u1);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
-    json_decref(call(&s, "GET", path, NULL, 404));
-    json_decref(call(&s, "GET", "/jobs/3", NULL, 404));
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "GET", path, NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/3", NULL, 404));
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u2);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
-    json_decref(call(&s, "GET", "/jobs/2", NULL, 404));
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "GET", "/jobs/2", NULL, 404));
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 0);
-    j = call(&s, "GET", "/uploads", NULL, 200);
+    j = h_call(&s, "GET", "/uploads", NULL, 200);
     assert_int_equal(h_num(j, "current"), 0);
     json_decref(j);
-    json_decref(call(&s, "DELETE", "/uploads/99", NULL, 404));
-    json_decref(call(&s, "DELETE", "/offers/99", NULL, 404));
-    json_decref(call(&s, "DELETE", "/jobs/99?purge=1", NULL, 404));
-    json_decref(call(&s, "DELETE", "/jobs/99/results", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/uploads/99", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/offers/99", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/jobs/99?purge=1", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/jobs/99/results", NULL, 404));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -538,15 +515,15 @@ static void test_data__deletion_is_real_and_space_reused(void **state)
     start(&s, "real-delete.db", NULL);
     char wal[700];
     snprintf(wal, sizeof(wal), "%s-wal", s.db);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 2000, .tag = marker, .marker = true, .bio_len = 150};
     int64_t id = upload_ok(&s, "marked.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
     assert_true(sql_int(s.db, "SELECT count(*) FROM verdicts") > 0);
     assert_true(bytes_count(s.db, marker) + bytes_count(wal, marker) > 0);
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)id);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
     int in_db = bytes_count(s.db, marker), in_wal = bytes_count(wal, marker);
     if (in_db || in_wal) {
         print_error("the marker is still in the database (%d) and its WAL (%d)\n", in_db, in_wal);
@@ -556,7 +533,7 @@ static void test_data__deletion_is_real_and_space_reused(void **state)
 
     struct csv_opts again = {.n = 2000, .tag = "AGAIN1MARK", .marker = true, .bio_len = 150};
     upload_ok(&s, "again.csv", &again);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0); /* the last close checkpoints the WAL */
     int64_t size_again = file_size(s.db) + file_size(wal);
     printf("database and WAL: %lld bytes after the delete, %lld after as much again\n",
@@ -574,13 +551,13 @@ static void test_data__retention_at_start(void **state)
     (void)state;
     struct srv s;
     start(&s, "retention.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 10, .tag = "Ret"};
     int64_t u1 = upload_ok(&s, "r1.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200)); /* job 1 on upload 1 */
+    json_decref(h_call(&s, "POST", "/score", NULL, 200)); /* job 1 on upload 1 */
     o.tag = "Ret2";
     int64_t u2 = upload_ok(&s, "r2.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200)); /* job 2 on upload 2 */
+    json_decref(h_call(&s, "POST", "/score", NULL, 200)); /* job 2 on upload 2 */
     o.tag = "Ret3";
     o.n = 5;
     int64_t u3 = upload_ok(&s, "r3.csv", &o); /* never scored */
@@ -596,13 +573,13 @@ static void test_data__retention_at_start(void **state)
     assert_true(log_has(&s, "event=retention.purged days=1 uploads=2 jobs=1 results=10"));
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u1);
-    json_decref(call(&s, "GET", path, NULL, 404));
+    json_decref(h_call(&s, "GET", path, NULL, 404));
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u3);
-    json_decref(call(&s, "GET", path, NULL, 404));
+    json_decref(h_call(&s, "GET", path, NULL, 404));
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u2);
-    json_decref(call(&s, "GET", path, NULL, 200));
-    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
-    json_decref(call(&s, "GET", "/jobs/2", NULL, 200));
+    json_decref(h_call(&s, "GET", path, NULL, 200));
+    json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/2", NULL, 200));
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 10);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), 10);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
@@ -619,10 +596,10 @@ static void test_data__cache_cap_at_start(void **state)
     (void)state;
     struct srv s;
     start(&s, "cache-cap.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 30, .tag = "Cache"};
     upload_ok(&s, "cache.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 30);
     /* A known order of use, unrelated to the keys' order: rank r was used at 7r mod 30. */
@@ -642,8 +619,8 @@ static void test_data__cache_cap_at_start(void **state)
     assert_string_equal(kept, want);
     free(kept);
     free(want);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
-    json_t *j = call(&s, "GET", "/jobs/2", NULL, 200);
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
+    json_t *j = h_call(&s, "GET", "/jobs/2", NULL, 200);
     assert_int_equal(h_num(j, "cache_hits"), 10);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -662,7 +639,7 @@ static void test_data__db_size_cap_is_507(void **state)
     const char *env[] = {"LEADSCORE_DB_MAX_MB=1", NULL};
     struct srv s;
     start(&s, "capped.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts fat = {.n = 8000, .tag = "Cap", .bio_len = 300};
     size_t len;
     char *csv = csv_make(&fat, &len);
@@ -683,7 +660,7 @@ static void test_data__db_size_cap_is_507(void **state)
     assert_no_upload_rows(s.db, "an upload over the size cap");
     struct csv_opts small = {.n = 100, .tag = "Fits"};
     upload_ok(&s, "fits.csv", &small);
-    json_decref(call(&s, "GET", "/healthz", NULL, 200));
+    json_decref(h_call(&s, "GET", "/healthz", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -698,7 +675,7 @@ static void test_data__db_full_while_scoring_is_507(void **state)
     const char *env[] = {"LEADSCORE_DB_MAX_MB=1", NULL};
     struct srv s;
     start(&s, "full-scoring.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 2500, .tag = "Full", .bio_len = 100};
     upload_ok(&s, "full.csv", &o); /* fits; its results will not */
     json_t *j = call_h(&s, "POST", "/score", NULL, 507, "full-score-1");
@@ -708,7 +685,7 @@ static void test_data__db_full_while_scoring_is_507(void **state)
     assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
     assert_true(log_has(&s, "event=http.error req=full-score-1 status=507"));
-    j = call(&s, "GET", "/jobs/1", NULL, 200);
+    j = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "failed");
     assert_int_equal(h_num(j, "done"), scored);
     json_decref(j);
@@ -726,10 +703,10 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     (void)state;
     struct srv s;
     start(&s, "deleted.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 5, .tag = "Del"};
     upload_ok(&s, "before.csv", &o);
-    json_t *j = call(&s, "GET", "/healthz", NULL, 200);
+    json_t *j = h_call(&s, "GET", "/healthz", NULL, 200);
     assert_string_equal(h_str(j, "status"), "ok");
     json_decref(j);
     assert_int_equal(unlink(s.db), 0);
@@ -743,7 +720,7 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     assert_int_equal(r.status, 503);
     assert_non_null(strstr(r.body, "storage_unavailable"));
     h_resp_free(&r);
-    json_decref(call(&s, "POST", "/jobs", NULL, 503));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 503));
     bool unhealthy = false;
     while (!unhealthy && ls_mono_ms() - t0 < 3000) {
         assert_int_equal(h_http(&s, "GET", "/healthz", NULL, NULL, 0, &r), 0);

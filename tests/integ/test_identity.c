@@ -137,23 +137,7 @@ static int64_t store_rows(const char *db_name, char delimiter, bool drop)
 static void start(struct srv *s, const char *db_name)
 {
     assert_int_equal(h_srv_start_fake(s, db_name, NULL), 0);
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-}
-
-static json_t *get_json(struct srv *s, const char *path, long want)
-{
-    struct resp r;
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, &r), 0);
-    if (r.status != want) {
-        print_error("GET %s: %ld %s\n", path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
 }
 
 static void get_text(struct srv *s, const char *path, long want, struct resp *r)
@@ -322,7 +306,7 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     table_free(&t);
 
     /* The JSON results carry the same, with the extra columns as an ordered object. */
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), (size_t)n_rows);
     size_t i;
     json_t *res;
@@ -355,7 +339,7 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     /* The upload says what it kept. */
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)upload);
-    json_t *u = get_json(&s, path, 200);
+    json_t *u = h_call(&s, "GET", path, NULL, 200);
     json_t *names = json_object_get(u, "extra_columns");
     assert_int_equal(json_array_size(names), N_EXTRA);
     for (size_t x = 0; x < N_EXTRA; x++)
@@ -389,7 +373,7 @@ static void test_identity__duplicates_cost_no_model_call(void **state)
     json_decref(log);
     assert_int_equal(prospects, 20);
 
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), (size_t)n_rows);
     char by_idx[N_ROWS][48];
     json_t *by_lead[N_ROWS] = {NULL};
@@ -418,7 +402,7 @@ static void test_identity__duplicates_cost_no_model_call(void **state)
     }
     json_decref(page);
 
-    json_t *job = get_json(&s, "/jobs/1", 200);
+    json_t *job = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_int_equal(json_integer_value(json_object_get(job, "done")), n_rows);
     json_decref(job);
@@ -460,7 +444,7 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
         "/results/export?columns=%2C%2C",
     };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-        json_t *e = get_json(&s, bad[k], 400);
+        json_t *e = h_call(&s, "GET", bad[k], NULL, 400);
         assert_string_equal(h_str(e, "code"), "invalid");
         assert_string_equal(h_str(json_object_get(e, "details"), "parameter"), "columns");
         if (k == 0)
@@ -514,7 +498,7 @@ static void test_identity__csv_excel_has_bom_crlf_and_the_uploads_delimiter(void
     get_text(&s, "/results/export?format=csv", 200, &r);
     assert_true(strncmp(r.body, "name,role,", 10) == 0);
     h_resp_free(&r);
-    json_t *e = get_json(&s, "/results/export?format=xls", 400);
+    json_t *e = h_call(&s, "GET", "/results/export?format=xls", NULL, 400);
     assert_non_null(strstr(h_str(e, "error"), "csv-excel"));
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -531,19 +515,9 @@ static const char dup_csv[] = "name,role,company,industry,location,linkedin_bio\
 
 static json_t *upload(struct srv *s, const char *query, long want)
 {
-    char file[600], path[128];
-    h_path(file, sizeof(file), "dups.csv");
-    h_write_file(file, dup_csv, sizeof(dup_csv) - 1);
+    char path[128];
     snprintf(path, sizeof(path), "/uploads%s", query);
-    struct resp r;
-    assert_int_equal(h_upload(s, path, file, NULL, &r), 0);
-    if (r.status != want) {
-        print_error("POST %s: %ld %s\n", path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_upload_text(s, path, "dups.csv", dup_csv, sizeof(dup_csv) - 1, want);
 }
 
 static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
@@ -569,7 +543,7 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     }
     json_decref(log);
     assert_int_equal(prospects, 4);
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     size_t n_dup = 0;
     json_t *res;
     json_array_foreach(page, i, res)
@@ -595,14 +569,14 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     snprintf(path, sizeof(path), "/uploads/%lld",
              (long long)json_integer_value(json_object_get(up, "upload_id")));
     json_decref(up);
-    json_t *u = get_json(&s, path, 200);
+    json_t *u = h_call(&s, "GET", path, NULL, 200);
     assert_int_equal(json_integer_value(json_object_get(u, "count")), 4);
     assert_int_equal(json_integer_value(json_object_get(u, "duplicates")), 2);
     json_decref(u);
     /* The leads kept keep their idx (so their lead_id): pages count the leads, not the gaps. */
     char leads_path[96];
     snprintf(leads_path, sizeof(leads_path), "%s/leads?limit=2&offset=2", path);
-    json_t *lp = get_json(&s, leads_path, 200);
+    json_t *lp = h_call(&s, "GET", leads_path, NULL, 200);
     assert_int_equal(json_integer_value(json_object_get(lp, "total")), 4);
     json_t *items = json_object_get(lp, "items");
     assert_int_equal(json_array_size(items), 2);
@@ -610,11 +584,11 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "idx")), 5);
     json_decref(lp);
     snprintf(leads_path, sizeof(leads_path), "%s/leads?offset=4", path);
-    lp = get_json(&s, leads_path, 200);
+    lp = h_call(&s, "GET", leads_path, NULL, 200);
     assert_int_equal(json_array_size(json_object_get(lp, "items")), 0);
     json_decref(lp);
     score(&s);
-    page = get_json(&s, "/results?limit=100", 200);
+    page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), 4);
     json_array_foreach(page, i, res)
         assert_true(json_is_null(json_object_get(res, "duplicate_of")));
@@ -624,7 +598,7 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     json_t *e = upload(&s, "?dedupe=yes", 400);
     assert_string_equal(h_str(json_object_get(e, "details"), "parameter"), "dedupe");
     json_decref(e);
-    json_t *list = get_json(&s, "/uploads", 200);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     json_t *first = json_array_get(json_object_get(list, "items"), 0);
     assert_int_equal(json_integer_value(json_object_get(first, "duplicates")), 2);
     assert_true(json_is_array(json_object_get(first, "extra_columns")));
@@ -763,7 +737,7 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
 
     /* And the server reads them: the new fields empty, duplicate_of null. */
     assert_int_equal(h_srv_start_fake(&s, "v10.db", NULL), 0);
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), 6);
     size_t i;
     json_t *res;
@@ -774,7 +748,7 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
         assert_int_equal(json_object_size(json_object_get(res, "extra")), 0);
     }
     json_decref(page);
-    json_t *list = get_json(&s, "/uploads", 200);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     json_t *first = json_array_get(json_object_get(list, "items"), 0);
     assert_int_equal(json_integer_value(json_object_get(first, "duplicates")), 0);
     assert_string_equal(h_str(first, "delimiter"), ",");

@@ -53,10 +53,7 @@ static void start(struct srv *s, const char *name, const char *wire, const char 
 static void load(struct srv *s, int n, const char *const *roles, size_t n_roles,
                  const char *const *bios)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     size_t cap = 4096 + (size_t)n * 400 + 200 * 1024;
     char *csv = malloc(cap);
     size_t w = (size_t)snprintf(csv, cap, "name,role,company,industry,location,linkedin_bio\n");
@@ -71,13 +68,8 @@ static void load(struct srv *s, int n, const char *const *roles, size_t n_roles,
         }
         w += (size_t)snprintf(csv + w, cap - w, "\"\n");
     }
-    char p[600];
-    h_path(p, sizeof(p), "llm-leads.csv");
-    h_write_file(p, csv, w);
+    json_decref(h_upload_text(s, "/leads/upload", "llm-leads.csv", csv, w, 201));
     free(csv);
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
 }
 
 static json_t *score(struct srv *s, long want_status)
@@ -434,17 +426,12 @@ static void test_llm__429_reduces_concurrency_then_recovers(void **state)
 /* Uploads one lead whose company is unique to tag, so that no verdict cache entry matches. */
 static void load_unique(struct srv *s, const char *tag)
 {
-    char csv[512], p[600];
+    char csv[512];
     int n = snprintf(csv, sizeof(csv),
                      "name,role,company,industry,location,linkedin_bio\n"
                      "Lead,CEO,Co %s,B2B SaaS,Berlin,Scaling outbound.\n",
                      tag);
-    h_path(p, sizeof(p), "hint-lead.csv");
-    h_write_file(p, csv, (size_t)n);
-    struct resp r;
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_upload_text(s, "/leads/upload", "hint-lead.csv", csv, (size_t)n, 201));
 }
 
 /* Milliseconds between the first two requests the fake saw. */

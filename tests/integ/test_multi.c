@@ -81,22 +81,6 @@ static bool sql_wait(const char *db_path, const char *sql, int64_t want, int ms)
     return false;
 }
 
-static json_t *call(struct srv *s, const char *method, const char *path, const char *json,
-                    long want)
-{
-    struct resp r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, json ? h : NULL, json, json ? strlen(json) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
 /* CSV text of n leads whose company is "<tag>-<i>" (owned: free). */
 static char *csv_of(int n, const char *tag, size_t *len)
 {
@@ -123,30 +107,13 @@ static void csv_file(char *out, size_t cap, const char *name, int n, const char 
 
 static int64_t upload(struct srv *s, const char *name, int n, const char *tag)
 {
-    char p[600];
-    csv_file(p, sizeof(p), name, n, tag);
-    struct resp r;
-    assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    json_t *j = h_json(&r);
+    size_t len;
+    char *csv = csv_of(n, tag, &len);
+    json_t *j = h_upload_text(s, "/uploads", name, csv, len, 201);
+    free(csv);
     int64_t id = h_num(j, "upload_id");
     json_decref(j);
-    h_resp_free(&r);
     return id;
-}
-
-/* Polls GET path until the job is no longer queued or running. */
-static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
-{
-    for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
-        json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = h_str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-    }
-    fail_msg("%s did not finish in %d ms", path, timeout_ms);
-    return NULL;
 }
 
 /* Waits until the server's log holds needle. */
@@ -318,7 +285,7 @@ static void test_multi__slow_upload_beside_cli(void **state)
                              "WHERE j.upload_id = %lld AND j.status = 'succeeded'",
                              (long long)cli_id),
                      50);
-    json_t *list = call(&s, "GET", "/uploads", NULL, 200);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     assert_int_equal(h_num(list, "total"), 2);
     assert_int_equal(h_num(list, "current"), srv_id);
     json_decref(list);
@@ -366,7 +333,7 @@ static void test_multi__upload_row_removed_is_409(void **state)
     json_decref(j);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
-    json_t *list = call(&s, "GET", "/uploads", NULL, 200);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     assert_int_equal(h_num(list, "total"), 0);
     assert_int_equal(h_num(list, "current"), 0);
     json_decref(list);
@@ -432,7 +399,7 @@ static void test_multi__two_servers_run_each_job_once(void **state)
     struct srv a, b;
     start(&a, "two-servers.db", env);
     start(&b, "two-servers.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     int64_t uploads[JOBS];
     for (int u = 0; u < JOBS; u++) {
         char name[32], tag[16];
@@ -443,12 +410,12 @@ static void test_multi__two_servers_run_each_job_once(void **state)
     for (int u = 0; u < JOBS; u++) {
         char body[64];
         snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)uploads[u]);
-        json_decref(call(u % 2 ? &b : &a, "POST", "/jobs", body, 202));
+        json_decref(h_call(u % 2 ? &b : &a, "POST", "/jobs", body, 202));
     }
     for (int id = 1; id <= JOBS; id++) {
         char path[32];
         snprintf(path, sizeof(path), "/jobs/%d", id);
-        json_t *j = wait_job(&a, path, 60000);
+        json_t *j = h_wait_job(&a, path, 60000);
         assert_string_equal(h_str(j, "status"), "succeeded");
         assert_int_equal(h_num(j, "done"), LEADS);
         assert_int_equal(h_num(j, "cache_hits"), 0);
@@ -493,22 +460,22 @@ static void test_multi__sync_score_run_by_the_other_server(void **state)
     struct srv a, b;
     start(&a, "sync-other.db", env);
     start(&b, "sync-other.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "sync-long.csv", 300, "Long"); /* 30 requests one at a time: 6 s */
-    json_decref(call(&a, "POST", "/jobs", NULL, 202));
+    json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
     assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
     int64_t small = upload(&a, "sync-small.csv", 10, "Small");
     char body[64];
     snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)small);
     int64_t t0 = ls_mono_ms();
-    json_t *j = call(&a, "POST", "/score", body, 200);
+    json_t *j = h_call(&a, "POST", "/score", body, 200);
     int64_t ms = ls_mono_ms() - t0;
     assert_int_equal(h_num(j, "job_id"), 2);
     assert_int_equal(h_num(j, "scored"), 10);
     json_decref(j);
     assert_true(log_wait(&b, "event=job.start job=2 ", 100));
     assert_true(ms < 4000); /* long before job 1, which a runs, is done */
-    j = call(&a, "GET", "/jobs/1", NULL, 200);
+    j = h_call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "running");
     json_decref(j);
     assert_int_equal(h_srv_stop(&a, SIGKILL), 128 + SIGKILL);
@@ -527,14 +494,14 @@ static void test_multi__released_job_resumed_by_the_other_server(void **state)
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
     struct srv a, b;
     start(&a, "handoff.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "handoff.csv", N, "H");
-    json_decref(call(&a, "POST", "/jobs", NULL, 202));
+    json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
     start(&b, "handoff.db", env);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
     assert_true(log_wait(&b, "event=job.start job=1 ", 5000));
-    json_t *j = wait_job(&b, "/jobs/1", 30000);
+    json_t *j = h_wait_job(&b, "/jobs/1", 30000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
@@ -626,13 +593,13 @@ static void test_multi__cancel_from_another_server(void **state)
     struct srv a, b;
     start(&a, "cancel-two.db", env);
     start(&b, "cancel-two.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "cancel-two.csv", 400, "C");
-    json_decref(call(&a, "POST", "/jobs", NULL, 202));
+    json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
     assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
     int64_t t0 = ls_mono_ms();
-    json_t *j = call(&b, "DELETE", "/jobs/1", NULL, 200);
+    json_t *j = h_call(&b, "DELETE", "/jobs/1", NULL, 200);
     assert_true(ls_mono_ms() - t0 < 5000);
     assert_string_equal(h_str(j, "status"), "cancelled");
     json_int_t done = h_num(j, "done");
@@ -640,7 +607,7 @@ static void test_multi__cancel_from_another_server(void **state)
     json_decref(j);
     assert_true(log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
     ls_sleep_ms(700); /* time for any late progress update to arrive */
-    j = call(&a, "GET", "/jobs/1", NULL, 200);
+    j = h_call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
@@ -650,7 +617,7 @@ static void test_multi__cancel_from_another_server(void **state)
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
     start(&a, "cancel-two.db", env);
     ls_sleep_ms(1200); /* longer than the worker's poll */
-    j = call(&a, "GET", "/jobs/1", NULL, 200);
+    j = h_call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
@@ -669,7 +636,7 @@ static void test_multi__recovers_every_unfinished_job(void **state)
     const char *env[] = {"LEADSCORE_AI_PROVIDER=offline", NULL};
     struct srv s;
     start(&s, "recover.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "recover.csv", 1, "One");
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     char sql[600];
@@ -732,9 +699,9 @@ static void test_multi__queue_full_is_429(void **state)
                          "LEADSCORE_THREADS=8", NULL};
     struct srv s;
     start(&s, "queue-full.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "queue-full.csv", 20, "Q");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
     assert_true(log_wait(&s, "event=job.start job=1 ", 10000)); /* running, not queued */
     pthread_t t[BURST];
     struct submitter sub[BURST];
@@ -754,18 +721,18 @@ static void test_multi__queue_full_is_429(void **state)
         fail();
     }
     assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
-    json_t *j = call(&s, "POST", "/jobs", NULL, 429);
+    json_t *j = h_call(&s, "POST", "/jobs", NULL, 429);
     assert_string_equal(h_str(j, "code"), "queue_full");
     assert_non_null(strstr(h_str(j, "error"), "queue is full"));
     json_decref(j);
-    j = call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
+    j = h_call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
     assert_string_equal(h_str(j, "code"), "queue_full");
     json_decref(j);
     int64_t last = sql_int(s.db, "SELECT max(id) FROM jobs");
     char path[32];
     snprintf(path, sizeof(path), "/jobs/%lld", (long long)last);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
-    json_decref(call(&s, "POST", "/jobs", NULL, 202)); /* room again */
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202)); /* room again */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -799,7 +766,7 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
     struct srv s;
     start(&s, "sigterm.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "sigterm.csv", N, "T");
     struct scorer sc = {.s = &s};
     pthread_t t;
@@ -830,7 +797,7 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
 
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
     start(&s, "sigterm.db", env);
-    j = wait_job(&s, "/jobs/1", 60000);
+    j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
