@@ -21,34 +21,10 @@
 #define KEY    "your-key-here"
 #define MARKER "QX-HOSTILE-7"
 
-static void contains(const char *what, const char *text, const char *want)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("%s: \"%s\" does not contain \"%s\"", what, text, want);
-}
-
 /* Starts leadscore on the fake: wire "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128], db[600];
-    const char *env[16];
-    size_t n = 0;
-    for (size_t i = 0; extra && extra[i] && n < 10; i++)
-        env[n++] = extra[i];
-    bool gemini = strcmp(wire, "gemini") == 0;
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
-             gemini ? "" : "/v1");
-    env[n++] = base;
-    if (gemini) {
-        env[n++] = "GEMINI_API_KEY=" KEY;
-        env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    } else {
-        env[n++] = "OPENAI_MODEL=fake-model";
-        env[n++] = "LEADSCORE_AI_PROVIDER=openai";
-    }
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, extra), 0);
 }
 
 /* n leads tagged tag; the one at hostile (-1: none) carries the filter's marker in its bio. */
@@ -64,30 +40,17 @@ static size_t leads_csv(char *csv, size_t cap, int n, int hostile, const char *t
 
 static void load(struct srv *s, int n, int hostile, const char *tag)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-    char csv[8192], p[600];
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
+    char csv[8192];
     size_t w = leads_csv(csv, sizeof(csv), n, hostile, tag);
-    h_path(p, sizeof(p), "blocked-leads.csv");
-    h_write_file(p, csv, w);
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_upload_text(s, "/leads/upload", "blocked-leads.csv", csv, w, 201));
 }
 
+/* A request with no body whose reply must be want and JSON (new reference). */
 static json_t *request(struct srv *s, const char *method, const char *path, long want,
                        char **location)
 {
-    struct resp r;
-    assert_int_equal(h_http(s, method, path, NULL, NULL, 0, &r), 0);
-    if (r.status != want)
-        fail_msg("%s %s: %ld %s", method, path, r.status, r.body);
-    if (location)
-        *location = h_header(&r, "Location");
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
+    json_t *j = h_call_loc(s, method, path, NULL, want, location);
     assert_non_null(j);
     return j;
 }
@@ -97,39 +60,10 @@ static json_t *run_job(struct srv *s)
     char *loc = NULL;
     json_decref(request(s, "POST", "/jobs", 202, &loc));
     assert_non_null(loc);
-    for (int i = 0; i < 600; i++) {
-        json_t *j = request(s, "GET", loc, 200, NULL);
-        const char *st = h_str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0) {
-            free(loc);
-            return j;
-        }
-        json_decref(j);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("job %s did not finish", loc);
-    return NULL;
-}
-
-/* The bodies the fake was sent, parsed, each with its reply status as "_status". */
-static json_t *sent_bodies(void)
-{
-    json_t *log = h_fake_requests(&h_fake);
-    json_t *out = json_array();
-    size_t i;
-    json_t *rq;
-    json_array_foreach(json_object_get(log, "requests"), i, rq)
-    {
-        json_error_t e;
-        json_t *b = json_loads(h_str(rq, "body"), 0, &e);
-        assert_non_null(b);
-        json_object_set_new(b, "_status", json_integer(h_num(rq, "status")));
-        json_object_set_new(b, "_raw", json_string(h_str(rq, "body")));
-        json_array_append_new(out, b);
-    }
-    json_decref(log);
-    return out;
+    json_t *j = h_wait_job(s, loc, 30000);
+    free(loc);
+    assert_non_null(j);
+    return j;
 }
 
 /* How many prospects a logged request body carried ("end" markers in its data block). */
@@ -176,7 +110,7 @@ static void expect_blocked_among(struct srv *s, int hostile, const char *reason,
         snprintf(want_name, sizeof(want_name), "Lead %d", hostile);
         if (strcmp(h_str(it, "name"), want_name) == 0) {
             assert_string_equal(h_str(ai, "status"), "blocked");
-            contains("blocked lead", h_str(ai, "error"), reason);
+            h_contains("blocked lead", h_str(ai, "error"), reason);
             assert_true(strlen(h_str(it, "reasoning")) > 0); /* the offline judge's verdict */
             blocked++;
         } else {
@@ -195,7 +129,7 @@ static void expect_one_blocked(struct srv *s, int hostile, const char *reason)
 /* Asserts the fake saw the refused batch of 8 halved to the lead: 8, 4, 2, 1 refused. */
 static void expect_halving(void)
 {
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     size_t i, n_marker = 0, singles_with_marker = 0;
     json_t *b;
     size_t want_sizes[] = {8, 4, 2, 1};
@@ -261,7 +195,7 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         assert_int_equal(h_num(job, "model_calls"), 0);
         json_decref(job);
         expect_blocked_among(&s, 2, forms[f].reason, "cached");
-        json_t *bodies = sent_bodies();
+        json_t *bodies = h_fake_bodies();
         assert_int_equal(json_array_size(bodies), 0); /* not sent again, not even alone */
         json_decref(bodies);
         assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -283,7 +217,7 @@ static void test_llm_blocked__cli_flags_the_lead(void **state)
     h_fake_config(&h_fake, "{\"filter_marker\": \"" MARKER "\", \"filter_form\": \"azure_400\"}");
     char *out, *err;
     assert_int_equal(h_run_cli(args, env, &out, &err), 0);
-    contains("cli", err, "fallbacks 1 (blocked 1)");
+    h_contains("cli", err, "fallbacks 1 (blocked 1)");
     json_error_t e;
     json_t *res = json_loads(out, 0, &e);
     assert_non_null(res);
@@ -294,7 +228,7 @@ static void test_llm_blocked__cli_flags_the_lead(void **state)
         json_t *ai = json_object_get(it, "ai");
         if (strcmp(h_str(ai, "status"), "blocked") == 0) {
             assert_string_equal(h_str(it, "name"), "Lead 0");
-            contains("cli", h_str(ai, "error"), "content_filter [filtered: violence (medium)]");
+            h_contains("cli", h_str(ai, "error"), "content_filter [filtered: violence (medium)]");
             blocked++;
         }
     }
@@ -348,7 +282,7 @@ static void test_llm_blocked__every_error_shape_reaches_the_cli(void **state)
         if (rc != 70)
             fail_msg("%s: exit %d: %s", shapes[i].fixture, rc, err);
         snprintf(want, sizeof(want), "scoring failed: %s", shapes[i].message);
-        contains(shapes[i].fixture, err, want);
+        h_contains(shapes[i].fixture, err, want);
         free(out);
         free(err);
     }
@@ -373,7 +307,7 @@ static void test_llm_blocked__every_error_shape_reaches_the_cli(void **state)
         int rc = h_run_cli(args, genv, &out, &err);
         if (rc != 70)
             fail_msg("%s: exit %d: %s", gemini[i].fixture, rc, err);
-        contains(gemini[i].fixture, err, gemini[i].message);
+        h_contains(gemini[i].fixture, err, gemini[i].message);
         free(out);
         free(err);
     }
@@ -412,10 +346,10 @@ static void test_llm_blocked__learnt_parameters_survive_the_process(void **state
         char *out, *err;
         if (h_run_cli(args, env, &out, &err) != 0)
             fail_msg("run %d: %s", run, err);
-        contains("cli", err, "fallbacks 0");
+        h_contains("cli", err, "fallbacks 0");
         free(out);
         free(err);
-        json_t *bodies = sent_bodies();
+        json_t *bodies = h_fake_bodies();
         json_t *first = json_array_get(bodies, 0);
         if (run == 0) {
             /* Learnt one refusal at a time: each sent again in the form the server takes. */
@@ -441,7 +375,7 @@ static void test_llm_blocked__learnt_parameters_survive_the_process(void **state
                             "LEADSCORE_AI_PROVIDER=openai", NULL};
     char *out, *err;
     assert_int_equal(h_run_cli(args, pinned, &out, &err), 70);
-    contains("pinned", err, "Unsupported parameter: 'max_tokens'");
+    h_contains("pinned", err, "Unsupported parameter: 'max_tokens'");
     free(out);
     free(err);
 }
@@ -462,7 +396,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     assert_string_equal(h_str(ai, "mode"), "text");
     assert_string_equal(h_str(ai, "tokens_param"), "max_tokens");
     json_decref(job);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 3);
     assert_string_equal(
         h_str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
@@ -483,7 +417,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     job = run_job(&s);
     assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_false(has_key(json_array_get(bodies, 0), "response_format"));
     json_decref(bodies);
@@ -498,7 +432,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
     assert_int_equal(h_num(job, "fallbacks"), 0);
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 3);
     assert_string_equal(
         h_str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
@@ -538,7 +472,7 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
     json_decref(job);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 128);
     json_decref(bodies);
@@ -557,7 +491,7 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
         assert_int_equal(h_num(job, "fallbacks"), 0);
         assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
         json_decref(job);
-        bodies = sent_bodies();
+        bodies = h_fake_bodies();
         if (run == 0) {
             assert_int_equal(json_array_size(bodies), 2);
             assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 0);
@@ -581,7 +515,7 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "level:low");
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 2);
     assert_string_equal(h_str(thinking_of(bodies, 0), "thinkingLevel"), "minimal");
     assert_null(json_object_get(thinking_of(bodies, 0), "thinkingBudget"));

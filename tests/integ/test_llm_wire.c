@@ -21,25 +21,7 @@
 /* Starts leadscore on the fake: wire "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128], db[600];
-    const char *env[16];
-    size_t n = 0;
-    for (size_t i = 0; extra && extra[i] && n < 10; i++)
-        env[n++] = extra[i]; /* first: getenv finds the first of equal names */
-    bool gemini = strcmp(wire, "gemini") == 0;
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
-             gemini ? "" : "/v1");
-    env[n++] = base;
-    if (gemini) {
-        env[n++] = "GEMINI_API_KEY=" KEY;
-        env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    } else {
-        env[n++] = "OPENAI_MODEL=fake-model";
-        env[n++] = "LEADSCORE_AI_PROVIDER=openai";
-    }
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, extra), 0);
 }
 
 static const char *const roles[] = {"CEO", "Marketing Manager", "Analyst", "VP of Sales"};
@@ -57,10 +39,7 @@ static const char *expected_intent(const char *role)
 /* Uploads the example offer and n leads whose bios carry tag (new leads: no cache hits). */
 static void load(struct srv *s, int n, const char *tag)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     char csv[4096];
     size_t w =
         (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
@@ -68,25 +47,14 @@ static void load(struct srv *s, int n, const char *tag)
         w += (size_t)snprintf(csv + w, sizeof(csv) - w,
                               "Lead %d,%s,Co %d,B2B SaaS,Berlin,Building pipeline (%s)\n", i,
                               roles[i % 4], i, tag);
-    char p[600];
-    h_path(p, sizeof(p), "wire-leads.csv");
-    h_write_file(p, csv, w);
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_upload_text(s, "/leads/upload", "wire-leads.csv", csv, w, 201));
 }
 
+/* A request with no body whose reply must be want and JSON (new reference). */
 static json_t *request(struct srv *s, const char *method, const char *path, long want,
                        char **location)
 {
-    struct resp r;
-    assert_int_equal(h_http(s, method, path, NULL, NULL, 0, &r), 0);
-    if (r.status != want)
-        fail_msg("%s %s: %ld %s", method, path, r.status, r.body);
-    if (location)
-        *location = h_header(&r, "Location");
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
+    json_t *j = h_call_loc(s, method, path, NULL, want, location);
     assert_non_null(j);
     return j;
 }
@@ -97,43 +65,10 @@ static json_t *run_job(struct srv *s)
     char *loc = NULL;
     json_decref(request(s, "POST", "/jobs", 202, &loc));
     assert_non_null(loc);
-    for (int i = 0; i < 600; i++) {
-        json_t *j = request(s, "GET", loc, 200, NULL);
-        const char *st = h_str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0) {
-            free(loc);
-            return j;
-        }
-        json_decref(j);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("job %s did not finish", loc);
-    return NULL;
-}
-
-/* The bodies the fake was sent (new reference: an array of parsed bodies). */
-static json_t *sent_bodies(void)
-{
-    json_t *log = h_fake_requests(&h_fake);
-    json_t *out = json_array();
-    size_t i;
-    json_t *rq;
-    json_array_foreach(json_object_get(log, "requests"), i, rq)
-    {
-        json_error_t e;
-        json_t *b = json_loads(h_str(rq, "body"), 0, &e);
-        json_object_set_new(b, "_status", json_integer(h_num(rq, "status")));
-        json_array_append_new(out, b);
-    }
-    json_decref(log);
-    return out;
-}
-
-static void contains(const char *what, const char *text, const char *want)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("%s: \"%s\" does not contain \"%s\"", what, text, want);
+    json_t *j = h_wait_job(s, loc, 30000);
+    free(loc);
+    assert_non_null(j);
+    return j;
 }
 
 /* ---- errors that concern the whole request ------------------------------------ */
@@ -178,7 +113,7 @@ static void expect_fatal(struct srv *s, const char *fixture, const char *message
     script(fixture, 4);
     json_t *e = request(s, "POST", "/score", 502, NULL);
     assert_string_equal(h_str(e, "code"), "scoring_failed");
-    contains(fixture, h_str(e, "error"), message);
+    h_contains(fixture, h_str(e, "error"), message);
     json_decref(e);
     json_t *log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1); /* no retry */
@@ -186,7 +121,7 @@ static void expect_fatal(struct srv *s, const char *fixture, const char *message
     script(fixture, 4);
     json_t *job = run_job(s);
     assert_string_equal(h_str(job, "status"), "failed");
-    contains(fixture, h_str(job, "error"), message);
+    h_contains(fixture, h_str(job, "error"), message);
     json_decref(job);
 }
 
@@ -217,8 +152,8 @@ static void test_llm_wire__request_errors_stop_the_run_with_their_message(void *
     char *out, *err;
     script("e_vllm", 2);
     assert_int_equal(h_run_cli(args, env, &out, &err), 70);
-    contains("cli", err,
-             "scoring failed: openai: HTTP 404: The model `fake-model` does not exist.");
+    h_contains("cli", err,
+               "scoring failed: openai: HTTP 404: The model `fake-model` does not exist.");
     free(out);
     free(err);
 }
@@ -300,8 +235,8 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     assert_int_equal(h_num(sc, "fallbacks"), 1);
     json_decref(sc);
     json_t *res = request(&s, "GET", "/results", 200, NULL);
-    contains("think_only", h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
-             "the reply is all reasoning (a <think> block never closed)");
+    h_contains("think_only", h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+               "the reply is all reasoning (a <think> block never closed)");
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -352,7 +287,7 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     assert_int_equal(h_num(sc, "scored"), 12);
     assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     size_t i, refused = 0, ok = 0;
     json_t *b;
     json_array_foreach(bodies, i, b)
@@ -376,7 +311,7 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     h_fake_config(&h_fake, "{\"reject_max_tokens\": true}");
     load(&s, 2, "auto-again");
     json_decref(request(&s, "POST", "/score", 200, NULL));
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_true(has_key(json_array_get(bodies, 0), "max_completion_tokens"));
     json_decref(bodies);
@@ -390,9 +325,9 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     load(&s, 3, "pinned");
     json_t *job = run_job(&s);
     assert_string_equal(h_str(job, "status"), "failed");
-    contains("pinned", h_str(job, "error"),
-             "openai: HTTP 400 unsupported_parameter: Unsupported parameter: 'max_tokens' is not "
-             "supported with this model. Use 'max_completion_tokens' instead.");
+    h_contains("pinned", h_str(job, "error"),
+               "openai: HTTP 400 unsupported_parameter: Unsupported parameter: 'max_tokens' is not "
+               "supported with this model. Use 'max_completion_tokens' instead.");
     json_decref(job);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -403,7 +338,7 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     start(&s, "wire-tokens-mct.db", "openai", mct);
     load(&s, 3, "mct");
     json_decref(request(&s, "POST", "/score", 200, NULL));
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 200);
     json_decref(bodies);
@@ -431,7 +366,7 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
     assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 2);
     assert_string_equal(effort_of(bodies, 0), "minimal");
     assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 400);
@@ -449,7 +384,7 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     json_t *job = run_job(&s);
     assert_string_equal(h_str(job, "status"), "succeeded");
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 2);
     assert_string_equal(effort_of(bodies, 0), "low");
     assert_string_equal(effort_of(bodies, 1), "(absent)");
@@ -461,7 +396,7 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     start(&s, "wire-effort-none.db", "openai", NULL);
     load(&s, 3, "none");
     json_decref(request(&s, "POST", "/score", 200, NULL));
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_string_equal(effort_of(bodies, 0), "(absent)");
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -488,7 +423,7 @@ static void test_llm_wire__bad_parameter_settings_refused_at_startup(void **stat
         const char *env[] = {cases[i].env, NULL};
         char *out, *err;
         assert_int_equal(h_run_cli(args, env, &out, &err), 2);
-        contains(cases[i].env, err, cases[i].want);
+        h_contains(cases[i].env, err, cases[i].want);
         free(out);
         free(err);
     }
