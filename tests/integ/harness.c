@@ -602,34 +602,38 @@ void h_fake_stop(struct fake *f)
 }
 
 /* The fake's own replies are not leadscore's: never recorded. */
-static void fake_post(const struct fake *f, const char *path, const char *json)
+long h_fake_post(const struct fake *f, const char *path, const char *json)
 {
     struct srv s = {.port = f->port};
     struct resp r;
     const char *h[] = {"Content-Type: application/json", NULL};
-    http_do(&s, "POST", path, h, json, strlen(json), &r, false);
+    long status = http_do(&s, "POST", path, h, json, strlen(json), &r, false) == 0 ? r.status : -1;
     h_resp_free(&r);
+    return status;
+}
+
+json_t *h_fake_get(const struct fake *f, const char *path)
+{
+    struct srv s = {.port = f->port};
+    struct resp r;
+    json_t *j = http_do(&s, "GET", path, NULL, NULL, 0, &r, false) == 0 ? h_json(&r) : NULL;
+    h_resp_free(&r);
+    return j;
 }
 
 void h_fake_config(const struct fake *f, const char *json)
 {
-    fake_post(f, "/_fake/config", json);
+    h_fake_post(f, "/_fake/config", json);
 }
 
 void h_fake_reset(const struct fake *f)
 {
-    fake_post(f, "/_fake/reset", "{}");
+    h_fake_post(f, "/_fake/reset", "{}");
 }
 
 json_t *h_fake_requests(const struct fake *f)
 {
-    struct srv s = {.port = f->port};
-    struct resp r;
-    if (http_do(&s, "GET", "/_fake/requests", NULL, NULL, 0, &r, false) != 0)
-        return NULL;
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_fake_get(f, "/_fake/requests");
 }
 
 const char *h_example_offer(void)

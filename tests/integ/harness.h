@@ -133,6 +133,10 @@ void h_fake_config(const struct fake *f, const char *json);
 void h_fake_reset(const struct fake *f);
 /* GET /_fake/requests (new reference). */
 json_t *h_fake_requests(const struct fake *f);
+/* GET path on the fake: the parsed reply (new reference) or NULL. Not recorded. */
+json_t *h_fake_get(const struct fake *f, const char *path);
+/* POSTs JSON text to path on the fake; the reply's status, or -1. Not recorded. */
+long h_fake_post(const struct fake *f, const char *path, const char *json);
 
 /* One fake per test binary: cmocka group setup/teardown, and a per-test reset. */
 extern struct fake h_fake;

@@ -24,45 +24,30 @@
 
 static const char *const roles[] = {"CEO", "Sales Manager", "Intern"};
 
-static void start_gemini(struct srv *s, const char *name, const char *const *extra)
+/* leadscore on the fake's wire in batch mode's test settings, plus extra (which wins). */
+static void start_wire(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128];
-    char db[600];
-    const char *env[24];
-    size_t n = 0;
-    for (size_t i = 0; extra && extra[i] && n < 14; i++)
-        env[n++] = extra[i];
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
-    env[n++] = base;
-    env[n++] = "GEMINI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
-    env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
-    env[n++] = "LEADSCORE_LOG_LEVEL=debug";
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
-}
-
-static void start(struct srv *s, const char *name, const char *const *extra)
-{
-    static char base[128];
-    char db[600];
     const char *env[24];
     size_t n = 0;
     for (size_t i = 0; extra && extra[i] && n < 14; i++)
         env[n++] = extra[i]; /* first: getenv finds the first of equal names */
-    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", h_fake.url);
-    env[n++] = base;
-    env[n++] = "OPENAI_MODEL=fake-model";
-    env[n++] = "OPENAI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=openai";
+    if (strcmp(wire, "openai") == 0)
+        env[n++] = "OPENAI_API_KEY=your-key-here";
     env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
     env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
     env[n++] = "LEADSCORE_LOG_LEVEL=debug";
     env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, env), 0);
+}
+
+static void start_gemini(struct srv *s, const char *name, const char *const *extra)
+{
+    start_wire(s, name, "gemini", extra);
+}
+
+static void start(struct srv *s, const char *name, const char *const *extra)
+{
+    start_wire(s, name, "openai", extra);
 }
 
 /* Writes n leads (roles cycling, bio "marker-<i>-") to a CSV under name; its path in out. */
@@ -97,28 +82,10 @@ static void nap(long ms)
     nanosleep(&ts, NULL);
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    fwrite(p, size, n, ud);
-    return size * n;
-}
-
 /* GET path of the fake (new reference); not through h_http, so not recorded as ours. */
 static json_t *fake_get(const char *path)
 {
-    char url[256], *text = NULL;
-    size_t len = 0;
-    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
-    FILE *mem = open_memstream(&text, &len);
-    CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, mem);
-    assert_int_equal(curl_easy_perform(e), CURLE_OK);
-    curl_easy_cleanup(e);
-    fclose(mem);
-    json_t *j = json_loadb(text, len, 0, NULL);
-    free(text);
+    json_t *j = h_fake_get(&h_fake, path);
     assert_non_null(j);
     return j;
 }
@@ -140,21 +107,6 @@ static void wait_created(long want)
         nap(50);
     }
     fail_msg("the fake never got %ld batches", want);
-}
-
-static json_t *wait_final(struct srv *s, const char *path, int seconds)
-{
-    for (int i = 0; i < seconds * 20; i++) {
-        json_t *j = h_call(s, "GET", path, NULL, 200);
-        const char *st = h_str(j, "status");
-        if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0 ||
-            strcmp(st, "cancelled") == 0)
-            return j;
-        json_decref(j);
-        nap(50);
-    }
-    fail_msg("%s never finished", path);
-    return NULL;
 }
 
 /* The synchronous chat/completions requests the fake saw, and the markers their leads carry. */
@@ -258,7 +210,7 @@ static void test_batch__restart_resumes_polling(void **state)
     json_decref(before);
 
     start(&s, "restart.db", env);
-    j = wait_final(&s, "/jobs/1", 60);
+    j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
@@ -300,7 +252,7 @@ static void test_batch__missing_and_failed_items_resent(void **state)
     start(&s, "missing.db", env);
     load(&s, N);
     json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_string_equal(h_str(j, "mode"), "batch");
     assert_int_equal(h_num(j, "done"), N);
@@ -335,7 +287,7 @@ static void test_batch__expired_batch(void **state)
     start(&s, "expired.db", env);
     load(&s, N);
     json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     const json_t *bj = json_object_get(j, "batch");
@@ -389,7 +341,7 @@ static void test_batch__split_by_limits(void **state)
     start(&s, "split.db", env);
     load(&s, N);
     json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
     json_decref(j);
@@ -416,7 +368,7 @@ static void test_batch__split_by_limits(void **state)
     start(&s, "split-bytes.db", env2);
     load(&s, N);
     json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    j = wait_final(&s, "/jobs/1", 60);
+    j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     json_int_t nb = h_num(json_object_get(j, "batch"), "batches");
@@ -513,7 +465,7 @@ static void test_batch__gemini_inline(void **state)
     }
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     start_gemini(&s, "gemini.db", env);
-    json_t *j = wait_final(&s, "/jobs/1", 60);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
@@ -556,7 +508,7 @@ static void test_batch__gemini_file(void **state)
     start_gemini(&s, "gemini-file.db", env);
     load(&s, N);
     json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
@@ -685,28 +637,6 @@ static void stored_batch(const struct srv *s, char *state, char *remote)
     sqlite3_close(db);
 }
 
-/* POSTs body to path of the fake (not through h_http, so not recorded as ours); the status. */
-static long fake_post(const char *path, const char *body)
-{
-    char url[256];
-    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
-    CURL *e = curl_easy_init();
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    FILE *sink = fopen("/dev/null", "w");
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
-    assert_int_equal(curl_easy_perform(e), CURLE_OK);
-    long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(e);
-    curl_slist_free_all(hdr);
-    fclose(sink);
-    return status;
-}
-
 enum crash_then { RESTART, CANCELLED };
 
 /*
@@ -756,8 +686,8 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
         h_fake_config(&h_fake, "{\"batch_list_page_max\": 1}");
         for (; others < 2; others++)
             assert_int_equal(
-                fake_post(
-                    "/v1beta/models/other:batchGenerateContent",
+                h_fake_post(
+                    &h_fake, "/v1beta/models/other:batchGenerateContent",
                     "{\"batch\": {\"displayName\": \"someone else's\", \"inputConfig\": "
                     "{\"requests\": {\"requests\": [{\"request\": {\"contents\": "
                     "[{\"parts\": [{\"text\": \"hi\"}]}]}, \"metadata\": {\"key\": \"x\"}}]}}}}"),
@@ -790,7 +720,7 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
         assert_true(r.status == 200 || r.status == 204);
         h_resp_free(&r);
     } else {
-        json_t *j = wait_final(&s, "/jobs/1", 60);
+        json_t *j = h_wait_job(&s, "/jobs/1", 60000);
         assert_string_equal(h_str(j, "status"), "succeeded");
         assert_int_equal(h_num(j, "done"), N);
         expect_counts(j, N);
