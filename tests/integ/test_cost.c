@@ -26,22 +26,18 @@
 static void start(struct srv *s, const char *name, const char *wire, const char *model,
                   const char *const *extra)
 {
-    static char base[128], db[600], mdl[160];
+    static char mdl[160];
     const char *env[20];
     size_t n = 0;
     bool gemini = strcmp(wire, "gemini") == 0;
     for (size_t i = 0; extra && extra[i] && n < 12; i++)
         env[n++] = extra[i];
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
-             gemini ? "" : "/v1");
     snprintf(mdl, sizeof(mdl), "%s_MODEL=%s", gemini ? "GEMINI" : "OPENAI", model);
-    env[n++] = base;
-    env[n++] = mdl;
-    env[n++] = gemini ? "GEMINI_API_KEY=" KEY : "OPENAI_API_KEY=" KEY;
-    env[n++] = gemini ? "LEADSCORE_AI_PROVIDER=gemini" : "LEADSCORE_AI_PROVIDER=openai";
+    env[n++] = mdl; /* before the harness's OPENAI_MODEL=fake-model, so it wins */
+    if (!gemini)
+        env[n++] = "OPENAI_API_KEY=" KEY;
     env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, env), 0);
 }
 
 /* The offer and n leads whose roles cycle; each lead is unique. */
@@ -65,16 +61,7 @@ static json_t *wait_job(struct srv *s, json_int_t id)
 {
     char path[64];
     snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
-    for (int i = 0; i < 3000; i++) {
-        json_t *j = h_call(s, "GET", path, NULL, 200);
-        const char *st = h_str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    }
-    fail_msg("job %lld never came to rest", (long long)id);
-    return NULL;
+    return h_wait_job(s, path, 30000);
 }
 
 static json_t *fake_stats(void)

@@ -27,26 +27,13 @@
 /* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128], db[600];
     const char *env[16];
     size_t n = 0;
     for (size_t i = 0; extra && extra[i] && n < 10; i++)
         env[n++] = extra[i]; /* first: getenv finds the first of equal names */
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s",
-             strcmp(wire, "gemini") == 0 ? "GEMINI" : "OPENAI", h_fake.url,
-             strcmp(wire, "gemini") == 0 ? "" : "/v1");
-    env[n++] = base;
-    if (strcmp(wire, "gemini") == 0) {
-        env[n++] = "GEMINI_API_KEY=" KEY;
-        env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    } else {
-        env[n++] = "OPENAI_MODEL=fake-model";
-        env[n++] = "LEADSCORE_AI_PROVIDER=openai";
-    }
     env[n++] = "LEADSCORE_LOG_LEVEL=debug";
     env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, env), 0);
 }
 
 /* Writes a CSV of n leads whose roles cycle through roles[] and uploads it with the offer. */
