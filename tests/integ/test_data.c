@@ -60,32 +60,12 @@ static char *sql_text(const char *db_path, const char *fmt, ...)
     return v;
 }
 
-static int64_t sql_int(const char *db_path, const char *sql)
-{
-    char *t = sql_text(db_path, "%s", sql);
-    int64_t v = t ? atoll(t) : -1;
-    free(t);
-    return v;
-}
-
-static int sql_exec(const char *db_path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    sqlite3_close(db);
-    return rc;
-}
-
 /* What a failed upload must not leave: rows in leads, upload_errors and uploads. */
 static void assert_no_upload_rows(const char *db_path, const char *what)
 {
-    int64_t leads = sql_int(db_path, "SELECT count(*) FROM leads");
-    int64_t errors = sql_int(db_path, "SELECT count(*) FROM upload_errors");
-    int64_t uploads = sql_int(db_path, "SELECT count(*) FROM uploads");
+    int64_t leads = h_sql_int(db_path, "SELECT count(*) FROM leads");
+    int64_t errors = h_sql_int(db_path, "SELECT count(*) FROM upload_errors");
+    int64_t uploads = h_sql_int(db_path, "SELECT count(*) FROM uploads");
     if (leads || errors || uploads) {
         print_error("%s left %lld leads, %lld rejected rows, %lld uploads\n", what,
                     (long long)leads, (long long)errors, (long long)uploads);
@@ -161,23 +141,6 @@ static int64_t upload_ok(struct srv *s, const char *name, const struct csv_opts 
     int64_t id = h_num(j, "upload_id");
     json_decref(j);
     return id;
-}
-
-static bool log_has(const struct srv *s, const char *needle)
-{
-    char *log = h_srv_log(s);
-    bool found = log && strstr(log, needle);
-    free(log);
-    return found;
-}
-
-static bool log_wait(const struct srv *s, const char *needle, int ms)
-{
-    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
-        if (log_has(s, needle))
-            return true;
-    }
-    return false;
 }
 
 /* ---- raw sockets ---- */
@@ -368,13 +331,13 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
     free(csv);
     bool written = false;
     for (int64_t end = ls_mono_ms() + 10000; !written && ls_mono_ms() < end; ls_sleep_ms(20))
-        written = sql_int(s.db, "SELECT count(*) FROM leads") >= 4096;
+        written = h_sql_int(s.db, "SELECT count(*) FROM leads") >= 4096;
     assert_true(written);
-    assert_true(sql_int(s.db, "SELECT count(*) FROM upload_errors") > 0);
+    assert_true(h_sql_int(s.db, "SELECT count(*) FROM upload_errors") > 0);
     close(fd);
     bool clean = false;
     for (int64_t end = ls_mono_ms() + 2000; !clean && ls_mono_ms() < end; ls_sleep_ms(20))
-        clean = sql_int(s.db, "SELECT count(*) FROM leads") == 0;
+        clean = h_sql_int(s.db, "SELECT count(*) FROM leads") == 0;
     assert_true(clean);
     assert_no_upload_rows(s.db, "a client that disconnected");
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -438,7 +401,7 @@ static void test_data__deletes_and_their_conflicts(void **state)
     int64_t u2 = upload_ok(&s, "big.csv", &big);
     h_fake_config(&h_fake, "{\"latency_ms\": 300}");
     json_decref(h_call(&s, "POST", "/jobs", NULL, 202)); /* job 2: offer 2, upload 2, running */
-    assert_true(log_wait(&s, "event=job.start job=2 ", 10000));
+    assert_true(h_srv_log_wait(&s, "event=job.start job=2 ", 10000));
     char body[80];
     snprintf(body, sizeof(body), "{\"offer_id\": 2, \"upload_id\": %lld}", (long long)u1);
     json_decref(h_call(&s, "POST", "/jobs", body, 202)); /* job 3: queued behind it */
@@ -461,15 +424,15 @@ static void test_data__deletes_and_their_conflicts(void **state)
     assert_true(json_is_null(json_object_get(j, "offer_id")));
     assert_string_equal(h_str(j, "status"), "succeeded");
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 20);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 20);
     /* A finished job's results, then the job. */
     j = h_call(&s, "DELETE", "/jobs/1/results", NULL, 200);
     assert_true(strlen(h_str(j, "results_deleted_at")) > 0);
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
     json_decref(h_call(&s, "DELETE", "/jobs/1?purge=1", NULL, 200));
     json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE id = 1"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE id = 1"), 0);
 
     /* Once the jobs are done, the uploads go with their leads, jobs and results. */
     j = h_call(&s, "DELETE", "/jobs/2", NULL, 200);
@@ -485,11 +448,11 @@ static void test_data__deletes_and_their_conflicts(void **state)
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u2);
     json_decref(h_call(&s, "DELETE", path, NULL, 200));
     json_decref(h_call(&s, "GET", "/jobs/2", NULL, 404));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 0);
     j = h_call(&s, "GET", "/uploads", NULL, 200);
     assert_int_equal(h_num(j, "current"), 0);
     json_decref(j);
@@ -519,7 +482,7 @@ static void test_data__deletion_is_real_and_space_reused(void **state)
     struct csv_opts o = {.n = 2000, .tag = marker, .marker = true, .bio_len = 150};
     int64_t id = upload_ok(&s, "marked.csv", &o);
     json_decref(h_call(&s, "POST", "/score", NULL, 200));
-    assert_true(sql_int(s.db, "SELECT count(*) FROM verdicts") > 0);
+    assert_true(h_sql_int(s.db, "SELECT count(*) FROM verdicts") > 0);
     assert_true(bytes_count(s.db, marker) + bytes_count(wal, marker) > 0);
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)id);
@@ -563,14 +526,14 @@ static void test_data__retention_at_start(void **state)
     int64_t u3 = upload_ok(&s, "r3.csv", &o); /* never scored */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     /* Three days old: every upload and job 1. Job 2 is recent, so upload 2 stays. */
-    assert_int_equal(sql_exec(s.db, "UPDATE uploads SET created_ms = created_ms - 259200000, "
-                                    "committed_ms = committed_ms - 259200000;"
-                                    "UPDATE jobs SET created_ms = created_ms - 259200000 "
-                                    "WHERE id = 1"),
+    assert_int_equal(h_sql_exec(s.db, "UPDATE uploads SET created_ms = created_ms - 259200000, "
+                                      "committed_ms = committed_ms - 259200000;"
+                                      "UPDATE jobs SET created_ms = created_ms - 259200000 "
+                                      "WHERE id = 1"),
                      SQLITE_OK);
     const char *env[] = {"LEADSCORE_RETENTION_DAYS=1", NULL};
     start(&s, "retention.db", env);
-    assert_true(log_has(&s, "event=retention.purged days=1 uploads=2 jobs=1 results=10"));
+    assert_true(h_srv_log_has(&s, "event=retention.purged days=1 uploads=2 jobs=1 results=10"));
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u1);
     json_decref(h_call(&s, "GET", path, NULL, 404));
@@ -580,9 +543,9 @@ static void test_data__retention_at_start(void **state)
     json_decref(h_call(&s, "GET", path, NULL, 200));
     json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
     json_decref(h_call(&s, "GET", "/jobs/2", NULL, 200));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 10);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), 10);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 10);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), 10);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -601,19 +564,19 @@ static void test_data__cache_cap_at_start(void **state)
     upload_ok(&s, "cache.csv", &o);
     json_decref(h_call(&s, "POST", "/score", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 30);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 30);
     /* A known order of use, unrelated to the keys' order: rank r was used at 7r mod 30. */
-    assert_int_equal(sql_exec(s.db, "UPDATE verdicts SET used_ms = 1000 + (7 * (SELECT count(*) "
-                                    "FROM verdicts v WHERE v.key < verdicts.key)) % 30"),
+    assert_int_equal(h_sql_exec(s.db, "UPDATE verdicts SET used_ms = 1000 + (7 * (SELECT count(*) "
+                                      "FROM verdicts v WHERE v.key < verdicts.key)) % 30"),
                      SQLITE_OK);
     char *want = sql_text(s.db, "SELECT group_concat(k) FROM (SELECT k FROM (SELECT hex(key) AS "
                                 "k, used_ms FROM verdicts ORDER BY used_ms DESC LIMIT 10) ORDER BY "
                                 "k)");
-    assert_int_equal(sql_int(s.db, "SELECT count(DISTINCT used_ms) FROM verdicts"), 30);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(DISTINCT used_ms) FROM verdicts"), 30);
     const char *env[] = {"LEADSCORE_CACHE_MAX_ROWS=10", NULL};
     start(&s, "cache-cap.db", env);
-    assert_true(log_has(&s, "event=cache.trimmed evicted=20 max_rows=10"));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 10);
+    assert_true(h_srv_log_has(&s, "event=cache.trimmed evicted=20 max_rows=10"));
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 10);
     char *kept = sql_text(s.db, "SELECT group_concat(k) FROM (SELECT hex(key) AS k FROM verdicts "
                                 "ORDER BY k)");
     assert_string_equal(kept, want);
@@ -656,7 +619,7 @@ static void test_data__db_size_cap_is_507(void **state)
     assert_non_null(strstr(h_str(j, "error"), "full"));
     json_decref(j);
     h_resp_free(&r);
-    assert_true(log_has(&s, "event=http.error req=cap-upload-1 status=507"));
+    assert_true(h_srv_log_has(&s, "event=http.error req=cap-upload-1 status=507"));
     assert_no_upload_rows(s.db, "an upload over the size cap");
     struct csv_opts small = {.n = 100, .tag = "Fits"};
     upload_ok(&s, "fits.csv", &small);
@@ -684,13 +647,13 @@ static void test_data__db_full_while_scoring_is_507(void **state)
     json_int_t scored = h_num(json_object_get(j, "details"), "scored");
     assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
-    assert_true(log_has(&s, "event=http.error req=full-score-1 status=507"));
+    assert_true(h_srv_log_has(&s, "event=http.error req=full-score-1 status=507"));
     j = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "failed");
     assert_int_equal(h_num(j, "done"), scored);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), scored);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), scored);
 }
 
 /*
@@ -714,7 +677,7 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     j = call_h(&s, "POST", "/offers", h_example_offer(), 503, "deleted-offer-1");
     assert_string_equal(h_str(j, "code"), "storage_unavailable");
     json_decref(j);
-    assert_true(log_has(&s, "event=http.error req=deleted-offer-1 status=503"));
+    assert_true(h_srv_log_has(&s, "event=http.error req=deleted-offer-1 status=503"));
     struct resp r;
     post_csv(&s, "deleted.csv", &o, &r);
     assert_int_equal(r.status, 503);

@@ -140,15 +140,6 @@ static void start(struct srv *s, const char *db_name)
     json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
 }
 
-static void get_text(struct srv *s, const char *path, long want, struct resp *r)
-{
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, r), 0);
-    if (r->status != want) {
-        print_error("GET %s: %ld %s\n", path, r->status, r->body);
-        fail();
-    }
-}
-
 static void score(struct srv *s)
 {
     struct resp r;
@@ -236,7 +227,7 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     score(&s);
 
     struct resp r;
-    get_text(&s, "/results/export", 200, &r);
+    h_get(&s, "/results/export", NULL, 200, &r);
     struct table t;
     parse_csv(r.body, r.len, ',', &t);
     h_resp_free(&r);
@@ -419,8 +410,8 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
     start(&s, "cols.db");
     score(&s);
     struct resp r;
-    get_text(&s, "/results/export?columns=external_id,email,%20score%20,Notes,Owner%3B%20Team", 200,
-             &r);
+    h_get(&s, "/results/export?columns=external_id,email,%20score%20,Notes,Owner%3B%20Team", NULL,
+          200, &r);
     struct table t;
     parse_csv(r.body, r.len, ',', &t);
     static const char *const head[] = {"external_id", "email", "score", "Notes", "Owner; Team"};
@@ -434,7 +425,7 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
     h_resp_free(&r);
 
     /* The same on a job's own export; and with jsonl the list is checked too. */
-    get_text(&s, "/jobs/1/results/export?columns=lead_id,name", 200, &r);
+    h_get(&s, "/jobs/1/results/export?columns=lead_id,name", NULL, 200, &r);
     assert_true(strncmp(r.body, "lead_id,name\r\n", 14) == 0);
     h_resp_free(&r);
 
@@ -465,7 +456,7 @@ static void test_identity__csv_excel_has_bom_crlf_and_the_uploads_delimiter(void
     start(&s, "excel.db");
     score(&s);
     struct resp r;
-    get_text(&s, "/results/export?format=csv-excel", 200, &r);
+    h_get(&s, "/results/export?format=csv-excel", NULL, 200, &r);
     char *ct = h_header(&r, "Content-Type");
     assert_non_null(strstr(ct, "text/csv"));
     free(ct);
@@ -495,7 +486,7 @@ static void test_identity__csv_excel_has_bom_crlf_and_the_uploads_delimiter(void
     h_resp_free(&r);
 
     /* Plain csv stays comma-separated, without a BOM, whatever the upload used. */
-    get_text(&s, "/results/export?format=csv", 200, &r);
+    h_get(&s, "/results/export?format=csv", NULL, 200, &r);
     assert_true(strncmp(r.body, "name,role,", 10) == 0);
     h_resp_free(&r);
     json_t *e = h_call(&s, "GET", "/results/export?format=xls", NULL, 400);
@@ -651,16 +642,6 @@ static void test_identity__cli_columns_csv_excel_and_dedupe(void **state)
     free(err);
 }
 
-static int sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
-}
-
 static int row_count(void *ud, const struct ls_result *r, struct ls_err *err)
 {
     (void)err;
@@ -687,13 +668,12 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     h_path(path, sizeof(path), "v10.db");
     /* Migration 14 (issue #10's batch tables refer to jobs) in a statement of its own. */
     assert_int_equal(
-        sql_exec(path,
-                 "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"),
+        h_sql_exec(
+            path, "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"),
         0);
     assert_int_equal(
-        sql_exec(
-            path,
-            /* migration 13 (issue #10) next */
+        h_sql_exec(
+            path, /* migration 13 (issue #10) next */
             "ALTER TABLE jobs DROP COLUMN cached_tokens; ALTER TABLE jobs DROP COLUMN thought_tokens;"
             "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"
             "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
@@ -754,7 +734,7 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     assert_string_equal(h_str(first, "delimiter"), ",");
     json_decref(list);
     struct resp r;
-    get_text(&s, "/results/export", 200, &r);
+    h_get(&s, "/results/export", NULL, 200, &r);
     assert_non_null(strstr(r.body, ",lead_id,line,email,linkedin_url,external_id\r\n"));
     h_resp_free(&r);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);

@@ -33,49 +33,11 @@ static void start(struct srv *s, const char *name, const char *const *extra)
     assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
-/* One integer from sql on the database file, on a connection of its own. */
-static int64_t sql_int(const char *db_path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int64_t sql_int(const char *db_path, const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        else if (strstr(sqlite3_errmsg(db), "no such table") == NULL) /* not created yet */
-            print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static int sql_exec(const char *db_path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    sqlite3_close(db);
-    return rc;
-}
-
 /* Waits up to ms for sql to give at least want. */
 static bool sql_wait(const char *db_path, const char *sql, int64_t want, int ms)
 {
     for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
-        if (sql_int(db_path, "%s", sql) >= want)
+        if (h_sql_int(db_path, "%s", sql) >= want)
             return true;
     }
     return false;
@@ -114,19 +76,6 @@ static int64_t upload(struct srv *s, const char *name, int n, const char *tag)
     int64_t id = h_num(j, "upload_id");
     json_decref(j);
     return id;
-}
-
-/* Waits until the server's log holds needle. */
-static bool log_wait(const struct srv *s, const char *needle, int ms)
-{
-    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
-        char *log = h_srv_log(s);
-        bool found = log && strstr(log, needle);
-        free(log);
-        if (found)
-            return true;
-    }
-    return false;
 }
 
 /* ---- raw sockets, for a body sent in pieces ---- */
@@ -234,7 +183,7 @@ static void test_multi__slow_upload_beside_cli(void **state)
     raw_send(fd, csv, cut);
     /* The first batch is in the file, the upload still loading. */
     assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
 
     char offer[600], leads[600];
     snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
@@ -249,7 +198,7 @@ static void test_multi__slow_upload_beside_cli(void **state)
     }
     free(out);
     free(err);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
 
     raw_send(fd, csv + cut, len - cut);
     char *body = NULL;
@@ -267,23 +216,24 @@ static void test_multi__slow_upload_beside_cli(void **state)
     int64_t srv_id = h_num(j, "upload_id");
     json_decref(j);
     int64_t cli_id =
-        sql_int(s.db, "SELECT id FROM uploads WHERE filename = 'cli.csv' AND status = 'ready'");
+        h_sql_int(s.db, "SELECT id FROM uploads WHERE filename = 'cli.csv' AND status = 'ready'");
     assert_true(srv_id > 0 && cli_id > 0 && srv_id != cli_id);
     assert_int_equal(
-        sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)srv_id), N);
+        h_sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)srv_id), N);
     assert_int_equal(
-        sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)cli_id), 50);
-    assert_int_equal(sql_int(s.db,
-                             "SELECT count(*) FROM leads WHERE (upload_id = %lld AND company NOT "
-                             "LIKE 'Srv-%%') OR (upload_id = %lld AND company NOT LIKE 'Cli-%%')",
-                             (long long)srv_id, (long long)cli_id),
+        h_sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)cli_id),
+        50);
+    assert_int_equal(h_sql_int(s.db,
+                               "SELECT count(*) FROM leads WHERE (upload_id = %lld AND company NOT "
+                               "LIKE 'Srv-%%') OR (upload_id = %lld AND company NOT LIKE 'Cli-%%')",
+                               (long long)srv_id, (long long)cli_id),
                      0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), N + 50);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), N + 50);
     /* The CLI's job scored its own leads only. */
-    assert_int_equal(sql_int(s.db,
-                             "SELECT count(*) FROM results r JOIN jobs j ON j.id = r.job_id "
-                             "WHERE j.upload_id = %lld AND j.status = 'succeeded'",
-                             (long long)cli_id),
+    assert_int_equal(h_sql_int(s.db,
+                               "SELECT count(*) FROM results r JOIN jobs j ON j.id = r.job_id "
+                               "WHERE j.upload_id = %lld AND j.status = 'succeeded'",
+                               (long long)cli_id),
                      50);
     json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     assert_int_equal(h_num(list, "total"), 2);
@@ -315,7 +265,7 @@ static void test_multi__upload_row_removed_is_409(void **state)
     raw_send(fd, head, (size_t)hl);
     raw_send(fd, csv, cut);
     assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
-    assert_int_equal(sql_exec(s.db, "PRAGMA foreign_keys=ON; DELETE FROM uploads"), SQLITE_OK);
+    assert_int_equal(h_sql_exec(s.db, "PRAGMA foreign_keys=ON; DELETE FROM uploads"), SQLITE_OK);
     raw_send(fd, csv + cut, len - cut);
     char *body = NULL;
     long status = h_raw_reply(fd, &body);
@@ -331,8 +281,8 @@ static void test_multi__upload_row_removed_is_409(void **state)
     assert_string_equal(h_str(j, "code"), "conflict");
     assert_non_null(strstr(h_str(j, "error"), "removed by another process"));
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
     json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     assert_int_equal(h_num(list, "total"), 0);
     assert_int_equal(h_num(list, "current"), 0);
@@ -361,10 +311,10 @@ static void test_multi__killed_mid_upload_cleaned_at_next_start(void **state)
     assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     close(fd);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 4096); /* left behind */
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 4096); /* left behind */
     start(&s, "killed-upload.db", NULL);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -420,10 +370,11 @@ static void test_multi__two_servers_run_each_job_once(void **state)
         assert_int_equal(h_num(j, "done"), LEADS);
         assert_int_equal(h_num(j, "cache_hits"), 0);
         json_decref(j);
-        assert_int_equal(sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = %d", id),
+        assert_int_equal(h_sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = %d", id),
                          LEADS);
         assert_int_equal(
-            sql_int(a.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = %d", id), LEADS);
+            h_sql_int(a.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = %d", id),
+            LEADS);
     }
     for (int u = 0; u < JOBS; u++) {
         char tag[16];
@@ -463,7 +414,7 @@ static void test_multi__sync_score_run_by_the_other_server(void **state)
     json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "sync-long.csv", 300, "Long"); /* 30 requests one at a time: 6 s */
     json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
-    assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
+    assert_true(h_srv_log_wait(&a, "event=job.start job=1 ", 10000));
     int64_t small = upload(&a, "sync-small.csv", 10, "Small");
     char body[64];
     snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)small);
@@ -473,7 +424,7 @@ static void test_multi__sync_score_run_by_the_other_server(void **state)
     assert_int_equal(h_num(j, "job_id"), 2);
     assert_int_equal(h_num(j, "scored"), 10);
     json_decref(j);
-    assert_true(log_wait(&b, "event=job.start job=2 ", 100));
+    assert_true(h_srv_log_wait(&b, "event=job.start job=2 ", 100));
     assert_true(ms < 4000); /* long before job 1, which a runs, is done */
     j = h_call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "running");
@@ -500,13 +451,14 @@ static void test_multi__released_job_resumed_by_the_other_server(void **state)
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
     start(&b, "handoff.db", env);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
-    assert_true(log_wait(&b, "event=job.start job=1 ", 5000));
+    assert_true(h_srv_log_wait(&b, "event=job.start job=1 ", 5000));
     json_t *j = h_wait_job(&b, "/jobs/1", 30000);
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
-    assert_int_equal(sql_int(b.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(b.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(b.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(b.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"),
+                     N);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
 }
 
@@ -536,16 +488,16 @@ static void test_multi__cli_resume_refused_while_a_server_runs_it(void **state)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     assert_true(some);
-    int64_t stored = sql_int(db, "SELECT count(*) FROM results");
+    int64_t stored = h_sql_int(db, "SELECT count(*) FROM results");
     assert_true(stored > 0 && stored < N);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
 
     /* A server takes the orphan over and runs it, slowly. */
     h_fake_config(&h_fake, "{\"latency_ms\": 600}");
     const char *srv_env[] = {"LEADSCORE_AI_CONCURRENCY=1", NULL};
     struct srv s;
     start(&s, "cli-resume.db", srv_env);
-    assert_true(log_wait(&s, "event=job.start job=1 ", 10000));
+    assert_true(h_srv_log_wait(&s, "event=job.start job=1 ", 10000));
     char *out = NULL, *err = NULL;
     int rc = h_run_cli(argv, env, &out, &err);
     if (rc != 70 || strstr(err, "job 1 is being run by another process") == NULL ||
@@ -570,12 +522,12 @@ static void test_multi__cli_resume_refused_while_a_server_runs_it(void **state)
     json_decref(results);
     free(out);
     free(err);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM jobs"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM uploads"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(db, "SELECT done FROM jobs WHERE id = 1"), N);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM jobs"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM uploads"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(db, "SELECT done FROM jobs WHERE id = 1"), N);
 }
 
 /* ---- defect 11: jobs --------------------------------------------------------------- */
@@ -596,7 +548,7 @@ static void test_multi__cancel_from_another_server(void **state)
     json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "cancel-two.csv", 400, "C");
     json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
-    assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
+    assert_true(h_srv_log_wait(&a, "event=job.start job=1 ", 10000));
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
     int64_t t0 = ls_mono_ms();
     json_t *j = h_call(&b, "DELETE", "/jobs/1", NULL, 200);
@@ -605,14 +557,14 @@ static void test_multi__cancel_from_another_server(void **state)
     json_int_t done = h_num(j, "done");
     assert_true(done > 0 && done < 400);
     json_decref(j);
-    assert_true(log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
+    assert_true(h_srv_log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
     ls_sleep_ms(700); /* time for any late progress update to arrive */
     j = h_call(&a, "GET", "/jobs/1", NULL, 200);
     assert_string_equal(h_str(j, "status"), "cancelled");
     assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
-    assert_int_equal(sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = 1"), done);
-    assert_int_equal(sql_int(a.db, "SELECT owner FROM jobs WHERE id = 1"), 0);
+    assert_int_equal(h_sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = 1"), done);
+    assert_int_equal(h_sql_int(a.db, "SELECT owner FROM jobs WHERE id = 1"), 0);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
     start(&a, "cancel-two.db", env);
@@ -647,22 +599,22 @@ static void test_multi__recovers_every_unfinished_job(void **state)
              "ELSE 'queued' END, i, 1, 'offline', '', CASE WHEN i %% 50 = 0 THEN 987654 ELSE 0 "
              "END FROM n",
              JOBS);
-    assert_int_equal(sql_exec(s.db, sql), SQLITE_OK);
+    assert_int_equal(h_sql_exec(s.db, sql), SQLITE_OK);
     start(&s, "recover.db", env);
     assert_true(sql_wait(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'", 50, 30000));
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
-    int64_t before = sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'");
+    int64_t before = h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'");
     assert_true(before < JOBS);
     start(&s, "recover.db", env);
     bool all = sql_wait(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'", JOBS, 120000);
     if (!all)
         print_error("%lld of %d jobs finished\n",
-                    (long long)sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = "
-                                             "'succeeded'"),
+                    (long long)h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = "
+                                               "'succeeded'"),
                     JOBS);
     assert_true(all);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), JOBS);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE done != 1"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), JOBS);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE done != 1"), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -702,7 +654,7 @@ static void test_multi__queue_full_is_429(void **state)
     json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "queue-full.csv", 20, "Q");
     json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
-    assert_true(log_wait(&s, "event=job.start job=1 ", 10000)); /* running, not queued */
+    assert_true(h_srv_log_wait(&s, "event=job.start job=1 ", 10000)); /* running, not queued */
     pthread_t t[BURST];
     struct submitter sub[BURST];
     for (int i = 0; i < BURST; i++) {
@@ -720,7 +672,7 @@ static void test_multi__queue_full_is_429(void **state)
                     accepted, full);
         fail();
     }
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
     json_t *j = h_call(&s, "POST", "/jobs", NULL, 429);
     assert_string_equal(h_str(j, "code"), "queue_full");
     assert_non_null(strstr(h_str(j, "error"), "queue is full"));
@@ -728,7 +680,7 @@ static void test_multi__queue_full_is_429(void **state)
     j = h_call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
     assert_string_equal(h_str(j, "code"), "queue_full");
     json_decref(j);
-    int64_t last = sql_int(s.db, "SELECT max(id) FROM jobs");
+    int64_t last = h_sql_int(s.db, "SELECT max(id) FROM jobs");
     char path[32];
     snprintf(path, sizeof(path), "/jobs/%lld", (long long)last);
     json_decref(h_call(&s, "DELETE", path, NULL, 200));
@@ -789,10 +741,10 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
     assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
     h_resp_free(&sc.r);
-    int64_t kept = sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1");
+    int64_t kept = h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1");
     assert_true(kept > 0 && kept < N);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'running' AND "
-                                   "owner = 0"),
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'running' AND "
+                                     "owner = 0"),
                      1);
 
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
@@ -801,8 +753,9 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
     assert_string_equal(h_str(j, "status"), "succeeded");
     assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(s.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"),
+                     N);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
