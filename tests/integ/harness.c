@@ -733,13 +733,11 @@ long h_raw_reply(int fd, char **body)
 
 /* ---- checks ---- */
 
-json_t *h_call_loc(const struct srv *s, const char *method, const char *path, const char *json,
-                   long want, char **location)
+json_t *h_call_with(const struct srv *s, const char *method, const char *path,
+                    const char *const *headers, const char *body, long want, char **location)
 {
     struct resp r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, json ? h : NULL, json, json ? strlen(json) : 0, &r),
-                     0);
+    assert_int_equal(h_http(s, method, path, headers, body, body ? strlen(body) : 0, &r), 0);
     if (r.status != want) {
         print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
         fail();
@@ -749,6 +747,13 @@ json_t *h_call_loc(const struct srv *s, const char *method, const char *path, co
     json_t *j = h_json(&r);
     h_resp_free(&r);
     return j;
+}
+
+json_t *h_call_loc(const struct srv *s, const char *method, const char *path, const char *json,
+                   long want, char **location)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    return h_call_with(s, method, path, json ? h : NULL, json, want, location);
 }
 
 json_t *h_call(const struct srv *s, const char *method, const char *path, const char *json,
@@ -842,7 +847,7 @@ int h_sql_exec(const char *db_path, const char *sql)
     return rc;
 }
 
-int64_t h_sql_int(const char *db_path, const char *fmt, ...)
+char *h_sql_text(const char *db_path, const char *fmt, ...)
 {
     char sql[1024];
     va_list ap;
@@ -851,19 +856,34 @@ int64_t h_sql_int(const char *db_path, const char *fmt, ...)
     va_end(ap);
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int64_t v = -1;
+    char *v = NULL;
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 10000);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        else if (strstr(sqlite3_errmsg(db), "no such table") == NULL) /* not created yet */
+            sqlite3_step(st) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            v = strdup(t ? (const char *)t : "");
+        } else if (strstr(sqlite3_errmsg(db), "no such table") == NULL) { /* not created yet */
             fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+        }
     } else {
         fprintf(stderr, "%s: cannot open %s\n", sql, db_path);
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
+    return v;
+}
+
+int64_t h_sql_int(const char *db_path, const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    char *t = h_sql_text(db_path, "%s", sql);
+    int64_t v = t ? strtoll(t, NULL, 10) : -1;
+    free(t);
     return v;
 }
 

@@ -165,6 +165,13 @@ json_t *h_call(const struct srv *s, const char *method, const char *path, const 
 /* h_call, and the reply's Location header in *location (owned: free; NULL when absent). */
 json_t *h_call_loc(const struct srv *s, const char *method, const char *path, const char *json,
                    long want, char **location);
+/*
+ * h_call_loc with the request's headers ("Name: value", NULL-terminated; may
+ * be NULL) as given, Content-Type included, and body (may be NULL) sent as it
+ * is. location may be NULL.
+ */
+json_t *h_call_with(const struct srv *s, const char *method, const char *path,
+                    const char *const *headers, const char *body, long want, char **location);
 
 /* GET path with headers (NULL-terminated; may be NULL); the status must be want. out: as h_http. */
 void h_get(const struct srv *s, const char *path, const char *const *headers, long want,
@@ -198,8 +205,13 @@ void h_contains(const char *what, const char *text, const char *want);
 
 /* Runs sql on the existing file db_path; the SQLite result code. */
 int h_sql_exec(const char *db_path, const char *sql);
-/* The integer sql (printf format) gives on db_path, or -1 on an error (printed, but for a
- * table not created yet). */
+/*
+ * The first column of the first row sql (printf format) gives on db_path, as
+ * text (owned: free; "" for NULL), or NULL on an error or no row (printed, but
+ * for a table not created yet).
+ */
+char *h_sql_text(const char *db_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same as an integer (0 for NULL), or -1 on an error or no row. */
 int64_t h_sql_int(const char *db_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- the server's log ---- */

@@ -32,34 +32,6 @@ static void start(struct srv *s, const char *name, const char *const *extra)
     assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
-/* The first column of sql's first row as text (owned: free), on a connection of its own. */
-static char *sql_text(const char *db_path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *sql_text(const char *db_path, const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char *v = NULL;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            v = strdup(t ? (const char *)t : "");
-        } else {
-            print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* What a failed upload must not leave: rows in leads, upload_errors and uploads. */
 static void assert_no_upload_rows(const char *db_path, const char *what)
 {
@@ -73,21 +45,14 @@ static void assert_no_upload_rows(const char *db_path, const char *what)
     }
 }
 
+/* h_call, but with Content-Type: application/json always and X-Request-Id: req_id (if not NULL). */
 static json_t *call_h(struct srv *s, const char *method, const char *path, const char *json,
                       long want, const char *req_id)
 {
-    struct resp r;
     char rid[96];
     snprintf(rid, sizeof(rid), "X-Request-Id: %s", req_id ? req_id : "");
     const char *h[] = {"Content-Type: application/json", req_id ? rid : NULL, NULL};
-    assert_int_equal(h_http(s, method, path, h, json, json ? strlen(json) : 0, &r), 0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_call_with(s, method, path, h, json, want, NULL);
 }
 
 struct csv_opts {
@@ -569,16 +534,17 @@ static void test_data__cache_cap_at_start(void **state)
     assert_int_equal(h_sql_exec(s.db, "UPDATE verdicts SET used_ms = 1000 + (7 * (SELECT count(*) "
                                       "FROM verdicts v WHERE v.key < verdicts.key)) % 30"),
                      SQLITE_OK);
-    char *want = sql_text(s.db, "SELECT group_concat(k) FROM (SELECT k FROM (SELECT hex(key) AS "
-                                "k, used_ms FROM verdicts ORDER BY used_ms DESC LIMIT 10) ORDER BY "
-                                "k)");
+    char *want =
+        h_sql_text(s.db, "SELECT group_concat(k) FROM (SELECT k FROM (SELECT hex(key) AS "
+                         "k, used_ms FROM verdicts ORDER BY used_ms DESC LIMIT 10) ORDER BY "
+                         "k)");
     assert_int_equal(h_sql_int(s.db, "SELECT count(DISTINCT used_ms) FROM verdicts"), 30);
     const char *env[] = {"LEADSCORE_CACHE_MAX_ROWS=10", NULL};
     start(&s, "cache-cap.db", env);
     assert_true(h_srv_log_has(&s, "event=cache.trimmed evicted=20 max_rows=10"));
     assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 10);
-    char *kept = sql_text(s.db, "SELECT group_concat(k) FROM (SELECT hex(key) AS k FROM verdicts "
-                                "ORDER BY k)");
+    char *kept = h_sql_text(s.db, "SELECT group_concat(k) FROM (SELECT hex(key) AS k FROM verdicts "
+                                  "ORDER BY k)");
     assert_string_equal(kept, want);
     free(kept);
     free(want);

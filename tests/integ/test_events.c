@@ -205,15 +205,7 @@ static json_t *call(const struct srv *s, const char *key, const char *method, co
         snprintf(ct, sizeof(ct), "Content-Type: %s", type);
         h[n++] = ct;
     }
-    struct resp r;
-    assert_int_equal(h_http(s, method, path, h, body, body ? strlen(body) : 0, &r), 0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_call_with(s, method, path, h, body, want, NULL);
 }
 
 /* The example offer, n leads, and a job on them (id 1 in a fresh database). */
