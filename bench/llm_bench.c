@@ -56,13 +56,9 @@ static void run(const char *db_name, const char *csv, const char *offer, const c
         snprintf(cfg, sizeof(cfg), "{\"latency_ms\": %ld, \"rpm\": %ld}",
                  h_env_long("BENCH_LATENCY_MS", 300), h_env_long("BENCH_RPM", 600));
         h_fake_config(&h_fake, cfg);
-        double t0 = h_now_s();
-        if (h_http(&s, "POST", "/score", NULL, NULL, 0, &r) != 0 || r.status != 200) {
-            fprintf(stderr, "%s\n", r.body);
+        json_t *j = h_score_timed(&s, &out->seconds);
+        if (j == NULL)
             die("POST /score failed");
-        }
-        out->seconds = h_now_s() - t0;
-        json_t *j = h_json(&r);
         out->scored = h_num(j, "scored");
         out->model_calls = h_num(j, "model_calls");
         out->retries = h_num(j, "retries");
@@ -70,7 +66,6 @@ static void run(const char *db_name, const char *csv, const char *offer, const c
         out->cache_hits = h_num(j, "cache_hits");
         out->prompt_tokens = h_num(json_object_get(j, "tokens"), "prompt");
         json_decref(j);
-        h_resp_free(&r);
         json_t *log = h_fake_requests(&h_fake);
         if (getenv("BENCH_TRACE")) {
             size_t k;

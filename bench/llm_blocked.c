@@ -61,7 +61,6 @@ static void run(const char *db_name, const char *offer, long n, long every,
                 const char *const *extra, struct run *out)
 {
     struct srv s;
-    struct resp r;
     char p[600];
     size_t len;
     char *csv = leads(n, every, db_name, &len);
@@ -77,20 +76,15 @@ static void run(const char *db_name, const char *offer, long n, long every,
              "\", \"filter_form\": \"azure_400\"}",
              h_env_long("BENCH_LATENCY_MS", 300));
     h_fake_config(&h_fake, cfg);
-    double t0 = h_now_s();
-    if (h_http(&s, "POST", "/score", NULL, NULL, 0, &r) != 0 || r.status != 200) {
-        fprintf(stderr, "%s\n", r.body);
+    json_t *j = h_score_timed(&s, &out->seconds);
+    if (j == NULL)
         die("POST /score failed");
-    }
-    out->seconds = h_now_s() - t0;
-    json_t *j = h_json(&r);
     out->scored = h_num(j, "scored");
     out->blocked = h_num(j, "blocked");
     out->fallbacks = h_num(j, "fallbacks");
     out->model_calls = h_num(j, "model_calls");
     out->ok = out->scored - out->fallbacks;
     json_decref(j);
-    h_resp_free(&r);
     h_srv_stop(&s, SIGTERM);
 }
 

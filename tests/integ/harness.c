@@ -789,6 +789,14 @@ json_t *h_upload_text(const struct srv *s, const char *path, const char *name, c
     return j;
 }
 
+int64_t h_upload_csv(const struct srv *s, const char *name, const char *text, size_t len)
+{
+    json_t *j = h_upload_text(s, "/uploads", name, text, len, 201);
+    int64_t id = h_num(j, "upload_id");
+    json_decref(j);
+    return id;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -806,6 +814,19 @@ json_t *h_wait_job(const struct srv *s, const char *path, int timeout_ms)
     }
     fail_msg("%s did not finish in %d ms", path, timeout_ms);
     return NULL;
+}
+
+json_t *h_run_job(const struct srv *s, int timeout_ms)
+{
+    char *loc = NULL;
+    json_t *created = h_call_loc(s, "POST", "/jobs", NULL, 202, &loc);
+    assert_non_null(created);
+    json_decref(created);
+    assert_non_null(loc);
+    json_t *j = h_wait_job(s, loc, timeout_ms);
+    free(loc);
+    assert_non_null(j);
+    return j;
 }
 
 json_t *h_fake_bodies(void)
@@ -944,4 +965,19 @@ int h_load_files(const struct srv *s, const char *offer_path, const char *csv_pa
                 r.body);
     h_resp_free(&r);
     return -1;
+}
+
+json_t *h_score_timed(const struct srv *s, double *seconds)
+{
+    struct resp r;
+    double t0 = h_now_s();
+    if (h_http(s, "POST", "/score", NULL, NULL, 0, &r) != 0 || r.status != 200) {
+        fprintf(stderr, "%s\n", r.body ? r.body : "");
+        h_resp_free(&r);
+        return NULL;
+    }
+    *seconds = h_now_s() - t0;
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
 }

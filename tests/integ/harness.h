@@ -185,11 +185,19 @@ void h_get(const struct srv *s, const char *path, const char *const *headers, lo
 json_t *h_upload_text(const struct srv *s, const char *path, const char *name, const char *text,
                       size_t len, long want);
 
+/* h_upload_text of a leads CSV to /uploads, which must be 201; the new upload's id. */
+int64_t h_upload_csv(const struct srv *s, const char *name, const char *text, size_t len);
+
 /*
  * GETs path (a job) every 50 ms until its status is neither queued nor
  * running; returns that job (new reference). Fails after timeout_ms.
  */
 json_t *h_wait_job(const struct srv *s, const char *path, int timeout_ms);
+/*
+ * POST /jobs with no body (202, JSON, a Location), then h_wait_job on that
+ * Location; the job (new reference), which must be JSON.
+ */
+json_t *h_run_job(const struct srv *s, int timeout_ms);
 
 /*
  * The bodies h_fake was sent (new reference: an array), each parsed (one that
@@ -233,5 +241,10 @@ long h_env_long(const char *name, long dflt);
  * refused (the reply is printed).
  */
 int h_load_files(const struct srv *s, const char *offer_path, const char *csv_path);
+/*
+ * POST /score with no body, timed: *seconds the wall time. The reply (new
+ * reference), or NULL when the request fails or is not 200 (the body printed).
+ */
+json_t *h_score_timed(const struct srv *s, double *seconds);
 
 #endif

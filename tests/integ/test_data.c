@@ -101,10 +101,8 @@ static int64_t upload_ok(struct srv *s, const char *name, const struct csv_opts 
 {
     size_t len;
     char *csv = csv_make(o, &len);
-    json_t *j = h_upload_text(s, "/uploads", name, csv, len, 201);
+    int64_t id = h_upload_csv(s, name, csv, len);
     free(csv);
-    int64_t id = h_num(j, "upload_id");
-    json_decref(j);
     return id;
 }
 

@@ -55,17 +55,6 @@ static json_t *request(struct srv *s, const char *method, const char *path, long
     return j;
 }
 
-static json_t *run_job(struct srv *s)
-{
-    char *loc = NULL;
-    json_decref(request(s, "POST", "/jobs", 202, &loc));
-    assert_non_null(loc);
-    json_t *j = h_wait_job(s, loc, 30000);
-    free(loc);
-    assert_non_null(j);
-    return j;
-}
-
 /* How many prospects a logged request body carried ("end" markers in its data block). */
 static size_t prospects_in(const json_t *b)
 {
@@ -175,7 +164,7 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         h_fake_reset(&h_fake);
         h_fake_config(&h_fake, cfg);
         load(&s, 8, 2, "job");
-        json_t *job = run_job(&s);
+        json_t *job = h_run_job(&s, 30000);
         assert_string_equal(h_str(job, "status"), "succeeded");
         assert_int_equal(h_num(job, "blocked"), 1);
         assert_int_equal(h_num(job, "fallbacks"), 1);
@@ -187,7 +176,7 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         /* The same job again: every verdict, the refusal too, comes from the cache. */
         h_fake_reset(&h_fake);
         h_fake_config(&h_fake, cfg);
-        job = run_job(&s);
+        job = h_run_job(&s, 30000);
         assert_string_equal(h_str(job, "status"), "succeeded");
         assert_int_equal(h_num(job, "cache_hits"), 8);
         assert_int_equal(h_num(job, "blocked"), 1);
@@ -389,7 +378,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_config(&h_fake, "{\"reject_response_format\": true}");
     start(&s, "mode-text.db", "openai", NULL);
     load(&s, 3, -1, "mode");
-    json_t *job = run_job(&s);
+    json_t *job = h_run_job(&s, 30000);
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_int_equal(h_num(job, "fallbacks"), 0);
     json_t *ai = json_object_get(job, "ai");
@@ -414,7 +403,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_config(&h_fake, "{\"reject_response_format\": true}");
     start(&s, "mode-text.db", "openai", NULL);
     load(&s, 3, -1, "mode-again");
-    job = run_job(&s);
+    job = h_run_job(&s, 30000);
     assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
     json_decref(job);
     bodies = h_fake_bodies();
@@ -428,7 +417,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_config(&h_fake, "{\"reject_json_schema\": true, \"script\": [\"ok\", \"truncated\"]}");
     start(&s, "mode-ignored.db", "openai", NULL);
     load(&s, 3, -1, "ignored");
-    job = run_job(&s);
+    job = h_run_job(&s, 30000);
     assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
     assert_int_equal(h_num(job, "fallbacks"), 0);
     json_decref(job);
@@ -445,7 +434,7 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_reset(&h_fake);
     start(&s, "mode-schema.db", "openai", NULL);
     load(&s, 2, -1, "schema");
-    job = run_job(&s);
+    job = h_run_job(&s, 30000);
     assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "json_schema");
     json_decref(job);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -468,7 +457,7 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     h_fake_config(&h_fake, "{\"reject_thinking_budget_0\": true}");
     start(&s, "think-pro.db", "gemini", pro);
     load(&s, 2, -1, "pro");
-    json_t *job = run_job(&s);
+    json_t *job = h_run_job(&s, 30000);
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
     json_decref(job);
@@ -486,7 +475,7 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
         h_fake_config(&h_fake, "{\"reject_thinking_budget_0\": true}");
         start(&s, "think-flash.db", "gemini", flash);
         load(&s, 2, -1, run ? "flash-again" : "flash");
-        job = run_job(&s);
+        job = h_run_job(&s, 30000);
         assert_string_equal(h_str(job, "status"), "succeeded");
         assert_int_equal(h_num(job, "fallbacks"), 0);
         assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
@@ -511,7 +500,7 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     h_fake_config(&h_fake, "{\"reject_thinking_level\": [\"minimal\"]}");
     start(&s, "think-g3.db", "gemini", g3);
     load(&s, 2, -1, "g3");
-    job = run_job(&s);
+    job = h_run_job(&s, 30000);
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "level:low");
     json_decref(job);

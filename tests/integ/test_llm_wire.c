@@ -59,18 +59,6 @@ static json_t *request(struct srv *s, const char *method, const char *path, long
     return j;
 }
 
-/* POST /jobs, then GET the job until it is neither queued nor running. */
-static json_t *run_job(struct srv *s)
-{
-    char *loc = NULL;
-    json_decref(request(s, "POST", "/jobs", 202, &loc));
-    assert_non_null(loc);
-    json_t *j = h_wait_job(s, loc, 30000);
-    free(loc);
-    assert_non_null(j);
-    return j;
-}
-
 /* ---- errors that concern the whole request ------------------------------------ */
 
 static const struct {
@@ -119,7 +107,7 @@ static void expect_fatal(struct srv *s, const char *fixture, const char *message
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1); /* no retry */
     json_decref(log);
     script(fixture, 4);
-    json_t *job = run_job(s);
+    json_t *job = h_run_job(s, 30000);
     assert_string_equal(h_str(job, "status"), "failed");
     h_contains(fixture, h_str(job, "error"), message);
     json_decref(job);
@@ -179,7 +167,7 @@ static void test_llm_wire__transient_errors_retried_and_shown_per_lead(void **st
     /* Every attempt fails: the leads get the offline verdict and the service's words. */
     script("e_html", 2);
     load(&s, 2, "exhausted");
-    json_t *job = run_job(&s);
+    json_t *job = h_run_job(&s, 30000);
     assert_string_equal(h_str(job, "status"), "succeeded");
     assert_int_equal(h_num(job, "fallbacks"), 2);
     json_decref(job);
@@ -323,7 +311,7 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     const char *pinned[] = {"LEADSCORE_AI_TOKENS_PARAM=max_tokens", NULL};
     start(&s, "wire-tokens-pinned.db", "openai", pinned);
     load(&s, 3, "pinned");
-    json_t *job = run_job(&s);
+    json_t *job = h_run_job(&s, 30000);
     assert_string_equal(h_str(job, "status"), "failed");
     h_contains("pinned", h_str(job, "error"),
                "openai: HTTP 400 unsupported_parameter: Unsupported parameter: 'max_tokens' is not "
@@ -381,7 +369,7 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     const char *low[] = {"LEADSCORE_AI_REASONING=low", NULL};
     start(&s, "wire-effort-drop.db", "openai", low);
     load(&s, 3, "drop");
-    json_t *job = run_job(&s);
+    json_t *job = h_run_job(&s, 30000);
     assert_string_equal(h_str(job, "status"), "succeeded");
     json_decref(job);
     bodies = h_fake_bodies();
