@@ -135,17 +135,11 @@ $(B)/tests/fake_llm: $(B)/tests/integ/fake_llm.o $(B)/tests/integ/fake_refusals.
 		$(B)/tests/integ/fake_cost.o $(B)/tests/integ/fake_batch.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
 
-$(B)/bench/llm_bench: $(B)/bench/llm_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
-
-$(B)/bench/llm_blocked: $(B)/bench/llm_blocked.o $(B)/tests/integ/harness.o $(B)/libcore.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
-
-$(B)/bench/llm_cost_bench: $(B)/bench/llm_cost_bench.o $(B)/tests/integ/harness.o $(B)/libcore.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
-
-$(B)/bench/llm_batch: $(B)/bench/llm_batch.o $(B)/tests/integ/harness.o $(B)/libcore.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CORE_LIBS) -lm
+# The model benchmarks drive the real server through the integration-test harness (whose
+# checks are cmocka's, hence the library; the benchmarks call none of them).
+LLM_BENCH_BIN := $(addprefix $(B)/bench/,llm_bench llm_blocked llm_cost_bench llm_batch)
+$(LLM_BENCH_BIN): $(B)/bench/%: $(B)/bench/%.o $(B)/tests/integ/harness.o $(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) $(CORE_LIBS) -lm
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/libshell.a $(B)/libcore.a
 	@mkdir -p $(@D)

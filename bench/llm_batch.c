@@ -20,24 +20,6 @@
 
 #include "../tests/integ/harness.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long env_long(const char *name, long dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atol(v) : dflt;
-}
-
-static long num(const json_t *j, const char *k)
-{
-    return (long)json_integer_value(json_object_get(j, k));
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "llm_batch: %s\n", what);
@@ -54,42 +36,30 @@ static json_t *get(const struct srv *s, const char *path)
     return j;
 }
 
-static void run(const struct fake *fk, const char *wire, const char *csv, const char *offer)
+static void run(const char *wire, const char *csv, const char *offer)
 {
-    static char base[160], b_env[64], db[600];
+    static char b_env[64], db[600];
     bool gemini = strcmp(wire, "gemini") == 0;
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", fk->url,
-             gemini ? "" : "/v1");
-    snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", env_long("BENCH_BATCH", 20));
-    const char *env[] = {base,
-                         gemini ? "GEMINI_API_KEY=your-key-here" : "OPENAI_API_KEY=your-key-here",
-                         gemini ? "LEADSCORE_AI_PROVIDER=gemini" : "LEADSCORE_AI_PROVIDER=openai",
+    snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", h_env_long("BENCH_BATCH", 20));
+    /* First, so that they win over the harness's (OPENAI_MODEL=fake-model). */
+    const char *env[] = {gemini ? "GEMINI_API_KEY=your-key-here" : "OPENAI_API_KEY=your-key-here",
                          gemini ? "GEMINI_MODEL=gemini-2.5-flash-lite" : "OPENAI_MODEL=gpt-5-mini",
                          b_env,
                          "LEADSCORE_AI_MODE=batch",
                          "LEADSCORE_AI_BATCH_POLL_MS=500",
                          "LEADSCORE_AI_BATCH_POLL_MAX_MS=2000",
                          NULL};
-    h_fake_reset(fk);
+    h_fake_reset(&h_fake);
     char cfg[96];
     snprintf(cfg, sizeof(cfg), "{\"batch_turnaround_ms\": %ld}",
-             env_long("BENCH_TURNAROUND_MS", 3000));
-    h_fake_config(fk, cfg);
+             h_env_long("BENCH_TURNAROUND_MS", 3000));
+    h_fake_config(&h_fake, cfg);
     struct srv s;
     struct resp r;
     snprintf(db, sizeof(db), "bench-batch-%s.db", wire);
-    char path[700];
-    h_path(path, sizeof(path), db);
-    if (h_srv_start(&s, path, env) != 0)
-        die("server did not start");
-    char *o = h_read_file(offer, NULL);
-    h_post_json(&s, "/offer", o, &r);
-    free(o);
-    h_resp_free(&r);
-    if (h_upload(&s, "/leads/upload", csv, NULL, &r) != 0 || r.status != 201)
-        die("upload failed");
-    h_resp_free(&r);
-    double t0 = now_s();
+    if (h_srv_start_wire(&s, db, wire, env) != 0 || h_load_files(&s, offer, csv) != 0)
+        die("server did not start with the offer and leads");
+    double t0 = h_now_s();
     if (h_post_json(&s, "/jobs", "{}", &r) != 0 || r.status != 202)
         die("POST /jobs failed");
     h_resp_free(&r);
@@ -104,10 +74,9 @@ static void run(const struct fake *fk, const char *wire, const char *csv, const 
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    double secs = now_s() - t0;
-    struct srv f = {.port = fk->port};
-    json_t *b = get(&f, "/_fake/batches");
-    json_t *log = h_fake_requests(fk);
+    double secs = h_now_s() - t0;
+    json_t *b = h_fake_get(&h_fake, "/_fake/batches");
+    json_t *log = h_fake_requests(&h_fake);
     long sync = 0;
     size_t i;
     json_t *q;
@@ -116,21 +85,18 @@ static void run(const struct fake *fk, const char *wire, const char *csv, const 
         const char *p = json_string_value(json_object_get(q, "path"));
         sync += p && (strstr(p, "chat/completions") || strstr(p, ":generateContent"));
     }
-    const json_t *bj = json_object_get(job, "batch");
-    long lines = num(json_object_get(bj, "requests"), "total");
-    long n = num(job, "done");
-    long calls = num(b, "created") + num(b, "uploads") + num(b, "polls") + num(b, "cancels");
+    const json_t *tokens = json_object_get(job, "tokens");
+    long lines = (long)h_num(json_object_get(json_object_get(job, "batch"), "requests"), "total");
+    long n = (long)h_num(job, "done"), created = (long)h_num(b, "created");
+    long calls =
+        (long)(h_num(b, "created") + h_num(b, "uploads") + h_num(b, "polls") + h_num(b, "cancels"));
+    long prompt = (long)h_num(tokens, "prompt"), output = (long)h_num(tokens, "output");
     printf("%-6s %7.2f s  status=%s leads=%ld batches=%ld request_lines=%ld batch_api_calls=%ld "
            "sync_requests=%ld model_calls=%ld prompt_tokens=%ld output_tokens=%ld "
            "tokens_per_lead=%.0f\n",
-           wire, secs, json_string_value(json_object_get(job, "status")), n, num(b, "created"),
-           lines, calls, sync, num(job, "model_calls"),
-           num(json_object_get(job, "tokens"), "prompt"),
-           num(json_object_get(job, "tokens"), "output"),
-           n ? (double)(num(json_object_get(job, "tokens"), "prompt") +
-                        num(json_object_get(job, "tokens"), "output")) /
-                   (double)n
-             : 0.0);
+           wire, secs, json_string_value(json_object_get(job, "status")), n, created, lines, calls,
+           sync, (long)h_num(job, "model_calls"), prompt, output,
+           n ? (double)(prompt + output) / (double)n : 0.0);
     fflush(stdout);
     json_decref(log);
     json_decref(b);
@@ -143,15 +109,14 @@ int main(int argc, char **argv)
     if (argc != 3)
         die("usage: llm_batch LEADS.csv OFFER.json");
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct fake fk;
-    if (h_fake_start(&fk) != 0)
+    if (h_fake_start(&h_fake) != 0)
         die("fake did not start");
     const char *wires = getenv("BENCH_WIRES");
     if (wires == NULL || strstr(wires, "gemini"))
-        run(&fk, "gemini", argv[1], argv[2]);
+        run("gemini", argv[1], argv[2]);
     if (wires == NULL || strstr(wires, "openai"))
-        run(&fk, "openai", argv[1], argv[2]);
-    h_fake_stop(&fk);
+        run("openai", argv[1], argv[2]);
+    h_fake_stop(&h_fake);
     curl_global_cleanup();
     return 0;
 }

@@ -25,29 +25,11 @@
 
 #include "../tests/integ/harness.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long env_long(const char *name, long dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atol(v) : dflt;
-}
-
 struct run {
     double seconds;
     long scored, model_calls, retries, fallbacks, cache_hits, prompt_tokens;
     long requests_seen, rejected_by_quota, max_in_flight, results_ok;
 };
-
-static long num(const json_t *j, const char *k)
-{
-    return (long)json_integer_value(json_object_get(j, k));
-}
 
 static void die(const char *what)
 {
@@ -55,56 +37,46 @@ static void die(const char *what)
     exit(1);
 }
 
-/* Offer + leads into a fresh server, then one timed POST /score (and optionally a second). */
-static void run(const struct fake *fk, const char *db_name, const char *csv, const char *offer,
-                const char *const *env, struct run *first, struct run *second)
+/*
+ * Offer + leads into a fresh server on the fake Gemini with the settings extra, then one
+ * timed POST /score (and optionally a second).
+ */
+static void run(const char *db_name, const char *csv, const char *offer, const char *const *extra,
+                struct run *first, struct run *second)
 {
     struct srv s;
     struct resp r;
-    char db[600];
-    h_path(db, sizeof(db), db_name);
-    if (h_srv_start(&s, db, env) != 0)
-        die("server did not start");
-    char *o = h_read_file(offer, NULL);
-    h_post_json(&s, "/offer", o, &r);
-    free(o);
-    h_resp_free(&r);
-    if (h_upload(&s, "/leads/upload", csv, NULL, &r) != 0 || r.status != 201)
-        die("upload failed");
-    h_resp_free(&r);
+    if (h_srv_start_wire(&s, db_name, "gemini", extra) != 0 || h_load_files(&s, offer, csv) != 0)
+        die("server did not start with the offer and leads");
     for (int pass = 0; pass < (second ? 2 : 1); pass++) {
         struct run *out = pass ? second : first;
-        h_fake_reset(fk);
-        h_fake_config(fk, "{\"latency_ms\": 0}"); /* set below; reset clears the log */
+        h_fake_reset(&h_fake);
+        h_fake_config(&h_fake, "{\"latency_ms\": 0}"); /* set below; reset clears the log */
         char cfg[128];
         snprintf(cfg, sizeof(cfg), "{\"latency_ms\": %ld, \"rpm\": %ld}",
-                 env_long("BENCH_LATENCY_MS", 300), env_long("BENCH_RPM", 600));
-        h_fake_config(fk, cfg);
-        double t0 = now_s();
-        if (h_http(&s, "POST", "/score", NULL, NULL, 0, &r) != 0 || r.status != 200) {
-            fprintf(stderr, "%s\n", r.body);
+                 h_env_long("BENCH_LATENCY_MS", 300), h_env_long("BENCH_RPM", 600));
+        h_fake_config(&h_fake, cfg);
+        json_t *j = h_score_timed(&s, &out->seconds);
+        if (j == NULL)
             die("POST /score failed");
-        }
-        out->seconds = now_s() - t0;
-        json_t *j = h_json(&r);
-        out->scored = num(j, "scored");
-        out->model_calls = num(j, "model_calls");
-        out->retries = num(j, "retries");
-        out->fallbacks = num(j, "fallbacks");
-        out->cache_hits = num(j, "cache_hits");
-        out->prompt_tokens = num(json_object_get(j, "tokens"), "prompt");
+        out->scored = h_num(j, "scored");
+        out->model_calls = h_num(j, "model_calls");
+        out->retries = h_num(j, "retries");
+        out->fallbacks = h_num(j, "fallbacks");
+        out->cache_hits = h_num(j, "cache_hits");
+        out->prompt_tokens = h_num(json_object_get(j, "tokens"), "prompt");
         json_decref(j);
-        h_resp_free(&r);
-        json_t *log = h_fake_requests(fk);
+        json_t *log = h_fake_requests(&h_fake);
         if (getenv("BENCH_TRACE")) {
             size_t k;
             json_t *q;
             json_array_foreach(json_object_get(log, "requests"), k, q)
-                fprintf(stderr, "req %zu t=%ld status=%ld\n", k, num(q, "t_ms"), num(q, "status"));
+                fprintf(stderr, "req %zu t=%ld status=%ld\n", k, (long)h_num(q, "t_ms"),
+                        (long)h_num(q, "status"));
         }
-        out->requests_seen = num(log, "count");
-        out->rejected_by_quota = num(log, "rejected_by_quota");
-        out->max_in_flight = num(log, "max_in_flight");
+        out->requests_seen = h_num(log, "count");
+        out->rejected_by_quota = h_num(log, "rejected_by_quota");
+        out->max_in_flight = h_num(log, "max_in_flight");
         json_decref(log);
         h_http(&s, "GET", "/results", NULL, NULL, 0, &r);
         json_t *res = h_json(&r);
@@ -137,38 +109,28 @@ int main(int argc, char **argv)
     if (argc != 3)
         die("usage: llm_bench LEADS.csv OFFER.json");
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    long batch = env_long("BENCH_BATCH", 20);
-    long conc = env_long("BENCH_CONCURRENCY", 8);
-    long rpm = env_long("BENCH_RPM", 600);
-    long latency = env_long("BENCH_LATENCY_MS", 300);
-    struct fake fk;
-    if (h_fake_start(&fk) != 0)
+    long batch = h_env_long("BENCH_BATCH", 20);
+    long conc = h_env_long("BENCH_CONCURRENCY", 8);
+    long rpm = h_env_long("BENCH_RPM", 600);
+    long latency = h_env_long("BENCH_LATENCY_MS", 300);
+    if (h_fake_start(&h_fake) != 0)
         die("fake did not start");
-    static char base[128], b_env[64], c_env[64], r_env[64];
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
+    static char b_env[64], c_env[64], r_env[64];
     snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", batch);
     snprintf(c_env, sizeof(c_env), "LEADSCORE_AI_CONCURRENCY=%ld", conc);
     snprintf(r_env, sizeof(r_env), "LEADSCORE_AI_RPM=%ld", rpm);
-    const char *new_env[] = {
-        base, "GEMINI_API_KEY=your-key-here", "LEADSCORE_AI_PROVIDER=gemini", b_env, c_env, r_env,
-        NULL};
-    const char *old_env[] = {base,
-                             "GEMINI_API_KEY=your-key-here",
-                             "LEADSCORE_AI_PROVIDER=gemini",
-
-                             "LEADSCORE_AI_BATCH=1",
-                             "LEADSCORE_AI_CONCURRENCY=1",
-                             NULL};
+    const char *new_env[] = {b_env, c_env, r_env, NULL};
+    const char *old_env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_CONCURRENCY=1", NULL};
     struct run fresh = {0}, again = {0}, old = {0};
-    run(&fk, "bench-new.db", argv[1], argv[2], new_env, &fresh, &again);
+    run("bench-new.db", argv[1], argv[2], new_env, &fresh, &again);
     print("new", &fresh);
     print("again", &again);
     fflush(stdout);
-    if (env_long("BENCH_SKIP_OLD", 0) == 0) {
-        run(&fk, "bench-old.db", argv[1], argv[2], old_env, &old, NULL);
+    if (h_env_long("BENCH_SKIP_OLD", 0) == 0) {
+        run("bench-old.db", argv[1], argv[2], old_env, &old, NULL);
         print("old", &old);
     }
-    h_fake_stop(&fk);
+    h_fake_stop(&h_fake);
 
     long n = fresh.scored;
     double rate = (double)rpm / 60.0, burst = rate < 1 ? 1 : rate;

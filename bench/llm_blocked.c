@@ -28,24 +28,6 @@
 
 #define MARKER "QX-HOSTILE-7"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long env_long(const char *name, long dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atol(v) : dflt;
-}
-
-static long num(const json_t *j, const char *k)
-{
-    return (long)json_integer_value(json_object_get(j, k));
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "llm_blocked: %s\n", what);
@@ -74,48 +56,35 @@ static char *leads(long n, long every, const char *tag, size_t *len)
     return csv;
 }
 
-static void run(const struct fake *fk, const char *db_name, const char *offer, long n, long every,
-                const char *const *env, struct run *out)
+/* n leads (one in every `every` hostile) into a fresh server on the fake's OpenAI wire. */
+static void run(const char *db_name, const char *offer, long n, long every,
+                const char *const *extra, struct run *out)
 {
     struct srv s;
-    struct resp r;
-    char db[600], p[600];
-    h_path(db, sizeof(db), db_name);
-    if (h_srv_start(&s, db, env) != 0)
-        die("server did not start");
-    char *o = h_read_file(offer, NULL);
-    h_post_json(&s, "/offer", o, &r);
-    free(o);
-    h_resp_free(&r);
+    char p[600];
     size_t len;
     char *csv = leads(n, every, db_name, &len);
     h_path(p, sizeof(p), "bench-blocked.csv");
     h_write_file(p, csv, len);
     free(csv);
-    if (h_upload(&s, "/leads/upload", p, NULL, &r) != 0 || r.status != 201)
-        die("upload failed");
-    h_resp_free(&r);
-    h_fake_reset(fk);
+    if (h_srv_start_wire(&s, db_name, "openai", extra) != 0 || h_load_files(&s, offer, p) != 0)
+        die("server did not start with the offer and leads");
+    h_fake_reset(&h_fake);
     char cfg[200];
     snprintf(cfg, sizeof(cfg),
              "{\"latency_ms\": %ld, \"filter_marker\": \"" MARKER
              "\", \"filter_form\": \"azure_400\"}",
-             env_long("BENCH_LATENCY_MS", 300));
-    h_fake_config(fk, cfg);
-    double t0 = now_s();
-    if (h_http(&s, "POST", "/score", NULL, NULL, 0, &r) != 0 || r.status != 200) {
-        fprintf(stderr, "%s\n", r.body);
+             h_env_long("BENCH_LATENCY_MS", 300));
+    h_fake_config(&h_fake, cfg);
+    json_t *j = h_score_timed(&s, &out->seconds);
+    if (j == NULL)
         die("POST /score failed");
-    }
-    out->seconds = now_s() - t0;
-    json_t *j = h_json(&r);
-    out->scored = num(j, "scored");
-    out->blocked = num(j, "blocked");
-    out->fallbacks = num(j, "fallbacks");
-    out->model_calls = num(j, "model_calls");
+    out->scored = h_num(j, "scored");
+    out->blocked = h_num(j, "blocked");
+    out->fallbacks = h_num(j, "fallbacks");
+    out->model_calls = h_num(j, "model_calls");
     out->ok = out->scored - out->fallbacks;
     json_decref(j);
-    h_resp_free(&r);
     h_srv_stop(&s, SIGTERM);
 }
 
@@ -131,28 +100,25 @@ int main(int argc, char **argv)
     if (argc != 2)
         die("usage: llm_blocked OFFER.json");
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    long n = env_long("BENCH_LEADS", 2000), every = env_long("BENCH_EVERY", 100);
-    long batch = env_long("BENCH_BATCH", 20), conc = env_long("BENCH_CONCURRENCY", 8);
-    struct fake fk;
-    if (h_fake_start(&fk) != 0)
+    long n = h_env_long("BENCH_LEADS", 2000), every = h_env_long("BENCH_EVERY", 100);
+    long batch = h_env_long("BENCH_BATCH", 20), conc = h_env_long("BENCH_CONCURRENCY", 8);
+    if (h_fake_start(&h_fake) != 0)
         die("fake did not start");
-    static char base[128], b_env[64], c_env[64];
-    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", fk.url);
+    static char b_env[64], c_env[64];
     snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", batch);
     snprintf(c_env, sizeof(c_env), "LEADSCORE_AI_CONCURRENCY=%ld", conc);
-    const char *env[] = {
-        base, "OPENAI_MODEL=fake-model", "LEADSCORE_AI_PROVIDER=openai", b_env, c_env, NULL};
+    const char *env[] = {b_env, c_env, NULL};
     struct run clean = {0}, hostile = {0};
-    run(&fk, "bench-clean.db", argv[1], n, 0, env, &clean);
+    run("bench-clean.db", argv[1], n, 0, env, &clean);
     print("clean", &clean);
-    run(&fk, "bench-hostile.db", argv[1], n, every, env, &hostile);
+    run("bench-hostile.db", argv[1], n, every, env, &hostile);
     print("hostile", &hostile);
-    h_fake_stop(&fk);
+    h_fake_stop(&h_fake);
     long n_hostile = every ? (n + every - 1 - every / 2) / every : 0;
     double lo = 1 + 2 * floor(log2((double)batch)), hi = 1 + 2 * ceil(log2((double)batch));
     long reqs = (n + batch - 1) / batch;
     printf("summary: leads=%ld hostile=%ld (1 in %ld) batch=%ld concurrency=%ld latency=%ld ms\n",
-           n, n_hostile, every, batch, conc, env_long("BENCH_LATENCY_MS", 300));
+           n, n_hostile, every, batch, conc, h_env_long("BENCH_LATENCY_MS", 300));
     printf("  expected model calls: %ld clean; %.0f to %.0f with the hostile leads (each refused "
            "batch %.0f to %.0f calls instead of 1); measured %ld\n",
            reqs, (double)reqs + (double)n_hostile * (lo - 1),

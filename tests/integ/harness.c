@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "ls_test.h"
 
 extern char **environ;
 
@@ -185,6 +188,24 @@ int h_srv_start_fake(struct srv *s, const char *name, const char *const *extra)
     env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
     for (size_t i = 0; extra && extra[i] && n < 23; i++)
         env[n++] = extra[i];
+    env[n] = NULL;
+    h_path(db, sizeof(db), name);
+    return h_srv_start(s, db, env);
+}
+
+int h_srv_start_wire(struct srv *s, const char *name, const char *wire, const char *const *extra)
+{
+    char base[128], db[600];
+    const char *env[32];
+    size_t n = 0;
+    bool gemini = strcmp(wire, "gemini") == 0;
+    for (size_t i = 0; extra && extra[i] && n < 28; i++)
+        env[n++] = extra[i];
+    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
+             gemini ? "" : "/v1");
+    env[n++] = base;
+    env[n++] = gemini ? "GEMINI_API_KEY=your-key-here" : "OPENAI_MODEL=fake-model";
+    env[n++] = gemini ? "LEADSCORE_AI_PROVIDER=gemini" : "LEADSCORE_AI_PROVIDER=openai";
     env[n] = NULL;
     h_path(db, sizeof(db), name);
     return h_srv_start(s, db, env);
@@ -421,6 +442,17 @@ json_t *h_json(const struct resp *r)
     return json_loadb(r->body, r->len, 0, &e);
 }
 
+const char *h_str(const json_t *j, const char *k)
+{
+    const char *v = json_string_value(json_object_get(j, k));
+    return v ? v : "";
+}
+
+json_int_t h_num(const json_t *j, const char *k)
+{
+    return json_integer_value(json_object_get(j, k));
+}
+
 char *h_header(const struct resp *r, const char *name)
 {
     size_t n = strlen(name);
@@ -570,34 +602,38 @@ void h_fake_stop(struct fake *f)
 }
 
 /* The fake's own replies are not leadscore's: never recorded. */
-static void fake_post(const struct fake *f, const char *path, const char *json)
+long h_fake_post(const struct fake *f, const char *path, const char *json)
 {
     struct srv s = {.port = f->port};
     struct resp r;
     const char *h[] = {"Content-Type: application/json", NULL};
-    http_do(&s, "POST", path, h, json, strlen(json), &r, false);
+    long status = http_do(&s, "POST", path, h, json, strlen(json), &r, false) == 0 ? r.status : -1;
     h_resp_free(&r);
+    return status;
+}
+
+json_t *h_fake_get(const struct fake *f, const char *path)
+{
+    struct srv s = {.port = f->port};
+    struct resp r;
+    json_t *j = http_do(&s, "GET", path, NULL, NULL, 0, &r, false) == 0 ? h_json(&r) : NULL;
+    h_resp_free(&r);
+    return j;
 }
 
 void h_fake_config(const struct fake *f, const char *json)
 {
-    fake_post(f, "/_fake/config", json);
+    h_fake_post(f, "/_fake/config", json);
 }
 
 void h_fake_reset(const struct fake *f)
 {
-    fake_post(f, "/_fake/reset", "{}");
+    h_fake_post(f, "/_fake/reset", "{}");
 }
 
 json_t *h_fake_requests(const struct fake *f)
 {
-    struct srv s = {.port = f->port};
-    struct resp r;
-    if (http_do(&s, "GET", "/_fake/requests", NULL, NULL, 0, &r, false) != 0)
-        return NULL;
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_fake_get(f, "/_fake/requests");
 }
 
 const char *h_example_offer(void)
@@ -693,4 +729,255 @@ long h_raw_reply(int fd, char **body)
     *body = strdup(end ? end + 4 : "");
     free(buf);
     return status;
+}
+
+/* ---- checks ---- */
+
+json_t *h_call_with(const struct srv *s, const char *method, const char *path,
+                    const char *const *headers, const char *body, long want, char **location)
+{
+    struct resp r;
+    assert_int_equal(h_http(s, method, path, headers, body, body ? strlen(body) : 0, &r), 0);
+    if (r.status != want) {
+        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
+        fail();
+    }
+    if (location)
+        *location = h_header(&r, "Location");
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}
+
+json_t *h_call_loc(const struct srv *s, const char *method, const char *path, const char *json,
+                   long want, char **location)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    return h_call_with(s, method, path, json ? h : NULL, json, want, location);
+}
+
+json_t *h_call(const struct srv *s, const char *method, const char *path, const char *json,
+               long want)
+{
+    return h_call_loc(s, method, path, json, want, NULL);
+}
+
+void h_get(const struct srv *s, const char *path, const char *const *headers, long want,
+           struct resp *out)
+{
+    assert_int_equal(h_http(s, "GET", path, headers, NULL, 0, out), 0);
+    if (out->status != want) {
+        print_error("GET %s: %ld, want %ld: %.300s\n", path, out->status, want, out->body);
+        fail();
+    }
+}
+
+json_t *h_upload_text(const struct srv *s, const char *path, const char *name, const char *text,
+                      size_t len, long want)
+{
+    char file[600];
+    struct resp r;
+    h_path(file, sizeof(file), name);
+    h_write_file(file, text, len);
+    assert_int_equal(h_upload(s, path, file, NULL, &r), 0);
+    if (r.status != want) {
+        print_error("POST %s (%s): %ld %s\n", path, name, r.status, r.body);
+        fail();
+    }
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
+}
+
+int64_t h_upload_csv(const struct srv *s, const char *name, const char *text, size_t len)
+{
+    json_t *j = h_upload_text(s, "/uploads", name, text, len, 201);
+    int64_t id = h_num(j, "upload_id");
+    json_decref(j);
+    return id;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+json_t *h_wait_job(const struct srv *s, const char *path, int timeout_ms)
+{
+    for (double end = h_now_s() + timeout_ms / 1000.0; h_now_s() < end; sleep_ms(50)) {
+        json_t *j = h_call(s, "GET", path, NULL, 200);
+        const char *st = h_str(j, "status");
+        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+            return j;
+        json_decref(j);
+    }
+    fail_msg("%s did not finish in %d ms", path, timeout_ms);
+    return NULL;
+}
+
+json_t *h_run_job(const struct srv *s, int timeout_ms)
+{
+    char *loc = NULL;
+    json_t *created = h_call_loc(s, "POST", "/jobs", NULL, 202, &loc);
+    assert_non_null(created);
+    json_decref(created);
+    assert_non_null(loc);
+    json_t *j = h_wait_job(s, loc, timeout_ms);
+    free(loc);
+    assert_non_null(j);
+    return j;
+}
+
+json_t *h_fake_bodies(void)
+{
+    json_t *log = h_fake_requests(&h_fake);
+    json_t *out = json_array();
+    size_t i;
+    json_t *rq;
+    json_array_foreach(json_object_get(log, "requests"), i, rq)
+    {
+        json_error_t e;
+        json_t *b = json_loads(h_str(rq, "body"), 0, &e);
+        assert_non_null(b);
+        json_object_set_new(b, "_status", json_integer(h_num(rq, "status")));
+        json_object_set_new(b, "_raw", json_string(h_str(rq, "body")));
+        json_array_append_new(out, b);
+    }
+    json_decref(log);
+    return out;
+}
+
+void h_contains(const char *what, const char *text, const char *want)
+{
+    if (strstr(text, want) == NULL)
+        fail_msg("%s: \"%s\" does not contain \"%s\"", what, text, want);
+}
+
+/* ---- the database file ---- */
+
+int h_sql_exec(const char *db_path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return rc;
+}
+
+char *h_sql_text(const char *db_path, const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            v = strdup(t ? (const char *)t : "");
+        } else if (strstr(sqlite3_errmsg(db), "no such table") == NULL) { /* not created yet */
+            fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+        }
+    } else {
+        fprintf(stderr, "%s: cannot open %s\n", sql, db_path);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+int64_t h_sql_int(const char *db_path, const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    char *t = h_sql_text(db_path, "%s", sql);
+    int64_t v = t ? strtoll(t, NULL, 10) : -1;
+    free(t);
+    return v;
+}
+
+/* ---- the server's log ---- */
+
+bool h_srv_log_has(const struct srv *s, const char *needle)
+{
+    char *log = h_srv_log(s);
+    bool found = log && strstr(log, needle);
+    free(log);
+    return found;
+}
+
+bool h_srv_log_wait(const struct srv *s, const char *needle, int ms)
+{
+    for (double end = h_now_s() + ms / 1000.0; h_now_s() < end; sleep_ms(20)) {
+        if (h_srv_log_has(s, needle))
+            return true;
+    }
+    return false;
+}
+
+/* ---- for the benchmarks ---- */
+
+double h_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long h_env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? atol(v) : dflt;
+}
+
+int h_load_files(const struct srv *s, const char *offer_path, const char *csv_path)
+{
+    struct resp r;
+    char *offer = h_read_file(offer_path, NULL);
+    if (offer == NULL) {
+        perror(offer_path);
+        return -1;
+    }
+    int rc = h_post_json(s, "/offer", offer, &r);
+    free(offer);
+    if (rc == 0 && r.status == 201) {
+        h_resp_free(&r);
+        rc = h_upload(s, "/leads/upload", csv_path, NULL, &r);
+        if (rc == 0 && r.status == 201) {
+            h_resp_free(&r);
+            return 0;
+        }
+    }
+    if (rc == 0)
+        fprintf(stderr, "harness: loading %s and %s: %ld %s\n", offer_path, csv_path, r.status,
+                r.body);
+    h_resp_free(&r);
+    return -1;
+}
+
+json_t *h_score_timed(const struct srv *s, double *seconds)
+{
+    struct resp r;
+    double t0 = h_now_s();
+    if (h_http(s, "POST", "/score", NULL, NULL, 0, &r) != 0 || r.status != 200) {
+        fprintf(stderr, "%s\n", r.body ? r.body : "");
+        h_resp_free(&r);
+        return NULL;
+    }
+    *seconds = h_now_s() - t0;
+    json_t *j = h_json(&r);
+    h_resp_free(&r);
+    return j;
 }

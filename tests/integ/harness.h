@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct srv {
@@ -76,6 +77,11 @@ int h_post_json(const struct srv *s, const char *path, const char *json, struct 
 /* The parsed body (new reference) or NULL. */
 json_t *h_json(const struct resp *r);
 
+/* j's member k as a string (borrowed from j), or "" when it is missing or not a string. */
+const char *h_str(const json_t *j, const char *k);
+/* j's member k as an integer, or 0 when it is missing or not an integer. */
+json_int_t h_num(const json_t *j, const char *k);
+
 /* A response header's value (owned: free) or NULL. Case-insensitive name. */
 char *h_header(const struct resp *r, const char *name);
 
@@ -127,11 +133,118 @@ void h_fake_config(const struct fake *f, const char *json);
 void h_fake_reset(const struct fake *f);
 /* GET /_fake/requests (new reference). */
 json_t *h_fake_requests(const struct fake *f);
+/* GET path on the fake: the parsed reply (new reference) or NULL. Not recorded. */
+json_t *h_fake_get(const struct fake *f, const char *path);
+/* POSTs JSON text to path on the fake; the reply's status, or -1. Not recorded. */
+long h_fake_post(const struct fake *f, const char *path, const char *json);
 
 /* One fake per test binary: cmocka group setup/teardown, and a per-test reset. */
 extern struct fake h_fake;
 int h_fake_group_setup(void **state);
 int h_fake_group_teardown(void **state);
 int h_fake_each(void **state);
+
+/*
+ * h_srv_start on database name in h_tmpdir() with the provider set to wire
+ * ("gemini" or "openai") at h_fake: <WIRE>_BASE_URL, GEMINI_API_KEY for
+ * gemini, OPENAI_MODEL=fake-model for openai, LEADSCORE_AI_PROVIDER. extra
+ * ("KEY=value", NULL-terminated; may be NULL) comes first, so it wins
+ * (getenv finds the first of equal names). Returns 0 or -1 (the log is printed).
+ */
+int h_srv_start_wire(struct srv *s, const char *name, const char *wire, const char *const *extra);
+
+/* ---- checks: a failed one fails the running cmocka test (it prints why) ---- */
+
+/*
+ * One request whose status must be want. json: the body, sent as
+ * application/json (NULL: no body and no Content-Type). Returns the parsed
+ * reply (new reference), or NULL when it is not JSON.
+ */
+json_t *h_call(const struct srv *s, const char *method, const char *path, const char *json,
+               long want);
+/* h_call, and the reply's Location header in *location (owned: free; NULL when absent). */
+json_t *h_call_loc(const struct srv *s, const char *method, const char *path, const char *json,
+                   long want, char **location);
+/*
+ * h_call_loc with the request's headers ("Name: value", NULL-terminated; may
+ * be NULL) as given, Content-Type included, and body (may be NULL) sent as it
+ * is. location may be NULL.
+ */
+json_t *h_call_with(const struct srv *s, const char *method, const char *path,
+                    const char *const *headers, const char *body, long want, char **location);
+
+/* GET path with headers (NULL-terminated; may be NULL); the status must be want. out: as h_http. */
+void h_get(const struct srv *s, const char *path, const char *const *headers, long want,
+           struct resp *out);
+
+/*
+ * Writes len bytes of text to the file name in h_tmpdir() and POSTs it as the
+ * multipart field "file" to path; the status must be want. Returns the parsed
+ * reply (new reference), or NULL when it is not JSON.
+ */
+json_t *h_upload_text(const struct srv *s, const char *path, const char *name, const char *text,
+                      size_t len, long want);
+
+/* h_upload_text of a leads CSV to /uploads, which must be 201; the new upload's id. */
+int64_t h_upload_csv(const struct srv *s, const char *name, const char *text, size_t len);
+
+/*
+ * GETs path (a job) every 50 ms until its status is neither queued nor
+ * running; returns that job (new reference). Fails after timeout_ms.
+ */
+json_t *h_wait_job(const struct srv *s, const char *path, int timeout_ms);
+/*
+ * POST /jobs with no body (202, JSON, a Location), then h_wait_job on that
+ * Location; the job (new reference), which must be JSON.
+ */
+json_t *h_run_job(const struct srv *s, int timeout_ms);
+
+/*
+ * The bodies h_fake was sent (new reference: an array), each parsed (one that
+ * is not JSON fails), with the fake's reply status as "_status" and the text
+ * as sent as "_raw".
+ */
+json_t *h_fake_bodies(void);
+
+/* Fails, naming what, unless text contains want. */
+void h_contains(const char *what, const char *text, const char *want);
+
+/* ---- the database file, on a connection of its own (busy timeout 10 s) ---- */
+
+/* Runs sql on the existing file db_path; the SQLite result code. */
+int h_sql_exec(const char *db_path, const char *sql);
+/*
+ * The first column of the first row sql (printf format) gives on db_path, as
+ * text (owned: free; "" for NULL), or NULL on an error or no row (printed, but
+ * for a table not created yet).
+ */
+char *h_sql_text(const char *db_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same as an integer (0 for NULL), or -1 on an error or no row. */
+int64_t h_sql_int(const char *db_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the server's log ---- */
+
+/* Whether the server's log holds needle. */
+bool h_srv_log_has(const struct srv *s, const char *needle);
+/* Whether it does within ms (checked every 20 ms). */
+bool h_srv_log_wait(const struct srv *s, const char *needle, int ms);
+
+/* ---- for the benchmarks ---- */
+
+/* Seconds on the monotonic clock. */
+double h_now_s(void);
+/* The environment variable name as a number, dflt when unset or empty. */
+long h_env_long(const char *name, long dflt);
+/*
+ * POSTs the offer in the file offer_path to /offer and uploads the leads CSV
+ * in the file csv_path to /leads/upload. Returns 0, or -1 when either is
+ * refused (the reply is printed).
+ */
+int h_load_files(const struct srv *s, const char *offer_path, const char *csv_path);
+/*
+ * POST /score with no body, timed: *seconds the wall time. The reply (new
+ * reference), or NULL when the request fails or is not 200 (the body printed).
+ */
+json_t *h_score_timed(const struct srv *s, double *seconds);
 
 #endif

@@ -23,48 +23,6 @@ static void start(struct srv *s, const char *name, const char *const *extra)
     assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
-static json_t *get(struct srv *s, const char *path, long want)
-{
-    struct resp r;
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, &r), 0);
-    if (r.status != want) {
-        print_error("GET %s: %ld %s\n", path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *json,
-                    long want, char **location)
-{
-    struct resp r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, json ? h : NULL, json, json ? strlen(json) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    if (location)
-        *location = h_header(&r, "Location");
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 /* Uploads n leads named "Lead i" at company "Co i" (i = upload position). */
 static void upload_n(struct srv *s, int n, const char *file)
 {
@@ -75,30 +33,8 @@ static void upload_n(struct srv *s, int n, const char *file)
     for (int i = 0; i < n; i++)
         w += (size_t)snprintf(csv + w, cap - w, "Lead %d,%s,Co %d,B2B SaaS,Berlin,Bio %d\n", i,
                               roles[i % 4], i, i);
-    char p[600];
-    h_path(p, sizeof(p), file);
-    h_write_file(p, csv, w);
+    json_decref(h_upload_text(s, "/uploads", file, csv, w, 201));
     free(csv);
-    struct resp r;
-    assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-}
-
-/* Polls GET /jobs/{id} until the job is no longer queued or running. */
-static json_t *wait_job(struct srv *s, const char *loc, int timeout_s)
-{
-    for (int i = 0; i < timeout_s * 20; i++) {
-        json_t *j = get(s, loc, 200);
-        const char *st = str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("job %s did not finish in %d s", loc, timeout_s);
-    return NULL;
 }
 
 static void test_api__offers_and_uploads(void **state)
@@ -106,33 +42,33 @@ static void test_api__offers_and_uploads(void **state)
     (void)state;
     struct srv s;
     start(&s, "resources.db", NULL);
-    json_t *j = call(&s, "POST", "/offers", h_example_offer(), 201, NULL);
-    assert_int_equal(num(j, "offer_id"), 1);
+    json_t *j = h_call(&s, "POST", "/offers", h_example_offer(), 201);
+    assert_int_equal(h_num(j, "offer_id"), 1);
     json_decref(j);
-    j = call(&s, "POST", "/offer", h_example_offer(), 201, NULL);
+    j = h_call(&s, "POST", "/offer", h_example_offer(), 201);
     json_decref(j);
-    j = get(&s, "/offers", 200);
-    assert_int_equal(num(j, "total"), 2);
-    assert_int_equal(num(j, "current"), 2);
-    assert_int_equal(num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
-    assert_string_equal(str(json_array_get(json_object_get(j, "items"), 0), "name"),
+    j = h_call(&s, "GET", "/offers", NULL, 200);
+    assert_int_equal(h_num(j, "total"), 2);
+    assert_int_equal(h_num(j, "current"), 2);
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
+    assert_string_equal(h_str(json_array_get(json_object_get(j, "items"), 0), "name"),
                         "AI Outreach Automation");
-    assert_non_null(str(json_array_get(json_object_get(j, "items"), 0), "created_at")[0] ? "x"
-                                                                                         : NULL);
+    assert_non_null(h_str(json_array_get(json_object_get(j, "items"), 0), "created_at")[0] ? "x"
+                                                                                           : NULL);
     json_decref(j);
-    j = get(&s, "/offers?limit=1&offset=1", 200);
+    j = h_call(&s, "GET", "/offers?limit=1&offset=1", NULL, 200);
     assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
-    assert_int_equal(num(json_array_get(json_object_get(j, "items"), 0), "id"), 1);
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "items"), 0), "id"), 1);
     json_decref(j);
-    j = get(&s, "/offers/1", 200);
-    assert_string_equal(str(json_object_get(j, "offer"), "name"), "AI Outreach Automation");
+    j = h_call(&s, "GET", "/offers/1", NULL, 200);
+    assert_string_equal(h_str(json_object_get(j, "offer"), "name"), "AI Outreach Automation");
     json_decref(j);
-    json_decref(get(&s, "/offers/99", 404));
-    j = get(&s, "/offers/abc", 400);
-    assert_non_null(strstr(str(j, "error"), "offer id must be a positive integer"));
+    json_decref(h_call(&s, "GET", "/offers/99", NULL, 404));
+    j = h_call(&s, "GET", "/offers/abc", NULL, 400);
+    assert_non_null(strstr(h_str(j, "error"), "offer id must be a positive integer"));
     json_decref(j);
-    j = get(&s, "/offers?limit=0", 400);
-    assert_non_null(strstr(str(j, "error"), "limit must be"));
+    j = h_call(&s, "GET", "/offers?limit=0", NULL, 400);
+    assert_non_null(strstr(h_str(j, "error"), "limit must be"));
     json_decref(j);
 
     upload_n(&s, 30, "thirty.csv");
@@ -145,30 +81,30 @@ static void test_api__offers_and_uploads(void **state)
     assert_int_equal(h_upload(&s, "/leads/upload", p, NULL, &r), 0);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-    j = get(&s, "/uploads", 200);
-    assert_int_equal(num(j, "total"), 2);
-    assert_int_equal(num(j, "current"), 2);
+    j = h_call(&s, "GET", "/uploads", NULL, 200);
+    assert_int_equal(h_num(j, "total"), 2);
+    assert_int_equal(h_num(j, "current"), 2);
     json_decref(j);
-    j = get(&s, "/uploads/2", 200);
-    assert_int_equal(num(j, "count"), 1);
-    assert_int_equal(num(j, "rejected"), 1);
-    assert_string_equal(str(j, "filename"), "one-bad.csv");
-    assert_int_equal(num(json_array_get(json_object_get(j, "errors"), 0), "line"), 2);
-    assert_non_null(str(j, "created_at")[0] ? "x" : NULL);
+    j = h_call(&s, "GET", "/uploads/2", NULL, 200);
+    assert_int_equal(h_num(j, "count"), 1);
+    assert_int_equal(h_num(j, "rejected"), 1);
+    assert_string_equal(h_str(j, "filename"), "one-bad.csv");
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "errors"), 0), "line"), 2);
+    assert_non_null(h_str(j, "created_at")[0] ? "x" : NULL);
     json_decref(j);
-    j = get(&s, "/uploads/1/leads?limit=5&offset=10", 200);
-    assert_int_equal(num(j, "total"), 30);
+    j = h_call(&s, "GET", "/uploads/1/leads?limit=5&offset=10", NULL, 200);
+    assert_int_equal(h_num(j, "total"), 30);
     json_t *items = json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 5);
-    assert_int_equal(num(json_array_get(items, 0), "idx"), 10);
-    assert_int_equal(num(json_array_get(items, 0), "line"), 12);
-    assert_string_equal(str(json_array_get(items, 0), "company"), "Co 10");
-    assert_string_equal(str(json_array_get(items, 4), "linkedin_bio"), "Bio 14");
+    assert_int_equal(h_num(json_array_get(items, 0), "idx"), 10);
+    assert_int_equal(h_num(json_array_get(items, 0), "line"), 12);
+    assert_string_equal(h_str(json_array_get(items, 0), "company"), "Co 10");
+    assert_string_equal(h_str(json_array_get(items, 4), "linkedin_bio"), "Bio 14");
     json_decref(j);
-    json_decref(get(&s, "/uploads/7", 404));
-    json_decref(get(&s, "/uploads/7/leads", 404));
-    json_decref(get(&s, "/uploads/x/leads", 400));
-    json_decref(get(&s, "/uploads/1/leads?offset=-1", 400));
+    json_decref(h_call(&s, "GET", "/uploads/7", NULL, 404));
+    json_decref(h_call(&s, "GET", "/uploads/7/leads", NULL, 404));
+    json_decref(h_call(&s, "GET", "/uploads/x/leads", NULL, 400));
+    json_decref(h_call(&s, "GET", "/uploads/1/leads?offset=-1", NULL, 400));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -177,49 +113,50 @@ static void test_api__jobs_and_results(void **state)
     (void)state;
     struct srv s;
     start(&s, "jobs.db", NULL);
-    json_t *j = call(&s, "POST", "/jobs", NULL, 409, NULL);
-    assert_non_null(strstr(str(j, "error"), "no offer yet"));
+    json_t *j = h_call(&s, "POST", "/jobs", NULL, 409);
+    assert_non_null(strstr(h_str(j, "error"), "no offer yet"));
     json_decref(j);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload_n(&s, 40, "forty.csv");
     char *loc = NULL;
-    j = call(&s, "POST", "/jobs", NULL, 202, &loc); /* defaults: the current offer and upload */
+    j = h_call_loc(&s, "POST", "/jobs", NULL, 202,
+                   &loc); /* defaults: the current offer and upload */
     assert_string_equal(loc, "/jobs/1");
-    assert_int_equal(num(j, "total"), 40);
-    assert_int_equal(num(j, "offer_id"), 1);
+    assert_int_equal(h_num(j, "total"), 40);
+    assert_int_equal(h_num(j, "offer_id"), 1);
     json_decref(j);
-    j = wait_job(&s, loc, 30);
+    j = h_wait_job(&s, loc, 30000);
     free(loc);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), 40);
-    assert_int_equal(num(j, "model_calls"), 4);
-    assert_true(num(j, "elapsed_ms") >= 0);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), 40);
+    assert_int_equal(h_num(j, "model_calls"), 4);
+    assert_true(h_num(j, "elapsed_ms") >= 0);
     assert_true(json_is_null(json_object_get(j, "eta_ms")));
-    assert_non_null(str(j, "finished_at")[0] ? "x" : NULL);
+    assert_non_null(h_str(j, "finished_at")[0] ? "x" : NULL);
     json_t *counts = json_object_get(j, "counts");
-    assert_int_equal(num(counts, "High") + num(counts, "Medium") + num(counts, "Low"), 40);
+    assert_int_equal(h_num(counts, "High") + h_num(counts, "Medium") + h_num(counts, "Low"), 40);
     json_decref(j);
     /* Explicit ids, and their errors. */
-    j = call(&s, "POST", "/jobs", "{\"offer_id\": 1, \"upload_id\": 1}", 202, NULL);
+    j = h_call(&s, "POST", "/jobs", "{\"offer_id\": 1, \"upload_id\": 1}", 202);
     json_decref(j);
-    json_decref(call(&s, "POST", "/jobs", "{\"offer_id\": 9}", 404, NULL));
-    json_decref(call(&s, "POST", "/jobs", "{\"upload_id\": 9}", 404, NULL));
-    j = call(&s, "POST", "/jobs", "{\"offer_id\": \"one\"}", 422, NULL);
-    assert_non_null(strstr(str(j, "error"), "offer_id must be a positive integer"));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"offer_id\": 9}", 404));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"upload_id\": 9}", 404));
+    j = h_call(&s, "POST", "/jobs", "{\"offer_id\": \"one\"}", 422);
+    assert_non_null(strstr(h_str(j, "error"), "offer_id must be a positive integer"));
     json_decref(j);
-    json_decref(call(&s, "POST", "/jobs", "{\"offer_id\": ", 400, NULL));
-    json_decref(call(&s, "POST", "/jobs", "[1]", 422, NULL));
-    j = wait_job(&s, "/jobs/2", 30);
-    assert_int_equal(num(j, "cache_hits"), 40); /* same leads and offer: no model call */
+    json_decref(h_call(&s, "POST", "/jobs", "{\"offer_id\": ", 400));
+    json_decref(h_call(&s, "POST", "/jobs", "[1]", 422));
+    j = h_wait_job(&s, "/jobs/2", 30000);
+    assert_int_equal(h_num(j, "cache_hits"), 40); /* same leads and offer: no model call */
     json_decref(j);
-    j = get(&s, "/jobs", 200);
-    assert_int_equal(num(j, "total"), 2);
-    assert_int_equal(num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
+    j = h_call(&s, "GET", "/jobs", NULL, 200);
+    assert_int_equal(h_num(j, "total"), 2);
+    assert_int_equal(h_num(json_array_get(json_object_get(j, "items"), 0), "id"), 2);
     json_decref(j);
-    json_decref(get(&s, "/jobs/3", 404));
-    json_decref(get(&s, "/jobs/0", 400));
-    json_decref(call(&s, "DELETE", "/jobs/1", NULL, 409, NULL)); /* already finished */
-    json_decref(call(&s, "DELETE", "/jobs/77", NULL, 404, NULL));
+    json_decref(h_call(&s, "GET", "/jobs/3", NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/0", NULL, 400));
+    json_decref(h_call(&s, "DELETE", "/jobs/1", NULL, 409)); /* already finished */
+    json_decref(h_call(&s, "DELETE", "/jobs/77", NULL, 404));
 
     /* Results: filters, sorts, paging, the total. */
     struct resp r;
@@ -231,22 +168,22 @@ static void test_api__jobs_and_results(void **state)
     free(total);
     j = h_json(&r);
     assert_int_equal(json_array_size(j), 3);
-    assert_string_equal(str(json_array_get(j, 0), "name"), "Lead 0");
-    assert_string_equal(str(json_array_get(j, 1), "name"), "Lead 11");
+    assert_string_equal(h_str(json_array_get(j, 0), "name"), "Lead 0");
+    assert_string_equal(h_str(json_array_get(j, 1), "name"), "Lead 11");
     json_decref(j);
     h_resp_free(&r);
-    j = get(&s, "/jobs/1/results?q=co%2017&limit=10", 200);
+    j = h_call(&s, "GET", "/jobs/1/results?q=co%2017&limit=10", NULL, 200);
     assert_int_equal(json_array_size(j), 1);
-    assert_string_equal(str(json_array_get(j, 0), "company"), "Co 17");
+    assert_string_equal(h_str(json_array_get(j, 0), "company"), "Co 17");
     json_decref(j);
-    j = get(&s, "/results?min_score=95", 200);
+    j = h_call(&s, "GET", "/results?min_score=95", NULL, 200);
     for (size_t i = 0; i < json_array_size(j); i++)
-        assert_true(num(json_array_get(j, i), "score") >= 95);
+        assert_true(h_num(json_array_get(j, i), "score") >= 95);
     json_decref(j);
-    j = get(&s, "/results?sort=score&limit=1", 200);
+    j = h_call(&s, "GET", "/results?sort=score&limit=1", NULL, 200);
     json_t *low = json_array_get(j, 0);
-    json_t *high = get(&s, "/results?limit=1", 200);
-    assert_true(num(low, "score") <= num(json_array_get(high, 0), "score"));
+    json_t *high = h_call(&s, "GET", "/results?limit=1", NULL, 200);
+    assert_true(h_num(low, "score") <= h_num(json_array_get(high, 0), "score"));
     json_decref(j);
     json_decref(high);
     static const char *const bad[] = {
@@ -258,12 +195,12 @@ static void test_api__jobs_and_results(void **state)
     static const char *const param[] = {"intent", "min_score", "max_score", "sort",
                                         "limit",  "offset",    "limit",     "format"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        j = get(&s, bad[i], 400);
-        assert_non_null(strstr(str(j, "error"), param[i]));
+        j = h_call(&s, "GET", bad[i], NULL, 400);
+        assert_non_null(strstr(h_str(j, "error"), param[i]));
         json_decref(j);
     }
-    json_decref(get(&s, "/jobs/9/results", 404));
-    json_decref(get(&s, "/jobs/9/results/export", 404));
+    json_decref(h_call(&s, "GET", "/jobs/9/results", NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/9/results/export", NULL, 404));
 
     /* Exports: CSV and JSON lines, every row, filters honoured. */
     assert_int_equal(h_http(&s, "GET", "/jobs/1/results/export?format=jsonl", NULL, NULL, 0, &r),
@@ -302,13 +239,13 @@ static void test_api__openapi_matches_routes(void **state)
     (void)state;
     struct srv s;
     start(&s, "openapi.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload_n(&s, 4, "four.csv");
-    json_t *job = call(&s, "POST", "/jobs", NULL, 202, NULL);
+    json_t *job = h_call(&s, "POST", "/jobs", NULL, 202);
     json_decref(job);
-    json_decref(wait_job(&s, "/jobs/1", 30));
-    json_t *doc = get(&s, "/openapi.json", 200);
-    assert_string_equal(str(doc, "openapi"), "3.1.0");
+    json_decref(h_wait_job(&s, "/jobs/1", 30000));
+    json_t *doc = h_call(&s, "GET", "/openapi.json", NULL, 200);
+    assert_string_equal(h_str(doc, "openapi"), "3.1.0");
     json_t *paths = json_object_get(doc, "paths");
     const char *path;
     json_t *item;
@@ -366,7 +303,7 @@ static void test_api__openapi_matches_routes(void **state)
     }
     assert_int_equal(ops, 37);
     /* The reverse: an undocumented path is not served. */
-    json_decref(get(&s, "/jobs/1/secret", 404));
+    json_decref(h_call(&s, "GET", "/jobs/1/secret", NULL, 404));
     json_decref(doc);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -378,16 +315,16 @@ static void test_api__cancel_a_running_job(void **state)
     h_fake_config(&h_fake, "{\"latency_ms\": 300}");
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
     start(&s, "cancel.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload_n(&s, 400, "cancel.csv");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
     struct timespec ts = {1, 0};
     nanosleep(&ts, NULL);
-    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200, NULL);
-    assert_string_equal(str(j, "status"), "cancelled");
-    json_int_t done = num(j, "done");
+    json_t *j = h_call(&s, "DELETE", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    json_int_t done = h_num(j, "done");
     assert_true(done > 0 && done < 400);
-    assert_non_null(str(j, "finished_at")[0] ? "x" : NULL);
+    assert_non_null(h_str(j, "finished_at")[0] ? "x" : NULL);
     json_decref(j);
     /* Finished results are kept, exactly as many as the job says. */
     struct resp r;
@@ -397,12 +334,12 @@ static void test_api__cancel_a_running_job(void **state)
     free(total);
     h_resp_free(&r);
     /* Cancelled is final: it neither resumes nor cancels twice. */
-    json_decref(call(&s, "DELETE", "/jobs/1", NULL, 409, NULL));
+    json_decref(h_call(&s, "DELETE", "/jobs/1", NULL, 409));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     start(&s, "cancel.db", env);
-    j = get(&s, "/jobs/1", 200);
-    assert_string_equal(str(j, "status"), "cancelled");
-    assert_int_equal(num(j, "done"), done);
+    j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -453,7 +390,7 @@ static void test_api__gets_answered_while_a_job_runs(void **state)
     struct srv s;
     h_fake_config(&h_fake, "{\"latency_ms\": 200}");
     start(&s, "busy.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload_n(&s, 1000, "busy.csv");
     struct scorer sc = {&s, {0}};
     pthread_t scoring;
@@ -482,15 +419,15 @@ static void test_api__gets_answered_while_a_job_runs(void **state)
     }
     assert_int_equal(bad, 0);
     assert_int_equal(ok, 250);
-    json_t *j = get(&s, "/jobs/1", 200);
-    assert_string_equal(str(j, "status"), "running"); /* the answers did not wait for it */
-    assert_true(json_is_integer(json_object_get(j, "eta_ms")) || num(j, "done") == 0);
+    json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "running"); /* the answers did not wait for it */
+    assert_true(json_is_integer(json_object_get(j, "eta_ms")) || h_num(j, "done") == 0);
     json_decref(j);
     /* POST /score itself answers when its job is done. */
     pthread_join(scoring, NULL);
     assert_int_equal(sc.r.status, 200);
     j = h_json(&sc.r);
-    assert_int_equal(num(j, "scored"), 1000);
+    assert_int_equal(h_num(j, "scored"), 1000);
     json_decref(j);
     h_resp_free(&sc.r);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -503,22 +440,22 @@ static void test_api__inputs_can_change_under_a_running_job(void **state)
     struct srv s;
     h_fake_config(&h_fake, "{\"latency_ms\": 200}");
     start(&s, "undisturbed.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload_n(&s, 200, "first.csv");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
     const char *other = "{\"name\": \"Other\", \"value_props\": [\"x\"], \"ideal_use_cases\": "
                         "[\"Retail\"]}";
-    json_decref(call(&s, "POST", "/offers", other, 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", other, 201));
     upload_n(&s, 7, "second.csv");
-    json_t *j = wait_job(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "total"), 200);
-    assert_int_equal(num(j, "done"), 200);
-    assert_int_equal(num(j, "offer_id"), 1);
-    assert_int_equal(num(j, "upload_id"), 1);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "total"), 200);
+    assert_int_equal(h_num(j, "done"), 200);
+    assert_int_equal(h_num(j, "offer_id"), 1);
+    assert_int_equal(h_num(j, "upload_id"), 1);
     json_decref(j);
-    j = get(&s, "/jobs/1/results?limit=1&sort=company", 200);
-    assert_string_equal(str(json_array_get(j, 0), "company"), "Co 0");
+    j = h_call(&s, "GET", "/jobs/1/results?limit=1&sort=company", NULL, 200);
+    assert_string_equal(h_str(json_array_get(j, 0), "company"), "Co 0");
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -544,12 +481,12 @@ static void test_api__crash_recovery(void **state)
     h_fake_config(&h_fake, "{\"latency_ms\": 100}");
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=4", NULL};
     start(&s, "crash.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201, NULL));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload_n(&s, N, "crash.csv");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202, NULL));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
     for (int i = 0; i < 200; i++) { /* until some results are stored, but not all */
-        json_t *j = get(&s, "/jobs/1", 200);
-        json_int_t done = num(j, "done");
+        json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+        json_int_t done = h_num(j, "done");
         json_decref(j);
         if (done >= 1000)
             break;
@@ -578,9 +515,9 @@ static void test_api__crash_recovery(void **state)
     h_fake_reset(&h_fake); /* from here the log shows only what the restarted server sends */
     h_fake_config(&h_fake, "{\"latency_ms\": 20}");
     start(&s, "crash.db", env);
-    json_t *j = wait_job(&s, "/jobs/1", 120);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    json_t *j = h_wait_job(&s, "/jobs/1", 120000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
     struct resp r;
     assert_int_equal(h_http(&s, "GET", "/jobs/1/results?limit=1", NULL, NULL, 0, &r), 0);
@@ -610,8 +547,8 @@ static void test_api__crash_recovery(void **state)
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
         json_error_t e;
-        json_t *body = json_loads(str(req, "body"), 0, &e);
-        const char *text = str(
+        json_t *body = json_loads(h_str(req, "body"), 0, &e);
+        const char *text = h_str(
             json_array_get(
                 json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 0),
             "text");

@@ -24,45 +24,30 @@
 
 static const char *const roles[] = {"CEO", "Sales Manager", "Intern"};
 
-static void start_gemini(struct srv *s, const char *name, const char *const *extra)
+/* leadscore on the fake's wire in batch mode's test settings, plus extra (which wins). */
+static void start_wire(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128];
-    char db[600];
-    const char *env[24];
-    size_t n = 0;
-    for (size_t i = 0; extra && extra[i] && n < 14; i++)
-        env[n++] = extra[i];
-    snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", h_fake.url);
-    env[n++] = base;
-    env[n++] = "GEMINI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
-    env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
-    env[n++] = "LEADSCORE_LOG_LEVEL=debug";
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
-}
-
-static void start(struct srv *s, const char *name, const char *const *extra)
-{
-    static char base[128];
-    char db[600];
     const char *env[24];
     size_t n = 0;
     for (size_t i = 0; extra && extra[i] && n < 14; i++)
         env[n++] = extra[i]; /* first: getenv finds the first of equal names */
-    snprintf(base, sizeof(base), "OPENAI_BASE_URL=%s/v1", h_fake.url);
-    env[n++] = base;
-    env[n++] = "OPENAI_MODEL=fake-model";
-    env[n++] = "OPENAI_API_KEY=your-key-here";
-    env[n++] = "LEADSCORE_AI_PROVIDER=openai";
+    if (strcmp(wire, "openai") == 0)
+        env[n++] = "OPENAI_API_KEY=your-key-here";
     env[n++] = "LEADSCORE_AI_BATCH_POLL_MS=50";
     env[n++] = "LEADSCORE_AI_BATCH_POLL_MAX_MS=200";
     env[n++] = "LEADSCORE_LOG_LEVEL=debug";
     env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, env), 0);
+}
+
+static void start_gemini(struct srv *s, const char *name, const char *const *extra)
+{
+    start_wire(s, name, "gemini", extra);
+}
+
+static void start(struct srv *s, const char *name, const char *const *extra)
+{
+    start_wire(s, name, "openai", extra);
 }
 
 /* Writes n leads (roles cycling, bio "marker-<i>-") to a CSV under name; its path in out. */
@@ -82,42 +67,13 @@ static void write_leads(int n, const char *name, char *out, size_t cap)
 
 static void load(struct srv *s, int n)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     char p[600];
+    struct resp r;
     write_leads(n, "batch-leads.csv", p, sizeof(p));
     assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *body,
-                    long want)
-{
-    struct resp r;
-    const char *hdr[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, body ? hdr : NULL, body, body ? strlen(body) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
 }
 
 static void nap(long ms)
@@ -126,28 +82,10 @@ static void nap(long ms)
     nanosleep(&ts, NULL);
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    fwrite(p, size, n, ud);
-    return size * n;
-}
-
 /* GET path of the fake (new reference); not through h_http, so not recorded as ours. */
 static json_t *fake_get(const char *path)
 {
-    char url[256], *text = NULL;
-    size_t len = 0;
-    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
-    FILE *mem = open_memstream(&text, &len);
-    CURL *e = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, mem);
-    assert_int_equal(curl_easy_perform(e), CURLE_OK);
-    curl_easy_cleanup(e);
-    fclose(mem);
-    json_t *j = json_loadb(text, len, 0, NULL);
-    free(text);
+    json_t *j = h_fake_get(&h_fake, path);
     assert_non_null(j);
     return j;
 }
@@ -162,28 +100,13 @@ static void wait_created(long want)
 {
     for (int i = 0; i < 400; i++) {
         json_t *b = fake_batches();
-        json_int_t n = num(b, "created");
+        json_int_t n = h_num(b, "created");
         json_decref(b);
         if (n >= want)
             return;
         nap(50);
     }
     fail_msg("the fake never got %ld batches", want);
-}
-
-static json_t *wait_final(struct srv *s, const char *path, int seconds)
-{
-    for (int i = 0; i < seconds * 20; i++) {
-        json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
-        if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0 ||
-            strcmp(st, "cancelled") == 0)
-            return j;
-        json_decref(j);
-        nap(50);
-    }
-    fail_msg("%s never finished", path);
-    return NULL;
 }
 
 /* The synchronous chat/completions requests the fake saw, and the markers their leads carry. */
@@ -195,14 +118,14 @@ static size_t sync_requests(unsigned char *marked, int n)
     json_t *q;
     json_array_foreach(reqs, i, q)
     {
-        if (strstr(str(q, "path"), "chat/completions") == NULL &&
-            strstr(str(q, "path"), ":generateContent") == NULL)
+        if (strstr(h_str(q, "path"), "chat/completions") == NULL &&
+            strstr(h_str(q, "path"), ":generateContent") == NULL)
             continue;
         count++;
         for (int k = 0; marked && k < n; k++) {
             char m[32];
             snprintf(m, sizeof(m), "marker-%d-", k);
-            if (strstr(str(q, "body"), m))
+            if (strstr(h_str(q, "body"), m))
                 marked[k] = 1;
         }
     }
@@ -232,9 +155,9 @@ static void stored(const struct srv *s, int *rows, int *distinct, int *ok)
 static void expect_counts(const json_t *job, int n)
 {
     const json_t *c = json_object_get(job, "counts");
-    assert_int_equal(num(c, "High"), (n + 2) / 3);
-    assert_int_equal(num(c, "Medium"), (n + 1) / 3);
-    assert_int_equal(num(c, "Low"), n / 3);
+    assert_int_equal(h_num(c, "High"), (n + 2) / 3);
+    assert_int_equal(h_num(c, "Medium"), (n + 1) / 3);
+    assert_int_equal(h_num(c, "Low"), n / 3);
 }
 
 /*
@@ -251,27 +174,27 @@ static void test_batch__restart_resumes_polling(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
     start(&s, "restart.db", env);
     load(&s, N);
-    json_t *e = call(&s, "POST", "/jobs", "{\"mode\": \"fast\"}", 422);
-    assert_string_equal(str(json_object_get(e, "details"), "field"), "mode");
+    json_t *e = h_call(&s, "POST", "/jobs", "{\"mode\": \"fast\"}", 422);
+    assert_string_equal(h_str(json_object_get(e, "details"), "field"), "mode");
     json_decref(e);
-    json_t *j = call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202);
-    assert_string_equal(str(j, "mode"), "batch");
-    json_int_t id = num(j, "id");
+    json_t *j = h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202);
+    assert_string_equal(h_str(j, "mode"), "batch");
+    json_int_t id = h_num(j, "id");
     json_decref(j);
     wait_created(1);
     /* Stored as pending with the service's id before the job waits. */
     json_t *b = fake_batches();
-    const char *remote = str(json_array_get(json_object_get(b, "batches"), 0), "id");
+    const char *remote = h_str(json_array_get(json_object_get(b, "batches"), 0), "id");
     assert_int_equal(json_array_size(json_object_get(
                          json_array_get(json_object_get(b, "batches"), 0), "custom_ids")),
                      N / 5);
     for (int i = 0; i < 100; i++) {
         char path[32];
         snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
-        j = call(&s, "GET", path, NULL, 200);
+        j = h_call(&s, "GET", path, NULL, 200);
         const json_t *bj = json_object_get(j, "batch");
         bool ok =
-            bj && strcmp(str(bj, "state"), "pending") == 0 &&
+            bj && strcmp(h_str(bj, "state"), "pending") == 0 &&
             strcmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), remote) == 0;
         json_decref(j);
         if (ok)
@@ -282,26 +205,26 @@ static void test_batch__restart_resumes_polling(void **state)
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     /* Killed while the service still runs the batch. */
     json_t *before = fake_batches();
-    const char *st = str(json_array_get(json_object_get(before, "batches"), 0), "status");
+    const char *st = h_str(json_array_get(json_object_get(before, "batches"), 0), "status");
     assert_true(strcmp(st, "validating") == 0 || strcmp(st, "in_progress") == 0);
     json_decref(before);
 
     start(&s, "restart.db", env);
-    j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
     const json_t *bj = json_object_get(j, "batch");
-    assert_string_equal(str(bj, "state"), "applied");
-    assert_string_equal(str(bj, "remote_state"), "completed");
-    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 5);
-    assert_int_equal(num(json_object_get(bj, "requests"), "completed"), N / 5);
-    assert_int_equal(num(j, "model_calls"), N / 5);
+    assert_string_equal(h_str(bj, "state"), "applied");
+    assert_string_equal(h_str(bj, "remote_state"), "completed");
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "total"), N / 5);
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "completed"), N / 5);
+    assert_int_equal(h_num(j, "model_calls"), N / 5);
     json_decref(j);
     json_t *after = fake_batches();
-    assert_int_equal(num(after, "created"), 1); /* no second batch */
-    assert_int_equal(num(after, "uploads"), 1);
-    assert_string_equal(str(json_array_get(json_object_get(after, "batches"), 0), "id"), remote);
+    assert_int_equal(h_num(after, "created"), 1); /* no second batch */
+    assert_int_equal(h_num(after, "uploads"), 1);
+    assert_string_equal(h_str(json_array_get(json_object_get(after, "batches"), 0), "id"), remote);
     json_decref(after);
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
@@ -328,22 +251,22 @@ static void test_batch__missing_and_failed_items_resent(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=1", "LEADSCORE_AI_MODE=batch", NULL};
     start(&s, "missing.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", NULL, 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_string_equal(str(j, "mode"), "batch");
-    assert_int_equal(num(j, "done"), N);
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_string_equal(h_str(j, "mode"), "batch");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
     const json_t *rc = json_object_get(json_object_get(j, "batch"), "requests");
-    assert_int_equal(num(rc, "total"), N);
-    assert_int_equal(num(rc, "failed"), 1);
+    assert_int_equal(h_num(rc, "total"), N);
+    assert_int_equal(h_num(rc, "failed"), 1);
     json_decref(j);
     unsigned char marked[N] = {0};
     assert_int_equal(sync_requests(marked, N), 3);
     for (int i = 0; i < N; i++)
         assert_int_equal(marked[i], i == 2 || i == 4 || i == 7);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
     json_decref(b);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     int rows, distinct, ok;
@@ -363,14 +286,14 @@ static void test_batch__expired_batch(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=1", NULL};
     start(&s, "expired.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     const json_t *bj = json_object_get(j, "batch");
-    assert_string_equal(str(bj, "remote_state"), "expired");
-    assert_int_equal(num(json_object_get(bj, "requests"), "completed"), N / 2);
-    assert_int_equal(num(json_object_get(bj, "requests"), "failed"), N - N / 2);
+    assert_string_equal(h_str(bj, "remote_state"), "expired");
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "completed"), N / 2);
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "failed"), N - N / 2);
     json_decref(j);
     unsigned char marked[N] = {0};
     assert_int_equal(sync_requests(marked, N), N - N / 2);
@@ -387,20 +310,20 @@ static void test_batch__cancel_cancels_the_batch(void **state)
     h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
     start(&s, "cancel.db", NULL);
     load(&s, 20);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
-    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    json_t *j = h_call(&s, "DELETE", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "cancels"), 1);
     json_decref(b);
     b = fake_get("/v1/batches/batch_000002"); /* file 1, batch 2: the fake's id sequence */
-    const char *st = str(b, "status");
+    const char *st = h_str(b, "status");
     assert_true(strcmp(st, "cancelled") == 0 || strcmp(st, "cancelling") == 0);
     json_decref(b);
-    j = call(&s, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(json_object_get(j, "batch"), "state"), "cancelled");
+    j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(json_object_get(j, "batch"), "state"), "cancelled");
     json_decref(j);
     assert_int_equal(sync_requests(NULL, 0), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -417,19 +340,19 @@ static void test_batch__split_by_limits(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_MAX_REQUESTS=4", NULL};
     start(&s, "split.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(json_object_get(j, "batch"), "batches"), 4); /* 15 requests: 4+4+4+3 */
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 4);
+    assert_int_equal(h_num(b, "created"), 4);
     size_t i;
     json_t *one;
     size_t lines = 0;
     json_array_foreach(json_object_get(b, "batches"), i, one)
     {
-        assert_string_equal(str(one, "status"), "completed");
+        assert_string_equal(h_str(one, "status"), "completed");
         assert_true(json_array_size(json_object_get(one, "custom_ids")) <= 4);
         lines += json_array_size(json_object_get(one, "custom_ids"));
     }
@@ -444,20 +367,20 @@ static void test_batch__split_by_limits(void **state)
     const char *env2[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_MAX_BYTES=12000", NULL};
     start(&s, "split-bytes.db", env2);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
-    json_int_t nb = num(json_object_get(j, "batch"), "batches");
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
+    json_int_t nb = h_num(json_object_get(j, "batch"), "batches");
     json_decref(j);
     assert_true(nb >= 3);
     b = fake_batches();
-    assert_int_equal(num(b, "created"), nb);
+    assert_int_equal(h_num(b, "created"), nb);
     lines = 0;
     json_array_foreach(json_object_get(b, "batches"), i, one)
     {
-        assert_string_equal(str(one, "status"), "completed");
-        assert_true(num(one, "input_bytes") <= 12000);
+        assert_string_equal(h_str(one, "status"), "completed");
+        assert_true(h_num(one, "input_bytes") <= 12000);
         lines += json_array_size(json_object_get(one, "custom_ids"));
     }
     assert_int_equal(lines, N / 2);
@@ -510,7 +433,7 @@ static void test_batch__cli_mode_batch(void **state)
     free(out);
     free(err);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
 }
@@ -529,11 +452,11 @@ static void test_batch__gemini_inline(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=2", NULL};
     start_gemini(&s, "gemini.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     for (int i = 0;; i++) { /* stored as pending before the kill */
-        json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
-        bool pending = strcmp(str(json_object_get(j, "batch"), "state"), "pending") == 0;
+        json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+        bool pending = strcmp(h_str(json_object_get(j, "batch"), "state"), "pending") == 0;
         json_decref(j);
         if (pending)
             break;
@@ -542,19 +465,19 @@ static void test_batch__gemini_inline(void **state)
     }
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     start_gemini(&s, "gemini.db", env);
-    json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
     const json_t *bj = json_object_get(j, "batch");
-    assert_string_equal(str(bj, "remote_state"), "SUCCEEDED");
-    assert_int_equal(num(json_object_get(bj, "requests"), "total"), N / 2);
+    assert_string_equal(h_str(bj, "remote_state"), "SUCCEEDED");
+    assert_int_equal(h_num(json_object_get(bj, "requests"), "total"), N / 2);
     assert_int_equal(
         strncmp(json_string_value(json_array_get(json_object_get(bj, "ids"), 0)), "batches/", 8),
         0);
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
     json_decref(b);
     unsigned char marked[N] = {0};
     assert_int_equal(sync_requests(marked, N), 1); /* request 3: leads 6 and 7, in one request */
@@ -584,19 +507,19 @@ static void test_batch__gemini_file(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=2", "LEADSCORE_AI_BATCH_INLINE_MAX=5000", NULL};
     start_gemini(&s, "gemini-file.db", env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
-    json_t *j = wait_final(&s, "/jobs/1", 60);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     expect_counts(j, N);
-    assert_int_equal(num(json_object_get(j, "batch"), "batches"), 1);
+    assert_int_equal(h_num(json_object_get(j, "batch"), "batches"), 1);
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "created"), 1);
-    assert_int_equal(num(b, "uploads"), 1);
+    assert_int_equal(h_num(b, "created"), 1);
+    assert_int_equal(h_num(b, "uploads"), 1);
     const json_t *one = json_array_get(json_object_get(b, "batches"), 0);
     assert_non_null(
-        strstr(str(json_object_get(json_object_get(one, "metadata"), "output"), "responsesFile"),
+        strstr(h_str(json_object_get(json_object_get(one, "metadata"), "output"), "responsesFile"),
                "files/"));
     assert_int_equal(json_array_size(json_object_get(one, "custom_ids")), N / 2);
     json_decref(b);
@@ -615,13 +538,13 @@ static void test_batch__gemini_cancel(void **state)
     h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
     start_gemini(&s, "gemini-cancel.db", NULL);
     load(&s, 10);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
-    json_t *j = call(&s, "DELETE", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    json_t *j = h_call(&s, "DELETE", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "cancels"), 1);
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -647,8 +570,8 @@ static void cancel_in_store(const struct srv *s)
 static void wait_batch_state(struct srv *s, const char *want)
 {
     for (int i = 0; i < 400; i++) {
-        json_t *j = call(s, "GET", "/jobs/1", NULL, 200);
-        bool ok = strcmp(str(json_object_get(j, "batch"), "state"), want) == 0;
+        json_t *j = h_call(s, "GET", "/jobs/1", NULL, 200);
+        bool ok = strcmp(h_str(json_object_get(j, "batch"), "state"), want) == 0;
         json_decref(j);
         if (ok)
             return;
@@ -671,7 +594,7 @@ static void orphan_case(bool gemini, const char *db)
     else
         start(&s, db, NULL);
     load(&s, 10);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     wait_batch_state(&s, "pending");
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
@@ -682,12 +605,12 @@ static void orphan_case(bool gemini, const char *db)
     else
         start(&s, db, NULL);
     wait_batch_state(&s, "cancelled");
-    json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
-    assert_int_equal(num(b, "created"), 1); /* no second batch */
+    assert_int_equal(h_num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "created"), 1); /* no second batch */
     json_decref(b);
     assert_int_equal(sync_requests(NULL, 0), 0);
     char *log = h_srv_log(&s);
@@ -712,28 +635,6 @@ static void stored_batch(const struct srv *s, char *state, char *remote)
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
     sqlite3_close(db);
-}
-
-/* POSTs body to path of the fake (not through h_http, so not recorded as ours); the status. */
-static long fake_post(const char *path, const char *body)
-{
-    char url[256];
-    snprintf(url, sizeof(url), "%s%s", h_fake.url, path);
-    CURL *e = curl_easy_init();
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    FILE *sink = fopen("/dev/null", "w");
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
-    assert_int_equal(curl_easy_perform(e), CURLE_OK);
-    long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(e);
-    curl_slist_free_all(hdr);
-    fclose(sink);
-    return status;
 }
 
 enum crash_then { RESTART, CANCELLED };
@@ -763,10 +664,10 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
     else
         start(&s, db, env);
     load(&s, N);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     for (int i = 0;; i++) { /* the service has the batch (or the file), the job no reply yet */
         json_t *b = fake_batches();
-        bool there = num(b, created ? "created" : "uploads") == 1;
+        bool there = h_num(b, created ? "created" : "uploads") == 1;
         json_decref(b);
         if (there)
             break;
@@ -785,8 +686,8 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
         h_fake_config(&h_fake, "{\"batch_list_page_max\": 1}");
         for (; others < 2; others++)
             assert_int_equal(
-                fake_post(
-                    "/v1beta/models/other:batchGenerateContent",
+                h_fake_post(
+                    &h_fake, "/v1beta/models/other:batchGenerateContent",
                     "{\"batch\": {\"displayName\": \"someone else's\", \"inputConfig\": "
                     "{\"requests\": {\"requests\": [{\"request\": {\"contents\": "
                     "[{\"parts\": [{\"text\": \"hi\"}]}]}, \"metadata\": {\"key\": \"x\"}}]}}}}"),
@@ -811,24 +712,24 @@ static void crash_in_create_case(bool gemini, bool created, enum crash_then then
             nap(50);
         }
         json_t *b = fake_batches();
-        assert_int_equal(num(b, "created"), (created ? 1 : 0) + others); /* nothing sent again */
-        assert_int_equal(num(b, "cancels"), created ? 1 : 0);
+        assert_int_equal(h_num(b, "created"), (created ? 1 : 0) + others); /* nothing sent again */
+        assert_int_equal(h_num(b, "cancels"), created ? 1 : 0);
         json_decref(b);
         struct resp r;
         assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
         assert_true(r.status == 200 || r.status == 204);
         h_resp_free(&r);
     } else {
-        json_t *j = wait_final(&s, "/jobs/1", 60);
-        assert_string_equal(str(j, "status"), "succeeded");
-        assert_int_equal(num(j, "done"), N);
+        json_t *j = h_wait_job(&s, "/jobs/1", 60000);
+        assert_string_equal(h_str(j, "status"), "succeeded");
+        assert_int_equal(h_num(j, "done"), N);
         expect_counts(j, N);
-        assert_int_equal(num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"),
-                         N / 5);
+        assert_int_equal(
+            h_num(json_object_get(json_object_get(j, "batch"), "requests"), "completed"), N / 5);
         json_decref(j);
         json_t *b = fake_batches();
-        assert_int_equal(num(b, "created"), 1 + others);  /* ours paid once */
-        assert_true(num(b, "lists") >= (gemini ? 3 : 1)); /* looked for before sending again */
+        assert_int_equal(h_num(b, "created"), 1 + others);  /* ours paid once */
+        assert_true(h_num(b, "lists") >= (gemini ? 3 : 1)); /* looked for before sending again */
         json_decref(b);
         log = h_srv_log(&s);
         assert_non_null(strstr(log, created ? "event=batch.recovered job=1 batch=1"
@@ -890,7 +791,7 @@ static void test_batch__purge_waits_for_batches(void **state)
     h_fake_config(&h_fake, "{\"batch_turnaround_ms\": 600000}");
     start(&s, "purge.db", NULL);
     load(&s, 10);
-    json_decref(call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\"}", 202));
     wait_created(1);
     wait_batch_state(&s, "pending");
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
@@ -900,24 +801,24 @@ static void test_batch__purge_waits_for_batches(void **state)
     char db[600];
     h_path(db, sizeof(db), "purge.db");
     assert_int_equal(h_srv_start(&s, db, offline), 0);
-    json_t *e = call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
+    json_t *e = h_call(&s, "DELETE", "/jobs/1?purge=1", NULL, 409);
     assert_non_null(
-        strstr(str(e, "error"), "still has 1 batch(es) that may run at the model service"));
+        strstr(h_str(e, "error"), "still has 1 batch(es) that may run at the model service"));
     json_decref(e);
-    e = call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
+    e = h_call(&s, "DELETE", "/uploads/1", NULL, 409); /* its upload is in use too */
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
     start(&s, "purge.db", NULL); /* OpenAI again: the start-up sweep cancels the batch */
     wait_batch_state(&s, "cancelled");
     json_t *b = fake_batches();
-    assert_int_equal(num(b, "cancels"), 1);
+    assert_int_equal(h_num(b, "cancels"), 1);
     json_decref(b);
     struct resp r;
     assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
     assert_true(r.status == 200 || r.status == 204);
     h_resp_free(&r);
-    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 

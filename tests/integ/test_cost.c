@@ -26,32 +26,25 @@
 static void start(struct srv *s, const char *name, const char *wire, const char *model,
                   const char *const *extra)
 {
-    static char base[128], db[600], mdl[160];
+    static char mdl[160];
     const char *env[20];
     size_t n = 0;
     bool gemini = strcmp(wire, "gemini") == 0;
     for (size_t i = 0; extra && extra[i] && n < 12; i++)
         env[n++] = extra[i];
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
-             gemini ? "" : "/v1");
     snprintf(mdl, sizeof(mdl), "%s_MODEL=%s", gemini ? "GEMINI" : "OPENAI", model);
-    env[n++] = base;
-    env[n++] = mdl;
-    env[n++] = gemini ? "GEMINI_API_KEY=" KEY : "OPENAI_API_KEY=" KEY;
-    env[n++] = gemini ? "LEADSCORE_AI_PROVIDER=gemini" : "LEADSCORE_AI_PROVIDER=openai";
+    env[n++] = mdl; /* before the harness's OPENAI_MODEL=fake-model, so it wins */
+    if (!gemini)
+        env[n++] = "OPENAI_API_KEY=" KEY;
     env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, env), 0);
 }
 
 /* The offer and n leads whose roles cycle; each lead is unique. */
 static void load(struct srv *s, int n)
 {
     static const char *const roles[] = {"CEO", "Sales Manager", "Engineer", "VP Sales"};
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     size_t cap = 4096 + (size_t)n * 300;
     char *csv = malloc(cap);
     size_t w = (size_t)snprintf(csv, cap, "name,role,company,industry,location,linkedin_bio\n");
@@ -59,40 +52,8 @@ static void load(struct srv *s, int n)
         w += (size_t)snprintf(csv + w, cap - w,
                               "Lead %d,%s,Co %d,B2B SaaS,Berlin,Building pipeline for team %d.\n",
                               i, roles[i % 4], i, i);
-    char p[600];
-    h_path(p, sizeof(p), "cost-leads.csv");
-    h_write_file(p, csv, w);
+    json_decref(h_upload_text(s, "/uploads", "cost-leads.csv", csv, w, 201));
     free(csv);
-    assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *body,
-                    long want)
-{
-    struct resp r;
-    const char *hdr[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, body ? hdr : NULL, body, body ? strlen(body) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
 }
 
 /* Polls GET /jobs/{id} until the job is at rest (succeeded, failed, cancelled, stopped). */
@@ -100,16 +61,7 @@ static json_t *wait_job(struct srv *s, json_int_t id)
 {
     char path[64];
     snprintf(path, sizeof(path), "/jobs/%lld", (long long)id);
-    for (int i = 0; i < 3000; i++) {
-        json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-    }
-    fail_msg("job %lld never came to rest", (long long)id);
-    return NULL;
+    return h_wait_job(s, path, 30000);
 }
 
 static json_t *fake_stats(void)
@@ -127,54 +79,54 @@ static void test_cost__dry_run_estimates_without_calling(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=5", NULL};
     start(&s, "dry.db", "openai", "gpt-4o-mini", env);
     load(&s, 40);
-    json_t *e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    json_t *e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
     json_t *est = json_object_get(e, "estimate");
-    assert_int_equal(num(est, "leads"), 40);
-    assert_int_equal(num(est, "to_send"), 40);
-    assert_int_equal(num(est, "requests"), 8);
-    assert_true(num(json_object_get(est, "tokens"), "input") > 8 * 200);
-    assert_int_equal(num(json_object_get(est, "tokens"), "output"), 8 * (8 + 5 * 40));
+    assert_int_equal(h_num(est, "leads"), 40);
+    assert_int_equal(h_num(est, "to_send"), 40);
+    assert_int_equal(h_num(est, "requests"), 8);
+    assert_true(h_num(json_object_get(est, "tokens"), "input") > 8 * 200);
+    assert_int_equal(h_num(json_object_get(est, "tokens"), "output"), 8 * (8 + 5 * 40));
     assert_true(json_real_value(json_object_get(est, "cost_usd")) > 0);
-    assert_string_equal(str(est, "tier"), "standard");
+    assert_string_equal(h_str(est, "tier"), "standard");
     double standard_usd = json_real_value(json_object_get(est, "cost_usd"));
     json_decref(e);
     /* In batch mode: the same requests and tokens at the batch rates (half), within a day. */
-    e = call(&s, "POST", "/jobs", "{\"dry_run\": true, \"mode\": \"batch\"}", 200);
+    e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true, \"mode\": \"batch\"}", 200);
     est = json_object_get(e, "estimate");
-    assert_string_equal(str(est, "tier"), "batch");
-    assert_int_equal(num(est, "requests"), 8);
+    assert_string_equal(h_str(est, "tier"), "batch");
+    assert_int_equal(h_num(est, "requests"), 8);
     double batch_usd = json_real_value(json_object_get(est, "cost_usd"));
     assert_true(batch_usd > 0.49 * standard_usd && batch_usd < 0.51 * standard_usd);
-    assert_int_equal(num(est, "wall_ms"), 24LL * 3600 * 1000);
+    assert_int_equal(h_num(est, "wall_ms"), 24LL * 3600 * 1000);
     json_decref(e);
     /* A budget cannot be kept by a batch, billed whole once sent: refused, naming it. */
-    json_t *nb = call(&s, "POST", "/jobs", "{\"mode\": \"batch\", \"budget_usd\": 1}", 422);
-    assert_string_equal(str(json_object_get(nb, "details"), "field"), "budget_usd");
-    assert_non_null(strstr(str(nb, "error"), "batch mode"));
+    json_t *nb = h_call(&s, "POST", "/jobs", "{\"mode\": \"batch\", \"budget_usd\": 1}", 422);
+    assert_string_equal(h_str(json_object_get(nb, "details"), "field"), "budget_usd");
+    assert_non_null(strstr(h_str(nb, "error"), "batch mode"));
     json_decref(nb);
     json_t *st = fake_stats();
-    assert_int_equal(num(st, "count"), 0);
-    assert_int_equal(num(st, "metadata_requests"), 0);
+    assert_int_equal(h_num(st, "count"), 0);
+    assert_int_equal(h_num(st, "metadata_requests"), 0);
     json_decref(st);
-    json_t *jobs = call(&s, "GET", "/jobs", NULL, 200);
-    assert_int_equal(num(jobs, "total"), 0);
+    json_t *jobs = h_call(&s, "GET", "/jobs", NULL, 200);
+    assert_int_equal(h_num(jobs, "total"), 0);
     json_decref(jobs);
     /* A bad dry_run names itself. */
-    json_t *bad = call(&s, "POST", "/jobs", "{\"dry_run\": 1}", 422);
-    assert_string_equal(str(json_object_get(bad, "details"), "field"), "dry_run");
+    json_t *bad = h_call(&s, "POST", "/jobs", "{\"dry_run\": 1}", 422);
+    assert_string_equal(h_str(json_object_get(bad, "details"), "field"), "dry_run");
     json_decref(bad);
     /* An unknown model: tokens, and the price is unknown. */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     start(&s, "dry.db", "openai", "llama3.1", NULL);
-    e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
     est = json_object_get(e, "estimate");
-    assert_true(num(json_object_get(est, "tokens"), "input") > 0);
+    assert_true(h_num(json_object_get(est, "tokens"), "input") > 0);
     assert_true(json_is_null(json_object_get(est, "cost_usd")));
-    assert_non_null(strstr(str(est, "price_unknown"), "LEADSCORE_AI_PRICE_IN"));
+    assert_non_null(strstr(h_str(est, "price_unknown"), "LEADSCORE_AI_PRICE_IN"));
     json_decref(e);
     /* ... and a budget cannot be kept without a price. */
-    bad = call(&s, "POST", "/jobs", "{\"budget_usd\": 1}", 422);
-    assert_string_equal(str(json_object_get(bad, "details"), "field"), "budget_usd");
+    bad = h_call(&s, "POST", "/jobs", "{\"budget_usd\": 1}", 422);
+    assert_string_equal(h_str(json_object_get(bad, "details"), "field"), "budget_usd");
     json_decref(bad);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -220,7 +172,7 @@ static void test_cost__dry_run_off_the_io_thread(void **state)
     load(&s, 60000);
     /* How long the dry run takes here, alone. */
     int64_t t0 = mono_ms();
-    json_decref(call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200));
+    json_decref(h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200));
     int64_t alone = mono_ms() - t0;
     print_message("dry run of 60,000 leads alone: %lld ms\n", (long long)alone);
 
@@ -230,7 +182,7 @@ static void test_cost__dry_run_off_the_io_thread(void **state)
     assert_int_equal(pthread_create(&t, NULL, dry_run_thread, &d), 0);
     struct timespec nap = {0, (long)(alone / 4) * 1000000L};
     nanosleep(&nap, NULL); /* the dry run is under way */
-    json_decref(call(&s, "GET", "/healthz", NULL, 200));
+    json_decref(h_call(&s, "GET", "/healthz", NULL, 200));
     int64_t health_ms = mono_ms();
     pthread_join(t, NULL);
     assert_int_equal(d.status, 200);
@@ -258,7 +210,7 @@ static void test_cost__dry_run_off_the_io_thread(void **state)
     assert_int_equal(d2.status, 200);
     assert_true(third_ms < d1.done_ms && third_ms < d2.done_ms); /* refused while they ran */
     json_t *st = fake_stats();
-    assert_int_equal(num(st, "count"), 0); /* still no model call */
+    assert_int_equal(h_num(st, "count"), 0); /* still no model call */
     json_decref(st);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -271,19 +223,19 @@ static void test_cost__budget_stop_and_resume(void **state)
     const char *env[] = {"LEADSCORE_AI_BATCH=5", "LEADSCORE_AI_CONCURRENCY=2", NULL};
     start(&s, "budget.db", "openai", "gpt-4o-mini", env);
     load(&s, 60);
-    json_t *e = call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
+    json_t *e = h_call(&s, "POST", "/jobs", "{\"dry_run\": true}", 200);
     double full = json_real_value(json_object_get(json_object_get(e, "estimate"), "cost_usd"));
     json_decref(e);
     double budget = full * 0.4;
     char body[96];
     snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", budget);
-    json_t *j = call(&s, "POST", "/jobs", body, 202);
-    json_int_t id = num(j, "id");
+    json_t *j = h_call(&s, "POST", "/jobs", body, 202);
+    json_int_t id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
-    assert_string_equal(str(j, "status"), "stopped");
-    assert_string_equal(str(j, "stop_reason"), "budget");
-    json_int_t done = num(j, "done");
+    assert_string_equal(h_str(j, "status"), "stopped");
+    assert_string_equal(h_str(j, "stop_reason"), "budget");
+    json_int_t done = h_num(j, "done");
     assert_true(done > 0 && done < 60);
     double spent = json_real_value(json_object_get(j, "cost_usd"));
     assert_true(spent > 0 && spent <= budget);
@@ -292,29 +244,29 @@ static void test_cost__budget_stop_and_resume(void **state)
     double billed = json_real_value(json_object_get(st, "cost_usd"));
     assert_true(billed <= budget);
     assert_true(billed > spent * 0.999 && billed < spent * 1.001);
-    assert_int_equal(num(json_object_get(j, "tokens"), "prompt"),
-                     num(json_object_get(st, "tokens"), "prompt"));
-    json_int_t sent = num(st, "count");
-    assert_int_equal(sent, num(j, "model_calls"));
+    assert_int_equal(h_num(json_object_get(j, "tokens"), "prompt"),
+                     h_num(json_object_get(st, "tokens"), "prompt"));
+    json_int_t sent = h_num(st, "count");
+    assert_int_equal(sent, h_num(j, "model_calls"));
     json_decref(st);
     json_decref(j);
     char path[64];
     snprintf(path, sizeof(path), "/jobs/%lld/resume", (long long)id);
     /* Not above what was spent: 400 naming budget_usd. */
     snprintf(body, sizeof(body), "{\"budget_usd\": %.9f}", spent);
-    j = call(&s, "POST", path, body, 400);
-    assert_string_equal(str(json_object_get(j, "details"), "field"), "budget_usd");
+    j = h_call(&s, "POST", path, body, 400);
+    assert_string_equal(h_str(json_object_get(j, "details"), "field"), "budget_usd");
     json_decref(j);
-    j = call(&s, "POST", path, "{\"budget_usd\": 10}", 200);
-    assert_string_equal(str(j, "status"), "queued");
+    j = h_call(&s, "POST", path, "{\"budget_usd\": 10}", 200);
+    assert_string_equal(h_str(j, "status"), "queued");
     json_decref(j);
     j = wait_job(&s, id);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), 60);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), 60);
     json_decref(j);
     /* Exactly one result per lead, the first run's kept. */
     snprintf(path, sizeof(path), "/jobs/%lld/results?limit=1000", (long long)id);
-    j = call(&s, "GET", path, NULL, 200);
+    j = h_call(&s, "GET", path, NULL, 200);
     json_t *items = json_is_array(j) ? j : json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 60);
     char seen[60] = {0};
@@ -322,18 +274,18 @@ static void test_cost__budget_stop_and_resume(void **state)
     json_t *row;
     json_array_foreach(items, i, row)
     {
-        json_int_t idx = num(row, "line") - 2; /* the header is line 1 */
+        json_int_t idx = h_num(row, "line") - 2; /* the header is line 1 */
         assert_true(idx >= 0 && idx < 60 && !seen[idx]);
         seen[idx] = 1;
     }
     json_decref(j);
     st = fake_stats();
-    assert_true(num(st, "count") > sent);
-    assert_true(num(st, "count") <= 12 + 1); /* 60 leads in 5s, no lead asked twice */
+    assert_true(h_num(st, "count") > sent);
+    assert_true(h_num(st, "count") <= 12 + 1); /* 60 leads in 5s, no lead asked twice */
     json_decref(st);
     /* Resuming anything but a stopped job: 409. */
     snprintf(path, sizeof(path), "/jobs/%lld/resume", (long long)id);
-    json_decref(call(&s, "POST", path, NULL, 409));
+    json_decref(h_call(&s, "POST", path, NULL, 409));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -345,45 +297,45 @@ static void test_cost__preflight(void **state)
     start(&s, "pre.db", "openai", "gpt-4o-mini", NULL);
     load(&s, 8);
     h_fake_config(&h_fake, "{\"unknown_models\": [\"gpt-4o-mini\"]}");
-    json_t *j = call(&s, "POST", "/jobs", "{}", 202);
-    json_int_t id = num(j, "id");
+    json_t *j = h_call(&s, "POST", "/jobs", "{}", 202);
+    json_int_t id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
-    assert_string_equal(str(j, "status"), "failed");
-    assert_non_null(strstr(str(j, "error"), "does not exist"));
-    assert_non_null(strstr(str(j, "warning"), "2027-01-14"));
+    assert_string_equal(h_str(j, "status"), "failed");
+    assert_non_null(strstr(h_str(j, "error"), "does not exist"));
+    assert_non_null(strstr(h_str(j, "warning"), "2027-01-14"));
     json_decref(j);
     json_t *st = fake_stats();
-    assert_int_equal(num(st, "count"), 0);
-    assert_int_equal(num(st, "metadata_requests"), 1);
+    assert_int_equal(h_num(st, "count"), 0);
+    assert_int_equal(h_num(st, "metadata_requests"), 1);
     json_decref(st);
     /* A server without the route (a plain 404): skipped, the job runs. */
     h_fake_reset(&h_fake);
     h_fake_config(&h_fake, "{\"no_models_route\": true}");
-    j = call(&s, "POST", "/jobs", "{}", 202);
-    id = num(j, "id");
+    j = h_call(&s, "POST", "/jobs", "{}", 202);
+    id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
-    assert_string_equal(str(j, "status"), "succeeded");
+    assert_string_equal(h_str(j, "status"), "succeeded");
     json_decref(j);
     /* /healthz carries the shutdown warning too. */
-    j = call(&s, "GET", "/healthz", NULL, 200);
-    assert_non_null(strstr(str(json_object_get(j, "ai"), "warning"), "gpt-4o-mini"));
+    j = h_call(&s, "GET", "/healthz", NULL, 200);
+    assert_non_null(strstr(h_str(json_object_get(j, "ai"), "warning"), "gpt-4o-mini"));
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     /* Gemini: a bad key fails the job with the service's message, before any generation. */
     h_fake_reset(&h_fake);
     h_fake_config(&h_fake, "{\"api_key\": \"the-right-one\"}");
     start(&s, "pre.db", "gemini", "gemini-2.5-flash-lite", NULL);
-    j = call(&s, "POST", "/jobs", "{}", 202);
-    id = num(j, "id");
+    j = h_call(&s, "POST", "/jobs", "{}", 202);
+    id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
-    assert_string_equal(str(j, "status"), "failed");
-    assert_non_null(strstr(str(j, "error"), "API key not valid"));
+    assert_string_equal(h_str(j, "status"), "failed");
+    assert_non_null(strstr(h_str(j, "error"), "API key not valid"));
     json_decref(j);
     st = fake_stats();
-    assert_int_equal(num(st, "count"), 0);
+    assert_int_equal(h_num(st, "count"), 0);
     json_decref(st);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -399,23 +351,23 @@ static void flex(const char *wire, const char *model, const char *marker)
     start(&s, db, wire, model, env);
     load(&s, 8);
     h_fake_config(&h_fake, "{\"script\": [\"unavailable\", \"unavailable\", \"unavailable\"]}");
-    json_t *j = call(&s, "POST", "/jobs", "{}", 202);
-    json_int_t id = num(j, "id");
+    json_t *j = h_call(&s, "POST", "/jobs", "{}", 202);
+    json_int_t id = h_num(j, "id");
     json_decref(j);
     j = wait_job(&s, id);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "fallbacks"), 0); /* with one attempt allowed, none gave up */
-    assert_true(num(j, "retries") >= 3);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "fallbacks"), 0); /* with one attempt allowed, none gave up */
+    assert_true(h_num(j, "retries") >= 3);
     json_decref(j);
     json_t *log = fake_stats();
-    assert_int_equal(num(log, "flex_requests"), 2);
+    assert_int_equal(h_num(log, "flex_requests"), 2);
     json_t *reqs = json_object_get(log, "requests");
     size_t i;
     json_t *r;
-    json_array_foreach(reqs, i, r) assert_non_null(strstr(str(r, "body"), marker));
+    json_array_foreach(reqs, i, r) assert_non_null(strstr(h_str(r, "body"), marker));
     json_decref(log);
-    j = call(&s, "GET", "/healthz", NULL, 200);
-    assert_string_equal(str(json_object_get(j, "ai"), "tier"), "flex");
+    j = h_call(&s, "GET", "/healthz", NULL, 200);
+    assert_string_equal(h_str(json_object_get(j, "ai"), "tier"), "flex");
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -458,14 +410,14 @@ static void test_cost__cli_estimate_and_budget(void **state)
     assert_int_equal(h_run_cli(est, env, &out, &err), 0);
     json_t *e = json_loads(out, 0, NULL);
     assert_non_null(e);
-    assert_int_equal(num(e, "requests"), 6);
+    assert_int_equal(h_num(e, "requests"), 6);
     double full = json_real_value(json_object_get(e, "cost_usd"));
     assert_true(full > 0);
     json_decref(e);
     free(out);
     free(err);
     json_t *st = fake_stats();
-    assert_int_equal(num(st, "count"), 0);
+    assert_int_equal(h_num(st, "count"), 0);
     json_decref(st);
     char budget[32];
     snprintf(budget, sizeof(budget), "%.9f", full / 2);
@@ -488,7 +440,7 @@ static void test_cost__cli_estimate_and_budget(void **state)
     free(out);
     free(err);
     st = fake_stats();
-    assert_int_equal(num(st, "count"), 6); /* no lead was asked twice */
+    assert_int_equal(h_num(st, "count"), 6); /* no lead was asked twice */
     json_decref(st);
 }
 

@@ -32,60 +32,12 @@ static void start(struct srv *s, const char *name, const char *const *extra)
     assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
-/* The first column of sql's first row as text (owned: free), on a connection of its own. */
-static char *sql_text(const char *db_path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *sql_text(const char *db_path, const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char *v = NULL;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            v = strdup(t ? (const char *)t : "");
-        } else {
-            print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static int64_t sql_int(const char *db_path, const char *sql)
-{
-    char *t = sql_text(db_path, "%s", sql);
-    int64_t v = t ? atoll(t) : -1;
-    free(t);
-    return v;
-}
-
-static int sql_exec(const char *db_path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    sqlite3_close(db);
-    return rc;
-}
-
 /* What a failed upload must not leave: rows in leads, upload_errors and uploads. */
 static void assert_no_upload_rows(const char *db_path, const char *what)
 {
-    int64_t leads = sql_int(db_path, "SELECT count(*) FROM leads");
-    int64_t errors = sql_int(db_path, "SELECT count(*) FROM upload_errors");
-    int64_t uploads = sql_int(db_path, "SELECT count(*) FROM uploads");
+    int64_t leads = h_sql_int(db_path, "SELECT count(*) FROM leads");
+    int64_t errors = h_sql_int(db_path, "SELECT count(*) FROM upload_errors");
+    int64_t uploads = h_sql_int(db_path, "SELECT count(*) FROM uploads");
     if (leads || errors || uploads) {
         print_error("%s left %lld leads, %lld rejected rows, %lld uploads\n", what,
                     (long long)leads, (long long)errors, (long long)uploads);
@@ -93,38 +45,14 @@ static void assert_no_upload_rows(const char *db_path, const char *what)
     }
 }
 
+/* h_call, but with Content-Type: application/json always and X-Request-Id: req_id (if not NULL). */
 static json_t *call_h(struct srv *s, const char *method, const char *path, const char *json,
                       long want, const char *req_id)
 {
-    struct resp r;
     char rid[96];
     snprintf(rid, sizeof(rid), "X-Request-Id: %s", req_id ? req_id : "");
     const char *h[] = {"Content-Type: application/json", req_id ? rid : NULL, NULL};
-    assert_int_equal(h_http(s, method, path, h, json, json ? strlen(json) : 0, &r), 0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *json,
-                    long want)
-{
-    return call_h(s, method, path, json, want, NULL);
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
+    return h_call_with(s, method, path, h, json, want, NULL);
 }
 
 struct csv_opts {
@@ -171,47 +99,11 @@ static void post_csv(struct srv *s, const char *name, const struct csv_opts *o, 
 
 static int64_t upload_ok(struct srv *s, const char *name, const struct csv_opts *o)
 {
-    struct resp r;
-    post_csv(s, name, o, &r);
-    if (r.status != 201) {
-        print_error("upload %s: %ld %s\n", name, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    int64_t id = num(j, "upload_id");
-    json_decref(j);
-    h_resp_free(&r);
+    size_t len;
+    char *csv = csv_make(o, &len);
+    int64_t id = h_upload_csv(s, name, csv, len);
+    free(csv);
     return id;
-}
-
-static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
-{
-    for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
-        json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-    }
-    fail_msg("%s did not finish in %d ms", path, timeout_ms);
-    return NULL;
-}
-
-static bool log_has(const struct srv *s, const char *needle)
-{
-    char *log = h_srv_log(s);
-    bool found = log && strstr(log, needle);
-    free(log);
-    return found;
-}
-
-static bool log_wait(const struct srv *s, const char *needle, int ms)
-{
-    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
-        if (log_has(s, needle))
-            return true;
-    }
-    return false;
 }
 
 /* ---- raw sockets ---- */
@@ -306,9 +198,9 @@ static void test_data__two_files_or_nested_multipart_rejected(void **state)
         json_t *j = NULL;
         long st = post_multipart(&s, body, blen, &j);
         free(body);
-        if (st != 400 || strcmp(str(j, "code"), "invalid_multipart") != 0 ||
-            strstr(str(j, "error"), cases[i].why) == NULL) {
-            print_error("case %zu: %ld %s %s\n", i, st, str(j, "code"), str(j, "error"));
+        if (st != 400 || strcmp(h_str(j, "code"), "invalid_multipart") != 0 ||
+            strstr(h_str(j, "error"), cases[i].why) == NULL) {
+            print_error("case %zu: %ld %s %s\n", i, st, h_str(j, "code"), h_str(j, "error"));
             fail();
         }
         json_decref(j);
@@ -330,16 +222,16 @@ static void test_data__all_rows_rejected_lists_the_errors(void **state)
     assert_int_equal(r.status, 400);
     json_t *j = h_json(&r);
     h_resp_free(&r);
-    assert_string_equal(str(j, "code"), "no_leads");
-    assert_non_null(strstr(str(j, "error"), "all 150 data rows were rejected"));
+    assert_string_equal(h_str(j, "code"), "no_leads");
+    assert_non_null(strstr(h_str(j, "error"), "all 150 data rows were rejected"));
     json_t *details = json_object_get(j, "details");
-    assert_int_equal(num(details, "rejected"), 150);
+    assert_int_equal(h_num(details, "rejected"), 150);
     json_t *errors = json_object_get(details, "errors");
     assert_int_equal(json_array_size(errors), 100);
     for (size_t i = 0; i < 100; i++) {
         json_t *e = json_array_get(errors, i);
-        assert_int_equal(num(e, "line"), (json_int_t)i + 2); /* the header is line 1 */
-        assert_true(strlen(str(e, "error")) > 0);
+        assert_int_equal(h_num(e, "line"), (json_int_t)i + 2); /* the header is line 1 */
+        assert_true(strlen(h_str(e, "error")) > 0);
     }
     json_decref(j);
     assert_no_upload_rows(s.db, "an upload with every row rejected");
@@ -381,8 +273,8 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
     char *body = multipart(heads, bodies, 1, false, &blen);
     json_t *j = NULL;
     assert_int_equal(post_multipart(&s, body, blen, &j), 400);
-    assert_string_equal(str(j, "code"), "invalid_multipart");
-    assert_non_null(strstr(str(j, "error"), "closing boundary"));
+    assert_string_equal(h_str(j, "code"), "invalid_multipart");
+    assert_non_null(strstr(h_str(j, "error"), "closing boundary"));
     json_decref(j);
     free(body);
     free(csv);
@@ -402,13 +294,13 @@ static void test_data__failed_upload_leaves_nothing_at_once(void **state)
     free(csv);
     bool written = false;
     for (int64_t end = ls_mono_ms() + 10000; !written && ls_mono_ms() < end; ls_sleep_ms(20))
-        written = sql_int(s.db, "SELECT count(*) FROM leads") >= 4096;
+        written = h_sql_int(s.db, "SELECT count(*) FROM leads") >= 4096;
     assert_true(written);
-    assert_true(sql_int(s.db, "SELECT count(*) FROM upload_errors") > 0);
+    assert_true(h_sql_int(s.db, "SELECT count(*) FROM upload_errors") > 0);
     close(fd);
     bool clean = false;
     for (int64_t end = ls_mono_ms() + 2000; !clean && ls_mono_ms() < end; ls_sleep_ms(20))
-        clean = sql_int(s.db, "SELECT count(*) FROM leads") == 0;
+        clean = h_sql_int(s.db, "SELECT count(*) FROM leads") == 0;
     assert_true(clean);
     assert_no_upload_rows(s.db, "a client that disconnected");
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -463,19 +355,19 @@ static void test_data__deletes_and_their_conflicts(void **state)
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=1", NULL};
     struct srv s;
     start(&s, "deletes.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts small = {.n = 20, .tag = "Small"};
     int64_t u1 = upload_ok(&s, "small.csv", &small);
-    json_decref(call(&s, "POST", "/score", NULL, 200)); /* job 1, finished */
-    json_decref(call(&s, "POST", "/offers", other_offer, 201));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200)); /* job 1, finished */
+    json_decref(h_call(&s, "POST", "/offers", other_offer, 201));
     struct csv_opts big = {.n = 400, .tag = "Big"};
     int64_t u2 = upload_ok(&s, "big.csv", &big);
     h_fake_config(&h_fake, "{\"latency_ms\": 300}");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202)); /* job 2: offer 2, upload 2, running */
-    assert_true(log_wait(&s, "event=job.start job=2 ", 10000));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202)); /* job 2: offer 2, upload 2, running */
+    assert_true(h_srv_log_wait(&s, "event=job.start job=2 ", 10000));
     char body[80];
     snprintf(body, sizeof(body), "{\"offer_id\": 2, \"upload_id\": %lld}", (long long)u1);
-    json_decref(call(&s, "POST", "/jobs", body, 202)); /* job 3: queued behind it */
+    json_decref(h_call(&s, "POST", "/jobs", body, 202)); /* job 3: queued behind it */
 
     /* What a queued or running job uses stays. */
     static const char *const busy[][2] = {
@@ -483,54 +375,54 @@ static void test_data__deletes_and_their_conflicts(void **state)
         {"DELETE", "/jobs/2?purge=1"}, {"DELETE", "/jobs/2/results"}, {"DELETE", "/jobs/3?purge=1"},
     };
     for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++) {
-        json_t *j = call(&s, busy[i][0], busy[i][1], NULL, 409);
-        assert_string_equal(str(j, "code"), "conflict");
-        assert_true(strlen(str(j, "error")) > 0);
+        json_t *j = h_call(&s, busy[i][0], busy[i][1], NULL, 409);
+        assert_string_equal(h_str(j, "code"), "conflict");
+        assert_true(strlen(h_str(j, "error")) > 0);
         json_decref(j);
     }
     /* An offer only finished jobs used: gone, and those jobs keep their results. */
-    json_decref(call(&s, "DELETE", "/offers/1", NULL, 200));
-    json_decref(call(&s, "GET", "/offers/1", NULL, 404));
-    json_t *j = call(&s, "GET", "/jobs/1", NULL, 200);
+    json_decref(h_call(&s, "DELETE", "/offers/1", NULL, 200));
+    json_decref(h_call(&s, "GET", "/offers/1", NULL, 404));
+    json_t *j = h_call(&s, "GET", "/jobs/1", NULL, 200);
     assert_true(json_is_null(json_object_get(j, "offer_id")));
-    assert_string_equal(str(j, "status"), "succeeded");
+    assert_string_equal(h_str(j, "status"), "succeeded");
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 20);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 20);
     /* A finished job's results, then the job. */
-    j = call(&s, "DELETE", "/jobs/1/results", NULL, 200);
-    assert_true(strlen(str(j, "results_deleted_at")) > 0);
+    j = h_call(&s, "DELETE", "/jobs/1/results", NULL, 200);
+    assert_true(strlen(h_str(j, "results_deleted_at")) > 0);
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
-    json_decref(call(&s, "DELETE", "/jobs/1?purge=1", NULL, 200));
-    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE id = 1"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
+    json_decref(h_call(&s, "DELETE", "/jobs/1?purge=1", NULL, 200));
+    json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE id = 1"), 0);
 
     /* Once the jobs are done, the uploads go with their leads, jobs and results. */
-    j = call(&s, "DELETE", "/jobs/2", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    j = h_call(&s, "DELETE", "/jobs/2", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
-    json_decref(wait_job(&s, "/jobs/3", 30000));
+    json_decref(h_wait_job(&s, "/jobs/3", 30000));
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u1);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
-    json_decref(call(&s, "GET", path, NULL, 404));
-    json_decref(call(&s, "GET", "/jobs/3", NULL, 404));
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "GET", path, NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/3", NULL, 404));
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u2);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
-    json_decref(call(&s, "GET", "/jobs/2", NULL, 404));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 0);
-    j = call(&s, "GET", "/uploads", NULL, 200);
-    assert_int_equal(num(j, "current"), 0);
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "GET", "/jobs/2", NULL, 404));
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 0);
+    j = h_call(&s, "GET", "/uploads", NULL, 200);
+    assert_int_equal(h_num(j, "current"), 0);
     json_decref(j);
-    json_decref(call(&s, "DELETE", "/uploads/99", NULL, 404));
-    json_decref(call(&s, "DELETE", "/offers/99", NULL, 404));
-    json_decref(call(&s, "DELETE", "/jobs/99?purge=1", NULL, 404));
-    json_decref(call(&s, "DELETE", "/jobs/99/results", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/uploads/99", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/offers/99", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/jobs/99?purge=1", NULL, 404));
+    json_decref(h_call(&s, "DELETE", "/jobs/99/results", NULL, 404));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -549,15 +441,15 @@ static void test_data__deletion_is_real_and_space_reused(void **state)
     start(&s, "real-delete.db", NULL);
     char wal[700];
     snprintf(wal, sizeof(wal), "%s-wal", s.db);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 2000, .tag = marker, .marker = true, .bio_len = 150};
     int64_t id = upload_ok(&s, "marked.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
-    assert_true(sql_int(s.db, "SELECT count(*) FROM verdicts") > 0);
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
+    assert_true(h_sql_int(s.db, "SELECT count(*) FROM verdicts") > 0);
     assert_true(bytes_count(s.db, marker) + bytes_count(wal, marker) > 0);
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)id);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
     int in_db = bytes_count(s.db, marker), in_wal = bytes_count(wal, marker);
     if (in_db || in_wal) {
         print_error("the marker is still in the database (%d) and its WAL (%d)\n", in_db, in_wal);
@@ -567,7 +459,7 @@ static void test_data__deletion_is_real_and_space_reused(void **state)
 
     struct csv_opts again = {.n = 2000, .tag = "AGAIN1MARK", .marker = true, .bio_len = 150};
     upload_ok(&s, "again.csv", &again);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0); /* the last close checkpoints the WAL */
     int64_t size_again = file_size(s.db) + file_size(wal);
     printf("database and WAL: %lld bytes after the delete, %lld after as much again\n",
@@ -585,38 +477,38 @@ static void test_data__retention_at_start(void **state)
     (void)state;
     struct srv s;
     start(&s, "retention.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 10, .tag = "Ret"};
     int64_t u1 = upload_ok(&s, "r1.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200)); /* job 1 on upload 1 */
+    json_decref(h_call(&s, "POST", "/score", NULL, 200)); /* job 1 on upload 1 */
     o.tag = "Ret2";
     int64_t u2 = upload_ok(&s, "r2.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200)); /* job 2 on upload 2 */
+    json_decref(h_call(&s, "POST", "/score", NULL, 200)); /* job 2 on upload 2 */
     o.tag = "Ret3";
     o.n = 5;
     int64_t u3 = upload_ok(&s, "r3.csv", &o); /* never scored */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     /* Three days old: every upload and job 1. Job 2 is recent, so upload 2 stays. */
-    assert_int_equal(sql_exec(s.db, "UPDATE uploads SET created_ms = created_ms - 259200000, "
-                                    "committed_ms = committed_ms - 259200000;"
-                                    "UPDATE jobs SET created_ms = created_ms - 259200000 "
-                                    "WHERE id = 1"),
+    assert_int_equal(h_sql_exec(s.db, "UPDATE uploads SET created_ms = created_ms - 259200000, "
+                                      "committed_ms = committed_ms - 259200000;"
+                                      "UPDATE jobs SET created_ms = created_ms - 259200000 "
+                                      "WHERE id = 1"),
                      SQLITE_OK);
     const char *env[] = {"LEADSCORE_RETENTION_DAYS=1", NULL};
     start(&s, "retention.db", env);
-    assert_true(log_has(&s, "event=retention.purged days=1 uploads=2 jobs=1 results=10"));
+    assert_true(h_srv_log_has(&s, "event=retention.purged days=1 uploads=2 jobs=1 results=10"));
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u1);
-    json_decref(call(&s, "GET", path, NULL, 404));
+    json_decref(h_call(&s, "GET", path, NULL, 404));
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u3);
-    json_decref(call(&s, "GET", path, NULL, 404));
+    json_decref(h_call(&s, "GET", path, NULL, 404));
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)u2);
-    json_decref(call(&s, "GET", path, NULL, 200));
-    json_decref(call(&s, "GET", "/jobs/1", NULL, 404));
-    json_decref(call(&s, "GET", "/jobs/2", NULL, 200));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 10);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), 10);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
+    json_decref(h_call(&s, "GET", path, NULL, 200));
+    json_decref(h_call(&s, "GET", "/jobs/1", NULL, 404));
+    json_decref(h_call(&s, "GET", "/jobs/2", NULL, 200));
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 10);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), 10);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -630,32 +522,33 @@ static void test_data__cache_cap_at_start(void **state)
     (void)state;
     struct srv s;
     start(&s, "cache-cap.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 30, .tag = "Cache"};
     upload_ok(&s, "cache.csv", &o);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 30);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 30);
     /* A known order of use, unrelated to the keys' order: rank r was used at 7r mod 30. */
-    assert_int_equal(sql_exec(s.db, "UPDATE verdicts SET used_ms = 1000 + (7 * (SELECT count(*) "
-                                    "FROM verdicts v WHERE v.key < verdicts.key)) % 30"),
+    assert_int_equal(h_sql_exec(s.db, "UPDATE verdicts SET used_ms = 1000 + (7 * (SELECT count(*) "
+                                      "FROM verdicts v WHERE v.key < verdicts.key)) % 30"),
                      SQLITE_OK);
-    char *want = sql_text(s.db, "SELECT group_concat(k) FROM (SELECT k FROM (SELECT hex(key) AS "
-                                "k, used_ms FROM verdicts ORDER BY used_ms DESC LIMIT 10) ORDER BY "
-                                "k)");
-    assert_int_equal(sql_int(s.db, "SELECT count(DISTINCT used_ms) FROM verdicts"), 30);
+    char *want =
+        h_sql_text(s.db, "SELECT group_concat(k) FROM (SELECT k FROM (SELECT hex(key) AS "
+                         "k, used_ms FROM verdicts ORDER BY used_ms DESC LIMIT 10) ORDER BY "
+                         "k)");
+    assert_int_equal(h_sql_int(s.db, "SELECT count(DISTINCT used_ms) FROM verdicts"), 30);
     const char *env[] = {"LEADSCORE_CACHE_MAX_ROWS=10", NULL};
     start(&s, "cache-cap.db", env);
-    assert_true(log_has(&s, "event=cache.trimmed evicted=20 max_rows=10"));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM verdicts"), 10);
-    char *kept = sql_text(s.db, "SELECT group_concat(k) FROM (SELECT hex(key) AS k FROM verdicts "
-                                "ORDER BY k)");
+    assert_true(h_srv_log_has(&s, "event=cache.trimmed evicted=20 max_rows=10"));
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM verdicts"), 10);
+    char *kept = h_sql_text(s.db, "SELECT group_concat(k) FROM (SELECT hex(key) AS k FROM verdicts "
+                                  "ORDER BY k)");
     assert_string_equal(kept, want);
     free(kept);
     free(want);
-    json_decref(call(&s, "POST", "/score", NULL, 200));
-    json_t *j = call(&s, "GET", "/jobs/2", NULL, 200);
-    assert_int_equal(num(j, "cache_hits"), 10);
+    json_decref(h_call(&s, "POST", "/score", NULL, 200));
+    json_t *j = h_call(&s, "GET", "/jobs/2", NULL, 200);
+    assert_int_equal(h_num(j, "cache_hits"), 10);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -673,7 +566,7 @@ static void test_data__db_size_cap_is_507(void **state)
     const char *env[] = {"LEADSCORE_DB_MAX_MB=1", NULL};
     struct srv s;
     start(&s, "capped.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts fat = {.n = 8000, .tag = "Cap", .bio_len = 300};
     size_t len;
     char *csv = csv_make(&fat, &len);
@@ -683,18 +576,18 @@ static void test_data__db_size_cap_is_507(void **state)
     assert_int_equal(h_http(&s, "POST", "/uploads", h, csv, len, &r), 0);
     free(csv);
     json_t *j = h_json(&r);
-    if (r.status != 507 || strcmp(str(j, "code"), "storage_unavailable") != 0) {
+    if (r.status != 507 || strcmp(h_str(j, "code"), "storage_unavailable") != 0) {
         print_error("over the cap: %ld %s\n", r.status, r.body);
         fail();
     }
-    assert_non_null(strstr(str(j, "error"), "full"));
+    assert_non_null(strstr(h_str(j, "error"), "full"));
     json_decref(j);
     h_resp_free(&r);
-    assert_true(log_has(&s, "event=http.error req=cap-upload-1 status=507"));
+    assert_true(h_srv_log_has(&s, "event=http.error req=cap-upload-1 status=507"));
     assert_no_upload_rows(s.db, "an upload over the size cap");
     struct csv_opts small = {.n = 100, .tag = "Fits"};
     upload_ok(&s, "fits.csv", &small);
-    json_decref(call(&s, "GET", "/healthz", NULL, 200));
+    json_decref(h_call(&s, "GET", "/healthz", NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -709,22 +602,22 @@ static void test_data__db_full_while_scoring_is_507(void **state)
     const char *env[] = {"LEADSCORE_DB_MAX_MB=1", NULL};
     struct srv s;
     start(&s, "full-scoring.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 2500, .tag = "Full", .bio_len = 100};
     upload_ok(&s, "full.csv", &o); /* fits; its results will not */
     json_t *j = call_h(&s, "POST", "/score", NULL, 507, "full-score-1");
-    assert_string_equal(str(j, "code"), "storage_unavailable");
-    assert_non_null(strstr(str(j, "error"), "full"));
-    json_int_t scored = num(json_object_get(j, "details"), "scored");
-    assert_int_equal(num(json_object_get(j, "details"), "job_id"), 1);
+    assert_string_equal(h_str(j, "code"), "storage_unavailable");
+    assert_non_null(strstr(h_str(j, "error"), "full"));
+    json_int_t scored = h_num(json_object_get(j, "details"), "scored");
+    assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
-    assert_true(log_has(&s, "event=http.error req=full-score-1 status=507"));
-    j = call(&s, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "failed");
-    assert_int_equal(num(j, "done"), scored);
+    assert_true(h_srv_log_has(&s, "event=http.error req=full-score-1 status=507"));
+    j = h_call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "failed");
+    assert_int_equal(h_num(j, "done"), scored);
     json_decref(j);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), scored);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), scored);
 }
 
 /*
@@ -737,30 +630,30 @@ static void test_data__deleted_db_file_is_503_and_unhealthy(void **state)
     (void)state;
     struct srv s;
     start(&s, "deleted.db", NULL);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     struct csv_opts o = {.n = 5, .tag = "Del"};
     upload_ok(&s, "before.csv", &o);
-    json_t *j = call(&s, "GET", "/healthz", NULL, 200);
-    assert_string_equal(str(j, "status"), "ok");
+    json_t *j = h_call(&s, "GET", "/healthz", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "ok");
     json_decref(j);
     assert_int_equal(unlink(s.db), 0);
     int64_t t0 = ls_mono_ms();
     j = call_h(&s, "POST", "/offers", h_example_offer(), 503, "deleted-offer-1");
-    assert_string_equal(str(j, "code"), "storage_unavailable");
+    assert_string_equal(h_str(j, "code"), "storage_unavailable");
     json_decref(j);
-    assert_true(log_has(&s, "event=http.error req=deleted-offer-1 status=503"));
+    assert_true(h_srv_log_has(&s, "event=http.error req=deleted-offer-1 status=503"));
     struct resp r;
     post_csv(&s, "deleted.csv", &o, &r);
     assert_int_equal(r.status, 503);
     assert_non_null(strstr(r.body, "storage_unavailable"));
     h_resp_free(&r);
-    json_decref(call(&s, "POST", "/jobs", NULL, 503));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 503));
     bool unhealthy = false;
     while (!unhealthy && ls_mono_ms() - t0 < 3000) {
         assert_int_equal(h_http(&s, "GET", "/healthz", NULL, NULL, 0, &r), 0);
         j = h_json(&r);
-        unhealthy = r.status == 503 && strcmp(str(j, "status"), "unhealthy") == 0 &&
-                    strcmp(str(j, "code"), "storage_unavailable") == 0;
+        unhealthy = r.status == 503 && strcmp(h_str(j, "status"), "unhealthy") == 0 &&
+                    strcmp(h_str(j, "code"), "storage_unavailable") == 0;
         json_decref(j);
         h_resp_free(&r);
         if (!unhealthy)

@@ -183,17 +183,6 @@ static bool closed_within(struct sse *s, int timeout_ms)
     return s->eof;
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
 /* ---- set-up ----------------------------------------------------------------------------- */
 
 static void start(struct srv *s, const char *name, const char *const *extra)
@@ -216,15 +205,7 @@ static json_t *call(const struct srv *s, const char *key, const char *method, co
         snprintf(ct, sizeof(ct), "Content-Type: %s", type);
         h[n++] = ct;
     }
-    struct resp r;
-    assert_int_equal(h_http(s, method, path, h, body, body ? strlen(body) : 0, &r), 0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_call_with(s, method, path, h, body, want, NULL);
 }
 
 /* The example offer, n leads, and a job on them (id 1 in a fresh database). */
@@ -246,7 +227,7 @@ static void wait_status(const struct srv *s, const char *key, const char *want)
 {
     for (int i = 0; i < 600; i++) {
         json_t *j = call(s, key, "GET", "/jobs/1", NULL, NULL, 200);
-        bool done = strcmp(str(j, "status"), want) == 0;
+        bool done = strcmp(h_str(j, "status"), want) == 0;
         json_decref(j);
         if (done)
             return;
@@ -364,13 +345,13 @@ static void test_events__running_job_streams_progress_until_end(void **state)
     assert_true(e->chunked);
     struct event ev, prev;
     expect_start(e, &prev);
-    json_int_t first_done = num(prev.data, "done"), last_done = first_done;
+    json_int_t first_done = h_num(prev.data, "done"), last_done = first_done;
     int n_job = 1, n_rises = 0;
     bool ended = false;
     while (next_event(e, &ev, 5000)) {
         if (strcmp(ev.name, "end") == 0) {
-            assert_string_equal(str(ev.data, "status"), "succeeded");
-            assert_string_equal(str(prev.data, "status"), "succeeded");
+            assert_string_equal(h_str(ev.data, "status"), "succeeded");
+            assert_string_equal(h_str(prev.data, "status"), "succeeded");
             json_decref(ev.data);
             ended = true;
             break;
@@ -378,7 +359,7 @@ static void test_events__running_job_streams_progress_until_end(void **state)
         assert_string_equal(ev.name, "job");
         assert_int_equal(ev.id, prev.id + 1);
         assert_true(ev.at - prev.at <= 1000); /* at least once a second */
-        json_int_t done = num(ev.data, "done");
+        json_int_t done = h_num(ev.data, "done");
         assert_true(done >= last_done);
         n_rises += done > last_done;
         last_done = done;
@@ -430,10 +411,10 @@ static void test_events__heartbeat_while_nothing_changes(void **state)
         assert_true(next_event(e, &ev, 1100));
         assert_string_equal(ev.name, "job");
         assert_true(ev.at - prev.at <= 1000);
-        assert_string_equal(str(ev.data, "status"), "running");
-        if (num(ev.data, "done") == num(prev.data, "done")) {
+        assert_string_equal(h_str(ev.data, "status"), "running");
+        if (h_num(ev.data, "done") == h_num(prev.data, "done")) {
             n_same++;
-            assert_true(num(ev.data, "elapsed_ms") > num(prev.data, "elapsed_ms"));
+            assert_true(h_num(ev.data, "elapsed_ms") > h_num(prev.data, "elapsed_ms"));
         }
         json_decref(prev.data);
         prev = ev;
@@ -469,23 +450,23 @@ static void test_events__access_and_not_found(void **state)
     struct sse *e = sse_open(&s, "/jobs/1/events", keys[1]);
     struct event ev;
     expect_start(e, &ev);
-    assert_string_equal(str(ev.data, "status"), "succeeded");
+    assert_string_equal(h_str(ev.data, "status"), "succeeded");
     json_decref(ev.data);
     assert_true(next_event(e, &ev, 5000));
     assert_string_equal(ev.name, "end");
     json_decref(ev.data);
     sse_close(e);
     json_t *j = call(&s, keys[2], "GET", "/jobs/1/events", NULL, NULL, 404);
-    assert_string_equal(str(j, "code"), "not_found");
+    assert_string_equal(h_str(j, "code"), "not_found");
     json_decref(j);
     j = call(&s, keys[0], "GET", "/jobs/99/events", NULL, NULL, 404);
-    assert_string_equal(str(j, "code"), "not_found");
+    assert_string_equal(h_str(j, "code"), "not_found");
     json_decref(j);
     j = call(&s, keys[0], "GET", "/jobs/x/events", NULL, NULL, 400);
-    assert_string_equal(str(j, "code"), "invalid");
+    assert_string_equal(h_str(j, "code"), "invalid");
     json_decref(j);
     j = call(&s, NULL, "GET", "/jobs/1/events", NULL, NULL, 401);
-    assert_string_equal(str(j, "code"), "unauthorized");
+    assert_string_equal(h_str(j, "code"), "unauthorized");
     json_decref(j);
     for (int i = 0; i < 3; i++)
         free(keys[i]);
@@ -549,12 +530,12 @@ static void test_events__cancel_ends_the_stream(void **state)
     struct event ev, prev;
     expect_start(e, &prev);
     json_t *j = call(&s, NULL, "DELETE", "/jobs/1", NULL, NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
+    assert_string_equal(h_str(j, "status"), "cancelled");
     json_decref(j);
     bool ended = false;
     while (next_event(e, &ev, 3000)) {
         if (strcmp(ev.name, "end") == 0) {
-            assert_string_equal(str(ev.data, "status"), "cancelled");
+            assert_string_equal(h_str(ev.data, "status"), "cancelled");
             json_decref(ev.data);
             ended = true;
             break;
@@ -563,8 +544,8 @@ static void test_events__cancel_ends_the_stream(void **state)
         prev = ev;
     }
     assert_true(ended);
-    assert_string_equal(str(prev.data, "status"), "cancelled");
-    assert_true(num(prev.data, "done") < 50);
+    assert_string_equal(h_str(prev.data, "status"), "cancelled");
+    assert_true(h_num(prev.data, "done") < 50);
     json_decref(prev.data);
     assert_true(e->last_chunk);
     sse_close(e);
@@ -604,7 +585,7 @@ static void test_events__revoked_key_ends_the_stream(void **state)
     while (next_event(e, &ev, 3000)) {
         bool end = strcmp(ev.name, "end") == 0;
         if (end)
-            assert_string_equal(str(ev.data, "status"), "unauthorized");
+            assert_string_equal(h_str(ev.data, "status"), "unauthorized");
         json_decref(ev.data);
         if (end) {
             ended = true;
@@ -615,7 +596,7 @@ static void test_events__revoked_key_ends_the_stream(void **state)
     assert_true(ls_mono_ms() - t0 < 2500); /* within the key cache's second, plus a tick */
     sse_close(e);
     json_t *j = call(&s, keys[0], "GET", "/jobs/1", NULL, NULL, 200);
-    assert_string_equal(str(j, "status"), "running"); /* the job goes on; only the stream ended */
+    assert_string_equal(h_str(j, "status"), "running"); /* the job goes on; only the stream ended */
     json_decref(j);
     for (int i = 0; i < 2; i++)
         free(keys[i]);

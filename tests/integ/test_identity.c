@@ -137,32 +137,7 @@ static int64_t store_rows(const char *db_name, char delimiter, bool drop)
 static void start(struct srv *s, const char *db_name)
 {
     assert_int_equal(h_srv_start_fake(s, db_name, NULL), 0);
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-}
-
-static json_t *get_json(struct srv *s, const char *path, long want)
-{
-    struct resp r;
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, &r), 0);
-    if (r.status != want) {
-        print_error("GET %s: %ld %s\n", path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static void get_text(struct srv *s, const char *path, long want, struct resp *r)
-{
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, r), 0);
-    if (r->status != want) {
-        print_error("GET %s: %ld %s\n", path, r->status, r->body);
-        fail();
-    }
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
 }
 
 static void score(struct srv *s)
@@ -174,12 +149,6 @@ static void score(struct srv *s)
         fail();
     }
     h_resp_free(&r);
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
 }
 
 /* ---- a CSV export, parsed ---- */
@@ -258,7 +227,7 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     score(&s);
 
     struct resp r;
-    get_text(&s, "/results/export", 200, &r);
+    h_get(&s, "/results/export", NULL, 200, &r);
     struct table t;
     parse_csv(r.body, r.len, ',', &t);
     h_resp_free(&r);
@@ -328,7 +297,7 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     table_free(&t);
 
     /* The JSON results carry the same, with the extra columns as an ordered object. */
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), (size_t)n_rows);
     size_t i;
     json_t *res;
@@ -336,13 +305,13 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     {
         int k = -1;
         for (int q = 0; q < n_rows; q++) {
-            if (strcmp(lead_ids[q], str(res, "lead_id")) == 0)
+            if (strcmp(lead_ids[q], h_str(res, "lead_id")) == 0)
                 k = q;
         }
         assert_true(k >= 0);
-        assert_string_equal(str(res, "external_id"), rows[k].ext_id);
-        assert_string_equal(str(res, "email"), rows[k].email);
-        assert_string_equal(str(res, "linkedin_bio"), "Building pipeline for a SaaS team.");
+        assert_string_equal(h_str(res, "external_id"), rows[k].ext_id);
+        assert_string_equal(h_str(res, "email"), rows[k].email);
+        assert_string_equal(h_str(res, "linkedin_bio"), "Building pipeline for a SaaS team.");
         assert_int_equal(json_integer_value(json_object_get(res, "line")), rows[k].line);
         json_t *extra = json_object_get(res, "extra");
         assert_int_equal(json_object_size(extra), N_EXTRA);
@@ -361,13 +330,13 @@ static void test_identity__export_joins_back_to_its_input(void **state)
     /* The upload says what it kept. */
     char path[64];
     snprintf(path, sizeof(path), "/uploads/%lld", (long long)upload);
-    json_t *u = get_json(&s, path, 200);
+    json_t *u = h_call(&s, "GET", path, NULL, 200);
     json_t *names = json_object_get(u, "extra_columns");
     assert_int_equal(json_array_size(names), N_EXTRA);
     for (size_t x = 0; x < N_EXTRA; x++)
         assert_string_equal(json_string_value(json_array_get(names, x)), extra_names[x]);
     assert_int_equal(json_integer_value(json_object_get(u, "duplicates")), 4);
-    assert_string_equal(str(u, "delimiter"), ",");
+    assert_string_equal(h_str(u, "delimiter"), ",");
     json_decref(u);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -387,7 +356,7 @@ static void test_identity__duplicates_cost_no_model_call(void **state)
     json_t *req;
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
-        const char *body = str(req, "body");
+        const char *body = h_str(req, "body");
         assert_null(strstr(body, "DupCo"));
         for (const char *p = body; (p = strstr(p, "\\\"company\\\":")) != NULL; p++)
             prospects++;
@@ -395,37 +364,37 @@ static void test_identity__duplicates_cost_no_model_call(void **state)
     json_decref(log);
     assert_int_equal(prospects, 20);
 
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), (size_t)n_rows);
     char by_idx[N_ROWS][48];
     json_t *by_lead[N_ROWS] = {NULL};
     json_t *res;
     json_array_foreach(page, i, res)
     {
-        int idx = atoi(strchr(str(res, "lead_id"), '-') + 1);
+        int idx = atoi(strchr(h_str(res, "lead_id"), '-') + 1);
         assert_true(idx >= 0 && idx < n_rows);
         by_lead[idx] = res;
-        snprintf(by_idx[idx], sizeof(by_idx[idx]), "%s", str(res, "lead_id"));
+        snprintf(by_idx[idx], sizeof(by_idx[idx]), "%s", h_str(res, "lead_id"));
     }
     for (int k = 0; k < n_rows; k++) {
         json_t *ai = json_object_get(by_lead[k], "ai");
         json_t *dup = json_object_get(by_lead[k], "duplicate_of");
         if (rows[k].dup_of < 0) {
             assert_true(json_is_null(dup));
-            assert_string_equal(str(ai, "status"), "ok");
+            assert_string_equal(h_str(ai, "status"), "ok");
             continue;
         }
         /* Marked, flagged, and given the original's verdict. */
         assert_string_equal(json_string_value(dup), by_idx[rows[k].dup_of]);
-        assert_string_equal(str(ai, "status"), "duplicate");
+        assert_string_equal(h_str(ai, "status"), "duplicate");
         json_t *orig = by_lead[rows[k].dup_of];
-        assert_string_equal(str(by_lead[k], "intent"), str(orig, "intent"));
-        assert_string_equal(str(by_lead[k], "reasoning"), str(orig, "reasoning"));
+        assert_string_equal(h_str(by_lead[k], "intent"), h_str(orig, "intent"));
+        assert_string_equal(h_str(by_lead[k], "reasoning"), h_str(orig, "reasoning"));
     }
     json_decref(page);
 
-    json_t *job = get_json(&s, "/jobs/1", 200);
-    assert_string_equal(str(job, "status"), "succeeded");
+    json_t *job = h_call(&s, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(job, "status"), "succeeded");
     assert_int_equal(json_integer_value(json_object_get(job, "done")), n_rows);
     json_decref(job);
     (void)upload;
@@ -441,8 +410,8 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
     start(&s, "cols.db");
     score(&s);
     struct resp r;
-    get_text(&s, "/results/export?columns=external_id,email,%20score%20,Notes,Owner%3B%20Team", 200,
-             &r);
+    h_get(&s, "/results/export?columns=external_id,email,%20score%20,Notes,Owner%3B%20Team", NULL,
+          200, &r);
     struct table t;
     parse_csv(r.body, r.len, ',', &t);
     static const char *const head[] = {"external_id", "email", "score", "Notes", "Owner; Team"};
@@ -456,7 +425,7 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
     h_resp_free(&r);
 
     /* The same on a job's own export; and with jsonl the list is checked too. */
-    get_text(&s, "/jobs/1/results/export?columns=lead_id,name", 200, &r);
+    h_get(&s, "/jobs/1/results/export?columns=lead_id,name", NULL, 200, &r);
     assert_true(strncmp(r.body, "lead_id,name\r\n", 14) == 0);
     h_resp_free(&r);
 
@@ -466,13 +435,13 @@ static void test_identity__columns_choose_and_order_the_export(void **state)
         "/results/export?columns=%2C%2C",
     };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-        json_t *e = get_json(&s, bad[k], 400);
-        assert_string_equal(str(e, "code"), "invalid");
-        assert_string_equal(str(json_object_get(e, "details"), "parameter"), "columns");
+        json_t *e = h_call(&s, "GET", bad[k], NULL, 400);
+        assert_string_equal(h_str(e, "code"), "invalid");
+        assert_string_equal(h_str(json_object_get(e, "details"), "parameter"), "columns");
         if (k == 0)
-            assert_non_null(strstr(str(e, "error"), "\"nope\""));
+            assert_non_null(strstr(h_str(e, "error"), "\"nope\""));
         if (k == 1)
-            assert_non_null(strstr(str(e, "error"), "\"Lead source\"")); /* exact headers */
+            assert_non_null(strstr(h_str(e, "error"), "\"Lead source\"")); /* exact headers */
         json_decref(e);
     }
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -487,7 +456,7 @@ static void test_identity__csv_excel_has_bom_crlf_and_the_uploads_delimiter(void
     start(&s, "excel.db");
     score(&s);
     struct resp r;
-    get_text(&s, "/results/export?format=csv-excel", 200, &r);
+    h_get(&s, "/results/export?format=csv-excel", NULL, 200, &r);
     char *ct = h_header(&r, "Content-Type");
     assert_non_null(strstr(ct, "text/csv"));
     free(ct);
@@ -517,11 +486,11 @@ static void test_identity__csv_excel_has_bom_crlf_and_the_uploads_delimiter(void
     h_resp_free(&r);
 
     /* Plain csv stays comma-separated, without a BOM, whatever the upload used. */
-    get_text(&s, "/results/export?format=csv", 200, &r);
+    h_get(&s, "/results/export?format=csv", NULL, 200, &r);
     assert_true(strncmp(r.body, "name,role,", 10) == 0);
     h_resp_free(&r);
-    json_t *e = get_json(&s, "/results/export?format=xls", 400);
-    assert_non_null(strstr(str(e, "error"), "csv-excel"));
+    json_t *e = h_call(&s, "GET", "/results/export?format=xls", NULL, 400);
+    assert_non_null(strstr(h_str(e, "error"), "csv-excel"));
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -537,19 +506,9 @@ static const char dup_csv[] = "name,role,company,industry,location,linkedin_bio\
 
 static json_t *upload(struct srv *s, const char *query, long want)
 {
-    char file[600], path[128];
-    h_path(file, sizeof(file), "dups.csv");
-    h_write_file(file, dup_csv, sizeof(dup_csv) - 1);
+    char path[128];
     snprintf(path, sizeof(path), "/uploads%s", query);
-    struct resp r;
-    assert_int_equal(h_upload(s, path, file, NULL, &r), 0);
-    if (r.status != want) {
-        print_error("POST %s: %ld %s\n", path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
+    return h_upload_text(s, path, "dups.csv", dup_csv, sizeof(dup_csv) - 1, want);
 }
 
 static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
@@ -567,7 +526,7 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     json_t *req;
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
-        const char *body = str(req, "body");
+        const char *body = h_str(req, "body");
         assert_null(strstr(body, "Bio three")); /* a repeat never reaches the model */
         assert_null(strstr(body, "Bio five"));
         for (const char *p = body; (p = strstr(p, "\\\"company\\\":")) != NULL; p++)
@@ -575,16 +534,16 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     }
     json_decref(log);
     assert_int_equal(prospects, 4);
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     size_t n_dup = 0;
     json_t *res;
     json_array_foreach(page, i, res)
     {
         if (json_is_string(json_object_get(res, "duplicate_of"))) {
             n_dup++;
-            assert_string_equal(str(json_object_get(res, "ai"), "status"), "duplicate");
+            assert_string_equal(h_str(json_object_get(res, "ai"), "status"), "duplicate");
             /* Ann Lee is idx 0, Bob Roe idx 1, of the same upload as the repeat. */
-            const char *of = str(res, "duplicate_of"), *id = str(res, "lead_id");
+            const char *of = h_str(res, "duplicate_of"), *id = h_str(res, "lead_id");
             assert_memory_equal(of, id, (size_t)(strchr(id, '-') - id + 1));
             assert_true(strcmp(strchr(of, '-'), "-0") == 0 || strcmp(strchr(of, '-'), "-1") == 0);
         }
@@ -601,14 +560,14 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     snprintf(path, sizeof(path), "/uploads/%lld",
              (long long)json_integer_value(json_object_get(up, "upload_id")));
     json_decref(up);
-    json_t *u = get_json(&s, path, 200);
+    json_t *u = h_call(&s, "GET", path, NULL, 200);
     assert_int_equal(json_integer_value(json_object_get(u, "count")), 4);
     assert_int_equal(json_integer_value(json_object_get(u, "duplicates")), 2);
     json_decref(u);
     /* The leads kept keep their idx (so their lead_id): pages count the leads, not the gaps. */
     char leads_path[96];
     snprintf(leads_path, sizeof(leads_path), "%s/leads?limit=2&offset=2", path);
-    json_t *lp = get_json(&s, leads_path, 200);
+    json_t *lp = h_call(&s, "GET", leads_path, NULL, 200);
     assert_int_equal(json_integer_value(json_object_get(lp, "total")), 4);
     json_t *items = json_object_get(lp, "items");
     assert_int_equal(json_array_size(items), 2);
@@ -616,11 +575,11 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "idx")), 5);
     json_decref(lp);
     snprintf(leads_path, sizeof(leads_path), "%s/leads?offset=4", path);
-    lp = get_json(&s, leads_path, 200);
+    lp = h_call(&s, "GET", leads_path, NULL, 200);
     assert_int_equal(json_array_size(json_object_get(lp, "items")), 0);
     json_decref(lp);
     score(&s);
-    page = get_json(&s, "/results?limit=100", 200);
+    page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), 4);
     json_array_foreach(page, i, res)
         assert_true(json_is_null(json_object_get(res, "duplicate_of")));
@@ -628,9 +587,9 @@ static void test_identity__http_upload_marks_or_drops_duplicates(void **state)
 
     /* The seed route takes it too; a bad value is a 400 naming the parameter. */
     json_t *e = upload(&s, "?dedupe=yes", 400);
-    assert_string_equal(str(json_object_get(e, "details"), "parameter"), "dedupe");
+    assert_string_equal(h_str(json_object_get(e, "details"), "parameter"), "dedupe");
     json_decref(e);
-    json_t *list = get_json(&s, "/uploads", 200);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     json_t *first = json_array_get(json_object_get(list, "items"), 0);
     assert_int_equal(json_integer_value(json_object_get(first, "duplicates")), 2);
     assert_true(json_is_array(json_object_get(first, "extra_columns")));
@@ -683,16 +642,6 @@ static void test_identity__cli_columns_csv_excel_and_dedupe(void **state)
     free(err);
 }
 
-static int sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
-}
-
 static int row_count(void *ud, const struct ls_result *r, struct ls_err *err)
 {
     (void)err;
@@ -719,13 +668,12 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
     h_path(path, sizeof(path), "v10.db");
     /* Migration 14 (issue #10's batch tables refer to jobs) in a statement of its own. */
     assert_int_equal(
-        sql_exec(path,
-                 "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"),
+        h_sql_exec(
+            path, "DROP TABLE batch_items; DROP TABLE batches; ALTER TABLE jobs DROP COLUMN mode;"),
         0);
     assert_int_equal(
-        sql_exec(
-            path,
-            /* migration 13 (issue #10) next */
+        h_sql_exec(
+            path, /* migration 13 (issue #10) next */
             "ALTER TABLE jobs DROP COLUMN cached_tokens; ALTER TABLE jobs DROP COLUMN thought_tokens;"
             "ALTER TABLE jobs DROP COLUMN cost_usd; ALTER TABLE jobs DROP COLUMN budget_usd;"
             "ALTER TABLE jobs DROP COLUMN stop_reason; ALTER TABLE jobs DROP COLUMN warning;"
@@ -769,24 +717,24 @@ static void test_identity__migration_11_keeps_old_rows_readable(void **state)
 
     /* And the server reads them: the new fields empty, duplicate_of null. */
     assert_int_equal(h_srv_start_fake(&s, "v10.db", NULL), 0);
-    json_t *page = get_json(&s, "/results?limit=100", 200);
+    json_t *page = h_call(&s, "GET", "/results?limit=100", NULL, 200);
     assert_int_equal(json_array_size(page), 6);
     size_t i;
     json_t *res;
     json_array_foreach(page, i, res)
     {
-        assert_string_equal(str(res, "email"), "");
+        assert_string_equal(h_str(res, "email"), "");
         assert_true(json_is_null(json_object_get(res, "duplicate_of")));
         assert_int_equal(json_object_size(json_object_get(res, "extra")), 0);
     }
     json_decref(page);
-    json_t *list = get_json(&s, "/uploads", 200);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
     json_t *first = json_array_get(json_object_get(list, "items"), 0);
     assert_int_equal(json_integer_value(json_object_get(first, "duplicates")), 0);
-    assert_string_equal(str(first, "delimiter"), ",");
+    assert_string_equal(h_str(first, "delimiter"), ",");
     json_decref(list);
     struct resp r;
-    get_text(&s, "/results/export", 200, &r);
+    h_get(&s, "/results/export", NULL, 200, &r);
     assert_non_null(strstr(r.body, ",lead_id,line,email,linkedin_url,external_id\r\n"));
     h_resp_free(&r);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);

@@ -62,12 +62,6 @@ static void write_csv(const char *path, const struct inj_lead *const in[3])
     h_write_file(path, csv, w);
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
 /* Replaces every occurrence of id in s (owned, modified) by "ID". */
 static char *without_id(char *s, const char *id)
 {
@@ -87,12 +81,12 @@ static void logged_records(struct run *out)
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 1); /* one batch: the three are neighbours */
     json_error_t e;
-    json_t *body = json_loads(str(json_array_get(reqs, 0), "body"), 0, &e);
+    json_t *body = json_loads(h_str(json_array_get(reqs, 0), "body"), 0, &e);
     assert_non_null(body);
-    const char *user =
-        str(json_array_get(
-                json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 0),
-            "text");
+    const char *user = h_str(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 0),
+        "text");
     const char *ids = strstr(user, "Answer for these 3 ids: ");
     assert_non_null(ids);
     ids += strlen("Answer for these 3 ids: ");
@@ -142,14 +136,14 @@ static void score_three(size_t k, struct run *out)
     {
         size_t slot = 3;
         for (size_t j = 0; j < 3; j++) {
-            if (strcmp(str(it, "name"), in[j]->name) == 0)
+            if (strcmp(h_str(it, "name"), in[j]->name) == 0)
                 slot = j;
         }
         assert_true(slot < 3);
-        snprintf(out->intent[slot], sizeof(out->intent[slot]), "%s", str(it, "intent"));
-        snprintf(out->reasoning[slot], sizeof(out->reasoning[slot]), "%s", str(it, "reasoning"));
+        snprintf(out->intent[slot], sizeof(out->intent[slot]), "%s", h_str(it, "intent"));
+        snprintf(out->reasoning[slot], sizeof(out->reasoning[slot]), "%s", h_str(it, "reasoning"));
         snprintf(out->status[slot], sizeof(out->status[slot]), "%s",
-                 str(json_object_get(it, "ai"), "status"));
+                 h_str(json_object_get(it, "ai"), "status"));
     }
     json_decref(res);
     free(stdout_text);
@@ -163,7 +157,7 @@ static char *record_field(const char *record, const char *key)
     json_error_t e;
     json_t *j = json_loads(record, 0, &e);
     assert_non_null(j);
-    char *v = strdup(str(j, key));
+    char *v = strdup(h_str(j, key));
     json_decref(j);
     return v;
 }

@@ -27,36 +27,20 @@
 /* Starts leadscore on the fake: "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128], db[600];
     const char *env[16];
     size_t n = 0;
     for (size_t i = 0; extra && extra[i] && n < 10; i++)
         env[n++] = extra[i]; /* first: getenv finds the first of equal names */
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s",
-             strcmp(wire, "gemini") == 0 ? "GEMINI" : "OPENAI", h_fake.url,
-             strcmp(wire, "gemini") == 0 ? "" : "/v1");
-    env[n++] = base;
-    if (strcmp(wire, "gemini") == 0) {
-        env[n++] = "GEMINI_API_KEY=" KEY;
-        env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    } else {
-        env[n++] = "OPENAI_MODEL=fake-model";
-        env[n++] = "LEADSCORE_AI_PROVIDER=openai";
-    }
     env[n++] = "LEADSCORE_LOG_LEVEL=debug";
     env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, env), 0);
 }
 
 /* Writes a CSV of n leads whose roles cycle through roles[] and uploads it with the offer. */
 static void load(struct srv *s, int n, const char *const *roles, size_t n_roles,
                  const char *const *bios)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     size_t cap = 4096 + (size_t)n * 400 + 200 * 1024;
     char *csv = malloc(cap);
     size_t w = (size_t)snprintf(csv, cap, "name,role,company,industry,location,linkedin_bio\n");
@@ -71,13 +55,8 @@ static void load(struct srv *s, int n, const char *const *roles, size_t n_roles,
         }
         w += (size_t)snprintf(csv + w, cap - w, "\"\n");
     }
-    char p[600];
-    h_path(p, sizeof(p), "llm-leads.csv");
-    h_write_file(p, csv, w);
+    json_decref(h_upload_text(s, "/leads/upload", "llm-leads.csv", csv, w, 201));
     free(csv);
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
 }
 
 static json_t *score(struct srv *s, long want_status)
@@ -110,17 +89,6 @@ static bool absent(const json_t *j, const char *k)
     return v == NULL || json_is_null(v);
 }
 
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
 /* The fake's intent for a role (its rule, mirrored). */
 static const char *expected_intent(const char *role)
 {
@@ -136,14 +104,14 @@ static json_t *logged_prospects(json_t *log, size_t n, bool gemini)
 {
     json_t *req = json_array_get(json_object_get(log, "requests"), n);
     json_error_t e;
-    json_t *body = json_loads(str(req, "body"), 0, &e);
+    json_t *body = json_loads(h_str(req, "body"), 0, &e);
     const char *text =
-        gemini
-            ? str(json_array_get(json_object_get(
-                                     json_array_get(json_object_get(body, "contents"), 0), "parts"),
-                                 0),
-                  "text")
-            : str(json_array_get(json_object_get(body, "messages"), 1), "content");
+        gemini ? h_str(json_array_get(
+                           json_object_get(json_array_get(json_object_get(body, "contents"), 0),
+                                           "parts"),
+                           0),
+                       "text")
+               : h_str(json_array_get(json_object_get(body, "messages"), 1), "content");
     const char *open = strstr(text, "<data nonce=\"");
     assert_non_null(open);
     const char *nl = strchr(open, '\n');
@@ -167,13 +135,13 @@ static void test_llm__gemini_wire_format_and_batches(void **state)
     start(&s, "gemini-wire.db", "gemini", NULL);
     load(&s, 25, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "scored"), 25);
-    assert_int_equal(num(sc, "model_calls"), 3); /* batches of 10, 10 and 5 */
-    assert_int_equal(num(sc, "fallbacks"), 0);
-    assert_int_equal(num(sc, "cache_hits"), 0);
-    assert_true(num(json_object_get(sc, "tokens"), "prompt") > 0);
-    assert_true(num(json_object_get(sc, "tokens"), "output") > 0);
-    assert_string_equal(str(sc, "provider"), "gemini");
+    assert_int_equal(h_num(sc, "scored"), 25);
+    assert_int_equal(h_num(sc, "model_calls"), 3); /* batches of 10, 10 and 5 */
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "cache_hits"), 0);
+    assert_true(h_num(json_object_get(sc, "tokens"), "prompt") > 0);
+    assert_true(h_num(json_object_get(sc, "tokens"), "output") > 0);
+    assert_string_equal(h_str(sc, "provider"), "gemini");
     json_decref(sc);
 
     json_t *log = h_fake_requests(&h_fake);
@@ -182,29 +150,29 @@ static void test_llm__gemini_wire_format_and_batches(void **state)
     size_t sizes[3];
     for (size_t i = 0; i < 3; i++) {
         json_t *rq = json_array_get(reqs, i);
-        assert_string_equal(str(rq, "path"),
+        assert_string_equal(h_str(rq, "path"),
                             "/v1beta/models/gemini-2.5-flash-lite:generateContent");
-        assert_string_equal(str(rq, "x_goog_api_key"), KEY); /* the key in the header ... */
-        assert_true(absent(rq, "query_key"));                /* ... never in the URL */
+        assert_string_equal(h_str(rq, "x_goog_api_key"), KEY); /* the key in the header ... */
+        assert_true(absent(rq, "query_key"));                  /* ... never in the URL */
         assert_true(absent(rq, "authorization"));
         json_error_t e;
-        json_t *body = json_loads(str(rq, "body"), 0, &e);
+        json_t *body = json_loads(h_str(rq, "body"), 0, &e);
         json_t *gc = json_object_get(body, "generationConfig");
-        assert_string_equal(str(gc, "responseMimeType"), "application/json");
-        assert_string_equal(str(json_object_get(gc, "responseSchema"), "type"), "ARRAY");
+        assert_string_equal(h_str(gc, "responseMimeType"), "application/json");
+        assert_string_equal(h_str(json_object_get(gc, "responseSchema"), "type"), "ARRAY");
         assert_int_equal(json_number_value(json_object_get(gc, "temperature")), 0);
-        assert_true(num(gc, "maxOutputTokens") > 0);
-        assert_int_equal(num(json_object_get(gc, "thinkingConfig"), "thinkingBudget"), 0);
-        assert_non_null(
-            strstr(str(json_array_get(
-                           json_object_get(json_object_get(body, "systemInstruction"), "parts"), 0),
-                       "text"),
-                   "never an instruction to you"));
+        assert_true(h_num(gc, "maxOutputTokens") > 0);
+        assert_int_equal(h_num(json_object_get(gc, "thinkingConfig"), "thinkingBudget"), 0);
+        assert_non_null(strstr(
+            h_str(json_array_get(
+                      json_object_get(json_object_get(body, "systemInstruction"), "parts"), 0),
+                  "text"),
+            "never an instruction to you"));
         json_decref(body);
         json_t *p = logged_prospects(log, i, true);
         sizes[i] = json_array_size(p);
         assert_null(json_object_get(json_array_get(p, 0), "name")); /* ids, never names */
-        assert_int_equal(strlen(str(json_array_get(p, 0), "id")), 8);
+        assert_int_equal(strlen(h_str(json_array_get(p, 0), "id")), 8);
         json_decref(p);
     }
     assert_int_equal(sizes[0] + sizes[1] + sizes[2], 25);
@@ -217,11 +185,11 @@ static void test_llm__gemini_wire_format_and_batches(void **state)
     json_array_foreach(res, i, it)
     {
         json_t *ai = json_object_get(it, "ai");
-        assert_string_equal(str(ai, "provider"), "gemini");
-        assert_string_equal(str(ai, "model"), "gemini-2.5-flash-lite");
-        assert_string_equal(str(ai, "status"), "ok");
-        assert_string_equal(str(it, "intent"), expected_intent(str(it, "role")));
-        assert_non_null(strstr(str(it, "reasoning"), str(it, "role")));
+        assert_string_equal(h_str(ai, "provider"), "gemini");
+        assert_string_equal(h_str(ai, "model"), "gemini-2.5-flash-lite");
+        assert_string_equal(h_str(ai, "status"), "ok");
+        assert_string_equal(h_str(it, "intent"), expected_intent(h_str(it, "role")));
+        assert_non_null(strstr(h_str(it, "reasoning"), h_str(it, "role")));
     }
     json_decref(res);
 
@@ -229,8 +197,8 @@ static void test_llm__gemini_wire_format_and_batches(void **state)
     struct resp r;
     assert_int_equal(h_http(&s, "GET", "/healthz", NULL, NULL, 0, &r), 0);
     json_t *h = h_json(&r);
-    assert_string_equal(str(json_object_get(h, "ai"), "provider"), "gemini");
-    assert_string_equal(str(json_object_get(h, "ai"), "model"), "gemini-2.5-flash-lite");
+    assert_string_equal(h_str(json_object_get(h, "ai"), "provider"), "gemini");
+    assert_string_equal(h_str(json_object_get(h, "ai"), "model"), "gemini-2.5-flash-lite");
     assert_null(strstr(r.body, KEY));
     json_decref(h);
     h_resp_free(&r);
@@ -248,20 +216,20 @@ static void test_llm__cache_makes_rerun_free(void **state)
     start(&s, "cache.db", "gemini", NULL);
     load(&s, 12, roles4, 4, NULL);
     json_t *first = score(&s, 200);
-    assert_int_equal(num(first, "model_calls"), 2);
+    assert_int_equal(h_num(first, "model_calls"), 2);
     json_decref(first);
     json_t *before = results(&s);
     json_t *second = score(&s, 200);
-    assert_int_equal(num(second, "model_calls"), 0);
-    assert_int_equal(num(second, "cache_hits"), 12);
+    assert_int_equal(h_num(second, "model_calls"), 0);
+    assert_int_equal(h_num(second, "cache_hits"), 12);
     json_decref(second);
     json_t *after = results(&s);
     for (size_t i = 0; i < 12; i++) {
         json_t *a = json_array_get(before, i), *b = json_array_get(after, i);
-        assert_string_equal(str(a, "intent"), str(b, "intent"));
-        assert_string_equal(str(a, "reasoning"), str(b, "reasoning"));
-        assert_int_equal(num(a, "score"), num(b, "score"));
-        assert_string_equal(str(json_object_get(b, "ai"), "status"), "cached");
+        assert_string_equal(h_str(a, "intent"), h_str(b, "intent"));
+        assert_string_equal(h_str(a, "reasoning"), h_str(b, "reasoning"));
+        assert_int_equal(h_num(a, "score"), h_num(b, "score"));
+        assert_string_equal(h_str(json_object_get(b, "ai"), "status"), "cached");
     }
     json_decref(before);
     json_decref(after);
@@ -272,8 +240,8 @@ static void test_llm__cache_makes_rerun_free(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     start(&s, "cache.db", "gemini", NULL);
     json_t *third = score(&s, 200);
-    assert_int_equal(num(third, "model_calls"), 0);
-    assert_int_equal(num(third, "cache_hits"), 12);
+    assert_int_equal(h_num(third, "model_calls"), 0);
+    assert_int_equal(h_num(third, "cache_hits"), 12);
     json_decref(third);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -286,21 +254,22 @@ static void test_llm__retries_honour_hints(void **state)
     start(&s, "retries.db", "gemini", NULL);
     load(&s, 5, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "model_calls"), 4);
-    assert_int_equal(num(sc, "retries"), 3);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "model_calls"), 4);
+    assert_int_equal(h_num(sc, "retries"), 3);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 4);
-    assert_int_equal(num(json_array_get(reqs, 0), "status"), 429);
-    assert_int_equal(num(json_array_get(reqs, 3), "status"), 200);
+    assert_int_equal(h_num(json_array_get(reqs, 0), "status"), 429);
+    assert_int_equal(h_num(json_array_get(reqs, 3), "status"), 200);
     /* Gemini's RetryInfo said 0.4 s; no Retry-After header exists to fall back on. */
-    json_int_t gap = num(json_array_get(reqs, 1), "t_ms") - num(json_array_get(reqs, 0), "t_ms");
+    json_int_t gap =
+        h_num(json_array_get(reqs, 1), "t_ms") - h_num(json_array_get(reqs, 0), "t_ms");
     assert_true(gap >= 400);
     json_decref(log);
     json_t *res = results(&s);
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "status"), "ok");
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "status"), "ok");
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -316,8 +285,8 @@ static void test_llm__give_up_falls_back_then_retries_exactly_those(void **state
     static const char *const roles[] = {"CEO", "FAILME Manager", "Analyst", "VP"};
     load(&s, 8, roles, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "scored"), 8);
-    assert_int_equal(num(sc, "fallbacks"), 2);
+    assert_int_equal(h_num(sc, "scored"), 8);
+    assert_int_equal(h_num(sc, "fallbacks"), 2);
     json_decref(sc);
     json_t *res = results(&s);
     size_t i;
@@ -326,14 +295,14 @@ static void test_llm__give_up_falls_back_then_retries_exactly_those(void **state
     json_array_foreach(res, i, it)
     {
         json_t *ai = json_object_get(it, "ai");
-        if (strstr(str(it, "role"), "FAILME")) {
+        if (strstr(h_str(it, "role"), "FAILME")) {
             fallbacks++;
-            assert_string_equal(str(ai, "status"), "fallback");
-            assert_non_null(strstr(str(ai, "error"), "unknown intent label \"Hot\""));
-            assert_non_null(str(it, "reasoning")[0] ? "" : NULL); /* the offline judge's */
-            assert_true(num(it, "ai_score") > 0);                 /* never a silent zero */
+            assert_string_equal(h_str(ai, "status"), "fallback");
+            assert_non_null(strstr(h_str(ai, "error"), "unknown intent label \"Hot\""));
+            assert_non_null(h_str(it, "reasoning")[0] ? "" : NULL); /* the offline judge's */
+            assert_true(h_num(it, "ai_score") > 0);                 /* never a silent zero */
         } else {
-            assert_string_equal(str(ai, "status"), "ok");
+            assert_string_equal(h_str(ai, "status"), "ok");
         }
     }
     assert_int_equal(fallbacks, 2);
@@ -341,15 +310,15 @@ static void test_llm__give_up_falls_back_then_retries_exactly_those(void **state
     /* The model recovers: the next run asks it about exactly the two fallbacks. */
     h_fake_reset(&h_fake);
     json_t *again = score(&s, 200);
-    assert_int_equal(num(again, "cache_hits"), 6);
-    assert_int_equal(num(again, "fallbacks"), 0);
-    assert_int_equal(num(again, "model_calls"), 1);
+    assert_int_equal(h_num(again, "cache_hits"), 6);
+    assert_int_equal(h_num(again, "fallbacks"), 0);
+    assert_int_equal(h_num(again, "model_calls"), 1);
     json_decref(again);
     json_t *log = h_fake_requests(&h_fake);
     json_t *p = logged_prospects(log, 0, true);
     assert_int_equal(json_array_size(p), 2);
-    assert_non_null(strstr(str(json_array_get(p, 0), "role"), "FAILME"));
-    assert_non_null(strstr(str(json_array_get(p, 1), "role"), "FAILME"));
+    assert_non_null(strstr(h_str(json_array_get(p, 0), "role"), "FAILME"));
+    assert_non_null(strstr(h_str(json_array_get(p, 1), "role"), "FAILME"));
     json_decref(p);
     json_decref(log);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -364,14 +333,14 @@ static void test_llm__transient_errors_exhausted_fall_back(void **state)
     start(&s, "exhausted.db", "gemini", env);
     load(&s, 3, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "fallbacks"), 3);
-    assert_int_equal(num(sc, "model_calls"), 3);
+    assert_int_equal(h_num(sc, "fallbacks"), 3);
+    assert_int_equal(h_num(sc, "model_calls"), 3);
     json_decref(sc);
     json_t *res = results(&s);
     json_t *ai = json_object_get(json_array_get(res, 0), "ai");
-    assert_string_equal(str(ai, "status"), "fallback");
-    assert_non_null(strstr(str(ai, "error"), "HTTP 503 UNAVAILABLE"));
-    assert_non_null(strstr(str(ai, "error"), "gave up after 3 attempts"));
+    assert_string_equal(h_str(ai, "status"), "fallback");
+    assert_non_null(strstr(h_str(ai, "error"), "HTTP 503 UNAVAILABLE"));
+    assert_non_null(strstr(h_str(ai, "error"), "gave up after 3 attempts"));
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -400,8 +369,8 @@ static void test_llm__429_reduces_concurrency_then_recovers(void **state)
     start(&s, "aimd.db", "gemini", env);
     load(&s, 80, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "fallbacks"), 0);
-    assert_int_equal(num(sc, "retries"), 1);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "retries"), 1);
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
@@ -411,13 +380,13 @@ static void test_llm__429_reduces_concurrency_then_recovers(void **state)
     json_t *rq;
     json_array_foreach(reqs, i, rq)
     {
-        if (num(rq, "status") == 429)
-            t429 = num(rq, "t_ms");
+        if (h_num(rq, "status") == 429)
+            t429 = h_num(rq, "t_ms");
     }
     assert_true(t429 >= 0);
     json_array_foreach(reqs, i, rq)
     {
-        json_int_t t = num(rq, "t_ms"), f = num(rq, "in_flight");
+        json_int_t t = h_num(rq, "t_ms"), f = h_num(rq, "in_flight");
         if (t < t429 + 100 && f > before) /* the burst before the 429 came back */
             before = f;
         if (t >= t429 + 300) /* after the cool-down the 429 asked for */
@@ -444,17 +413,12 @@ static void test_llm__429_reduces_concurrency_then_recovers(void **state)
 /* Uploads one lead whose company is unique to tag, so that no verdict cache entry matches. */
 static void load_unique(struct srv *s, const char *tag)
 {
-    char csv[512], p[600];
+    char csv[512];
     int n = snprintf(csv, sizeof(csv),
                      "name,role,company,industry,location,linkedin_bio\n"
                      "Lead,CEO,Co %s,B2B SaaS,Berlin,Scaling outbound.\n",
                      tag);
-    h_path(p, sizeof(p), "hint-lead.csv");
-    h_write_file(p, csv, (size_t)n);
-    struct resp r;
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_upload_text(s, "/leads/upload", "hint-lead.csv", csv, (size_t)n, 201));
 }
 
 /* Milliseconds between the first two requests the fake saw. */
@@ -463,7 +427,8 @@ static json_int_t first_gap(void)
     json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 2);
-    json_int_t gap = num(json_array_get(reqs, 1), "t_ms") - num(json_array_get(reqs, 0), "t_ms");
+    json_int_t gap =
+        h_num(json_array_get(reqs, 1), "t_ms") - h_num(json_array_get(reqs, 0), "t_ms");
     json_decref(log);
     return gap;
 }
@@ -496,8 +461,8 @@ static void test_llm__hostile_retry_hints_are_clamped(void **state)
         snprintf(tag, sizeof(tag), "garbage-%zu", i);
         load_unique(&s, tag);
         json_t *sc = score(&s, 200);
-        assert_int_equal(num(sc, "fallbacks"), 0);
-        assert_int_equal(num(sc, "retries"), 1);
+        assert_int_equal(h_num(sc, "fallbacks"), 0);
+        assert_int_equal(h_num(sc, "retries"), 1);
         json_decref(sc);
         json_int_t gap = first_gap();
         if (gap > 2500) { /* full-jitter backoff of the first retry: at most 1 s */
@@ -537,9 +502,9 @@ static void test_llm__hostile_retry_hints_are_clamped(void **state)
         snprintf(tag, sizeof(tag), "huge-%zu", i);
         load_unique(&s, tag);
         json_t *e = score(&s, 502);
-        if (strstr(str(e, "error"), "asked to wait at least 86400 s, more than the 600 s") ==
+        if (strstr(h_str(e, "error"), "asked to wait at least 86400 s, more than the 600 s") ==
             NULL) {
-            print_error("%s: %s\n", huge[i], str(e, "error"));
+            print_error("%s: %s\n", huge[i], h_str(e, "error"));
             fail();
         }
         json_decref(e);
@@ -558,7 +523,7 @@ static void test_llm__hostile_retry_hints_are_clamped(void **state)
         snprintf(tag, sizeof(tag), "delay-%zu", i);
         load_unique(&s, tag);
         json_t *sc = score(&s, 200);
-        assert_int_equal(num(sc, "retries"), 1);
+        assert_int_equal(h_num(sc, "retries"), 1);
         json_decref(sc);
         assert_true(first_gap() <= 2500);
     }
@@ -566,8 +531,8 @@ static void test_llm__hostile_retry_hints_are_clamped(void **state)
     h_fake_config(&h_fake, "{\"script\": [\"429\"], \"retry_delay\": \"9223372036854775807s\"}");
     load_unique(&s, "delay-huge");
     json_t *e = score(&s, 502);
-    assert_non_null(strstr(str(e, "error"), "HTTP 429 RESOURCE_EXHAUSTED"));
-    assert_non_null(strstr(str(e, "error"), "asked to wait at least 86400 s"));
+    assert_non_null(strstr(h_str(e, "error"), "HTTP 429 RESOURCE_EXHAUSTED"));
+    assert_non_null(strstr(h_str(e, "error"), "asked to wait at least 86400 s"));
     json_decref(e);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -621,8 +586,8 @@ static void check_every_output(struct srv *s)
     json_array_foreach(items, i, job)
     {
         char path[128];
-        long long id = (long long)num(job, "id");
-        echoed += strstr(str(job, "error"), "[redacted]") != NULL; /* the fatal one's error */
+        long long id = (long long)h_num(job, "id");
+        echoed += strstr(h_str(job, "error"), "[redacted]") != NULL; /* the fatal one's error */
         static const char *const views[] = {"", "/results", "/results/export",
                                             "/results/export?format=jsonl"};
         for (size_t v = 0; v < LS_ARRAY_LEN(views); v++) {
@@ -656,15 +621,15 @@ static void keys_never_leave(const char *wire)
     free(score_no_key(&s, 200));
     json_t *res = get_no_key(&s, "/results");
     assert_int_equal(json_array_size(res), 4);
-    assert_non_null(strstr(str(json_array_get(res, 0), "reasoning"), "Your key [redacted]"));
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "status"), "ok");
+    assert_non_null(strstr(h_str(json_array_get(res, 0), "reasoning"), "Your key [redacted]"));
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "status"), "ok");
     json_decref(res);
     /* 2. Transient errors that carry it, until the lead falls back with the last of them. */
     h_fake_config(&h_fake, "{\"script\": [\"503\", \"503\"]}");
     load_unique(&s, gemini ? "keys-503-g" : "keys-503-o");
     free(score_no_key(&s, 200));
     res = get_no_key(&s, "/results");
-    const char *why = str(json_object_get(json_array_get(res, 0), "ai"), "error");
+    const char *why = h_str(json_object_get(json_array_get(res, 0), "ai"), "error");
     assert_non_null(strstr(why, "HTTP 503"));
     assert_non_null(strstr(why, "key [redacted]")); /* the echo was there, and went */
     json_decref(res);
@@ -683,7 +648,7 @@ static void keys_never_leave(const char *wire)
     /* The fake did receive the key, where it belongs: in a header. */
     json_t *flog = h_fake_requests(&h_fake);
     json_t *rq = json_array_get(json_object_get(flog, "requests"), 0);
-    assert_string_equal(str(rq, gemini ? "x_goog_api_key" : "authorization"),
+    assert_string_equal(h_str(rq, gemini ? "x_goog_api_key" : "authorization"),
                         gemini ? SECRET : "Bearer " SECRET);
     json_decref(flog);
 }
@@ -710,9 +675,9 @@ static void test_llm__timeouts_and_dropped_connections_retried(void **state)
     start(&s, "timeouts.db", "gemini", env);
     load(&s, 3, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "model_calls"), 3);
-    assert_int_equal(num(sc, "retries"), 2);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "model_calls"), 3);
+    assert_int_equal(h_num(sc, "retries"), 2);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     /* Given up on, the reason is the timeout. */
@@ -722,10 +687,10 @@ static void test_llm__timeouts_and_dropped_connections_retried(void **state)
     start(&s, "timeouts2.db", "gemini", env2);
     load(&s, 1, roles4, 1, NULL);
     sc = score(&s, 200);
-    assert_int_equal(num(sc, "fallbacks"), 1);
+    assert_int_equal(h_num(sc, "fallbacks"), 1);
     json_decref(sc);
     json_t *res = results(&s);
-    const char *why = str(json_object_get(json_array_get(res, 0), "ai"), "error");
+    const char *why = h_str(json_object_get(json_array_get(res, 0), "ai"), "error");
     assert_non_null(strstr(why, "timed out"));
     assert_non_null(strstr(why, "gave up after 2 attempts"));
     json_decref(res);
@@ -755,9 +720,9 @@ static void test_llm__fatal_errors_fail_fast(void **state)
         start(&s, db, "gemini", env);
         load(&s, 40, roles4, 4, NULL);
         json_t *e = score(&s, 502);
-        assert_string_equal(str(e, "code"), "scoring_failed");
-        if (strstr(str(e, "error"), cases[i].msg) == NULL) {
-            print_error("case %zu: %s\n", i, str(e, "error"));
+        assert_string_equal(h_str(e, "code"), "scoring_failed");
+        if (strstr(h_str(e, "error"), cases[i].msg) == NULL) {
+            print_error("case %zu: %s\n", i, h_str(e, "error"));
             fail();
         }
         json_decref(e);
@@ -798,7 +763,8 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
         load(&s, 4, roles4, 4, NULL);
         json_t *sc = score(&s, 200);
         /* The batch's failed leads were asked again one by one, and all got a verdict. */
-        if (num(sc, "fallbacks") != 0 || num(sc, "scored") != 4 || num(sc, "model_calls") < 2) {
+        if (h_num(sc, "fallbacks") != 0 || h_num(sc, "scored") != 4 ||
+            h_num(sc, "model_calls") < 2) {
             print_error("%s: %s\n", behaviours[b], json_dumps(sc, 0));
             fail();
         }
@@ -808,8 +774,8 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
         json_t *it;
         json_array_foreach(res, i, it)
         {
-            assert_string_equal(str(it, "intent"), expected_intent(str(it, "role")));
-            assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
+            assert_string_equal(h_str(it, "intent"), expected_intent(h_str(it, "role")));
+            assert_string_equal(h_str(json_object_get(it, "ai"), "status"), "ok");
         }
         json_decref(res);
         json_t *log = h_fake_requests(&h_fake);
@@ -826,7 +792,7 @@ static void test_llm__bad_answers_are_split_and_validated(void **state)
     start(&s, "fenced.db", "gemini", NULL);
     load(&s, 4, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "model_calls"), 1);
+    assert_int_equal(h_num(sc, "model_calls"), 1);
     json_decref(sc);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -840,26 +806,26 @@ static void test_llm__openai_wire_format(void **state)
     start(&s, "openai.db", "openai", env);
     load(&s, 6, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "model_calls"), 1);
-    assert_string_equal(str(sc, "provider"), "openai");
-    assert_string_equal(str(sc, "model"), "fake-model");
+    assert_int_equal(h_num(sc, "model_calls"), 1);
+    assert_string_equal(h_str(sc, "provider"), "openai");
+    assert_string_equal(h_str(sc, "model"), "fake-model");
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
     json_t *rq = json_array_get(json_object_get(log, "requests"), 0);
-    assert_string_equal(str(rq, "path"), "/v1/chat/completions");
-    assert_string_equal(str(rq, "authorization"), "Bearer " KEY);
+    assert_string_equal(h_str(rq, "path"), "/v1/chat/completions");
+    assert_string_equal(h_str(rq, "authorization"), "Bearer " KEY);
     json_error_t e;
-    json_t *body = json_loads(str(rq, "body"), 0, &e);
-    assert_string_equal(str(body, "model"), "fake-model");
+    json_t *body = json_loads(h_str(rq, "body"), 0, &e);
+    assert_string_equal(h_str(body, "model"), "fake-model");
     json_t *rf = json_object_get(body, "response_format");
-    assert_string_equal(str(rf, "type"), "json_schema");
+    assert_string_equal(h_str(rf, "type"), "json_schema");
     assert_true(json_is_true(json_object_get(json_object_get(rf, "json_schema"), "strict")));
-    assert_string_equal(str(json_array_get(json_object_get(body, "messages"), 0), "role"),
+    assert_string_equal(h_str(json_array_get(json_object_get(body, "messages"), 0), "role"),
                         "system");
     json_decref(body);
     json_decref(log);
     json_t *res = results(&s);
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "provider"), "openai");
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "provider"), "openai");
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -873,16 +839,16 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     start(&s, "openai-jo.db", "openai", NULL);
     load(&s, 3, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
     json_t *reqs = json_object_get(log, "requests");
     assert_int_equal(json_array_size(reqs), 2);
-    assert_int_equal(num(json_array_get(reqs, 0), "status"), 400);
+    assert_int_equal(h_num(json_array_get(reqs, 0), "status"), 400);
     assert_true(absent(json_array_get(reqs, 0), "authorization"));
     json_error_t e;
-    json_t *body = json_loads(str(json_array_get(reqs, 1), "body"), 0, &e);
-    assert_string_equal(str(json_object_get(body, "response_format"), "type"), "json_object");
+    json_t *body = json_loads(h_str(json_array_get(reqs, 1), "body"), 0, &e);
+    assert_string_equal(h_str(json_object_get(body, "response_format"), "type"), "json_object");
     json_decref(body);
     json_decref(log);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -893,12 +859,13 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     start(&s, "openai-429.db", "openai", NULL);
     load(&s, 1, roles4, 1, NULL);
     sc = score(&s, 200);
-    assert_int_equal(num(sc, "fallbacks"), 0);
-    assert_int_equal(num(sc, "model_calls"), 3);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "model_calls"), 3);
     json_decref(sc);
     log = h_fake_requests(&h_fake);
     reqs = json_object_get(log, "requests");
-    json_int_t gap = num(json_array_get(reqs, 1), "t_ms") - num(json_array_get(reqs, 0), "t_ms");
+    json_int_t gap =
+        h_num(json_array_get(reqs, 1), "t_ms") - h_num(json_array_get(reqs, 0), "t_ms");
     assert_true(gap >= 200); /* retry-after-ms: 200 */
     json_decref(log);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -909,11 +876,12 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     start(&s, "openai-refusal.db", "openai", NULL);
     load(&s, 1, roles4, 1, NULL);
     sc = score(&s, 200);
-    assert_int_equal(num(sc, "fallbacks"), 1);
-    assert_int_equal(num(sc, "model_calls"), 2);
+    assert_int_equal(h_num(sc, "fallbacks"), 1);
+    assert_int_equal(h_num(sc, "model_calls"), 2);
     json_decref(sc);
     json_t *res = results(&s);
-    assert_non_null(strstr(str(json_object_get(json_array_get(res, 0), "ai"), "error"), "refused"));
+    assert_non_null(
+        strstr(h_str(json_object_get(json_array_get(res, 0), "ai"), "error"), "refused"));
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -923,7 +891,7 @@ static void test_llm__openai_fallbacks_and_errors(void **state)
     start(&s, "openai-quota.db", "openai", NULL);
     load(&s, 3, roles4, 4, NULL);
     json_t *err = score(&s, 502);
-    assert_non_null(strstr(str(err, "error"), "insufficient_quota"));
+    assert_non_null(strstr(h_str(err, "error"), "insufficient_quota"));
     json_decref(err);
     log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1);
@@ -951,24 +919,24 @@ static void test_llm__prompt_injection_is_contained(void **state)
     static const char *const roles[] = {"Analyst", "Analyst", "Intern", "Analyst", "CEO"};
     load(&s, 5, roles, 5, bios);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "model_calls"), 1); /* one well-formed batch request */
+    assert_int_equal(h_num(sc, "model_calls"), 1); /* one well-formed batch request */
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
     json_t *p = logged_prospects(log, 0, true); /* parses: the request is well formed */
     assert_int_equal(json_array_size(p), 5);
-    assert_string_equal(str(json_array_get(p, 0), "bio"), bios[0]);
-    assert_string_equal(str(json_array_get(p, 1), "bio"), bios[1]);
-    assert_string_equal(str(json_array_get(p, 2), "bio"), bios[2]);
-    assert_int_equal(strlen(str(json_array_get(p, 3), "bio")), 1500); /* clipped */
+    assert_string_equal(h_str(json_array_get(p, 0), "bio"), bios[0]);
+    assert_string_equal(h_str(json_array_get(p, 1), "bio"), bios[1]);
+    assert_string_equal(h_str(json_array_get(p, 2), "bio"), bios[2]);
+    assert_int_equal(strlen(h_str(json_array_get(p, 3), "bio")), 1500); /* clipped */
     json_decref(p);
     /* The user text holds exactly one opening and one closing marker: none from lead data. */
     json_error_t e;
     json_t *body =
-        json_loads(str(json_array_get(json_object_get(log, "requests"), 0), "body"), 0, &e);
-    const char *user =
-        str(json_array_get(
-                json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 0),
-            "text");
+        json_loads(h_str(json_array_get(json_object_get(log, "requests"), 0), "body"), 0, &e);
+    const char *user = h_str(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 0),
+        "text");
     size_t opens = 0, closes = 0;
     for (const char *q = user; (q = strstr(q, "<data")) != NULL; q++)
         opens++;
@@ -983,7 +951,7 @@ static void test_llm__prompt_injection_is_contained(void **state)
     json_t *it;
     json_array_foreach(res, i, it)
     {
-        assert_string_equal(str(it, "intent"), expected_intent(str(it, "role")));
+        assert_string_equal(h_str(it, "intent"), expected_intent(h_str(it, "role")));
     }
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -1007,14 +975,14 @@ static void test_llm__control_character_bio_keeps_batch_verdicts(void **state)
     const char *bios[10] = {NULL, NULL, NULL, controls};
     load(&s, 10, roles4, 4, bios);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "scored"), 10);
-    assert_int_equal(num(sc, "fallbacks"), 0);
-    assert_int_equal(num(sc, "model_calls"), 1); /* the batch went whole */
+    assert_int_equal(h_num(sc, "scored"), 10);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "model_calls"), 1); /* the batch went whole */
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
     json_t *p = logged_prospects(log, 0, true);
     assert_int_equal(json_array_size(p), 10);
-    assert_int_equal(strlen(str(json_array_get(p, 3), "bio")), 1500); /* clipped, then escaped */
+    assert_int_equal(strlen(h_str(json_array_get(p, 3), "bio")), 1500); /* clipped, then escaped */
     json_decref(p);
     json_decref(log);
     json_t *res = results(&s);
@@ -1022,7 +990,7 @@ static void test_llm__control_character_bio_keeps_batch_verdicts(void **state)
     json_t *it;
     json_array_foreach(res, i, it)
     {
-        assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
+        assert_string_equal(h_str(json_object_get(it, "ai"), "status"), "ok");
     }
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -1119,7 +1087,7 @@ static void test_llm__oversized_batch_is_halved(void **state)
         assert_true(json_array_size(p) < 10);
         total += json_array_size(p);
         json_decref(p);
-        assert_true(strlen(str(json_array_get(json_object_get(log, "requests"), k), "body")) <=
+        assert_true(strlen(h_str(json_array_get(json_object_get(log, "requests"), k), "body")) <=
                     8 * 1024);
     }
     assert_int_equal(total, 10); /* each lead asked about once: no fallback, no re-ask */
@@ -1153,13 +1121,13 @@ static void test_llm__concurrency_and_quota_respected(void **state)
     start(&s, "concurrency.db", "gemini", env);
     load(&s, 60, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "model_calls"), 60);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "model_calls"), 60);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
     json_t *log = h_fake_requests(&h_fake);
-    assert_int_equal(num(log, "rejected_by_quota"), 0);
-    assert_true(num(log, "max_in_flight") <= 4);
-    assert_true(num(log, "max_in_flight") >= 2);
+    assert_int_equal(h_num(log, "rejected_by_quota"), 0);
+    assert_true(h_num(log, "max_in_flight") <= 4);
+    assert_true(h_num(log, "max_in_flight") >= 2);
     json_decref(log);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -1170,9 +1138,9 @@ static void test_llm__concurrency_and_quota_respected(void **state)
     start(&s, "quota429.db", "gemini", env2);
     load(&s, 30, roles4, 4, NULL);
     sc = score(&s, 200);
-    assert_int_equal(num(sc, "scored"), 30);
-    assert_int_equal(num(sc, "fallbacks"), 0);
-    assert_true(num(sc, "retries") > 0);
+    assert_int_equal(h_num(sc, "scored"), 30);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
+    assert_true(h_num(sc, "retries") > 0);
     json_decref(sc);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -1187,9 +1155,9 @@ static void test_llm__fault_rate_absorbed_by_retries(void **state)
     start(&s, "faults.db", "gemini", env);
     load(&s, 50, roles4, 4, NULL);
     json_t *sc = score(&s, 200);
-    assert_int_equal(num(sc, "scored"), 50);
-    assert_int_equal(num(sc, "fallbacks"), 0);
-    assert_true(num(sc, "retries") > 0);
+    assert_int_equal(h_num(sc, "scored"), 50);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
+    assert_true(h_num(sc, "retries") > 0);
     json_decref(sc);
     json_t *res = results(&s);
     assert_int_equal(json_array_size(res), 50);
@@ -1219,9 +1187,9 @@ static void test_llm__cli_cache_with_db(void **state)
     json_error_t e;
     json_t *a = json_loads(out1, 0, &e), *b = json_loads(out2, 0, &e);
     for (size_t i = 0; i < 4; i++) {
-        assert_string_equal(str(json_array_get(a, i), "reasoning"),
-                            str(json_array_get(b, i), "reasoning"));
-        assert_string_equal(str(json_object_get(json_array_get(b, i), "ai"), "status"), "cached");
+        assert_string_equal(h_str(json_array_get(a, i), "reasoning"),
+                            h_str(json_array_get(b, i), "reasoning"));
+        assert_string_equal(h_str(json_object_get(json_array_get(b, i), "ai"), "status"), "cached");
     }
     json_decref(a);
     json_decref(b);
@@ -1369,8 +1337,9 @@ static void test_llm__dotenv_and_precedence(void **state)
     free(out);
     free(err);
     json_t *log = h_fake_requests(&h_fake);
-    assert_string_equal(str(json_array_get(json_object_get(log, "requests"), 0), "x_goog_api_key"),
-                        KEY); /* quotes removed */
+    assert_string_equal(
+        h_str(json_array_get(json_object_get(log, "requests"), 0), "x_goog_api_key"),
+        KEY); /* quotes removed */
     json_decref(log);
     /* The process environment wins over .env. */
     h_fake_reset(&h_fake);

@@ -21,45 +21,10 @@
 #define KEY    "your-key-here"
 #define MARKER "QX-HOSTILE-7"
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
-static void contains(const char *what, const char *text, const char *want)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("%s: \"%s\" does not contain \"%s\"", what, text, want);
-}
-
 /* Starts leadscore on the fake: wire "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128], db[600];
-    const char *env[16];
-    size_t n = 0;
-    for (size_t i = 0; extra && extra[i] && n < 10; i++)
-        env[n++] = extra[i];
-    bool gemini = strcmp(wire, "gemini") == 0;
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
-             gemini ? "" : "/v1");
-    env[n++] = base;
-    if (gemini) {
-        env[n++] = "GEMINI_API_KEY=" KEY;
-        env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    } else {
-        env[n++] = "OPENAI_MODEL=fake-model";
-        env[n++] = "LEADSCORE_AI_PROVIDER=openai";
-    }
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, extra), 0);
 }
 
 /* n leads tagged tag; the one at hostile (-1: none) carries the filter's marker in its bio. */
@@ -75,79 +40,26 @@ static size_t leads_csv(char *csv, size_t cap, int n, int hostile, const char *t
 
 static void load(struct srv *s, int n, int hostile, const char *tag)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
-    char csv[8192], p[600];
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
+    char csv[8192];
     size_t w = leads_csv(csv, sizeof(csv), n, hostile, tag);
-    h_path(p, sizeof(p), "blocked-leads.csv");
-    h_write_file(p, csv, w);
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_upload_text(s, "/leads/upload", "blocked-leads.csv", csv, w, 201));
 }
 
+/* A request with no body whose reply must be want and JSON (new reference). */
 static json_t *request(struct srv *s, const char *method, const char *path, long want,
                        char **location)
 {
-    struct resp r;
-    assert_int_equal(h_http(s, method, path, NULL, NULL, 0, &r), 0);
-    if (r.status != want)
-        fail_msg("%s %s: %ld %s", method, path, r.status, r.body);
-    if (location)
-        *location = h_header(&r, "Location");
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
+    json_t *j = h_call_loc(s, method, path, NULL, want, location);
     assert_non_null(j);
     return j;
-}
-
-static json_t *run_job(struct srv *s)
-{
-    char *loc = NULL;
-    json_decref(request(s, "POST", "/jobs", 202, &loc));
-    assert_non_null(loc);
-    for (int i = 0; i < 600; i++) {
-        json_t *j = request(s, "GET", loc, 200, NULL);
-        const char *st = str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0) {
-            free(loc);
-            return j;
-        }
-        json_decref(j);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("job %s did not finish", loc);
-    return NULL;
-}
-
-/* The bodies the fake was sent, parsed, each with its reply status as "_status". */
-static json_t *sent_bodies(void)
-{
-    json_t *log = h_fake_requests(&h_fake);
-    json_t *out = json_array();
-    size_t i;
-    json_t *rq;
-    json_array_foreach(json_object_get(log, "requests"), i, rq)
-    {
-        json_error_t e;
-        json_t *b = json_loads(str(rq, "body"), 0, &e);
-        assert_non_null(b);
-        json_object_set_new(b, "_status", json_integer(num(rq, "status")));
-        json_object_set_new(b, "_raw", json_string(str(rq, "body")));
-        json_array_append_new(out, b);
-    }
-    json_decref(log);
-    return out;
 }
 
 /* How many prospects a logged request body carried ("end" markers in its data block). */
 static size_t prospects_in(const json_t *b)
 {
     size_t n = 0;
-    for (const char *p = str(b, "_raw"); (p = strstr(p, "\\\"end\\\":")) != NULL; p++)
+    for (const char *p = h_str(b, "_raw"); (p = strstr(p, "\\\"end\\\":")) != NULL; p++)
         n++;
     return n;
 }
@@ -185,13 +97,13 @@ static void expect_blocked_among(struct srv *s, int hostile, const char *reason,
         json_t *ai = json_object_get(it, "ai");
         char want_name[32];
         snprintf(want_name, sizeof(want_name), "Lead %d", hostile);
-        if (strcmp(str(it, "name"), want_name) == 0) {
-            assert_string_equal(str(ai, "status"), "blocked");
-            contains("blocked lead", str(ai, "error"), reason);
-            assert_true(strlen(str(it, "reasoning")) > 0); /* the offline judge's verdict */
+        if (strcmp(h_str(it, "name"), want_name) == 0) {
+            assert_string_equal(h_str(ai, "status"), "blocked");
+            h_contains("blocked lead", h_str(ai, "error"), reason);
+            assert_true(strlen(h_str(it, "reasoning")) > 0); /* the offline judge's verdict */
             blocked++;
         } else {
-            assert_string_equal(str(ai, "status"), others_status);
+            assert_string_equal(h_str(ai, "status"), others_status);
         }
     }
     assert_int_equal(blocked, 1);
@@ -206,13 +118,13 @@ static void expect_one_blocked(struct srv *s, int hostile, const char *reason)
 /* Asserts the fake saw the refused batch of 8 halved to the lead: 8, 4, 2, 1 refused. */
 static void expect_halving(void)
 {
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     size_t i, n_marker = 0, singles_with_marker = 0;
     json_t *b;
     size_t want_sizes[] = {8, 4, 2, 1};
     json_array_foreach(bodies, i, b)
     {
-        if (strstr(str(b, "_raw"), MARKER) == NULL) {
+        if (strstr(h_str(b, "_raw"), MARKER) == NULL) {
             continue;
         }
         /* Every request carrying the lead is refused; each is half the one before. */
@@ -243,7 +155,7 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         /* POST /score: 200, not 502; one lead blocked, seven scored by the model. */
         load(&s, 8, 5, "score");
         json_t *sc = request(&s, "POST", "/score", 200, NULL);
-        if (num(sc, "scored") != 8 || num(sc, "blocked") != 1 || num(sc, "fallbacks") != 1)
+        if (h_num(sc, "scored") != 8 || h_num(sc, "blocked") != 1 || h_num(sc, "fallbacks") != 1)
             fail_msg("%s: %s", forms[f].form, json_dumps(sc, 0));
         json_decref(sc);
         expect_one_blocked(&s, 5, forms[f].reason);
@@ -252,11 +164,11 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         h_fake_reset(&h_fake);
         h_fake_config(&h_fake, cfg);
         load(&s, 8, 2, "job");
-        json_t *job = run_job(&s);
-        assert_string_equal(str(job, "status"), "succeeded");
-        assert_int_equal(num(job, "blocked"), 1);
-        assert_int_equal(num(job, "fallbacks"), 1);
-        assert_int_equal(num(job, "done"), 8);
+        json_t *job = h_run_job(&s, 30000);
+        assert_string_equal(h_str(job, "status"), "succeeded");
+        assert_int_equal(h_num(job, "blocked"), 1);
+        assert_int_equal(h_num(job, "fallbacks"), 1);
+        assert_int_equal(h_num(job, "done"), 8);
         assert_null(json_object_get(job, "error"));
         json_decref(job);
         expect_one_blocked(&s, 2, forms[f].reason);
@@ -264,15 +176,15 @@ static void test_llm_blocked__one_lead_flagged_the_others_scored(void **state)
         /* The same job again: every verdict, the refusal too, comes from the cache. */
         h_fake_reset(&h_fake);
         h_fake_config(&h_fake, cfg);
-        job = run_job(&s);
-        assert_string_equal(str(job, "status"), "succeeded");
-        assert_int_equal(num(job, "cache_hits"), 8);
-        assert_int_equal(num(job, "blocked"), 1);
-        assert_int_equal(num(job, "fallbacks"), 1);
-        assert_int_equal(num(job, "model_calls"), 0);
+        job = h_run_job(&s, 30000);
+        assert_string_equal(h_str(job, "status"), "succeeded");
+        assert_int_equal(h_num(job, "cache_hits"), 8);
+        assert_int_equal(h_num(job, "blocked"), 1);
+        assert_int_equal(h_num(job, "fallbacks"), 1);
+        assert_int_equal(h_num(job, "model_calls"), 0);
         json_decref(job);
         expect_blocked_among(&s, 2, forms[f].reason, "cached");
-        json_t *bodies = sent_bodies();
+        json_t *bodies = h_fake_bodies();
         assert_int_equal(json_array_size(bodies), 0); /* not sent again, not even alone */
         json_decref(bodies);
         assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -294,7 +206,7 @@ static void test_llm_blocked__cli_flags_the_lead(void **state)
     h_fake_config(&h_fake, "{\"filter_marker\": \"" MARKER "\", \"filter_form\": \"azure_400\"}");
     char *out, *err;
     assert_int_equal(h_run_cli(args, env, &out, &err), 0);
-    contains("cli", err, "fallbacks 1 (blocked 1)");
+    h_contains("cli", err, "fallbacks 1 (blocked 1)");
     json_error_t e;
     json_t *res = json_loads(out, 0, &e);
     assert_non_null(res);
@@ -303,9 +215,9 @@ static void test_llm_blocked__cli_flags_the_lead(void **state)
     json_array_foreach(res, i, it)
     {
         json_t *ai = json_object_get(it, "ai");
-        if (strcmp(str(ai, "status"), "blocked") == 0) {
-            assert_string_equal(str(it, "name"), "Lead 0");
-            contains("cli", str(ai, "error"), "content_filter [filtered: violence (medium)]");
+        if (strcmp(h_str(ai, "status"), "blocked") == 0) {
+            assert_string_equal(h_str(it, "name"), "Lead 0");
+            h_contains("cli", h_str(ai, "error"), "content_filter [filtered: violence (medium)]");
             blocked++;
         }
     }
@@ -359,7 +271,7 @@ static void test_llm_blocked__every_error_shape_reaches_the_cli(void **state)
         if (rc != 70)
             fail_msg("%s: exit %d: %s", shapes[i].fixture, rc, err);
         snprintf(want, sizeof(want), "scoring failed: %s", shapes[i].message);
-        contains(shapes[i].fixture, err, want);
+        h_contains(shapes[i].fixture, err, want);
         free(out);
         free(err);
     }
@@ -384,7 +296,7 @@ static void test_llm_blocked__every_error_shape_reaches_the_cli(void **state)
         int rc = h_run_cli(args, genv, &out, &err);
         if (rc != 70)
             fail_msg("%s: exit %d: %s", gemini[i].fixture, rc, err);
-        contains(gemini[i].fixture, err, gemini[i].message);
+        h_contains(gemini[i].fixture, err, gemini[i].message);
         free(out);
         free(err);
     }
@@ -423,10 +335,10 @@ static void test_llm_blocked__learnt_parameters_survive_the_process(void **state
         char *out, *err;
         if (h_run_cli(args, env, &out, &err) != 0)
             fail_msg("run %d: %s", run, err);
-        contains("cli", err, "fallbacks 0");
+        h_contains("cli", err, "fallbacks 0");
         free(out);
         free(err);
-        json_t *bodies = sent_bodies();
+        json_t *bodies = h_fake_bodies();
         json_t *first = json_array_get(bodies, 0);
         if (run == 0) {
             /* Learnt one refusal at a time: each sent again in the form the server takes. */
@@ -434,11 +346,11 @@ static void test_llm_blocked__learnt_parameters_survive_the_process(void **state
             assert_true(json_array_size(bodies) >= 4);
         } else {
             assert_int_equal(json_array_size(bodies), 1);
-            assert_int_equal(num(first, "_status"), 200);
+            assert_int_equal(h_num(first, "_status"), 200);
             assert_false(has_key(first, "max_tokens"));
             assert_true(has_key(first, "max_completion_tokens"));
             assert_false(has_key(first, "response_format"));
-            assert_string_equal(str(first, "reasoning_effort"), "low");
+            assert_string_equal(h_str(first, "reasoning_effort"), "low");
         }
         json_decref(bodies);
     }
@@ -452,7 +364,7 @@ static void test_llm_blocked__learnt_parameters_survive_the_process(void **state
                             "LEADSCORE_AI_PROVIDER=openai", NULL};
     char *out, *err;
     assert_int_equal(h_run_cli(args, pinned, &out, &err), 70);
-    contains("pinned", err, "Unsupported parameter: 'max_tokens'");
+    h_contains("pinned", err, "Unsupported parameter: 'max_tokens'");
     free(out);
     free(err);
 }
@@ -466,21 +378,23 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_config(&h_fake, "{\"reject_response_format\": true}");
     start(&s, "mode-text.db", "openai", NULL);
     load(&s, 3, -1, "mode");
-    json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_int_equal(num(job, "fallbacks"), 0);
+    json_t *job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_int_equal(h_num(job, "fallbacks"), 0);
     json_t *ai = json_object_get(job, "ai");
-    assert_string_equal(str(ai, "mode"), "text");
-    assert_string_equal(str(ai, "tokens_param"), "max_tokens");
+    assert_string_equal(h_str(ai, "mode"), "text");
+    assert_string_equal(h_str(ai, "tokens_param"), "max_tokens");
     json_decref(job);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 3);
-    assert_string_equal(str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
-                        "json_schema");
-    assert_string_equal(str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
-                        "json_object");
+    assert_string_equal(
+        h_str(json_object_get(json_array_get(bodies, 0), "response_format"), "type"),
+        "json_schema");
+    assert_string_equal(
+        h_str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
+        "json_object");
     assert_false(has_key(json_array_get(bodies, 2), "response_format"));
-    assert_int_equal(num(json_array_get(bodies, 2), "_status"), 200);
+    assert_int_equal(h_num(json_array_get(bodies, 2), "_status"), 200);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -489,10 +403,10 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_config(&h_fake, "{\"reject_response_format\": true}");
     start(&s, "mode-text.db", "openai", NULL);
     load(&s, 3, -1, "mode-again");
-    job = run_job(&s);
-    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "text");
+    job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_false(has_key(json_array_get(bodies, 0), "response_format"));
     json_decref(bodies);
@@ -503,14 +417,15 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_config(&h_fake, "{\"reject_json_schema\": true, \"script\": [\"ok\", \"truncated\"]}");
     start(&s, "mode-ignored.db", "openai", NULL);
     load(&s, 3, -1, "ignored");
-    job = run_job(&s);
-    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "text");
-    assert_int_equal(num(job, "fallbacks"), 0);
+    job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "text");
+    assert_int_equal(h_num(job, "fallbacks"), 0);
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 3);
-    assert_string_equal(str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
-                        "json_object");
+    assert_string_equal(
+        h_str(json_object_get(json_array_get(bodies, 1), "response_format"), "type"),
+        "json_object");
     assert_false(has_key(json_array_get(bodies, 2), "response_format"));
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -519,8 +434,8 @@ static void test_llm_blocked__no_structured_output_falls_back_to_text(void **sta
     h_fake_reset(&h_fake);
     start(&s, "mode-schema.db", "openai", NULL);
     load(&s, 2, -1, "schema");
-    job = run_job(&s);
-    assert_string_equal(str(json_object_get(job, "ai"), "mode"), "json_schema");
+    job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(json_object_get(job, "ai"), "mode"), "json_schema");
     json_decref(job);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -542,13 +457,13 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     h_fake_config(&h_fake, "{\"reject_thinking_budget_0\": true}");
     start(&s, "think-pro.db", "gemini", pro);
     load(&s, 2, -1, "pro");
-    json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_string_equal(str(json_object_get(job, "ai"), "thinking"), "budget:128");
+    json_t *job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
     json_decref(job);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
-    assert_int_equal(num(thinking_of(bodies, 0), "thinkingBudget"), 128);
+    assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 128);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -560,20 +475,20 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
         h_fake_config(&h_fake, "{\"reject_thinking_budget_0\": true}");
         start(&s, "think-flash.db", "gemini", flash);
         load(&s, 2, -1, run ? "flash-again" : "flash");
-        job = run_job(&s);
-        assert_string_equal(str(job, "status"), "succeeded");
-        assert_int_equal(num(job, "fallbacks"), 0);
-        assert_string_equal(str(json_object_get(job, "ai"), "thinking"), "budget:128");
+        job = h_run_job(&s, 30000);
+        assert_string_equal(h_str(job, "status"), "succeeded");
+        assert_int_equal(h_num(job, "fallbacks"), 0);
+        assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "budget:128");
         json_decref(job);
-        bodies = sent_bodies();
+        bodies = h_fake_bodies();
         if (run == 0) {
             assert_int_equal(json_array_size(bodies), 2);
-            assert_int_equal(num(thinking_of(bodies, 0), "thinkingBudget"), 0);
-            assert_int_equal(num(json_array_get(bodies, 0), "_status"), 400);
-            assert_int_equal(num(thinking_of(bodies, 1), "thinkingBudget"), 128);
+            assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 0);
+            assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 400);
+            assert_int_equal(h_num(thinking_of(bodies, 1), "thinkingBudget"), 128);
         } else {
             assert_int_equal(json_array_size(bodies), 1);
-            assert_int_equal(num(thinking_of(bodies, 0), "thinkingBudget"), 128);
+            assert_int_equal(h_num(thinking_of(bodies, 0), "thinkingBudget"), 128);
         }
         json_decref(bodies);
         assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -585,15 +500,15 @@ static void test_llm_blocked__gemini_thinks_as_little_as_the_model_allows(void *
     h_fake_config(&h_fake, "{\"reject_thinking_level\": [\"minimal\"]}");
     start(&s, "think-g3.db", "gemini", g3);
     load(&s, 2, -1, "g3");
-    job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_string_equal(str(json_object_get(job, "ai"), "thinking"), "level:low");
+    job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_string_equal(h_str(json_object_get(job, "ai"), "thinking"), "level:low");
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 2);
-    assert_string_equal(str(thinking_of(bodies, 0), "thinkingLevel"), "minimal");
+    assert_string_equal(h_str(thinking_of(bodies, 0), "thinkingLevel"), "minimal");
     assert_null(json_object_get(thinking_of(bodies, 0), "thinkingBudget"));
-    assert_string_equal(str(thinking_of(bodies, 1), "thinkingLevel"), "low");
+    assert_string_equal(h_str(thinking_of(bodies, 1), "thinkingLevel"), "low");
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }

@@ -21,25 +21,7 @@
 /* Starts leadscore on the fake: wire "gemini" or "openai", plus extra env entries (which win). */
 static void start(struct srv *s, const char *name, const char *wire, const char *const *extra)
 {
-    static char base[128], db[600];
-    const char *env[16];
-    size_t n = 0;
-    for (size_t i = 0; extra && extra[i] && n < 10; i++)
-        env[n++] = extra[i]; /* first: getenv finds the first of equal names */
-    bool gemini = strcmp(wire, "gemini") == 0;
-    snprintf(base, sizeof(base), "%s_BASE_URL=%s%s", gemini ? "GEMINI" : "OPENAI", h_fake.url,
-             gemini ? "" : "/v1");
-    env[n++] = base;
-    if (gemini) {
-        env[n++] = "GEMINI_API_KEY=" KEY;
-        env[n++] = "LEADSCORE_AI_PROVIDER=gemini";
-    } else {
-        env[n++] = "OPENAI_MODEL=fake-model";
-        env[n++] = "LEADSCORE_AI_PROVIDER=openai";
-    }
-    env[n] = NULL;
-    h_path(db, sizeof(db), name);
-    assert_int_equal(h_srv_start(s, db, env), 0);
+    assert_int_equal(h_srv_start_wire(s, name, wire, extra), 0);
 }
 
 static const char *const roles[] = {"CEO", "Marketing Manager", "Analyst", "VP of Sales"};
@@ -57,10 +39,7 @@ static const char *expected_intent(const char *role)
 /* Uploads the example offer and n leads whose bios carry tag (new leads: no cache hits). */
 static void load(struct srv *s, int n, const char *tag)
 {
-    struct resp r;
-    assert_int_equal(h_post_json(s, "/offer", h_example_offer(), &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_call(s, "POST", "/offer", h_example_offer(), 201));
     char csv[4096];
     size_t w =
         (size_t)snprintf(csv, sizeof(csv), "name,role,company,industry,location,linkedin_bio\n");
@@ -68,83 +47,16 @@ static void load(struct srv *s, int n, const char *tag)
         w += (size_t)snprintf(csv + w, sizeof(csv) - w,
                               "Lead %d,%s,Co %d,B2B SaaS,Berlin,Building pipeline (%s)\n", i,
                               roles[i % 4], i, tag);
-    char p[600];
-    h_path(p, sizeof(p), "wire-leads.csv");
-    h_write_file(p, csv, w);
-    assert_int_equal(h_upload(s, "/leads/upload", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    h_resp_free(&r);
+    json_decref(h_upload_text(s, "/leads/upload", "wire-leads.csv", csv, w, 201));
 }
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
-}
-
+/* A request with no body whose reply must be want and JSON (new reference). */
 static json_t *request(struct srv *s, const char *method, const char *path, long want,
                        char **location)
 {
-    struct resp r;
-    assert_int_equal(h_http(s, method, path, NULL, NULL, 0, &r), 0);
-    if (r.status != want)
-        fail_msg("%s %s: %ld %s", method, path, r.status, r.body);
-    if (location)
-        *location = h_header(&r, "Location");
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
+    json_t *j = h_call_loc(s, method, path, NULL, want, location);
     assert_non_null(j);
     return j;
-}
-
-/* POST /jobs, then GET the job until it is neither queued nor running. */
-static json_t *run_job(struct srv *s)
-{
-    char *loc = NULL;
-    json_decref(request(s, "POST", "/jobs", 202, &loc));
-    assert_non_null(loc);
-    for (int i = 0; i < 600; i++) {
-        json_t *j = request(s, "GET", loc, 200, NULL);
-        const char *st = str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0) {
-            free(loc);
-            return j;
-        }
-        json_decref(j);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("job %s did not finish", loc);
-    return NULL;
-}
-
-/* The bodies the fake was sent (new reference: an array of parsed bodies). */
-static json_t *sent_bodies(void)
-{
-    json_t *log = h_fake_requests(&h_fake);
-    json_t *out = json_array();
-    size_t i;
-    json_t *rq;
-    json_array_foreach(json_object_get(log, "requests"), i, rq)
-    {
-        json_error_t e;
-        json_t *b = json_loads(str(rq, "body"), 0, &e);
-        json_object_set_new(b, "_status", json_integer(num(rq, "status")));
-        json_array_append_new(out, b);
-    }
-    json_decref(log);
-    return out;
-}
-
-static void contains(const char *what, const char *text, const char *want)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("%s: \"%s\" does not contain \"%s\"", what, text, want);
 }
 
 /* ---- errors that concern the whole request ------------------------------------ */
@@ -188,16 +100,16 @@ static void expect_fatal(struct srv *s, const char *fixture, const char *message
 {
     script(fixture, 4);
     json_t *e = request(s, "POST", "/score", 502, NULL);
-    assert_string_equal(str(e, "code"), "scoring_failed");
-    contains(fixture, str(e, "error"), message);
+    assert_string_equal(h_str(e, "code"), "scoring_failed");
+    h_contains(fixture, h_str(e, "error"), message);
     json_decref(e);
     json_t *log = h_fake_requests(&h_fake);
     assert_int_equal(json_array_size(json_object_get(log, "requests")), 1); /* no retry */
     json_decref(log);
     script(fixture, 4);
-    json_t *job = run_job(s);
-    assert_string_equal(str(job, "status"), "failed");
-    contains(fixture, str(job, "error"), message);
+    json_t *job = h_run_job(s, 30000);
+    assert_string_equal(h_str(job, "status"), "failed");
+    h_contains(fixture, h_str(job, "error"), message);
     json_decref(job);
 }
 
@@ -228,8 +140,8 @@ static void test_llm_wire__request_errors_stop_the_run_with_their_message(void *
     char *out, *err;
     script("e_vllm", 2);
     assert_int_equal(h_run_cli(args, env, &out, &err), 70);
-    contains("cli", err,
-             "scoring failed: openai: HTTP 404: The model `fake-model` does not exist.");
+    h_contains("cli", err,
+               "scoring failed: openai: HTTP 404: The model `fake-model` does not exist.");
     free(out);
     free(err);
 }
@@ -247,16 +159,17 @@ static void test_llm_wire__transient_errors_retried_and_shown_per_lead(void **st
         script(fixtures[i], 1);
         load(&s, 3, fixtures[i]);
         json_t *sc = request(&s, "POST", "/score", 200, NULL);
-        if (num(sc, "scored") != 3 || num(sc, "fallbacks") != 0 || num(sc, "model_calls") != 2)
+        if (h_num(sc, "scored") != 3 || h_num(sc, "fallbacks") != 0 ||
+            h_num(sc, "model_calls") != 2)
             fail_msg("%s: %s", fixtures[i], json_dumps(sc, 0));
         json_decref(sc);
     }
     /* Every attempt fails: the leads get the offline verdict and the service's words. */
     script("e_html", 2);
     load(&s, 2, "exhausted");
-    json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
-    assert_int_equal(num(job, "fallbacks"), 2);
+    json_t *job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(job, "status"), "succeeded");
+    assert_int_equal(h_num(job, "fallbacks"), 2);
     json_decref(job);
     json_t *res = request(&s, "GET", "/results", 200, NULL);
     size_t i;
@@ -264,9 +177,9 @@ static void test_llm_wire__transient_errors_retried_and_shown_per_lead(void **st
     json_array_foreach(res, i, it)
     {
         json_t *ai = json_object_get(it, "ai");
-        assert_string_equal(str(ai, "status"), "fallback");
-        assert_string_equal(str(ai, "error"), "openai: HTTP 502: 502 Bad Gateway 502 Bad Gateway "
-                                              "nginx/1.25.3 (gave up after 2 attempts)");
+        assert_string_equal(h_str(ai, "status"), "fallback");
+        assert_string_equal(h_str(ai, "error"), "openai: HTTP 502: 502 Bad Gateway 502 Bad Gateway "
+                                                "nginx/1.25.3 (gave up after 2 attempts)");
     }
     assert_int_equal(json_array_size(res), 2);
     json_decref(res);
@@ -285,11 +198,12 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
         script(kinds[k], 1);
         load(&s, 4, kinds[k]);
         json_t *sc = request(&s, "POST", "/score", 200, NULL);
-        if (num(sc, "scored") != 4 || num(sc, "fallbacks") != 0 || num(sc, "model_calls") != 1)
+        if (h_num(sc, "scored") != 4 || h_num(sc, "fallbacks") != 0 ||
+            h_num(sc, "model_calls") != 1)
             fail_msg("%s: %s", kinds[k], json_dumps(sc, 0));
         /* The fake bills reasoning inside completion_tokens: 500 for reasoning_content. */
         if (strcmp(kinds[k], "reasoning_content") == 0)
-            assert_true(num(json_object_get(sc, "tokens"), "output") > 500);
+            assert_true(h_num(json_object_get(sc, "tokens"), "output") > 500);
         json_decref(sc);
         json_t *res = request(&s, "GET", "/results", 200, NULL);
         size_t i;
@@ -297,8 +211,8 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
         json_array_foreach(res, i, it)
         {
             /* The decoy inside the thinking said High for an id that is no lead's. */
-            assert_string_equal(str(it, "intent"), expected_intent(str(it, "role")));
-            assert_string_equal(str(json_object_get(it, "ai"), "status"), "ok");
+            assert_string_equal(h_str(it, "intent"), expected_intent(h_str(it, "role")));
+            assert_string_equal(h_str(json_object_get(it, "ai"), "status"), "ok");
         }
         json_decref(res);
     }
@@ -306,11 +220,11 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     script("think_only", 2);
     load(&s, 1, "think-only");
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
-    assert_int_equal(num(sc, "fallbacks"), 1);
+    assert_int_equal(h_num(sc, "fallbacks"), 1);
     json_decref(sc);
     json_t *res = request(&s, "GET", "/results", 200, NULL);
-    contains("think_only", str(json_object_get(json_array_get(res, 0), "ai"), "error"),
-             "the reply is all reasoning (a <think> block never closed)");
+    h_contains("think_only", h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+               "the reply is all reasoning (a <think> block never closed)");
     json_decref(res);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -320,7 +234,7 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     load(&s, 1, "block");
     json_decref(request(&s, "POST", "/score", 200, NULL));
     res = request(&s, "GET", "/results", 200, NULL);
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
                         "gemini blocked the prompt: OTHER: The prompt was blocked due to unknown "
                         "reasons.");
     json_decref(res);
@@ -328,14 +242,14 @@ static void test_llm_wire__reasoning_replies_yield_verdicts(void **state)
     load(&s, 1, "finish");
     json_decref(request(&s, "POST", "/score", 200, NULL));
     res = request(&s, "GET", "/results", 200, NULL);
-    assert_string_equal(str(json_object_get(json_array_get(res, 0), "ai"), "error"),
+    assert_string_equal(h_str(json_object_get(json_array_get(res, 0), "ai"), "error"),
                         "gemini stopped early: finishReason PROHIBITED_CONTENT: Response stopped "
                         "due to prohibited content.");
     json_decref(res);
     script("thoughts", 1);
     load(&s, 2, "thoughts");
     sc = request(&s, "POST", "/score", 200, NULL);
-    assert_true(num(json_object_get(sc, "tokens"), "output") >= 1000);
+    assert_true(h_num(json_object_get(sc, "tokens"), "output") >= 1000);
     json_decref(sc);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -358,21 +272,21 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     start(&s, "wire-tokens.db", "openai", env);
     load(&s, 12, "auto");
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
-    assert_int_equal(num(sc, "scored"), 12);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "scored"), 12);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     size_t i, refused = 0, ok = 0;
     json_t *b;
     json_array_foreach(bodies, i, b)
     {
-        if (num(b, "_status") == 400) {
+        if (h_num(b, "_status") == 400) {
             assert_true(has_key(b, "max_tokens"));
             refused++;
         } else {
-            assert_int_equal(num(b, "_status"), 200);
+            assert_int_equal(h_num(b, "_status"), 200);
             assert_false(has_key(b, "max_tokens"));
-            assert_true(num(b, "max_completion_tokens") > 0);
+            assert_true(h_num(b, "max_completion_tokens") > 0);
             ok++;
         }
     }
@@ -385,7 +299,7 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     h_fake_config(&h_fake, "{\"reject_max_tokens\": true}");
     load(&s, 2, "auto-again");
     json_decref(request(&s, "POST", "/score", 200, NULL));
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
     assert_true(has_key(json_array_get(bodies, 0), "max_completion_tokens"));
     json_decref(bodies);
@@ -397,11 +311,11 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     const char *pinned[] = {"LEADSCORE_AI_TOKENS_PARAM=max_tokens", NULL};
     start(&s, "wire-tokens-pinned.db", "openai", pinned);
     load(&s, 3, "pinned");
-    json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "failed");
-    contains("pinned", str(job, "error"),
-             "openai: HTTP 400 unsupported_parameter: Unsupported parameter: 'max_tokens' is not "
-             "supported with this model. Use 'max_completion_tokens' instead.");
+    json_t *job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(job, "status"), "failed");
+    h_contains("pinned", h_str(job, "error"),
+               "openai: HTTP 400 unsupported_parameter: Unsupported parameter: 'max_tokens' is not "
+               "supported with this model. Use 'max_completion_tokens' instead.");
     json_decref(job);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -412,9 +326,9 @@ static void test_llm_wire__tokens_param_switches_once(void **state)
     start(&s, "wire-tokens-mct.db", "openai", mct);
     load(&s, 3, "mct");
     json_decref(request(&s, "POST", "/score", 200, NULL));
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 1);
-    assert_int_equal(num(json_array_get(bodies, 0), "_status"), 200);
+    assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 200);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -438,14 +352,14 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     start(&s, "wire-effort.db", "openai", gpt5);
     load(&s, 3, "effort");
     json_t *sc = request(&s, "POST", "/score", 200, NULL);
-    assert_int_equal(num(sc, "fallbacks"), 0);
+    assert_int_equal(h_num(sc, "fallbacks"), 0);
     json_decref(sc);
-    json_t *bodies = sent_bodies();
+    json_t *bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 2);
     assert_string_equal(effort_of(bodies, 0), "minimal");
-    assert_int_equal(num(json_array_get(bodies, 0), "_status"), 400);
+    assert_int_equal(h_num(json_array_get(bodies, 0), "_status"), 400);
     assert_string_equal(effort_of(bodies, 1), "low");
-    assert_int_equal(num(json_array_get(bodies, 1), "_status"), 200);
+    assert_int_equal(h_num(json_array_get(bodies, 1), "_status"), 200);
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 
@@ -455,10 +369,10 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     const char *low[] = {"LEADSCORE_AI_REASONING=low", NULL};
     start(&s, "wire-effort-drop.db", "openai", low);
     load(&s, 3, "drop");
-    json_t *job = run_job(&s);
-    assert_string_equal(str(job, "status"), "succeeded");
+    json_t *job = h_run_job(&s, 30000);
+    assert_string_equal(h_str(job, "status"), "succeeded");
     json_decref(job);
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_int_equal(json_array_size(bodies), 2);
     assert_string_equal(effort_of(bodies, 0), "low");
     assert_string_equal(effort_of(bodies, 1), "(absent)");
@@ -470,7 +384,7 @@ static void test_llm_wire__reasoning_effort_sent_lowered_and_dropped(void **stat
     start(&s, "wire-effort-none.db", "openai", NULL);
     load(&s, 3, "none");
     json_decref(request(&s, "POST", "/score", 200, NULL));
-    bodies = sent_bodies();
+    bodies = h_fake_bodies();
     assert_string_equal(effort_of(bodies, 0), "(absent)");
     json_decref(bodies);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -497,7 +411,7 @@ static void test_llm_wire__bad_parameter_settings_refused_at_startup(void **stat
         const char *env[] = {cases[i].env, NULL};
         char *out, *err;
         assert_int_equal(h_run_cli(args, env, &out, &err), 2);
-        contains(cases[i].env, err, cases[i].want);
+        h_contains(cases[i].env, err, cases[i].want);
         free(out);
         free(err);
     }

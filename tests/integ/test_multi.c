@@ -33,79 +33,14 @@ static void start(struct srv *s, const char *name, const char *const *extra)
     assert_int_equal(h_srv_start_fake(s, name, extra), 0);
 }
 
-/* One integer from sql on the database file, on a connection of its own. */
-static int64_t sql_int(const char *db_path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int64_t sql_int(const char *db_path, const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        else if (strstr(sqlite3_errmsg(db), "no such table") == NULL) /* not created yet */
-            print_error("%s: %s\n", sql, sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static int sql_exec(const char *db_path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    sqlite3_close(db);
-    return rc;
-}
-
 /* Waits up to ms for sql to give at least want. */
 static bool sql_wait(const char *db_path, const char *sql, int64_t want, int ms)
 {
     for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
-        if (sql_int(db_path, "%s", sql) >= want)
+        if (h_sql_int(db_path, "%s", sql) >= want)
             return true;
     }
     return false;
-}
-
-static json_t *call(struct srv *s, const char *method, const char *path, const char *json,
-                    long want)
-{
-    struct resp r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    assert_int_equal(h_http(s, method, path, json ? h : NULL, json, json ? strlen(json) : 0, &r),
-                     0);
-    if (r.status != want) {
-        print_error("%s %s: %ld %s\n", method, path, r.status, r.body);
-        fail();
-    }
-    json_t *j = h_json(&r);
-    h_resp_free(&r);
-    return j;
-}
-
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
-static json_int_t num(const json_t *j, const char *k)
-{
-    return json_integer_value(json_object_get(j, k));
 }
 
 /* CSV text of n leads whose company is "<tag>-<i>" (owned: free). */
@@ -134,43 +69,11 @@ static void csv_file(char *out, size_t cap, const char *name, int n, const char 
 
 static int64_t upload(struct srv *s, const char *name, int n, const char *tag)
 {
-    char p[600];
-    csv_file(p, sizeof(p), name, n, tag);
-    struct resp r;
-    assert_int_equal(h_upload(s, "/uploads", p, NULL, &r), 0);
-    assert_int_equal(r.status, 201);
-    json_t *j = h_json(&r);
-    int64_t id = num(j, "upload_id");
-    json_decref(j);
-    h_resp_free(&r);
+    size_t len;
+    char *csv = csv_of(n, tag, &len);
+    int64_t id = h_upload_csv(s, name, csv, len);
+    free(csv);
     return id;
-}
-
-/* Polls GET path until the job is no longer queued or running. */
-static json_t *wait_job(struct srv *s, const char *path, int timeout_ms)
-{
-    for (int64_t end = ls_mono_ms() + timeout_ms; ls_mono_ms() < end; ls_sleep_ms(50)) {
-        json_t *j = call(s, "GET", path, NULL, 200);
-        const char *st = str(j, "status");
-        if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-            return j;
-        json_decref(j);
-    }
-    fail_msg("%s did not finish in %d ms", path, timeout_ms);
-    return NULL;
-}
-
-/* Waits until the server's log holds needle. */
-static bool log_wait(const struct srv *s, const char *needle, int ms)
-{
-    for (int64_t end = ls_mono_ms() + ms; ls_mono_ms() < end; ls_sleep_ms(20)) {
-        char *log = h_srv_log(s);
-        bool found = log && strstr(log, needle);
-        free(log);
-        if (found)
-            return true;
-    }
-    return false;
 }
 
 /* ---- raw sockets, for a body sent in pieces ---- */
@@ -235,10 +138,10 @@ static void sent_per_lead(const char *tag, int *count, int n)
     json_array_foreach(json_object_get(log, "requests"), i, req)
     {
         json_error_t e;
-        json_t *body = json_loads(str(req, "body"), 0, &e);
+        json_t *body = json_loads(h_str(req, "body"), 0, &e);
         json_t *parts =
             json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts");
-        const char *text = str(json_array_get(parts, 0), "text");
+        const char *text = h_str(json_array_get(parts, 0), "text");
         for (const char *p = text; (p = strstr(p, needle)) != NULL; p++) {
             int idx = atoi(p + strlen(needle));
             if (idx >= 0 && idx < n)
@@ -278,7 +181,7 @@ static void test_multi__slow_upload_beside_cli(void **state)
     raw_send(fd, csv, cut);
     /* The first batch is in the file, the upload still loading. */
     assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
 
     char offer[600], leads[600];
     snprintf(offer, sizeof(offer), "%s/examples/offer.json", h_repo());
@@ -293,7 +196,7 @@ static void test_multi__slow_upload_beside_cli(void **state)
     }
     free(out);
     free(err);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads WHERE status = 'loading'"), 1);
 
     raw_send(fd, csv + cut, len - cut);
     char *body = NULL;
@@ -307,31 +210,32 @@ static void test_multi__slow_upload_beside_cli(void **state)
     json_error_t je;
     json_t *j = json_loads(body, 0, &je);
     free(body);
-    assert_int_equal(num(j, "count"), N);
-    int64_t srv_id = num(j, "upload_id");
+    assert_int_equal(h_num(j, "count"), N);
+    int64_t srv_id = h_num(j, "upload_id");
     json_decref(j);
     int64_t cli_id =
-        sql_int(s.db, "SELECT id FROM uploads WHERE filename = 'cli.csv' AND status = 'ready'");
+        h_sql_int(s.db, "SELECT id FROM uploads WHERE filename = 'cli.csv' AND status = 'ready'");
     assert_true(srv_id > 0 && cli_id > 0 && srv_id != cli_id);
     assert_int_equal(
-        sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)srv_id), N);
+        h_sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)srv_id), N);
     assert_int_equal(
-        sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)cli_id), 50);
-    assert_int_equal(sql_int(s.db,
-                             "SELECT count(*) FROM leads WHERE (upload_id = %lld AND company NOT "
-                             "LIKE 'Srv-%%') OR (upload_id = %lld AND company NOT LIKE 'Cli-%%')",
-                             (long long)srv_id, (long long)cli_id),
+        h_sql_int(s.db, "SELECT count(*) FROM leads WHERE upload_id = %lld", (long long)cli_id),
+        50);
+    assert_int_equal(h_sql_int(s.db,
+                               "SELECT count(*) FROM leads WHERE (upload_id = %lld AND company NOT "
+                               "LIKE 'Srv-%%') OR (upload_id = %lld AND company NOT LIKE 'Cli-%%')",
+                               (long long)srv_id, (long long)cli_id),
                      0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), N + 50);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), N + 50);
     /* The CLI's job scored its own leads only. */
-    assert_int_equal(sql_int(s.db,
-                             "SELECT count(*) FROM results r JOIN jobs j ON j.id = r.job_id "
-                             "WHERE j.upload_id = %lld AND j.status = 'succeeded'",
-                             (long long)cli_id),
+    assert_int_equal(h_sql_int(s.db,
+                               "SELECT count(*) FROM results r JOIN jobs j ON j.id = r.job_id "
+                               "WHERE j.upload_id = %lld AND j.status = 'succeeded'",
+                               (long long)cli_id),
                      50);
-    json_t *list = call(&s, "GET", "/uploads", NULL, 200);
-    assert_int_equal(num(list, "total"), 2);
-    assert_int_equal(num(list, "current"), srv_id);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
+    assert_int_equal(h_num(list, "total"), 2);
+    assert_int_equal(h_num(list, "current"), srv_id);
     json_decref(list);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -359,7 +263,7 @@ static void test_multi__upload_row_removed_is_409(void **state)
     raw_send(fd, head, (size_t)hl);
     raw_send(fd, csv, cut);
     assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
-    assert_int_equal(sql_exec(s.db, "PRAGMA foreign_keys=ON; DELETE FROM uploads"), SQLITE_OK);
+    assert_int_equal(h_sql_exec(s.db, "PRAGMA foreign_keys=ON; DELETE FROM uploads"), SQLITE_OK);
     raw_send(fd, csv + cut, len - cut);
     char *body = NULL;
     long status = h_raw_reply(fd, &body);
@@ -372,14 +276,14 @@ static void test_multi__upload_row_removed_is_409(void **state)
         fail();
     }
     free(body);
-    assert_string_equal(str(j, "code"), "conflict");
-    assert_non_null(strstr(str(j, "error"), "removed by another process"));
+    assert_string_equal(h_str(j, "code"), "conflict");
+    assert_non_null(strstr(h_str(j, "error"), "removed by another process"));
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
-    json_t *list = call(&s, "GET", "/uploads", NULL, 200);
-    assert_int_equal(num(list, "total"), 0);
-    assert_int_equal(num(list, "current"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    json_t *list = h_call(&s, "GET", "/uploads", NULL, 200);
+    assert_int_equal(h_num(list, "total"), 0);
+    assert_int_equal(h_num(list, "current"), 0);
     json_decref(list);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
@@ -405,10 +309,10 @@ static void test_multi__killed_mid_upload_cleaned_at_next_start(void **state)
     assert_true(sql_wait(s.db, "SELECT count(*) FROM leads", 4096, 10000));
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
     close(fd);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 4096); /* left behind */
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 4096); /* left behind */
     start(&s, "killed-upload.db", NULL);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM leads"), 0);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM leads"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM uploads"), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -443,7 +347,7 @@ static void test_multi__two_servers_run_each_job_once(void **state)
     struct srv a, b;
     start(&a, "two-servers.db", env);
     start(&b, "two-servers.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     int64_t uploads[JOBS];
     for (int u = 0; u < JOBS; u++) {
         char name[32], tag[16];
@@ -454,20 +358,21 @@ static void test_multi__two_servers_run_each_job_once(void **state)
     for (int u = 0; u < JOBS; u++) {
         char body[64];
         snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)uploads[u]);
-        json_decref(call(u % 2 ? &b : &a, "POST", "/jobs", body, 202));
+        json_decref(h_call(u % 2 ? &b : &a, "POST", "/jobs", body, 202));
     }
     for (int id = 1; id <= JOBS; id++) {
         char path[32];
         snprintf(path, sizeof(path), "/jobs/%d", id);
-        json_t *j = wait_job(&a, path, 60000);
-        assert_string_equal(str(j, "status"), "succeeded");
-        assert_int_equal(num(j, "done"), LEADS);
-        assert_int_equal(num(j, "cache_hits"), 0);
+        json_t *j = h_wait_job(&a, path, 60000);
+        assert_string_equal(h_str(j, "status"), "succeeded");
+        assert_int_equal(h_num(j, "done"), LEADS);
+        assert_int_equal(h_num(j, "cache_hits"), 0);
         json_decref(j);
-        assert_int_equal(sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = %d", id),
+        assert_int_equal(h_sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = %d", id),
                          LEADS);
         assert_int_equal(
-            sql_int(a.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = %d", id), LEADS);
+            h_sql_int(a.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = %d", id),
+            LEADS);
     }
     for (int u = 0; u < JOBS; u++) {
         char tag[16];
@@ -504,23 +409,23 @@ static void test_multi__sync_score_run_by_the_other_server(void **state)
     struct srv a, b;
     start(&a, "sync-other.db", env);
     start(&b, "sync-other.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "sync-long.csv", 300, "Long"); /* 30 requests one at a time: 6 s */
-    json_decref(call(&a, "POST", "/jobs", NULL, 202));
-    assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
+    json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
+    assert_true(h_srv_log_wait(&a, "event=job.start job=1 ", 10000));
     int64_t small = upload(&a, "sync-small.csv", 10, "Small");
     char body[64];
     snprintf(body, sizeof(body), "{\"upload_id\": %lld}", (long long)small);
     int64_t t0 = ls_mono_ms();
-    json_t *j = call(&a, "POST", "/score", body, 200);
+    json_t *j = h_call(&a, "POST", "/score", body, 200);
     int64_t ms = ls_mono_ms() - t0;
-    assert_int_equal(num(j, "job_id"), 2);
-    assert_int_equal(num(j, "scored"), 10);
+    assert_int_equal(h_num(j, "job_id"), 2);
+    assert_int_equal(h_num(j, "scored"), 10);
     json_decref(j);
-    assert_true(log_wait(&b, "event=job.start job=2 ", 100));
+    assert_true(h_srv_log_wait(&b, "event=job.start job=2 ", 100));
     assert_true(ms < 4000); /* long before job 1, which a runs, is done */
-    j = call(&a, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "running");
+    j = h_call(&a, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "running");
     json_decref(j);
     assert_int_equal(h_srv_stop(&a, SIGKILL), 128 + SIGKILL);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
@@ -538,19 +443,20 @@ static void test_multi__released_job_resumed_by_the_other_server(void **state)
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
     struct srv a, b;
     start(&a, "handoff.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "handoff.csv", N, "H");
-    json_decref(call(&a, "POST", "/jobs", NULL, 202));
+    json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
     start(&b, "handoff.db", env);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
-    assert_true(log_wait(&b, "event=job.start job=1 ", 5000));
-    json_t *j = wait_job(&b, "/jobs/1", 30000);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    assert_true(h_srv_log_wait(&b, "event=job.start job=1 ", 5000));
+    json_t *j = h_wait_job(&b, "/jobs/1", 30000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
-    assert_int_equal(sql_int(b.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(b.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(b.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(b.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"),
+                     N);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
 }
 
@@ -580,16 +486,16 @@ static void test_multi__cli_resume_refused_while_a_server_runs_it(void **state)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     assert_true(some);
-    int64_t stored = sql_int(db, "SELECT count(*) FROM results");
+    int64_t stored = h_sql_int(db, "SELECT count(*) FROM results");
     assert_true(stored > 0 && stored < N);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
 
     /* A server takes the orphan over and runs it, slowly. */
     h_fake_config(&h_fake, "{\"latency_ms\": 600}");
     const char *srv_env[] = {"LEADSCORE_AI_CONCURRENCY=1", NULL};
     struct srv s;
     start(&s, "cli-resume.db", srv_env);
-    assert_true(log_wait(&s, "event=job.start job=1 ", 10000));
+    assert_true(h_srv_log_wait(&s, "event=job.start job=1 ", 10000));
     char *out = NULL, *err = NULL;
     int rc = h_run_cli(argv, env, &out, &err);
     if (rc != 70 || strstr(err, "job 1 is being run by another process") == NULL ||
@@ -614,12 +520,12 @@ static void test_multi__cli_resume_refused_while_a_server_runs_it(void **state)
     json_decref(results);
     free(out);
     free(err);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM jobs"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM uploads"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(db, "SELECT done FROM jobs WHERE id = 1"), N);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM jobs"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM uploads"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'"), 1);
+    assert_int_equal(h_sql_int(db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(db, "SELECT done FROM jobs WHERE id = 1"), N);
 }
 
 /* ---- defect 11: jobs --------------------------------------------------------------- */
@@ -637,33 +543,33 @@ static void test_multi__cancel_from_another_server(void **state)
     struct srv a, b;
     start(&a, "cancel-two.db", env);
     start(&b, "cancel-two.db", env);
-    json_decref(call(&a, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&a, "POST", "/offers", h_example_offer(), 201));
     upload(&a, "cancel-two.csv", 400, "C");
-    json_decref(call(&a, "POST", "/jobs", NULL, 202));
-    assert_true(log_wait(&a, "event=job.start job=1 ", 10000));
+    json_decref(h_call(&a, "POST", "/jobs", NULL, 202));
+    assert_true(h_srv_log_wait(&a, "event=job.start job=1 ", 10000));
     assert_true(sql_wait(a.db, "SELECT count(*) FROM results", 1, 10000));
     int64_t t0 = ls_mono_ms();
-    json_t *j = call(&b, "DELETE", "/jobs/1", NULL, 200);
+    json_t *j = h_call(&b, "DELETE", "/jobs/1", NULL, 200);
     assert_true(ls_mono_ms() - t0 < 5000);
-    assert_string_equal(str(j, "status"), "cancelled");
-    json_int_t done = num(j, "done");
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    json_int_t done = h_num(j, "done");
     assert_true(done > 0 && done < 400);
     json_decref(j);
-    assert_true(log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
+    assert_true(h_srv_log_wait(&a, "event=job.end job=1 status=cancelled", 5000));
     ls_sleep_ms(700); /* time for any late progress update to arrive */
-    j = call(&a, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
-    assert_int_equal(num(j, "done"), done);
+    j = h_call(&a, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
-    assert_int_equal(sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = 1"), done);
-    assert_int_equal(sql_int(a.db, "SELECT owner FROM jobs WHERE id = 1"), 0);
+    assert_int_equal(h_sql_int(a.db, "SELECT count(*) FROM results WHERE job_id = 1"), done);
+    assert_int_equal(h_sql_int(a.db, "SELECT owner FROM jobs WHERE id = 1"), 0);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
     assert_int_equal(h_srv_stop(&b, SIGTERM), 0);
     start(&a, "cancel-two.db", env);
     ls_sleep_ms(1200); /* longer than the worker's poll */
-    j = call(&a, "GET", "/jobs/1", NULL, 200);
-    assert_string_equal(str(j, "status"), "cancelled");
-    assert_int_equal(num(j, "done"), done);
+    j = h_call(&a, "GET", "/jobs/1", NULL, 200);
+    assert_string_equal(h_str(j, "status"), "cancelled");
+    assert_int_equal(h_num(j, "done"), done);
     json_decref(j);
     assert_int_equal(h_srv_stop(&a, SIGTERM), 0);
 }
@@ -680,7 +586,7 @@ static void test_multi__recovers_every_unfinished_job(void **state)
     const char *env[] = {"LEADSCORE_AI_PROVIDER=offline", NULL};
     struct srv s;
     start(&s, "recover.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "recover.csv", 1, "One");
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
     char sql[600];
@@ -691,22 +597,22 @@ static void test_multi__recovers_every_unfinished_job(void **state)
              "ELSE 'queued' END, i, 1, 'offline', '', CASE WHEN i %% 50 = 0 THEN 987654 ELSE 0 "
              "END FROM n",
              JOBS);
-    assert_int_equal(sql_exec(s.db, sql), SQLITE_OK);
+    assert_int_equal(h_sql_exec(s.db, sql), SQLITE_OK);
     start(&s, "recover.db", env);
     assert_true(sql_wait(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'", 50, 30000));
     assert_int_equal(h_srv_stop(&s, SIGKILL), 128 + SIGKILL);
-    int64_t before = sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'");
+    int64_t before = h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'");
     assert_true(before < JOBS);
     start(&s, "recover.db", env);
     bool all = sql_wait(s.db, "SELECT count(*) FROM jobs WHERE status = 'succeeded'", JOBS, 120000);
     if (!all)
         print_error("%lld of %d jobs finished\n",
-                    (long long)sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = "
-                                             "'succeeded'"),
+                    (long long)h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = "
+                                               "'succeeded'"),
                     JOBS);
     assert_true(all);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results"), JOBS);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE done != 1"), 0);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results"), JOBS);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE done != 1"), 0);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -723,7 +629,7 @@ static void *post_job(void *arg)
     if (h_http(sub->s, "POST", "/jobs", NULL, NULL, 0, &r) == 0) {
         sub->status = r.status;
         json_t *j = h_json(&r);
-        snprintf(sub->code, sizeof(sub->code), "%s", str(j, "code"));
+        snprintf(sub->code, sizeof(sub->code), "%s", h_str(j, "code"));
         json_decref(j);
     }
     h_resp_free(&r);
@@ -743,10 +649,10 @@ static void test_multi__queue_full_is_429(void **state)
                          "LEADSCORE_THREADS=8", NULL};
     struct srv s;
     start(&s, "queue-full.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "queue-full.csv", 20, "Q");
-    json_decref(call(&s, "POST", "/jobs", NULL, 202));
-    assert_true(log_wait(&s, "event=job.start job=1 ", 10000)); /* running, not queued */
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202));
+    assert_true(h_srv_log_wait(&s, "event=job.start job=1 ", 10000)); /* running, not queued */
     pthread_t t[BURST];
     struct submitter sub[BURST];
     for (int i = 0; i < BURST; i++) {
@@ -764,19 +670,19 @@ static void test_multi__queue_full_is_429(void **state)
                     accepted, full);
         fail();
     }
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
-    json_t *j = call(&s, "POST", "/jobs", NULL, 429);
-    assert_string_equal(str(j, "code"), "queue_full");
-    assert_non_null(strstr(str(j, "error"), "queue is full"));
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 2);
+    json_t *j = h_call(&s, "POST", "/jobs", NULL, 429);
+    assert_string_equal(h_str(j, "code"), "queue_full");
+    assert_non_null(strstr(h_str(j, "error"), "queue is full"));
     json_decref(j);
-    j = call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
-    assert_string_equal(str(j, "code"), "queue_full");
+    j = h_call(&s, "POST", "/score", NULL, 429); /* the sync route has the same cap */
+    assert_string_equal(h_str(j, "code"), "queue_full");
     json_decref(j);
-    int64_t last = sql_int(s.db, "SELECT max(id) FROM jobs");
+    int64_t last = h_sql_int(s.db, "SELECT max(id) FROM jobs");
     char path[32];
     snprintf(path, sizeof(path), "/jobs/%lld", (long long)last);
-    json_decref(call(&s, "DELETE", path, NULL, 200));
-    json_decref(call(&s, "POST", "/jobs", NULL, 202)); /* room again */
+    json_decref(h_call(&s, "DELETE", path, NULL, 200));
+    json_decref(h_call(&s, "POST", "/jobs", NULL, 202)); /* room again */
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
@@ -810,7 +716,7 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
     const char *env[] = {"LEADSCORE_AI_CONCURRENCY=2", NULL};
     struct srv s;
     start(&s, "sigterm.db", env);
-    json_decref(call(&s, "POST", "/offers", h_example_offer(), 201));
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
     upload(&s, "sigterm.csv", N, "T");
     struct scorer sc = {.s = &s};
     pthread_t t;
@@ -829,24 +735,25 @@ static void test_multi__sigterm_with_sync_score_waiting(void **state)
         fail();
     }
     json_t *j = h_json(&sc.r);
-    assert_string_equal(str(j, "code"), "shutting_down");
-    assert_int_equal(num(json_object_get(j, "details"), "job_id"), 1);
+    assert_string_equal(h_str(j, "code"), "shutting_down");
+    assert_int_equal(h_num(json_object_get(j, "details"), "job_id"), 1);
     json_decref(j);
     h_resp_free(&sc.r);
-    int64_t kept = sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1");
+    int64_t kept = h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1");
     assert_true(kept > 0 && kept < N);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'running' AND "
-                                   "owner = 0"),
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM jobs WHERE status = 'running' AND "
+                                     "owner = 0"),
                      1);
 
     h_fake_config(&h_fake, "{\"latency_ms\": 0}");
     start(&s, "sigterm.db", env);
-    j = wait_job(&s, "/jobs/1", 60000);
-    assert_string_equal(str(j, "status"), "succeeded");
-    assert_int_equal(num(j, "done"), N);
+    j = h_wait_job(&s, "/jobs/1", 60000);
+    assert_string_equal(h_str(j, "status"), "succeeded");
+    assert_int_equal(h_num(j, "done"), N);
     json_decref(j);
-    assert_int_equal(sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
-    assert_int_equal(sql_int(s.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(*) FROM results WHERE job_id = 1"), N);
+    assert_int_equal(h_sql_int(s.db, "SELECT count(DISTINCT idx) FROM results WHERE job_id = 1"),
+                     N);
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 

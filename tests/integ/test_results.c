@@ -52,30 +52,20 @@ static void start_scored(struct srv *s, const char *db_name)
     h_resp_free(&r);
 }
 
-static void get(const struct srv *s, const char *path, const char *const *hdrs, long want,
-                struct resp *r)
-{
-    assert_int_equal(h_http(s, "GET", path, hdrs, NULL, 0, r), 0);
-    if (r->status != want) {
-        print_error("GET %s: %ld, want %ld: %.300s\n", path, r->status, want, r->body);
-        fail();
-    }
-}
-
 static void test_results__finished_pages_have_etags_and_304(void **state)
 {
     (void)state;
     struct srv s;
     start_scored(&s, "etag.db");
     struct resp a, b, c;
-    get(&s, "/results", NULL, 200, &a);
+    h_get(&s, "/results", NULL, 200, &a);
     char *etag = h_header(&a, "ETag");
     assert_non_null(etag);
     char *cc = h_header(&a, "Cache-Control");
     assert_string_equal(cc, "private, no-cache");
     free(cc);
     /* The same page again: the same bytes and validator. */
-    get(&s, "/results", NULL, 200, &b);
+    h_get(&s, "/results", NULL, 200, &b);
     assert_int_equal(a.len, b.len);
     assert_memory_equal(a.body, b.body, a.len);
     char *etag2 = h_header(&b, "ETag");
@@ -84,14 +74,14 @@ static void test_results__finished_pages_have_etags_and_304(void **state)
     char inm[128];
     snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
     const char *h304[] = {inm, NULL};
-    get(&s, "/results", h304, 304, &c);
+    h_get(&s, "/results", h304, 304, &c);
     assert_int_equal(c.len, 0);
     char *total = h_header(&c, "X-Total-Count");
     assert_string_equal(total, "3500");
     free(total);
     h_resp_free(&c);
     /* Another query is another page, with another validator. */
-    get(&s, "/results?intent=High", h304, 200, &c);
+    h_get(&s, "/results?intent=High", h304, 200, &c);
     char *etag3 = h_header(&c, "ETag");
     assert_non_null(etag3);
     assert_string_not_equal(etag, etag3);
@@ -110,10 +100,10 @@ static void test_results__gzip_is_the_same_page(void **state)
     struct srv s;
     start_scored(&s, "gzip.db");
     struct resp plain, gz;
-    get(&s, "/results?limit=2000", NULL, 200, &plain);
+    h_get(&s, "/results?limit=2000", NULL, 200, &plain);
     const char *hdr[] = {"Accept-Encoding: gzip", NULL};
     /* The harness's curl does not decode: the raw bytes come back. */
-    get(&s, "/results?limit=2000", hdr, 200, &gz);
+    h_get(&s, "/results?limit=2000", hdr, 200, &gz);
     char *enc = h_header(&gz, "Content-Encoding");
     assert_string_equal(enc, "gzip");
     free(enc);
@@ -140,17 +130,17 @@ static void test_results__gzip_is_the_same_page(void **state)
     const char *gz_inm[] = {"Accept-Encoding: gzip", inm, NULL};
     struct resp nm;
     snprintf(inm, sizeof(inm), "If-None-Match: %s", e_gz);
-    get(&s, "/results?limit=2000", gz_inm, 304, &nm);
+    h_get(&s, "/results?limit=2000", gz_inm, 304, &nm);
     h_resp_free(&nm);
     snprintf(inm, sizeof(inm), "If-None-Match: %s", e_plain);
-    get(&s, "/results?limit=2000", gz_inm, 200, &nm); /* the plain one's tag: send the gzip */
+    h_get(&s, "/results?limit=2000", gz_inm, 200, &nm); /* the plain one's tag: send the gzip */
     h_resp_free(&nm);
     free(e_plain);
     free(e_gz);
     /* "gzip;q=0" refuses gzip. */
     const char *no[] = {"Accept-Encoding: gzip;q=0", NULL};
     struct resp r;
-    get(&s, "/results?limit=2000", no, 200, &r);
+    h_get(&s, "/results?limit=2000", no, 200, &r);
     assert_null(h_header(&r, "Content-Encoding"));
     assert_int_equal(r.len, plain.len);
     h_resp_free(&r);
@@ -183,7 +173,7 @@ static void test_results__big_pages_stream_the_same_rows(void **state)
         char path[200];
         snprintf(path, sizeof(path), "/results?limit=3000%s", queries[k]);
         struct resp big;
-        get(&s, path, NULL, 200, &big);
+        h_get(&s, path, NULL, 200, &big);
         /* Streamed: no Content-Length, chunked, no ETag. */
         char *te = h_header(&big, "Transfer-Encoding");
         assert_non_null(te);
@@ -196,7 +186,7 @@ static void test_results__big_pages_stream_the_same_rows(void **state)
         for (int off = 0; off < 3000; off += 1000) {
             struct resp p;
             snprintf(path, sizeof(path), "/results?limit=1000&offset=%d%s", off, queries[k]);
-            get(&s, path, NULL, 200, &p);
+            h_get(&s, path, NULL, 200, &p);
             char *t1 = h_header(&big, "X-Total-Count"), *t2 = h_header(&p, "X-Total-Count");
             assert_string_equal(t1, t2);
             free(t1);
@@ -223,7 +213,7 @@ static void test_results__deleted_results_are_never_served_from_memory(void **st
     struct srv s;
     start_scored(&s, "purge.db");
     struct resp r;
-    get(&s, "/results?limit=10", NULL, 200, &r);
+    h_get(&s, "/results?limit=10", NULL, 200, &r);
     json_t *a = h_json(&r);
     assert_int_equal(json_array_size(a), 10);
     json_decref(a);
@@ -231,7 +221,7 @@ static void test_results__deleted_results_are_never_served_from_memory(void **st
     assert_int_equal(h_http(&s, "DELETE", "/jobs/1/results", NULL, NULL, 0, &r), 0);
     assert_int_equal(r.status, 200);
     h_resp_free(&r);
-    get(&s, "/results?limit=10", NULL, 200, &r);
+    h_get(&s, "/results?limit=10", NULL, 200, &r);
     a = h_json(&r);
     assert_int_equal(json_array_size(a), 0);
     json_decref(a);
@@ -266,7 +256,7 @@ static json_t *summary(const struct srv *s, const char *path, const char *query)
     char url[400];
     snprintf(url, sizeof(url), "%s%s%s", path, query[0] ? "?" : "", query);
     struct resp r;
-    get(s, url, NULL, 200, &r);
+    h_get(s, url, NULL, 200, &r);
     json_t *j = h_json(&r);
     h_resp_free(&r);
     assert_non_null(j);
@@ -299,7 +289,7 @@ static int64_t results_total(const struct srv *s, const char *query)
     char url[400];
     snprintf(url, sizeof(url), "/results?%s%slimit=1", query, query[0] ? "&" : "");
     struct resp r;
-    get(s, url, NULL, 200, &r);
+    h_get(s, url, NULL, 200, &r);
     int64_t n = total_count(&r);
     h_resp_free(&r);
     return n;
@@ -363,7 +353,7 @@ static void test_results__summary_agrees_with_the_pages(void **state)
 static void expect_400(const struct srv *s, const char *path, const char *param)
 {
     struct resp r;
-    get(s, path, NULL, 400, &r);
+    h_get(s, path, NULL, 400, &r);
     json_t *j = h_json(&r);
     assert_string_equal(json_string_value(json_object_get(j, "code")), "invalid");
     if (param)
@@ -383,9 +373,9 @@ static void test_results__summary_refuses_bad_parameters(void **state)
     assert_int_equal(h_srv_start(&s, db, NULL), 0);
     struct resp r;
     /* Nothing scored yet: 409 as /results. */
-    get(&s, "/results/summary", NULL, 409, &r);
+    h_get(&s, "/results/summary", NULL, 409, &r);
     h_resp_free(&r);
-    get(&s, "/jobs/1/results/summary", NULL, 404, &r);
+    h_get(&s, "/jobs/1/results/summary", NULL, 404, &r);
     h_resp_free(&r);
     expect_400(&s, "/jobs/0/results/summary", NULL);
     expect_400(&s, "/jobs/x/results/summary", NULL);
@@ -408,8 +398,8 @@ static void test_results__summary_refuses_bad_parameters(void **state)
         char page[200];
         snprintf(page, sizeof(page), "/results?%s", strchr(bad[i], '?') + 1);
         struct resp a, b;
-        get(&s, bad[i], NULL, 400, &a);
-        get(&s, page, NULL, 400, &b);
+        h_get(&s, bad[i], NULL, 400, &a);
+        h_get(&s, page, NULL, 400, &b);
         json_t *ja = h_json(&a), *jb = h_json(&b);
         assert_true(json_equal(ja, jb));
         json_decref(ja);
@@ -449,7 +439,7 @@ static void test_results__summary_forgets_deleted_results(void **state)
     assert_int_equal(h_http(&s, "DELETE", "/jobs/1?purge=1", NULL, NULL, 0, &r), 0);
     assert_int_equal(r.status, 200);
     h_resp_free(&r);
-    get(&s, "/jobs/1/results/summary", NULL, 404, &r);
+    h_get(&s, "/jobs/1/results/summary", NULL, 404, &r);
     h_resp_free(&r);
     h_srv_stop(&s, SIGTERM);
 }
@@ -465,10 +455,10 @@ static void test_results__results_carry_factors(void **state)
     struct srv s;
     start_scored(&s, "factors.db");
     struct resp r;
-    get(&s, "/results?limit=40", NULL, 200, &r);
+    h_get(&s, "/results?limit=40", NULL, 200, &r);
     json_t *page = h_json(&r);
     h_resp_free(&r);
-    get(&s, "/results/export?format=jsonl", NULL, 200, &r);
+    h_get(&s, "/results/export?format=jsonl", NULL, 200, &r);
     json_error_t e;
     json_t *line = json_loadb(r.body, strcspn(r.body, "\n"), 0, &e);
     assert_non_null(line);
@@ -504,7 +494,7 @@ static void test_results__results_carry_factors(void **state)
     }
     assert_true(seen_head);
     json_decref(page);
-    get(&s, "/results/export", NULL, 200, &r);
+    h_get(&s, "/results/export", NULL, 200, &r);
     const char *hdr = "name,role,company,intent,score,reasoning,industry,location,rule_score,"
                       "ai_score,role_points,industry_points,completeness_points,lead_id,line,"
                       "email,linkedin_url,external_id\r\n";

@@ -80,21 +80,12 @@ static int teardown(void **state)
     return 0;
 }
 
-static void get(const struct srv *s, const char *path, struct resp *r)
-{
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, r), 0);
-    if (r->status != 200) {
-        print_error("GET %s: %ld: %.300s\n", path, r->status, r->body);
-        fail();
-    }
-}
-
 /* GET path on both servers: the same body and the same X-Total-Count. */
 static void same(const char *path)
 {
     struct resp ra, rb;
-    get(&a, path, &ra);
-    get(&b, path, &rb);
+    h_get(&a, path, NULL, 200, &ra);
+    h_get(&b, path, NULL, 200, &rb);
     char *ta = h_header(&ra, "X-Total-Count"), *tb = h_header(&rb, "X-Total-Count");
     if ((ta == NULL) != (tb == NULL) || (ta && strcmp(ta, tb) != 0) || ra.len != rb.len ||
         memcmp(ra.body, rb.body, ra.len) != 0) {
@@ -112,7 +103,7 @@ static void same(const char *path)
 static double metric(const struct srv *s, const char *prefix)
 {
     struct resp r;
-    get(s, "/metrics", &r);
+    h_get(s, "/metrics", NULL, 200, &r);
     double v = -1;
     for (const char *p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
         if (strncmp(p, prefix, strlen(prefix)) == 0) {
@@ -206,13 +197,13 @@ static void test_search__filtered_export_pages_walk_from_the_cursor(void **state
         char path[200];
         snprintf(path, sizeof(path), "/results?limit=1&%s", filters[i]);
         struct resp r;
-        get(&a, path, &r);
+        h_get(&a, path, NULL, 200, &r);
         char *t = h_header(&r, "X-Total-Count");
         long want = strtol(t, NULL, 10);
         free(t);
         h_resp_free(&r);
         snprintf(path, sizeof(path), "/results/export?format=jsonl&%s", filters[i]);
-        get(&b, path, &r);
+        h_get(&b, path, NULL, 200, &r);
         long n = 0, last_score = 101, last_idx = -1;
         for (char *line = r.body; line && *line; n++) {
             char *eol = strchr(line, '\n');
@@ -241,14 +232,14 @@ static void test_search__deleted_results_find_nothing(void **state)
 {
     (void)state;
     struct resp r;
-    get(&a, "/results?q=ava&limit=5", &r);
+    h_get(&a, "/results?q=ava&limit=5", NULL, 200, &r);
     assert_true(r.len > 3);
     h_resp_free(&r);
     assert_int_equal(h_http(&a, "DELETE", "/jobs/1/results", NULL, NULL, 0, &r), 0);
     assert_int_equal(r.status, 200);
     h_resp_free(&r);
     same("/results?q=ava&limit=5");
-    get(&a, "/results?q=ava&limit=5", &r);
+    h_get(&a, "/results?q=ava&limit=5", NULL, 200, &r);
     char *t = h_header(&r, "X-Total-Count");
     assert_string_equal(t, "0");
     free(t);

@@ -27,12 +27,6 @@ static const char *const offline_env[] = {"LEADSCORE_AI_PROVIDER=offline", NULL}
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static const char *str(const json_t *j, const char *k)
-{
-    const char *v = json_string_value(json_object_get(j, k));
-    return v ? v : "";
-}
-
 /* `leadscore keys create`: the key (owned); its id in *id (may be NULL). */
 static char *key_new(const char *db, const char *ws, const char *role, long long *id)
 {
@@ -115,12 +109,12 @@ static char *expect_error(const struct srv *s, const char *method, const char *p
     json_t *j = h_json(&r);
     char *www = h_header(&r, "WWW-Authenticate");
     char *cookie = h_header(&r, "Set-Cookie");
-    if (r.status != want || j == NULL || strcmp(str(j, "code"), code) != 0 ||
-        str(j, "error")[0] == '\0' || (want == 401 && www == NULL) || cookie != NULL) {
+    if (r.status != want || j == NULL || strcmp(h_str(j, "code"), code) != 0 ||
+        h_str(j, "error")[0] == '\0' || (want == 401 && www == NULL) || cookie != NULL) {
         print_error("%s %s: %ld %s, want %ld %s\n", method, path, r.status, r.body, want, code);
         fail();
     }
-    char *msg = strdup(str(j, "error"));
+    char *msg = strdup(h_str(j, "error"));
     free(www);
     json_decref(j);
     h_resp_free(&r);
@@ -187,7 +181,7 @@ static char *until_refused(const struct srv *s, const char *token)
         req(s, "GET", "/session", token, NULL, NULL, NULL, &r);
         if (r.status == 401) {
             json_t *j = h_json(&r);
-            char *msg = strdup(str(j, "error"));
+            char *msg = strdup(h_str(j, "error"));
             json_decref(j);
             h_resp_free(&r);
             return msg;
@@ -249,26 +243,26 @@ static void test_session__sign_in_each_role(void **state)
     for (int i = 0; i < 3; i++) {
         sign_in(&s, keys[i], NULL, &si[i]);
         const json_t *b = si[i].body;
-        assert_string_equal(str(b, "message"), "signed in");
-        assert_string_equal(str(b, "role"), roles[i]);
+        assert_string_equal(h_str(b, "message"), "signed in");
+        assert_string_equal(h_str(b, "role"), roles[i]);
         const json_t *ws = json_object_get(b, "workspace");
-        assert_string_equal(str(ws, "name"), "sales");
+        assert_string_equal(h_str(ws, "name"), "sales");
         assert_true(json_integer_value(json_object_get(ws, "id")) > 1);
-        const char *exp = str(b, "expires_at");
+        const char *exp = h_str(b, "expires_at");
         assert_int_equal(strlen(exp), 24);
         assert_int_equal(exp[strlen(exp) - 1], 'Z');
 
         json_t *g = expect(&s, "GET", "/session", si[i].token, NULL, NULL, NULL, 200);
-        assert_string_equal(str(g, "auth"), "session");
-        assert_string_equal(str(g, "role"), roles[i]);
-        assert_string_equal(str(g, "expires_at"), exp);
+        assert_string_equal(h_str(g, "auth"), "session");
+        assert_string_equal(h_str(g, "role"), roles[i]);
+        assert_string_equal(h_str(g, "expires_at"), exp);
         assert_true(json_equal(json_object_get(g, "workspace"), ws));
         const json_t *k = json_object_get(g, "key");
-        assert_int_equal(strncmp(str(k, "prefix"), keys[i], 12), 0);
+        assert_int_equal(strncmp(h_str(k, "prefix"), keys[i], 12), 0);
         json_decref(g);
 
         g = expect(&s, "GET", "/session", NULL, keys[i], NULL, NULL, 200);
-        assert_string_equal(str(g, "auth"), "key");
+        assert_string_equal(h_str(g, "auth"), "key");
         assert_true(json_is_null(json_object_get(g, "expires_at")));
         json_decref(g);
     }
@@ -276,8 +270,8 @@ static void test_session__sign_in_each_role(void **state)
     assert_string_not_equal(si[0].token, si[1].token);
     /* Authorization wins: a viewer key with an admin cookie is a viewer. */
     json_t *g = expect(&s, "GET", "/session", si[2].token, keys[0], NULL, NULL, 200);
-    assert_string_equal(str(g, "auth"), "key");
-    assert_string_equal(str(g, "role"), "viewer");
+    assert_string_equal(h_str(g, "auth"), "key");
+    assert_string_equal(h_str(g, "role"), "viewer");
     json_decref(g);
     /* ... and a wrong one is refused even with a good cookie. */
     free(expect_error(&s, "GET", "/session", si[2].token, "lsk_nope", NULL, NULL, 401,
@@ -314,8 +308,8 @@ static void test_session__cookie_attributes(void **state)
     char lo[32], hi[32];
     ls_format_time(now + 12 * 3600000LL - 60000, lo, sizeof(lo));
     ls_format_time(now + 12 * 3600000LL + 60000, hi, sizeof(hi));
-    assert_true(strcmp(str(si.body, "expires_at"), lo) > 0);
-    assert_true(strcmp(str(si.body, "expires_at"), hi) < 0);
+    assert_true(strcmp(h_str(si.body, "expires_at"), lo) > 0);
+    assert_true(strcmp(h_str(si.body, "expires_at"), hi) < 0);
     json_decref(si.body);
     const char *https[] = {"X-Forwarded-Proto: https", NULL};
     sign_in(&s, key, https, &si);
@@ -415,9 +409,9 @@ static void test_session__bad_sign_ins(void **state)
         struct resp r;
         req(&s, "POST", "/session", NULL, NULL, NULL, shapes[i].body, &r);
         json_t *j = h_json(&r);
-        if (r.status != 400 || strcmp(str(j, "code"), "invalid") != 0 ||
-            strcmp(str(json_object_get(j, "details"), "field"), shapes[i].field) != 0 ||
-            strstr(str(j, "error"), shapes[i].field) == NULL) {
+        if (r.status != 400 || strcmp(h_str(j, "code"), "invalid") != 0 ||
+            strcmp(h_str(json_object_get(j, "details"), "field"), shapes[i].field) != 0 ||
+            strstr(h_str(j, "error"), shapes[i].field) == NULL) {
             print_error("%s: %ld %s\n", shapes[i].body, r.status, r.body);
             fail();
         }
@@ -453,7 +447,7 @@ static void wait_job(const struct srv *s, const char *key, long long id)
     snprintf(path, sizeof(path), "/jobs/%lld", id);
     for (int64_t end = ls_mono_ms() + 30000;; ls_sleep_ms(20)) {
         json_t *j = expect(s, "GET", path, NULL, key, NULL, NULL, 200);
-        bool done = strcmp(str(j, "status"), "succeeded") == 0;
+        bool done = strcmp(h_str(j, "status"), "succeeded") == 0;
         json_decref(j);
         if (done)
             return;
@@ -546,7 +540,7 @@ static void test_session__sign_out(void **state)
     assert_string_equal(sc, "ls_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
     free(sc);
     json_t *j = h_json(&r);
-    assert_string_equal(str(j, "message"), "signed out");
+    assert_string_equal(h_str(j, "message"), "signed out");
     json_decref(j);
     h_resp_free(&r);
     /* At once, in this process. */
@@ -748,7 +742,7 @@ static void test_session__open_mode(void **state)
     json_decref(j);
     /* A cookie changes nothing in open mode. */
     j = expect(&s, "GET", "/session", "0123", NULL, NULL, NULL, 200);
-    assert_string_equal(str(j, "auth"), "open");
+    assert_string_equal(h_str(j, "auth"), "open");
     json_decref(j);
     json_decref(expect(&s, "DELETE", "/session", NULL, NULL, NULL, NULL, 200));
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
@@ -777,7 +771,7 @@ static void test_session__planted_cookies(void **state)
     snprintf(same_twice, sizeof(same_twice), "Cookie: ls_session=%s", a.token);
     const char *junk[] = {junk_first, NULL};
     json_t *j = expect(&s, "GET", "/session", NULL, NULL, junk, NULL, 200);
-    assert_string_equal(str(json_object_get(j, "workspace"), "name"), "sales");
+    assert_string_equal(h_str(json_object_get(j, "workspace"), "name"), "sales");
     json_decref(j);
     const char *good2[] = {two_good, NULL};
     char *msg = expect_error(&s, "GET", "/session", NULL, NULL, good2, NULL, 401, "unauthorized");
@@ -786,7 +780,7 @@ static void test_session__planted_cookies(void **state)
     /* The same session sent twice (in two Cookie fields) is one session. */
     const char *twice[] = {same_twice, same_twice, NULL};
     j = expect(&s, "GET", "/session", NULL, NULL, twice, NULL, 200);
-    assert_string_equal(str(json_object_get(j, "workspace"), "name"), "sales");
+    assert_string_equal(h_str(json_object_get(j, "workspace"), "name"), "sales");
     json_decref(j);
     json_decref(a.body);
     json_decref(b.body);

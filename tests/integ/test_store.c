@@ -342,17 +342,7 @@ static int64_t sql_int(const char *name, const char *sql)
 {
     char p[600];
     db_path(p, sizeof(p), name);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        print_error("%s: %s\n", sql, db ? sqlite3_errmsg(db) : "cannot open");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return h_sql_int(p, "%s", sql);
 }
 
 /* Undoing migrations, for the tests that take a store back to an older schema. */
@@ -388,14 +378,7 @@ static int sql_exec(const char *name, const char *sql)
 {
     char p[600];
     db_path(p, sizeof(p), name);
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    sqlite3_close(db);
-    return rc;
+    return h_sql_exec(p, sql);
 }
 
 static const char offer_json[] =

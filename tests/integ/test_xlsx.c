@@ -75,20 +75,11 @@ static void write_leads(const char *path, int n)
     fclose(f);
 }
 
-static void get_ok(const struct srv *s, const char *path, struct resp *r)
-{
-    assert_int_equal(h_http(s, "GET", path, NULL, NULL, 0, r), 0);
-    if (r->status != 200) {
-        print_error("GET %s: %ld: %.300s\n", path, r->status, r->body);
-        fail();
-    }
-}
-
 /* GETs path into the file name in h_tmpdir(); the path of the file goes to out. */
 static void download(const struct srv *s, const char *path, const char *name, char *out, size_t cap)
 {
     struct resp r;
-    get_ok(s, path, &r);
+    h_get(s, path, NULL, 200, &r);
     h_path(out, cap, name);
     h_write_file(out, r.body, r.len);
     h_resp_free(&r);
@@ -209,7 +200,7 @@ static void test_xlsx__100k_rows_match_the_csv_export(void **state)
 {
     (void)state;
     struct resp r;
-    get_ok(&big, "/results/export?format=xlsx", &r);
+    h_get(&big, "/results/export?format=xlsx", NULL, 200, &r);
     char *type = h_header(&r, "Content-Type");
     assert_string_equal(type, LS_EXPORT_XLSX_TYPE);
     free(type);
@@ -236,7 +227,7 @@ static void test_xlsx__a_filter_narrows_the_rows_as_in_csv(void **state)
     char path[200], book[600], csv[600];
     /* The job's own route, which the latest job's route is an alias of. */
     struct resp r;
-    get_ok(&big, "/results?limit=1", &r);
+    h_get(&big, "/results?limit=1", NULL, 200, &r);
     char *job = h_header(&r, "X-Job-Id");
     h_resp_free(&r);
     snprintf(path, sizeof(path), "/jobs/%s/results/export?format=xlsx&%s", job, q);
@@ -249,7 +240,7 @@ static void test_xlsx__a_filter_narrows_the_rows_as_in_csv(void **state)
     free(out);
     /* As many as the page count says, and a real narrowing. */
     snprintf(path, sizeof(path), "/results?limit=1&%s", q);
-    get_ok(&big, path, &r);
+    h_get(&big, path, NULL, 200, &r);
     char *total = h_header(&r, "X-Total-Count");
     assert_int_equal(rows, strtol(total, NULL, 10));
     free(total);
@@ -469,7 +460,7 @@ static void test_xlsx__an_export_that_cannot_start_is_a_json_error(void **state)
     json_decref(j);
     h_resp_free(&r);
     /* The CSV export does not need the directory. */
-    get_ok(&s, "/results/export?format=csv", &r);
+    h_get(&s, "/results/export?format=csv", NULL, 200, &r);
     h_resp_free(&r);
     h_srv_stop(&s, SIGTERM);
 }
