@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../src/core/estimate.h"
 #include "../src/core/price.h"
@@ -48,28 +47,10 @@ static bool thinks_by_default(const char *model)
     return (strstr(model, "2.5-") && !strstr(model, "lite")) || strstr(model, "gemini-3");
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long env_long(const char *name, long dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atol(v) : dflt;
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "llm_cost_bench: %s\n", what);
     exit(1);
-}
-
-static long num(const json_t *j, const char *k)
-{
-    return (long)json_integer_value(json_object_get(j, k));
 }
 
 struct mode {
@@ -220,15 +201,15 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
     h_resp_free(&r);
     h_fake_reset(fk);
     char cfg[160];
-    long unavailable = strcmp(m->name, "flex") == 0 ? env_long("BENCH_FLEX_UNAVAILABLE", 20) : 0;
+    long unavailable = strcmp(m->name, "flex") == 0 ? h_env_long("BENCH_FLEX_UNAVAILABLE", 20) : 0;
     snprintf(cfg, sizeof(cfg),
              "{\"latency_ms\": %ld, \"rpm\": %ld, \"default_thinking_tokens\": %ld}",
-             env_long("BENCH_LATENCY_MS", 300), env_long("BENCH_RPM", 600), THINKING);
+             h_env_long("BENCH_LATENCY_MS", 300), h_env_long("BENCH_RPM", 600), THINKING);
     h_fake_config(fk, cfg);
     if (strcmp(m->name, "batch") == 0) { /* the fake's batch turnaround: a few seconds */
         char bc[96];
         snprintf(bc, sizeof(bc), "{\"batch_turnaround_ms\": %ld}",
-                 env_long("BENCH_TURNAROUND_MS", 3000));
+                 h_env_long("BENCH_TURNAROUND_MS", 3000));
         h_fake_config(fk, bc);
     }
     if (unavailable) { /* the first requests meet "resource unavailable" */
@@ -240,15 +221,15 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
     }
     json_t *e = post(&s, "/jobs", "{\"dry_run\": true}", 200);
     json_t *est = json_object_get(e, "estimate");
-    m->est_in = num(json_object_get(est, "tokens"), "input");
-    m->est_out = num(json_object_get(est, "tokens"), "output");
+    m->est_in = (long)h_num(json_object_get(est, "tokens"), "input");
+    m->est_out = (long)h_num(json_object_get(est, "tokens"), "output");
     m->est_cost = json_number_value(json_object_get(est, "cost_usd"));
-    m->est_requests = num(est, "requests");
-    m->est_wall_ms = num(est, "wall_ms");
+    m->est_requests = (long)h_num(est, "requests");
+    m->est_wall_ms = (long)h_num(est, "wall_ms");
     json_decref(e);
-    double t0 = now_s();
+    double t0 = h_now_s();
     json_t *j = post(&s, "/score", "{}", 200);
-    m->seconds = now_s() - t0;
+    m->seconds = h_now_s() - t0;
     json_int_t id = json_integer_value(json_object_get(j, "job_id"));
     json_decref(j);
     char path[64];
@@ -257,11 +238,11 @@ static void run(const struct fake *fk, struct mode *m, const char *csv, const ch
         die("GET /jobs/{id} failed");
     j = h_json(&r);
     h_resp_free(&r);
-    m->leads = num(j, "done");
-    m->requests = num(j, "model_calls");
-    m->fallbacks = num(j, "fallbacks");
-    m->prompt = num(json_object_get(j, "tokens"), "prompt");
-    m->output = num(json_object_get(j, "tokens"), "output");
+    m->leads = (long)h_num(j, "done");
+    m->requests = (long)h_num(j, "model_calls");
+    m->fallbacks = (long)h_num(j, "fallbacks");
+    m->prompt = (long)h_num(json_object_get(j, "tokens"), "prompt");
+    m->output = (long)h_num(json_object_get(j, "tokens"), "output");
     m->cost = json_number_value(json_object_get(j, "cost_usd"));
     json_decref(j);
     json_t *st = h_fake_requests(fk);
@@ -304,15 +285,15 @@ int main(int argc, char **argv)
     static char base[128], b_env[64], c_env[64], r_env[64], l_env[64];
     if (getenv("BENCH_MODEL") && *getenv("BENCH_MODEL"))
         MODEL = getenv("BENCH_MODEL");
-    THINKING = env_long("BENCH_THINKING_TOKENS", 0);
+    THINKING = h_env_long("BENCH_THINKING_TOKENS", 0);
     snprintf(model_env, sizeof(model_env), "GEMINI_MODEL=%s", MODEL);
     snprintf(l_env, sizeof(l_env), "LEADSCORE_AI_LATENCY_MS=%ld",
-             env_long("BENCH_LATENCY_MS", 300));
+             h_env_long("BENCH_LATENCY_MS", 300));
     snprintf(base, sizeof(base), "GEMINI_BASE_URL=%s", fk.url);
-    snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", env_long("BENCH_BATCH", 20));
+    snprintf(b_env, sizeof(b_env), "LEADSCORE_AI_BATCH=%ld", h_env_long("BENCH_BATCH", 20));
     snprintf(c_env, sizeof(c_env), "LEADSCORE_AI_CONCURRENCY=%ld",
-             env_long("BENCH_CONCURRENCY", 8));
-    snprintf(r_env, sizeof(r_env), "LEADSCORE_AI_RPM=%ld", env_long("BENCH_RPM", 600));
+             h_env_long("BENCH_CONCURRENCY", 8));
+    snprintf(r_env, sizeof(r_env), "LEADSCORE_AI_RPM=%ld", h_env_long("BENCH_RPM", 600));
     const char *std_env[] = {base,
                              "GEMINI_API_KEY=your-key-here",
                              "LEADSCORE_AI_PROVIDER=gemini",
@@ -351,7 +332,7 @@ int main(int argc, char **argv)
     run(&fk, &std, argv[1], argv[2], std_env, &sd);
     print(&std);
     fflush(stdout);
-    if (env_long("BENCH_SKIP_FLEX", 0) == 0) {
+    if (h_env_long("BENCH_SKIP_FLEX", 0) == 0) {
         run(&fk, &flex, argv[1], argv[2], flex_env, NULL);
         print(&flex);
     }
