@@ -288,6 +288,24 @@ static void test_http__routing_errors(void **state)
     stop(&s);
 }
 
+/* An unknown query parameter whose name is not UTF-8 (%FF) still gets its details. */
+static void test_http__unknown_parameter_not_utf8(void **state)
+{
+    (void)state;
+    struct srv s;
+    struct resp r;
+    start(&s, "param-bytes.db", NULL);
+    assert_int_equal(h_http(&s, "GET", "/results?%C3%A9%FF=1", NULL, NULL, 0, &r), 0);
+    expect_error(&r, 400, "invalid", "unknown query parameter");
+    json_t *j = h_json(&r);
+    const char *p = json_string_value(json_object_get(json_object_get(j, "details"), "parameter"));
+    assert_non_null(p);
+    assert_string_equal(p, "\xc3\xa9\\xff");
+    json_decref(j);
+    h_resp_free(&r);
+    stop(&s);
+}
+
 static void test_http__conflicts_before_data(void **state)
 {
     (void)state;
@@ -601,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_http__readme_flow),
         cmocka_unit_test(test_http__offer_errors),
         cmocka_unit_test(test_http__routing_errors),
+        cmocka_unit_test(test_http__unknown_parameter_not_utf8),
         cmocka_unit_test(test_http__conflicts_before_data),
         cmocka_unit_test(test_http__upload_errors),
         cmocka_unit_test(test_http__rejected_rows_reported),
