@@ -154,6 +154,28 @@ static void test_cli__usage_and_version(void **state)
     free(err);
 }
 
+/*
+ * A text setting longer than its field is refused at start, never cut: cut after 1023 bytes,
+ * the host list below would end in "app.example.co" and let that name in.
+ */
+static void test_cli__too_long_settings_are_refused(void **state)
+{
+    (void)state;
+    char db[600];
+    h_path(db, sizeof(db), "cli-long-settings.db");
+    static char hosts[1200];
+    size_t w = (size_t)snprintf(hosts, sizeof(hosts), "LEADSCORE_ALLOWED_HOSTS=h.example");
+    memset(hosts + w, ',', 24 + 1024 - 15 - w); /* the value is 1024 bytes */
+    snprintf(hosts + 24 + 1024 - 15, sizeof(hosts) - (24 + 1024 - 15), "app.example.com");
+    const char *env[] = {hosts, NULL};
+    const char *list[] = {"keys", "list", "--db", db, NULL};
+    char *out, *err;
+    assert_int_equal(h_run_cli(list, env, &out, &err), 2);
+    assert_non_null(strstr(err, "LEADSCORE_ALLOWED_HOSTS takes at most 1023 bytes"));
+    free(out);
+    free(err);
+}
+
 static void test_cli__bad_data_exits_65(void **state)
 {
     (void)state;
@@ -236,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_cli__same_results_as_http),
         cmocka_unit_test(test_cli__db_keeps_the_run),
         cmocka_unit_test(test_cli__usage_and_version),
+        cmocka_unit_test(test_cli__too_long_settings_are_refused),
         cmocka_unit_test(test_cli__bad_data_exits_65),
         cmocka_unit_test(test_cli__internal_error_exits_70),
     };
