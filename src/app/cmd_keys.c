@@ -56,11 +56,13 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     int c;
+    struct ls_err err = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:w:r:n:h", longopts, NULL)) != -1) {
+        int rc = LS_OK; /* of --db: a path that does not fit is refused, not cut */
         switch (c) {
         case 'd':
-            snprintf(cfg->db, sizeof(cfg->db), "%s", optarg);
+            rc = ls_config_set_text(cfg->db, sizeof(cfg->db), "--db", optarg, &err);
             break;
         case 'w':
             o->workspace = optarg;
@@ -76,6 +78,10 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
             return -1;
         default:
             fputs(usage_text, stderr);
+            return LS_EXIT_USAGE;
+        }
+        if (rc != LS_OK) {
+            fprintf(stderr, "leadscore keys: %s\n", err.msg);
             return LS_EXIT_USAGE;
         }
     }

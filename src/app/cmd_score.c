@@ -109,6 +109,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     optind = 1;
     struct ls_err err = {0};
     while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
+        int rc = LS_OK; /* of a text option: one that does not fit is refused, not cut */
         switch (c) {
         case 'D':
             if (ls_csv_delimiter_parse(optarg, &o->delimiter, &err) != LS_OK) {
@@ -164,10 +165,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cfg->batch.is_default = strcmp(optarg, "batch") == 0;
             break;
         case 'a':
-            snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
+            rc = ls_config_set_text(o->cfg->provider, sizeof(o->cfg->provider), "--ai-provider",
+                                    optarg, &err);
             break;
         case 'm':
-            snprintf(o->cfg->model, sizeof(o->cfg->model), "%s", optarg);
+            rc = ls_config_set_text(o->cfg->model, sizeof(o->cfg->model), "--ai-model", optarg,
+                                    &err);
             break;
         case 'o':
             o->offer = optarg;
@@ -203,6 +206,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
             return -1;
         default:
             fputs(usage_text, stderr);
+            return LS_EXIT_USAGE;
+        }
+        if (rc != LS_OK) {
+            fprintf(stderr, "leadscore score: %s\n", err.msg);
             return LS_EXIT_USAGE;
         }
     }

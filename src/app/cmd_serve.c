@@ -58,17 +58,20 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
     };
     int c;
     long long n;
+    struct ls_err err = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "H:p:d:t:h", opts, NULL)) != -1) {
+        int rc = LS_OK; /* of a text option: one that does not fit is refused, not cut */
         switch (c) {
         case 'a':
-            snprintf(cfg->provider, sizeof(cfg->provider), "%s", optarg);
+            rc = ls_config_set_text(cfg->provider, sizeof(cfg->provider), "--ai-provider", optarg,
+                                    &err);
             break;
         case 'm':
-            snprintf(cfg->model, sizeof(cfg->model), "%s", optarg);
+            rc = ls_config_set_text(cfg->model, sizeof(cfg->model), "--ai-model", optarg, &err);
             break;
         case 'H':
-            snprintf(cfg->host, sizeof(cfg->host), "%s", optarg);
+            rc = ls_config_set_text(cfg->host, sizeof(cfg->host), "--host", optarg, &err);
             break;
         case 'p':
             if (!ls_parse_int(optarg, 0, 65535, &n)) {
@@ -78,7 +81,7 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
             cfg->port = (int)n;
             break;
         case 'd':
-            snprintf(cfg->db, sizeof(cfg->db), "%s", optarg);
+            rc = ls_config_set_text(cfg->db, sizeof(cfg->db), "--db", optarg, &err);
             break;
         case 't':
             if (!ls_parse_int(optarg, 1, 256, &n)) {
@@ -95,6 +98,10 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
             return -1;
         default:
             fputs(usage_text, stderr);
+            return LS_EXIT_USAGE;
+        }
+        if (rc != LS_OK) {
+            fprintf(stderr, "leadscore serve: %s\n", err.msg);
             return LS_EXIT_USAGE;
         }
     }

@@ -176,6 +176,35 @@ static void test_cli__too_long_settings_are_refused(void **state)
     free(err);
 }
 
+/* The same for options: a --db path or an --ai-model name that does not fit is exit 2. */
+static void test_cli__too_long_options_are_refused(void **state)
+{
+    (void)state;
+    char db[1200], model[200];
+    size_t w = (size_t)snprintf(db, sizeof(db), "%s", h_tmpdir());
+    while (w < 1030)
+        w += (size_t)snprintf(db + w, sizeof(db) - w, "/.");
+    snprintf(db + w, sizeof(db) - w, "/keys.db"); /* the same directory, 1030+ bytes */
+    memset(model, 'm', 128);
+    model[128] = '\0';
+    const char *list[] = {"keys", "list", "--db", db, NULL};
+    const char *serve[] = {"serve", "--db", db, NULL};
+    const char *score[] = {"score", "--offer", offer, "--leads", leads, "--ai-model", model, NULL};
+    char *out, *err;
+    assert_int_equal(h_run_cli(list, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "--db takes at most 1023 bytes"));
+    free(out);
+    free(err);
+    assert_int_equal(h_run_cli(serve, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "--db takes at most 1023 bytes"));
+    free(out);
+    free(err);
+    assert_int_equal(h_run_cli(score, NULL, &out, &err), 2);
+    assert_non_null(strstr(err, "--ai-model takes at most 127 bytes"));
+    free(out);
+    free(err);
+}
+
 static void test_cli__bad_data_exits_65(void **state)
 {
     (void)state;
@@ -259,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_cli__db_keeps_the_run),
         cmocka_unit_test(test_cli__usage_and_version),
         cmocka_unit_test(test_cli__too_long_settings_are_refused),
+        cmocka_unit_test(test_cli__too_long_options_are_refused),
         cmocka_unit_test(test_cli__bad_data_exits_65),
         cmocka_unit_test(test_cli__internal_error_exits_70),
     };
