@@ -56,13 +56,12 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     int c;
-    struct ls_err err = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:w:r:n:h", longopts, NULL)) != -1) {
-        int rc = LS_OK; /* of --db: a path that does not fit is refused, not cut */
+        int rc = 0;
         switch (c) {
         case 'd':
-            rc = ls_config_set_text(cfg->db, sizeof(cfg->db), "--db", optarg, &err);
+            rc = ls_cli_set_text("keys", "--db", optarg, cfg->db, sizeof(cfg->db));
             break;
         case 'w':
             o->workspace = optarg;
@@ -73,17 +72,11 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
         case 'n':
             o->name = optarg;
             break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return -1;
         default:
-            fputs(usage_text, stderr);
-            return LS_EXIT_USAGE;
+            return ls_cli_help_or_usage(c, usage_text);
         }
-        if (rc != LS_OK) {
-            fprintf(stderr, "leadscore keys: %s\n", err.msg);
-            return LS_EXIT_USAGE;
-        }
+        if (rc)
+            return rc;
     }
     o->cmd = optind < argc ? argv[optind++] : NULL;
     o->arg = optind < argc ? argv[optind++] : NULL;

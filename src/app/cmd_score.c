@@ -109,7 +109,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     optind = 1;
     struct ls_err err = {0};
     while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
-        int rc = LS_OK; /* of a text option: one that does not fit is refused, not cut */
+        int rc = 0;
         switch (c) {
         case 'D':
             if (ls_csv_delimiter_parse(optarg, &o->delimiter, &err) != LS_OK) {
@@ -165,12 +165,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cfg->batch.is_default = strcmp(optarg, "batch") == 0;
             break;
         case 'a':
-            rc = ls_config_set_text(o->cfg->provider, sizeof(o->cfg->provider), "--ai-provider",
-                                    optarg, &err);
+            rc = ls_cli_set_text("score", "--ai-provider", optarg, o->cfg->provider,
+                                 sizeof(o->cfg->provider));
             break;
         case 'm':
-            rc = ls_config_set_text(o->cfg->model, sizeof(o->cfg->model), "--ai-model", optarg,
-                                    &err);
+            rc = ls_cli_set_text("score", "--ai-model", optarg, o->cfg->model,
+                                 sizeof(o->cfg->model));
             break;
         case 'o':
             o->offer = optarg;
@@ -201,22 +201,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return LS_EXIT_USAGE;
             }
             break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return -1;
         default:
-            fputs(usage_text, stderr);
-            return LS_EXIT_USAGE;
+            return ls_cli_help_or_usage(c, usage_text);
         }
-        if (rc != LS_OK) {
-            fprintf(stderr, "leadscore score: %s\n", err.msg);
-            return LS_EXIT_USAGE;
-        }
+        if (rc)
+            return rc;
     }
-    if (optind < argc) {
-        fprintf(stderr, "leadscore score: unexpected argument '%s'\n", argv[optind]);
-        return LS_EXIT_USAGE;
-    }
+    int left = ls_cli_no_argument_left("score", argc, argv, optind);
+    if (left)
+        return left;
     if (o->offer == NULL || o->leads == NULL) {
         fprintf(stderr, "leadscore score: --offer and --leads are required\n\n%s", usage_text);
         return LS_EXIT_USAGE;
