@@ -4,11 +4,14 @@
  */
 #include "ls_test.h"
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -205,6 +208,43 @@ static void test_cli__too_long_options_are_refused(void **state)
     free(err);
 }
 
+/*
+ * keys create whose standard output cannot be written (a full disk: /dev/full) fails, and
+ * the key nobody received is revoked rather than left active.
+ */
+static void test_cli__unwritten_key_is_revoked(void **state)
+{
+    (void)state;
+    char db[600];
+    h_path(db, sizeof(db), "cli-unwritten-key.db");
+    const char *b = getenv("LEADSCORE_BIN");
+    const char *binary = b && *b ? b : "build/asan/leadscore";
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int full = open("/dev/full", O_WRONLY);
+        int null = open("/dev/null", O_WRONLY);
+        if (full < 0 || null < 0)
+            _exit(127);
+        dup2(full, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        execl(binary, binary, "keys", "create", "--db", db, "--workspace", "w", "--role", "admin",
+              (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 70);
+    const char *list[] = {"keys", "list", "--db", db, NULL};
+    char *out, *err;
+    assert_int_equal(h_run_cli(list, NULL, &out, &err), 0);
+    assert_non_null(strstr(out, "revoked"));
+    assert_null(strstr(out, "active"));
+    free(out);
+    free(err);
+}
+
 static void test_cli__bad_data_exits_65(void **state)
 {
     (void)state;
@@ -289,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_cli__usage_and_version),
         cmocka_unit_test(test_cli__too_long_settings_are_refused),
         cmocka_unit_test(test_cli__too_long_options_are_refused),
+        cmocka_unit_test(test_cli__unwritten_key_is_revoked),
         cmocka_unit_test(test_cli__bad_data_exits_65),
         cmocka_unit_test(test_cli__internal_error_exits_70),
     };
