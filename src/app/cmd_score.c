@@ -32,6 +32,7 @@
 #define OFFER_MAX     (1024 * 1024)
 #define READ_CHUNK    (64 * 1024)
 #define REJECTS_SHOWN 20
+#define OUT_PATH_MAX  1023 /* bytes of --out */
 
 static const char usage_text[] =
     "usage: leadscore score --offer FILE --leads FILE [--out FILE]\n"
@@ -179,6 +180,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->leads = optarg;
             break;
         case 'O':
+            /* The file is written beside it as "<out>.tmp.<pid>", in a buffer of its own: a
+             * path that did not fit there was cut into another file's name. */
+            if (strlen(optarg) > OUT_PATH_MAX) {
+                fprintf(stderr, "leadscore score: --out takes at most %d bytes\n", OUT_PATH_MAX);
+                return LS_EXIT_USAGE;
+            }
             o->out = optarg;
             break;
         case 'd':
@@ -358,7 +365,7 @@ static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config
 static int write_results(struct ls_store *store, const struct ls_job *job, const struct opts *o)
 {
     struct ls_err err = {0};
-    char tmp[1100] = "";
+    char tmp[OUT_PATH_MAX + 32] = ""; /* + ".tmp.<pid>" */
     FILE *f = stdout;
     if (o->out) {
         /* Write beside the target and rename: a reader never sees half a file. */
@@ -371,7 +378,7 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
     }
     struct ls_export *e = ls_export_new(store, job, NULL, o->format);
     /* The workbook is built beside its destination: that disk is meant to take it. */
-    char dir[1100] = "";
+    char dir[OUT_PATH_MAX + 1] = "";
     const char *slash = o->out ? strrchr(o->out, '/') : NULL;
     if (o->out)
         snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - o->out) : 1, slash ? o->out : ".");

@@ -202,6 +202,9 @@ static void test_cli__too_long_text_is_refused(void **state)
         {{"score", "--offer", offer, "--leads", leads, "--ai-model", model, NULL},
          NULL,
          "--ai-model takes at most 127 bytes"},
+        {{"score", "--offer", offer, "--leads", leads, "--out", db, NULL},
+         NULL,
+         "--out takes at most 1023 bytes"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *err = cli_stderr(cases[i].argv, cases[i].env, 2);
