@@ -6,6 +6,7 @@
  * capture it (KEY=$(leadscore keys create ...)), and its id and details on
  * standard error. The key is never shown again and never stored in clear.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,9 +59,10 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:w:r:n:h", longopts, NULL)) != -1) {
+        int rc = 0;
         switch (c) {
         case 'd':
-            snprintf(cfg->db, sizeof(cfg->db), "%s", optarg);
+            rc = ls_cli_set_text("keys", "--db", optarg, cfg->db, sizeof(cfg->db));
             break;
         case 'w':
             o->workspace = optarg;
@@ -71,13 +73,11 @@ static int parse(int argc, char **argv, struct ls_config *cfg, struct keys_opts 
         case 'n':
             o->name = optarg;
             break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return -1;
         default:
-            fputs(usage_text, stderr);
-            return LS_EXIT_USAGE;
+            return ls_cli_help_or_usage(c, usage_text);
         }
+        if (rc)
+            return rc;
     }
     o->cmd = optind < argc ? argv[optind++] : NULL;
     o->arg = optind < argc ? argv[optind++] : NULL;
@@ -140,14 +140,27 @@ static int create(struct ls_store *store, const struct keys_opts *o)
         fprintf(stderr, "leadscore keys create: %s\n", err.msg);
         return LS_EXIT_SOFTWARE;
     }
-    printf("%s\n", key);
-    fflush(stdout);
+    /* The key exists only here now: one that cannot be written out (a full disk behind a
+     * redirection) is revoked, never left active with nobody holding it. */
+    bool is_written = printf("%s\n", key) > 0;
+    is_written = fflush(stdout) == 0 && is_written && !ferror(stdout);
+    memset(key, 0, sizeof(key));
+    if (!is_written) {
+        const char *why = strerror(errno);
+        fprintf(stderr, "leadscore keys create: cannot write the key to standard output: %s\n",
+                why);
+        if (ls_store_key_revoke(store, 0, info.id, ls_now_ms(), &err) == LS_OK)
+            fprintf(stderr, "leadscore keys create: key %lld revoked\n", (long long)info.id);
+        else
+            fprintf(stderr, "leadscore keys create: key %lld is active and unknown: %s\n",
+                    (long long)info.id, err.msg);
+        return LS_EXIT_SOFTWARE;
+    }
     fprintf(stderr,
             "leadscore keys create: key %lld (%s) for workspace \"%s\", role %s%s%s%s; it is shown "
             "only this once\n",
             (long long)info.id, info.prefix, o->workspace, role_names[role],
             o->name ? ", name \"" : "", o->name ? o->name : "", o->name ? "\"" : "");
-    memset(key, 0, sizeof(key));
     return LS_EXIT_OK;
 }
 

@@ -32,6 +32,7 @@
 #define OFFER_MAX     (1024 * 1024)
 #define READ_CHUNK    (64 * 1024)
 #define REJECTS_SHOWN 20
+#define OUT_PATH_MAX  1023 /* bytes of --out */
 
 static const char usage_text[] =
     "usage: leadscore score --offer FILE --leads FILE [--out FILE]\n"
@@ -109,6 +110,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     optind = 1;
     struct ls_err err = {0};
     while ((c = getopt_long(argc, argv, "o:l:O:f:d:h", longopts, NULL)) != -1) {
+        int rc = 0;
         switch (c) {
         case 'D':
             if (ls_csv_delimiter_parse(optarg, &o->delimiter, &err) != LS_OK) {
@@ -164,10 +166,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->cfg->batch.is_default = strcmp(optarg, "batch") == 0;
             break;
         case 'a':
-            snprintf(o->cfg->provider, sizeof(o->cfg->provider), "%s", optarg);
+            rc = ls_cli_set_text("score", "--ai-provider", optarg, o->cfg->provider,
+                                 sizeof(o->cfg->provider));
             break;
         case 'm':
-            snprintf(o->cfg->model, sizeof(o->cfg->model), "%s", optarg);
+            rc = ls_cli_set_text("score", "--ai-model", optarg, o->cfg->model,
+                                 sizeof(o->cfg->model));
             break;
         case 'o':
             o->offer = optarg;
@@ -176,6 +180,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->leads = optarg;
             break;
         case 'O':
+            /* The file is written beside it as "<out>.tmp.<pid>", in a buffer of its own: a
+             * path that did not fit there was cut into another file's name. */
+            if (strlen(optarg) > OUT_PATH_MAX) {
+                fprintf(stderr, "leadscore score: --out takes at most %d bytes\n", OUT_PATH_MAX);
+                return LS_EXIT_USAGE;
+            }
             o->out = optarg;
             break;
         case 'd':
@@ -198,18 +208,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return LS_EXIT_USAGE;
             }
             break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return -1;
         default:
-            fputs(usage_text, stderr);
-            return LS_EXIT_USAGE;
+            return ls_cli_help_or_usage(c, usage_text);
         }
+        if (rc)
+            return rc;
     }
-    if (optind < argc) {
-        fprintf(stderr, "leadscore score: unexpected argument '%s'\n", argv[optind]);
-        return LS_EXIT_USAGE;
-    }
+    int left = ls_cli_no_argument_left("score", argc, argv, optind);
+    if (left)
+        return left;
     if (o->offer == NULL || o->leads == NULL) {
         fprintf(stderr, "leadscore score: --offer and --leads are required\n\n%s", usage_text);
         return LS_EXIT_USAGE;
@@ -358,7 +365,7 @@ static int load_leads(struct ls_store *store, int64_t ws, const struct ls_config
 static int write_results(struct ls_store *store, const struct ls_job *job, const struct opts *o)
 {
     struct ls_err err = {0};
-    char tmp[1100] = "";
+    char tmp[OUT_PATH_MAX + 32] = ""; /* + ".tmp.<pid>" */
     FILE *f = stdout;
     if (o->out) {
         /* Write beside the target and rename: a reader never sees half a file. */
@@ -371,7 +378,7 @@ static int write_results(struct ls_store *store, const struct ls_job *job, const
     }
     struct ls_export *e = ls_export_new(store, job, NULL, o->format);
     /* The workbook is built beside its destination: that disk is meant to take it. */
-    char dir[1100] = "";
+    char dir[OUT_PATH_MAX + 1] = "";
     const char *slash = o->out ? strrchr(o->out, '/') : NULL;
     if (o->out)
         snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - o->out) : 1, slash ? o->out : ".");

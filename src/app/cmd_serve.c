@@ -60,15 +60,17 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
     long long n;
     optind = 1;
     while ((c = getopt_long(argc, argv, "H:p:d:t:h", opts, NULL)) != -1) {
+        int rc = 0;
         switch (c) {
         case 'a':
-            snprintf(cfg->provider, sizeof(cfg->provider), "%s", optarg);
+            rc = ls_cli_set_text("serve", "--ai-provider", optarg, cfg->provider,
+                                 sizeof(cfg->provider));
             break;
         case 'm':
-            snprintf(cfg->model, sizeof(cfg->model), "%s", optarg);
+            rc = ls_cli_set_text("serve", "--ai-model", optarg, cfg->model, sizeof(cfg->model));
             break;
         case 'H':
-            snprintf(cfg->host, sizeof(cfg->host), "%s", optarg);
+            rc = ls_cli_set_text("serve", "--host", optarg, cfg->host, sizeof(cfg->host));
             break;
         case 'p':
             if (!ls_parse_int(optarg, 0, 65535, &n)) {
@@ -78,7 +80,7 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
             cfg->port = (int)n;
             break;
         case 'd':
-            snprintf(cfg->db, sizeof(cfg->db), "%s", optarg);
+            rc = ls_cli_set_text("serve", "--db", optarg, cfg->db, sizeof(cfg->db));
             break;
         case 't':
             if (!ls_parse_int(optarg, 1, 256, &n)) {
@@ -90,19 +92,13 @@ static int parse_args(int argc, char **argv, struct ls_config *cfg)
         case 'N':
             cfg->no_auth = true;
             break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return -1;
         default:
-            fputs(usage_text, stderr);
-            return LS_EXIT_USAGE;
+            return ls_cli_help_or_usage(c, usage_text);
         }
+        if (rc)
+            return rc;
     }
-    if (optind < argc) {
-        fprintf(stderr, "leadscore serve: unexpected argument '%s'\n", argv[optind]);
-        return LS_EXIT_USAGE;
-    }
-    return 0;
+    return ls_cli_no_argument_left("serve", argc, argv, optind);
 }
 
 /* No keys, a non-loopback address and no --no-auth: refuse, and say what to do. */

@@ -101,6 +101,16 @@ bool ls_parse_int(const char *s, long long min, long long max, long long *out)
     return true;
 }
 
+int ls_config_set_text(char *dst, size_t cap, const char *what, const char *v, struct ls_err *err)
+{
+    size_t len = strlen(v);
+    if (len >= cap)
+        return ls_err_set(err, LS_EINVAL, "%s takes at most %zu bytes (got %zu)", what, cap - 1,
+                          len);
+    memcpy(dst, v, len + 1);
+    return LS_OK;
+}
+
 static int env_int(const char *name, long long min, long long max, long long *out,
                    struct ls_err *err)
 {
@@ -199,12 +209,14 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
     snprintf(c->provider, sizeof(c->provider), "auto");
 
     const char *v;
-    if ((v = ls_env("LEADSCORE_HOST")))
-        snprintf(c->host, sizeof(c->host), "%s", v);
-    if ((v = ls_env("LEADSCORE_DB")))
-        snprintf(c->db, sizeof(c->db), "%s", v);
     long long n;
     int rc;
+    if ((v = ls_env("LEADSCORE_HOST")) &&
+        (rc = ls_config_set_text(c->host, sizeof(c->host), "LEADSCORE_HOST", v, err)))
+        return rc;
+    if ((v = ls_env("LEADSCORE_DB")) &&
+        (rc = ls_config_set_text(c->db, sizeof(c->db), "LEADSCORE_DB", v, err)))
+        return rc;
     n = c->port;
     if ((rc = env_int("LEADSCORE_PORT", 0, 65535, &n, err)))
         return rc;
@@ -235,10 +247,14 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
                               v);
         c->log_level = lvl;
     }
-    if ((v = ls_env("LEADSCORE_CORS_ORIGINS")))
-        snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", v);
-    if ((v = ls_env("LEADSCORE_ALLOWED_HOSTS")))
-        snprintf(c->allowed_hosts, sizeof(c->allowed_hosts), "%s", v);
+    if ((v = ls_env("LEADSCORE_CORS_ORIGINS")) &&
+        (rc = ls_config_set_text(c->cors_origins, sizeof(c->cors_origins), "LEADSCORE_CORS_ORIGINS",
+                                 v, err)))
+        return rc;
+    if ((v = ls_env("LEADSCORE_ALLOWED_HOSTS")) &&
+        (rc = ls_config_set_text(c->allowed_hosts, sizeof(c->allowed_hosts),
+                                 "LEADSCORE_ALLOWED_HOSTS", v, err)))
+        return rc;
     if ((v = ls_env("LEADSCORE_METRICS_PUBLIC")))
         c->metrics_public = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
     if ((v = ls_env("LEADSCORE_COOKIE_SECURE"))) {
@@ -289,8 +305,10 @@ int ls_config_load(struct ls_config *c, struct ls_err *err)
         else
             *(int *)(void *)field = (int)n;
     }
-    if ((v = ls_env("LEADSCORE_AI_PROVIDER")))
-        snprintf(c->provider, sizeof(c->provider), "%s", v);
+    if ((v = ls_env("LEADSCORE_AI_PROVIDER")) &&
+        (rc =
+             ls_config_set_text(c->provider, sizeof(c->provider), "LEADSCORE_AI_PROVIDER", v, err)))
+        return rc;
     if ((rc = ai_params(c, err)))
         return rc;
     if ((rc = batch_params(c, err)))

@@ -83,6 +83,14 @@ int ls_config_load(struct ls_config *c, struct ls_err *err);
  */
 void ls_config_export_dir(const struct ls_config *c, char *out, size_t cap);
 
+/*
+ * Copies the text setting what (its name in messages: "LEADSCORE_DB", "--db") from v
+ * (borrowed) into dst, cap bytes with the NUL. A value that does not fit is LS_EINVAL and
+ * leaves dst as it was: it is never cut, as a cut path opens another file and a cut entry of
+ * an allowlist allows another name.
+ */
+int ls_config_set_text(char *dst, size_t cap, const char *what, const char *v, struct ls_err *err);
+
 /* Parses a decimal integer in [min, max]; false when s is not one. */
 bool ls_parse_int(const char *s, long long min, long long max, long long *out);
 

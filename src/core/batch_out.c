@@ -13,11 +13,25 @@
 #include <string.h>
 
 #include "jsonx.h"
+#include "utf8.h"
 
 static const char *str(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s ? s : "";
+}
+
+/*
+ * s into dst (cap > 0 bytes), cut when it does not fit on a character boundary: these
+ * fields go back out as JSON strings (the input file's id in the batch request, the state
+ * in GET /jobs/{id}), and jansson's json_pack returns NULL for text that is not UTF-8 - for
+ * the batch request, a NULL that json_dumps and strlen then met.
+ */
+static void copy_text(char *dst, size_t cap, const char *s)
+{
+    size_t n = ls_utf8_clip(s, strlen(s), cap - 1);
+    memcpy(dst, s, n);
+    dst[n] = '\0';
 }
 
 /* An int64 of a proto message: a string on the wire, or a number. */
@@ -55,12 +69,12 @@ static const char *line_end(const char *p, const char *end)
 static void openai_fill(const json_t *j, struct ls_batch *b)
 {
     if (str(j, "id")[0])
-        snprintf(b->remote_id, sizeof(b->remote_id), "%s", str(j, "id"));
+        copy_text(b->remote_id, sizeof(b->remote_id), str(j, "id"));
     if (str(j, "input_file_id")[0])
-        snprintf(b->input_file, sizeof(b->input_file), "%s", str(j, "input_file_id"));
-    snprintf(b->output_file, sizeof(b->output_file), "%s", str(j, "output_file_id"));
-    snprintf(b->error_file, sizeof(b->error_file), "%s", str(j, "error_file_id"));
-    snprintf(b->remote_state, sizeof(b->remote_state), "%s", str(j, "status"));
+        copy_text(b->input_file, sizeof(b->input_file), str(j, "input_file_id"));
+    copy_text(b->output_file, sizeof(b->output_file), str(j, "output_file_id"));
+    copy_text(b->error_file, sizeof(b->error_file), str(j, "error_file_id"));
+    copy_text(b->remote_state, sizeof(b->remote_state), str(j, "status"));
     const json_t *rcs = json_object_get(j, "request_counts");
     b->n_total = json_integer_value(json_object_get(rcs, "total"));
     b->n_completed = json_integer_value(json_object_get(rcs, "completed"));
@@ -115,7 +129,7 @@ int ls_batch_out_openai_upload(const char *s, size_t len, char *id, size_t cap, 
     if (rc)
         return rc;
     if (cap > 0)
-        snprintf(id, cap, "%s", str(j, "id"));
+        copy_text(id, cap, str(j, "id"));
     json_decref(j);
     return LS_OK;
 }
@@ -183,15 +197,15 @@ static void gemini_fill(const json_t *op, struct ls_batch *b)
     const json_t *m = batch_of(op);
     const char *name = str(op, "name")[0] ? str(op, "name") : str(m, "name");
     if (name[0])
-        snprintf(b->remote_id, sizeof(b->remote_id), "%s", name);
+        copy_text(b->remote_id, sizeof(b->remote_id), name);
     const char *state = str(m, "state");
     /* Shown without the enum's prefix, as the service's own console does. */
     if (strncmp(state, "BATCH_STATE_", 12) == 0)
         state += 12;
-    snprintf(b->remote_state, sizeof(b->remote_state), "%s", state);
+    copy_text(b->remote_state, sizeof(b->remote_state), state);
     const char *rf = str(json_object_get(m, "output"), "responsesFile");
     if (rf[0])
-        snprintf(b->output_file, sizeof(b->output_file), "%s", rf);
+        copy_text(b->output_file, sizeof(b->output_file), rf);
     const json_t *st = json_object_get(m, "batchStats");
     b->n_total = i64(st, "requestCount");
     b->n_completed = i64(st, "successfulRequestCount");
@@ -243,7 +257,7 @@ int ls_batch_out_gemini_upload(const char *s, size_t len, char *name, size_t cap
     if (rc)
         return rc;
     if (cap > 0)
-        snprintf(name, cap, "%s", str(json_object_get(j, "file"), "name"));
+        copy_text(name, cap, str(json_object_get(j, "file"), "name"));
     json_decref(j);
     return LS_OK;
 }

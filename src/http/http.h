@@ -95,7 +95,9 @@ struct ls_app {
     struct ls_results_cache *cache;     /* encoded pages of finished jobs */
     struct ls_summary_cache *summaries; /* finished jobs' score histograms; may be NULL */
     struct ls_search_cache *search;     /* finished jobs' text indexes, for q; may be NULL */
-    struct ls_server *server;           /* set once listening (for the connection gauge) */
+    /* Set once listening (for the connection gauge); _Atomic because h_metrics reads it
+     * on an I/O thread while main stores it (atomic_load/store need an atomic type). */
+    _Atomic(struct ls_server *) server;
     struct ls_http_config cfg;
     int64_t started_ms;
     atomic_bool stopping; /* set when the server is shutting down */

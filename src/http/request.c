@@ -374,8 +374,10 @@ static bool query_allowed(struct ls_req *req)
             snprintf(msg, sizeof(msg), "unknown query parameter \"%.60s\"%s%s%s", k,
                      doc[0] ? " (this endpoint takes: " : " (this endpoint takes none)",
                      doc[0] ? doc : "", doc[0] ? ")" : "");
+            /* The name is the client's bytes (%FF decodes as is): json_pack's "s" takes
+             * only UTF-8, and would return NULL and drop the details. */
             ls_reply_error(req, LS_HTTP_BAD_REQUEST, "invalid", msg,
-                           json_pack("{s:s}", "parameter", k));
+                           json_pack("{s:o}", "parameter", ls_json_text(k, kl)));
             return false;
         }
         for (size_t j = 0; j < i; j++) {

@@ -156,6 +156,16 @@ int ls_batch_results(struct ls_batch_client *c, const struct ls_batch *b, ls_bat
     return ls_batch_openai_results(c, b, cb, ud, err);
 }
 
+int ls_batch_scrub_and_call(void *ud, const char *custom_id, struct ls_llm_reply *reply,
+                            struct ls_err *err)
+{
+    struct ls_batch_scrub *s = ud;
+    ls_scrub_cstr(reply->error, sizeof(reply->error), s->c->secrets, s->c->n_secrets);
+    int rc = s->cb(s->ud, custom_id, reply, err);
+    s->has_failed = rc != LS_OK;
+    return rc;
+}
+
 /* ---- HTTP ------------------------------------------------------------------ */
 
 static size_t on_write(char *p, size_t size, size_t n, void *ud)

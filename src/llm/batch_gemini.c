@@ -30,7 +30,6 @@
 #include "batch_int.h"
 #include "core/batch_out.h"
 #include "core/jsonx.h"
-#include "core/scrub.h"
 
 #define REPLY_MAX (1024 * 1024)
 
@@ -215,27 +214,9 @@ int ls_batch_gemini_cancel(struct ls_batch_client *c, struct ls_batch *b, struct
     return rc;
 }
 
-/* Scrubs each answer's error of the key, then hands it to the caller's cb. */
-struct scrub_cb {
-    const struct ls_batch_client *c;
-    ls_batch_result_fn cb;
-    void *ud;
-    bool has_failed; /* cb returned an error: it is the caller's, passed on as is */
-};
-
-static int scrub_and_call(void *ud, const char *custom_id, struct ls_llm_reply *reply,
-                          struct ls_err *err)
-{
-    struct scrub_cb *s = ud;
-    ls_scrub_cstr(reply->error, sizeof(reply->error), s->c->secrets, s->c->n_secrets);
-    int rc = s->cb(s->ud, custom_id, reply, err);
-    s->has_failed = rc != LS_OK;
-    return rc;
-}
-
 /* The responses file of a batch sent as a file: JSONL, one answer per line, in order. */
 static int read_responses_file(struct ls_batch_client *c, const char *name, const char *const *keys,
-                               size_t n_keys, struct scrub_cb *s, struct ls_err *err)
+                               size_t n_keys, struct ls_batch_scrub *s, struct ls_err *err)
 {
     char url[2100]; /* base (1023) + name (1023, ls_batch_gemini_results) + the path */
     struct ls_batch_http r = {0};
@@ -246,7 +227,7 @@ static int read_responses_file(struct ls_batch_client *c, const char *name, cons
         rc = ls_batch_http_fail(c, &r, "gemini batch: downloading results", err);
     if (rc == LS_OK)
         rc = ls_batch_out_gemini_lines(ls_buf_str(&r.body), r.body.len, keys, n_keys,
-                                       scrub_and_call, s, err);
+                                       ls_batch_scrub_and_call, s, err);
     ls_buf_release(&r.body);
     return rc;
 }
@@ -256,12 +237,12 @@ int ls_batch_gemini_results(struct ls_batch_client *c, const struct ls_batch *b,
                             struct ls_err *err)
 {
     struct ls_batch_http r = {0};
-    struct scrub_cb s = {c, cb, ud, false};
+    struct ls_batch_scrub s = {c, cb, ud, false};
     char file[1024];
     int rc = get(c, b, (size_t)c->cfg.max_download, &r, err);
     if (rc == LS_OK) {
         rc = ls_batch_out_gemini_results(ls_buf_str(&r.body), r.body.len, keys, n_keys,
-                                         scrub_and_call, &s, file, sizeof(file), err);
+                                         ls_batch_scrub_and_call, &s, file, sizeof(file), err);
         if (rc != LS_OK && !s.has_failed) {
             char why[LS_ERR_MSG_MAX];
             snprintf(why, sizeof(why), "%s", err ? err->msg : "");

@@ -50,6 +50,21 @@ int ls_batch_object_reply(struct ls_batch_client *c, struct ls_batch_http *r, co
                           int (*parse)(const char *, size_t, struct ls_batch *, struct ls_err *),
                           struct ls_batch *dst, struct ls_err *err);
 
+/*
+ * Each answer of a results file on its way to the caller's cb: its error scrubbed of the
+ * key first (a service may echo a request header). Both wires.
+ */
+struct ls_batch_scrub {
+    const struct ls_batch_client *c; /* borrowed */
+    ls_batch_result_fn cb;
+    void *ud;        /* borrowed: cb's */
+    bool has_failed; /* cb returned an error: it is the caller's, passed on as is */
+};
+
+/* An ls_batch_out_fn (core/batch_out.h) over ud, a struct ls_batch_scrub. */
+int ls_batch_scrub_and_call(void *ud, const char *custom_id, struct ls_llm_reply *reply,
+                            struct ls_err *err);
+
 /* The OpenAI wire (batch_openai.c). */
 int ls_batch_openai_add(struct ls_batch_client *c, const char *custom_id,
                         const struct ls_prompt *prompt, struct ls_err *err);

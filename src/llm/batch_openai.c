@@ -28,7 +28,6 @@
 #include "batch_int.h"
 #include "core/batch_out.h"
 #include "core/jsonx.h"
-#include "core/scrub.h"
 
 #define REPLY_MAX (1024 * 1024) /* a batch object or file object */
 
@@ -143,21 +142,6 @@ int ls_batch_openai_cancel(struct ls_batch_client *c, struct ls_batch *b, struct
     return rc;
 }
 
-/* Scrubs each answer's error of the key, then hands it to the caller's cb. */
-struct scrub_cb {
-    const struct ls_batch_client *c;
-    ls_batch_result_fn cb;
-    void *ud;
-};
-
-static int scrub_and_call(void *ud, const char *custom_id, struct ls_llm_reply *reply,
-                          struct ls_err *err)
-{
-    const struct scrub_cb *s = ud;
-    ls_scrub_cstr(reply->error, sizeof(reply->error), s->c->secrets, s->c->n_secrets);
-    return s->cb(s->ud, custom_id, reply, err);
-}
-
 static int read_file(struct ls_batch_client *c, const char *file_id, ls_batch_result_fn cb,
                      void *ud, struct ls_err *err)
 {
@@ -168,9 +152,10 @@ static int read_file(struct ls_batch_client *c, const char *file_id, ls_batch_re
         ls_batch_http(c, "GET", url, NULL, 0, NULL, NULL, (size_t)c->cfg.max_download, &r, err);
     if (rc == LS_OK && (r.status < 200 || r.status > 299))
         rc = ls_batch_http_fail(c, &r, "openai batch: downloading results", err);
-    struct scrub_cb s = {c, cb, ud};
+    struct ls_batch_scrub s = {c, cb, ud, false};
     if (rc == LS_OK)
-        rc = ls_batch_out_openai_lines(ls_buf_str(&r.body), r.body.len, scrub_and_call, &s, err);
+        rc = ls_batch_out_openai_lines(ls_buf_str(&r.body), r.body.len, ls_batch_scrub_and_call, &s,
+                                       err);
     ls_buf_release(&r.body);
     return rc;
 }

@@ -27,12 +27,7 @@ int ls_sq_job_resume(struct ls_store *base, int64_t ws, int64_t id, double budge
                          "resuming a job", err);
     if (rc || changes)
         return rc;
-    struct ls_job job;
-    rc = ls_sq_job_get(base, ws, id, &job, err);
-    if (rc)
-        return rc;
-    return ls_err_set(err, LS_ECONFLICT, "job %lld is %s, not stopped", (long long)id,
-                      ls_job_status_name(job.status));
+    return ls_sq_job_refusal(base, ws, id, "is ", ", not stopped", err);
 }
 
 struct warn_args {

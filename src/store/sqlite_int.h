@@ -301,6 +301,13 @@ int ls_sq_job_claim(struct ls_store *st, int64_t id, int64_t now_ms, struct ls_j
                     struct ls_err *err);
 int ls_sq_job_finish(struct ls_store *st, const struct ls_job *job, struct ls_err *err);
 int ls_sq_job_release(struct ls_store *st, int64_t id, struct ls_err *err);
+/*
+ * Why a conditional write on job id of workspace ws changed no row: the read's error
+ * (LS_ENOTFOUND when ws has no job id), else LS_ECONFLICT "job <id> <before><its
+ * status><after>" (before and after borrowed, e.g. "is " and ", not stopped").
+ */
+int ls_sq_job_refusal(struct ls_store *st, int64_t ws, int64_t id, const char *before,
+                      const char *after, struct ls_err *err);
 /* sqlite_cost.c */
 int ls_sq_job_resume(struct ls_store *st, int64_t ws, int64_t id, double budget_usd,
                      struct ls_err *err);

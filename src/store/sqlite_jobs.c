@@ -290,6 +290,17 @@ int ls_sq_job_release(struct ls_store *base, int64_t id, struct ls_err *err)
     return ls_sq_write(s, ST_JOB_RELEASE, bind_id_owner, &a, NULL, "releasing a job", err);
 }
 
+int ls_sq_job_refusal(struct ls_store *base, int64_t ws, int64_t id, const char *before,
+                      const char *after, struct ls_err *err)
+{
+    struct ls_job job;
+    int rc = ls_sq_job_get(base, ws, id, &job, err);
+    if (rc)
+        return rc;
+    return ls_err_set(err, LS_ECONFLICT, "job %lld %s%s%s", (long long)id, before,
+                      ls_job_status_name(job.status), after);
+}
+
 struct cancel_args {
     int64_t id, ws, now;
 };
@@ -311,12 +322,7 @@ int ls_sq_job_cancel(struct ls_store *base, int64_t ws, int64_t id, int64_t now_
                          "cancelling a job", err);
     if (rc || changes)
         return rc;
-    struct ls_job job;
-    rc = ls_sq_job_get(base, ws, id, &job, err);
-    if (rc)
-        return rc;
-    return ls_err_set(err, LS_ECONFLICT, "job %lld has already finished (%s)", (long long)id,
-                      ls_job_status_name(job.status));
+    return ls_sq_job_refusal(base, ws, id, "has already finished (", ")", err);
 }
 
 static void bind_id(sqlite3_stmt *st, const void *args)

@@ -4,11 +4,14 @@
  */
 #include "ls_test.h"
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -154,6 +157,99 @@ static void test_cli__usage_and_version(void **state)
     free(err);
 }
 
+/* Runs leadscore argv with env; its exit status must be want. Standard error, owned. */
+static char *cli_stderr(const char *const *argv, const char *const *env, int want)
+{
+    char *out = NULL, *err = NULL;
+    int got = h_run_cli(argv, env, &out, &err);
+    if (got != want) {
+        print_error("%s: exit %d, want %d; stderr: %s\n", argv[0], got, want, err);
+        fail();
+    }
+    free(out);
+    return err;
+}
+
+/*
+ * Text settings and options longer than their field are refused (exit 2), never cut: cut
+ * after 1023 bytes, the host list below would end in "app.example.co" and let that name in;
+ * the --db path (the same directory, spelt long) would name another file.
+ */
+static void test_cli__too_long_text_is_refused(void **state)
+{
+    (void)state;
+    static char hosts[1200], db[1200], model[200], short_db[600];
+    h_path(short_db, sizeof(short_db), "cli-long-settings.db");
+    size_t w = (size_t)snprintf(hosts, sizeof(hosts), "LEADSCORE_ALLOWED_HOSTS=h.example");
+    memset(hosts + w, ',', 24 + 1024 - 15 - w); /* the value is 1024 bytes */
+    snprintf(hosts + 24 + 1024 - 15, sizeof(hosts) - (24 + 1024 - 15), "app.example.com");
+    w = (size_t)snprintf(db, sizeof(db), "%s", h_tmpdir());
+    while (w < 1030)
+        w += (size_t)snprintf(db + w, sizeof(db) - w, "/.");
+    snprintf(db + w, sizeof(db) - w, "/keys.db");
+    memset(model, 'm', 128);
+    const char *env[] = {hosts, NULL};
+    const struct {
+        const char *argv[8];
+        const char *const *env;
+        const char *want;
+    } cases[] = {
+        {{"keys", "list", "--db", short_db, NULL},
+         env,
+         "LEADSCORE_ALLOWED_HOSTS takes at most 1023 bytes"},
+        {{"keys", "list", "--db", db, NULL}, NULL, "--db takes at most 1023 bytes"},
+        {{"serve", "--db", db, NULL}, NULL, "--db takes at most 1023 bytes"},
+        {{"score", "--offer", offer, "--leads", leads, "--ai-model", model, NULL},
+         NULL,
+         "--ai-model takes at most 127 bytes"},
+        {{"score", "--offer", offer, "--leads", leads, "--out", db, NULL},
+         NULL,
+         "--out takes at most 1023 bytes"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *err = cli_stderr(cases[i].argv, cases[i].env, 2);
+        assert_non_null(strstr(err, cases[i].want));
+        free(err);
+    }
+}
+
+/*
+ * keys create whose standard output cannot be written (a full disk: /dev/full) fails, and
+ * the key nobody received is revoked rather than left active.
+ */
+static void test_cli__unwritten_key_is_revoked(void **state)
+{
+    (void)state;
+    static char db[600];
+    h_path(db, sizeof(db), "cli-unwritten-key.db");
+    const char *b = getenv("LEADSCORE_BIN");
+    const char *binary = b && *b ? b : "build/asan/leadscore";
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int full = open("/dev/full", O_WRONLY);
+        int null = open("/dev/null", O_WRONLY);
+        if (full < 0 || null < 0)
+            _exit(127);
+        dup2(full, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        execl(binary, binary, "keys", "create", "--db", db, "--workspace", "w", "--role", "admin",
+              (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 70);
+    /* keys list: the key is there, revoked ("revoked" on stdout, nothing "active"). */
+    const char *list[] = {"keys", "list", "--db", db, NULL};
+    char *out = NULL, *err = NULL;
+    assert_int_equal(h_run_cli(list, NULL, &out, &err), 0);
+    bool is_revoked = strstr(out, "revoked") != NULL && strstr(out, "active") == NULL;
+    free(out);
+    free(err);
+    assert_true(is_revoked);
+}
+
 static void test_cli__bad_data_exits_65(void **state)
 {
     (void)state;
@@ -236,6 +332,8 @@ int main(void)
         cmocka_unit_test(test_cli__same_results_as_http),
         cmocka_unit_test(test_cli__db_keeps_the_run),
         cmocka_unit_test(test_cli__usage_and_version),
+        cmocka_unit_test(test_cli__too_long_text_is_refused),
+        cmocka_unit_test(test_cli__unwritten_key_is_revoked),
         cmocka_unit_test(test_cli__bad_data_exits_65),
         cmocka_unit_test(test_cli__internal_error_exits_70),
     };

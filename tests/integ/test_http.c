@@ -288,6 +288,32 @@ static void test_http__routing_errors(void **state)
     stop(&s);
 }
 
+/* An unknown query parameter whose name is not UTF-8 (%FF) still gets its details. */
+static void test_http__unknown_parameter_not_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path, *name; /* the name as the reply shows it: bad bytes as \xNN */
+    } cases[] = {
+        {"/results?%C3%A9%FF=1", "\xc3\xa9\\xff"},
+        {"/offers?limit=1&%80=", "\\x80"},
+    };
+    struct srv s;
+    start(&s, "param-bytes.db", NULL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r;
+        assert_int_equal(h_http(&s, "GET", cases[i].path, NULL, NULL, 0, &r), 0);
+        expect_error(&r, 400, "invalid", "unknown query parameter");
+        json_t *j = h_json(&r);
+        json_t *name = json_object_get(json_object_get(j, "details"), "parameter");
+        assert_non_null(name);
+        assert_string_equal(json_string_value(name), cases[i].name);
+        json_decref(j);
+        h_resp_free(&r);
+    }
+    stop(&s);
+}
+
 static void test_http__conflicts_before_data(void **state)
 {
     (void)state;
@@ -601,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_http__readme_flow),
         cmocka_unit_test(test_http__offer_errors),
         cmocka_unit_test(test_http__routing_errors),
+        cmocka_unit_test(test_http__unknown_parameter_not_utf8),
         cmocka_unit_test(test_http__conflicts_before_data),
         cmocka_unit_test(test_http__upload_errors),
         cmocka_unit_test(test_http__rejected_rows_reported),

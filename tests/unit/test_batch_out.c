@@ -10,6 +10,7 @@
 
 #include "core/batch_out.h"
 #include "core/model_meta.h"
+#include "core/utf8.h"
 
 /* What the callback saw, one entry per answer. */
 #define SEEN_MAX 8
@@ -196,6 +197,47 @@ static void test_batch_out__openai_upload(void **state)
     assert_int_equal(ls_batch_out_openai_upload("{}", 2, id, sizeof(id), &err), LS_OK);
     assert_string_equal(id, "");
     assert_int_equal(ls_batch_out_openai_upload("<html>", 6, id, sizeof(id), &err), LS_EPARSE);
+}
+
+/*
+ * A field longer than its buffer is cut on a character boundary: it is shown and sent back
+ * as a JSON string, and jansson takes only UTF-8. "é" is two bytes; the buffers hold an odd
+ * number of bytes before their NUL (159, 39, 7).
+ */
+static void test_batch_out__long_fields_cut_on_characters(void **state)
+{
+    (void)state;
+    char text[256], reply[1200];
+    size_t w = 0;
+    for (int i = 0; i < 120; i++)
+        w += (size_t)snprintf(text + w, sizeof(text) - w, "\xc3\xa9");
+    struct ls_batch b = {0};
+    struct ls_err err = {0};
+    snprintf(reply, sizeof(reply),
+             "{\"id\":\"%s\",\"input_file_id\":\"%s\",\"output_file_id\":\"%s\","
+             "\"status\":\"%s\"}",
+             text, text, text, text);
+    assert_int_equal(ls_batch_out_openai_object(reply, strlen(reply), &b, &err), LS_OK);
+    const char *fields[] = {b.remote_id, b.input_file, b.output_file, b.remote_state};
+    for (size_t i = 0; i < LS_ARRAY_LEN(fields); i++) {
+        assert_true(ls_utf8_valid(fields[i], strlen(fields[i])));
+        assert_int_equal(strncmp(fields[i], text, strlen(fields[i])), 0);
+    }
+    assert_int_equal(strlen(b.remote_id), 158);
+    assert_int_equal(strlen(b.remote_state), 38);
+    memset(&b, 0, sizeof(b));
+    snprintf(reply, sizeof(reply), "{\"name\":\"batches/%s\",\"metadata\":{\"state\":\"%s\"}}",
+             text, text);
+    assert_int_equal(ls_batch_out_gemini_op(reply, strlen(reply), &b, &err), LS_OK);
+    assert_true(ls_utf8_valid(b.remote_id, strlen(b.remote_id)));
+    assert_true(ls_utf8_valid(b.remote_state, strlen(b.remote_state)));
+    char id[8];
+    snprintf(reply, sizeof(reply), "{\"id\":\"%s\"}", text);
+    assert_int_equal(ls_batch_out_openai_upload(reply, strlen(reply), id, sizeof(id), &err), LS_OK);
+    assert_string_equal(id, "\xc3\xa9\xc3\xa9\xc3\xa9");
+    snprintf(reply, sizeof(reply), "{\"file\":{\"name\":\"%s\"}}", text);
+    assert_int_equal(ls_batch_out_gemini_upload(reply, strlen(reply), id, sizeof(id), &err), LS_OK);
+    assert_string_equal(id, "\xc3\xa9\xc3\xa9\xc3\xa9");
 }
 
 static void test_batch_out__gemini_operation_states_and_counts(void **state)
@@ -494,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_batch_out__openai_file),
         cmocka_unit_test(test_batch_out__openai_batch_object),
         cmocka_unit_test(test_batch_out__openai_upload),
+        cmocka_unit_test(test_batch_out__long_fields_cut_on_characters),
         cmocka_unit_test(test_batch_out__gemini_operation_states_and_counts),
         cmocka_unit_test(test_batch_out__gemini_upload),
         cmocka_unit_test(test_batch_out__gemini_inline_responses),
