@@ -794,6 +794,8 @@ int64_t h_upload_csv(const struct srv *s, const char *name, const char *text, si
     json_t *j = h_upload_text(s, "/uploads", name, text, len, 201);
     int64_t id = h_num(j, "upload_id");
     json_decref(j);
+    if (id <= 0)
+        fail_msg("POST /uploads answered 201 without an upload_id");
     return id;
 }
 
@@ -805,12 +807,18 @@ static void sleep_ms(long ms)
 
 json_t *h_wait_job(const struct srv *s, const char *path, int timeout_ms)
 {
-    for (double end = h_now_s() + timeout_ms / 1000.0; h_now_s() < end; sleep_ms(50)) {
+    /* Polled once more after the deadline, so a slow machine's last sleep is not a failure. */
+    for (double end = h_now_s() + timeout_ms / 1000.0;; sleep_ms(50)) {
+        bool late = h_now_s() >= end;
         json_t *j = h_call(s, "GET", path, NULL, 200);
+        if (j == NULL || !json_is_string(json_object_get(j, "status")))
+            fail_msg("GET %s answered 200 without a job status", path);
         const char *st = h_str(j, "status");
         if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
             return j;
         json_decref(j);
+        if (late)
+            break;
     }
     fail_msg("%s did not finish in %d ms", path, timeout_ms);
     return NULL;
@@ -832,6 +840,8 @@ json_t *h_run_job(const struct srv *s, int timeout_ms)
 json_t *h_fake_bodies(void)
 {
     json_t *log = h_fake_requests(&h_fake);
+    if (log == NULL) /* else "nothing was sent" would pass for a fake that did not answer */
+        fail_msg("the fake's request log could not be read");
     json_t *out = json_array();
     size_t i;
     json_t *rq;

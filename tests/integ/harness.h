@@ -185,12 +185,13 @@ void h_get(const struct srv *s, const char *path, const char *const *headers, lo
 json_t *h_upload_text(const struct srv *s, const char *path, const char *name, const char *text,
                       size_t len, long want);
 
-/* h_upload_text of a leads CSV to /uploads, which must be 201; the new upload's id. */
+/* h_upload_text of a leads CSV to /uploads, which must be 201 with an upload_id; that id. */
 int64_t h_upload_csv(const struct srv *s, const char *name, const char *text, size_t len);
 
 /*
- * GETs path (a job) every 50 ms until its status is neither queued nor
- * running; returns that job (new reference). Fails after timeout_ms.
+ * GETs path (a job; 200 with a "status" or the test fails) every 50 ms until
+ * its status is neither queued nor running; returns that job (new reference).
+ * Fails after timeout_ms (and one last look).
  */
 json_t *h_wait_job(const struct srv *s, const char *path, int timeout_ms);
 /*
@@ -201,8 +202,8 @@ json_t *h_run_job(const struct srv *s, int timeout_ms);
 
 /*
  * The bodies h_fake was sent (new reference: an array), each parsed (one that
- * is not JSON fails), with the fake's reply status as "_status" and the text
- * as sent as "_raw".
+ * is not JSON fails, as does a fake whose log cannot be read), with the fake's reply status as
+ * "_status" and the text as sent as "_raw".
  */
 json_t *h_fake_bodies(void);
 
