@@ -234,6 +234,26 @@ static void test_api__jobs_and_results(void **state)
 }
 
 /* Every operation GET /openapi.json documents is routed; every route is documented. */
+/* Clients that always send Content-Type: application/json send it with no body too:
+ * that is an empty object, the defaults (the current offer and upload). */
+static void test_api__json_type_without_body(void **state)
+{
+    (void)state;
+    struct srv s;
+    start(&s, "nobody.db", NULL);
+    json_decref(h_call(&s, "POST", "/offers", h_example_offer(), 201));
+    upload_n(&s, 5, "five.csv");
+    const char *json_ct[] = {"Content-Type: application/json", NULL};
+    json_t *j = h_call_with(&s, "POST", "/jobs", json_ct, NULL, 202, NULL);
+    assert_int_equal(h_num(j, "total"), 5);
+    json_decref(j);
+    json_decref(h_wait_job(&s, "/jobs/1", 30000));
+    j = h_call_with(&s, "POST", "/score", json_ct, NULL, 200, NULL);
+    assert_int_equal(h_num(j, "scored"), 5);
+    json_decref(j);
+    assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
+}
+
 static void test_api__openapi_matches_routes(void **state)
 {
     (void)state;
@@ -572,6 +592,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_api__offers_and_uploads, h_fake_each),
         cmocka_unit_test_setup(test_api__jobs_and_results, h_fake_each),
+        cmocka_unit_test_setup(test_api__json_type_without_body, h_fake_each),
         cmocka_unit_test_setup(test_api__openapi_matches_routes, h_fake_each),
         cmocka_unit_test_setup(test_api__cancel_a_running_job, h_fake_each),
         cmocka_unit_test_setup(test_api__gets_answered_while_a_job_runs, h_fake_each),
