@@ -233,7 +233,6 @@ static void test_api__jobs_and_results(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
-/* Every operation GET /openapi.json documents is routed; every route is documented. */
 /* Clients that always send Content-Type: application/json send it with no body too:
  * that is an empty object, the defaults (the current offer and upload). */
 static void test_api__json_type_without_body(void **state)
@@ -254,6 +253,7 @@ static void test_api__json_type_without_body(void **state)
     assert_int_equal(h_srv_stop(&s, SIGTERM), 0);
 }
 
+/* Every operation GET /openapi.json documents is routed; every route is documented. */
 static void test_api__openapi_matches_routes(void **state)
 {
     (void)state;
