@@ -445,6 +445,8 @@ static void test_api__gets_answered_while_a_job_runs(void **state)
     json_decref(j);
     /* POST /score itself answers when its job is done. */
     pthread_join(scoring, NULL);
+    if (sc.r.status != 200)
+        print_error("POST /score: %ld %s\n", sc.r.status, sc.r.body ? sc.r.body : "");
     assert_int_equal(sc.r.status, 200);
     j = h_json(&sc.r);
     assert_int_equal(h_num(j, "scored"), 1000);
